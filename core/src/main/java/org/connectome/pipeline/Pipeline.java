@@ -1,0 +1,169 @@
+package org.connectome.pipeline;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.connectome.spec.AutoResumeSpec;
+import org.connectome.spec.FailureBudget;
+import org.connectome.spec.Resources;
+import org.connectome.spec.RetrySpec;
+import org.connectome.spec.RunSpec;
+import org.connectome.spec.Stage;
+import org.connectome.spec.StageSettings;
+import org.connectome.spec.StageSpec;
+import org.connectome.spec.StepSpec;
+
+/**
+ * The steps of a run, in order, each with its resolved {@link StepConfig}. A pure function of the spec, so
+ * workflow code may call it: no I/O, no clock.
+ *
+ * <p>Each step's parameters hash chains the hash of the step before it, so a changed parameter invalidates the
+ * completion markers of that step and of everything downstream.
+ */
+public final class Pipeline {
+  /** Task queue of the orchestration workers when the spec names none. */
+  public static final String DEFAULT_TASK_QUEUE = "connectome";
+
+  static final int DEFAULT_TASKS_PER_SHARD = 100;
+  static final int DEFAULT_PARALLELISM = 16;
+  static final int DEFAULT_SHARDS_IN_FLIGHT = 4;
+  static final TaskRetry DEFAULT_RETRY =
+      new TaskRetry(3, Duration.ofSeconds(2), 2.0, Duration.ofMinutes(1), List.of());
+  static final Resources DEFAULT_RESOURCES = new Resources("1", "1Gi", 0);
+  static final Duration DEFAULT_TIMEOUT = Duration.ofHours(24);
+
+  private Pipeline() {}
+
+  /** One stage of a run with its resolved steps. */
+  public record StagePlan(String stage, int ordinal, List<StepConfig> steps) {
+    public StagePlan {
+      steps = List.copyOf(steps);
+    }
+  }
+
+  /** Resolved auto-resume policy. */
+  public record AutoResume(int maxResumes, Duration backoff, double backoffMultiplier, Duration maxBackoff) {
+    /** Wait before resume number {@code resume} (1 for the first). */
+    public Duration backoffBefore(int resume) {
+      double ms = backoff.toMillis() * Math.pow(backoffMultiplier, Math.max(0, resume - 1));
+      return Duration.ofMillis((long) Math.min(ms, maxBackoff.toMillis()));
+    }
+  }
+
+  /** The stages and steps of {@code spec}, in execution order. */
+  public static List<StagePlan> stages(RunSpec spec) {
+    List<StagePlan> out = new ArrayList<>();
+    StageSettings defaults = spec.defaults() == null
+        ? new StageSettings(null, null, null, null, null, null, null, null, null)
+        : spec.defaults();
+    String upstream = "";
+    int ordinal = 0;
+    int stageOrdinal = 0;
+    for (StageSpec st : spec.stages()) {
+      Stage stage = Stage.byId(st.stage())
+          .orElseThrow(() -> new IllegalArgumentException("unknown stage '" + st.stage() + "'"));
+      List<StepConfig> steps = new ArrayList<>();
+      for (String stepName : stage.steps()) {
+        StepSpec sp = st.steps().get(stepName);
+        StepConfig c = resolve(spec, defaults, st, stepName, sp, ordinal++, upstream);
+        upstream = c.paramsHash();
+        steps.add(c);
+      }
+      out.add(new StagePlan(stage.id(), stageOrdinal++, steps));
+    }
+    return out;
+  }
+
+  /** All steps of {@code spec}, in execution order. */
+  public static List<StepConfig> steps(RunSpec spec) {
+    List<StepConfig> all = new ArrayList<>();
+    for (StagePlan s : stages(spec)) {
+      all.addAll(s.steps());
+    }
+    return all;
+  }
+
+  public static AutoResume autoResume(RunSpec spec) {
+    AutoResumeSpec a = spec.autoResume();
+    if (a == null) {
+      a = new AutoResumeSpec(null, null, null, null);
+    }
+    return new AutoResume(
+        or(a.maxResumes(), 3),
+        or(a.backoff(), Duration.ofSeconds(30)),
+        or(a.backoffMultiplier(), 2.0),
+        or(a.maxBackoff(), Duration.ofMinutes(10)));
+  }
+
+  private static StepConfig resolve(RunSpec spec, StageSettings d, StageSpec st, String stepName, StepSpec sp,
+      int ordinal, String upstream) {
+    StepSpec s = sp == null ? new StepSpec(null, null, null, null, null, null, null, null, null, null) : sp;
+    StepPlanner planner = Planners.of(st.stage(), stepName);
+    Map<String, Object> params = new LinkedHashMap<>(st.params());
+    params.putAll(s.params());
+    int unitsPerTask = first(s.unitsPerTask(), st.unitsPerTask(), d.unitsPerTask(), planner.defaultUnitsPerTask());
+    int tasksPerShard = first(s.tasksPerShard(), st.tasksPerShard(), d.tasksPerShard(), DEFAULT_TASKS_PER_SHARD);
+    int parallelism = first(s.parallelism(), st.parallelism(), d.parallelism(), DEFAULT_PARALLELISM);
+    int shardsInFlight = first(s.shardsInFlight(), st.shardsInFlight(), d.shardsInFlight(), DEFAULT_SHARDS_IN_FLIGHT);
+    TaskRetry retry = retry(first(s.retry(), st.retry(), d.retry(), null));
+    FailureBudget budget = first(s.failureBudget(), st.failureBudget(), d.failureBudget(), new FailureBudget(0L, 0.0));
+    Resources resources = resources(first(s.resources(), st.resources(), d.resources(), null));
+    Duration timeout = first(s.timeout(), st.timeout(), d.timeout(), DEFAULT_TIMEOUT);
+    String taskQueue = first(s.taskQueue(), st.taskQueue(), d.taskQueue(), DEFAULT_TASK_QUEUE);
+    Map<String, Object> identity = new LinkedHashMap<>();
+    identity.put("stage", st.stage());
+    identity.put("step", stepName);
+    identity.put("implementation", st.implementation());
+    identity.put("params", params);
+    if (st.container() != null) {
+      identity.put("image", st.container().image());
+      identity.put("command", st.container().command());
+    }
+    identity.put("upstream", upstream);
+    // The volume geometry shapes every unit space, so it is part of what the outputs depend on.
+    identity.put("volume", spec.volume());
+    identity.put("voxelSize", spec.voxelSize());
+    String hash = Json.hash(identity, 16);
+    return new StepConfig(spec.runId(), spec.sample(), st.stage(), stepName, ordinal, st.implementation(), params,
+        st.container(), unitsPerTask, tasksPerShard, parallelism, shardsInFlight, retry,
+        or(budget.maxFailedUnits(), 0L), or(budget.maxFailedFraction(), 0.0), resources, timeout, taskQueue, hash);
+  }
+
+  private static TaskRetry retry(RetrySpec r) {
+    if (r == null) {
+      return DEFAULT_RETRY;
+    }
+    TaskRetry def = DEFAULT_RETRY;
+    return new TaskRetry(
+        or(r.maxAttempts(), def.maxAttempts()),
+        or(r.initialBackoff(), def.initialBackoff()),
+        or(r.backoffMultiplier(), def.backoffMultiplier()),
+        or(r.maxBackoff(), def.maxBackoff()),
+        or(r.nonRetryableExitCodes(), def.nonRetryableExitCodes()));
+  }
+
+  private static Resources resources(Resources r) {
+    if (r == null) {
+      return DEFAULT_RESOURCES;
+    }
+    return new Resources(or(r.cpu(), DEFAULT_RESOURCES.cpu()), or(r.memory(), DEFAULT_RESOURCES.memory()),
+        or(r.gpu(), DEFAULT_RESOURCES.gpu()));
+  }
+
+  @SafeVarargs
+  private static <T> T first(T... values) {
+    for (T v : values) {
+      if (v != null) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  private static <T> T or(T v, T fallback) {
+    return Objects.requireNonNullElse(v, fallback);
+  }
+}

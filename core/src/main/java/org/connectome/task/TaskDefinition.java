@@ -1,0 +1,52 @@
+package org.connectome.task;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import org.connectome.pipeline.Json;
+import org.connectome.pipeline.StepPlan;
+import org.connectome.spec.ContainerSpec;
+
+/**
+ * What a task needs to run its units, written once per step execution to the step's {@code step.json} by the
+ * planning activity and read by every task. Small: it holds the plan's geometry, never a list of units.
+ *
+ * @param runId          {@code sample/run}
+ * @param stage          stage id
+ * @param step           step name
+ * @param implementation synthetic, reference or container
+ * @param params         the step's parameters
+ * @param paramsHash     the parameters hash markers are written under
+ * @param codeVersion    version of the orchestrator that planned the step
+ * @param plan           the unit space and grouping
+ * @param runDir         the run's folder
+ * @param acquisition    the acquisition folder, or null
+ * @param container      image and command of container steps, or null
+ */
+public record TaskDefinition(
+    String runId,
+    String stage,
+    String step,
+    String implementation,
+    Map<String, Object> params,
+    String paramsHash,
+    String codeVersion,
+    StepPlan plan,
+    String runDir,
+    String acquisition,
+    ContainerSpec container) {
+
+  public static TaskDefinition read(Path file) throws IOException {
+    return Json.mapper().readValue(file.toFile(), TaskDefinition.class);
+  }
+
+  /** Writes atomically: a task starting meanwhile reads the old definition or the new one, never half. */
+  public void write(Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path tmp = Files.createTempFile(file.getParent(), ".step", ".tmp");
+    Files.write(tmp, Json.bytes(this));
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}

@@ -1,0 +1,32 @@
+package org.connectome.task;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What one task attempt did, written by the task to {@code reports/task-<n>.json} before it exits, so that the
+ * executor learns which units failed and why without parsing logs.
+ *
+ * @param task           task index
+ * @param attempt        attempt, from 1
+ * @param unitsExecuted  units run and completed by this attempt
+ * @param unitsSkipped   units that already had a valid marker
+ * @param unitsFailed    units that failed in this attempt
+ * @param failures       the failed units with their errors
+ * @param startedAt      start of the attempt
+ * @param finishedAt     end of the attempt
+ */
+public record TaskReport(
+    long task,
+    int attempt,
+    long unitsExecuted,
+    long unitsSkipped,
+    long unitsFailed,
+    List<UnitFailure> failures,
+    Instant startedAt,
+    Instant finishedAt) {
+
+  public TaskReport {
+    failures = failures == null ? List.of() : List.copyOf(failures);
+  }
+}

@@ -1,0 +1,60 @@
+package org.connectome.units;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GroupingTest {
+  @Test
+  void tasksAndShardsCoverEveryUnitExactlyOnce() {
+    Grouping g = new Grouping(1_003, 10, 7);
+    assertEquals(101, g.taskCount());
+    assertEquals(15, g.shardCount());
+    long covered = 0;
+    long expectedNext = 0;
+    for (long s = 0; s < g.shardCount(); s++) {
+      UnitRange units = g.unitsOfShard(s);
+      assertEquals(expectedNext, units.from());
+      expectedNext = units.to();
+      covered += units.size();
+      UnitRange tasks = g.tasksOfShard(s);
+      assertEquals(units, g.unitsOfTasks(tasks));
+      for (long t = tasks.from(); t < tasks.to(); t++) {
+        for (long u = g.unitsOfTask(t).from(); u < g.unitsOfTask(t).to(); u++) {
+          assertEquals(t, g.taskOfUnit(u));
+          assertEquals(s, g.shardOfUnit(u));
+        }
+      }
+    }
+    assertEquals(1_003, covered);
+    assertEquals(new UnitRange(1_000, 1_003), g.unitsOfTask(100));
+    assertEquals(new UnitRange(1, 3), g.shardsOfUnits(new UnitRange(70, 150)));
+  }
+
+  @Test
+  void emptyStepHasNoTasks() {
+    Grouping g = new Grouping(0, 4, 4);
+    assertEquals(0, g.taskCount());
+    assertEquals(0, g.shardCount());
+    assertThrows(IndexOutOfBoundsException.class, () -> g.tasksOfShard(0));
+  }
+
+  @Test
+  void rangesNormalizeParseFormatAndCoarsen() {
+    List<UnitRange> r = Ranges.normalize(List.of(UnitRange.of(10, 12), UnitRange.of(0, 3), UnitRange.of(3, 5),
+        UnitRange.of(11, 20), UnitRange.of(30, 30)));
+    assertEquals(List.of(UnitRange.of(0, 5), UnitRange.of(10, 20)), r);
+    assertEquals("0-4,10-19", Ranges.format(r));
+    assertEquals(r, Ranges.parse("0-4,10-19"));
+    assertEquals(List.of(UnitRange.single(7)), Ranges.parse("7"));
+    assertEquals(15, Ranges.count(r));
+    assertEquals(12, Ranges.nth(r, 7));
+    assertEquals(List.of(UnitRange.of(0, 20)), Ranges.coarsen(r, 1));
+    List<UnitRange> three = List.of(UnitRange.of(0, 1), UnitRange.of(2, 3), UnitRange.of(100, 101));
+    assertEquals(List.of(UnitRange.of(0, 3), UnitRange.of(100, 101)), Ranges.coarsen(three, 2));
+    assertThrows(IllegalArgumentException.class, () -> Ranges.parse("5-2"));
+    assertThrows(IllegalArgumentException.class, () -> Ranges.parse("a"));
+  }
+}

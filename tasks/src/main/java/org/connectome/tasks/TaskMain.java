@@ -1,0 +1,67 @@
+package org.connectome.tasks;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.Map;
+import org.connectome.task.TaskEnv;
+import org.connectome.task.TaskExitCodes;
+
+/**
+ * The entry point of a task process: what the local executor starts as a child JVM and what a Kubernetes
+ * Indexed Job's container runs. Reads {@link TaskEnv} variables, runs the task, exits with a
+ * {@link TaskExitCodes} code.
+ */
+public final class TaskMain {
+  private TaskMain() {}
+
+  public static void main(String[] args) {
+    Map<String, String> env = System.getenv();
+    if ("stdin".equals(env.get(TaskEnv.PARENT_WATCHDOG))) {
+      startParentWatchdog(System.in);
+    }
+    System.exit(run(env, args, System.out));
+  }
+
+  /** Runs a task, logging to {@code log}, and returns its exit code; used in-process by the thread launcher. */
+  public static int run(Map<String, String> env, String[] args, PrintStream log) {
+    TaskInvocation inv;
+    try {
+      inv = TaskInvocation.from(env, args);
+    } catch (BadDefinitionException e) {
+      log.println(e.getMessage());
+      return TaskExitCodes.BAD_DEFINITION;
+    }
+    try {
+      return new TaskRunner(Clock.systemUTC(), log).run(inv).exitCode();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      log.println("task " + inv.task() + " stopped: " + e.getMessage());
+      return TaskExitCodes.ORPHANED;
+    }
+  }
+
+  /**
+   * Stops the process when its standard input closes. The local executor keeps a pipe to each task's stdin and
+   * never writes to it; if the worker dies (even by SIGKILL) the pipe closes and the task stops at once, so no
+   * orphan goes on running units that a resumed run would run again.
+   */
+  static void startParentWatchdog(InputStream in) {
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[64];
+      try {
+        while (in.read(buf) >= 0) {
+          // the launcher never writes; anything read is ignored
+        }
+      } catch (IOException e) {
+        // a broken pipe means the same as end of input
+      }
+      System.out.println("the launching process is gone: stopping");
+      System.out.flush();
+      Runtime.getRuntime().halt(TaskExitCodes.ORPHANED);
+    }, "parent-watchdog");
+    t.setDaemon(true);
+    t.start();
+  }
+}

@@ -1,0 +1,145 @@
+package org.connectome.tasks;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import org.connectome.layout.StepLayout;
+import org.connectome.markers.CompletionMarker;
+import org.connectome.markers.MarkerStore;
+import org.connectome.pipeline.CodeVersion;
+import org.connectome.pipeline.Json;
+import org.connectome.task.TaskDefinition;
+import org.connectome.task.TaskExitCodes;
+import org.connectome.task.TaskReport;
+import org.connectome.task.UnitFailure;
+import org.connectome.units.Grouping;
+import org.connectome.units.UnitRange;
+
+/**
+ * Runs one task: every unit of its range that has no valid completion marker, writing each unit's marker after
+ * the unit's outputs, then a {@link TaskReport}. A failing unit does not stop the task; the exit code says
+ * whether any unit failed and whether retrying may help.
+ */
+public final class TaskRunner {
+  private final Clock clock;
+  private final PrintStream log;
+
+  public TaskRunner(Clock clock, PrintStream log) {
+    this.clock = clock;
+    this.log = log;
+  }
+
+  /** Result of one task attempt. */
+  public record Result(int exitCode, TaskReport report) {}
+
+  public Result run(TaskInvocation inv) throws InterruptedException {
+    Instant started = clock.instant();
+    StepLayout layout = new StepLayout(inv.stepDir());
+    TaskDefinition def;
+    try {
+      def = TaskDefinition.read(layout.definitionFile());
+    } catch (IOException e) {
+      log.println("cannot read step definition " + layout.definitionFile() + ": " + e.getMessage());
+      return new Result(TaskExitCodes.BAD_DEFINITION, null);
+    }
+    Grouping grouping = def.plan().grouping();
+    if (inv.task() < 0 || inv.task() >= grouping.taskCount()) {
+      log.println("task " + inv.task() + " does not exist: step " + def.stage() + "." + def.step() + " has "
+          + grouping.taskCount() + " tasks");
+      return new Result(TaskExitCodes.BAD_DEFINITION, null);
+    }
+    UnitRange units = grouping.unitsOfTask(inv.task());
+    MarkerStore markers = new MarkerStore(layout.markersDir());
+    BitSet done;
+    try {
+      done = markers.scan(units, def.paramsHash());
+    } catch (IOException e) {
+      log.println("cannot read completion markers in " + markers.dir() + ": " + e.getMessage());
+      return new Result(TaskExitCodes.UNITS_FAILED, null);
+    }
+    log.printf("%s.%s task %d attempt %d: units %s (%d), %d already done%n", def.stage(), def.step(), inv.task(),
+        inv.attempt(), units, units.size(), done.cardinality());
+    long executed = 0;
+    long skipped = 0;
+    List<UnitFailure> failures = new ArrayList<>();
+    try (UnitRunner runner = UnitRunners.create(def, layout)) {
+      for (long u = units.from(); u < units.to(); u++) {
+        if (done.get((int) (u - units.from()))) {
+          skipped++;
+          continue;
+        }
+        if (Thread.interrupted()) {
+          throw new InterruptedException("task stopped before unit " + u);
+        }
+        Instant unitStart = clock.instant();
+        try {
+          runner.run(new UnitContext(def, layout, u, inv.task(), inv.attempt()));
+          markers.write(new CompletionMarker(def.stage(), def.step(), u, def.paramsHash(), CodeVersion.get(),
+              inv.attempt(), inv.task(), inv.host(), unitStart, clock.instant()));
+          executed++;
+        } catch (UnitException e) {
+          addFailure(failures, u, e.getMessage(), e.retryable());
+          log.printf("unit %d failed%s: %s%n", u, e.retryable() ? "" : " (not retryable)", e.getMessage());
+        } catch (IOException | RuntimeException e) {
+          String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
+          addFailure(failures, u, msg, true);
+          log.printf("unit %d failed: %s%n", u, msg);
+          e.printStackTrace(log);
+        }
+      }
+    } catch (BadDefinitionException e) {
+      log.println(e.getMessage());
+      return new Result(TaskExitCodes.BAD_DEFINITION, null);
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) { // close() of a runner
+      log.println("closing the unit runner failed: " + e);
+    }
+    long failed = failures.stream().mapToLong(f -> f.units().size()).sum();
+    TaskReport report = new TaskReport(inv.task(), inv.attempt(), executed, skipped, failed, failures, started,
+        clock.instant());
+    try {
+      writeReport(layout.reportFile(inv.task()), report);
+    } catch (IOException e) {
+      log.println("cannot write task report: " + e.getMessage());
+    }
+    log.printf("task %d attempt %d: %d executed, %d skipped, %d failed%n", inv.task(), inv.attempt(), executed,
+        skipped, failed);
+    int code;
+    if (failures.isEmpty()) {
+      code = TaskExitCodes.OK;
+    } else if (failures.stream().anyMatch(UnitFailure::retryable)) {
+      code = TaskExitCodes.UNITS_FAILED;
+    } else {
+      code = TaskExitCodes.UNITS_FAILED_PERMANENTLY;
+    }
+    return new Result(code, report);
+  }
+
+  /** Consecutive failed units of the same retryability become one range, carrying the last error. */
+  private static void addFailure(List<UnitFailure> failures, long unit, String error, boolean retryable) {
+    if (!failures.isEmpty()) {
+      UnitFailure last = failures.get(failures.size() - 1);
+      if (last.units().to() == unit && last.retryable() == retryable) {
+        failures.set(failures.size() - 1, new UnitFailure(new UnitRange(last.units().from(), unit + 1), error,
+            retryable));
+        return;
+      }
+    }
+    failures.add(new UnitFailure(UnitRange.single(unit), error, retryable));
+  }
+
+  private static void writeReport(Path file, TaskReport report) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path tmp = Files.createTempFile(file.getParent(), ".report", ".tmp");
+    Files.write(tmp, Json.bytes(report));
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}
