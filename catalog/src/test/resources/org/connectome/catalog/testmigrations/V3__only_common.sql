@@ -1,0 +1,1 @@
+ALTER TABLE t_first ADD COLUMN extra BIGINT;

@@ -1,0 +1,2 @@
+CREATE TABLE t_variant (dialect_name TEXT);
+INSERT INTO t_variant VALUES ($$postgresql$$);
