@@ -1,0 +1,20 @@
+package org.connectome.activities.planning;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+
+/** Sizes a step before its shards are dispatched, and checks what it left undone afterwards. */
+@ActivityInterface
+public interface PlanningActivities {
+  /**
+   * Plans a step: sizes its units from the sample, writes the step definition tasks read, counts the units
+   * that already have valid markers, registers the step in the catalog, and returns which shards still have
+   * work.
+   */
+  @ActivityMethod
+  PlanStepOutput planStep(PlanStepInput input);
+
+  /** Counts the step's units with valid markers and lists the missing ones as ranges. */
+  @ActivityMethod
+  SummarizeStepOutput summarizeStep(SummarizeStepInput input);
+}

@@ -1,0 +1,104 @@
+package org.connectome.activities.planning;
+
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import org.connectome.catalog.Catalog;
+import org.connectome.catalog.EventKind;
+import org.connectome.catalog.RunEvent;
+import org.connectome.catalog.ShardProgress;
+import org.connectome.catalog.ShardState;
+import org.connectome.catalog.StepRegistration;
+import org.connectome.layout.RunLayout;
+import org.connectome.layout.SampleFactsResolver;
+import org.connectome.layout.StepLayout;
+import org.connectome.markers.MarkerStore;
+import org.connectome.metrics.PlatformMetrics;
+import org.connectome.pipeline.CodeVersion;
+import org.connectome.pipeline.PlanningException;
+import org.connectome.pipeline.Planners;
+import org.connectome.pipeline.SampleFacts;
+import org.connectome.pipeline.StepConfig;
+import org.connectome.pipeline.StepPlan;
+import org.connectome.pipeline.UnitSpace;
+import org.connectome.spec.RunSpec;
+import org.connectome.task.TaskDefinition;
+import org.connectome.units.Grouping;
+import org.connectome.units.Ranges;
+import org.connectome.units.UnitRange;
+
+/** Plans steps against the data store and registers them in the catalog. */
+public final class PlanningActivitiesImpl implements PlanningActivities {
+  /** Pending shard ranges returned to the workflow at most; beyond, ranges are merged. */
+  static final int MAX_PENDING_RANGES = 200;
+
+  private final Catalog catalog;
+  private final PlatformMetrics metrics;
+
+  public PlanningActivitiesImpl(Catalog catalog, PlatformMetrics metrics) {
+    this.catalog = catalog;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public PlanStepOutput planStep(PlanStepInput input) {
+    RunSpec spec = input.spec();
+    StepConfig step = input.step();
+    RunLayout run = RunLayout.of(spec.dataRoot(), spec.sample(), spec.run());
+    StepLayout layout = run.step(step.stage(), step.step());
+    try {
+      SampleFacts facts = SampleFactsResolver.resolve(spec, run);
+      UnitSpace units = Planners.of(step.stage(), step.step()).plan(step, facts);
+      StepPlan plan = StepPlan.of(units, step);
+      new TaskDefinition(spec.runId(), step.stage(), step.step(), step.implementation(), step.params(),
+          step.paramsHash(), CodeVersion.get(), plan, run.runDir().toString(), spec.acquisition(), step.container())
+          .write(layout.definitionFile());
+      Grouping g = plan.grouping();
+      MarkerStore markers = new MarkerStore(layout.markersDir());
+      BitSet done = markers.scan(new UnitRange(0, g.unitCount()), step.paramsHash());
+      List<ShardProgress> shards = new ArrayList<>();
+      List<UnitRange> pending = new ArrayList<>();
+      for (long s = 0; s < g.shardCount(); s++) {
+        UnitRange r = g.unitsOfShard(s);
+        long d = done.get((int) r.from(), (int) r.to()).cardinality();
+        shards.add(new ShardProgress(spec.runId(), step.stage(), step.step(), s, r.size(), d, 0, 0,
+            d == r.size() ? ShardState.DONE : ShardState.PENDING));
+        if (d < r.size()) {
+          pending.add(UnitRange.single(s));
+        }
+      }
+      catalog.registerStep(new StepRegistration(spec.runId(), step.stage(), step.step(), step.ordinal(),
+          step.paramsHash(), g.unitCount(), g.taskCount(), g.shardCount(), shards));
+      String description = units.description() + "; " + g.taskCount() + " tasks of " + g.unitsPerTask()
+          + " units in " + g.shardCount() + " shards; " + done.cardinality() + " units already done";
+      catalog.recordEvent(new RunEvent(0, spec.runId(), step.stage(), step.step(), EventKind.STEP_STARTED,
+          description, null));
+      metrics.initStep(spec.sample(), step.stage(), step.step());
+      return new PlanStepOutput(units.unitKind(), g.unitCount(), g.taskCount(), g.shardCount(), done.cardinality(),
+          Ranges.coarsen(Ranges.normalize(pending), MAX_PENDING_RANGES), description);
+    } catch (PlanningException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "PlanningFailed");
+    } catch (IOException e) {
+      throw new UncheckedIOException("planning " + step.qualifiedName() + " in " + layout.dir() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public SummarizeStepOutput summarizeStep(SummarizeStepInput input) {
+    StepLayout layout = input.run().layout().step(input.step().stage(), input.step().step());
+    try {
+      UnitRange all = new UnitRange(0, input.unitCount());
+      BitSet done = new MarkerStore(layout.markersDir()).scan(all, input.step().paramsHash());
+      List<UnitRange> missing = Ranges.clear(done, 0, all);
+      long missingCount = Ranges.count(missing);
+      return new SummarizeStepOutput(done.cardinality(), missingCount,
+          Ranges.coarsen(missing, SummarizeStepOutput.MAX_RANGES));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading markers of " + input.step().qualifiedName() + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package org.connectome.activities.recording;
+
+import java.time.Clock;
+import org.connectome.catalog.Catalog;
+import org.connectome.catalog.NewRun;
+import org.connectome.catalog.RunEvent;
+import org.connectome.catalog.RunState;
+import org.connectome.catalog.StageState;
+import org.connectome.catalog.StepState;
+import org.connectome.pipeline.Json;
+import org.connectome.spec.RunSpecLoader;
+
+/** Catalog writes for the workflows. Each is idempotent enough to be retried: states are set, not toggled. */
+public final class RecordingActivitiesImpl implements RecordingActivities {
+  private final Catalog catalog;
+  private final Clock clock;
+  private final RunListener listener;
+
+  /** Hears about run transitions after they are recorded (notifications, logs). */
+  public interface RunListener {
+    default void runChanged(RecordRunInput input) {}
+
+    default void stageChanged(RecordStageInput input) {}
+  }
+
+  public RecordingActivitiesImpl(Catalog catalog, Clock clock, RunListener listener) {
+    this.catalog = catalog;
+    this.clock = clock;
+    this.listener = listener;
+  }
+
+  public RecordingActivitiesImpl(Catalog catalog) {
+    this(catalog, Clock.systemUTC(), new RunListener() {});
+  }
+
+  @Override
+  public Recorded recordRun(RecordRunInput in) {
+    if (in.spec() != null) {
+      String json = RunSpecLoader.toJson(in.spec());
+      catalog.registerRun(new NewRun(in.runId(), in.spec().sample(), in.spec().run(), json, Json.hash(in.spec(), 16),
+          in.workflowId()));
+    }
+    catalog.updateRunState(in.runId(), in.state(), in.state() == RunState.FAILED ? in.message() : null);
+    if (in.event() != null) {
+      catalog.recordEvent(new RunEvent(0, in.runId(), null, null, in.event(), in.message(), null));
+    }
+    listener.runChanged(in);
+    return new Recorded(clock.instant());
+  }
+
+  @Override
+  public Recorded recordStage(RecordStageInput in) {
+    catalog.upsertStage(in.runId(), in.stage(), in.ordinal(), in.state(),
+        in.state() == StageState.FAILED || in.state() == StageState.WAITING_TO_RESUME ? in.message() : null);
+    if (in.resumed()) {
+      catalog.incrementStageResumes(in.runId(), in.stage());
+    }
+    if (in.event() != null) {
+      catalog.recordEvent(new RunEvent(0, in.runId(), in.stage(), null, in.event(), in.message(), null));
+    }
+    listener.stageChanged(in);
+    return new Recorded(clock.instant());
+  }
+
+  @Override
+  public Recorded recordStep(RecordStepInput in) {
+    catalog.updateStepState(in.runId(), in.stage(), in.step(), in.state(),
+        in.state() == StepState.FAILED || in.state() == StepState.DONE_WITH_FAILURES ? in.message() : null);
+    if (in.event() != null) {
+      catalog.recordEvent(new RunEvent(0, in.runId(), in.stage(), in.step(), in.event(), in.message(), null));
+    }
+    return new Recorded(clock.instant());
+  }
+}

@@ -1,0 +1,225 @@
+package org.connectome.executor.local;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.connectome.executor.ExecutorException;
+import org.connectome.executor.FailureClassifier;
+import org.connectome.executor.ShardListener;
+import org.connectome.executor.ShardRequest;
+import org.connectome.executor.StageExecutor;
+import org.connectome.executor.TaskFailure;
+import org.connectome.executor.TaskResult;
+import org.connectome.executor.Termination;
+import org.connectome.layout.StepLayout;
+import org.connectome.pipeline.StepConfig;
+import org.connectome.spec.Quantities;
+import org.connectome.units.Ranges;
+import org.connectome.units.UnitRange;
+
+/**
+ * Runs shards on this machine: each task attempt through a {@link TaskLauncher} (a child process by default),
+ * at most {@code parallelism} tasks of one shard at once and at most {@code maxConcurrentTasks} CPU slots over
+ * all shards, each task retried per the step's policy with backoff. A task needing {@code cpu: 2} takes two
+ * slots, as it would take two cores of a node.
+ */
+public final class LocalExecutor implements StageExecutor {
+  private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+  private static final int LOG_TAIL_BYTES = 4096;
+  private static final AtomicInteger POOL = new AtomicInteger();
+
+  private final TaskLauncher launcher;
+  private final int maxSlots;
+  private final Semaphore slots;
+  private final ExecutorService threads;
+
+  public LocalExecutor(TaskLauncher launcher, int maxConcurrentTasks) {
+    if (maxConcurrentTasks < 1) {
+      throw new IllegalArgumentException("maxConcurrentTasks must be > 0");
+    }
+    this.launcher = launcher;
+    this.maxSlots = maxConcurrentTasks;
+    this.slots = new Semaphore(maxConcurrentTasks, true);
+    int pool = POOL.incrementAndGet();
+    AtomicInteger n = new AtomicInteger();
+    this.threads = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "local-executor-" + pool + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  public String describe() {
+    return "local (" + launcher.name() + ", " + maxSlots + " slots)";
+  }
+
+  /** CPU slots currently free; for metrics and tests. */
+  public int freeSlots() {
+    return slots.availablePermits();
+  }
+
+  @Override
+  public List<TaskResult> runShard(ShardRequest request, ShardListener listener)
+      throws InterruptedException, ExecutorException {
+    StepConfig step = request.step();
+    String tasksEnv = Ranges.format(request.tasks());
+    Semaphore parallel = new Semaphore(Math.max(1, step.parallelism()));
+    int weight = (int) Math.min(maxSlots, Math.max(1, Math.ceil(Quantities.cpuCores(step.resources().cpu()))));
+    List<Future<TaskResult>> futures = new ArrayList<>();
+    long index = 0;
+    for (UnitRange r : request.tasks()) {
+      for (long task = r.from(); task < r.to(); task++) {
+        long k = index++;
+        long t = task;
+        futures.add(threads.submit(() -> runTask(request, k, t, tasksEnv, parallel, weight, listener)));
+      }
+    }
+    List<TaskResult> results = new ArrayList<>();
+    try {
+      for (Future<TaskResult> f : futures) {
+        results.add(f.get());
+      }
+    } catch (InterruptedException e) {
+      stopAll(futures);
+      throw e;
+    } catch (ExecutionException e) {
+      stopAll(futures);
+      Throwable cause = e.getCause();
+      if (cause instanceof ExecutorException ee) {
+        throw ee;
+      }
+      throw new ExecutorException("local executor failed running shard " + request.shard() + " of "
+          + step.qualifiedName() + ": " + cause, cause);
+    }
+    return results;
+  }
+
+  private static void stopAll(List<Future<TaskResult>> futures) {
+    for (Future<TaskResult> f : futures) {
+      f.cancel(true);
+    }
+    // cancel(true) interrupts the task threads, which stop their tasks; wait for them to be gone
+    for (Future<TaskResult> f : futures) {
+      try {
+        f.get();
+      } catch (Exception ignored) {
+        // cancelled, interrupted or failed: all we want is that it ended
+      }
+    }
+  }
+
+  private TaskResult runTask(ShardRequest req, long index, long task, String tasksEnv, Semaphore parallel, int weight,
+      ShardListener listener) throws InterruptedException, ExecutorException {
+    StepConfig step = req.step();
+    StepLayout layout = new StepLayout(req.stepDir());
+    TaskFailure failure = null;
+    String tail = null;
+    Duration duration = Duration.ZERO;
+    int attempt = 0;
+    int maxAttempts = Math.max(1, step.retry().maxAttempts());
+    while (attempt < maxAttempts) {
+      attempt++;
+      if (attempt > 1) {
+        Thread.sleep(step.retry().backoffBefore(attempt).toMillis());
+      }
+      Path logFile = layout.logFile(task, attempt);
+      parallel.acquire();
+      try {
+        slots.acquire(weight);
+        try {
+          long logStart = size(logFile);
+          Instant start = Instant.now();
+          listener.taskStarted(task, attempt);
+          RunningTask running;
+          try {
+            running = launcher.launch(new TaskLaunch(req.stepDir(), tasksEnv, index, task, attempt, step.resources(),
+                logFile));
+          } catch (IOException e) {
+            throw new ExecutorException("cannot start task " + task + " of " + step.qualifiedName() + ": "
+                + e.getMessage(), e);
+          }
+          Termination end = await(running, step.timeout());
+          duration = Duration.between(start, Instant.now());
+          failure = FailureClassifier.classify(end, step.retry().nonRetryableExitCodes());
+          tail = failure == null ? null : tail(logFile, logStart);
+        } finally {
+          slots.release(weight);
+        }
+      } finally {
+        parallel.release();
+      }
+      listener.taskAttemptEnded(task, attempt, failure, duration);
+      if (failure == null || !failure.retryable()) {
+        break;
+      }
+    }
+    TaskResult result = new TaskResult(task, attempt, failure, tail, duration);
+    listener.taskFinished(result);
+    return result;
+  }
+
+  private static Termination await(RunningTask running, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      while (true) {
+        OptionalInt code = running.waitFor(Duration.ofSeconds(1));
+        if (code.isPresent()) {
+          return Termination.exit(code.getAsInt());
+        }
+        if (System.nanoTime() > deadline) {
+          running.stop(STOP_GRACE);
+          return new Termination(-1, "DeadlineExceeded", "ran longer than " + timeout);
+        }
+      }
+    } catch (InterruptedException e) {
+      running.stop(STOP_GRACE);
+      throw e;
+    }
+  }
+
+  private static long size(Path f) {
+    try {
+      return Files.exists(f) ? Files.size(f) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** The last few KB a failed attempt wrote to its log, for the run's error report. */
+  static String tail(Path logFile, long from) {
+    try (RandomAccessFile f = new RandomAccessFile(logFile.toFile(), "r")) {
+      long len = f.length();
+      long start = Math.max(from, len - LOG_TAIL_BYTES);
+      byte[] buf = new byte[(int) (len - start)];
+      f.seek(start);
+      f.readFully(buf);
+      String s = new String(buf, StandardCharsets.UTF_8);
+      if (start > from) {
+        int nl = s.indexOf('\n');
+        s = "..." + (nl >= 0 ? s.substring(nl) : s);
+      }
+      return s.strip();
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    threads.shutdownNow();
+  }
+}

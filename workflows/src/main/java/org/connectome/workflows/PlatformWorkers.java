@@ -1,0 +1,58 @@
+package org.connectome.workflows;
+
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerOptions;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.connectome.activities.planning.PlanningActivitiesImpl;
+import org.connectome.activities.recording.RecordingActivitiesImpl;
+import org.connectome.activities.shard.ShardActivitiesImpl;
+import org.connectome.catalog.Catalog;
+import org.connectome.executor.StageExecutor;
+import org.connectome.metrics.PlatformMetrics;
+import org.connectome.pipeline.Pipeline;
+import org.connectome.workflows.samplerun.SampleRunWorkflowImpl;
+import org.connectome.workflows.step.StepWorkflowImpl;
+
+/**
+ * Registers the platform's workflows and activities on a worker factory: workflows, planning and recording on
+ * the orchestration task queue; shard activities on every queue that runs shards (a facility can run the
+ * {@code ingest} queue's workers next to the microscope's storage).
+ */
+public final class PlatformWorkers {
+  private PlatformWorkers() {}
+
+  /**
+   * @param orchestrationQueue the queue of workflows, planning and recording
+   * @param shardQueues        queues whose shards this process runs (may include the orchestration queue)
+   * @param maxShardsAtOnce    shard activities this process runs at once
+   */
+  public static void register(WorkerFactory factory, String orchestrationQueue, Set<String> shardQueues,
+      int maxShardsAtOnce, Catalog catalog, StageExecutor executor, PlatformMetrics metrics,
+      RecordingActivitiesImpl.RunListener listener) {
+    Set<String> queues = new LinkedHashSet<>();
+    queues.add(orchestrationQueue);
+    queues.addAll(shardQueues);
+    for (String q : queues) {
+      Worker w = factory.newWorker(q, WorkerOptions.newBuilder()
+          .setMaxConcurrentActivityExecutionSize(Math.max(maxShardsAtOnce, 1) + 8)
+          .build());
+      if (q.equals(orchestrationQueue)) {
+        w.registerWorkflowImplementationTypes(SampleRunWorkflowImpl.class, StepWorkflowImpl.class);
+        w.registerActivitiesImplementations(new PlanningActivitiesImpl(catalog, metrics),
+            new RecordingActivitiesImpl(catalog, java.time.Clock.systemUTC(), listener));
+      }
+      if (shardQueues.contains(q)) {
+        w.registerActivitiesImplementations(new ShardActivitiesImpl(executor, catalog, metrics));
+      }
+    }
+  }
+
+  /** The default: one queue for everything. */
+  public static void register(WorkerFactory factory, Catalog catalog, StageExecutor executor,
+      PlatformMetrics metrics) {
+    register(factory, Pipeline.DEFAULT_TASK_QUEUE, Set.of(Pipeline.DEFAULT_TASK_QUEUE), 64, catalog, executor,
+        metrics, new RecordingActivitiesImpl.RunListener() {});
+  }
+}

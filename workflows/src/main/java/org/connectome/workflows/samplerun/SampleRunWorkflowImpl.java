@@ -1,0 +1,317 @@
+package org.connectome.workflows.samplerun;
+
+import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.ChildWorkflowFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.ChildWorkflowCancellationType;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.connectome.activities.FailedUnits;
+import org.connectome.activities.recording.RecordRunInput;
+import org.connectome.activities.recording.RecordStageInput;
+import org.connectome.activities.recording.RecordingActivities;
+import org.connectome.catalog.EventKind;
+import org.connectome.catalog.RunState;
+import org.connectome.catalog.StageState;
+import org.connectome.pipeline.Pipeline;
+import org.connectome.pipeline.StepConfig;
+import org.connectome.spec.Durations;
+import org.connectome.spec.RunSpec;
+import org.connectome.workflows.WorkflowIds;
+import org.connectome.workflows.step.Failures;
+import org.connectome.workflows.step.StepFailureDetails;
+import org.connectome.workflows.step.StepInput;
+import org.connectome.workflows.step.StepResult;
+import org.connectome.workflows.step.StepWorkflow;
+import org.slf4j.Logger;
+
+/** See {@link SampleRunWorkflow}. */
+public class SampleRunWorkflowImpl implements SampleRunWorkflow {
+  private static final Logger log = Workflow.getLogger(SampleRunWorkflowImpl.class);
+
+  private final RecordingActivities recording = Workflow.newActivityStub(RecordingActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(30))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumInterval(Duration.ofSeconds(30)).build())
+          .build());
+
+  private String runId;
+  private String sample;
+  private String state = "RUNNING";
+  private final List<StageOutcome> stages = new ArrayList<>();
+  private String currentStage;
+  private String currentStep;
+  private String currentStepWorkflowId;
+  private StepWorkflow currentChild;
+  private CancellationScope scope;
+  private boolean paused;
+  private boolean pauseRecorded;
+  private boolean retryNow;
+  private String cancelReason;
+  /** Signals not yet passed on to the running step: "pause", "resume", "retry". */
+  private final List<String> toForward = new ArrayList<>();
+
+  @Override
+  public SampleRunResult run(SampleRunInput input) {
+    RunSpec spec = input.spec();
+    runId = spec.runId();
+    sample = spec.sample();
+    List<Pipeline.StagePlan> plan = Pipeline.stages(spec);
+    for (Pipeline.StagePlan s : plan) {
+      stages.add(new StageOutcome(s.stage(), StageState.PENDING.name(), 0, 0, 0, 0, List.of(), null));
+    }
+    recording.recordRun(new RecordRunInput(runId, spec, Workflow.getInfo().getWorkflowId(), RunState.RUNNING,
+        input.relaunch() == 0 ? EventKind.RUN_STARTED : EventKind.RUN_RESUMED,
+        (input.relaunch() == 0 ? "started: " : "relaunched from completion markers: ") + plan.size()
+            + " stages"));
+    String[] failure = new String[1];
+    scope = Workflow.newCancellationScope(() -> failure[0] = runStages(input, plan));
+    if (cancelReason != null) {
+      scope.cancel(cancelReason); // cancelled before the stages began
+    }
+    try {
+      scope.run();
+    } catch (CanceledFailure e) {
+      String reason = cancelReason != null ? cancelReason : "cancelled";
+      Workflow.newDetachedCancellationScope(() -> {
+        if (currentStage != null) {
+          setStage(currentStage, StageState.CANCELLED, null);
+          record(currentStage, StageState.CANCELLED, EventKind.STAGE_FAILED, "cancelled: " + reason, false);
+        }
+        recording.recordRun(new RecordRunInput(runId, null, null, RunState.CANCELLED, EventKind.RUN_CANCELLED,
+            reason));
+      }).run();
+      state = SampleRunResult.CANCELLED;
+      return new SampleRunResult(runId, state, List.copyOf(stages), reason);
+    }
+    if (failure[0] != null) {
+      state = SampleRunResult.FAILED;
+      recording.recordRun(new RecordRunInput(runId, null, null, RunState.FAILED, EventKind.RUN_FAILED, failure[0]));
+      return new SampleRunResult(runId, state, List.copyOf(stages), failure[0]);
+    }
+    state = SampleRunResult.DONE;
+    recording.recordRun(new RecordRunInput(runId, null, null, RunState.DONE, EventKind.RUN_FINISHED,
+        "all " + plan.size() + " stages done"));
+    return new SampleRunResult(runId, state, List.copyOf(stages), null);
+  }
+
+  /** Runs every stage; returns null when all are done, else why the run failed. */
+  private String runStages(SampleRunInput input, List<Pipeline.StagePlan> plan) {
+    Pipeline.AutoResume autoResume = Pipeline.autoResume(input.spec());
+    for (Pipeline.StagePlan stagePlan : plan) {
+      String stage = stagePlan.stage();
+      currentStage = stage;
+      awaitUnpaused();
+      setStage(stage, StageState.RUNNING, null);
+      record(stage, StageState.RUNNING, EventKind.STAGE_STARTED, stagePlan.steps().size() + " steps", false);
+      int resumes = 0;
+      List<StepResult> results = new ArrayList<>();
+      for (StepConfig step : stagePlan.steps()) {
+        StepResult result = null;
+        while (result == null) {
+          awaitUnpaused();
+          currentStep = step.step();
+          try {
+            result = runStep(input, step, resumes);
+          } catch (ChildWorkflowFailure f) {
+            if (f.getCause() instanceof CanceledFailure c) {
+              throw c;
+            }
+            String why = describe(f);
+            boolean retryable = isRetryable(f);
+            if (!retryable || resumes >= autoResume.maxResumes()) {
+              String reason = "stage " + stage + " failed" + (retryable ? " after " + resumes + " automatic resumes"
+                  : " (not retryable: resuming would not help)") + ": " + why;
+              setStage(stage, StageState.FAILED, reason);
+              record(stage, StageState.FAILED, EventKind.STAGE_FAILED, reason, false);
+              return reason;
+            }
+            resumes++;
+            Duration wait = autoResume.backoffBefore(resumes);
+            String msg = why + "\nresuming in " + Durations.format(wait) + " (automatic resume " + resumes + " of "
+                + autoResume.maxResumes() + ")";
+            setStage(stage, StageState.WAITING_TO_RESUME, msg);
+            record(stage, StageState.WAITING_TO_RESUME, EventKind.STAGE_FAILED, msg, false);
+            log.info("{}: stage {} failed, resuming in {}", runId, stage, wait);
+            retryNow = false;
+            Workflow.await(wait, () -> retryNow);
+            retryNow = false;
+            updateStage(stage, results, resumes);
+            setStage(stage, StageState.RUNNING, null);
+            record(stage, StageState.RUNNING, EventKind.STAGE_RESUMED, "automatic resume " + resumes + " of "
+                + autoResume.maxResumes() + ": dispatching units without a valid marker", true);
+          }
+        }
+        results.add(result);
+        updateStage(stage, results, resumes);
+      }
+      long failed = results.stream().mapToLong(StepResult::unitsFailed).sum();
+      StageState done = failed == 0 ? StageState.DONE : StageState.DONE_WITH_FAILURES;
+      setStage(stage, done, null);
+      updateStage(stage, results, resumes);
+      record(stage, done, EventKind.STAGE_FINISHED, results.stream().mapToLong(StepResult::unitsDone).sum()
+          + " units done" + (failed > 0 ? ", " + failed + " failed within the failure budget" : ""), false);
+      currentStep = null;
+      currentStepWorkflowId = null;
+    }
+    currentStage = null;
+    return null;
+  }
+
+  private StepResult runStep(SampleRunInput input, StepConfig step, int resumes) {
+    String childId = WorkflowIds.forStep(Workflow.getInfo().getWorkflowId(),
+        Workflow.getInfo().getRunId().substring(0, 8), step.stage(), step.step(), resumes);
+    StepWorkflow child = Workflow.newChildWorkflowStub(StepWorkflow.class, ChildWorkflowOptions.newBuilder()
+        .setWorkflowId(childId)
+        .setCancellationType(ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED)
+        .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
+        .build());
+    toForward.clear();
+    Promise<StepResult> result = Async.function(child::run,
+        new StepInput(input.spec(), step, input.tuning(), null, paused));
+    Workflow.getWorkflowExecution(child).get();
+    currentChild = child;
+    currentStepWorkflowId = childId;
+    try {
+      while (!result.isCompleted()) {
+        Workflow.await(() -> result.isCompleted() || !toForward.isEmpty());
+        forwardSignals();
+      }
+      return result.get();
+    } finally {
+      currentChild = null;
+    }
+  }
+
+  /** Passes signals on to the running step, and records pause changes in the catalog. */
+  private void forwardSignals() {
+    List<String> signals = new ArrayList<>(toForward);
+    toForward.clear();
+    for (String s : signals) {
+      switch (s) {
+        case "pause" -> currentChild.pause();
+        case "resume" -> currentChild.resume();
+        default -> currentChild.retryFailed();
+      }
+    }
+    recordPause();
+  }
+
+  private void recordPause() {
+    if (paused != pauseRecorded) {
+      pauseRecorded = paused;
+      recording.recordRun(new RecordRunInput(runId, null, null, paused ? RunState.PAUSED : RunState.RUNNING,
+          paused ? EventKind.RUN_PAUSED : EventKind.RUN_UNPAUSED, paused ? "paused by operator" : "resumed by operator"));
+    }
+  }
+
+  private void awaitUnpaused() {
+    recordPause();
+    if (paused) {
+      Workflow.await(() -> !paused);
+      recordPause();
+    }
+  }
+
+  private static String describe(ChildWorkflowFailure f) {
+    Throwable c = f.getCause();
+    while (c instanceof io.temporal.failure.ActivityFailure || c instanceof ChildWorkflowFailure) {
+      c = c.getCause();
+    }
+    return c == null ? f.getMessage() : c.getMessage();
+  }
+
+  /** A step failure may pass on resume unless every failed unit failed on bad input or the plan is impossible. */
+  private static boolean isRetryable(ChildWorkflowFailure f) {
+    if (f.getCause() instanceof ApplicationFailure af) {
+      if (StepFailureDetails.TYPE.equals(af.getType())) {
+        return af.getDetails().get(StepFailureDetails.class).retryable();
+      }
+    }
+    Throwable c = f.getCause();
+    while (c != null) {
+      if (c instanceof ApplicationFailure af && "PlanningFailed".equals(af.getType())) {
+        return false;
+      }
+      c = c.getCause();
+    }
+    return true;
+  }
+
+  private void updateStage(String stage, List<StepResult> results, int resumes) {
+    long total = 0;
+    long done = 0;
+    long failed = 0;
+    List<FailedUnits> failures = new ArrayList<>();
+    for (StepResult r : results) {
+      total += r.unitsTotal();
+      done += r.unitsDone();
+      failed += r.unitsFailed();
+      failures = Failures.add(failures, r.failures());
+    }
+    int i = indexOf(stage);
+    StageOutcome o = stages.get(i);
+    stages.set(i, new StageOutcome(stage, o.state(), resumes, total, done, failed, failures, o.error()));
+  }
+
+  private void setStage(String stage, StageState s, String error) {
+    int i = indexOf(stage);
+    StageOutcome o = stages.get(i);
+    stages.set(i, new StageOutcome(stage, s.name(), o.resumes(), o.unitsTotal(), o.unitsDone(), o.unitsFailed(),
+        o.failures(), error));
+  }
+
+  private int indexOf(String stage) {
+    for (int i = 0; i < stages.size(); i++) {
+      if (stages.get(i).stage().equals(stage)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException(stage);
+  }
+
+  private void record(String stage, StageState s, EventKind event, String message, boolean resumed) {
+    recording.recordStage(new RecordStageInput(runId, sample, stage, indexOf(stage), s, event, message, resumed));
+  }
+
+  @Override
+  public void pause() {
+    paused = true;
+    toForward.add("pause");
+  }
+
+  @Override
+  public void resume() {
+    paused = false;
+    toForward.add("resume");
+  }
+
+  @Override
+  public void cancel(String reason) {
+    cancelReason = reason == null || reason.isBlank() ? "cancelled" : reason;
+    if (scope != null) {
+      scope.cancel(cancelReason);
+    }
+  }
+
+  @Override
+  public void retryFailed() {
+    retryNow = true;
+    toForward.add("retry");
+  }
+
+  @Override
+  public RunProgress progress() {
+    return new RunProgress(runId, paused && state.equals("RUNNING") ? "PAUSED" : state, currentStage, currentStep,
+        currentStepWorkflowId, List.copyOf(stages));
+  }
+}

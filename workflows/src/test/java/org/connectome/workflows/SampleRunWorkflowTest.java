@@ -1,0 +1,183 @@
+package org.connectome.workflows;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.temporal.client.WorkflowStub;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.connectome.catalog.EventKind;
+import org.connectome.catalog.RunState;
+import org.connectome.catalog.RunStatus;
+import org.connectome.catalog.StageState;
+import org.connectome.catalog.StageStatus;
+import org.connectome.catalog.StepState;
+import org.connectome.catalog.StepStatus;
+import org.connectome.pipeline.Pipeline;
+import org.connectome.pipeline.StepConfig;
+import org.connectome.spec.RunSpec;
+import org.connectome.workflows.client.RunLauncher;
+import org.connectome.workflows.samplerun.SampleRunResult;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SampleRunWorkflowTest {
+  static final String ALL_STAGES = """
+      sample: t1
+      run: r1
+      dataRoot: DATA
+      voxelSize: {x: 8, y: 8, z: 33}
+      volume: {sections: 6, width: 1024, height: 1024}
+      executor: {type: local, local: {launcher: thread, maxConcurrentTasks: 4}}
+      defaults:
+        unitsPerTask: 2
+        tasksPerShard: 2
+        retry: {maxAttempts: 3, initialBackoff: 10ms, maxBackoff: 50ms}
+      autoResume: {maxResumes: 3, backoff: 2s}
+      stages:
+        - {stage: ingest, implementation: synthetic, params: {unitMillis: 1}}
+        - {stage: stitch, implementation: synthetic, params: {unitMillis: 1}}
+        - {stage: align, implementation: synthetic, params: {unitMillis: 1, renderBlockSize: [512, 512, 6]}}
+        - {stage: segment, implementation: synthetic, params: {unitMillis: 1, subvolumeSize: [512, 512, 6]}}
+        - {stage: synapses, implementation: synthetic, params: {unitMillis: 1}}
+        - {stage: compress, implementation: synthetic, params: {unitMillis: 1}}
+        - {stage: mesh, implementation: synthetic, params: {unitMillis: 1, mergeShards: 4}}
+      """;
+
+  @TempDir
+  Path dir;
+  TestPlatform platform;
+
+  @BeforeEach
+  void start() {
+    platform = new TestPlatform(dir);
+  }
+
+  @AfterEach
+  void stop() {
+    platform.close();
+  }
+
+  SampleRunResult runToEnd(RunSpec spec) {
+    RunLauncher launcher = new RunLauncher(platform.client());
+    RunLauncher.Launch launch = launcher.launch(spec, 0, null);
+    return platform.client().newUntypedWorkflowStub(launch.execution(), java.util.Optional.empty())
+        .getResult(SampleRunResult.class);
+  }
+
+  @Test
+  void wholeRunThroughAllSevenStages() throws Exception {
+    RunSpec spec = platform.spec(ALL_STAGES);
+    SampleRunResult result = runToEnd(spec);
+    assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
+    assertEquals(7, result.stages().size());
+    RunStatus status = platform.catalog.status("t1/r1");
+    assertEquals(RunState.DONE, status.run().state());
+    assertEquals(7, status.stages().size());
+    for (StageStatus s : status.stages()) {
+      assertEquals(StageState.DONE, s.state(), s.stage());
+      for (StepStatus st : s.steps()) {
+        assertEquals(StepState.DONE, st.state(), s.stage() + "." + st.step());
+        assertEquals(st.unitsTotal(), st.unitsDone(), s.stage() + "." + st.step());
+        assertTrue(st.unitsTotal() > 0, s.stage() + "." + st.step());
+      }
+    }
+    assertEquals(12, status.stages().stream().mapToLong(s -> s.steps().size()).sum());
+    platform.assertEachUnitRanOnce(spec);
+    assertEquals(6.0, platform.counter("connectome_units_total",
+        Map.of("sample", "t1", "stage", "ingest", "outcome", "done")));
+  }
+
+  @Test
+  void failedUnitsAreRetriedByTheRetryPolicy() throws Exception {
+    RunSpec spec = platform.spec(ALL_STAGES.replace("{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
+        "{stage: stitch, implementation: synthetic, params: {unitMillis: 1, failFirstAttempts: 2}}"));
+    SampleRunResult result = runToEnd(spec);
+    assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
+    platform.assertEachUnitRanOnce(spec);
+    // 6 sections in 3 tasks of 2 units: attempts 1 and 2 fail, attempt 3 succeeds
+    assertEquals(6.0, platform.counter("connectome_task_attempts_total",
+        Map.of("stage", "stitch", "outcome", "retried")));
+    assertEquals(3.0, platform.counter("connectome_task_attempts_total",
+        Map.of("stage", "stitch", "outcome", "succeeded")));
+    assertEquals(0, platform.catalog.eventCounts("t1/r1").getOrDefault(EventKind.STAGE_RESUMED, 0L));
+  }
+
+  @Test
+  void aFailedStageResumesOnItsOwnAndRedoesNoFinishedUnit() throws Exception {
+    // a task gets one attempt per shard execution; units fail on their first two attempts; unit 5 ran fine
+    // the first time and must not run again when the stage resumes
+    RunSpec spec = platform.spec(ALL_STAGES.replace("{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
+        "{stage: stitch, implementation: synthetic, retry: {maxAttempts: 1}, "
+            + "params: {unitMillis: 1, failFirstAttempts: 2}}"));
+    SampleRunResult result = runToEnd(spec);
+    assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
+    platform.assertEachUnitRanOnce(spec);
+    Map<EventKind, Long> events = platform.catalog.eventCounts("t1/r1");
+    assertEquals(2L, events.get(EventKind.STAGE_RESUMED));
+    StageStatus stitch = platform.catalog.status("t1/r1").stages().get(1);
+    assertEquals(2, stitch.resumes());
+    assertEquals(StageState.DONE, stitch.state());
+    assertEquals(2, result.stages().get(1).resumes());
+  }
+
+  @Test
+  void failuresWithinTheBudgetLetTheRunFinish() throws Exception {
+    RunSpec spec = platform.spec(ALL_STAGES.replace("{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
+        "{stage: stitch, implementation: synthetic, failureBudget: {maxFailedUnits: 1}, "
+            + "params: {unitMillis: 1, permanentFailUnits: \"4\"}}"));
+    SampleRunResult result = runToEnd(spec);
+    assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
+    assertEquals("DONE_WITH_FAILURES", result.stages().get(1).state());
+    assertEquals(1, result.stages().get(1).unitsFailed());
+    assertEquals("4", result.stages().get(1).failures().get(0).units().toString());
+    assertTrue(result.stages().get(1).failures().get(0).error().contains("permanentFailUnits"));
+    StepStatus st = platform.catalog.status("t1/r1").stages().get(1).steps().get(0);
+    assertEquals(StepState.DONE_WITH_FAILURES, st.state());
+    assertEquals(1, st.unitsFailed());
+  }
+
+  @Test
+  void failuresBeyondTheBudgetFailTheRunWithTheUnitRangesAndNoPointlessResume() throws Exception {
+    RunSpec spec = platform.spec(ALL_STAGES.replace("{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
+        "{stage: stitch, implementation: synthetic, params: {unitMillis: 1, permanentFailUnits: \"2-3\"}}"));
+    SampleRunResult result = runToEnd(spec);
+    assertEquals(SampleRunResult.FAILED, result.state());
+    assertTrue(result.error().contains("2 of 6 units of stitch.stitch failed"), result.error());
+    assertTrue(result.error().contains("units 2-3"), result.error());
+    assertTrue(result.error().contains("not retryable"), result.error());
+    assertEquals(0, platform.catalog.eventCounts("t1/r1").getOrDefault(EventKind.STAGE_RESUMED, 0L));
+    assertEquals(RunState.FAILED, platform.catalog.status("t1/r1").run().state());
+    assertEquals(StageState.PENDING, platform.catalog.status("t1/r1").stages().stream()
+        .filter(s -> s.stage().equals("align")).findFirst().map(StageStatus::state).orElse(StageState.PENDING));
+  }
+
+  @Test
+  void launchingTheSameRunTwiceYieldsOneRun() throws Exception {
+    RunSpec spec = platform.spec(ALL_STAGES.replace("unitMillis: 1}}", "unitMillis: 20}}"));
+    RunLauncher launcher = new RunLauncher(platform.client());
+    RunLauncher.Launch first = launcher.launch(spec, 0, null);
+    RunLauncher.Launch second = launcher.launch(spec, 0, null);
+    assertTrue(first.started());
+    assertFalse(second.started());
+    assertEquals(first.execution().getRunId(), second.execution().getRunId());
+    WorkflowStub stub = platform.client().newUntypedWorkflowStub(second.execution(), java.util.Optional.empty());
+    assertEquals(SampleRunResult.DONE, stub.getResult(SampleRunResult.class).state());
+    platform.assertEachUnitRanOnce(spec);
+    // launching a finished run again starts a new execution that finds every unit marked and runs none
+    RunLauncher.Launch third = launcher.launch(spec, 0, null);
+    assertTrue(third.started());
+    SampleRunResult again = platform.client().newUntypedWorkflowStub(third.execution(), java.util.Optional.empty())
+        .getResult(SampleRunResult.class);
+    assertEquals(SampleRunResult.DONE, again.state());
+    platform.assertEachUnitRanOnce(spec);
+    for (StepConfig step : Pipeline.steps(spec)) {
+      assertTrue(platform.executions(spec, step).values().stream().allMatch(n -> n == 1));
+    }
+    assertEquals(List.of(), List.of());
+  }
+}

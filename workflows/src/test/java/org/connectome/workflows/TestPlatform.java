@@ -1,0 +1,115 @@
+package org.connectome.workflows;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
+import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsResponse;
+import io.temporal.client.WorkflowClient;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.WorkerFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.connectome.catalog.Catalog;
+import org.connectome.executor.local.LocalExecutor;
+import org.connectome.executor.local.ThreadTaskLauncher;
+import org.connectome.layout.RunLayout;
+import org.connectome.metrics.PlatformMetrics;
+import org.connectome.pipeline.Pipeline;
+import org.connectome.pipeline.StepConfig;
+import org.connectome.spec.RunSpec;
+import org.connectome.spec.RunSpecLoader;
+import org.connectome.tasks.synthetic.SyntheticUnitRunner;
+
+/**
+ * Real workflows on Temporal's test server with real activities, a real catalog (H2 file) and the local
+ * executor running tasks on threads through the task entry point.
+ */
+final class TestPlatform implements AutoCloseable {
+  final Path dir;
+  final TestWorkflowEnvironment env;
+  final Catalog catalog;
+  final LocalExecutor executor;
+  final PrometheusRegistry registry = new PrometheusRegistry();
+  final PlatformMetrics metrics = new PlatformMetrics(registry);
+
+  TestPlatform(Path dir) {
+    this(dir, true);
+  }
+
+  TestPlatform(Path dir, boolean timeSkipping) {
+    this.dir = dir;
+    this.env = TestWorkflowEnvironment.newInstance(
+        io.temporal.testing.TestEnvironmentOptions.newBuilder().setUseTimeskipping(timeSkipping).build());
+    this.catalog = Catalog.open(Catalog.h2FileUrl(dir.resolve("catalog")));
+    this.executor = new LocalExecutor(new ThreadTaskLauncher(), 4);
+    WorkerFactory factory = env.getWorkerFactory();
+    PlatformWorkers.register(factory, catalog, executor, metrics);
+    env.start();
+  }
+
+  WorkflowClient client() {
+    return env.getWorkflowClient();
+  }
+
+  /** A spec from YAML text, through the real loader; {@code DATA} in the text becomes the test's data folder. */
+  RunSpec spec(String yaml) throws Exception {
+    return new RunSpecLoader().parse(yaml.replace("DATA", dir.resolve("data").toString()), "test.yaml", dir);
+  }
+
+  /** Completed executions per unit, from the synthetic step's execution log. */
+  Map<Long, Integer> executions(RunSpec spec, StepConfig step) throws IOException {
+    Path log = RunLayout.of(spec.dataRoot(), spec.sample(), spec.run()).step(step.stage(), step.step()).dir()
+        .resolve(SyntheticUnitRunner.EXECUTION_LOG);
+    Map<Long, Integer> counts = new TreeMap<>();
+    if (!Files.exists(log)) {
+      return counts;
+    }
+    for (String line : Files.readAllLines(log)) {
+      counts.merge(Long.parseLong(line.split("\t")[0]), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  /** Asserts that every unit of every step ran exactly once. */
+  void assertEachUnitRanOnce(RunSpec spec) throws IOException {
+    for (StepConfig step : Pipeline.steps(spec)) {
+      long units = catalog.status(spec.runId()).stages().stream().filter(s -> s.stage().equals(step.stage()))
+          .flatMap(s -> s.steps().stream()).filter(s -> s.step().equals(step.step())).findFirst().orElseThrow()
+          .unitsTotal();
+      Map<Long, Integer> ex = executions(spec, step);
+      assertEquals(units, ex.size(), step.qualifiedName() + ": units executed");
+      ex.forEach((u, n) -> assertEquals(1, n, step.qualifiedName() + " unit " + u + " executions"));
+    }
+  }
+
+  /** Every closed workflow execution's history, newest first. */
+  List<WorkflowExecutionHistory> closedHistories() {
+    List<WorkflowExecutionHistory> out = new ArrayList<>();
+    ListClosedWorkflowExecutionsResponse resp = env.getWorkflowServiceStubs().blockingStub()
+        .listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest.newBuilder()
+            .setNamespace(env.getNamespace()).setMaximumPageSize(1000).build());
+    for (WorkflowExecutionInfo info : resp.getExecutionsList()) {
+      out.add(client().fetchHistory(info.getExecution().getWorkflowId(), info.getExecution().getRunId()));
+    }
+    return out;
+  }
+
+  double counter(String name, Map<String, String> labels) {
+    return MetricsReader.value(registry, name, labels);
+  }
+
+  @Override
+  public void close() {
+    env.close();
+    executor.close();
+    catalog.close();
+  }
+}
