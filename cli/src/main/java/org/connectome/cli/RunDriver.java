@@ -1,0 +1,151 @@
+package org.connectome.cli;
+
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowStub;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.connectome.catalog.Catalog;
+import org.connectome.catalog.ControlRequest;
+import org.connectome.catalog.NoSuchRunException;
+import org.connectome.catalog.RunState;
+import org.connectome.catalog.RunStatus;
+import org.connectome.spec.RunSpec;
+import org.connectome.workflows.WorkflowTuning;
+import org.connectome.workflows.client.RunLauncher;
+import org.connectome.workflows.samplerun.SampleRunResult;
+import org.connectome.workflows.samplerun.SampleRunWorkflow;
+import org.connectome.workflows.samplerun.StageOutcome;
+import org.connectome.workflows.step.Failures;
+
+/** Launches (or attaches to) a run and follows it to its end, showing progress. */
+final class RunDriver {
+  private static final Duration TICK = Duration.ofMillis(500);
+
+  private final Catalog catalog;
+  private final PrintStream out;
+  private final boolean terminal;
+  private final boolean quiet;
+
+  RunDriver(Catalog catalog, PrintStream out, boolean terminal, boolean quiet) {
+    this.catalog = catalog;
+    this.out = out;
+    this.terminal = terminal;
+    this.quiet = quiet;
+  }
+
+  /**
+   * Launches the run (idempotently) and waits for it. When {@code lease} is given (embedded mode), control
+   * requests that other processes leave in the catalog ({@code cancel}, {@code pause}, ...) are passed on to the
+   * workflow as signals, and the lease is renewed.
+   */
+  int launchAndFollow(WorkflowClient client, String taskQueue, RunSpec spec, int relaunch, WorkflowTuning tuning,
+      RunLease lease) {
+    RunLauncher launcher = new RunLauncher(client, taskQueue);
+    RunLauncher.Launch launch = launcher.launch(spec, relaunch, tuning);
+    out.println((launch.started() ? (relaunch > 0 ? "relaunched " : "started ") : "attached to running ")
+        + spec.runId() + " (workflow " + launch.execution().getWorkflowId() + ")");
+    WorkflowStub stub = client.newUntypedWorkflowStub(launch.execution(), Optional.empty());
+    SampleRunWorkflow signals = launcher.workflow(spec.runId());
+    CompletableFuture<SampleRunResult> result = stub.getResultAsync(SampleRunResult.class);
+    ProgressView view = new ProgressView(out, terminal, spec, Instant.now());
+    while (true) {
+      if (!quiet) {
+        view.show(status(spec.runId()), Instant.now());
+      }
+      if (lease != null) {
+        lease.renewIfDue();
+        for (ControlRequest c : catalog.takeControlRequests(spec.runId())) {
+          out.println("passing on " + c.action() + (c.reason() == null ? "" : " (" + c.reason() + ")"));
+          switch (c.action()) {
+            case PAUSE -> signals.pause();
+            case RESUME -> signals.resume();
+            case CANCEL -> signals.cancel(c.reason());
+            case RETRY_FAILED -> signals.retryFailed();
+          }
+        }
+      }
+      try {
+        SampleRunResult r = result.get(TICK.toMillis(), TimeUnit.MILLISECONDS);
+        if (!quiet) {
+          view.show(status(spec.runId()), Instant.now());
+        }
+        return report(r);
+      } catch (TimeoutException e) {
+        // still running
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return ExitCodes.INTERRUPTED;
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof WorkflowFailedException wf) {
+          out.println(spec.runId() + " ended abnormally: " + wf.getCause());
+          return ExitCodes.RUN_FAILED;
+        }
+        throw new Platform.PlatformException("lost the run's workflow: " + c, c);
+      }
+    }
+  }
+
+  /** Follows a run that another process drives, from the catalog alone, until it ends. */
+  int followCatalog(RunSpec spec) {
+    ProgressView view = new ProgressView(out, terminal, spec, Instant.now());
+    while (true) {
+      RunStatus s = status(spec.runId());
+      view.show(s, Instant.now());
+      if (s != null && s.run().state().isTerminal()) {
+        return exitCode(s.run().state());
+      }
+      try {
+        Thread.sleep(TICK.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return ExitCodes.INTERRUPTED;
+      }
+    }
+  }
+
+  private RunStatus status(String runId) {
+    try {
+      return catalog.status(runId);
+    } catch (NoSuchRunException e) {
+      return null;
+    }
+  }
+
+  private int report(SampleRunResult r) {
+    out.println();
+    switch (r.state()) {
+      case SampleRunResult.DONE -> out.println(r.runId() + " done.");
+      case SampleRunResult.CANCELLED -> out.println(r.runId() + " cancelled: " + r.error()
+          + "\nFinished units are kept; continue with: connectome resume " + r.runId());
+      default -> out.println(r.runId() + " FAILED: " + r.error()
+          + "\nFix the cause, then continue with: connectome resume " + r.runId());
+    }
+    for (StageOutcome s : r.stages()) {
+      if (!s.failures().isEmpty()) {
+        out.println("  " + s.stage() + ": " + s.unitsFailed() + " units failed" + Failures.summary(s.failures(), 5));
+      }
+    }
+    return switch (r.state()) {
+      case SampleRunResult.DONE -> ExitCodes.OK;
+      case SampleRunResult.CANCELLED -> ExitCodes.CANCELLED;
+      default -> ExitCodes.RUN_FAILED;
+    };
+  }
+
+  static int exitCode(RunState s) {
+    return switch (s) {
+      case DONE -> ExitCodes.OK;
+      case CANCELLED -> ExitCodes.CANCELLED;
+      case FAILED -> ExitCodes.RUN_FAILED;
+      default -> ExitCodes.OK;
+    };
+  }
+}
