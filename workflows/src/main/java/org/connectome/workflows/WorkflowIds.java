@@ -19,8 +19,12 @@ public final class WorkflowIds {
     return PREFIX + runId;
   }
 
-  /** The child workflow of one step of one run execution; {@code resume} counts automatic resumes. */
-  public static String forStep(String runWorkflowId, String runExecution, String stage, String step, int resume) {
-    return runWorkflowId + "/" + stage + "." + step + "/" + runExecution + "-" + resume;
+  /**
+   * The child workflow of one step: {@code <run workflow>/<stage>.<step>/<relaunch>.<resume>}, unique per launch
+   * of the run and automatic resume of the stage, and derived from the workflow's input only (so replays of
+   * recorded histories find the same IDs).
+   */
+  public static String forStep(String runWorkflowId, int relaunch, String stage, String step, int resume) {
+    return runWorkflowId + "/" + stage + "." + step + "/" + relaunch + "." + resume;
   }
 }

@@ -52,6 +52,7 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   private String currentStep;
   private String currentStepWorkflowId;
   private StepWorkflow currentChild;
+  private Promise<StepResult> currentStepResult;
   private CancellationScope scope;
   private boolean paused;
   private boolean pauseRecorded;
@@ -83,6 +84,14 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     } catch (CanceledFailure e) {
       String reason = cancelReason != null ? cancelReason : "cancelled";
       Workflow.newDetachedCancellationScope(() -> {
+        if (currentStepResult != null) {
+          // the step was asked to cancel; wait until it has stopped its shards before the run reports cancelled
+          try {
+            currentStepResult.get();
+          } catch (RuntimeException stopped) {
+            // cancelled: that is what we waited for
+          }
+        }
         if (currentStage != null) {
           setStage(currentStage, StageState.CANCELLED, null);
           record(currentStage, StageState.CANCELLED, EventKind.STAGE_FAILED, "cancelled: " + reason, false);
@@ -168,8 +177,8 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   }
 
   private StepResult runStep(SampleRunInput input, StepConfig step, int resumes) {
-    String childId = WorkflowIds.forStep(Workflow.getInfo().getWorkflowId(),
-        Workflow.getInfo().getRunId().substring(0, 8), step.stage(), step.step(), resumes);
+    String childId = WorkflowIds.forStep(Workflow.getInfo().getWorkflowId(), input.relaunch(), step.stage(),
+        step.step(), resumes);
     StepWorkflow child = Workflow.newChildWorkflowStub(StepWorkflow.class, ChildWorkflowOptions.newBuilder()
         .setWorkflowId(childId)
         .setCancellationType(ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED)
@@ -178,6 +187,7 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     toForward.clear();
     Promise<StepResult> result = Async.function(child::run,
         new StepInput(input.spec(), step, input.tuning(), null, paused));
+    currentStepResult = result;
     Workflow.getWorkflowExecution(child).get();
     currentChild = child;
     currentStepWorkflowId = childId;
@@ -186,7 +196,9 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
         Workflow.await(() -> result.isCompleted() || !toForward.isEmpty());
         forwardSignals();
       }
-      return result.get();
+      StepResult r = result.get();
+      currentStepResult = null;
+      return r;
     } finally {
       currentChild = null;
     }

@@ -153,8 +153,19 @@ public class StepWorkflowImpl implements StepWorkflow {
       throw ApplicationFailure.newNonRetryableFailure(message, StepFailureDetails.TYPE,
           new StepFailureDetails(failed, allowance, report, retryable));
     } catch (CanceledFailure e) {
-      Workflow.newDetachedCancellationScope(() -> recording.recordStep(new RecordStepInput(step.runId(),
-          step.stage(), step.step(), StepState.CANCELLED, null, "cancelled"))).run();
+      Workflow.newDetachedCancellationScope(() -> {
+        // the shards were asked to stop; wait until they have (their tasks killed, Jobs deleted), so that a
+        // cancelled step leaves nothing running behind it
+        for (Promise<RunShardOutput> p : inFlight.values()) {
+          try {
+            p.get();
+          } catch (RuntimeException stopped) {
+            // cancelled or failed: either way it has ended
+          }
+        }
+        recording.recordStep(new RecordStepInput(step.runId(), step.stage(), step.step(), StepState.CANCELLED,
+            null, "cancelled"));
+      }).run();
       throw e;
     }
   }
