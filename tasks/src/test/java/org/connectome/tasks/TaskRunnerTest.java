@@ -121,11 +121,10 @@ class TaskRunnerTest {
     pb.environment().put(TaskEnv.PARENT_WATCHDOG, "stdin");
     pb.redirectErrorStream(true);
     Process p = pb.start();
-    // wait until the unit is running, then close the pipe as a dying parent would
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!Files.exists(layout.dir().resolve("synthetic/attempts")) && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
+    // wait until the task has started its unit (its first log line), then close the pipe as a dying parent would
+    var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    String first = out.readLine();
+    assertTrue(first != null && first.contains("task 0 attempt 1"), String.valueOf(first));
     p.getOutputStream().close();
     assertTrue(p.waitFor(10, TimeUnit.SECONDS), "task did not stop after its stdin closed");
     assertEquals(TaskExitCodes.ORPHANED, p.exitValue());

@@ -15,6 +15,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.connectome.executor.ExecutorException;
 import org.connectome.executor.FailureClassifier;
@@ -80,12 +83,26 @@ public final class LocalExecutor implements StageExecutor {
     Semaphore parallel = new Semaphore(Math.max(1, step.parallelism()));
     int weight = (int) Math.min(maxSlots, Math.max(1, Math.ceil(Quantities.cpuCores(step.resources().cpu()))));
     List<Future<TaskResult>> futures = new ArrayList<>();
+    Set<Thread> active = ConcurrentHashMap.newKeySet();
+    AtomicBoolean stopping = new AtomicBoolean();
+    // the step's timeout bounds the whole shard: a task still running then is stopped and not retried
+    long deadline = System.nanoTime() + step.timeout().toNanos();
     long index = 0;
     for (UnitRange r : request.tasks()) {
       for (long task = r.from(); task < r.to(); task++) {
         long k = index++;
         long t = task;
-        futures.add(threads.submit(() -> runTask(request, k, t, tasksEnv, parallel, weight, listener)));
+        futures.add(threads.submit(() -> {
+          active.add(Thread.currentThread());
+          try {
+            if (stopping.get()) {
+              throw new InterruptedException("shard stopping");
+            }
+            return runTask(request, k, t, tasksEnv, parallel, weight, listener, deadline);
+          } finally {
+            active.remove(Thread.currentThread());
+          }
+        }));
       }
     }
     List<TaskResult> results = new ArrayList<>();
@@ -94,10 +111,10 @@ public final class LocalExecutor implements StageExecutor {
         results.add(f.get());
       }
     } catch (InterruptedException e) {
-      stopAll(futures);
+      stopAll(futures, active, stopping);
       throw e;
     } catch (ExecutionException e) {
-      stopAll(futures);
+      stopAll(futures, active, stopping);
       Throwable cause = e.getCause();
       if (cause instanceof ExecutorException ee) {
         throw ee;
@@ -108,22 +125,31 @@ public final class LocalExecutor implements StageExecutor {
     return results;
   }
 
-  private static void stopAll(List<Future<TaskResult>> futures) {
+  /**
+   * Interrupts every task thread of the shard (each stops its task: the process killed after a grace period)
+   * and returns only when all of them have ended, so a caller never sees a shard as stopped while its tasks
+   * still run or hold slots.
+   */
+  private static void stopAll(List<Future<TaskResult>> futures, Set<Thread> active, AtomicBoolean stopping) {
+    stopping.set(true);
     for (Future<TaskResult> f : futures) {
       f.cancel(true);
     }
-    // cancel(true) interrupts the task threads, which stop their tasks; wait for them to be gone
-    for (Future<TaskResult> f : futures) {
+    boolean interrupted = Thread.interrupted();
+    while (!active.isEmpty()) {
       try {
-        f.get();
-      } catch (Exception ignored) {
-        // cancelled, interrupted or failed: all we want is that it ended
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        interrupted = true;
       }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
   private TaskResult runTask(ShardRequest req, long index, long task, String tasksEnv, Semaphore parallel, int weight,
-      ShardListener listener) throws InterruptedException, ExecutorException {
+      ShardListener listener, long deadline) throws InterruptedException, ExecutorException {
     StepConfig step = req.step();
     StepLayout layout = new StepLayout(req.stepDir());
     TaskFailure failure = null;
@@ -152,7 +178,7 @@ public final class LocalExecutor implements StageExecutor {
             throw new ExecutorException("cannot start task " + task + " of " + step.qualifiedName() + ": "
                 + e.getMessage(), e);
           }
-          Termination end = await(running, step.timeout());
+          Termination end = await(running, deadline, step.timeout());
           duration = Duration.between(start, Instant.now());
           failure = FailureClassifier.classify(end, step.retry().nonRetryableExitCodes());
           tail = failure == null ? null : tail(logFile, logStart);
@@ -163,7 +189,7 @@ public final class LocalExecutor implements StageExecutor {
         parallel.release();
       }
       listener.taskAttemptEnded(task, attempt, failure, duration);
-      if (failure == null || !failure.retryable()) {
+      if (failure == null || !failure.retryable() || System.nanoTime() > deadline) {
         break;
       }
     }
@@ -172,8 +198,8 @@ public final class LocalExecutor implements StageExecutor {
     return result;
   }
 
-  private static Termination await(RunningTask running, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+  private static Termination await(RunningTask running, long deadline, Duration timeout)
+      throws InterruptedException {
     try {
       while (true) {
         OptionalInt code = running.waitFor(Duration.ofSeconds(1));
@@ -182,7 +208,7 @@ public final class LocalExecutor implements StageExecutor {
         }
         if (System.nanoTime() > deadline) {
           running.stop(STOP_GRACE);
-          return new Termination(-1, "DeadlineExceeded", "ran longer than " + timeout);
+          return new Termination(-1, "DeadlineExceeded", "the shard ran past its timeout of " + timeout);
         }
       }
     } catch (InterruptedException e) {

@@ -42,6 +42,7 @@ import org.slf4j.Logger;
 /** See {@link StepWorkflow}. */
 public class StepWorkflowImpl implements StepWorkflow {
   private static final Logger log = Workflow.getLogger(StepWorkflowImpl.class);
+  private static final Duration SHARD_TIMEOUT_MARGIN = Duration.ofMinutes(5);
 
   private final RecordingActivities recording = Workflow.newActivityStub(RecordingActivities.class,
       ActivityOptions.newBuilder()
@@ -89,7 +90,9 @@ public class StepWorkflowImpl implements StepWorkflow {
       }
       ShardActivities shards = Workflow.newActivityStub(ShardActivities.class, ActivityOptions.newBuilder()
           .setTaskQueue(step.taskQueue())
-          .setStartToCloseTimeout(step.timeout())
+          // the executor enforces the step's timeout itself and reports timed-out tasks; the margin lets it
+          // stop them and answer before Temporal gives up on the activity
+          .setStartToCloseTimeout(step.timeout().plus(SHARD_TIMEOUT_MARGIN))
           .setHeartbeatTimeout(tuning.heartbeatTimeout())
           .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
           .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(2))
