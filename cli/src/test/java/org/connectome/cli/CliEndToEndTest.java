@@ -215,4 +215,43 @@ class CliEndToEndTest {
     assertEquals(ExitCodes.USAGE, missing.await(60));
     assertTrue(missing.output().contains("missing.yaml: no such spec file"), missing.output());
   }
+
+  @Test
+  void productionModeWorkersOnAClusterAndALaunchThatFindsTheRunRunning() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    // a Temporal frontend on a port stands in for the cluster; the commands are separate processes as in production
+    try (var cluster = io.temporal.testserver.TestServer.createPortBoundServer(port, true)) {
+      String temporal = "localhost:" + port;
+      String catalog = org.connectome.catalog.Catalog.h2FileUrl(dir.resolve("shared-catalog"));
+      Path spec = spec("prod", 150);
+      CliProcess worker = CliProcess.start(dir.resolve("worker-home"), "worker", "--temporal", temporal,
+          "--catalog", catalog, "--metrics-port", "-1", "--max-concurrent-tasks", "2");
+      try {
+        CliProcess detached = CliProcess.start(dir.resolve("ops"), "run", spec.toString(), "--temporal", temporal,
+            "--catalog", catalog, "--detach");
+        assertEquals(ExitCodes.OK, detached.await(60), detached.output());
+        assertTrue(detached.output().contains("started prod/r1"), detached.output());
+        CliProcess again = CliProcess.start(dir.resolve("ops"), "run", spec.toString(), "--temporal", temporal,
+            "--catalog", catalog, "--no-progress");
+        assertEquals(ExitCodes.OK, again.await(120), again.output() + "\nworker:\n" + worker.output());
+        assertTrue(again.output().contains("attached to running prod/r1"), again.output());
+        assertTrue(again.output().contains("prod/r1 done."), again.output());
+        for (String[] step : new String[][] {{"ingest", "ingest"}, {"stitch", "stitch"}}) {
+          Map<Long, Integer> runs = executions(stepDir("prod", step[0], step[1]));
+          assertEquals(24, runs.size());
+          runs.values().forEach(n -> assertEquals(1, n, "one run, not two"));
+        }
+        CliProcess status = CliProcess.start(dir.resolve("ops"), "status", "prod/r1", "--catalog", catalog);
+        assertEquals(ExitCodes.OK, status.await(60));
+        assertTrue(status.output().contains("state      DONE"), status.output());
+        assertTrue(worker.process.isAlive(), "the worker keeps serving");
+      } finally {
+        worker.process.destroy(); // SIGTERM: the worker shuts down cleanly
+        worker.await(60);
+      }
+    }
+  }
 }

@@ -180,4 +180,20 @@ class SampleRunWorkflowTest {
     }
     assertEquals(List.of(), List.of());
   }
+
+  @Test
+  void aChangedParameterRerunsThatStageAndEverythingDownstreamOnly() throws Exception {
+    RunSpec first = platform.spec(ALL_STAGES);
+    assertEquals(SampleRunResult.DONE, runToEnd(first).state());
+    RunSpec changed = platform.spec(ALL_STAGES.replace(
+        "{stage: segment, implementation: synthetic, params: {unitMillis: 1, subvolumeSize: [512, 512, 6]}}",
+        "{stage: segment, implementation: synthetic, params: {unitMillis: 2, subvolumeSize: [512, 512, 6]}}"));
+    assertEquals(SampleRunResult.DONE, runToEnd(changed).state());
+    for (StepConfig step : Pipeline.steps(changed)) {
+      boolean downstream = List.of("segment", "synapses", "compress", "mesh").contains(step.stage());
+      int expected = downstream ? 2 : 1;
+      platform.executions(changed, step).forEach((unit, n) -> assertEquals(expected, n,
+          step.qualifiedName() + " unit " + unit + (downstream ? " must rerun" : " must not rerun")));
+    }
+  }
 }
