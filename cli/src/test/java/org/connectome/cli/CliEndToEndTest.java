@@ -168,7 +168,7 @@ class CliEndToEndTest {
   }
 
   @Test
-  void cancelFromAnotherProcessReachesTheDrivingProcess() throws Exception {
+  void aSecondLaunchFollowsAndCancelFromAnotherProcessReachesTheDrivingProcess() throws Exception {
     Path spec = spec("cancel", 2_000);
     Path home = dir.resolve("home");
     CliProcess run = CliProcess.start(home, "run", spec.toString(), "--metrics-port", "-1");
@@ -180,9 +180,17 @@ class CliEndToEndTest {
       Thread.sleep(50);
     }
     List<ProcessHandle> tasks = run.process.toHandle().descendants().toList();
+    // a second launch of the same run does not start it again: it follows the process that drives it
+    CliProcess second = CliProcess.start(home, "run", spec.toString(), "--metrics-port", "-1");
+    long followDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!second.output().contains("already being driven by process")) {
+      assertTrue(System.nanoTime() < followDeadline, second.output());
+      Thread.sleep(50);
+    }
     CliProcess cancel = CliProcess.start(home, "cancel", "cancel/r1", "--reason", "wrong sample");
     assertEquals(ExitCodes.OK, cancel.await(60), cancel.output());
     assertEquals(ExitCodes.CANCELLED, run.await(90), run.output());
+    assertEquals(ExitCodes.CANCELLED, second.await(60), second.output());
     assertTrue(run.output().contains("cancelled: wrong sample"), run.output());
     assertTrue(tasks.stream().noneMatch(ProcessHandle::isAlive), "task processes stopped by the cancel");
     CliProcess status = CliProcess.start(home, "status", "cancel/r1");
