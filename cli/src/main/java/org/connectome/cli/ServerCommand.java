@@ -2,11 +2,8 @@ package org.connectome.cli;
 
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.connectome.activities.recording.RecordingActivitiesImpl;
 import org.connectome.pipeline.Pipeline;
-import org.connectome.spec.ExecutorSpec;
-import org.connectome.spec.LocalExecutorSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,17 +18,11 @@ final class ServerCommand implements Callable<Integer> {
   @Mixin
   GlobalOptions global;
 
+  @Mixin
+  LocalWorkerOptions local;
+
   @Option(names = "--port", defaultValue = "7233", description = "Temporal port (default ${DEFAULT-VALUE}).")
   int port;
-
-  @Option(names = "--max-concurrent-tasks", description = "Tasks running at once (default: cores).")
-  Integer maxConcurrentTasks;
-
-  @Option(names = "--launcher", defaultValue = "process", description = "process (default) or thread.")
-  String launcher;
-
-  @Option(names = "--metrics-port", defaultValue = "9464", description = "/metrics port (-1: off).")
-  int metricsPort;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -40,19 +31,12 @@ final class ServerCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     Platform p = Platform.open(global);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      p.close();
-      stopped.countDown();
-    }));
     p.connect(global, port, System.out);
-    int mport = p.serveMetrics(metricsPort, System.out);
-    p.startWorker(ExecutorFactory.create(new ExecutorSpec(ExecutorSpec.LOCAL,
-        new LocalExecutorSpec(maxConcurrentTasks, launcher, null), null), null), Pipeline.DEFAULT_TASK_QUEUE,
-        Set.of(Pipeline.DEFAULT_TASK_QUEUE, "ingest"), 64, new RecordingActivitiesImpl.RunListener() {});
-    System.out.println("ready: connectome run SPEC --temporal localhost:" + port
-        + (mport > 0 ? "   metrics: http://localhost:" + mport + "/metrics" : ""));
-    stopped.await();
+    int metrics = p.serveMetrics(local.metricsPort, System.out);
+    p.startWorker(local.executor(), Pipeline.DEFAULT_TASK_QUEUE, Set.of(Pipeline.DEFAULT_TASK_QUEUE, "ingest"), 64,
+        new RecordingActivitiesImpl.RunListener() {});
+    LocalWorkerOptions.serveUntilStopped(p, System.out, "ready: connectome run SPEC --temporal localhost:" + port
+        + " --catalog " + global.catalogUrl() + (metrics > 0 ? "   metrics: http://localhost:" + metrics + "/metrics" : ""));
     return ExitCodes.OK;
   }
 }

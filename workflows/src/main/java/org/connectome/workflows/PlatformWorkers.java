@@ -27,7 +27,7 @@ public final class PlatformWorkers {
   private PlatformWorkers() {}
 
   /**
-   * @param orchestrationQueue the queue of workflows, planning and recording
+   * @param orchestrationQueue the queue of workflows, planning and recording, or null for a shards-only worker
    * @param shardQueues        queues whose shards this process runs (may include the orchestration queue)
    * @param maxShardsAtOnce    shard activities this process runs at once
    */
@@ -35,7 +35,9 @@ public final class PlatformWorkers {
       int maxShardsAtOnce, Catalog catalog, StageExecutor executor, PlatformMetrics metrics,
       RecordingActivitiesImpl.RunListener listener) {
     Set<String> queues = new LinkedHashSet<>();
-    queues.add(orchestrationQueue);
+    if (orchestrationQueue != null) {
+      queues.add(orchestrationQueue);
+    }
     queues.addAll(shardQueues);
     for (String q : queues) {
       Worker w = factory.newWorker(q, WorkerOptions.newBuilder()
@@ -45,7 +47,7 @@ public final class PlatformWorkers {
           .setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
           .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
           .build());
-      if (q.equals(orchestrationQueue)) {
+      if (q.equals(orchestrationQueue)) { // null-safe: a shards-only worker has none
         w.registerWorkflowImplementationTypes(SampleRunWorkflowImpl.class, StepWorkflowImpl.class);
         w.registerActivitiesImplementations(new PlanningActivitiesImpl(catalog, metrics),
             new RecordingActivitiesImpl(catalog, java.time.Clock.systemUTC(), listener));
