@@ -22,7 +22,7 @@ import org.connectome.units.UnitRange;
  * written under other parameters is simply not found. A marker is written to a temporary file, forced to disk
  * and renamed into place, so a marker either exists whole or not at all.
  */
-public final class MarkerStore {
+public final class MarkerStore implements CompletionMarkers {
   /** Units per marker folder: keeps folders small on every file system and a range check to few listings. */
   public static final int BUCKET = 1000;
   /** Ranges up to this size are checked unit by unit rather than by listing. */
@@ -66,6 +66,7 @@ public final class MarkerStore {
   }
 
   /** Writes {@code marker} atomically; call only after the unit's outputs are complete. */
+  @Override
   public void write(CompletionMarker marker) throws IOException {
     Path bucket = bucketDir(marker.unit());
     Files.createDirectories(bucket);
@@ -85,6 +86,7 @@ public final class MarkerStore {
         StandardCopyOption.REPLACE_EXISTING);
   }
 
+  @Override
   public boolean isDone(long unit, String paramsHash) {
     return Files.exists(path(unit, paramsHash));
   }
@@ -97,7 +99,7 @@ public final class MarkerStore {
     }
   }
 
-  /** Units of {@code range} with a valid marker: bit {@code i} stands for unit {@code range.from() + i}. */
+  @Override
   public BitSet scan(UnitRange range, String paramsHash) throws IOException {
     BitSet done = new BitSet((int) range.size());
     if (range.isEmpty()) {
@@ -139,7 +141,4 @@ public final class MarkerStore {
     return done;
   }
 
-  public long countDone(UnitRange range, String paramsHash) throws IOException {
-    return scan(range, paramsHash).cardinality();
-  }
 }

@@ -23,7 +23,7 @@ class PipelineTest {
       stages.add(stage(s, s.equals("stitch") ? stitchParams : Map.of()));
     }
     return new RunSpec("s1", "r1", null, null, "/tmp/x", new VoxelSize(8, 8, 33),
-        new VolumeSpec(10L, 2048L, 2048L, null, null), null, null, null, stages);
+        new VolumeSpec(10L, 2048L, 2048L, null, null), null, null, null, null, stages);
   }
 
   @Test

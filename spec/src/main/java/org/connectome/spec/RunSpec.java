@@ -21,6 +21,7 @@ import java.util.List;
  * @param executor    where tasks run
  * @param defaults    settings every stage inherits
  * @param autoResume  how a failed stage is resumed on its own
+ * @param notifications where run finished, stage failed and stage resumed are reported, or null
  * @param stages      the stages of this run, in chain order
  */
 public record RunSpec(
@@ -34,6 +35,7 @@ public record RunSpec(
     ExecutorSpec executor,
     StageSettings defaults,
     AutoResumeSpec autoResume,
+    NotificationsSpec notifications,
     List<StageSpec> stages) {
 
   public RunSpec {
@@ -47,11 +49,11 @@ public record RunSpec(
 
   public RunSpec withDataRoot(String newDataRoot) {
     return new RunSpec(sample, run, description, acquisition, newDataRoot, voxelSize, volume, executor, defaults,
-        autoResume, stages);
+        autoResume, notifications, stages);
   }
 
   public RunSpec withAcquisition(String newAcquisition) {
     return new RunSpec(sample, run, description, newAcquisition, dataRoot, voxelSize, volume, executor, defaults,
-        autoResume, stages);
+        autoResume, notifications, stages);
   }
 }

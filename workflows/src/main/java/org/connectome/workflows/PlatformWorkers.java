@@ -10,6 +10,7 @@ import org.connectome.activities.recording.RecordingActivitiesImpl;
 import org.connectome.activities.shard.ShardActivitiesImpl;
 import org.connectome.catalog.Catalog;
 import org.connectome.executor.StageExecutor;
+import org.connectome.markers.MarkerStores;
 import org.connectome.metrics.PlatformMetrics;
 import org.connectome.pipeline.Pipeline;
 import org.connectome.workflows.samplerun.SampleRunWorkflowImpl;
@@ -34,6 +35,14 @@ public final class PlatformWorkers {
   public static void register(WorkerFactory factory, String orchestrationQueue, Set<String> shardQueues,
       int maxShardsAtOnce, Catalog catalog, StageExecutor executor, PlatformMetrics metrics,
       RecordingActivitiesImpl.RunListener listener) {
+    register(factory, orchestrationQueue, shardQueues, maxShardsAtOnce, catalog, executor, metrics, listener,
+        MarkerStores.files());
+  }
+
+  /** As above, with the markers kept where {@code markerStores} says (benchmarks keep them in memory). */
+  public static void register(WorkerFactory factory, String orchestrationQueue, Set<String> shardQueues,
+      int maxShardsAtOnce, Catalog catalog, StageExecutor executor, PlatformMetrics metrics,
+      RecordingActivitiesImpl.RunListener listener, MarkerStores markerStores) {
     Set<String> queues = new LinkedHashSet<>();
     if (orchestrationQueue != null) {
       queues.add(orchestrationQueue);
@@ -49,11 +58,11 @@ public final class PlatformWorkers {
           .build());
       if (q.equals(orchestrationQueue)) { // null-safe: a shards-only worker has none
         w.registerWorkflowImplementationTypes(SampleRunWorkflowImpl.class, StepWorkflowImpl.class);
-        w.registerActivitiesImplementations(new PlanningActivitiesImpl(catalog, metrics),
+        w.registerActivitiesImplementations(new PlanningActivitiesImpl(catalog, metrics, markerStores),
             new RecordingActivitiesImpl(catalog, java.time.Clock.systemUTC(), listener));
       }
       if (shardQueues.contains(q)) {
-        w.registerActivitiesImplementations(new ShardActivitiesImpl(executor, catalog, metrics));
+        w.registerActivitiesImplementations(new ShardActivitiesImpl(executor, catalog, metrics, markerStores));
       }
     }
   }

@@ -15,7 +15,8 @@ import org.connectome.catalog.StepRegistration;
 import org.connectome.layout.RunLayout;
 import org.connectome.layout.SampleFactsResolver;
 import org.connectome.layout.StepLayout;
-import org.connectome.markers.MarkerStore;
+import org.connectome.markers.CompletionMarkers;
+import org.connectome.markers.MarkerStores;
 import org.connectome.metrics.PlatformMetrics;
 import org.connectome.pipeline.CodeVersion;
 import org.connectome.pipeline.PlanningException;
@@ -37,10 +38,16 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
 
   private final Catalog catalog;
   private final PlatformMetrics metrics;
+  private final MarkerStores markerStores;
 
-  public PlanningActivitiesImpl(Catalog catalog, PlatformMetrics metrics) {
+  public PlanningActivitiesImpl(Catalog catalog, PlatformMetrics metrics, MarkerStores markerStores) {
     this.catalog = catalog;
     this.metrics = metrics;
+    this.markerStores = markerStores;
+  }
+
+  public PlanningActivitiesImpl(Catalog catalog, PlatformMetrics metrics) {
+    this(catalog, metrics, MarkerStores.files());
   }
 
   @Override
@@ -57,7 +64,7 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
           step.paramsHash(), CodeVersion.get(), plan, run.runDir().toString(), spec.acquisition(), step.container())
           .write(layout.definitionFile());
       Grouping g = plan.grouping();
-      MarkerStore markers = new MarkerStore(layout.markersDir());
+      CompletionMarkers markers = markerStores.forStep(layout);
       BitSet done = markers.scan(new UnitRange(0, g.unitCount()), step.paramsHash());
       List<ShardProgress> shards = new ArrayList<>();
       List<UnitRange> pending = new ArrayList<>();
@@ -92,7 +99,7 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
     StepLayout layout = input.run().layout().step(input.step().stage(), input.step().step());
     try {
       UnitRange all = new UnitRange(0, input.unitCount());
-      BitSet done = new MarkerStore(layout.markersDir()).scan(all, input.step().paramsHash());
+      BitSet done = markerStores.forStep(layout).scan(all, input.step().paramsHash());
       List<UnitRange> missing = Ranges.clear(done, 0, all);
       long missingCount = Ranges.count(missing);
       return new SummarizeStepOutput(done.cardinality(), missingCount,

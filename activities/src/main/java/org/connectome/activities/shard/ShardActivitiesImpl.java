@@ -29,7 +29,8 @@ import org.connectome.executor.StageExecutor;
 import org.connectome.executor.TaskFailure;
 import org.connectome.executor.TaskResult;
 import org.connectome.layout.StepLayout;
-import org.connectome.markers.MarkerStore;
+import org.connectome.markers.CompletionMarkers;
+import org.connectome.markers.MarkerStores;
 import org.connectome.metrics.PlatformMetrics;
 import org.connectome.pipeline.Json;
 import org.connectome.pipeline.StepConfig;
@@ -57,10 +58,18 @@ public final class ShardActivitiesImpl implements ShardActivities {
     return t;
   });
 
-  public ShardActivitiesImpl(StageExecutor executor, Catalog catalog, PlatformMetrics metrics) {
+  private final MarkerStores markerStores;
+
+  public ShardActivitiesImpl(StageExecutor executor, Catalog catalog, PlatformMetrics metrics,
+      MarkerStores markerStores) {
     this.executor = executor;
     this.catalog = catalog;
     this.metrics = metrics;
+    this.markerStores = markerStores;
+  }
+
+  public ShardActivitiesImpl(StageExecutor executor, Catalog catalog, PlatformMetrics metrics) {
+    this(executor, catalog, metrics, MarkerStores.files());
   }
 
   @Override
@@ -83,7 +92,7 @@ public final class ShardActivitiesImpl implements ShardActivities {
     long shard = input.shard();
     UnitRange units = g.unitsOfShard(shard);
     UnitRange taskRange = g.tasksOfShard(shard);
-    MarkerStore markers = new MarkerStore(layout.markersDir());
+    CompletionMarkers markers = markerStores.forStep(layout);
     BitSet doneAtStart = scan(markers, units, step);
     long doneBefore = doneAtStart.cardinality();
     List<UnitRange> tasksToRun = Ranges.where(taskRange, t -> {
@@ -249,11 +258,11 @@ public final class ShardActivitiesImpl implements ShardActivities {
     }
   }
 
-  private static BitSet scan(MarkerStore markers, UnitRange units, StepConfig step) {
+  private static BitSet scan(CompletionMarkers markers, UnitRange units, StepConfig step) {
     try {
       return markers.scan(units, step.paramsHash());
     } catch (IOException e) {
-      throw new UncheckedIOException("reading markers in " + markers.dir() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("reading markers of " + step.qualifiedName() + ": " + e.getMessage(), e);
     }
   }
 
