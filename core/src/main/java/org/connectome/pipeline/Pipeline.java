@@ -128,7 +128,7 @@ public final class Pipeline {
     identity.put("voxelSize", spec.voxelSize());
     String hash = Json.hash(identity, 16);
     return new StepConfig(spec.runId(), spec.sample(), st.stage(), stepName, ordinal, st.implementation(), params,
-        st.container(), unitsPerTask, tasksPerShard, parallelism, shardsInFlight, retry,
+        st.container(), st.kubernetes(), unitsPerTask, tasksPerShard, parallelism, shardsInFlight, retry,
         or(budget.maxFailedUnits(), 0L), or(budget.maxFailedFraction(), 0.0), resources, timeout, taskQueue, hash);
   }
 

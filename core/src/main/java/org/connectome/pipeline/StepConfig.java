@@ -3,6 +3,7 @@ package org.connectome.pipeline;
 import java.time.Duration;
 import java.util.Map;
 import org.connectome.spec.ContainerSpec;
+import org.connectome.spec.KubernetesStageSpec;
 import org.connectome.spec.Resources;
 
 /**
@@ -17,6 +18,7 @@ import org.connectome.spec.Resources;
  * @param implementation    synthetic, reference or container
  * @param params            stage parameters merged with the step's
  * @param container         image and command for container steps, or null
+ * @param kubernetes        node selector, tolerations and priority class of the stage's pods, or null
  * @param unitsPerTask      units per task
  * @param tasksPerShard     tasks per shard
  * @param parallelism       tasks of a shard running at once
@@ -38,6 +40,7 @@ public record StepConfig(
     String implementation,
     Map<String, Object> params,
     ContainerSpec container,
+    KubernetesStageSpec kubernetes,
     int unitsPerTask,
     int tasksPerShard,
     int parallelism,

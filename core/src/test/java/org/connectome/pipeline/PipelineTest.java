@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class PipelineTest {
   static StageSpec stage(String id, Map<String, Object> params) {
-    return new StageSpec(id, "synthetic", params, null, null, null, null, null, null, null, null, null, null, null);
+    return new StageSpec(id, "synthetic", params, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   static RunSpec spec(Map<String, Object> stitchParams) {

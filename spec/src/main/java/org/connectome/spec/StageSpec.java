@@ -15,6 +15,7 @@ import java.util.Map;
  * @param params         the stage's parameters; they enter the parameters hash of every step of the stage
  * @param steps          per-step overrides, keyed by step name (for example {@code inference})
  * @param container      image and command template for {@code implementation: container}
+ * @param kubernetes     node selector, tolerations and priority class of the stage's pods on Kubernetes
  * @param unitsPerTask   see {@link StageSettings}
  * @param tasksPerShard  see {@link StageSettings}
  * @param parallelism    see {@link StageSettings}
@@ -31,6 +32,7 @@ public record StageSpec(
     Map<String, Object> params,
     Map<String, StepSpec> steps,
     ContainerSpec container,
+    KubernetesStageSpec kubernetes,
     Integer unitsPerTask,
     Integer tasksPerShard,
     Integer parallelism,

@@ -72,8 +72,11 @@ class RunSpecLoaderTest {
     assertEquals(new ContainerSpec("registry.example.org/ffn:2",
         List.of("python", "-m", "ffn.run", "--start={unitStart}", "--end={unitEnd}", "{params.model}"),
         Map.of("OMP_NUM_THREADS", "4")), segment.container());
+    assertEquals(new KubernetesStageSpec(Map.of("cloud.google.com/gke-accelerator", "nvidia-tesla-t4"),
+        List.of(new TolerationSpec("nvidia.com/gpu", "Exists", null, "NoSchedule")), "connectome-gpu"),
+        segment.kubernetes());
     assertEquals(new StageSpec("segment", "container", Map.of("model", "ffn-h01"), Map.of(), segment.container(),
-        1, 10, 5, 4, new RetrySpec(4, null, null, null, null), new FailureBudget(null, 0.5),
+        segment.kubernetes(), 1, 10, 5, 4, new RetrySpec(4, null, null, null, null), new FailureBudget(null, 0.5),
         new Resources("1.5", "16G", 1), Duration.ofMinutes(90), "gpu-shards"), segment);
   }
 

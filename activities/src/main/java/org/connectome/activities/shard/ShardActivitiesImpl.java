@@ -181,7 +181,7 @@ public final class ShardActivitiesImpl implements ShardActivities {
     List<TaskResult> results;
     try {
       results = executor.runShard(new ShardRequest(step, shard, tasksToRun, layout.dir(),
-          ctx.getInfo().getAttempt()), listener);
+          ctx.getInfo().getAttempt(), input.run().runId(), input.executor()), listener);
     } catch (InterruptedException e) {
       report(step, shard, units.size(), scan(markers, units, step).cardinality(), 0, 0, ShardState.PENDING, true);
       ActivityCompletionException why = stopped.get();

@@ -80,7 +80,7 @@ class LocalExecutorTest {
   }
 
   private static StepConfig config(TaskRetry retry, int parallelism, String cpu, Duration timeout) {
-    return new StepConfig("s/r", "s", "stitch", "stitch", 0, "synthetic", Map.of(), null, 1, 100, parallelism, 1,
+    return new StepConfig("s/r", "s", "stitch", "stitch", 0, "synthetic", Map.of(), null, null, 1, 100, parallelism, 1,
         retry, 0, 0.0, new Resources(cpu, "256Mi", 0), timeout, "q", HASH);
   }
 
@@ -89,7 +89,7 @@ class LocalExecutorTest {
   }
 
   private static ShardRequest request(StepConfig step, StepLayout layout, UnitRange... tasks) {
-    return new ShardRequest(step, 0, List.of(tasks), layout.dir(), 1);
+    return new ShardRequest(step, 0, List.of(tasks), layout.dir(), 1, "s/r", null);
   }
 
   private LocalExecutor processes(int slots) {

@@ -105,7 +105,7 @@ public class StepWorkflowImpl implements StepWorkflow {
         boolean rollOver = shouldContinueAsNew(tuning);
         while (!paused && !rollOver && inFlight.size() < step.shardsInFlight() && !pending.isEmpty()) {
           long shard = nextPending();
-          inFlight.put(shard, Async.function(shards::runShard, new RunShardInput(location, step, shard)));
+          inFlight.put(shard, Async.function(shards::runShard, new RunShardInput(location, step, shard, input.spec().executor())));
         }
         if (inFlight.isEmpty()) {
           if (retryRequested) {
