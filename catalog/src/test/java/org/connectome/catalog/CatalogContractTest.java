@@ -143,12 +143,15 @@ abstract class CatalogContractTest {
     return rows;
   }
 
+  /** Migrations this build ships: V1 catalog, V2 Spring Batch job repository, V3 ingest. */
+  static final int LATEST = 3;
+
   // ---- opening and migrations ------------------------------------------------------------------------------------
 
   @Test
   void opensWithDialectSchemaVersionAndPooledDataSource() throws Exception {
     assertEquals(expectedDialect(), catalog.dialect());
-    assertEquals(1, catalog.schemaVersion());
+    assertEquals(LATEST, catalog.schemaVersion());
     assertInstanceOf(HikariDataSource.class, catalog.dataSource());
     try (Connection c = catalog.dataSource().getConnection()) {
       assertTrue(c.isValid(5));
@@ -158,7 +161,7 @@ abstract class CatalogContractTest {
   @Test
   void migrationsApplyOnceAndReopeningIsIdempotent() throws Exception {
     List<String> before = versionRows(catalog);
-    assertEquals(1, before.size());
+    assertEquals(LATEST, before.size());
     assertTrue(before.get(0).startsWith("1|catalog|"), before.get(0));
     assertTrue(before.get(0).endsWith("|" + T0), before.get(0));
     register(RUN);
@@ -166,7 +169,7 @@ abstract class CatalogContractTest {
 
     clock.advance(Duration.ofHours(1));
     Catalog again = open(url);
-    assertEquals(1, again.schemaVersion());
+    assertEquals(LATEST, again.schemaVersion());
     assertEquals(before, versionRows(again));
     assertTrue(again.findRun(RUN).isPresent());
     again.close();
@@ -185,8 +188,8 @@ abstract class CatalogContractTest {
         return open(fresh).schemaVersion();
       });
     }
-    assertEquals(List.of(1, 1, 1, 1), runConcurrently(openers));
-    assertEquals(1, versionRows(open(fresh)).size());
+    assertEquals(List.of(LATEST, LATEST, LATEST, LATEST), runConcurrently(openers));
+    assertEquals(LATEST, versionRows(open(fresh)).size());
   }
 
   @Test
@@ -205,7 +208,7 @@ abstract class CatalogContractTest {
         + " VALUES (99, 'future', 'abc', CURRENT_TIMESTAMP)");
     catalog.close();
     CatalogException e = assertThrows(CatalogException.class, () -> open(url));
-    assertTrue(e.getMessage().contains("schema version 99, newer than this build knows (1)"), e.getMessage());
+    assertTrue(e.getMessage().contains("schema version 99, newer than this build knows (" + LATEST + ")"), e.getMessage());
   }
 
   @Test

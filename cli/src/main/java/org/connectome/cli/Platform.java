@@ -17,7 +17,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Set;
+import org.connectome.executor.RoutingExecutor;
+import org.connectome.ingest.IngestExecutor;
 import org.connectome.activities.recording.RecordingActivitiesImpl;
 import org.connectome.catalog.Catalog;
 import org.connectome.executor.StageExecutor;
@@ -95,12 +98,16 @@ final class Platform implements AutoCloseable {
     return embedded != null;
   }
 
-  /** Starts a worker for the orchestration queue and the given shard queues, with {@code executor}. */
+  /**
+   * Starts a worker for the orchestration queue and the given shard queues. Shards run on {@code executor},
+   * except the reference ingest's, which run in this worker (Spring Batch jobs against the catalog).
+   */
   void startWorker(StageExecutor executor, String orchestrationQueue, Set<String> shardQueues, int maxShards,
       RecordingActivitiesImpl.RunListener listener) {
-    this.executor = executor;
+    this.executor = new RoutingExecutor(executor, Map.of(IngestExecutor.ROUTE,
+        IngestExecutor.create(catalog.dataSource(), registry, Math.max(2, Runtime.getRuntime().availableProcessors()))));
     factory = WorkerFactory.newInstance(client);
-    PlatformWorkers.register(factory, orchestrationQueue, shardQueues, maxShards, catalog, executor, metrics,
+    PlatformWorkers.register(factory, orchestrationQueue, shardQueues, maxShards, catalog, this.executor, metrics,
         listener);
     factory.start();
   }
@@ -130,12 +137,14 @@ final class Platform implements AutoCloseable {
 
   @Override
   public void close() {
+    // the executor first: it then knows the worker is going away, so the Kubernetes executor leaves running Jobs
+    // to be adopted by the shard's retry instead of deleting them when the worker's threads are interrupted
+    if (executor != null) {
+      executor.close();
+    }
     if (factory != null) {
       factory.shutdownNow();
       factory.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
-    }
-    if (executor != null) {
-      executor.close();
     }
     if (service != null) {
       service.shutdownNow();

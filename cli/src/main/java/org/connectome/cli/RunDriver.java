@@ -16,6 +16,7 @@ import org.connectome.catalog.ControlRequest;
 import org.connectome.catalog.NoSuchRunException;
 import org.connectome.catalog.RunState;
 import org.connectome.catalog.RunStatus;
+import org.connectome.ingest.IngestReport;
 import org.connectome.spec.RunSpec;
 import org.connectome.workflows.WorkflowTuning;
 import org.connectome.workflows.client.RunLauncher;
@@ -127,6 +128,10 @@ final class RunDriver {
           + "\nFinished units are kept; continue with: connectome resume " + r.runId());
       default -> out.println(r.runId() + " FAILED: " + r.error()
           + "\nFix the cause, then continue with: connectome resume " + r.runId());
+    }
+    String ingest = IngestReport.of(catalog.dataSource(), r.runId(), 20);
+    if (ingest != null) {
+      out.println(ingest);
     }
     for (StageOutcome s : r.stages()) {
       if (!s.failures().isEmpty()) {

@@ -33,7 +33,7 @@ final class ServerCommand implements Callable<Integer> {
     Platform p = Platform.open(global);
     p.connect(global, port, System.out);
     int metrics = p.serveMetrics(local.metricsPort, System.out);
-    p.startWorker(local.executor(), Pipeline.DEFAULT_TASK_QUEUE, Set.of(Pipeline.DEFAULT_TASK_QUEUE, "ingest"), 64,
+    p.startWorker(local.executor(), Pipeline.DEFAULT_TASK_QUEUE, Set.of(Pipeline.DEFAULT_TASK_QUEUE, Pipeline.INGEST_TASK_QUEUE), 64,
         new RecordingActivitiesImpl.RunListener() {});
     LocalWorkerOptions.serveUntilStopped(p, System.out, "ready: connectome run SPEC --temporal localhost:" + port
         + " --catalog " + global.catalogUrl() + (metrics > 0 ? "   metrics: http://localhost:" + metrics + "/metrics" : ""));

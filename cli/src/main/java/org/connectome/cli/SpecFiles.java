@@ -4,7 +4,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.connectome.ingest.IngestExecutor;
+import org.connectome.ingest.IngestParams;
 import org.connectome.spec.InvalidSpecException;
+import org.connectome.spec.SpecCheck;
 import org.connectome.spec.RunSpec;
 import org.connectome.spec.RunSpecLoader;
 import org.connectome.spec.SpecError;
@@ -21,7 +27,7 @@ final class SpecFiles {
       return null;
     }
     try {
-      return new RunSpecLoader(PlatformSpecChecks.all()).load(file);
+      return new RunSpecLoader(checks()).load(file);
     } catch (InvalidSpecException e) {
       for (SpecError error : e.errors()) {
         err.println(error);
@@ -33,6 +39,13 @@ final class SpecFiles {
       err.println(file + ": cannot read: " + e.getMessage());
       return null;
     }
+  }
+
+  /** The checks of this build: the platform's, and those of the stage code that runs in the workers. */
+  static List<SpecCheck> checks() {
+    List<SpecCheck> checks = new ArrayList<>(PlatformSpecChecks.all(Set.of(IngestExecutor.ROUTE)));
+    checks.add(IngestParams.check());
+    return checks;
   }
 
   static RunSpec fromCatalog(String specJson) {

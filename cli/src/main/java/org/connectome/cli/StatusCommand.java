@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.connectome.catalog.RunRecord;
 import org.connectome.catalog.RunStatus;
+import org.connectome.ingest.IngestReport;
 import org.connectome.pipeline.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,6 +54,11 @@ final class StatusCommand implements Callable<Integer> {
         System.out.println(Json.text(s));
       } else {
         StatusTable.run(System.out, s, p.catalog.events(runId, events));
+        String ingest = IngestReport.of(p.catalog.dataSource(), runId, 50);
+        if (ingest != null) {
+          System.out.println();
+          System.out.println(ingest);
+        }
       }
       return ExitCodes.OK;
     }

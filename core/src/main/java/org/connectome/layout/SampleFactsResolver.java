@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.connectome.acquisition.WatchSettings;
 import org.connectome.pipeline.SampleFacts;
 import org.connectome.pipeline.Vec3;
 import org.connectome.spec.RunSpec;
@@ -19,7 +20,7 @@ import org.connectome.spec.VolumeSpec;
  */
 public final class SampleFactsResolver {
   /** A section folder of the MultiSEM layout, for example {@code 008_S8R1}. */
-  public static final Pattern SECTION_FOLDER = Pattern.compile("\\d+_S\\d+R\\d+");
+  public static final Pattern SECTION_FOLDER = org.connectome.acquisition.SectionFolder.NAME;
 
   private SampleFactsResolver() {}
 
@@ -29,9 +30,14 @@ public final class SampleFactsResolver {
     long sections = 0;
     String source = "none known";
     Optional<JsonNode> published = facts.read(FactsStore.SECTIONS);
+    boolean watching = spec.stages().stream().anyMatch(st -> st.stage().equals("ingest")
+        && WatchSettings.of(st.params()).enabled());
     if (published.isPresent()) {
       sections = published.get().path("sections").asLong();
       source = "found by ingest";
+    } else if (watching && v != null && v.sections() != null) {
+      sections = v.sections();
+      source = "volume.sections of the spec; the acquisition is being written";
     } else if (spec.acquisition() != null && Files.isDirectory(Path.of(spec.acquisition()))) {
       try (Stream<Path> s = Files.list(Path.of(spec.acquisition()))) {
         sections = s.filter(Files::isDirectory)

@@ -26,6 +26,11 @@ import org.connectome.spec.StepSpec;
 public final class Pipeline {
   /** Task queue of the orchestration workers when the spec names none. */
   public static final String DEFAULT_TASK_QUEUE = "connectome";
+  /**
+   * Task queue of the ingest stage's shards when the spec names none: a facility runs its workers next to the
+   * microscope's storage.
+   */
+  public static final String INGEST_TASK_QUEUE = "ingest";
 
   static final int DEFAULT_TASKS_PER_SHARD = 100;
   static final int DEFAULT_PARALLELISM = 16;
@@ -112,7 +117,8 @@ public final class Pipeline {
     FailureBudget budget = first(s.failureBudget(), st.failureBudget(), d.failureBudget(), new FailureBudget(0L, 0.0));
     Resources resources = resources(first(s.resources(), st.resources(), d.resources(), null));
     Duration timeout = first(s.timeout(), st.timeout(), d.timeout(), DEFAULT_TIMEOUT);
-    String taskQueue = first(s.taskQueue(), st.taskQueue(), d.taskQueue(), DEFAULT_TASK_QUEUE);
+    String taskQueue = first(s.taskQueue(), st.taskQueue(), d.taskQueue(),
+        st.stage().equals("ingest") ? INGEST_TASK_QUEUE : DEFAULT_TASK_QUEUE);
     Map<String, Object> identity = new LinkedHashMap<>();
     identity.put("stage", st.stage());
     identity.put("step", stepName);

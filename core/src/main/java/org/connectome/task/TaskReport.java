@@ -1,7 +1,12 @@
 package org.connectome.task;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
+import org.connectome.pipeline.Json;
 
 /**
  * What one task attempt did, written by the task to {@code reports/task-<n>.json} before it exits, so that the
@@ -28,5 +33,17 @@ public record TaskReport(
 
   public TaskReport {
     failures = failures == null ? List.of() : List.copyOf(failures);
+  }
+
+  /** Writes the report atomically (temporary file and rename). */
+  public void write(Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path tmp = Files.createTempFile(file.getParent(), ".report", ".tmp");
+    Files.write(tmp, Json.bytes(this));
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  public static TaskReport read(Path file) throws IOException {
+    return Json.mapper().readValue(file.toFile(), TaskReport.class);
   }
 }

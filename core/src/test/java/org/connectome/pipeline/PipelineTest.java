@@ -55,7 +55,8 @@ class PipelineTest {
     assertEquals(100, c.tasksPerShard());
     assertEquals(3, c.retry().maxAttempts());
     assertEquals(0, c.failureAllowance(1_000));
-    assertEquals("connectome", c.taskQueue());
+    assertEquals("ingest", c.taskQueue(), "ingest shards go to the workers next to the microscope's storage");
+    assertEquals("connectome", Pipeline.steps(spec(Map.of())).get(1).taskQueue());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.connectome.tasks;
 
 import java.util.List;
+import java.util.Set;
 import org.connectome.pipeline.Planners;
 import org.connectome.spec.ExecutorSpec;
 import org.connectome.spec.SpecCheck;
@@ -11,11 +12,19 @@ public final class PlatformSpecChecks {
   private PlatformSpecChecks() {}
 
   public static List<SpecCheck> all() {
-    return List.of(Planners.paramsCheck(), SyntheticParams.check(), implementations());
+    return all(Set.of());
+  }
+
+  /**
+   * @param workerImplementations implementations that run inside the workers rather than in task processes, as
+   *                              {@code stage/implementation} (the reference ingest)
+   */
+  public static List<SpecCheck> all(Set<String> workerImplementations) {
+    return List.of(Planners.paramsCheck(), SyntheticParams.check(), implementations(workerImplementations));
   }
 
   /** Every stage's implementation must exist in this build, and containers need Kubernetes. */
-  static SpecCheck implementations() {
+  static SpecCheck implementations(Set<String> workerImplementations) {
     return (spec, errors) -> {
       boolean kubernetes = spec.executor() != null && ExecutorSpec.KUBERNETES.equals(spec.executor().type());
       for (int i = 0; i < spec.stages().size(); i++) {
@@ -29,7 +38,8 @@ public final class PlatformSpecChecks {
             errors.add("stages[" + i + "].implementation", "'container' runs a facility's image and needs "
                 + "executor.type: kubernetes; the local executor runs this build's own implementations");
           }
-        } else if (!UnitRunners.isAvailable(impl, st.stage())) {
+        } else if (!UnitRunners.isAvailable(impl, st.stage())
+            && !workerImplementations.contains(st.stage() + "/" + impl)) {
           errors.add("stages[" + i + "].implementation", "'" + impl + "' is not available for stage " + st.stage()
               + " in this build (available: synthetic" + (kubernetes ? ", container" : "") + ")");
         }

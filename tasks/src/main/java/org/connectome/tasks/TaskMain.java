@@ -26,6 +26,11 @@ public final class TaskMain {
 
   /** Runs a task, logging to {@code log}, and returns its exit code; used in-process by the thread launcher. */
   public static int run(Map<String, String> env, String[] args, PrintStream log) {
+    return run(env, args, log, UnitRunners::create);
+  }
+
+  /** As {@link #run(Map, String[], PrintStream)}, with the step's units run by {@code runners}. */
+  public static int run(Map<String, String> env, String[] args, PrintStream log, UnitRunnerFactory runners) {
     TaskInvocation inv;
     try {
       inv = TaskInvocation.from(env, args);
@@ -34,7 +39,7 @@ public final class TaskMain {
       return TaskExitCodes.BAD_DEFINITION;
     }
     try {
-      return new TaskRunner(Clock.systemUTC(), log).run(inv).exitCode();
+      return new TaskRunner(Clock.systemUTC(), log, runners).run(inv).exitCode();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       log.println("task " + inv.task() + " stopped: " + e.getMessage());

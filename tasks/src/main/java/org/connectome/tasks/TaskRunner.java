@@ -30,10 +30,16 @@ import org.connectome.units.UnitRange;
 public final class TaskRunner {
   private final Clock clock;
   private final PrintStream log;
+  private final UnitRunnerFactory runners;
 
-  public TaskRunner(Clock clock, PrintStream log) {
+  public TaskRunner(Clock clock, PrintStream log, UnitRunnerFactory runners) {
     this.clock = clock;
     this.log = log;
+    this.runners = runners;
+  }
+
+  public TaskRunner(Clock clock, PrintStream log) {
+    this(clock, log, UnitRunners::create);
   }
 
   /** Result of one task attempt. */
@@ -69,7 +75,7 @@ public final class TaskRunner {
     long executed = 0;
     long skipped = 0;
     List<UnitFailure> failures = new ArrayList<>();
-    try (UnitRunner runner = UnitRunners.create(def, layout)) {
+    try (UnitRunner runner = runners.create(def, layout)) {
       for (long u = units.from(); u < units.to(); u++) {
         if (done.get((int) (u - units.from()))) {
           skipped++;
@@ -106,7 +112,7 @@ public final class TaskRunner {
     TaskReport report = new TaskReport(inv.task(), inv.attempt(), executed, skipped, failed, failures, started,
         clock.instant());
     try {
-      writeReport(layout.reportFile(inv.task()), report);
+      report.write(layout.reportFile(inv.task()));
     } catch (IOException e) {
       log.println("cannot write task report: " + e.getMessage());
     }
@@ -123,11 +129,15 @@ public final class TaskRunner {
     return new Result(code, report);
   }
 
-  /** Consecutive failed units of the same retryability become one range, carrying the last error. */
+  /**
+   * Consecutive failed units with the same kind of error (the same text but for numbers) and retryability become
+   * one range, carrying the last error; different errors stay apart so the report says what went wrong where.
+   */
   private static void addFailure(List<UnitFailure> failures, long unit, String error, boolean retryable) {
     if (!failures.isEmpty()) {
       UnitFailure last = failures.get(failures.size() - 1);
-      if (last.units().to() == unit && last.retryable() == retryable) {
+      if (last.units().to() == unit && last.retryable() == retryable
+          && shape(last.error()).equals(shape(error))) {
         failures.set(failures.size() - 1, new UnitFailure(new UnitRange(last.units().from(), unit + 1), error,
             retryable));
         return;
@@ -136,10 +146,7 @@ public final class TaskRunner {
     failures.add(new UnitFailure(UnitRange.single(unit), error, retryable));
   }
 
-  private static void writeReport(Path file, TaskReport report) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path tmp = Files.createTempFile(file.getParent(), ".report", ".tmp");
-    Files.write(tmp, Json.bytes(report));
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  private static String shape(String error) {
+    return error == null ? "" : error.replaceAll("[0-9]+", "#");
   }
 }

@@ -67,10 +67,10 @@ public final class PlatformWorkers {
     }
   }
 
-  /** The default: one queue for everything. */
+  /** The default: workflows and shards on the orchestration queue, and the ingest queue's shards. */
   public static void register(WorkerFactory factory, Catalog catalog, StageExecutor executor,
       PlatformMetrics metrics) {
-    register(factory, Pipeline.DEFAULT_TASK_QUEUE, Set.of(Pipeline.DEFAULT_TASK_QUEUE), 64, catalog, executor,
-        metrics, new RecordingActivitiesImpl.RunListener() {});
+    register(factory, Pipeline.DEFAULT_TASK_QUEUE, Set.of(Pipeline.DEFAULT_TASK_QUEUE, Pipeline.INGEST_TASK_QUEUE), 64,
+        catalog, executor, metrics, new RecordingActivitiesImpl.RunListener() {});
   }
 }

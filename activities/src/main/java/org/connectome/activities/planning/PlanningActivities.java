@@ -14,6 +14,10 @@ public interface PlanningActivities {
   @ActivityMethod
   PlanStepOutput planStep(PlanStepInput input);
 
+  /** Of a streaming step's candidate shards, the ones whose units are all ready at their source. */
+  @ActivityMethod
+  ReadyShardsOutput readyShards(ReadyShardsInput input);
+
   /** Counts the step's units with valid markers and lists the missing ones as ranges. */
   @ActivityMethod
   SummarizeStepOutput summarizeStep(SummarizeStepInput input);

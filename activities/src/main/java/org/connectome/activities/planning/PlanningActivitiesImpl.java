@@ -5,7 +5,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.connectome.acquisition.SectionFolder;
+import org.connectome.acquisition.SectionReadiness;
 import org.connectome.catalog.Catalog;
 import org.connectome.catalog.EventKind;
 import org.connectome.catalog.RunEvent;
@@ -91,6 +97,71 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
     } catch (IOException e) {
       throw new UncheckedIOException("planning " + step.qualifiedName() + " in " + layout.dir() + ": "
           + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public ReadyShardsOutput readyShards(ReadyShardsInput in) {
+    StepConfig step = in.step();
+    Grouping g = new Grouping(in.unitCount(), step.unitsPerTask(), step.tasksPerShard());
+    List<UnitRange> ready = new ArrayList<>();
+    String waiting = null;
+    try {
+      if (StreamSource.STEP.equals(in.source().kind())) {
+        StepLayout upstream = in.run().layout().step(in.source().upstreamStage(), in.source().upstreamStep());
+        CompletionMarkers markers = markerStores.forStep(upstream);
+        for (UnitRange shards : in.candidates()) {
+          for (long s = shards.from(); s < shards.to(); s++) {
+            UnitRange units = g.unitsOfShard(s);
+            long done = markers.countDone(units, in.source().upstreamParamsHash());
+            if (done == units.size()) {
+              ready.add(UnitRange.single(s));
+            } else if (waiting == null) {
+              waiting = "shard " + s + ": " + (units.size() - done) + " units of " + in.source().upstreamStage() + "."
+                  + in.source().upstreamStep() + " not done yet";
+            }
+          }
+        }
+        boolean complete = markers.countDone(new UnitRange(0, g.unitCount()), in.source().upstreamParamsHash())
+            == g.unitCount();
+        return new ReadyShardsOutput(Ranges.normalize(ready), complete, waiting);
+      }
+      List<SectionFolder> sections = SectionFolder.list(Path.of(in.acquisition()));
+      Instant now = Instant.now();
+      Map<Long, Boolean> cache = new HashMap<>();
+      for (UnitRange shards : in.candidates()) {
+        for (long s = shards.from(); s < shards.to(); s++) {
+          UnitRange units = g.unitsOfShard(s);
+          boolean all = true;
+          for (long u = units.from(); u < units.to() && all; u++) {
+            if (u >= sections.size()) {
+              all = false;
+              if (waiting == null) {
+                waiting = "section " + u + " not in the acquisition yet (" + sections.size() + " so far)";
+              }
+              break;
+            }
+            long unit = u;
+            all = cache.computeIfAbsent(u, k -> {
+              SectionReadiness.Result r = SectionReadiness.check(sections.get((int) unit), unit + 1 < sections.size(),
+                  in.source().settleTime(), now);
+              return r.ready();
+            });
+            if (!all && waiting == null) {
+              waiting = SectionReadiness.check(sections.get((int) u), u + 1 < sections.size(),
+                  in.source().settleTime(), now).reason();
+            }
+          }
+          if (all) {
+            ready.add(UnitRange.single(s));
+          }
+        }
+      }
+      List<UnitRange> normalized = Ranges.normalize(ready);
+      boolean complete = Ranges.count(normalized) == Ranges.count(Ranges.normalize(in.candidates()));
+      return new ReadyShardsOutput(normalized, complete, waiting);
+    } catch (IOException e) {
+      throw new UncheckedIOException("checking what is ready for " + step.qualifiedName() + ": " + e.getMessage(), e);
     }
   }
 

@@ -251,7 +251,7 @@ public final class ShardActivitiesImpl implements ShardActivities {
       if (!Files.exists(file)) {
         return null;
       }
-      TaskReport rep = Json.mapper().readValue(file.toFile(), TaskReport.class);
+      TaskReport rep = TaskReport.read(file);
       return rep.attempt() == attempt ? rep : null; // an older attempt's report says nothing of this one
     } catch (IOException e) {
       return null;

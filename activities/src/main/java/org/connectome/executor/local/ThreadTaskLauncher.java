@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.connectome.task.TaskEnv;
 import org.connectome.task.TaskExitCodes;
 import org.connectome.tasks.TaskMain;
+import org.connectome.tasks.UnitRunnerFactory;
+import org.connectome.tasks.UnitRunners;
 
 /**
  * Runs each task attempt on a thread of this JVM, through the same {@code TaskMain} code a process runs. No JVM
@@ -20,6 +22,17 @@ import org.connectome.tasks.TaskMain;
  */
 public final class ThreadTaskLauncher implements TaskLauncher {
   private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final UnitRunnerFactory runners;
+
+  /** Runs the units with {@code runners}: stage code that must live in the worker (ingest with the catalog). */
+  public ThreadTaskLauncher(UnitRunnerFactory runners) {
+    this.runners = runners;
+  }
+
+  public ThreadTaskLauncher() {
+    this(UnitRunners::create);
+  }
 
   @Override
   public String name() {
@@ -39,7 +52,7 @@ public final class ThreadTaskLauncher implements TaskLauncher {
     AtomicInteger exit = new AtomicInteger(-1);
     Thread t = new Thread(() -> {
       try {
-        exit.set(TaskMain.run(env, new String[0], log));
+        exit.set(TaskMain.run(env, new String[0], log, runners));
       } catch (RuntimeException | Error e) {
         e.printStackTrace(log);
         exit.set(TaskExitCodes.CRASHED);

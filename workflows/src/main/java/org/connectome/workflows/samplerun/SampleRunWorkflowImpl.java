@@ -15,7 +15,9 @@ import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.connectome.acquisition.WatchSettings;
 import org.connectome.activities.FailedUnits;
+import org.connectome.activities.planning.StreamSource;
 import org.connectome.activities.recording.RecordRunInput;
 import org.connectome.activities.recording.RecordStageInput;
 import org.connectome.activities.recording.RecordingActivities;
@@ -51,8 +53,8 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   private String currentStage;
   private String currentStep;
   private String currentStepWorkflowId;
-  private StepWorkflow currentChild;
-  private Promise<StepResult> currentStepResult;
+  /** Step workflows running now (two during a live acquisition: ingest and stitching). */
+  private final List<Child> active = new ArrayList<>();
   private CancellationScope scope;
   private boolean paused;
   private boolean pauseRecorded;
@@ -84,10 +86,11 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     } catch (CanceledFailure e) {
       String reason = cancelReason != null ? cancelReason : "cancelled";
       Workflow.newDetachedCancellationScope(() -> {
-        if (currentStepResult != null) {
-          // the step was asked to cancel; wait until it has stopped its shards before the run reports cancelled
+        // the running steps were asked to cancel; wait until they have stopped their shards before the run
+        // reports cancelled
+        for (Child c : List.copyOf(active)) {
           try {
-            currentStepResult.get();
+            c.result().get();
           } catch (RuntimeException stopped) {
             // cancelled: that is what we waited for
           }
@@ -116,91 +119,213 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   /** Runs every stage; returns null when all are done, else why the run failed. */
   private String runStages(SampleRunInput input, List<Pipeline.StagePlan> plan) {
     Pipeline.AutoResume autoResume = Pipeline.autoResume(input.spec());
-    for (Pipeline.StagePlan stagePlan : plan) {
-      String stage = stagePlan.stage();
-      currentStage = stage;
-      awaitUnpaused();
-      setStage(stage, StageState.RUNNING, null);
-      record(stage, StageState.RUNNING, EventKind.STAGE_STARTED, stagePlan.steps().size() + " steps", false);
-      int resumes = 0;
-      List<StepResult> results = new ArrayList<>();
-      for (StepConfig step : stagePlan.steps()) {
-        StepResult result = null;
-        while (result == null) {
-          awaitUnpaused();
-          currentStep = step.step();
-          try {
-            result = runStep(input, step, resumes);
-          } catch (ChildWorkflowFailure f) {
-            if (f.getCause() instanceof CanceledFailure c) {
-              throw c;
-            }
-            String why = describe(f);
-            boolean retryable = isRetryable(f);
-            if (!retryable || resumes >= autoResume.maxResumes()) {
-              String reason = "stage " + stage + " failed" + (retryable ? " after " + resumes + " automatic resumes"
-                  : " (not retryable: resuming would not help)") + ": " + why;
-              setStage(stage, StageState.FAILED, reason);
-              record(stage, StageState.FAILED, EventKind.STAGE_FAILED, reason, false);
-              return reason;
-            }
-            resumes++;
-            Duration wait = autoResume.backoffBefore(resumes);
-            String msg = why + "\nresuming in " + Durations.format(wait) + " (automatic resume " + resumes + " of "
-                + autoResume.maxResumes() + ")";
-            setStage(stage, StageState.WAITING_TO_RESUME, msg);
-            record(stage, StageState.WAITING_TO_RESUME, EventKind.STAGE_FAILED, msg, false);
-            log.info("{}: stage {} failed, resuming in {}", runId, stage, wait);
-            retryNow = false;
-            Workflow.await(wait, () -> retryNow);
-            retryNow = false;
-            updateStage(stage, results, resumes);
-            setStage(stage, StageState.RUNNING, null);
-            record(stage, StageState.RUNNING, EventKind.STAGE_RESUMED, "automatic resume " + resumes + " of "
-                + autoResume.maxResumes() + ": dispatching units without a valid marker", true);
+    for (int i = 0; i < plan.size(); i++) {
+      Pipeline.StagePlan stagePlan = plan.get(i);
+      try {
+        if (stagePlan.stage().equals("ingest")
+            && WatchSettings.of(stagePlan.steps().get(0).params()).enabled()) {
+          Pipeline.StagePlan next = i + 1 < plan.size() && plan.get(i + 1).stage().equals("stitch")
+              ? plan.get(i + 1) : null;
+          runLiveIngest(input, stagePlan, next, autoResume);
+          if (next != null) {
+            i++;
           }
+          continue;
         }
-        results.add(result);
-        updateStage(stage, results, resumes);
+        runStage(input, stagePlan, autoResume);
+      } catch (StageFailed f) {
+        return f.getMessage();
       }
-      long failed = results.stream().mapToLong(StepResult::unitsFailed).sum();
-      StageState done = failed == 0 ? StageState.DONE : StageState.DONE_WITH_FAILURES;
-      setStage(stage, done, null);
-      updateStage(stage, results, resumes);
-      record(stage, done, EventKind.STAGE_FINISHED, results.stream().mapToLong(StepResult::unitsDone).sum()
-          + " units done" + (failed > 0 ? ", " + failed + " failed within the failure budget" : ""), false);
-      currentStep = null;
-      currentStepWorkflowId = null;
     }
     currentStage = null;
     return null;
   }
 
-  private StepResult runStep(SampleRunInput input, StepConfig step, int resumes) {
+  /** A stage failed for good; the message says why. */
+  private static final class StageFailed extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    StageFailed(String message) {
+      super(message);
+    }
+  }
+
+  private void runStage(SampleRunInput input, Pipeline.StagePlan stagePlan, Pipeline.AutoResume autoResume)
+      throws StageFailed {
+    String stage = stagePlan.stage();
+    beginStage(stagePlan);
+    int[] resumes = {0};
+    List<StepResult> results = new ArrayList<>();
+    for (StepConfig step : stagePlan.steps()) {
+      results.add(runStepWithResume(input, stage, step, results, resumes, autoResume, null, null));
+      updateStage(stage, results, resumes[0]);
+    }
+    finishStage(stage, results, resumes[0]);
+  }
+
+  private void beginStage(Pipeline.StagePlan stagePlan) {
+    String stage = stagePlan.stage();
+    currentStage = stage;
+    awaitUnpaused();
+    setStage(stage, StageState.RUNNING, null);
+    record(stage, StageState.RUNNING, EventKind.STAGE_STARTED, stagePlan.steps().size() + " steps", false);
+  }
+
+  private void finishStage(String stage, List<StepResult> results, int resumes) {
+    long failed = results.stream().mapToLong(StepResult::unitsFailed).sum();
+    StageState done = failed == 0 ? StageState.DONE : StageState.DONE_WITH_FAILURES;
+    setStage(stage, done, null);
+    updateStage(stage, results, resumes);
+    record(stage, done, EventKind.STAGE_FINISHED, results.stream().mapToLong(StepResult::unitsDone).sum()
+        + " units done" + (failed > 0 ? ", " + failed + " failed within the failure budget" : ""), false);
+    currentStep = null;
+    currentStepWorkflowId = null;
+  }
+
+  /**
+   * Live acquisition: ingest streams sections from the acquisition as the microscope completes them, and stitching
+   * streams from ingest, each section starting as soon as it is ingested. Each of the two resumes on its own like
+   * any stage; a stitch failure during the acquisition is resumed once ingest has finished.
+   */
+  private void runLiveIngest(SampleRunInput input, Pipeline.StagePlan ingestPlan, Pipeline.StagePlan stitchPlan,
+      Pipeline.AutoResume autoResume) throws StageFailed {
+    StepConfig ingest = ingestPlan.steps().get(0);
+    WatchSettings watch = WatchSettings.of(ingest.params());
+    StreamSource fromAcquisition = new StreamSource(StreamSource.ACQUISITION, null, null, null, watch.pollInterval(),
+        watch.settleTime(), watch.timeout());
+    beginStage(ingestPlan);
+    Child ingestChild = startStep(input, ingest, 0, fromAcquisition);
+    Child stitchChild = null;
+    StepConfig stitch = null;
+    if (stitchPlan != null) {
+      stitch = stitchPlan.steps().get(0);
+      setStage(stitchPlan.stage(), StageState.RUNNING, null);
+      record(stitchPlan.stage(), StageState.RUNNING, EventKind.STAGE_STARTED,
+          "streaming: each section starts once it is ingested", false);
+      stitchChild = startStep(input, stitch, 0, new StreamSource(StreamSource.STEP, ingest.stage(), ingest.step(),
+          ingest.paramsHash(), watch.pollInterval(), null, null));
+    }
+    int[] ingestResumes = {0};
+    List<StepResult> ingestResults = new ArrayList<>();
+    try {
+      ingestResults.add(runStepWithResume(input, ingestPlan.stage(), ingest, ingestResults, ingestResumes, autoResume,
+          fromAcquisition, ingestChild));
+    } catch (StageFailed f) {
+      if (stitchChild != null) {
+        Child c = stitchChild;
+        Workflow.newDetachedCancellationScope(() -> {
+          c.scope().cancel("ingest failed");
+          try {
+            c.result().get();
+          } catch (RuntimeException stopped) {
+            // cancelled
+          }
+        }).run();
+        active.remove(c);
+        setStage(stitchPlan.stage(), StageState.CANCELLED, "ingest failed");
+        record(stitchPlan.stage(), StageState.CANCELLED, EventKind.STAGE_FAILED, "cancelled: ingest failed", false);
+      }
+      throw f;
+    }
+    finishStage(ingestPlan.stage(), ingestResults, ingestResumes[0]);
+    if (stitchChild == null) {
+      return;
+    }
+    currentStage = stitchPlan.stage();
+    stitchChild.stub().upstreamFinished();
+    int[] stitchResumes = {0};
+    List<StepResult> stitchResults = new ArrayList<>();
+    stitchResults.add(runStepWithResume(input, stitchPlan.stage(), stitch, stitchResults, stitchResumes, autoResume,
+        null, stitchChild));
+    finishStage(stitchPlan.stage(), stitchResults, stitchResumes[0]);
+  }
+
+  /**
+   * Runs one step as a child workflow until it succeeds, resuming it automatically after a backoff when it fails
+   * in a way that may pass; throws {@link StageFailed} when it cannot.
+   *
+   * @param resumeStream the stream a resumed child starts with (null: an ordinary step)
+   * @param started      a child already started for the first attempt, or null
+   */
+  private StepResult runStepWithResume(SampleRunInput input, String stage, StepConfig step, List<StepResult> results,
+      int[] resumes, Pipeline.AutoResume autoResume, StreamSource resumeStream, Child started) throws StageFailed {
+    Child child = started;
+    while (true) {
+      awaitUnpaused();
+      currentStep = step.step();
+      try {
+        if (child == null) {
+          child = startStep(input, step, resumes[0], resumeStream);
+        }
+        return awaitStep(child);
+      } catch (ChildWorkflowFailure f) {
+        child = null;
+        if (f.getCause() instanceof CanceledFailure c) {
+          throw c;
+        }
+        String why = describe(f);
+        boolean retryable = isRetryable(f);
+        if (!retryable || resumes[0] >= autoResume.maxResumes()) {
+          String reason = "stage " + stage + " failed" + (retryable ? " after " + resumes[0] + " automatic resumes"
+              : " (not retryable: resuming would not help)") + ": " + why;
+          setStage(stage, StageState.FAILED, reason);
+          record(stage, StageState.FAILED, EventKind.STAGE_FAILED, reason, false);
+          throw new StageFailed(reason);
+        }
+        resumes[0]++;
+        Duration wait = autoResume.backoffBefore(resumes[0]);
+        String msg = why + "\nresuming in " + Durations.format(wait) + " (automatic resume " + resumes[0] + " of "
+            + autoResume.maxResumes() + ")";
+        setStage(stage, StageState.WAITING_TO_RESUME, msg);
+        record(stage, StageState.WAITING_TO_RESUME, EventKind.STAGE_FAILED, msg, false);
+        log.info("{}: stage {} failed, resuming in {}", runId, stage, wait);
+        retryNow = false;
+        Workflow.await(wait, () -> retryNow);
+        retryNow = false;
+        updateStage(stage, results, resumes[0]);
+        setStage(stage, StageState.RUNNING, null);
+        record(stage, StageState.RUNNING, EventKind.STAGE_RESUMED, "automatic resume " + resumes[0] + " of "
+            + autoResume.maxResumes() + ": dispatching units without a valid marker", true);
+      }
+    }
+  }
+
+  /** A step's child workflow, started. */
+  private record Child(StepWorkflow stub, String id, Promise<StepResult> result, CancellationScope scope) {}
+
+  private Child startStep(SampleRunInput input, StepConfig step, int resumes, StreamSource stream) {
     String childId = WorkflowIds.forStep(Workflow.getInfo().getWorkflowId(), input.relaunch(), step.stage(),
         step.step(), resumes);
-    StepWorkflow child = Workflow.newChildWorkflowStub(StepWorkflow.class, ChildWorkflowOptions.newBuilder()
+    StepWorkflow stub = Workflow.newChildWorkflowStub(StepWorkflow.class, ChildWorkflowOptions.newBuilder()
         .setWorkflowId(childId)
         .setCancellationType(ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED)
         .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
         .build());
-    toForward.clear();
-    Promise<StepResult> result = Async.function(child::run,
-        new StepInput(input.spec(), step, input.tuning(), null, paused));
-    currentStepResult = result;
-    Workflow.getWorkflowExecution(child).get();
-    currentChild = child;
+    @SuppressWarnings("unchecked")
+    Promise<StepResult>[] result = new Promise[1];
+    // its own scope, so that one of several running children can be cancelled alone
+    CancellationScope scope = Workflow.newCancellationScope(() -> {
+      result[0] = Async.function(stub::run, new StepInput(input.spec(), step, input.tuning(), null, paused, stream));
+    });
+    scope.run();
+    Workflow.getWorkflowExecution(stub).get();
+    Child c = new Child(stub, childId, result[0], scope);
+    active.add(c);
     currentStepWorkflowId = childId;
+    return c;
+  }
+
+  private StepResult awaitStep(Child c) {
     try {
-      while (!result.isCompleted()) {
-        Workflow.await(() -> result.isCompleted() || !toForward.isEmpty());
+      while (!c.result().isCompleted()) {
+        Workflow.await(() -> c.result().isCompleted() || !toForward.isEmpty());
         forwardSignals();
       }
-      StepResult r = result.get();
-      currentStepResult = null;
-      return r;
+      return c.result().get();
     } finally {
-      currentChild = null;
+      if (c.result().isCompleted()) {
+        active.remove(c); // a child interrupted by cancellation stays listed: the run waits for it to stop
+      }
     }
   }
 
@@ -209,10 +334,12 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     List<String> signals = new ArrayList<>(toForward);
     toForward.clear();
     for (String s : signals) {
-      switch (s) {
-        case "pause" -> currentChild.pause();
-        case "resume" -> currentChild.resume();
-        default -> currentChild.retryFailed();
+      for (Child c : List.copyOf(active)) {
+        switch (s) {
+          case "pause" -> c.stub().pause();
+          case "resume" -> c.stub().resume();
+          default -> c.stub().retryFailed();
+        }
       }
     }
     recordPause();

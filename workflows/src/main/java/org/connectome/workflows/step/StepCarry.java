@@ -15,6 +15,7 @@ import org.connectome.units.UnitRange;
  * @param shardsFinished shards finished
  * @param failures       units failed for good so far (bounded list)
  * @param continuedAsNew executions so far minus one
+ * @param stream         the streaming state of a streaming step, else null
  */
 public record StepCarry(PlanStepOutput plan, List<UnitRange> pendingShards, long unitsDone, long shardsFinished,
-    List<FailedUnits> failures, int continuedAsNew) {}
+    List<FailedUnits> failures, int continuedAsNew, StreamCarry stream) {}

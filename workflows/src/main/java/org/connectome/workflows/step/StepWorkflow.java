@@ -28,6 +28,10 @@ public interface StepWorkflow {
   @SignalMethod
   void retryFailed();
 
+  /** A streaming step's source is finished: every unit may be dispatched. */
+  @SignalMethod
+  void upstreamFinished();
+
   @QueryMethod
   StepProgress progress();
 }

@@ -23,6 +23,9 @@ import org.connectome.activities.RunLocation;
 import org.connectome.activities.planning.PlanStepInput;
 import org.connectome.activities.planning.PlanStepOutput;
 import org.connectome.activities.planning.PlanningActivities;
+import org.connectome.activities.planning.ReadyShardsInput;
+import org.connectome.activities.planning.ReadyShardsOutput;
+import org.connectome.activities.planning.StreamSource;
 import org.connectome.activities.planning.SummarizeStepInput;
 import org.connectome.activities.planning.SummarizeStepOutput;
 import org.connectome.activities.recording.RecordStepInput;
@@ -66,6 +69,15 @@ public class StepWorkflowImpl implements StepWorkflow {
   private int continuedAsNew;
   private boolean paused;
   private boolean retryRequested;
+  /** Streaming: where the units come from, null for an ordinary step. */
+  private StreamSource stream;
+  /** Streaming: shards whose units are not ready at their source yet. */
+  private final Deque<UnitRange> waiting = new ArrayDeque<>();
+  private boolean sourceComplete = true;
+  private boolean upstreamFinished;
+  private long streamStartMillis;
+  private long nextPollMillis;
+  private String waitingFor;
 
   @Override
   public StepResult run(StepInput input) {
@@ -75,10 +87,14 @@ public class StepWorkflowImpl implements StepWorkflow {
     RunLocation location = RunLocation.of(input.spec());
     try {
       StepCarry carry = input.carry();
+      stream = input.stream();
       if (carry == null) {
         plan = planning.planStep(new PlanStepInput(input.spec(), step));
-        pending.addAll(plan.pendingShards());
+        // a streaming step waits for its units' sources before dispatching them
+        (stream == null ? pending : waiting).addAll(plan.pendingShards());
         unitsDone = plan.unitsDone();
+        sourceComplete = stream == null;
+        streamStartMillis = Workflow.currentTimeMillis();
         log.info("{}: {}", step.qualifiedName(), plan.description());
       } else {
         plan = carry.plan();
@@ -87,6 +103,13 @@ public class StepWorkflowImpl implements StepWorkflow {
         shardsFinished = carry.shardsFinished();
         failures = new ArrayList<>(carry.failures());
         continuedAsNew = carry.continuedAsNew();
+        if (carry.stream() != null) {
+          waiting.addAll(carry.stream().waiting());
+          sourceComplete = carry.stream().sourceComplete();
+          streamStartMillis = carry.stream().startedAtMillis();
+        } else {
+          sourceComplete = true;
+        }
       }
       ShardActivities shards = Workflow.newActivityStub(ShardActivities.class, ActivityOptions.newBuilder()
           .setTaskQueue(step.taskQueue())
@@ -102,29 +125,47 @@ public class StepWorkflowImpl implements StepWorkflow {
       Grouping grouping = new Grouping(plan.unitCount(), step.unitsPerTask(), step.tasksPerShard());
 
       while (true) {
+        if (!sourceComplete) {
+          pollSource(input, location, grouping);
+        }
         boolean rollOver = shouldContinueAsNew(tuning);
         while (!paused && !rollOver && inFlight.size() < step.shardsInFlight() && !pending.isEmpty()) {
           long shard = nextPending();
-          inFlight.put(shard, Async.function(shards::runShard, new RunShardInput(location, step, shard, input.spec().executor())));
+          inFlight.put(shard, Async.function(shards::runShard,
+              new RunShardInput(location, step, shard, input.spec().executor())));
         }
         if (inFlight.isEmpty()) {
           if (retryRequested) {
             requeueFailures(grouping);
             continue;
           }
-          if (pending.isEmpty()) {
+          if (pending.isEmpty() && waiting.isEmpty()) {
             break;
           }
           if (rollOver) {
+            StreamCarry streamCarry = stream == null ? null
+                : new StreamCarry(List.copyOf(waiting), sourceComplete, streamStartMillis);
             Workflow.continueAsNew(new StepInput(input.spec(), step, input.tuning(), new StepCarry(plan,
-                List.copyOf(pending), unitsDone, shardsFinished, List.copyOf(failures), continuedAsNew + 1), paused));
+                List.copyOf(pending), unitsDone, shardsFinished, List.copyOf(failures), continuedAsNew + 1,
+                streamCarry), paused, stream));
           }
-          Workflow.await(() -> !paused || retryRequested);
+          if (pending.isEmpty()) {
+            // streaming: nothing ready yet
+            Workflow.await(stream.pollInterval(), () -> upstreamFinished || retryRequested);
+          } else {
+            Workflow.await(() -> !paused || retryRequested);
+          }
           continue;
         }
-        Workflow.await(() -> anyCompleted() || retryRequested
-            || (!paused && !pending.isEmpty() && inFlight.size() < step.shardsInFlight()
-                && !shouldContinueAsNew(tuning)));
+        if (sourceComplete) {
+          Workflow.await(() -> anyCompleted() || retryRequested
+              || (!paused && !pending.isEmpty() && inFlight.size() < step.shardsInFlight()
+                  && !shouldContinueAsNew(tuning)));
+        } else {
+          Workflow.await(stream.pollInterval(), () -> anyCompleted() || retryRequested || upstreamFinished
+              || (!paused && !pending.isEmpty() && inFlight.size() < step.shardsInFlight()
+                  && !shouldContinueAsNew(tuning)));
+        }
         harvest(grouping);
         if (retryRequested) {
           requeueFailures(grouping);
@@ -171,6 +212,80 @@ public class StepWorkflowImpl implements StepWorkflow {
       }).run();
       throw e;
     }
+  }
+
+  /**
+   * Moves shards whose units became ready from {@link #waiting} to {@link #pending}, at most once per poll
+   * interval. When the source is finished every remaining shard is released; a live acquisition that has not
+   * delivered all expected sections within its timeout fails the missing ones.
+   */
+  private void pollSource(StepInput input, RunLocation location, Grouping grouping) {
+    if (upstreamFinished) {
+      releaseAllWaiting();
+      return;
+    }
+    long now = Workflow.currentTimeMillis();
+    if (now < nextPollMillis || waiting.isEmpty()) {
+      if (waiting.isEmpty()) {
+        sourceComplete = true;
+      }
+      return;
+    }
+    nextPollMillis = now + stream.pollInterval().toMillis();
+    ReadyShardsOutput ready = planning.readyShards(new ReadyShardsInput(location, step, stream,
+        input.spec().acquisition(), plan.unitCount(), Ranges.coarsen(List.copyOf(waiting), 200)));
+    waitingFor = ready.waitingFor();
+    if (ready.sourceComplete()) {
+      releaseAllWaiting();
+      return;
+    }
+    List<UnitRange> remaining = new ArrayList<>();
+    for (UnitRange w : waiting) {
+      remaining.add(w);
+    }
+    for (UnitRange r : ready.ready()) {
+      pending.add(r);
+      remaining = subtract(remaining, r);
+    }
+    waiting.clear();
+    waiting.addAll(remaining);
+    if (StreamSource.ACQUISITION.equals(stream.kind())
+        && now - streamStartMillis > stream.timeout().toMillis() && !waiting.isEmpty()) {
+      for (UnitRange shards : waiting) {
+        UnitRange units = new UnitRange(grouping.unitsOfShard(shards.from()).from(),
+            grouping.unitsOfShard(shards.to() - 1).to());
+        failures = Failures.add(failures, List.of(FailedUnits.of(units, "not complete in the acquisition after "
+            + stream.timeout() + (waitingFor == null ? "" : ": " + waitingFor), true)));
+      }
+      waiting.clear();
+      sourceComplete = true;
+    }
+  }
+
+  private void releaseAllWaiting() {
+    pending.addAll(waiting);
+    List<UnitRange> all = Ranges.normalize(List.copyOf(pending));
+    pending.clear();
+    pending.addAll(all);
+    waiting.clear();
+    sourceComplete = true;
+  }
+
+  private static List<UnitRange> subtract(List<UnitRange> from, UnitRange cut) {
+    List<UnitRange> out = new ArrayList<>();
+    for (UnitRange r : from) {
+      if (!r.overlaps(cut)) {
+        out.add(r);
+        continue;
+      }
+      if (r.from() < cut.from()) {
+        out.add(new UnitRange(r.from(), cut.from()));
+      }
+      if (cut.to() < r.to()) {
+        out.add(new UnitRange(cut.to(), r.to()));
+      }
+    }
+    return out;
   }
 
   private long nextPending() {
@@ -271,6 +386,11 @@ public class StepWorkflowImpl implements StepWorkflow {
   @Override
   public void retryFailed() {
     retryRequested = true;
+  }
+
+  @Override
+  public void upstreamFinished() {
+    upstreamFinished = true;
   }
 
   @Override

@@ -1,0 +1,65 @@
+package org.connectome.ingest;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import javax.sql.DataSource;
+
+/** The ingest summary people see after a run and in {@code status}: what was ingested and what was quarantined. */
+public final class IngestReport {
+  private IngestReport() {}
+
+  /** The summary of a run's ingest, or null when the run ingested nothing with the reference ingest. */
+  public static String of(DataSource catalog, String runId, int maxTiles) {
+    IngestRepository repo = new IngestRepository(catalog);
+    List<IngestRepository.SectionSummary> sections = repo.sections(runId);
+    if (sections.isEmpty()) {
+      return null;
+    }
+    long tiles = 0;
+    long bytes = 0;
+    long superseded = 0;
+    int failed = 0;
+    for (IngestRepository.SectionSummary s : sections) {
+      tiles += s.ingested();
+      bytes += s.bytes();
+      superseded += s.superseded();
+      if (s.state().equals("FAILED")) {
+        failed++;
+      }
+    }
+    List<IngestRepository.Quarantined> all = repo.quarantinedInRun(runId, Integer.MAX_VALUE);
+    Map<String, Integer> byReason = new TreeMap<>();
+    for (IngestRepository.Quarantined q : all) {
+      if (!q.reason().equals(BadTileReason.SUPERSEDED.code())) {
+        byReason.merge(q.reason(), 1, Integer::sum);
+      }
+    }
+    int bad = byReason.values().stream().mapToInt(Integer::intValue).sum();
+    StringBuilder b = new StringBuilder("ingest: ").append(sections.size()).append(" sections")
+        .append(failed > 0 ? " (" + failed + " failed)" : "").append(", ").append(tiles).append(" tiles (")
+        .append(String.format("%.1f MB", bytes / 1e6)).append("), ").append(bad).append(" quarantined");
+    if (!byReason.isEmpty()) {
+      b.append(' ').append(byReason.toString().replace('{', '(').replace('}', ')').replace("=", ": "));
+    }
+    if (superseded > 0) {
+      b.append(", ").append(superseded).append(" re-imaged tiles superseded by newer acquisitions");
+    }
+    int shown = 0;
+    for (IngestRepository.Quarantined q : all) {
+      if (q.reason().equals(BadTileReason.SUPERSEDED.code())) {
+        continue;
+      }
+      if (shown++ == maxTiles) {
+        b.append("\n  ... and ").append(bad - maxTiles).append(" more (connectome status ").append(runId)
+            .append(" --json, or the catalog table ingest_quarantine)");
+        break;
+      }
+      String folder = sections.stream().filter(s -> s.sectionIndex() == q.sectionIndex()).findFirst()
+          .map(s -> java.nio.file.Path.of(s.folder()).getFileName().toString()).orElse("section " + q.sectionIndex());
+      b.append("\n  ").append(folder).append('/').append(q.path()).append(": ").append(q.reason()).append(" (")
+          .append(q.detail()).append(')');
+    }
+    return b.toString();
+  }
+}
