@@ -16,6 +16,17 @@ public final class FailureClassifier {
       "RunContainerError", "ContainerCannotRun");
   private static final Set<String> EVICTION = Set.of("Evicted", "DisruptionTarget", "Preempting",
       "PreemptionByScheduler", "TerminationByKubelet", "EvictionByEvictionAPI");
+  /** Reasons of pods whose node went away: the taint manager or pod GC deleted them. */
+  private static final Set<String> NODE_GONE = Set.of("NodeLost", "NodeShutdown", "DeletionByTaintManager",
+      "DeletionByPodGC");
+  /** The kubelet refused to admit the pod (node out of a resource, affinity no longer met). */
+  private static final Set<String> NODE_REJECTED = Set.of("OutOfcpu", "OutOfmemory", "OutOfpods",
+      "OutOfephemeral-storage", "NodeAffinity", "UnexpectedAdmissionError");
+
+  /** Reason of a Job the Kubernetes API refused to create (invalid spec, admission webhook). */
+  public static final String JOB_REJECTED = "JobRejected";
+  /** Reason of a pod deleted while it ran (by a person, or with its node). */
+  public static final String POD_DELETED = "PodDeleted";
 
   private FailureClassifier() {}
 
@@ -37,8 +48,18 @@ public final class FailureClassifier {
       if (EVICTION.contains(reason)) {
         return new TaskFailure(FailureKind.EVICTED, true, code, "pod evicted or preempted (" + reason + ")" + detail);
       }
-      if (reason.equals("NodeLost") || reason.equals("NodeShutdown")) {
+      if (NODE_GONE.contains(reason)) {
         return new TaskFailure(FailureKind.NODE_LOST, true, code, "node lost (" + reason + ")" + detail);
+      }
+      if (NODE_REJECTED.contains(reason)) {
+        return new TaskFailure(FailureKind.EVICTED, true, code, "pod rejected by its node (" + reason + ")" + detail);
+      }
+      if (reason.equals(POD_DELETED)) {
+        return new TaskFailure(FailureKind.KILLED, true, code, "pod deleted while it ran" + detail);
+      }
+      if (reason.equals(JOB_REJECTED)) {
+        return new TaskFailure(FailureKind.CONFIG_ERROR, false, code, "the Kubernetes API rejected the shard's Job"
+            + detail + "; check the stage's kubernetes, resources and container settings");
       }
       if (IMAGE_PULL.contains(reason)) {
         return new TaskFailure(FailureKind.IMAGE_PULL, false, code,

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.connectome.activities.recording.RecordingActivitiesImpl;
+import org.connectome.executor.StageExecutor;
 import org.connectome.pipeline.Pipeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +17,9 @@ import picocli.CommandLine.Option;
         + "given task queues, until stopped (SIGTERM or Ctrl-C). Run as many as the work needs; runs survive the "
         + "loss of any of them.", "",
         "A facility can run workers of the 'ingest' queue next to the microscope's storage: "
-            + "--task-queue ingest --no-workflows."})
+            + "--task-queue ingest --no-workflows.", "",
+        "In a Kubernetes cluster, --executor kubernetes runs each shard as an Indexed Job (options --k8s-namespace, "
+            + "--image, --data-claim, --service-account, ... or their CX_* environment variables; see k8s/README.md)."})
 final class WorkerCommand implements Callable<Integer> {
   @Mixin
   GlobalOptions global;
@@ -25,7 +28,7 @@ final class WorkerCommand implements Callable<Integer> {
   LocalWorkerOptions local;
 
   @Option(names = "--task-queue", paramLabel = "QUEUE", split = ",",
-      description = "Task queues whose shards this worker runs (default: connectome).")
+      description = "Task queues whose shards this worker runs (default: connectome,ingest).")
   List<String> taskQueues;
 
   @Option(names = "--no-workflows", description = "Run shards only, no workflows, planning or catalog recording.")
@@ -41,12 +44,14 @@ final class WorkerCommand implements Callable<Integer> {
     Platform p = Platform.open(global);
     p.connect(global, 0, System.out);
     int port = p.serveMetrics(local.metricsPort, System.out);
-    Set<String> queues = new LinkedHashSet<>(taskQueues == null ? List.of(Pipeline.DEFAULT_TASK_QUEUE) : taskQueues);
-    p.startWorker(local.executor(), noWorkflows ? null : Pipeline.DEFAULT_TASK_QUEUE, queues, 64,
+    Set<String> queues = new LinkedHashSet<>(taskQueues == null
+        ? List.of(Pipeline.DEFAULT_TASK_QUEUE, Pipeline.INGEST_TASK_QUEUE) : taskQueues);
+    StageExecutor executor = local.executor();
+    p.startWorker(executor, noWorkflows ? null : Pipeline.DEFAULT_TASK_QUEUE, queues, 64,
         new RecordingActivitiesImpl.RunListener() {});
     LocalWorkerOptions.serveUntilStopped(p, System.out, "worker connected to " + global.temporal + " (namespace "
         + global.namespace + "), queues " + queues + (noWorkflows ? ", shards only" : ", with workflows")
-        + (port > 0 ? ", metrics on :" + port : ""));
+        + ", tasks on " + executor.describe() + (port > 0 ? ", metrics on :" + port : ""));
     return ExitCodes.OK;
   }
 }
