@@ -98,6 +98,10 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--labels", paramLabel = "FORMAT", description = "Ground-truth labels: raw, gzip or none.")
   String labels;
 
+  @Option(names = "--if-missing",
+      description = "If OUT already holds a finished generation with the same parameters, keep it and exit 0.")
+  boolean ifMissing;
+
   @Option(names = "--threads", paramLabel = "N",
       description = "Threads (default: all cores); the output does not depend on it.")
   Integer threads;
@@ -128,6 +132,11 @@ final class SimulateCommand implements Callable<Integer> {
       err.println("simulate: --threads: must be >= 1, got " + n);
       err.flush();
       return ExitCodes.USAGE;
+    }
+    if (ifMissing && SimulatedMicroscope.isGenerated(out, p)) {
+      outw.println("simulate: " + out + " already holds this acquisition (same parameters); keeping it");
+      outw.flush();
+      return ExitCodes.OK;
     }
     SimulationResult r;
     try {

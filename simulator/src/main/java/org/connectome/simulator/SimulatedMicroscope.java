@@ -58,6 +58,20 @@ public final class SimulatedMicroscope {
    *
    * @throws IllegalArgumentException bad parameters (every problem listed) or an existing output folder
    */
+  /** The parameters of a finished generation, in the ground-truth folder. */
+  public static final String PARAMS_FILE = "params.json";
+
+  /** The parameters as canonical JSON: equal parameters give equal text. */
+  public static String fingerprint(SimulationParams p) {
+    return org.connectome.pipeline.Json.canonical(p) + "\n";
+  }
+
+  /** Whether {@code outDir} holds a finished generation with exactly these parameters. */
+  public static boolean isGenerated(Path outDir, SimulationParams p) throws IOException {
+    Path f = outDir.resolve(GROUND_TRUTH).resolve(PARAMS_FILE);
+    return Files.isRegularFile(f) && Files.readString(f).equals(fingerprint(p));
+  }
+
   public static SimulationResult generate(Path outDir, SimulationParams p, int threads) throws IOException {
     long started = System.nanoTime();
     AcquisitionPlan plan = new AcquisitionPlan(p);
@@ -94,6 +108,8 @@ public final class SimulatedMicroscope {
     for (int c = 1; c <= tissue.cellCount; c++) {
       cells += w.stats.voxels[c] > 0 ? 1 : 0;
     }
+    // written last: its presence says the generation finished, its content with which parameters
+    Files.writeString(gt.resolve(PARAMS_FILE), fingerprint(p));
     return new SimulationResult(acq, gt, plan.width(), plan.height(), p.sections(), plan.tileCount(),
         w.tileFiles.get(), w.thumbnails.get(), cells, tissue.synapses.size(), tissue.mitos.size(), faults,
         w.bytes.get(), Duration.ofNanos(System.nanoTime() - started));
