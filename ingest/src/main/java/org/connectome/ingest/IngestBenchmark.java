@@ -129,6 +129,9 @@ public final class IngestBenchmark {
       buf.clear();
       while ((r = ch.read(buf)) > 0) {
         n += r;
+        if (direct && r < buf.capacity()) {
+          break; // a short direct read is the end of the file; reading on would be at an unaligned position
+        }
         buf.clear();
       }
     }
@@ -147,6 +150,7 @@ public final class IngestBenchmark {
 
   /** {@code IngestBenchmark ACQUISITION [THREADS]}: prints the figures. */
   public static void main(String[] args) throws Exception {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     if (args.length < 1) {
       System.err.println("usage: IngestBenchmark ACQUISITION_FOLDER [THREADS]");
       System.exit(2);

@@ -268,9 +268,32 @@ public final class SectionIngestJob {
       ExecutionContext job = chunk.getStepContext().getStepExecution().getJobExecution().getExecutionContext();
       IngestRepository.SectionSummary s = summary(job, "INGESTED");
       repo.saveSection(runId, s);
+      writeManifestFile();
       return RepeatStatus.FINISHED;
     };
     return new StepBuilder("summarize", batch.repository()).tasklet(t, batch.transactions()).build();
+  }
+
+  /** The section's manifest as a file beside the step's outputs: what stitching, in a task process, reads. */
+  public static final String MANIFEST_FILE = "manifest.tsv";
+
+  /**
+   * Writes {@value #MANIFEST_FILE}: one TAB-separated line per ingested tile (mfov, beam, path, stage x, stage y,
+   * width, height, checksum), sorted by mFoV and beam, written atomically.
+   */
+  void writeManifestFile() throws IOException {
+    List<String> lines = new ArrayList<>();
+    lines.add("# mfov\tbeam\tpath\tstage_x\tstage_y\twidth\theight\tcrc32c");
+    repo.jdbc().query("SELECT mfov, beam, path, stage_x, stage_y, width, height, checksum FROM ingest_tile WHERE "
+        + "run_id = ? AND section_index = ? ORDER BY mfov, beam", rs -> {
+          lines.add(rs.getInt(1) + "\t" + rs.getInt(2) + "\t" + rs.getString(3) + "\t" + rs.getDouble(4) + "\t"
+              + rs.getDouble(5) + "\t" + rs.getInt(6) + "\t" + rs.getInt(7) + "\t" + rs.getString(8));
+        }, runId, section.index());
+    Files.createDirectories(workDir);
+    Path tmp = workDir.resolve(MANIFEST_FILE + ".tmp");
+    Files.write(tmp, lines, StandardCharsets.UTF_8);
+    Files.move(tmp, workDir.resolve(MANIFEST_FILE), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** The section's summary from the catalog rows (exact across restarts). */

@@ -1,7 +1,10 @@
 package org.connectome.ingest;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -37,52 +40,57 @@ public final class TileCheck {
 
   public TileRecord check(ResolvedTile t) throws BadTileException {
     Path file = section.dir().resolve(t.path());
-    long size;
-    try {
-      size = Files.size(file);
+    // one open and one pass: the header is parsed from the first block read, which also feeds the checksum
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size == 0) {
+        throw new BadTileException(t, BadTileReason.EMPTY, "the file is empty");
+      }
+      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(size, Bmp.HEADERS_SIZE)));
+      while (buf.hasRemaining() && ch.read(buf) > 0) {
+        // fill the first block (or the whole file when smaller)
+      }
+      buf.flip();
+      Bmp.Header h;
+      try {
+        h = Bmp.readHeader(java.util.Arrays.copyOf(buf.array(), buf.limit()), file.toString());
+      } catch (IOException e) {
+        throw new BadTileException(t, BadTileReason.UNREADABLE, e.getMessage());
+      }
+      if (h.bitsPerPixel() != 8 || h.compression() != 0) {
+        throw new BadTileException(t, BadTileReason.UNREADABLE, h.bitsPerPixel() + "-bit image"
+            + (h.compression() != 0 ? ", compressed" : "") + "; expected uncompressed 8-bit grayscale");
+      }
+      if (size < h.expectedFileSize()) {
+        throw new BadTileException(t, BadTileReason.TRUNCATED, "file has " + size + " bytes, its header promises "
+            + h.expectedFileSize());
+      }
+      if ((expectedWidth > 0 && h.width() != expectedWidth) || (expectedHeight > 0 && h.height() != expectedHeight)) {
+        throw new BadTileException(t, BadTileReason.WRONG_SIZE, h.width() + "x" + h.height()
+            + " px, the section's tiles are " + expectedWidth + "x" + expectedHeight);
+      }
+      String checksum = "";
+      if (checksums) {
+        CRC32C crc = new CRC32C();
+        crc.update(buf.array(), 0, buf.limit());
+        buf.clear();
+        while (ch.read(buf) > 0) {
+          buf.flip();
+          crc.update(buf);
+          buf.clear();
+        }
+        checksum = String.format("%08x", crc.getValue());
+      }
+      Path thumb = file.resolveSibling("thumbnail_" + file.getFileName());
+      return new TileRecord(runId, section.index(), section.section(), t.mfov(), t.beam(), file.toString(),
+          t.timestamp(), t.x(), t.y(), t.z(), h.width(), h.height(), size, checksum,
+          Files.exists(thumb) ? thumb.toString() : null);
     } catch (NoSuchFileException e) {
       throw new BadTileException(t, BadTileReason.MISSING, "listed on line " + t.line() + " but not on disk");
+    } catch (ClosedByInterruptException e) {
+      throw new IllegalStateException("interrupted while reading " + file, e);
     } catch (IOException e) {
       throw new BadTileException(t, BadTileReason.IO_ERROR, e.toString());
     }
-    if (size == 0) {
-      throw new BadTileException(t, BadTileReason.EMPTY, "the file is empty");
-    }
-    Bmp.Header h;
-    try {
-      h = Bmp.readHeader(file);
-    } catch (IOException e) {
-      throw new BadTileException(t, BadTileReason.UNREADABLE, e.getMessage());
-    }
-    if (h.bitsPerPixel() != 8 || h.compression() != 0) {
-      throw new BadTileException(t, BadTileReason.UNREADABLE, h.bitsPerPixel() + "-bit image"
-          + (h.compression() != 0 ? ", compressed" : "") + "; expected uncompressed 8-bit grayscale");
-    }
-    if (size < h.expectedFileSize()) {
-      throw new BadTileException(t, BadTileReason.TRUNCATED, "file has " + size + " bytes, its header promises "
-          + h.expectedFileSize());
-    }
-    if ((expectedWidth > 0 && h.width() != expectedWidth) || (expectedHeight > 0 && h.height() != expectedHeight)) {
-      throw new BadTileException(t, BadTileReason.WRONG_SIZE, h.width() + "x" + h.height() + " px, the section's tiles are "
-          + expectedWidth + "x" + expectedHeight);
-    }
-    String checksum = checksums ? crc32c(file, t) : "";
-    Path thumb = file.resolveSibling("thumbnail_" + file.getFileName());
-    return new TileRecord(runId, section.index(), section.section(), t.mfov(), t.beam(), file.toString(), t.timestamp(),
-        t.x(), t.y(), t.z(), h.width(), h.height(), size, checksum, Files.exists(thumb) ? thumb.toString() : null);
-  }
-
-  private static String crc32c(Path file, ResolvedTile t) throws BadTileException {
-    CRC32C crc = new CRC32C();
-    byte[] buf = new byte[BUFFER];
-    try (InputStream in = Files.newInputStream(file)) {
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        crc.update(buf, 0, n);
-      }
-    } catch (IOException e) {
-      throw new BadTileException(t, BadTileReason.IO_ERROR, "reading for the checksum: " + e);
-    }
-    return String.format("%08x", crc.getValue());
   }
 }

@@ -155,6 +155,10 @@ abstract class IngestJobContractTest {
         "h"));
     assertEquals(TaskExitCodes.OK, r.exitCode());
     assertTrue(new MarkerStore(layout.markersDir()).isDone(0, "h1"));
+    List<String> manifest = Files.readAllLines(layout.outputDir().resolve("sections/001_S1R1")
+        .resolve(SectionIngestJob.MANIFEST_FILE));
+    assertEquals(12, manifest.size(), "a header and the 11 ingested tiles, for the stitching tasks");
+    assertTrue(manifest.get(1).startsWith("1\t1\t"), manifest.get(1));
     // run again: the marker says done, nothing is read or written twice
     TaskRunner.Result again = new TaskRunner(Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
         (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l)).run(new TaskInvocation(layout.dir(), 0, 2,

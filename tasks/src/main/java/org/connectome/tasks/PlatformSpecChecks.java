@@ -40,8 +40,12 @@ public final class PlatformSpecChecks {
           }
         } else if (!UnitRunners.isAvailable(impl, st.stage())
             && !workerImplementations.contains(st.stage() + "/" + impl)) {
+          List<String> others = UnitRunners.available().stream().filter(a -> a.startsWith(st.stage() + "/"))
+              .map(a -> a.substring(a.indexOf('/') + 1)).toList();
           errors.add("stages[" + i + "].implementation", "'" + impl + "' is not available for stage " + st.stage()
-              + " in this build (available: synthetic" + (kubernetes ? ", container" : "") + ")");
+              + " in this build (available: synthetic" + (others.isEmpty() ? "" : ", " + String.join(", ", others))
+              + (workerImplementations.contains(st.stage() + "/reference") ? ", reference" : "")
+              + (kubernetes ? ", container" : "") + ")");
         }
       }
     };

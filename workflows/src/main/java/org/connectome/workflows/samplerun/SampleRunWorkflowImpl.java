@@ -232,7 +232,16 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
       return;
     }
     currentStage = stitchPlan.stage();
-    stitchChild.stub().upstreamFinished();
+    if (!stitchChild.result().isCompleted()) {
+      try {
+        stitchChild.stub().upstreamFinished();
+      } catch (CanceledFailure e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // it finished on its own meanwhile (it had seen every ingested section): the hint is not needed
+        log.info("{}: stitching finished before being told ingest had: {}", runId, e.getMessage());
+      }
+    }
     int[] stitchResumes = {0};
     List<StepResult> stitchResults = new ArrayList<>();
     stitchResults.add(runStepWithResume(input, stitchPlan.stage(), stitch, stitchResults, stitchResumes, autoResume,
