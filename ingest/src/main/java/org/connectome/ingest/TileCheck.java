@@ -18,6 +18,8 @@ import org.connectome.imaging.Bmp;
  */
 public final class TileCheck {
   private static final int BUFFER = 1 << 20;
+  /** One direct buffer per thread: reads land outside the heap and the checksum runs on them in place. */
+  private static final ThreadLocal<ByteBuffer> BUFFERS = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER));
 
   private final String runId;
   private final SectionFolder section;
@@ -46,14 +48,17 @@ public final class TileCheck {
       if (size == 0) {
         throw new BadTileException(t, BadTileReason.EMPTY, "the file is empty");
       }
-      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(size, Bmp.HEADERS_SIZE)));
+      ByteBuffer buf = BUFFERS.get();
+      buf.clear();
       while (buf.hasRemaining() && ch.read(buf) > 0) {
         // fill the first block (or the whole file when smaller)
       }
       buf.flip();
+      byte[] head = new byte[Math.min(buf.limit(), Bmp.HEADERS_SIZE)];
+      buf.get(0, head);
       Bmp.Header h;
       try {
-        h = Bmp.readHeader(java.util.Arrays.copyOf(buf.array(), buf.limit()), file.toString());
+        h = Bmp.readHeader(head, file.toString());
       } catch (IOException e) {
         throw new BadTileException(t, BadTileReason.UNREADABLE, e.getMessage());
       }
@@ -72,7 +77,7 @@ public final class TileCheck {
       String checksum = "";
       if (checksums) {
         CRC32C crc = new CRC32C();
-        crc.update(buf.array(), 0, buf.limit());
+        crc.update(buf);
         buf.clear();
         while (ch.read(buf) > 0) {
           buf.flip();
