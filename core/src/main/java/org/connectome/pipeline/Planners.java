@@ -8,26 +8,33 @@ import org.connectome.spec.SpecCheck;
 public final class Planners {
   private static final Vec3 NO_OVERLAP = new Vec3(0, 0, 0);
 
+  /*
+   * Default units per task: with the default 100 tasks per shard, every step whose units are blocks,
+   * subvolumes, section pairs or segment shards gets Jobs of at least 1,000 units (bench/ measures why: the
+   * orchestration and the Kubernetes Job controller cost per shard and per pod, not per unit; an H01-sized
+   * block step of 1.26 million units is then about 1,000 Jobs and 80,000 to 125,000 pods instead of 12,558 Jobs
+   * and 1.26 million pods). Sections stay one per task: a section is the heaviest unit (about 42,000 tiles).
+   */
   private static final Map<String, StepPlanner> PLANNERS = Map.ofEntries(
       Map.entry("ingest.ingest", new SectionsPlanner(1)),
       Map.entry("stitch.stitch", new SectionsPlanner(1)),
-      Map.entry("align.pairs", new SectionPairsPlanner(4)),
+      Map.entry("align.pairs", new SectionPairsPlanner(10)),
       Map.entry("align.solve", new SingleUnitPlanner("solve", "one solve over all sections")),
       Map.entry("align.render", new BlocksPlanner("block", "renderBlockSize", new Vec3(1024, 1024, 32), null,
-          NO_OVERLAP, 4)),
+          NO_OVERLAP, 16)),
       Map.entry("segment.inference", new BlocksPlanner("subvolume", "subvolumeSize", new Vec3(512, 512, 64),
-          "subvolumeOverlap", new Vec3(32, 32, 8), 1)),
+          "subvolumeOverlap", new Vec3(32, 32, 8), 10)),
       Map.entry("segment.reconcile", new BlocksPlanner("subvolume", "subvolumeSize", new Vec3(512, 512, 64),
-          "subvolumeOverlap", new Vec3(32, 32, 8), 4)),
+          "subvolumeOverlap", new Vec3(32, 32, 8), 16)),
       Map.entry("synapses.detect", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), "blockOverlap",
-          new Vec3(16, 16, 4), 4)),
+          new Vec3(16, 16, 4), 16)),
       Map.entry("compress.image", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), null,
-          NO_OVERLAP, 8)),
+          NO_OVERLAP, 32)),
       Map.entry("compress.segmentation", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), null,
-          NO_OVERLAP, 8)),
+          NO_OVERLAP, 32)),
       Map.entry("mesh.blocks", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), "blockOverlap",
-          new Vec3(1, 1, 1), 4)),
-      Map.entry("mesh.merge", new SegmentShardsPlanner(1)));
+          new Vec3(1, 1, 1), 16)),
+      Map.entry("mesh.merge", new SegmentShardsPlanner(10)));
 
   private Planners() {}
 
