@@ -441,9 +441,9 @@ public final class Catalog implements AutoCloseable {
   }
 
   /**
-   * Upserts one shard row with absolute values (reporting the same values again changes nothing), then, in the
-   * same transaction and under the step row's lock, recomputes the step's units_done, units_failed and
-   * units_running as sums over its shard rows.
+   * Upserts one shard row with absolute values (reporting the same values again changes nothing), and in the
+   * same transaction, under the step row's lock, moves the step's units_done, units_failed and units_running by
+   * the shard's change, so they stay the sums over its shard rows.
    *
    * @throws CatalogException if the step is not registered ({@link NoSuchRunException} if the run is not)
    */
@@ -459,25 +459,37 @@ public final class Catalog implements AutoCloseable {
             throw missing(c, p.runId(), "step " + p.stage() + "/" + p.step() + " of run " + p.runId()
                 + " is not registered");
           }
-          int n = update(c, "UPDATE catalog_shard SET units_total = ?, units_done = ?, units_failed = ?,"
-              + " units_running = ?, state = ?, updated_at = ? WHERE run_id = ? AND stage = ? AND step = ?"
-              + " AND shard = ?", p.unitsTotal(), p.unitsDone(), p.unitsFailed(), p.unitsRunning(), p.state(), now,
-              p.runId(), p.stage(), p.step(), p.shard());
-          if (n == 0) {
+          // the shard's previous values, under the step's lock: the step's sums change by the difference, so a
+          // report costs the same whatever the number of shards (summing every shard row made a step quadratic)
+          List<long[]> previous = query(c, "SELECT units_done, units_failed, units_running FROM catalog_shard"
+              + " WHERE run_id = ? AND stage = ? AND step = ? AND shard = ?",
+              rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}, p.runId(), p.stage(), p.step(),
+              p.shard());
+          long[] was = previous.isEmpty() ? new long[3] : previous.get(0);
+          if (previous.isEmpty()) {
             update(c, "INSERT INTO catalog_shard (run_id, stage, step, shard, units_total, units_done,"
                 + " units_failed, units_running, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 p.runId(), p.stage(), p.step(), p.shard(), p.unitsTotal(), p.unitsDone(), p.unitsFailed(),
                 p.unitsRunning(), p.state(), now);
+          } else {
+            update(c, "UPDATE catalog_shard SET units_total = ?, units_done = ?, units_failed = ?,"
+                + " units_running = ?, state = ?, updated_at = ? WHERE run_id = ? AND stage = ? AND step = ?"
+                + " AND shard = ?", p.unitsTotal(), p.unitsDone(), p.unitsFailed(), p.unitsRunning(), p.state(),
+                now, p.runId(), p.stage(), p.step(), p.shard());
           }
-          long[] sums = query(c, "SELECT COALESCE(SUM(units_done), 0), COALESCE(SUM(units_failed), 0),"
-              + " COALESCE(SUM(units_running), 0) FROM catalog_shard WHERE run_id = ? AND stage = ? AND step = ?",
-              rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}, p.runId(), p.stage(), p.step())
-              .get(0);
-          update(c, "UPDATE catalog_step SET units_done = ?, units_failed = ?, units_running = ?, updated_at = ?"
-              + " WHERE run_id = ? AND stage = ? AND step = ?", sums[0], sums[1], sums[2], now, p.runId(),
+          update(c, "UPDATE catalog_step SET units_done = units_done + ?, units_failed = units_failed + ?,"
+              + " units_running = units_running + ?, updated_at = ? WHERE run_id = ? AND stage = ? AND step = ?",
+              p.unitsDone() - was[0], p.unitsFailed() - was[1], p.unitsRunning() - was[2], now, p.runId(),
               p.stage(), p.step());
           return null;
         });
+  }
+
+  /** A step's state, or empty when the step is not registered: cheap enough for running shards to poll. */
+  public Optional<StepState> stepState(String runId, String stage, String step) {
+    return read("read the state of step " + stage + "/" + step + " of run " + runId, c -> query(c,
+        "SELECT state FROM catalog_step WHERE run_id = ? AND stage = ? AND step = ?",
+        rs -> StepState.valueOf(rs.getString(1)), runId, stage, step).stream().findFirst());
   }
 
   /**

@@ -22,8 +22,12 @@ import org.connectome.workflows.step.StepWorkflowImpl;
  * {@code ingest} queue's workers next to the microscope's storage).
  */
 public final class PlatformWorkers {
-  /** Longest interval between two heartbeats of a shard sent to the server. */
-  public static final java.time.Duration HEARTBEAT_THROTTLE = java.time.Duration.ofSeconds(3);
+  /**
+   * Longest interval between two heartbeats of a shard sent to the server. Each heartbeat is a Temporal action;
+   * cancellation reaches running shards through the catalog within seconds, so heartbeats only need to prove
+   * the worker is alive (within the shard heartbeat timeout, see WorkflowTuning).
+   */
+  public static final java.time.Duration HEARTBEAT_THROTTLE = java.time.Duration.ofSeconds(30);
 
   private PlatformWorkers() {}
 
@@ -51,8 +55,6 @@ public final class PlatformWorkers {
     for (String q : queues) {
       Worker w = factory.newWorker(q, WorkerOptions.newBuilder()
           .setMaxConcurrentActivityExecutionSize(Math.max(maxShardsAtOnce, 1) + 8)
-          // a running shard learns of cancellation only when a heartbeat reaches the server: send them at
-          // least this often, so that cancelling a run stops its tasks within seconds
           .setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
           .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
           .build());

@@ -12,7 +12,7 @@ import java.time.Duration;
  */
 public record WorkflowTuning(Integer historyEventCap, Duration shardHeartbeatTimeout) {
   public static final int DEFAULT_HISTORY_EVENT_CAP = 2_500;
-  public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofMinutes(2);
 
   public static WorkflowTuning defaults() {
     return new WorkflowTuning(null, null);

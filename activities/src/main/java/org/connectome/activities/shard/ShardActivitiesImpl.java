@@ -22,6 +22,7 @@ import org.connectome.activities.FailedUnits;
 import org.connectome.catalog.Catalog;
 import org.connectome.catalog.ShardProgress;
 import org.connectome.catalog.ShardState;
+import org.connectome.catalog.StepState;
 import org.connectome.executor.ExecutorException;
 import org.connectome.executor.ShardListener;
 import org.connectome.executor.ShardRequest;
@@ -48,6 +49,8 @@ public final class ShardActivitiesImpl implements ShardActivities {
   private static final Logger log = LoggerFactory.getLogger(ShardActivitiesImpl.class);
   /** Catalog writes of a shard's progress at most this often; the final state is always written. */
   private static final long PROGRESS_EVERY_MS = 1000;
+  /** Seconds between two looks at the catalog for a cancelled step. */
+  private static final int CANCEL_POLL_TICKS = 3;
 
   private final StageExecutor executor;
   private final Catalog catalog;
@@ -167,6 +170,8 @@ public final class ShardActivitiesImpl implements ShardActivities {
     // its tasks.
     Thread worker = Thread.currentThread();
     AtomicReference<ActivityCompletionException> stopped = new AtomicReference<>();
+    AtomicLong ticks = new AtomicLong();
+    AtomicReference<String> cancelledBy = new AtomicReference<>();
     var beat = heartbeats.scheduleAtFixedRate(() -> {
       try {
         ctx.heartbeat(new ShardHeartbeat(finished.get(), tasksTotal, done.get()));
@@ -176,6 +181,18 @@ public final class ShardActivitiesImpl implements ShardActivities {
         }
       } catch (RuntimeException e) {
         log.warn("heartbeat of {} shard {} failed: {}", step.qualifiedName(), shard, e.toString());
+      }
+      // Heartbeats reach the server only every few tens of seconds (each is a Temporal action), so a cancelled
+      // step also says so in the catalog, which shards read every few seconds at no Temporal cost.
+      if (ticks.incrementAndGet() % CANCEL_POLL_TICKS == 0) {
+        try {
+          if (catalog.stepState(step.runId(), step.stage(), step.step()).orElse(null) == StepState.CANCELLED
+              && cancelledBy.compareAndSet(null, "the step was cancelled")) {
+            worker.interrupt();
+          }
+        } catch (RuntimeException e) {
+          log.warn("cannot read the state of {} from the catalog: {}", step.qualifiedName(), e.toString());
+        }
       }
     }, 0, 1, TimeUnit.SECONDS);
     List<TaskResult> results;
@@ -187,6 +204,10 @@ public final class ShardActivitiesImpl implements ShardActivities {
       ActivityCompletionException why = stopped.get();
       if (why != null) {
         throw why;
+      }
+      if (cancelledBy.get() != null) {
+        throw ApplicationFailure.newNonRetryableFailure(step.qualifiedName() + " shard " + shard + " stopped: "
+            + cancelledBy.get(), "StepCancelled");
       }
       Thread.currentThread().interrupt();
       throw new IllegalStateException("shard " + shard + " of " + step.qualifiedName() + " was interrupted", e);

@@ -198,8 +198,10 @@ public class StepWorkflowImpl implements StepWorkflow {
           new StepFailureDetails(failed, allowance, report, retryable));
     } catch (CanceledFailure e) {
       Workflow.newDetachedCancellationScope(() -> {
-        // the shards were asked to stop; wait until they have (their tasks killed, Jobs deleted), so that a
-        // cancelled step leaves nothing running behind it
+        // recorded first: running shards read it from the catalog within seconds and stop their tasks (kill the
+        // processes, delete the Jobs); then wait until they have, so a cancelled step leaves nothing behind
+        recording.recordStep(new RecordStepInput(step.runId(), step.stage(), step.step(), StepState.CANCELLED,
+            null, "cancelled"));
         for (Promise<RunShardOutput> p : inFlight.values()) {
           try {
             p.get();
@@ -207,8 +209,6 @@ public class StepWorkflowImpl implements StepWorkflow {
             // cancelled or failed: either way it has ended
           }
         }
-        recording.recordStep(new RecordStepInput(step.runId(), step.stage(), step.step(), StepState.CANCELLED,
-            null, "cancelled"));
       }).run();
       throw e;
     }
