@@ -8,6 +8,7 @@ import java.util.Map;
 import org.connectome.pipeline.Json;
 import org.connectome.pipeline.StepPlan;
 import org.connectome.spec.ContainerSpec;
+import org.connectome.spec.VoxelSize;
 
 /**
  * What a task needs to run its units, written once per step execution to the step's {@code step.json} by the
@@ -24,6 +25,7 @@ import org.connectome.spec.ContainerSpec;
  * @param runDir         the run's folder
  * @param acquisition    the acquisition folder, or null
  * @param container      image and command of container steps, or null
+ * @param voxelSize      the spec's voxel size in nanometres (the resolution of every volume written), or null
  */
 public record TaskDefinition(
     String runId,
@@ -36,7 +38,16 @@ public record TaskDefinition(
     StepPlan plan,
     String runDir,
     String acquisition,
-    ContainerSpec container) {
+    ContainerSpec container,
+    VoxelSize voxelSize) {
+
+  /** A definition without a voxel size (steps that write no volume). */
+  public TaskDefinition(String runId, String stage, String step, String implementation, Map<String, Object> params,
+      String paramsHash, String codeVersion, StepPlan plan, String runDir, String acquisition,
+      ContainerSpec container) {
+    this(runId, stage, step, implementation, params, paramsHash, codeVersion, plan, runDir, acquisition, container,
+        null);
+  }
 
   public static TaskDefinition read(Path file) throws IOException {
     return Json.mapper().readValue(file.toFile(), TaskDefinition.class);

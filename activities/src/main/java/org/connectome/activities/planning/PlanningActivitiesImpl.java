@@ -67,7 +67,8 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
       UnitSpace units = Planners.of(step.stage(), step.step()).plan(step, facts);
       StepPlan plan = StepPlan.of(units, step);
       new TaskDefinition(spec.runId(), step.stage(), step.step(), step.implementation(), step.params(),
-          step.paramsHash(), CodeVersion.get(), plan, run.runDir().toString(), spec.acquisition(), step.container())
+          step.paramsHash(), CodeVersion.get(), plan, run.runDir().toString(), spec.acquisition(), step.container(),
+          spec.voxelSize())
           .write(layout.definitionFile());
       Grouping g = plan.grouping();
       CompletionMarkers markers = markerStores.forStep(layout);
