@@ -41,6 +41,7 @@ public final class SlackMessage {
   }
 
   static Map<String, Object> payload(Notification n, String link) {
+    n = new Notification(n.event(), n.runId(), n.stage(), n.state(), readable(n.message()), n.time());
     String who = link == null ? "*" + n.runId() + "*" : "<" + link + "|" + n.runId() + ">";
     String summary = firstLine(n.message());
     String headline = switch (n.event()) {
@@ -89,6 +90,18 @@ public final class SlackMessage {
     body.put("text", headline);
     body.put("attachments", List.of(attachment));
     return body;
+  }
+
+  /**
+   * The message without the wrapping of a Temporal failure's text ({@code message='...', type='StepFailed',
+   * nonRetryable=true}), which workflows pass on as they get it.
+   */
+  static String readable(String message) {
+    if (message == null) {
+      return null;
+    }
+    return message.replaceAll("(?m)^message='", "").replaceAll("', type='[A-Za-z0-9_.$]*', nonRetryable=(true|false)",
+        "");
   }
 
   private static Map<String, Object> field(String title, String value) {

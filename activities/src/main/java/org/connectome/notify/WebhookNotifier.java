@@ -159,11 +159,6 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     return t;
   }
 
-  /** Whether any webhook is configured at the worker level (spec-level webhooks are found per run). */
-  public boolean hasServerWebhooks() {
-    return !serverWebhooks.isEmpty();
-  }
-
   @Override
   public void runChanged(RecordRunInput in) {
     try {

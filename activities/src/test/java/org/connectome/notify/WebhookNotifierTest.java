@@ -168,7 +168,8 @@ class WebhookNotifierTest {
     notifier.runChanged(new RecordRunInput("demo/r1", null, "wf", RunState.RUNNING, EventKind.RUN_STARTED, "go"));
     notifier.stageChanged(stage("align", StageState.RUNNING, EventKind.STAGE_STARTED, "3 steps", false));
     notifier.stageChanged(stage("align", StageState.WAITING_TO_RESUME, EventKind.STAGE_FAILED,
-        "step render failed: 4 units failed\nresuming in 10s (automatic resume 1 of 3)", false));
+        "message='step render failed: 4 units failed\n  units 3-6: exit code 1', type='StepFailed', "
+            + "nonRetryable=true\nresuming in 10s (automatic resume 1 of 3)", false));
     notifier.stageChanged(stage("align", StageState.RUNNING, EventKind.STAGE_RESUMED,
         "automatic resume 1 of 3: dispatching units without a valid marker", true));
     notifier.stageChanged(stage("mesh", StageState.CANCELLED, EventKind.STAGE_FAILED, "cancelled: operator", false));
@@ -185,6 +186,8 @@ class WebhookNotifierTest {
     assertEquals(":warning: *demo/r1*: stage align failed: step render failed: 4 units failed; "
         + "resuming in 10s (automatic resume 1 of 3)", failed.get("text").asText());
     assertEquals("warning", failed.get("attachments").get(0).get("color").asText());
+    assertEquals("```step render failed: 4 units failed\n  units 3-6: exit code 1\nresuming in 10s (automatic "
+        + "resume 1 of 3)```", failed.get("attachments").get(0).get("text").asText());
     assertNull(failed.get("attachments").get(0).get("title_link"), "no runLink: no link");
     assertTrue(JSON.readTree(stagePosts.get(1)).get("text").asText()
         .startsWith(":arrows_counterclockwise: *demo/r1*: stage align resumed"));

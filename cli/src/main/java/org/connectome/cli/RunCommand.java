@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.connectome.activities.recording.RecordingActivitiesImpl;
+import org.connectome.notify.WebhookNotifier;
 import org.connectome.pipeline.Pipeline;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.spec.RunSpec;
@@ -94,14 +94,16 @@ final class RunCommand implements Callable<Integer> {
     if (port > 0) {
       System.out.println("metrics: http://localhost:" + port + "/metrics");
     }
+    WebhookNotifier notifier = NotifyOptions.fromEnvironment(p);
     p.startWorker(ExecutorFactory.create(spec.executor(), maxConcurrentTasks), Pipeline.DEFAULT_TASK_QUEUE,
-        shardQueues(spec), 64, new RecordingActivitiesImpl.RunListener() {});
+        shardQueues(spec), 64, notifier);
     Thread hook = new Thread(() -> System.out.println("\nstopped; finished units are kept. Continue with: "
         + "connectome resume " + spec.runId()));
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       return driver.launchAndFollow(client, Pipeline.DEFAULT_TASK_QUEUE, spec, relaunch, null, lease);
     } finally {
+      notifier.close(); // delivers the run's last notifications (a few seconds at most) before the process ends
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {

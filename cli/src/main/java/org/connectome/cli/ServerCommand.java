@@ -2,7 +2,6 @@ package org.connectome.cli;
 
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.connectome.activities.recording.RecordingActivitiesImpl;
 import org.connectome.pipeline.Pipeline;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,6 +20,9 @@ final class ServerCommand implements Callable<Integer> {
   @Mixin
   LocalWorkerOptions local;
 
+  @Mixin
+  NotifyOptions notify;
+
   @Option(names = "--port", defaultValue = "7233", description = "Temporal port (default ${DEFAULT-VALUE}).")
   int port;
 
@@ -34,7 +36,7 @@ final class ServerCommand implements Callable<Integer> {
     p.connect(global, port, System.out);
     int metrics = p.serveMetrics(local.metricsPort, System.out);
     p.startWorker(local.executor(), Pipeline.DEFAULT_TASK_QUEUE, Set.of(Pipeline.DEFAULT_TASK_QUEUE, Pipeline.INGEST_TASK_QUEUE), 64,
-        new RecordingActivitiesImpl.RunListener() {});
+        notify.start(p));
     LocalWorkerOptions.serveUntilStopped(p, System.out, "ready: connectome run SPEC --temporal localhost:" + port
         + " --catalog " + global.catalogUrl() + (metrics > 0 ? "   metrics: http://localhost:" + metrics + "/metrics" : ""));
     return ExitCodes.OK;

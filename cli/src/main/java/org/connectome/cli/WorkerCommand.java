@@ -4,7 +4,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.connectome.activities.recording.RecordingActivitiesImpl;
 import org.connectome.executor.StageExecutor;
 import org.connectome.pipeline.Pipeline;
 import picocli.CommandLine.Command;
@@ -27,6 +26,9 @@ final class WorkerCommand implements Callable<Integer> {
   @Mixin
   LocalWorkerOptions local;
 
+  @Mixin
+  NotifyOptions notify;
+
   @Option(names = "--task-queue", paramLabel = "QUEUE", split = ",",
       description = "Task queues whose shards this worker runs (default: connectome,ingest).")
   List<String> taskQueues;
@@ -48,7 +50,7 @@ final class WorkerCommand implements Callable<Integer> {
         ? List.of(Pipeline.DEFAULT_TASK_QUEUE, Pipeline.INGEST_TASK_QUEUE) : taskQueues);
     StageExecutor executor = local.executor();
     p.startWorker(executor, noWorkflows ? null : Pipeline.DEFAULT_TASK_QUEUE, queues, 64,
-        new RecordingActivitiesImpl.RunListener() {});
+        notify.start(p));
     LocalWorkerOptions.serveUntilStopped(p, System.out, "worker connected to " + global.temporal + " (namespace "
         + global.namespace + "), queues " + queues + (noWorkflows ? ", shards only" : ", with workflows")
         + ", tasks on " + executor.describe() + (port > 0 ? ", metrics on :" + port : ""));
