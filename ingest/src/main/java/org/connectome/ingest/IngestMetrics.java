@@ -23,6 +23,15 @@ public final class IngestMetrics {
         .help("Bytes of ingested tiles").labelNames("sample").register(registry);
   }
 
+  /** Makes a sample's series visible at zero before its first tile, so rates and increases count from it. */
+  void initSample(String sample) {
+    tiles.labelValues(sample);
+    bytes.labelValues(sample);
+    for (BadTileReason r : BadTileReason.values()) {
+      quarantined.labelValues(sample, r.code());
+    }
+  }
+
   void tilesIngested(String sample, long n, long b) {
     tiles.labelValues(sample).inc(n);
     bytes.labelValues(sample).inc(b);

@@ -64,6 +64,7 @@ final class IngestUnitRunner implements UnitRunner {
     }
     SectionFolder section = all.get((int) unit.unit());
     String sample = def.runId().substring(0, def.runId().indexOf('/'));
+    metrics.initSample(sample);
     Path work = layout.outputDir().resolve("sections").resolve(section.name());
     SectionIngestJob job = new SectionIngestJob(batch, repo, metrics, def.runId(), sample, section, params, work);
     JobParameters jp = new JobParametersBuilder()

@@ -375,6 +375,9 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     while (c instanceof io.temporal.failure.ActivityFailure || c instanceof ChildWorkflowFailure) {
       c = c.getCause();
     }
+    if (c instanceof io.temporal.failure.TemporalFailure t) {
+      return t.getOriginalMessage(); // the step's own words, not Temporal's "message='...', type=..." wrapping
+    }
     return c == null ? f.getMessage() : c.getMessage();
   }
 
