@@ -51,7 +51,7 @@ public final class H01Plan {
    */
   private static final java.util.Map<String, String> PREVIOUS = java.util.Map.of(
       "align", "steps: {pairs: {unitsPerTask: 4}, render: {unitsPerTask: 4}}",
-      "segment", "steps: {inference: {unitsPerTask: 1}, reconcile: {unitsPerTask: 4}}",
+      "segment", "steps: {inference: {unitsPerTask: 1}, overlaps: {unitsPerTask: 4}, relabel: {unitsPerTask: 4}}",
       "synapses", "unitsPerTask: 4",
       "compress", "unitsPerTask: 8",
       "mesh", "steps: {blocks: {unitsPerTask: 4}, merge: {unitsPerTask: 1}}");

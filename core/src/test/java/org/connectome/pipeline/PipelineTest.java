@@ -30,7 +30,7 @@ class PipelineTest {
   void allElevenStepsInChainOrder() {
     List<String> names = Pipeline.steps(spec(Map.of())).stream().map(StepConfig::qualifiedName).toList();
     assertEquals(List.of("ingest.ingest", "stitch.stitch", "align.pairs", "align.solve", "align.render",
-        "segment.inference", "segment.reconcile", "synapses.detect", "compress.image", "compress.segmentation",
+        "segment.inference", "segment.overlaps", "segment.reconcile", "segment.relabel", "synapses.detect", "compress.image", "compress.segmentation",
         "mesh.blocks", "mesh.merge"), names);
   }
 

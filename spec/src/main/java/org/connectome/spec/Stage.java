@@ -15,8 +15,12 @@ public enum Stage {
   STITCH("stitch", "stitch"),
   /** Sections into a 3D volume: register neighbour pairs, solve all sections together, render blocks. */
   ALIGN("align", "pairs", "solve", "render"),
-  /** Flood-filling segmentation per subvolume with overlap, then reconciliation of IDs into global IDs. */
-  SEGMENT("segment", "inference", "reconcile"),
+  /**
+   * Flood-filling segmentation per subvolume with overlap (inference), agreement of neighbouring subvolumes in
+   * their overlaps (overlaps), one union-find of those agreements into global IDs (reconcile), and the global
+   * segmentation written in blocks (relabel).
+   */
+  SEGMENT("segment", "inference", "overlaps", "reconcile", "relabel"),
   /** Synaptic sites with pre- and post-synaptic segments; unit: block. */
   SYNAPSES("synapses", "detect"),
   /** Image and segmentation volumes as multi-scale Neuroglancer precomputed; unit: block. */
