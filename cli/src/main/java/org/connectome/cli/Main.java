@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         + "compress, mesh) of EM connectomics samples on Temporal.",
     subcommands = {RunCommand.class, StatusCommand.class, ResumeCommand.class, CancelCommand.class,
         PauseCommand.class, RetryFailedCommand.class, WorkerCommand.class, ServerCommand.class,
-        ValidateCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class},
+        ValidateCommand.class, SimulateCommand.class, ServeCommand.class, ReportCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  done (or the command did what it was asked)", "  1  the run failed",
         "  2  bad command line or invalid run spec", "  3  the run was cancelled", "  4  no such run",

@@ -2,6 +2,9 @@ package org.connectome.stages;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.connectome.stages.compress.CompressImageRunner;
+import org.connectome.stages.compress.CompressSegmentationRunner;
+import org.connectome.stages.render.AlignRenderRunner;
 import org.connectome.tasks.StageCode;
 
 /**
@@ -14,6 +17,12 @@ public final class ReferenceStageCode implements StageCode {
   @Override
   public List<Runner> runners() {
     List<Runner> out = new ArrayList<>();
+    out.add(new Runner(REFERENCE, "stitch", "stitch", org.connectome.stages.stitch.StitchUnitRunner::new));
+    out.add(new Runner(REFERENCE, "align", "pairs", org.connectome.stages.align.AlignPairsRunner::new));
+    out.add(new Runner(REFERENCE, "align", "solve", org.connectome.stages.align.AlignSolveRunner::new));
+    out.add(new Runner(REFERENCE, "align", "render", AlignRenderRunner::create));
+    out.add(new Runner(REFERENCE, "compress", "image", CompressImageRunner::create));
+    out.add(new Runner(REFERENCE, "compress", "segmentation", CompressSegmentationRunner::create));
     return out;
   }
 }

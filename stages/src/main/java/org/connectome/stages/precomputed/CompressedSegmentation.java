@@ -1,0 +1,310 @@
+package org.connectome.stages.precomputed;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Neuroglancer's {@code compressed_segmentation} chunk encoding, for uint32 and uint64 labels.
+ *
+ * <p>A chunk is a sequence of little-endian 32-bit words. It starts with one word per channel: the offset of the
+ * channel's data, in words from the start of the chunk. A channel's data is cut into blocks of {@code blockSize}
+ * (the chunk padded up to whole blocks); it starts with two header words per block, blocks in x-fastest order:
+ * <ol>
+ *   <li>{@code lookupTableOffset | encodedBits << 24}: where the block's lookup table starts (24 bits) and the bits
+ *   per encoded value (0, 1, 2, 4, 8, 16 or 32);</li>
+ *   <li>{@code encodedValuesOffset}: where its packed values start;</li>
+ * </ol>
+ * both offsets in words from the start of the channel's data. The lookup table lists the block's distinct values
+ * in ascending (unsigned) order, one word each for uint32, low word then high word for uint64. The packed values
+ * are table indices of {@code encodedBits} each, for every position of the full block in x-fastest order, value
+ * {@code i} at bit {@code (i * bits) % 32} of word {@code (i * bits) / 32}; positions of a partial block outside the
+ * chunk carry index 0 (the block's smallest value). With one distinct value a block has 0 bits and no packed
+ * words.
+ *
+ * <p>The layout and its choices (values then table per block, a lookup table shared by later blocks with the same
+ * distinct values, per channel) are those of Neuroglancer's own encoder, so this encoder's output is identical to
+ * it (a test checks this against the npm package when it is installed).
+ */
+public final class CompressedSegmentation {
+  private static final int[] ALLOWED_BITS = {0, 1, 2, 4, 8, 16, 32};
+
+  private CompressedSegmentation() {}
+
+  /** Encodes {@code v} with compression blocks of {@code blockSize} as uint32 or uint64. */
+  public static byte[] encode(LabelVolume v, int[] blockSize, DataType type) {
+    int words = RawCodec.width(type) / 4;
+    checkBlockSize(blockSize);
+    if (type == DataType.UINT32) {
+      for (long x : v.data()) {
+        if ((x >>> 32) != 0) {
+          throw new IllegalArgumentException("label " + Long.toUnsignedString(x) + " does not fit uint32");
+        }
+      }
+    }
+    IntBuilder out = new IntBuilder(Math.max(64, v.data().length / 8));
+    int channels = v.channels();
+    out.resize(channels);
+    for (int c = 0; c < channels; c++) {
+      out.set(c, out.size());
+      encodeChannel(v, c, blockSize, words, out);
+    }
+    ByteBuffer b = ByteBuffer.allocate(out.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asIntBuffer().put(out.array(), 0, out.size());
+    return b.array();
+  }
+
+  private static void encodeChannel(LabelVolume v, int c, int[] bs, int words, IntBuilder out) {
+    int sx = v.sx();
+    int sy = v.sy();
+    int sz = v.sz();
+    int gx = ceil(sx, bs[0]);
+    int gy = ceil(sy, bs[1]);
+    int gz = ceil(sz, bs[2]);
+    int base = out.size();
+    out.resize(base + 2 * gx * gy * gz);
+    Map<TableKey, Integer> tables = new HashMap<>();
+    int blockElements = bs[0] * bs[1] * bs[2];
+    long[] values = new long[blockElements];
+    int[] indices = new int[blockElements];
+    long[] d = v.data();
+    int header = base;
+    for (int bz = 0; bz < gz; bz++) {
+      int az = Math.min(bs[2], sz - bz * bs[2]);
+      for (int by = 0; by < gy; by++) {
+        int ay = Math.min(bs[1], sy - by * bs[1]);
+        for (int bx = 0; bx < gx; bx++) {
+          int ax = Math.min(bs[0], sx - bx * bs[0]);
+          // gather the block's voxels (partial blocks: only the part inside the chunk)
+          int n = 0;
+          for (int z = 0; z < az; z++) {
+            for (int y = 0; y < ay; y++) {
+              int src = v.index(bx * bs[0], by * bs[1] + y, bz * bs[2] + z, c);
+              System.arraycopy(d, src, values, n, ax);
+              n += ax;
+            }
+          }
+          long[] table = Arrays.copyOf(values, n);
+          sortUnsigned(table);
+          int unique = dedup(table);
+          table = Arrays.copyOf(table, unique);
+          int bits = bitsFor(unique);
+          int packedWords = (int) (((long) bits * blockElements + 31) / 32);
+          int valuesOffset = out.size() - base;
+          int tableOffset;
+          TableKey key = new TableKey(table);
+          Integer shared = tables.get(key);
+          boolean writeTable = shared == null;
+          if (writeTable) {
+            tableOffset = valuesOffset + packedWords;
+            tables.put(key, tableOffset);
+          } else {
+            tableOffset = shared;
+          }
+          if (tableOffset >= 1 << 24) {
+            throw new IllegalArgumentException("compressed segmentation chunk too large: lookup table offset "
+                + tableOffset + " does not fit 24 bits (use smaller chunks)");
+          }
+          int at = out.size();
+          out.resize(at + packedWords + (writeTable ? unique * words : 0));
+          if (bits > 0) {
+            Arrays.fill(indices, 0);
+            int i = 0;
+            for (int z = 0; z < az; z++) {
+              for (int y = 0; y < ay; y++) {
+                int row = bs[0] * (y + bs[1] * z);
+                for (int x = 0; x < ax; x++) {
+                  indices[row + x] = unsignedSearch(table, unique, values[i++]);
+                }
+              }
+            }
+            int[] a = out.array();
+            for (int e = 0; e < blockElements; e++) {
+              long bit = (long) e * bits;
+              a[at + (int) (bit >>> 5)] |= indices[e] << (int) (bit & 31);
+            }
+          }
+          if (writeTable) {
+            int t = at + packedWords;
+            int[] a = out.array();
+            for (int k = 0; k < unique; k++) {
+              a[t++] = (int) table[k];
+              if (words == 2) {
+                a[t++] = (int) (table[k] >>> 32);
+              }
+            }
+          }
+          out.set(header++, tableOffset | bits << 24);
+          out.set(header++, valuesOffset);
+        }
+      }
+    }
+  }
+
+  /** Decodes a chunk of {@code sx x sy x sz x channels} voxels; fails on data that does not fit the format. */
+  public static LabelVolume decode(byte[] chunk, int sx, int sy, int sz, int channels, int[] blockSize,
+      DataType type) {
+    int words = RawCodec.width(type) / 4;
+    checkBlockSize(blockSize);
+    if (chunk.length % 4 != 0) {
+      throw new IllegalArgumentException("compressed segmentation chunk of " + chunk.length
+          + " bytes is not whole 32-bit words");
+    }
+    int[] w = new int[chunk.length / 4];
+    ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(w);
+    if (w.length < channels) {
+      throw new IllegalArgumentException("compressed segmentation chunk too short for " + channels + " channels");
+    }
+    LabelVolume out = new LabelVolume(sx, sy, sz, channels, new long[Math.multiplyExact(sx * sy * sz, channels)]);
+    long[] d = out.data();
+    int[] bs = blockSize;
+    int gx = ceil(sx, bs[0]);
+    int gy = ceil(sy, bs[1]);
+    int gz = ceil(sz, bs[2]);
+    for (int c = 0; c < channels; c++) {
+      int base = w[c];
+      check(base >= channels && (long) base + 2L * gx * gy * gz <= w.length, "channel offset " + base);
+      for (int z = 0; z < sz; z++) {
+        for (int y = 0; y < sy; y++) {
+          for (int x = 0; x < sx; x++) {
+            int block = x / bs[0] + gx * (y / bs[1] + gy * (z / bs[2]));
+            int h0 = w[base + 2 * block];
+            int valuesOffset = w[base + 2 * block + 1];
+            int tableOffset = h0 & 0xffffff;
+            int bits = h0 >>> 24;
+            check(Arrays.binarySearch(ALLOWED_BITS, bits) >= 0, "block " + block + " has " + bits + " bits");
+            int index = 0;
+            if (bits > 0) {
+              long bit = (long) bits * ((x % bs[0]) + bs[0] * ((y % bs[1]) + bs[1] * (z % bs[2])));
+              long word = (long) base + Integer.toUnsignedLong(valuesOffset) + (bit >>> 5);
+              check(word < w.length, "packed values of block " + block + " outside the chunk");
+              int shifted = w[(int) word] >>> (int) (bit & 31);
+              index = bits == 32 ? shifted : shifted & ((1 << bits) - 1);
+            }
+            long entry = (long) base + tableOffset + (long) index * words;
+            check(index >= 0 && entry + words <= w.length, "lookup table entry of block " + block
+                + " outside the chunk");
+            long value = Integer.toUnsignedLong(w[(int) entry]);
+            if (words == 2) {
+              value |= Integer.toUnsignedLong(w[(int) entry + 1]) << 32;
+            }
+            d[out.index(x, y, z, c)] = value;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Bits per value for a block with {@code unique} distinct values: 0 for one, else 1, 2, 4, 8, 16 or 32. */
+  static int bitsFor(int unique) {
+    if (unique <= 1) {
+      return 0;
+    }
+    int bits = 1;
+    while ((1L << bits) < unique) {
+      bits *= 2;
+    }
+    return bits;
+  }
+
+  private static void checkBlockSize(int[] bs) {
+    if (bs == null || bs.length != 3 || bs[0] < 1 || bs[1] < 1 || bs[2] < 1) {
+      throw new IllegalArgumentException("compressed segmentation block size must be three positive integers");
+    }
+  }
+
+  private static void check(boolean ok, String what) {
+    if (!ok) {
+      throw new IllegalArgumentException("corrupt compressed segmentation chunk: " + what);
+    }
+  }
+
+  private static int unsignedSearch(long[] table, int n, long v) {
+    int lo = 0;
+    int hi = n - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int cmp = Long.compareUnsigned(table[mid], v);
+      if (cmp < 0) {
+        lo = mid + 1;
+      } else if (cmp > 0) {
+        hi = mid - 1;
+      } else {
+        return mid;
+      }
+    }
+    throw new IllegalStateException("value not in table");
+  }
+
+  /** Sorts as unsigned: flip the sign bit, sort signed, flip back. */
+  private static void sortUnsigned(long[] a) {
+    for (int i = 0; i < a.length; i++) {
+      a[i] ^= Long.MIN_VALUE;
+    }
+    Arrays.sort(a);
+    for (int i = 0; i < a.length; i++) {
+      a[i] ^= Long.MIN_VALUE;
+    }
+  }
+
+  private static int dedup(long[] sorted) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    int n = 1;
+    for (int i = 1; i < sorted.length; i++) {
+      if (sorted[i] != sorted[n - 1]) {
+        sorted[n++] = sorted[i];
+      }
+    }
+    return n;
+  }
+
+  private static int ceil(int a, int b) {
+    return (a + b - 1) / b;
+  }
+
+  private record TableKey(long[] values) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof TableKey k && Arrays.equals(values, k.values);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(values);
+    }
+  }
+
+  /** A growable int array whose new words are zero. */
+  private static final class IntBuilder {
+    private int[] a;
+    private int size;
+
+    IntBuilder(int capacity) {
+      a = new int[capacity];
+    }
+
+    int size() {
+      return size;
+    }
+
+    int[] array() {
+      return a;
+    }
+
+    void set(int i, int v) {
+      a[i] = v;
+    }
+
+    void resize(int n) {
+      if (n > a.length) {
+        a = Arrays.copyOf(a, Math.max(n, a.length + (a.length >> 1)));
+      }
+      size = n;
+    }
+  }
+}

@@ -1,0 +1,240 @@
+#!/usr/bin/env node
+// Opens precomputed volumes in Neuroglancer (this folder's vite bundle) in headless Chromium, waits until the viewer
+// has loaded every layer and has no chunk pending, fails on any data-source error, failed chunk request or console
+// message "Error retrieving chunk", and saves a screenshot.
+//
+//   node check.mjs --base http://127.0.0.1:8080 [--out shot.png] [--timeout 90] [--layout xy]
+//   node check.mjs --source image:precomputed://http://127.0.0.1:8080/image --source segmentation:precomputed://...
+//
+// --base adds an image layer for BASE/image and a segmentation layer for BASE/segmentation when their info files
+// exist. The volumes' server must send Access-Control-Allow-Origin: * (the bundle is served from another origin).
+// Prints one JSON line with the outcome; exit code 0 when the check passed, 1 when it failed, 2 on bad usage.
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { dirname, extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function usage(message) {
+  if (message) console.error(`check.mjs: ${message}`);
+  console.error(
+    "usage: node check.mjs (--base URL | --source TYPE:precomputed://URL ...) [--out FILE.png] [--timeout SECONDS]\n" +
+      "       [--layout xy|4panel|3d] [--width PX] [--height PX] [--dist DIR] [--build] [--viewer-url URL]\n" +
+      "       [--chromium PATH] [--allow-blank]",
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const o = {
+    sources: [], base: null, out: "neuroglancer-check.png", timeout: 90, layout: "xy", width: 1024, height: 768,
+    dist: join(here, "dist"), build: false, viewerUrl: null, chromium: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+    allowBlank: false,
+  };
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
+    switch (a) {
+      case "--base": o.base = next().replace(/\/+$/, ""); break;
+      case "--source": {
+        const v = next();
+        const m = /^(image|segmentation):(.+)$/.exec(v);
+        if (!m) usage(`--source ${v}: expected image:URL or segmentation:URL`);
+        o.sources.push({ type: m[1], url: m[2] });
+        break;
+      }
+      case "--out": o.out = next(); break;
+      case "--timeout": o.timeout = Number(next()); break;
+      case "--layout": o.layout = next(); break;
+      case "--width": o.width = Number(next()); break;
+      case "--height": o.height = Number(next()); break;
+      case "--dist": o.dist = resolve(next()); break;
+      case "--build": o.build = true; break;
+      case "--viewer-url": o.viewerUrl = next().replace(/#.*$/, ""); break;
+      case "--chromium": o.chromium = next(); break;
+      case "--allow-blank": o.allowBlank = true; break;
+      case "-h": case "--help": usage(); break;
+      default: usage(`unknown argument ${a}`);
+    }
+  }
+  if (!o.base && o.sources.length === 0) usage("give --base or at least one --source");
+  return o;
+}
+
+const MIME = {
+  ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm",
+  ".svg": "image/svg+xml", ".json": "application/json", ".png": "image/png",
+};
+
+/** Serves the built bundle on a free port of 127.0.0.1. */
+function serveBundle(dir) {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const file = normalize(join(dir, path === "/" ? "index.html" : path));
+    if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "Content-Type": MIME[extname(file)] || "application/octet-stream" });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
+}
+
+async function ensureBundle(o) {
+  if (!o.build && existsSync(join(o.dist, "index.html"))) return 0;
+  const t0 = Date.now();
+  const { build } = await import("vite");
+  await build({ root: here, configFile: join(here, "vite.config.js"), logLevel: "warn", build: { outDir: o.dist } });
+  return Date.now() - t0;
+}
+
+async function fetchInfo(url) {
+  try {
+    const r = await fetch(url);
+    if (!r.ok) return null;
+    return await r.json();
+  } catch {
+    return null;
+  }
+}
+
+/** The layers to open, and the first image's (or segmentation's) geometry for the view. */
+async function resolveLayers(o) {
+  const layers = [];
+  if (o.base) {
+    for (const type of ["image", "segmentation"]) {
+      const info = await fetchInfo(`${o.base}/${type}/info`);
+      if (info) layers.push({ type, name: type, source: `precomputed://${o.base}/${type}`, info });
+    }
+    if (layers.length === 0) throw new Error(`no ${o.base}/image/info or ${o.base}/segmentation/info`);
+  }
+  for (const s of o.sources) {
+    const http = s.url.replace(/^precomputed:\/\//, "");
+    const info = await fetchInfo(`${http}/info`);
+    if (!info) throw new Error(`cannot read ${http}/info (is it served, with CORS?)`);
+    layers.push({ type: s.type, name: http.split("/").filter(Boolean).pop(), source: `precomputed://${http}`, info });
+  }
+  return layers;
+}
+
+function viewerState(layers, o) {
+  const scale0 = layers[0].info.scales[0];
+  const [rx, ry, rz] = scale0.resolution;
+  const [sx, sy, sz] = scale0.size;
+  const [ox, oy, oz] = scale0.voxel_offset ?? [0, 0, 0];
+  const fit = Math.max(sx / o.width, sy / o.height) * 1.05;
+  return {
+    dimensions: { x: [rx / 1e9, "m"], y: [ry / 1e9, "m"], z: [rz / 1e9, "m"] },
+    position: [ox + sx / 2, oy + sy / 2, oz + Math.floor(sz / 2) + 0.5],
+    crossSectionScale: fit,
+    layers: layers.map((l) => ({ type: l.type, source: l.source, name: l.name, ...(l.type === "segmentation" ? { objectAlpha: 0.5 } : {}) })),
+    selectedLayer: { visible: false },
+    layout: o.layout,
+    showDefaultAnnotations: false,
+    showAxisLines: false,
+    showScaleBar: true,
+  };
+}
+
+async function main() {
+  const o = parseArgs(process.argv);
+  const started = Date.now();
+  const result = { ok: false, layers: [], errors: [], timings: {}, screenshot: null };
+  let server, browser;
+  try {
+    result.timings.buildMs = o.viewerUrl ? 0 : await ensureBundle(o);
+    const layers = await resolveLayers(o);
+    result.layers = layers.map((l) => ({ type: l.type, source: l.source, scales: l.info.scales.length }));
+    // the bundle: served here from dist/, or already served elsewhere (connectome serve mounts it at /viewer/)
+    server = o.viewerUrl ? null : await serveBundle(o.dist);
+    const viewerBase = o.viewerUrl ?? `http://127.0.0.1:${server.address().port}/index.html`;
+    const { chromium } = await import("playwright-core");
+    const t1 = Date.now();
+    browser = await chromium.launch({
+      executablePath: o.chromium, headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-background-networking",
+        "--use-angle=swiftshader"],
+    });
+    const page = await browser.newPage({ viewport: { width: o.width, height: o.height } });
+    const errors = result.errors;
+    const onConsole = (where) => (msg) => {
+      const text = msg.text();
+      if (/Error retrieving chunk/i.test(text) || (msg.type() === "error" && /chunk|precomputed|info/i.test(text))) {
+        errors.push(`${where} console: ${text}`);
+      }
+    };
+    page.on("console", onConsole("page"));
+    page.on("worker", (w) => w.on("console", onConsole("worker")));
+    page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+    page.on("requestfailed", (r) => {
+      // Neuroglancer cancels downloads it no longer needs (net::ERR_ABORTED); anything else is a failure
+      const why = r.failure()?.errorText ?? "";
+      if (!/ERR_ABORTED/.test(why)) errors.push(`request failed: ${r.url()}: ${why}`);
+    });
+    page.on("response", (r) => {
+      const url = r.url();
+      // chunk files (x0-x1_y0-y1_z0-z1) and info files of the opened volumes must load; other probes (for example a
+      // mesh or segment_properties folder a volume does not have) may answer 404
+      if (r.status() >= 400 && (/\/\d+-\d+_\d+-\d+_\d+-\d+$/.test(url) || layers.some((l) => url === `${l.source.slice(14)}/info`))) {
+        errors.push(`HTTP ${r.status()} for ${url}`);
+      }
+    });
+    const state = viewerState(layers, o);
+    const url = `${viewerBase}#!${encodeURIComponent(JSON.stringify(state))}`;
+    result.url = url;
+    await page.goto(url, { waitUntil: "load" });
+    await page.waitForFunction(() => typeof window.connectomeViewerStatus === "function", null, { timeout: o.timeout * 1000 });
+    result.timings.viewerLoadedMs = Date.now() - t1;
+    // ready = every layer loaded and every panel drawn with no chunk pending; held for a few polls
+    const deadline = Date.now() + o.timeout * 1000;
+    let stable = 0;
+    let status;
+    while (Date.now() < deadline) {
+      status = await page.evaluate(() => window.connectomeViewerStatus());
+      for (const l of status.layers) for (const e of l.errors) errors.push(`layer ${l.name}: ${e}`);
+      if (errors.length > 0) break;
+      stable = status.ready ? stable + 1 : 0;
+      if (stable >= 3) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    result.status = status;
+    result.timings.readyMs = Date.now() - t1;
+    if (errors.length === 0 && stable < 3) errors.push(`viewer not ready after ${o.timeout} s: ${JSON.stringify(status)}`);
+    const png = await page.screenshot({ type: "png" });
+    await writeFile(o.out, png);
+    result.screenshot = resolve(o.out);
+    // something must have been drawn: the luminance of the data panel varies
+    result.pixels = await page.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement("canvas");
+      c.width = img.width; c.height = img.height;
+      const g = c.getContext("2d");
+      g.drawImage(img, 0, 0);
+      const d = g.getImageData(0, Math.floor(img.height * 0.1), img.width, Math.floor(img.height * 0.8)).data;
+      let n = 0, sum = 0, sum2 = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+        n++; sum += y; sum2 += y * y;
+      }
+      const mean = sum / n;
+      return { mean: Math.round(mean * 10) / 10, std: Math.round(Math.sqrt(Math.max(0, sum2 / n - mean * mean)) * 10) / 10 };
+    }, png.toString("base64"));
+    if (!o.allowBlank && result.pixels.std < 2) errors.push(`the screenshot is blank (luminance ${JSON.stringify(result.pixels)})`);
+    result.ok = errors.length === 0;
+  } catch (e) {
+    result.errors.push(String(e?.stack ?? e));
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    if (server) server.close();
+    result.timings.totalMs = Date.now() - started;
+  }
+  console.log(JSON.stringify(result));
+  process.exit(result.ok ? 0 : 1);
+}
+
+main();
