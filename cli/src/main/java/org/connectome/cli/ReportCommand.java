@@ -7,8 +7,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.connectome.catalog.Catalog;
 import org.connectome.catalog.RunRecord;
 import org.connectome.catalog.RunStatus;
 import org.connectome.catalog.StageStatus;
@@ -74,9 +76,7 @@ final class ReportCommand implements Callable<Integer> {
       Path gt = noGroundTruth ? null
           : groundTruth != null ? groundTruth.toAbsolutePath().normalize()
           : ReportContext.findGroundTruth(acquisition).orElse(null);
-      RunStatus status = p.catalog.status(runId);
-      var report = RunReport.build(runId, new ReportContext(runDir, acquisition, gt), times(spec, status),
-          RunReport.scorers(), Instant.now());
+      var report = build(p.catalog, spec, gt);
       Path file = RunReport.write(runDir, report);
       if (json) {
         System.out.println(Json.text(report));
@@ -86,6 +86,25 @@ final class ReportCommand implements Callable<Integer> {
       }
       return ExitCodes.OK;
     }
+  }
+
+  /** The report of a run, scored against {@code groundTruth} when it is not null. */
+  static Map<String, Object> build(Catalog catalog, RunSpec spec, Path groundTruth) throws IOException {
+    Path runDir = RunLayout.of(spec.dataRoot(), spec.sample(), spec.run()).runDir();
+    Path acquisition = spec.acquisition() == null ? null : Path.of(spec.acquisition());
+    return RunReport.build(spec.runId(), new ReportContext(runDir, acquisition, groundTruth),
+        times(spec, catalog.status(spec.runId())), RunReport.scorers(), Instant.now());
+  }
+
+  /**
+   * Writes a finished run's report (against the ground truth next to its acquisition, when there is one) and
+   * returns its text, for {@code run} to show at the end.
+   */
+  static String writeAfterRun(Catalog catalog, RunSpec spec) throws IOException {
+    Path acquisition = spec.acquisition() == null ? null : Path.of(spec.acquisition());
+    var report = build(catalog, spec, ReportContext.findGroundTruth(acquisition).orElse(null));
+    Path file = RunReport.write(RunLayout.of(spec.dataRoot(), spec.sample(), spec.run()).runDir(), report);
+    return RunReport.text(report) + "written to " + file;
   }
 
   /** The catalog's stage and step times, with each stage's implementation from the spec. */

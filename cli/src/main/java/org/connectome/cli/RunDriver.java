@@ -3,6 +3,7 @@ package org.connectome.cli;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,7 +78,16 @@ final class RunDriver {
         if (!quiet) {
           view.show(status(spec.runId()), Instant.now());
         }
-        return report(r);
+        int code = report(r);
+        if (code == ExitCodes.OK) {
+          try {
+            out.println();
+            out.println(ReportCommand.writeAfterRun(catalog, spec));
+          } catch (IOException | RuntimeException e) {
+            out.println("(no report: " + e.getMessage() + ")");
+          }
+        }
+        return code;
       } catch (TimeoutException e) {
         // still running
       } catch (InterruptedException e) {
