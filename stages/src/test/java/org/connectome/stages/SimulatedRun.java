@@ -65,6 +65,16 @@ public final class SimulatedRun {
     return run;
   }
 
+  /** As {@link #create(Path, String)} with the label volume and the noise-free section images in the truth. */
+  public static SimulatedRun createWithLabels(Path root, String preset) throws IOException {
+    SimulationParams p = SimulationParams.preset(preset).toBuilder()
+        .labels(SimulationParams.LabelsFormat.RAW).sectionImages(true).build();
+    SimulationResult r = SimulatedMicroscope.generate(root.resolve("microscope"), p);
+    SimulatedRun run = new SimulatedRun(root, r);
+    run.writeManifests();
+    return run;
+  }
+
   /** One manifest per section from the ground truth: the tiles ingest keeps (ok and re-imaged). */
   void writeManifests() throws IOException {
     for (SectionFolder f : sections) {

@@ -17,9 +17,9 @@ import org.connectome.pipeline.Json;
  * the section frame (the mean difference, which the stitching error leaves out since frames differ by an
  * offset).
  */
-final class StitchedSections {
+public final class StitchedSections {
   /** A tile: solved top-left in the montage, true top-left in the section frame (NaN when unmatched). */
-  record Tile(int mfov, int beam, double x, double y, double trueX, double trueY) {}
+  public record Tile(int mfov, int beam, double x, double y, double trueX, double trueY) {}
 
   /**
    * @param unit     section unit index
@@ -34,16 +34,16 @@ final class StitchedSections {
    * @param height   montage height
    * @param qc       the section's qc.json, or null
    */
-  record Section(int unit, String folder, TruthFiles.Section truth, List<Tile> tiles, double offsetX,
+  public record Section(int unit, String folder, TruthFiles.Section truth, List<Tile> tiles, double offsetX,
       double offsetY, int tileWidth, int tileHeight, int width, int height, JsonNode qc) {
-    int matched() {
+    public int matched() {
       return (int) tiles.stream().filter(t -> !Double.isNaN(t.trueX())).count();
     }
   }
 
   private StitchedSections() {}
 
-  static List<Section> read(ReportContext ctx, TruthFiles truth) throws IOException {
+  public static List<Section> read(ReportContext ctx, TruthFiles truth) throws IOException {
     Path out = ctx.stepOutput("stitch", "stitch");
     List<Section> result = new ArrayList<>();
     if (!Files.isDirectory(out)) {

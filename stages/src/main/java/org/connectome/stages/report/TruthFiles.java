@@ -112,6 +112,15 @@ public final class TruthFiles {
     return tiles.get(section + "/" + mfov + "/" + beam);
   }
 
+  /** Aligned-volume point (section 1's frame) to section {@code s}'s frame: {@code R(theta)(a - c) + c + d}. */
+  public double[] toSection(Section s, double x, double y) {
+    double t = Math.toRadians(s.rotationDeg());
+    double ax = x - cx;
+    double ay = y - cy;
+    return new double[] {cx + Math.cos(t) * ax - Math.sin(t) * ay + s.driftX(),
+        cy + Math.sin(t) * ax + Math.cos(t) * ay + s.driftY()};
+  }
+
   /** Section-frame point of section {@code s} to the aligned volume (section 1's frame). */
   public double[] toAligned(Section s, double x, double y) {
     double t = Math.toRadians(s.rotationDeg());
