@@ -5,6 +5,10 @@ import java.util.List;
 import org.connectome.stages.compress.CompressImageRunner;
 import org.connectome.stages.compress.CompressSegmentationRunner;
 import org.connectome.stages.render.AlignRenderRunner;
+import org.connectome.stages.segment.SegmentInferenceRunner;
+import org.connectome.stages.segment.SegmentOverlapsRunner;
+import org.connectome.stages.segment.SegmentReconcileRunner;
+import org.connectome.stages.segment.SegmentRelabelRunner;
 import org.connectome.tasks.StageCode;
 
 /**
@@ -21,6 +25,10 @@ public final class ReferenceStageCode implements StageCode {
     out.add(new Runner(REFERENCE, "align", "pairs", org.connectome.stages.align.AlignPairsRunner::new));
     out.add(new Runner(REFERENCE, "align", "solve", org.connectome.stages.align.AlignSolveRunner::new));
     out.add(new Runner(REFERENCE, "align", "render", AlignRenderRunner::create));
+    out.add(new Runner(REFERENCE, "segment", "inference", SegmentInferenceRunner::create));
+    out.add(new Runner(REFERENCE, "segment", "overlaps", SegmentOverlapsRunner::create));
+    out.add(new Runner(REFERENCE, "segment", "reconcile", SegmentReconcileRunner::create));
+    out.add(new Runner(REFERENCE, "segment", "relabel", SegmentRelabelRunner::create));
     out.add(new Runner(REFERENCE, "compress", "image", CompressImageRunner::create));
     out.add(new Runner(REFERENCE, "compress", "segmentation", CompressSegmentationRunner::create));
     return out;
