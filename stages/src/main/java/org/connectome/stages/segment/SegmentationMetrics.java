@@ -18,15 +18,31 @@ public final class SegmentationMetrics {
   private final LongCounts joint = new LongCounts(1 << 12);
   private final LongCounts seg = new LongCounts(1 << 10);
   private final LongCounts truth = new LongCounts(1 << 10);
+  // segment labels are any 64-bit value; a dense index keeps (segment, cell) in one long key
+  private final LongCounts segIndex = new LongCounts(1 << 10);
+  private long lastSeg = Long.MIN_VALUE;
+  private long lastIndex;
   private long n;
 
-  /** Adds {@code count} voxels of segment {@code s} and true cell {@code t} (both below 2^32). */
+  /** Adds {@code count} voxels of segment {@code s} (any 64-bit label) and true cell {@code t} (0 to 2^32-1). */
   public void add(long s, long t, long count) {
-    if (s < 0 || s > 0xffffffffL || t < 0 || t > 0xffffffffL) {
-      throw new IllegalArgumentException("labels must be 0 to 2^32-1 here, not " + s + ", " + t);
+    if (t < 0 || t > 0xffffffffL) {
+      throw new IllegalArgumentException("true cell ids must be 0 to 2^32-1, not " + t);
     }
-    joint.add((s << 32) | t, count);
-    seg.add(s, count);
+    long si;
+    if (s == lastSeg) {
+      si = lastIndex;
+    } else {
+      si = segIndex.getOrDefault(s, -1);
+      if (si < 0) {
+        si = segIndex.size();
+        segIndex.put(s, si);
+      }
+      lastSeg = s;
+      lastIndex = si;
+    }
+    joint.add((si << 32) | t, count);
+    seg.add(si, count);
     truth.add(t, count);
     n += count;
   }
