@@ -60,6 +60,11 @@ final class SyntheticTissue {
             o.drift * Math.cos(a), o.drift * Math.sin(a), 150 + r.nextDouble() * 50});
       }
     }
+    if (o.bandHeight > 0) {
+      // no site near the band: the band would cut its cell into slivers no segmentation can tell apart
+      double centre = o.bandY + o.bandHeight / 2.0;
+      sites.removeIf(p -> Math.abs(p[1] - centre) < o.bandHeight / 2.0 + 0.4 * o.spacing);
+    }
     int band = o.bandHeight > 0 ? sites.size() + 1 : 0;
     int[] truth = new int[nx * ny * nz];
     byte[] img = new byte[nx * ny * nz];

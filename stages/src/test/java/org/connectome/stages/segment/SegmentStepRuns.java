@@ -1,0 +1,59 @@
+package org.connectome.stages.segment;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.connectome.layout.StepLayout;
+import org.connectome.pipeline.BlockGrid;
+import org.connectome.pipeline.StepPlan;
+import org.connectome.pipeline.UnitSpace;
+import org.connectome.pipeline.Vec3;
+import org.connectome.task.TaskDefinition;
+import org.connectome.tasks.UnitContext;
+import org.connectome.tasks.UnitRunner;
+import org.connectome.tasks.UnitRunnerFactory;
+import org.connectome.units.Grouping;
+
+/** Test helper: the four segment steps' definitions as the planner writes them, and running their units. */
+final class SegmentStepRuns {
+  private SegmentStepRuns() {}
+
+  static TaskDefinition definition(Path runDir, String step, String kind, BlockGrid grid, Map<String, Object> params) {
+    long units = grid == null ? 1 : grid.blockCount();
+    UnitSpace us = new UnitSpace(kind, units, grid, "test");
+    return new TaskDefinition("sample/r1", SegmentSteps.STAGE, step, "reference", params, "h-" + step, "test",
+        new StepPlan(us, new Grouping(units, 2, 100)), runDir.toString(), null, null,
+        new org.connectome.spec.VoxelSize(8, 8, 33));
+  }
+
+  /** The inference's definition, written to its step.json as the planner does (the later steps read its grid). */
+  static TaskDefinition inference(Path runDir, Vec3 volume, Vec3 size, Vec3 overlap, Map<String, Object> params)
+      throws Exception {
+    TaskDefinition d = definition(runDir, SegmentSteps.INFERENCE, "subvolume", new BlockGrid(volume, size, overlap),
+        params);
+    d.write(SegmentSteps.layout(runDir, SegmentSteps.INFERENCE).definitionFile());
+    return d;
+  }
+
+  static TaskDefinition overlaps(Path runDir, TaskDefinition inference, Map<String, Object> params) {
+    return definition(runDir, SegmentSteps.OVERLAPS, "subvolume", inference.plan().units().grid(), params);
+  }
+
+  static TaskDefinition reconcile(Path runDir, Map<String, Object> params) {
+    return definition(runDir, SegmentSteps.RECONCILE, "reconcile", null, params);
+  }
+
+  static TaskDefinition relabel(Path runDir, Vec3 volume, Vec3 block) {
+    return definition(runDir, SegmentSteps.RELABEL, "block", new BlockGrid(volume, block, new Vec3(0, 0, 0)),
+        Map.of("blockSize", java.util.List.of(block.x(), block.y(), block.z())));
+  }
+
+  /** Runs every unit of a step in one runner, like one task after another. */
+  static void runAll(UnitRunnerFactory factory, TaskDefinition def) throws Exception {
+    StepLayout layout = SegmentSteps.layout(Path.of(def.runDir()), def.step());
+    try (UnitRunner r = factory.create(def, layout)) {
+      for (long u = 0; u < def.plan().units().unitCount(); u++) {
+        r.run(new UnitContext(def, layout, u, u / 2, 1));
+      }
+    }
+  }
+}
