@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.connectome.spec.AutoResumeSpec;
+import org.connectome.spec.ContainerSpec;
 import org.connectome.spec.FailureBudget;
 import org.connectome.spec.Resources;
 import org.connectome.spec.RetrySpec;
@@ -32,6 +33,8 @@ public final class Pipeline {
    */
   public static final String INGEST_TASK_QUEUE = "ingest";
 
+  /** The implementation that runs a facility's own image ({@code container}). */
+  public static final String CONTAINER = "container";
   static final int DEFAULT_TASKS_PER_SHARD = 100;
   static final int DEFAULT_PARALLELISM = 16;
   static final int DEFAULT_SHARDS_IN_FLIGHT = 4;
@@ -105,7 +108,7 @@ public final class Pipeline {
 
   private static StepConfig resolve(RunSpec spec, StageSettings d, StageSpec st, String stepName, StepSpec sp,
       int ordinal, String upstream) {
-    StepSpec s = sp == null ? new StepSpec(null, null, null, null, null, null, null, null, null, null) : sp;
+    StepSpec s = sp == null ? new StepSpec(null, null, null, null, null, null, null, null, null, null, null, null) : sp;
     StepPlanner planner = Planners.of(st.stage(), stepName);
     Map<String, Object> params = new LinkedHashMap<>(st.params());
     params.putAll(s.params());
@@ -119,22 +122,27 @@ public final class Pipeline {
     Duration timeout = first(s.timeout(), st.timeout(), d.timeout(), DEFAULT_TIMEOUT);
     String taskQueue = first(s.taskQueue(), st.taskQueue(), d.taskQueue(),
         st.stage().equals("ingest") ? INGEST_TASK_QUEUE : DEFAULT_TASK_QUEUE);
+    // a step may run another implementation than its stage (FFN's container for segment.inference only); its
+    // container is its own, else the stage's unless the step chose a non-container implementation
+    String implementation = s.implementation() != null ? s.implementation() : st.implementation();
+    ContainerSpec container = s.container() != null ? s.container()
+        : s.implementation() == null || CONTAINER.equals(s.implementation()) ? st.container() : null;
     Map<String, Object> identity = new LinkedHashMap<>();
     identity.put("stage", st.stage());
     identity.put("step", stepName);
-    identity.put("implementation", st.implementation());
+    identity.put("implementation", implementation);
     identity.put("params", params);
-    if (st.container() != null) {
-      identity.put("image", st.container().image());
-      identity.put("command", st.container().command());
+    if (container != null) {
+      identity.put("image", container.image());
+      identity.put("command", container.command());
     }
     identity.put("upstream", upstream);
     // The volume geometry shapes every unit space, so it is part of what the outputs depend on.
     identity.put("volume", spec.volume());
     identity.put("voxelSize", spec.voxelSize());
     String hash = Json.hash(identity, 16);
-    return new StepConfig(spec.runId(), spec.sample(), st.stage(), stepName, ordinal, st.implementation(), params,
-        st.container(), st.kubernetes(), unitsPerTask, tasksPerShard, parallelism, shardsInFlight, retry,
+    return new StepConfig(spec.runId(), spec.sample(), st.stage(), stepName, ordinal, implementation, params,
+        container, st.kubernetes(), unitsPerTask, tasksPerShard, parallelism, shardsInFlight, retry,
         or(budget.maxFailedUnits(), 0L), or(budget.maxFailedFraction(), 0.0), resources, timeout, taskQueue, hash);
   }
 

@@ -53,23 +53,42 @@ final class BuiltInChecks implements SpecCheck {
         }
       }
       if ("container".equals(s.implementation())) {
-        ContainerSpec c = s.container();
-        if (c == null) {
-          errors.add(path + ".container", "is required for implementation 'container'");
-        } else {
-          if (c.image() == null || c.image().isBlank()) {
-            errors.add(path + ".container.image", "is required for implementation 'container'");
-          }
-          if (c.command() == null) {
-            errors.add(path + ".container.command", "is required for implementation 'container'");
-          } else if (c.command().isEmpty()) {
-            errors.add(path + ".container.command", "must not be empty for implementation 'container'");
-          }
+        checkContainer(path, s.container(), "implementation 'container'", errors);
+      }
+      // a step may run a container of its own, or the stage's, while the stage runs another implementation
+      for (Map.Entry<String, StepSpec> e : new java.util.TreeMap<>(s.steps()).entrySet()) {
+        StepSpec st = e.getValue();
+        String stepPath = SpecPaths.field(path + ".steps", e.getKey());
+        if (!"container".equals(st.implementation())) {
+          continue;
+        }
+        if (st.container() != null) {
+          checkContainer(stepPath, st.container(), "implementation 'container'", errors);
+        } else if (s.container() == null) {
+          errors.add(stepPath + ".container", "is required for implementation 'container' (here or at "
+              + path + ".container)");
+        } else if (!"container".equals(s.implementation())) {
+          checkContainer(path, s.container(), "implementation 'container' of step '" + e.getKey() + "'", errors);
         }
       }
       checkSettings(path, s.retry(), s.resources(), errors);
       s.steps().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> checkSettings(
           SpecPaths.field(path + ".steps", e.getKey()), e.getValue().retry(), e.getValue().resources(), errors));
+    }
+  }
+
+  private static void checkContainer(String path, ContainerSpec c, String why, SpecErrors errors) {
+    if (c == null) {
+      errors.add(path + ".container", "is required for " + why);
+      return;
+    }
+    if (c.image() == null || c.image().isBlank()) {
+      errors.add(path + ".container.image", "is required for " + why);
+    }
+    if (c.command() == null) {
+      errors.add(path + ".container.command", "is required for " + why);
+    } else if (c.command().isEmpty()) {
+      errors.add(path + ".container.command", "must not be empty for " + why);
     }
   }
 

@@ -5,6 +5,7 @@ import java.util.Set;
 import org.connectome.pipeline.Planners;
 import org.connectome.spec.ExecutorSpec;
 import org.connectome.spec.SpecCheck;
+import org.connectome.spec.Stage;
 import org.connectome.tasks.synthetic.SyntheticParams;
 
 /** The checks this build adds to the run spec loader: parameters it understands, implementations it has. */
@@ -23,31 +24,56 @@ public final class PlatformSpecChecks {
     return List.of(Planners.paramsCheck(), SyntheticParams.check(), implementations(workerImplementations));
   }
 
-  /** Every stage's implementation must exist in this build, and containers need Kubernetes. */
+  /**
+   * Every implementation a step runs must exist in this build (a stage's for its steps without an implementation
+   * of their own, a step's own otherwise), and containers need Kubernetes.
+   */
   static SpecCheck implementations(Set<String> workerImplementations) {
     return (spec, errors) -> {
       boolean kubernetes = spec.executor() != null && ExecutorSpec.KUBERNETES.equals(spec.executor().type());
       for (int i = 0; i < spec.stages().size(); i++) {
         var st = spec.stages().get(i);
+        String path = "stages[" + i + "]";
+        Stage stage = st.stage() == null ? null : Stage.byId(st.stage()).orElse(null);
+        // the steps that run the stage's implementation (those without one of their own)
+        List<String> stageSteps = stage == null ? List.of() : stage.steps().stream()
+            .filter(s -> st.steps().get(s) == null || st.steps().get(s).implementation() == null).toList();
         String impl = st.implementation();
-        if (impl == null) {
-          continue;
+        if (impl != null && (stage == null || !stageSteps.isEmpty())) {
+          check(impl, st.stage(), stage == null ? List.of() : stageSteps, path + ".implementation", kubernetes,
+              workerImplementations, errors);
         }
-        if (impl.equals("container")) {
-          if (!kubernetes) {
-            errors.add("stages[" + i + "].implementation", "'container' runs a facility's image and needs "
-                + "executor.type: kubernetes; the local executor runs this build's own implementations");
+        for (var e : new java.util.TreeMap<>(st.steps()).entrySet()) {
+          String own = e.getValue().implementation();
+          if (own != null && stage != null && stage.steps().contains(e.getKey())) {
+            check(own, st.stage(), List.of(e.getKey()), path + ".steps." + e.getKey() + ".implementation",
+                kubernetes, workerImplementations, errors);
           }
-        } else if (!UnitRunners.isAvailable(impl, st.stage())
-            && !workerImplementations.contains(st.stage() + "/" + impl)) {
-          List<String> others = UnitRunners.available().stream().filter(a -> a.startsWith(st.stage() + "/"))
-              .map(a -> a.substring(a.indexOf('/') + 1)).toList();
-          errors.add("stages[" + i + "].implementation", "'" + impl + "' is not available for stage " + st.stage()
-              + " in this build (available: synthetic" + (others.isEmpty() ? "" : ", " + String.join(", ", others))
-              + (workerImplementations.contains(st.stage() + "/reference") ? ", reference" : "")
-              + (kubernetes ? ", container" : "") + ")");
         }
       }
     };
+  }
+
+  private static void check(String impl, String stage, List<String> steps, String path, boolean kubernetes,
+      Set<String> workerImplementations, org.connectome.spec.SpecErrors errors) {
+    if (impl.equals("container")) {
+      if (!kubernetes) {
+        errors.add(path, "'container' runs a facility's image and needs executor.type: kubernetes; the local "
+            + "executor runs this build's own implementations");
+      }
+      return;
+    }
+    boolean available = workerImplementations.contains(stage + "/" + impl)
+        || (steps.isEmpty() ? UnitRunners.isAvailable(impl, stage)
+            : steps.stream().allMatch(s -> UnitRunners.isAvailable(impl, stage, s)));
+    if (!available) {
+      List<String> others = UnitRunners.available().stream().filter(a -> a.startsWith(stage + "/"))
+          .map(a -> a.substring(a.indexOf('/') + 1)).toList();
+      errors.add(path, "'" + impl + "' is not available for " + (steps.size() == 1 ? "step " + stage + "."
+          + steps.get(0) : "stage " + stage) + " in this build (available: synthetic"
+          + (others.isEmpty() ? "" : ", " + String.join(", ", others))
+          + (workerImplementations.contains(stage + "/reference") ? ", reference" : "")
+          + (kubernetes ? ", container" : "") + ")");
+    }
   }
 }

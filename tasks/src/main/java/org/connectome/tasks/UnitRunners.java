@@ -46,6 +46,11 @@ public final class UnitRunners {
         .allMatch(step -> RUNNERS.containsKey(key(implementation, stage, step)))).orElse(false);
   }
 
+  /** Whether step {@code stage.step} can run {@code implementation} in this build's task processes. */
+  public static boolean isAvailable(String implementation, String stage, String step) {
+    return SYNTHETIC.equals(implementation) || RUNNERS.containsKey(key(implementation, stage, step));
+  }
+
   /** The {@code stage/implementation} pairs the task processes of this build can run, for messages. */
   public static List<String> available() {
     TreeSet<String> out = new TreeSet<>();
