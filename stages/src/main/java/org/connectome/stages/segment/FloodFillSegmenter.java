@@ -25,8 +25,12 @@ import org.connectome.stages.precomputed.LabelVolume;
  *   the boundaries lie where the true cell boundaries are. Imaged areas that no seed reaches become segments of
  *   their own.</li>
  * </ol>
- * Then the sections are linked: a segment of section {@code z} and one of {@code z + 1} belong to the same object
- * when their overlap is at least {@code linkOverlap} of their union (intersection over union). Linking by overlap
+ * Then the sections are linked, comparing segments only where both sections are imaged: a segment of section
+ * {@code z} and one of {@code z + 1} belong to the same object when their intersection over union is at least
+ * {@code linkOverlap}, or when at least {@code linkContained} of the smaller lies in the larger and that is at
+ * least {@code linkMinShare} of the larger (a neurite that a membrane smear cuts in two in one section); across a
+ * missing tile (voxels imaged in {@code z} and {@code z + 2} but not {@code z + 1}), when their intersection over
+ * union there is at least {@code gapLinkOverlap} over at least {@code gapMinOverlap} voxels. Linking by overlap
  * rather than growing through z is what the anisotropy asks for: a section is 33 nm thick against 8 nm pixels,
  * so a membrane nearly parallel to the section plane shows only as a faint smear, and a region growing through
  * z would leak across it; the overlap of cross-sections of the same neurite in consecutive aligned sections is
@@ -176,7 +180,7 @@ public final class FloodFillSegmenter {
       dist = new float[n];
       seeds = new int[n];
       elevation = new int[n];
-      queue = new BucketQueue(256, n);
+      queue = new BucketQueue(256);
       kernel = gaussian(p.smoothingSigma());
     }
 
@@ -500,7 +504,7 @@ public final class FloodFillSegmenter {
     private int level;
     private int size;
 
-    BucketQueue(int levels, int capacityHint) {
+    BucketQueue(int levels) {
       buckets = new int[levels][];
       head = new int[levels];
       tail = new int[levels];

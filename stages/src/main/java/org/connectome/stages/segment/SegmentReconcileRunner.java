@@ -142,9 +142,9 @@ public final class SegmentReconcileRunner implements UnitRunner {
           el.add(u, row[0], row[1]);
         }
       }
-      UnionFind sets = new UnionFind(el.size());
+      // decide every pair first (registering the ids seen only in overlaps), then join
+      List<int[]> joins = new ArrayList<>();
       long pairs = 0;
-      long joined = 0;
       for (SubvolumeOverlaps s : all) {
         if (Thread.interrupted()) {
           throw new InterruptedException();
@@ -155,19 +155,15 @@ public final class SegmentReconcileRunner implements UnitRunner {
           for (long[] p : nb.pairs()) {
             pairs++;
             if (joins(p[2], countsA.get(p[0]), countsB.get(p[1]))) {
-              int a = el.index(s.unit(), p[0]);
-              int b = el.index(nb.unit(), p[1]);
-              while (sets.count() < el.size()) {
-                sets.add();
-              }
-              sets.union(a, b);
-              joined++;
+              joins.add(new int[] {el.index(s.unit(), p[0]), el.index(nb.unit(), p[1])});
             }
           }
         }
       }
-      while (sets.count() < el.size()) {
-        sets.add();
+      long joined = joins.size();
+      UnionFind sets = new UnionFind(el.size());
+      for (int[] j : joins) {
+        sets.union(j[0], j[1]);
       }
       // dense global ids in element order (subvolume, then local id), members with core voxels only
       int[] global = new int[el.size()];

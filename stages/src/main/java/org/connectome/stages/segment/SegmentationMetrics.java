@@ -20,7 +20,8 @@ public final class SegmentationMetrics {
   private final LongCounts truth = new LongCounts(1 << 10);
   // segment labels are any 64-bit value; a dense index keeps (segment, cell) in one long key
   private final LongCounts segIndex = new LongCounts(1 << 10);
-  private long lastSeg = Long.MIN_VALUE;
+  private boolean hasLast;
+  private long lastSeg;
   private long lastIndex;
   private long n;
 
@@ -30,7 +31,7 @@ public final class SegmentationMetrics {
       throw new IllegalArgumentException("true cell ids must be 0 to 2^32-1, not " + t);
     }
     long si;
-    if (s == lastSeg) {
+    if (hasLast && s == lastSeg) {
       si = lastIndex;
     } else {
       si = segIndex.getOrDefault(s, -1);
@@ -38,6 +39,7 @@ public final class SegmentationMetrics {
         si = segIndex.size();
         segIndex.put(s, si);
       }
+      hasLast = true;
       lastSeg = s;
       lastIndex = si;
     }

@@ -47,11 +47,10 @@ public record SubvolumeOverlaps(long unit, String box, String core, long[][] cor
 
   public static SubvolumeOverlaps read(Path outputDir, long unit) throws IOException {
     Path f = file(outputDir, unit);
-    try {
-      return Json.mapper().readValue(f.toFile(), SubvolumeOverlaps.class);
-    } catch (java.io.FileNotFoundException e) {
+    if (!java.nio.file.Files.isRegularFile(f)) {
       throw new NoSuchFileException(f.toString(), null, "segment.overlaps has not written subvolume " + unit);
     }
+    return Json.mapper().readValue(f.toFile(), SubvolumeOverlaps.class);
   }
 
   /** {@code [key, count]} rows of a count map, keys ascending. */
