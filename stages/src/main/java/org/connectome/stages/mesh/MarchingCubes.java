@@ -31,6 +31,13 @@ public final class MarchingCubes {
   static final int[][] EDGES = new int[12][];
   /** Per configuration (bit {@code c} set: corner {@code c} inside), its polygons as loops of edge indices. */
   static final int[][][] LOOPS = new int[256][][];
+  /**
+   * Per configuration and loop: whether the loop is triangulated around an added centre vertex instead of as a fan
+   * from its first vertex. A fan diagonal between two vertices on one cube face would lie in that face, where the
+   * neighbouring cube may draw the same diagonal: loops are rotated so that no diagonal does, and the few that
+   * cannot be (around ambiguous faces) get a centre vertex, which belongs to the cube alone.
+   */
+  static final boolean[][] CENTRE = new boolean[256][];
 
   private static final int KEY_BITS = 21;
 
@@ -102,11 +109,57 @@ public final class MarchingCubes {
         }
         loops.add(loop.stream().mapToInt(Integer::intValue).toArray());
       }
-      LOOPS[config] = loops.toArray(new int[0][]);
+      LOOPS[config] = new int[loops.size()][];
+      CENTRE[config] = new boolean[loops.size()];
+      for (int l = 0; l < loops.size(); l++) {
+        int[] loop = loops.get(l);
+        int start = fanStart(loop, faces);
+        CENTRE[config][l] = start < 0;
+        int[] rotated = new int[loop.length];
+        for (int i = 0; i < loop.length; i++) {
+          rotated[i] = loop[(i + Math.max(0, start)) % loop.length];
+        }
+        LOOPS[config][l] = rotated;
+      }
     }
   }
 
   private MarchingCubes() {}
+
+  /** A vertex of the loop from which no fan diagonal joins two edges of one face, or -1. */
+  private static int fanStart(int[] loop, List<int[]> faces) {
+    int n = loop.length;
+    for (int s = 0; s < n; s++) {
+      boolean ok = true;
+      for (int i = 2; i <= n - 2 && ok; i++) {
+        ok = !sameFace(loop[s], loop[(s + i) % n], faces);
+      }
+      if (ok) {
+        return s;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean sameFace(int e1, int e2, List<int[]> faces) {
+    for (int[] f : faces) {
+      boolean has1 = false;
+      boolean has2 = false;
+      for (int k = 0; k < 4; k++) {
+        int[] edge = {f[k], f[(k + 1) % 4]};
+        has1 |= sameEdge(EDGES[e1], edge);
+        has2 |= sameEdge(EDGES[e2], edge);
+      }
+      if (has1 && has2) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean sameEdge(int[] a, int[] b) {
+    return (a[0] == b[0] && a[1] == b[1]) || (a[0] == b[1] && a[1] == b[0]);
+  }
 
   private static boolean inside(int config, int corner) {
     return (config >> corner & 1) != 0;
@@ -211,7 +264,20 @@ public final class MarchingCubes {
               last = b;
               lastLabel = label;
             }
-            for (int[] loop : LOOPS[config]) {
+            int[][] loops = LOOPS[config];
+            for (int l = 0; l < loops.length; l++) {
+              int[] loop = loops[l];
+              if (CENTRE[config][l]) {
+                int[] ring = new int[loop.length];
+                for (int q = 0; q < loop.length; q++) {
+                  ring[q] = b.vertex(cellKey + edgeKey[loop[q]], cellLo, 2 * i, 2 * j, 2 * k, edgeDoubled[loop[q]]);
+                }
+                int centre = b.centre(ring);
+                for (int q = 0; q < ring.length; q++) {
+                  b.triangle(centre, ring[q], ring[(q + 1) % ring.length]);
+                }
+                continue;
+              }
               int first = b.vertex(cellKey + edgeKey[loop[0]], cellLo, 2 * i, 2 * j, 2 * k, edgeDoubled[loop[0]]);
               int prev = b.vertex(cellKey + edgeKey[loop[1]], cellLo, 2 * i, 2 * j, 2 * k, edgeDoubled[loop[1]]);
               for (int q = 2; q < loop.length; q++) {
@@ -248,8 +314,12 @@ public final class MarchingCubes {
 
   /** One label's mesh while it grows: vertices by doubled local position, locked ones reordered first at the end. */
   private static final class Builder {
+    /** The doubled coordinates of a centre vertex: never on a plane. */
+    private static final int NONE = Integer.MIN_VALUE;
     private final LongIntMap index = new LongIntMap(256);
     private int[] doubled = new int[3 * 256];
+    /** Centre vertices' doubled coordinates, as the mean of their ring's (not integers). */
+    private double[] centres = new double[0];
     private int vertices;
     private int[] triangles = new int[3 * 256];
     private int triangleInts;
@@ -259,13 +329,38 @@ public final class MarchingCubes {
       if (known >= 0) {
         return known;
       }
+      return add(Math.toIntExact(2 * cellLo[0] + di + edge[0]), Math.toIntExact(2 * cellLo[1] + dj + edge[1]),
+          Math.toIntExact(2 * cellLo[2] + dk + edge[2]));
+    }
+
+    private int add(int x, int y, int z) {
       if (3 * vertices + 3 > doubled.length) {
         doubled = Arrays.copyOf(doubled, doubled.length * 2);
       }
-      doubled[3 * vertices] = Math.toIntExact(2 * cellLo[0] + di + edge[0]);
-      doubled[3 * vertices + 1] = Math.toIntExact(2 * cellLo[1] + dj + edge[1]);
-      doubled[3 * vertices + 2] = Math.toIntExact(2 * cellLo[2] + dk + edge[2]);
+      doubled[3 * vertices] = x;
+      doubled[3 * vertices + 1] = y;
+      doubled[3 * vertices + 2] = z;
       return vertices++;
+    }
+
+    /** A new vertex at the mean of {@code ring}'s, inside the cube (never shared). */
+    int centre(int[] ring) {
+      double[] c = new double[3];
+      for (int v : ring) {
+        for (int a = 0; a < 3; a++) {
+          c[a] += doubled[3 * v + a];
+        }
+      }
+      int at = add(NONE, NONE, NONE);
+      if (3 * vertices > centres.length) {
+        double[] grown = new double[Math.max(3 * vertices, 2 * centres.length)];
+        System.arraycopy(centres, 0, grown, 0, centres.length);
+        centres = grown;
+      }
+      for (int a = 0; a < 3; a++) {
+        centres[3 * at + a] = c[a] / ring.length;
+      }
+      return at;
     }
 
     void triangle(int a, int b, int c) {
@@ -305,9 +400,11 @@ public final class MarchingCubes {
         int v = order[n];
         newIndex[v] = n;
         for (int a = 0; a < 3; a++) {
-          pos[3 * n + a] = position(doubled[3 * v + a], resolution[a]);
+          int d = doubled[3 * v + a];
+          pos[3 * n + a] = d == NONE ? (float) ((centres[3 * v + a] + 1) * 0.5 * resolution[a])
+              : position(d, resolution[a]);
           if (n < locked) {
-            keys[3 * n + a] = doubled[3 * v + a];
+            keys[3 * n + a] = d;
           }
         }
       }
@@ -319,6 +416,9 @@ public final class MarchingCubes {
     }
 
     private boolean onShared(int v, long[] lo, long[] hi) {
+      if (doubled[3 * v] == NONE) {
+        return false;
+      }
       for (int a = 0; a < 3; a++) {
         int d = doubled[3 * v + a];
         if (d == lo[a] || d == hi[a]) {

@@ -58,6 +58,24 @@ class MarchingCubesTest {
   }
 
   @Test
+  void everyPairOfCubesSharingAFaceJoinsClosed() {
+    // all 4096 binary patterns of two cubes sharing a face, along each axis: every pair of cases meets, including
+    // two ambiguous faces against each other, where fan diagonals could lie in the shared face
+    int[][] shapes = {{2, 2, 3}, {2, 3, 2}, {3, 2, 2}};
+    for (int[] s : shapes) {
+      for (int bits = 1; bits < 1 << 12; bits++) {
+        long[] l = new long[12];
+        for (int i = 0; i < 12; i++) {
+          l[i] = (bits >> i) & 1;
+        }
+        TriangleMesh m = MarchingCubes.meshVolume(l, s[0], s[1], s[2], RES).get(1L);
+        assertEquals(0, m.unmatchedEdges(), "pattern " + bits + " in " + java.util.Arrays.toString(s));
+        assertTrue(m.signedVolume() > 0);
+      }
+    }
+  }
+
+  @Test
   void aBoxGivesTheExactChamferedVolumeAndAreaClosedAndOutward() {
     int a = 7;
     int b = 5;
