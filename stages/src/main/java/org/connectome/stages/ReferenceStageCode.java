@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.connectome.stages.compress.CompressImageRunner;
 import org.connectome.stages.compress.CompressSegmentationRunner;
+import org.connectome.stages.mesh.MeshBlocksRunner;
+import org.connectome.stages.mesh.MeshMergeRunner;
 import org.connectome.stages.render.AlignRenderRunner;
 import org.connectome.stages.segment.SegmentInferenceRunner;
 import org.connectome.stages.segment.SegmentOverlapsRunner;
@@ -31,6 +33,8 @@ public final class ReferenceStageCode implements StageCode {
     out.add(new Runner(REFERENCE, "segment", "relabel", SegmentRelabelRunner::create));
     out.add(new Runner(REFERENCE, "compress", "image", CompressImageRunner::create));
     out.add(new Runner(REFERENCE, "compress", "segmentation", CompressSegmentationRunner::create));
+    out.add(new Runner(REFERENCE, "mesh", "blocks", MeshBlocksRunner::create));
+    out.add(new Runner(REFERENCE, "mesh", "merge", MeshMergeRunner::create));
     return out;
   }
 }

@@ -1,0 +1,187 @@
+package org.connectome.stages.mesh;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.connectome.layout.StepLayout;
+import org.connectome.stages.precomputed.AtomicFiles;
+import org.connectome.stages.precomputed.RunVolumes;
+import org.connectome.task.TaskDefinition;
+import org.connectome.tasks.BadDefinitionException;
+import org.connectome.tasks.UnitContext;
+import org.connectome.tasks.UnitException;
+import org.connectome.tasks.UnitRunner;
+
+/**
+ * {@code mesh.merge}: unit {@code k} of {@code S} segment shards (the plan's unit count, {@code params.mergeShards})
+ * handles the segments with {@code id % S == k} (unsigned). It reads the index of every block file mesh.blocks wrote
+ * (the block count from that step's {@code step.json}; a missing block fails the unit for good), joins each segment's
+ * block meshes at their seam vertices ({@link SeamMerge}) and writes, in {@code neuroglancer/segmentation/<params.mesh,
+ * default mesh>/}, the fragment {@code <id>.frag} and then the manifest {@code <id>:0} for every segment any block
+ * saw (an empty fragment list when it has no triangles), and the folder's {@code info}; all atomically, fragments
+ * before manifests. Figures go to {@code output/shards/<k / 1000>/s<k>.json} and, per segment, {@code s<k>.tsv}.
+ */
+public final class MeshMergeRunner implements UnitRunner {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private final Path runDir;
+  private final StepLayout layout;
+  private final long shards;
+  private final MeshParams params;
+  /** Per block file, its entries: read once per task, each shard takes its own. */
+  private Map<Path, List<BlockMeshFile.Entry>> indexes;
+
+  MeshMergeRunner(Path runDir, StepLayout layout, long shards, MeshParams params) {
+    this.runDir = runDir;
+    this.layout = layout;
+    this.shards = shards;
+    this.params = params;
+  }
+
+  public static MeshMergeRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
+    long shards = def.plan() == null || def.plan().units() == null ? 0 : def.plan().units().unitCount();
+    if (shards < 1) {
+      throw new BadDefinitionException("mesh.merge: params.mergeShards must be at least 1 (the plan has " + shards
+          + " segment shards)");
+    }
+    try {
+      return new MeshMergeRunner(Path.of(def.runDir()), layout, shards, MeshParams.of("mesh.merge", def.params()));
+    } catch (IllegalArgumentException e) {
+      throw new BadDefinitionException(e.getMessage(), e);
+    }
+  }
+
+  /** The mesh folder of a run. */
+  public static Path meshDir(Path runDir, String folder) {
+    return RunVolumes.neuroglancerSegmentation(runDir).resolve(folder);
+  }
+
+  /**
+   * One shard's figures, {@code output/shards/<k / 1000>/s<k>.json}.
+   *
+   * @param shard     shard index
+   * @param shards    shard count
+   * @param blocks    block files read
+   * @param segments  segments of the shard (manifests written)
+   * @param meshes    of which with triangles
+   * @param vertices  vertices written
+   * @param triangles triangles written
+   * @param bytes     fragment bytes written
+   * @param seconds   time taken
+   */
+  public record Stats(long shard, long shards, int blocks, int segments, int meshes, long vertices, long triangles,
+      long bytes, double seconds) {}
+
+  public static Path statsFile(Path stepOutputDir, long shard) {
+    return stepOutputDir.resolve("shards").resolve(String.format("%06d", shard / 1000)).resolve("s" + shard + ".json");
+  }
+
+  public static Path segmentsFile(Path stepOutputDir, long shard) {
+    return stepOutputDir.resolve("shards").resolve(String.format("%06d", shard / 1000)).resolve("s" + shard + ".tsv");
+  }
+
+  @Override
+  public void run(UnitContext unit) throws UnitException, InterruptedException {
+    long t0 = System.nanoTime();
+    long shard = unit.unit();
+    String what = "mesh.merge shard " + shard + " of " + shards;
+    try {
+      loadIndexes(what);
+      // this shard's segments and where their parts are, in id order
+      Map<Long, List<Part>> segments = new TreeMap<>(Long::compareUnsigned);
+      for (var e : indexes.entrySet()) {
+        for (BlockMeshFile.Entry en : e.getValue()) {
+          if (Long.remainderUnsigned(en.id(), shards) == shard) {
+            segments.computeIfAbsent(en.id(), k -> new ArrayList<>()).add(new Part(e.getKey(), en));
+          }
+        }
+      }
+      Path dir = meshDir(runDir, params.folder());
+      Files.createDirectories(dir);
+      AtomicFiles.writeIfChanged(dir.resolve("info"), LegacyMesh.INFO_JSON.getBytes(StandardCharsets.UTF_8));
+      StringBuilder tsv = new StringBuilder("# id\tvoxels\tvertices\ttriangles\tbytes\n");
+      int meshes = 0;
+      long vertices = 0;
+      long triangles = 0;
+      long bytes = 0;
+      for (var s : segments.entrySet()) {
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+        long id = s.getKey();
+        List<TriangleMesh> parts = new ArrayList<>();
+        long voxels = 0;
+        for (Part p : s.getValue()) {
+          voxels += p.entry().voxels();
+          if (p.entry().triangles() > 0) {
+            parts.add(BlockMeshFile.read(p.file(), p.entry()));
+          }
+        }
+        TriangleMesh merged = SeamMerge.merge(parts);
+        List<String> fragments = List.of();
+        long size = 0;
+        if (!merged.isEmpty()) {
+          byte[] frag = LegacyMesh.encode(merged);
+          AtomicFiles.write(dir.resolve(LegacyMesh.fragmentName(id)), frag);
+          fragments = List.of(LegacyMesh.fragmentName(id));
+          size = frag.length;
+          meshes++;
+          vertices += merged.vertexCount();
+          triangles += merged.triangleCount();
+          bytes += size;
+        }
+        // the manifest last: whoever sees it finds its fragment whole
+        AtomicFiles.write(dir.resolve(LegacyMesh.manifestName(id)), LegacyMesh.manifest(fragments));
+        tsv.append(Long.toUnsignedString(id)).append('\t').append(voxels).append('\t').append(merged.vertexCount())
+            .append('\t').append(merged.triangleCount()).append('\t').append(size).append('\n');
+      }
+      AtomicFiles.write(segmentsFile(layout.outputDir(), shard), tsv.toString().getBytes(StandardCharsets.UTF_8));
+      double seconds = Math.round((System.nanoTime() - t0) / 1e6) / 1e3;
+      AtomicFiles.write(statsFile(layout.outputDir(), shard), MAPPER.writeValueAsBytes(new Stats(shard, shards,
+          indexes.size(), segments.size(), meshes, vertices, triangles, bytes, seconds)));
+    } catch (IOException | RuntimeException e) {
+      throw new UnitException(what + ": " + e, true, e);
+    }
+  }
+
+  private record Part(Path file, BlockMeshFile.Entry entry) {}
+
+  /** Reads every block file's index, once per task; every block must be there. */
+  private void loadIndexes(String what) throws IOException, UnitException {
+    if (indexes != null) {
+      return;
+    }
+    Path blocksStep = layout.dir().resolveSibling("blocks");
+    Path def = blocksStep.resolve("step.json");
+    if (!Files.isRegularFile(def)) {
+      throw new UnitException(what + ": no " + def + ": mesh.blocks has not run", false);
+    }
+    TaskDefinition blocks = TaskDefinition.read(def);
+    long count = blocks.plan() == null || blocks.plan().units() == null ? -1 : blocks.plan().units().unitCount();
+    if (count < 0) {
+      throw new UnitException(what + ": " + def + " has no unit count", false);
+    }
+    Path out = blocksStep.resolve("output");
+    List<Path> missing = new ArrayList<>();
+    Map<Path, List<BlockMeshFile.Entry>> read = new TreeMap<>();
+    for (long u = 0; u < count; u++) {
+      Path f = BlockMeshFile.file(out, u);
+      if (!Files.isRegularFile(f)) {
+        missing.add(f);
+        continue;
+      }
+      read.put(f, BlockMeshFile.index(f));
+    }
+    if (!missing.isEmpty()) {
+      // a segment seen only by a missing block would get no manifest, and others would have holes
+      throw new UnitException(what + ": " + missing.size() + " of " + count + " mesh.blocks outputs are missing"
+          + " (first " + missing.get(0) + "); rerun mesh.blocks", false);
+    }
+    indexes = read;
+  }
+}
