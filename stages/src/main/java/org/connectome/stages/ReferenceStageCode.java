@@ -5,6 +5,7 @@ import java.util.List;
 import org.connectome.stages.compress.CompressImageRunner;
 import org.connectome.stages.compress.CompressSegmentationRunner;
 import org.connectome.stages.render.AlignRenderRunner;
+import org.connectome.stages.synapses.SynapseDetectRunner;
 import org.connectome.tasks.StageCode;
 
 /**
@@ -21,6 +22,7 @@ public final class ReferenceStageCode implements StageCode {
     out.add(new Runner(REFERENCE, "align", "pairs", org.connectome.stages.align.AlignPairsRunner::new));
     out.add(new Runner(REFERENCE, "align", "solve", org.connectome.stages.align.AlignSolveRunner::new));
     out.add(new Runner(REFERENCE, "align", "render", AlignRenderRunner::create));
+    out.add(new Runner(REFERENCE, "synapses", "detect", SynapseDetectRunner::create));
     out.add(new Runner(REFERENCE, "compress", "image", CompressImageRunner::create));
     out.add(new Runner(REFERENCE, "compress", "segmentation", CompressSegmentationRunner::create));
     return out;
