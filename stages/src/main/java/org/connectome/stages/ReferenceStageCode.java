@@ -11,6 +11,7 @@ import org.connectome.stages.segment.SegmentInferenceRunner;
 import org.connectome.stages.segment.SegmentOverlapsRunner;
 import org.connectome.stages.segment.SegmentReconcileRunner;
 import org.connectome.stages.segment.SegmentRelabelRunner;
+import org.connectome.stages.synapses.SynapseDetectRunner;
 import org.connectome.tasks.StageCode;
 
 /**
@@ -31,6 +32,7 @@ public final class ReferenceStageCode implements StageCode {
     out.add(new Runner(REFERENCE, "segment", "overlaps", SegmentOverlapsRunner::create));
     out.add(new Runner(REFERENCE, "segment", "reconcile", SegmentReconcileRunner::create));
     out.add(new Runner(REFERENCE, "segment", "relabel", SegmentRelabelRunner::create));
+    out.add(new Runner(REFERENCE, "synapses", "detect", SynapseDetectRunner::create));
     out.add(new Runner(REFERENCE, "compress", "image", CompressImageRunner::create));
     out.add(new Runner(REFERENCE, "compress", "segmentation", CompressSegmentationRunner::create));
     out.add(new Runner(REFERENCE, "mesh", "blocks", MeshBlocksRunner::create));

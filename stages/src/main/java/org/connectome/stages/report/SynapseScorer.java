@@ -1,0 +1,264 @@
+package org.connectome.stages.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.connectome.pipeline.Box;
+import org.connectome.pipeline.Vec3;
+import org.connectome.stages.precomputed.LabelVolume;
+import org.connectome.stages.precomputed.PrecomputedVolume;
+import org.connectome.stages.precomputed.RunVolumes;
+import org.connectome.stages.report.truth.TruthVolume;
+import org.connectome.stages.synapses.Site;
+import org.connectome.stages.synapses.SynapseIndex;
+
+/**
+ * Synapses: the sites {@code synapses.detect} found ({@code output/synapses.tsv}), and against the ground truth
+ * ({@code synapses.tsv} of the simulator, cleft centres mapped into the run's aligned frame with
+ * {@link TruthVolume#fromTruth}) precision, recall and F1 of a one-to-one matching, and the share of matched sites
+ * whose pre- and post-synaptic segments are right.
+ *
+ * <p>A detection matches a true synapse within {@value #MATCH_XY_VOXELS} voxels in the section plane and
+ * {@value #MATCH_Z_SECTIONS} section (at the run's voxel size, stated in nm in the report); pairs are taken
+ * closest first (physical distance), each detection and each synapse at most once. True synapses whose centre
+ * the run has no image of (a missing tile, outside the stitched area) cannot be found and are left out of recall
+ * (counted as {@code notImaged}). A detection's segment is right when the ground-truth cell that overlaps that
+ * segment most (voxel counts of {@code volumes/segmentation/} against {@link TruthVolume#truthLabels}) is the true
+ * cell.
+ */
+public final class SynapseScorer implements StageScorer {
+  /** Matching distance in the section plane, voxels. */
+  public static final double MATCH_XY_VOXELS = 5;
+  /** Matching distance across sections. */
+  public static final int MATCH_Z_SECTIONS = 1;
+  /** Goal on the demo: F1 above 0.8. */
+  public static final double GOAL_F1 = 0.8;
+
+  @Override
+  public String stage() {
+    return "synapses";
+  }
+
+  /** A true synapse in the run's frame. */
+  record Truth(int id, double x, double y, int z, int pre, int post) {}
+
+  @Override
+  public Optional<Map<String, Object>> score(ReportContext ctx) throws IOException {
+    Path table = ctx.stepOutput("synapses", "detect").resolve(SynapseIndex.TABLE);
+    if (!Files.isRegularFile(table)) {
+      return Optional.empty();
+    }
+    List<SynapseIndex.Entry> found = SynapseIndex.readTable(table);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("detections", found.size());
+    long withPrePost = found.stream().filter(e -> e.site().pre() != 0 && e.site().post() != 0).count();
+    m.put("withPreAndPost", withPrePost);
+    m.put("meanScore", Math.round(found.stream().mapToDouble(e -> e.site().score()).average().orElse(0) * 1000)
+        / 1000.0);
+    String summary = found.size() + " synapses, " + withPrePost + " with pre and post";
+    Optional<TruthVolume> tv = TruthVolume.load(ctx);
+    Path truthTable = ctx.groundTruth() == null ? null : ctx.groundTruth().resolve("synapses.tsv");
+    if (tv.isPresent() && truthTable != null && Files.isRegularFile(truthTable)) {
+      Map<String, Object> gt = groundTruth(ctx, tv.get(), readTruth(truthTable), found);
+      m.put("groundTruth", gt);
+      summary += String.format(Locale.ROOT, "; vs truth: precision %.3f, recall %.3f, F1 %.3f (goal > %.1f), pre/post"
+          + " right %.3f", gt.get("precision"), gt.get("recall"), gt.get("f1"), GOAL_F1, gt.get("prePostCorrect"));
+    }
+    m.put("summary", summary);
+    return Optional.of(m);
+  }
+
+  /** The simulator's {@code synapses.tsv} (truth frame): id, x, y, z, pre, post. */
+  static List<double[]> readTruth(Path file) throws IOException {
+    List<double[]> out = new ArrayList<>();
+    int n = 0;
+    for (String line : Files.readAllLines(file)) {
+      n++;
+      if (line.isBlank() || line.startsWith("id")) {
+        continue;
+      }
+      String[] f = line.split("\t");
+      try {
+        out.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+            Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5])});
+      } catch (RuntimeException e) {
+        throw new IOException(file + ":" + n + ": not a synapse line (id x y z pre post ...): " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  static Map<String, Object> groundTruth(ReportContext ctx, TruthVolume tv, List<double[]> truthRows,
+      List<SynapseIndex.Entry> found) throws IOException {
+    List<Truth> truths = new ArrayList<>();
+    int notImaged = 0;
+    for (double[] r : truthRows) {
+      double[] at = tv.fromTruth(r[1], r[2], (int) r[3]);
+      if (at == null || !tv.covered((int) at[2], (int) Math.round(at[0]), (int) Math.round(at[1]))) {
+        notImaged++;
+        continue;
+      }
+      truths.add(new Truth((int) r[0], at[0], at[1], (int) at[2], (int) r[4], (int) r[5]));
+    }
+    double[] res = resolution(ctx);
+    List<int[]> pairs = match(truths, found, res);
+    int matched = pairs.size();
+    double precision = found.isEmpty() ? 0 : (double) matched / found.size();
+    double recall = truths.isEmpty() ? 0 : (double) matched / truths.size();
+    double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+    Map<String, Object> gt = new LinkedHashMap<>();
+    gt.put("truthSynapses", truthRows.size());
+    gt.put("imaged", truths.size());
+    gt.put("notImaged", notImaged);
+    gt.put("detections", found.size());
+    gt.put("matched", matched);
+    gt.put("precision", r3(precision));
+    gt.put("recall", r3(recall));
+    gt.put("f1", r3(f1));
+    gt.put("goalF1", GOAL_F1);
+    gt.put("f1Met", f1 > GOAL_F1);
+    Map<String, Object> tol = new LinkedHashMap<>();
+    tol.put("xyVoxels", MATCH_XY_VOXELS);
+    tol.put("zSections", MATCH_Z_SECTIONS);
+    tol.put("xyNm", r3(MATCH_XY_VOXELS * res[0]));
+    tol.put("zNm", r3(MATCH_Z_SECTIONS * res[2]));
+    gt.put("matchWithin", tol);
+    double dxy = 0;
+    for (int[] p : pairs) {
+      Truth t = truths.get(p[0]);
+      Site s = found.get(p[1]).site();
+      dxy += Math.hypot(s.x() - t.x(), s.y() - t.y());
+    }
+    gt.put("meanOffsetXyVoxels", matched == 0 ? null : r3(dxy / matched));
+    // pre and post: the truth cell that overlaps each detected segment most
+    Set<Long> segments = new HashSet<>();
+    for (int[] p : pairs) {
+      Site s = found.get(p[1]).site();
+      segments.add(s.pre());
+      segments.add(s.post());
+    }
+    segments.remove(0L);
+    Map<Long, Integer> cellOf = majorityCells(ctx, tv, segments);
+    int preOk = 0;
+    int postOk = 0;
+    int bothOk = 0;
+    int swapped = 0;
+    for (int[] p : pairs) {
+      Truth t = truths.get(p[0]);
+      Site s = found.get(p[1]).site();
+      int pre = cellOf.getOrDefault(s.pre(), 0);
+      int post = cellOf.getOrDefault(s.post(), 0);
+      boolean a = pre != 0 && pre == t.pre();
+      boolean b = post != 0 && post == t.post();
+      preOk += a ? 1 : 0;
+      postOk += b ? 1 : 0;
+      bothOk += a && b ? 1 : 0;
+      swapped += pre != 0 && pre == t.post() && post == t.pre() ? 1 : 0;
+    }
+    gt.put("prePostCorrect", matched == 0 ? 0.0 : r3((double) bothOk / matched));
+    gt.put("preCorrect", matched == 0 ? 0.0 : r3((double) preOk / matched));
+    gt.put("postCorrect", matched == 0 ? 0.0 : r3((double) postOk / matched));
+    gt.put("prePostSwapped", swapped);
+    return gt;
+  }
+
+  /** Closest pairs first (physical distance), one-to-one, within the matching distance; {truth, detection}. */
+  static List<int[]> match(List<Truth> truths, List<SynapseIndex.Entry> found, double[] res) {
+    List<double[]> cand = new ArrayList<>();
+    for (int i = 0; i < truths.size(); i++) {
+      Truth t = truths.get(i);
+      for (int j = 0; j < found.size(); j++) {
+        Site s = found.get(j).site();
+        double dxy = Math.hypot(s.x() - t.x(), s.y() - t.y());
+        int dz = Math.abs(s.z() - t.z());
+        if (dxy <= MATCH_XY_VOXELS && dz <= MATCH_Z_SECTIONS) {
+          double nm = Math.hypot(dxy * res[0], dz * res[2]);
+          cand.add(new double[] {nm, i, j});
+        }
+      }
+    }
+    cand.sort(Comparator.<double[]>comparingDouble(c -> c[0]).thenComparingDouble(c -> c[1])
+        .thenComparingDouble(c -> c[2]));
+    Set<Integer> usedT = new HashSet<>();
+    Set<Integer> usedD = new HashSet<>();
+    List<int[]> out = new ArrayList<>();
+    for (double[] c : cand) {
+      int i = (int) c[1];
+      int j = (int) c[2];
+      if (!usedT.contains(i) && !usedD.contains(j)) {
+        usedT.add(i);
+        usedD.add(j);
+        out.add(new int[] {i, j});
+      }
+    }
+    return out;
+  }
+
+  /** For each segment, the truth cell with the most voxels in it (0 when it has none). */
+  static Map<Long, Integer> majorityCells(ReportContext ctx, TruthVolume tv, Set<Long> segments) throws IOException {
+    Map<Long, Integer> out = new HashMap<>();
+    Path segDir = RunVolumes.segmentation(ctx.runDir());
+    if (segments.isEmpty() || !Files.isRegularFile(segDir.resolve("info"))) {
+      return out;
+    }
+    PrecomputedVolume seg = PrecomputedVolume.open(segDir);
+    long[] size = seg.info().scale(0).size();
+    int w = (int) Math.min(size[0], tv.width());
+    int h = (int) Math.min(size[1], tv.height());
+    int d = (int) Math.min(size[2], tv.depth());
+    Map<Long, Map<Integer, Long>> counts = new HashMap<>();
+    // chunk by chunk, each read once: a whole plane would decode every chunk it crosses once per section
+    for (Box chunk : seg.grid(0).chunksIntersecting(new Box(new Vec3(0, 0, 0), new Vec3(w, h, d)))) {
+      LabelVolume part = seg.readLabels(0, chunk);
+      long[] l = part.data();
+      int cx = (int) chunk.start().x();
+      int cy = (int) chunk.start().y();
+      int cz = (int) chunk.start().z();
+      for (int k = 0; k < part.sz(); k++) {
+        int z = cz + k;
+        if (z >= d || !tv.hasPlane(z)) {
+          continue;
+        }
+        int[] truth = tv.truthLabels(z);
+        for (int j = 0; j < part.sy() && cy + j < h; j++) {
+          for (int i = 0; i < part.sx() && cx + i < w; i++) {
+            long s = l[i + part.sx() * (j + part.sy() * k)];
+            int t = truth[(cy + j) * tv.width() + cx + i];
+            if (s != 0 && t != 0 && segments.contains(s)) {
+              counts.computeIfAbsent(s, key -> new HashMap<>()).merge(t, 1L, Long::sum);
+            }
+          }
+        }
+      }
+    }
+    for (Map.Entry<Long, Map<Integer, Long>> e : counts.entrySet()) {
+      e.getValue().entrySet().stream()
+          .max(Map.Entry.<Integer, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey(
+              Comparator.reverseOrder())))
+          .ifPresent(best -> out.put(e.getKey(), best.getKey()));
+    }
+    return out;
+  }
+
+  private static double[] resolution(ReportContext ctx) {
+    try {
+      return PrecomputedVolume.open(RunVolumes.aligned(ctx.runDir())).info().scale(0).resolution();
+    } catch (IOException e) {
+      return new double[] {1, 1, 1};
+    }
+  }
+
+  private static double r3(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+}

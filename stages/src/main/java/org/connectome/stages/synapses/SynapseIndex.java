@@ -1,0 +1,145 @@
+package org.connectome.stages.synapses;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.connectome.pipeline.Vec3;
+import org.connectome.stages.precomputed.Annotations;
+import org.connectome.stages.precomputed.AnnotationsWriter;
+import org.connectome.stages.precomputed.AtomicFiles;
+import org.connectome.stages.precomputed.PrecomputedVolume;
+import org.connectome.stages.precomputed.RunVolumes;
+
+/**
+ * All sites of a run's {@code synapses.detect}: the table {@code output/synapses.tsv} and the Neuroglancer point
+ * annotations in {@code neuroglancer/synapses/}, built from the per-block files once every block has one.
+ *
+ * <p>Site ids are 1, 2, ... in block order, then in each block's order (z, y, x): the same block files always give
+ * the same ids and the same bytes, so any number of builders may run at once (each writes whole files atomically,
+ * all with the same content), and a rerun rebuilds the same collection.
+ */
+public final class SynapseIndex {
+  /** The annotation folder, under the run folder. */
+  public static final String FOLDER = RunVolumes.NEUROGLANCER + "/synapses";
+  public static final String PRE = "pre_synaptic_cell";
+  public static final String POST = "post_synaptic_cell";
+  /** The table of all sites, in the step's output folder. */
+  public static final String TABLE = "synapses.tsv";
+  static final String HEADER = "id\tx\ty\tz\tscore\tpre\tpost\tcleft_voxels\tcontrast\tpre_vesicles\tpost_vesicles";
+
+  private SynapseIndex() {}
+
+  /** A site with its id. */
+  public record Entry(long id, Site site) {}
+
+  /**
+   * Whether every unit of the step has its block file for {@code paramsHash}. Checks from the last unit down and
+   * stops at the first missing file: units finish roughly in index order, so all but the last few stop at once.
+   */
+  public static boolean complete(Path stepOutputDir, long units, String paramsHash) {
+    for (long u = units - 1; u >= 0; u--) {
+      if (!Files.isRegularFile(BlockSites.file(stepOutputDir, u, paramsHash))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Every site of the step's block files, with ids. */
+  public static List<Entry> collect(Path stepOutputDir, long units, String paramsHash) throws IOException {
+    List<Entry> out = new ArrayList<>();
+    long id = 1;
+    for (long u = 0; u < units; u++) {
+      for (Site s : BlockSites.read(BlockSites.file(stepOutputDir, u, paramsHash)).sites()) {
+        out.add(new Entry(id++, s));
+      }
+    }
+    return out;
+  }
+
+  /** The annotations' schema: x, y, z at the volume's resolution, four properties, pre and post relationships. */
+  public static Annotations.Schema schema(double[] resolutionNm) {
+    return new Annotations.Schema(List.of("x", "y", "z"),
+        new double[] {resolutionNm[0] * 1e-9, resolutionNm[1] * 1e-9, resolutionNm[2] * 1e-9},
+        List.of(new Annotations.Property("score", Annotations.PropertyType.FLOAT32, "detection confidence, 0 to 1"),
+            new Annotations.Property("contrast", Annotations.PropertyType.FLOAT32,
+                "grey levels darker than the membranes around"),
+            new Annotations.Property("cleft_voxels", Annotations.PropertyType.UINT32, "voxels of the cleft"),
+            new Annotations.Property("vesicles", Annotations.PropertyType.UINT16,
+                "vesicles found on the pre-synaptic side")),
+        List.of(PRE, POST));
+  }
+
+  /**
+   * A site as a point annotation. The position is the site's voxel centre: Neuroglancer puts voxel {@code i}'s
+   * centre at {@code i + 0.5}, the run at {@code i}.
+   */
+  public static Annotations.Point point(Entry e) {
+    Site s = e.site();
+    return new Annotations.Point(e.id(), new double[] {s.x() + 0.5, s.y() + 0.5, s.z() + 0.5},
+        new double[] {s.score(), s.contrast(), s.voxels(), s.preVesicles()},
+        new long[][] {s.pre() == 0 ? new long[0] : new long[] {s.pre()},
+            s.post() == 0 ? new long[0] : new long[] {s.post()}});
+  }
+
+  /**
+   * Writes the table and the annotation collection of every site.
+   *
+   * @param runDir        the run folder
+   * @param stepOutputDir the step's output folder
+   * @param units         units (blocks) of the step
+   * @param paramsHash    the step's params hash (names the block files)
+   * @param volume        the aligned volume's size, voxels (the annotations' bounds)
+   * @param spatialLimit  most annotations per spatial index cell and level
+   * @return sites written
+   */
+  public static int build(Path runDir, Path stepOutputDir, long units, String paramsHash, Vec3 volume,
+      int spatialLimit) throws IOException {
+    List<Entry> entries = collect(stepOutputDir, units, paramsHash);
+    double[] resolution = PrecomputedVolume.open(RunVolumes.aligned(runDir)).info().scale(0).resolution();
+    StringBuilder t = new StringBuilder(HEADER).append('\n');
+    List<Annotations.Point> points = new ArrayList<>();
+    for (Entry e : entries) {
+      Site s = e.site();
+      t.append(String.format(Locale.ROOT, "%d\t%.2f\t%.2f\t%d\t%.3f\t%s\t%s\t%d\t%.2f\t%d\t%d%n", e.id(), s.x(), s.y(),
+          s.z(), s.score(), Long.toUnsignedString(s.pre()), Long.toUnsignedString(s.post()), s.voxels(),
+          s.contrast(), s.preVesicles(), s.postVesicles()));
+      points.add(point(e));
+    }
+    Annotations.Schema schema = schema(resolution);
+    new AnnotationsWriter(schema, new double[] {0, 0, 0},
+        new double[] {volume.x(), volume.y(), volume.z()}, spatialLimit).write(runDir.resolve(FOLDER), points);
+    // the table last: its presence says the annotations are complete
+    AtomicFiles.writeIfChanged(stepOutputDir.resolve(TABLE), t.toString().getBytes(StandardCharsets.UTF_8));
+    return entries.size();
+  }
+
+  /** Reads {@code synapses.tsv}. */
+  public static List<Entry> readTable(Path file) throws IOException {
+    List<Entry> out = new ArrayList<>();
+    int n = 0;
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      n++;
+      if (line.isBlank() || line.startsWith("id\t")) {
+        continue;
+      }
+      String[] f = line.split("\t");
+      if (f.length < 11) {
+        throw new IOException(file + ":" + n + ": " + f.length + " columns, expected 11 (" + HEADER + ")");
+      }
+      try {
+        out.add(new Entry(Long.parseLong(f[0]), new Site(Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+            Integer.parseInt(f[3]), Double.parseDouble(f[4]), Long.parseUnsignedLong(f[5]),
+            Long.parseUnsignedLong(f[6]), Integer.parseInt(f[7]), Double.parseDouble(f[8]), Integer.parseInt(f[9]),
+            Integer.parseInt(f[10]))));
+      } catch (NumberFormatException e) {
+        throw new IOException(file + ":" + n + ": " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+}
