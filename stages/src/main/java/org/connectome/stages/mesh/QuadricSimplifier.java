@@ -27,7 +27,7 @@ public final class QuadricSimplifier {
   /** The first sweep's error threshold (nm^2): collapses of no error, in flat regions. */
   static final double FIRST_THRESHOLD = 1e-6;
   /** Each sweep's threshold over the last's, until the bound. */
-  static final double THRESHOLD_GROWTH = 4;
+  static final double THRESHOLD_GROWTH = 16;
 
   private final int n;
   private final int locked;
@@ -385,13 +385,9 @@ public final class QuadricSimplifier {
     vtn[v] = 0;
     removed[v] = true;
     modified[u]++;
-    // u and its neighbours sit out the rest of the sweep: their quadrics or surroundings just changed
-    for (int i = 0; i < vtn[u]; i++) {
-      int t = vt[u][i];
-      for (int k = 0; k < 3; k++) {
-        touched[tri[3 * t + k]] = sweep;
-      }
-    }
+    // u sits out the rest of the sweep: it just moved and took v's planes, so a second collapse into it would
+    // pile the region onto one vertex before the cheaper collapses elsewhere had their turn
+    touched[u] = sweep;
     return true;
   }
 

@@ -77,11 +77,16 @@ class MeshDemoTiming {
             Double.parseDouble(simplify.split(",")[1])));
     TaskDefinition blocks = MeshSteps.blocks(runDir, new Vec3(SX, SY, SZ), new Vec3(512, 512, 16),
         new Vec3(1, 1, 1), params);
+    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean();
+    long c0 = os.getProcessCpuTime();
     long t0 = System.nanoTime();
     MeshSteps.runAll(MeshBlocksRunner::create, blocks);
     long t1 = System.nanoTime();
+    long c1 = os.getProcessCpuTime();
     MeshSteps.runAll(MeshMergeRunner::create, MeshSteps.merge(runDir, Integer.parseInt(args[2]), params));
     long t2 = System.nanoTime();
+    long c2 = os.getProcessCpuTime();
     long bytes = 0;
     long manifests = 0;
     long fragments = 0;
@@ -106,6 +111,8 @@ class MeshDemoTiming {
         blockBytes += Files.size(p);
       }
     }
+    System.out.printf("cpu: blocks %.2f s, merge %.2f s (the JVM's threads, GC included)%n", (c1 - c0) / 1e9,
+        (c2 - c1) / 1e9);
     System.out.printf("params %s: blocks %.2f s (%d units), merge %.2f s; %d manifests, %d fragments (%d closed),"
         + " %d triangles, mesh folder %.1f MB, block files %.1f MB, heap max %d MB%n", params, (t1 - t0) / 1e9,
         blocks.plan().units().unitCount(), (t2 - t1) / 1e9, manifests, fragments, closed, triangles, bytes / 1e6,
