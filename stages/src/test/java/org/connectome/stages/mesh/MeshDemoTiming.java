@@ -117,6 +117,10 @@ class MeshDemoTiming {
         + " %d triangles, mesh folder %.1f MB, block files %.1f MB, heap max %d MB%n", params, (t1 - t0) / 1e9,
         blocks.plan().units().unitCount(), (t2 - t1) / 1e9, manifests, fragments, closed, triangles, bytes / 1e6,
         blockBytes / 1e6, Runtime.getRuntime().maxMemory() >> 20);
+    long c3 = System.nanoTime();
+    Map<String, Object> score = new org.connectome.stages.report.MeshScorer().score(
+        new org.connectome.stages.report.ReportContext(runDir, null, null)).orElseThrow();
+    System.out.printf("score (%.2f s): %s%n", (System.nanoTime() - c3) / 1e9, score);
     for (Path f : List.of(MeshBlocksRunner.statsFile(MeshSteps.layout(blocks).outputDir(), 0))) {
       System.out.println(Files.readString(f));
     }
