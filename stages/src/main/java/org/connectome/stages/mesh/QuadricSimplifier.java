@@ -7,9 +7,8 @@ import java.util.Arrays;
  * triangles around it (area weighted), an edge's cost is the collapsed vertex's mean squared distance to those
  * planes (nm^2) at the position that minimises it, and cheap edges collapse before dear ones (in sweeps of rising
  * threshold rather than through a priority queue, which costs several times more on meshes of millions of
- * triangles). The mesh's locked vertices (block seams) never
- * move and are never removed, so a block's simplified mesh still meets its neighbours' exactly; an edge with one
- * locked end collapses onto it.
+ * triangles). The mesh's locked vertices (block seams) never move and are never removed, so a block's simplified
+ * mesh still meets its neighbours' exactly; an edge with one locked end collapses onto it.
  *
  * <p>A collapse is refused when it would change the topology (the two ends share neighbours other than the two
  * opposite vertices, or an opposite vertex would be left with fewer than three triangles), turn a triangle over, or
@@ -20,8 +19,8 @@ public final class QuadricSimplifier {
   /** A collapse may tilt a surviving triangle's normal by at most about 84 degrees. */
   static final double MIN_COS = 0.1;
   /**
-   * Most triangles around a vertex after a collapse: keeps each collapse's work bounded (a vertex that swallowed a
-   * flat region would be revisited with all its edges after every further collapse) and the triangles well shaped.
+   * Most triangles around a vertex after a collapse: keeps each collapse's checks bounded (a vertex that swallowed a
+   * whole flat region would be checked with all its triangles at every later collapse) and the triangles well shaped.
    */
   static final int MAX_VALENCE = 32;
   /** The first sweep's error threshold (nm^2): collapses of no error, in flat regions. */
@@ -35,6 +34,7 @@ public final class QuadricSimplifier {
   private final double[] quadric;
   private final double[] weight;
   private final boolean[] removed;
+  /** Per vertex, the last sweep a collapse went into it: it sits out the rest of that sweep. */
   private final int[] touched;
   /** Per vertex, how often it changed (moved or took a quadric): cached edge costs hold for one value. */
   private final int[] modified;
@@ -97,7 +97,7 @@ public final class QuadricSimplifier {
   }
 
   /**
-   * Simplifies {@code mesh}: collapses edges, cheapest first, until at most {@code ratio} of the triangles remain or
+   * Simplifies {@code mesh}: collapses edges, cheap ones first, until at most {@code ratio} of the triangles remain or
    * the next collapse would move a vertex by more than {@code maxError} nm (root mean square over its planes).
    *
    * @param ratio    share of the triangles to keep, 0 to 1 (0: as far as {@code maxError} allows)
