@@ -4,10 +4,11 @@ import java.util.Arrays;
 
 /**
  * Quadric edge-collapse simplification (Garland and Heckbert): every vertex carries the sum of the planes of the
- * triangles around it (area weighted), and the cheapest edge (the collapsed vertex's mean squared distance to its
- * planes, nm^2) collapses next, to the position that minimises it. The mesh's locked vertices (block seams) never
- * move and are never removed, so a block's simplified mesh still meets its neighbours' exactly; an edge with one
- * locked end collapses onto it.
+ * triangles around it (area weighted), an edge's cost is the collapsed vertex's mean squared distance to those
+ * planes (nm^2) at the position that minimises it, and cheap edges collapse before dear ones (in sweeps of rising
+ * threshold rather than through a priority queue, which costs several times more on meshes of millions of
+ * triangles). The mesh's locked vertices (block seams) never move and are never removed, so a block's simplified
+ * mesh still meets its neighbours' exactly; an edge with one locked end collapses onto it.
  *
  * <p>A collapse is refused when it would change the topology (the two ends share neighbours other than the two
  * opposite vertices, or an opposite vertex would be left with fewer than three triangles), turn a triangle over, or
@@ -17,6 +18,15 @@ import java.util.Arrays;
 public final class QuadricSimplifier {
   /** A collapse may tilt a surviving triangle's normal by at most about 84 degrees. */
   static final double MIN_COS = 0.1;
+  /**
+   * Most triangles around a vertex after a collapse: keeps each collapse's checks bounded (a vertex that swallowed a
+   * whole flat region would be checked with all its triangles at every later collapse) and the triangles well shaped.
+   */
+  static final int MAX_VALENCE = 32;
+  /** The first sweep's error threshold (nm^2): collapses of no error, in flat regions. */
+  static final double FIRST_THRESHOLD = 1e-6;
+  /** Each sweep's threshold over the last's, until the bound. */
+  static final double THRESHOLD_GROWTH = 16;
 
   private final int n;
   private final int locked;
@@ -24,7 +34,14 @@ public final class QuadricSimplifier {
   private final double[] quadric;
   private final double[] weight;
   private final boolean[] removed;
-  private final int[] version;
+  /** Per vertex, the last sweep a collapse went into it: it sits out the rest of that sweep. */
+  private final int[] touched;
+  /** Per vertex, how often it changed (moved or took a quadric): cached edge costs hold for one value. */
+  private final int[] modified;
+  /** Per triangle edge slot: the cost last planned, for the ends' {@code modified} values it was planned with. */
+  private final double[] cachedCost;
+  private final int[] cacheA;
+  private final int[] cacheB;
   private final int[] tri;
   private final boolean[] dead;
   private final int[][] vt;
@@ -32,7 +49,6 @@ public final class QuadricSimplifier {
   private final int[] mark;
   private int markStamp;
   private int liveTriangles;
-  private final EdgeHeap heap = new EdgeHeap();
   private final double[] origin = new double[3];
 
   private QuadricSimplifier(TriangleMesh m) {
@@ -52,10 +68,15 @@ public final class QuadricSimplifier {
     quadric = new double[10 * n];
     weight = new double[n];
     removed = new boolean[n];
-    version = new int[n];
+    touched = new int[n];
+    modified = new int[n];
     mark = new int[n];
     tri = m.triangles().clone();
     dead = new boolean[tri.length / 3];
+    cachedCost = new double[tri.length];
+    cacheA = new int[tri.length];
+    cacheB = new int[tri.length];
+    Arrays.fill(cacheA, -1);
     liveTriangles = tri.length / 3;
     vtn = new int[n];
     for (int t : tri) {
@@ -76,7 +97,7 @@ public final class QuadricSimplifier {
   }
 
   /**
-   * Simplifies {@code mesh}: collapses edges, cheapest first, until at most {@code ratio} of the triangles remain or
+   * Simplifies {@code mesh}: collapses edges, cheap ones first, until at most {@code ratio} of the triangles remain or
    * the next collapse would move a vertex by more than {@code maxError} nm (root mean square over its planes).
    *
    * @param ratio    share of the triangles to keep, 0 to 1 (0: as far as {@code maxError} allows)
@@ -98,7 +119,13 @@ public final class QuadricSimplifier {
     int a = tri[3 * t];
     int b = tri[3 * t + 1];
     int c = tri[3 * t + 2];
-    double[] nrm = normal(a, b, c, -1, null);
+    double ux = pos[3 * b] - pos[3 * a];
+    double uy = pos[3 * b + 1] - pos[3 * a + 1];
+    double uz = pos[3 * b + 2] - pos[3 * a + 2];
+    double wx = pos[3 * c] - pos[3 * a];
+    double wy = pos[3 * c + 1] - pos[3 * a + 1];
+    double wz = pos[3 * c + 2] - pos[3 * a + 2];
+    double[] nrm = {uy * wz - uz * wy, uz * wx - ux * wz, ux * wy - uy * wx};
     double len = Math.sqrt(nrm[0] * nrm[0] + nrm[1] * nrm[1] + nrm[2] * nrm[2]);
     if (len == 0) {
       return;
@@ -118,62 +145,56 @@ public final class QuadricSimplifier {
     }
   }
 
-  /** The normal (twice the area) of a b c, with vertex {@code moved} at {@code to} when given. */
-  private double[] normal(int a, int b, int c, int moved, double[] to) {
-    double[] pa = at(a, moved, to);
-    double[] pb = at(b, moved, to);
-    double[] pc = at(c, moved, to);
-    double ux = pb[0] - pa[0];
-    double uy = pb[1] - pa[1];
-    double uz = pb[2] - pa[2];
-    double wx = pc[0] - pa[0];
-    double wy = pc[1] - pa[1];
-    double wz = pc[2] - pa[2];
-    return new double[] {uy * wz - uz * wy, uz * wx - ux * wz, ux * wy - uy * wx};
-  }
-
-  private double[] at(int v, int moved, double[] to) {
-    return v == moved ? to : new double[] {pos[3 * v], pos[3 * v + 1], pos[3 * v + 2]};
-  }
-
   private static double cost(double[] q, double w, double x, double y, double z) {
     double e = q[0] * x * x + 2 * q[1] * x * y + 2 * q[2] * x * z + 2 * q[3] * x + q[4] * y * y + 2 * q[5] * y * z
         + 2 * q[6] * y + q[7] * z * z + 2 * q[8] * z + q[9];
     return Math.max(0, e) / Math.max(w, 1e-30);
   }
 
-  /** The collapse of edge {@code a b}: {@code {cost, keep, remove, x, y, z}}, or null when both are locked. */
-  private double[] plan(int a, int b) {
+  // the last plan(): cost, the vertex kept, the vertex removed, the kept vertex's new position
+  private double planCost;
+  private int planKeep;
+  private int planRemove;
+  private double planX;
+  private double planY;
+  private double planZ;
+  private final double[] q = new double[10];
+
+  /** Plans the collapse of edge {@code a b} into the fields above; false when both are locked. */
+  private boolean plan(int a, int b) {
     boolean la = a < locked;
     boolean lb = b < locked;
     if (la && lb) {
-      return null;
+      return false;
     }
-    double[] q = new double[10];
     for (int i = 0; i < 10; i++) {
       q[i] = quadric[10 * a + i] + quadric[10 * b + i];
     }
     double w = weight[a] + weight[b];
-    if (la || lb) {
-      int keep = la ? a : b;
-      int remove = la ? b : a;
-      double x = pos[3 * keep];
-      double y = pos[3 * keep + 1];
-      double z = pos[3 * keep + 2];
-      return new double[] {cost(q, w, x, y, z), keep, remove, x, y, z};
-    }
     double ax = pos[3 * a];
     double ay = pos[3 * a + 1];
     double az = pos[3 * a + 2];
     double bx = pos[3 * b];
     double by = pos[3 * b + 1];
     double bz = pos[3 * b + 2];
-    double[] best = null;
+    double len2 = (ax - bx) * (ax - bx) + (ay - by) * (ay - by) + (az - bz) * (az - bz);
+    if (la || lb) {
+      planKeep = la ? a : b;
+      planRemove = la ? b : a;
+      planX = pos[3 * planKeep];
+      planY = pos[3 * planKeep + 1];
+      planZ = pos[3 * planKeep + 2];
+      planCost = cost(q, w, planX, planY, planZ);
+      return true;
+    }
+    planKeep = a;
+    planRemove = b;
+    planCost = Double.POSITIVE_INFINITY;
     // the quadric's minimum, when well defined and not far from the edge
     double det = q[0] * (q[4] * q[7] - q[5] * q[5]) - q[1] * (q[1] * q[7] - q[5] * q[2])
         + q[2] * (q[1] * q[5] - q[4] * q[2]);
     double scale = q[0] + q[4] + q[7];
-    if (Math.abs(det) > 1e-9 * scale * scale * scale && scale > 0) {
+    if (scale > 0 && Math.abs(det) > 1e-9 * scale * scale * scale) {
       double r0 = -q[3];
       double r1 = -q[6];
       double r2 = -q[8];
@@ -186,53 +207,84 @@ public final class QuadricSimplifier {
       double mx = (ax + bx) / 2 - x;
       double my = (ay + by) / 2 - y;
       double mz = (az + bz) / 2 - z;
-      double len2 = (ax - bx) * (ax - bx) + (ay - by) * (ay - by) + (az - bz) * (az - bz);
       if (mx * mx + my * my + mz * mz <= len2) {
-        best = new double[] {cost(q, w, x, y, z), a, b, x, y, z};
+        consider(cost(q, w, x, y, z), x, y, z);
       }
     }
-    double[][] candidates = {{ax, ay, az}, {bx, by, bz}, {(ax + bx) / 2, (ay + by) / 2, (az + bz) / 2}};
-    for (double[] c : candidates) {
-      double e = cost(q, w, c[0], c[1], c[2]);
-      if (best == null || e < best[0]) {
-        best = new double[] {e, a, b, c[0], c[1], c[2]};
-      }
-    }
-    return best;
+    consider(cost(q, w, ax, ay, az), ax, ay, az);
+    consider(cost(q, w, bx, by, bz), bx, by, bz);
+    consider(cost(q, w, (ax + bx) / 2, (ay + by) / 2, (az + bz) / 2), (ax + bx) / 2, (ay + by) / 2, (az + bz) / 2);
+    return true;
   }
 
-  private void push(int a, int b) {
-    double[] p = plan(a, b);
-    if (p != null) {
-      heap.add(p[0], a, b, version[a], version[b]);
+  private void consider(double c, double x, double y, double z) {
+    if (c < planCost) {
+      planCost = c;
+      planX = x;
+      planY = y;
+      planZ = z;
     }
   }
 
   private void run(long targetTriangles, double maxCost) {
-    for (int t = 0; t < tri.length / 3; t++) {
-      for (int k = 0; k < 3; k++) {
-        int a = tri[3 * t + k];
-        int b = tri[3 * t + (k + 1) % 3];
-        if (a < b) {
-          push(a, b);
+    // sweeps over the triangles with a rising error threshold: each sweep collapses the edges under the threshold
+    // whose ends no other collapse of the sweep touched, so collapses spread over the surface; the cheapest (flat
+    // regions, error 0) go in the first sweeps, the dearest last. Linear per sweep, with no queue to maintain.
+    double threshold = Math.min(FIRST_THRESHOLD, maxCost);
+    // the live triangles, compacted after each sweep: later sweeps visit only what is left
+    int[] live = new int[dead.length];
+    for (int t = 0; t < live.length; t++) {
+      live[t] = t;
+    }
+    int liveCount = live.length;
+    for (int sweep = 1; liveTriangles > targetTriangles; sweep++) {
+      int collapsed = 0;
+      boolean refused = false;
+      for (int i = 0; i < liveCount && liveTriangles > targetTriangles; i++) {
+        int t = live[i];
+        if (dead[t]) {
+          continue;
+        }
+        for (int k = 0; k < 3; k++) {
+          int a = tri[3 * t + k];
+          int b = tri[3 * t + (k + 1) % 3];
+          if (touched[a] == sweep || touched[b] == sweep || a < locked && b < locked) {
+            continue;
+          }
+          int slot = 3 * t + k;
+          double c;
+          if (cacheA[slot] == modified[a] && cacheB[slot] == modified[b]) {
+            c = cachedCost[slot];
+          } else {
+            plan(a, b);
+            c = planCost;
+            cachedCost[slot] = c;
+            cacheA[slot] = modified[a];
+            cacheB[slot] = modified[b];
+          }
+          if (c > threshold) {
+            refused |= c <= maxCost;
+            continue;
+          }
+          plan(a, b);
+          if (collapse(planKeep, planRemove, planX, planY, planZ, sweep)) {
+            collapsed++;
+            break;
+          }
         }
       }
-    }
-    while (liveTriangles > targetTriangles && heap.size() > 0) {
-      double c = heap.topCost();
-      int a = heap.topA();
-      int b = heap.topB();
-      boolean current = heap.topVersionA() == version[a] && heap.topVersionB() == version[b] && !removed[a]
-          && !removed[b];
-      heap.pop();
-      if (!current) {
-        continue;
+      int kept = 0;
+      for (int i = 0; i < liveCount; i++) {
+        if (!dead[live[i]]) {
+          live[kept++] = live[i];
+        }
       }
-      if (c > maxCost) {
-        break;
+      liveCount = kept;
+      if (collapsed == 0 && !refused) {
+        // nothing under the threshold went, and nothing within the bound waits for a higher one
+        return;
       }
-      double[] p = plan(a, b);
-      collapse((int) p[1], (int) p[2], new double[] {p[3], p[4], p[5]});
+      threshold = Math.min(maxCost, threshold * THRESHOLD_GROWTH);
     }
   }
 
@@ -249,7 +301,7 @@ public final class QuadricSimplifier {
   }
 
   /** Collapses {@code v} into {@code u} at {@code p}, unless that breaks the topology or turns a triangle over. */
-  private boolean collapse(int u, int v, double[] p) {
+  private boolean collapse(int u, int v, double px, double py, double pz, int sweep) {
     // the two triangles on the edge and their opposite vertices
     int shared = 0;
     int[] opposite = new int[2];
@@ -268,7 +320,7 @@ public final class QuadricSimplifier {
         shared++;
       }
     }
-    if (shared != 2) {
+    if (shared != 2 || vtn[u] + vtn[v] - 4 > MAX_VALENCE) {
       return false;
     }
     for (int o : opposite) {
@@ -299,12 +351,12 @@ public final class QuadricSimplifier {
       }
     }
     // no triangle turns over (u's move, then v's triangles reattached to u)
-    if (!keepsOrientation(u, v, u, p) || !keepsOrientation(v, u, v, p)) {
+    if (!keepsOrientation(u, v, u, px, py, pz) || !keepsOrientation(v, u, v, px, py, pz)) {
       return false;
     }
-    pos[3 * u] = p[0];
-    pos[3 * u + 1] = p[1];
-    pos[3 * u + 2] = p[2];
+    pos[3 * u] = px;
+    pos[3 * u + 1] = py;
+    pos[3 * u + 2] = pz;
     for (int i = 0; i < 10; i++) {
       quadric[10 * u + i] += quadric[10 * v + i];
     }
@@ -325,44 +377,54 @@ public final class QuadricSimplifier {
           if (tri[3 * t + k] == v) {
             tri[3 * t + k] = u;
           }
+          cacheA[3 * t + k] = -1;
         }
         attach(u, t);
       }
     }
     vtn[v] = 0;
     removed[v] = true;
-    version[u]++;
-    int s2 = nextStamp();
-    mark[u] = s2;
-    for (int i = 0; i < vtn[u]; i++) {
-      int t = vt[u][i];
-      for (int k = 0; k < 3; k++) {
-        int w = tri[3 * t + k];
-        if (mark[w] != s2) {
-          mark[w] = s2;
-          push(Math.min(u, w), Math.max(u, w));
-        }
-      }
-    }
+    modified[u]++;
+    // u sits out the rest of the sweep: it just moved and took v's planes, so a second collapse into it would
+    // pile the region onto one vertex before the cheaper collapses elsewhere had their turn
+    touched[u] = sweep;
     return true;
   }
 
   /** Whether moving {@code moved} to {@code p} keeps the normals of {@code of}'s triangles without {@code other}. */
-  private boolean keepsOrientation(int of, int other, int moved, double[] p) {
+  private boolean keepsOrientation(int of, int other, int moved, double px, double py, double pz) {
     for (int i = 0; i < vtn[of]; i++) {
       int t = vt[of][i];
       if (contains(t, other)) {
         continue;
       }
-      int a = tri[3 * t];
-      int b = tri[3 * t + 1];
-      int c = tri[3 * t + 2];
-      double[] before = normal(a, b, c, -1, null);
-      double[] after = normal(a, b, c, moved, p);
-      double dot = before[0] * after[0] + before[1] * after[1] + before[2] * after[2];
-      double lb = Math.sqrt(before[0] * before[0] + before[1] * before[1] + before[2] * before[2]);
-      double la = Math.sqrt(after[0] * after[0] + after[1] * after[1] + after[2] * after[2]);
-      if (la == 0 || dot < MIN_COS * la * lb) {
+      // rotate the triangle so that the moved vertex comes first
+      int k = tri[3 * t] == moved ? 0 : tri[3 * t + 1] == moved ? 1 : 2;
+      int b = tri[3 * t + (k + 1) % 3];
+      int c = tri[3 * t + (k + 2) % 3];
+      double bx = pos[3 * b];
+      double by = pos[3 * b + 1];
+      double bz = pos[3 * b + 2];
+      double cx = pos[3 * c] - bx;
+      double cy = pos[3 * c + 1] - by;
+      double cz = pos[3 * c + 2] - bz;
+      // normals as (b - a) x (c - b), before and after a moves
+      double ux = bx - pos[3 * moved];
+      double uy = by - pos[3 * moved + 1];
+      double uz = bz - pos[3 * moved + 2];
+      double n0x = uy * cz - uz * cy;
+      double n0y = uz * cx - ux * cz;
+      double n0z = ux * cy - uy * cx;
+      ux = bx - px;
+      uy = by - py;
+      uz = bz - pz;
+      double n1x = uy * cz - uz * cy;
+      double n1y = uz * cx - ux * cz;
+      double n1z = ux * cy - uy * cx;
+      double dot = n0x * n1x + n0y * n1y + n0z * n1z;
+      double l0 = Math.sqrt(n0x * n0x + n0y * n0y + n0z * n0z);
+      double l1 = Math.sqrt(n1x * n1x + n1y * n1y + n1z * n1z);
+      if (l1 == 0 || dot < MIN_COS * l0 * l1) {
         return false;
       }
     }
@@ -413,110 +475,5 @@ public final class QuadricSimplifier {
       }
     }
     return new TriangleMesh(out, tris, locked, in.lockedKeys());
-  }
-
-  /** A binary min-heap of candidate collapses in parallel primitive arrays, ties broken by vertex indices. */
-  private static final class EdgeHeap {
-    private double[] cost = new double[64];
-    private int[] a = new int[64];
-    private int[] b = new int[64];
-    private int[] va = new int[64];
-    private int[] vb = new int[64];
-    private int size;
-
-    int size() {
-      return size;
-    }
-
-    double topCost() {
-      return cost[0];
-    }
-
-    int topA() {
-      return a[0];
-    }
-
-    int topB() {
-      return b[0];
-    }
-
-    int topVersionA() {
-      return va[0];
-    }
-
-    int topVersionB() {
-      return vb[0];
-    }
-
-    void add(double c, int x, int y, int vx, int vy) {
-      if (size == cost.length) {
-        int cap = size * 2;
-        cost = Arrays.copyOf(cost, cap);
-        a = Arrays.copyOf(a, cap);
-        b = Arrays.copyOf(b, cap);
-        va = Arrays.copyOf(va, cap);
-        vb = Arrays.copyOf(vb, cap);
-      }
-      int i = size++;
-      set(i, c, x, y, vx, vy);
-      while (i > 0) {
-        int parent = (i - 1) / 2;
-        if (!less(i, parent)) {
-          break;
-        }
-        swap(i, parent);
-        i = parent;
-      }
-    }
-
-    void pop() {
-      size--;
-      if (size == 0) {
-        return;
-      }
-      set(0, cost[size], a[size], b[size], va[size], vb[size]);
-      int i = 0;
-      while (true) {
-        int l = 2 * i + 1;
-        int r = l + 1;
-        int m = i;
-        if (l < size && less(l, m)) {
-          m = l;
-        }
-        if (r < size && less(r, m)) {
-          m = r;
-        }
-        if (m == i) {
-          return;
-        }
-        swap(i, m);
-        i = m;
-      }
-    }
-
-    private boolean less(int i, int j) {
-      if (cost[i] != cost[j]) {
-        return cost[i] < cost[j];
-      }
-      return a[i] != a[j] ? a[i] < a[j] : b[i] < b[j];
-    }
-
-    private void set(int i, double c, int x, int y, int vx, int vy) {
-      cost[i] = c;
-      a[i] = x;
-      b[i] = y;
-      va[i] = vx;
-      vb[i] = vy;
-    }
-
-    private void swap(int i, int j) {
-      double c = cost[i];
-      int x = a[i];
-      int y = b[i];
-      int vx = va[i];
-      int vy = vb[i];
-      set(i, cost[j], a[j], b[j], va[j], vb[j]);
-      set(j, c, x, y, vx, vy);
-    }
   }
 }

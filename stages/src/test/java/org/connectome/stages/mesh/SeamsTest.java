@@ -178,6 +178,38 @@ class SeamsTest {
   }
 
   @Test
+  void seamsStayClosedOverManyShapesBlockSizesAndSimplifications() throws Exception {
+    for (int seed = 0; seed < 12; seed++) {
+      int sx = 24;
+      int sy = 21;
+      int sz = 9;
+      SplittableRandom rnd = new SplittableRandom(seed);
+      long[] l = new long[sx * sy * sz];
+      for (int z = 0; z < sz; z++) {
+        for (int y = 0; y < sy; y++) {
+          for (int x = 0; x < sx; x++) {
+            int cell = (int) ((x + 2 * Math.sin(y / 3.0 + seed)) / (5 + seed % 4)) + 3 * (int) (y / (7.0 + seed % 5));
+            long v = 1 + cell % 4;
+            if (seed % 3 == 0) {
+              v = rnd.nextInt(12) == 0 ? 0 : v + (rnd.nextInt(10) == 0 ? 1 : 0);
+            } else if (seed % 3 == 1) {
+              v = rnd.nextInt(3);
+            }
+            l[x + sx * (y + sy * z)] = v;
+          }
+        }
+      }
+      // blocks as thin as 2 planes; simplification as far as it goes, or bounded
+      Vec3 block = new Vec3(4 + seed % 5, 5 + seed % 3, 2 + seed % 3);
+      MeshParams.Simplify s = seed % 2 == 0 ? new MeshParams.Simplify(0, 1e9) : new MeshParams.Simplify(0.2, 10);
+      for (var e : blockwise(l, new Vec3(sx, sy, sz), block, s, null).entrySet()) {
+        assertEquals(0, e.getValue().unmatchedEdges(), "seed " + seed + " segment " + e.getKey());
+        assertTrue(e.getValue().signedVolume() > 0, "seed " + seed + " segment " + e.getKey());
+      }
+    }
+  }
+
+  @Test
   void blocksReportTheVoxelsOfTheirCore() throws Exception {
     Vec3 volume = new Vec3(52, 50, 15);
     long[] l = MarchingCubesTest.ball(52, 50, 15, RES, 180, 9);
