@@ -359,6 +359,9 @@ public final class Catalog implements AutoCloseable {
    * Registers (or re-registers, on resume) a step: sets its totals, replaces all its shard rows with
    * {@code r.shards()}, sets units_done_at_start to the sum of their unitsDone and the step's unit counts to their
    * sums, and sets its state to RUNNING. Creates the stage row (RUNNING, next ordinal) if it does not exist.
+   * started_at is kept while the step is unfinished and set anew when a finished step is registered again (a
+   * relaunch or resume), so a step's start-to-end time is that of its latest execution, not the idle time between
+   * two launches.
    *
    * @throws NoSuchRunException if the run is not registered
    */
@@ -380,7 +383,8 @@ public final class Catalog implements AutoCloseable {
       ensureStage(c, r.runId(), r.stage(), now);
       int n = update(c, "UPDATE catalog_step SET step_ordinal = ?, state = ?, params_hash = ?, units_total = ?,"
           + " units_done = ?, units_failed = ?, units_running = ?, units_done_at_start = ?, tasks_total = ?,"
-          + " shards_total = ?, started_at = COALESCE(started_at, ?), finished_at = NULL, updated_at = ?,"
+          + " shards_total = ?, started_at = COALESCE(CASE WHEN finished_at IS NULL THEN started_at END, ?),"
+          + " finished_at = NULL, updated_at = ?,"
           + " error = NULL WHERE run_id = ? AND stage = ? AND step = ?",
           r.ordinal(), StepState.RUNNING, r.paramsHash(), r.unitsTotal(), unitsDone, unitsFailed, unitsRunning,
           unitsDone, r.tasksTotal(), r.shardsTotal(), now, now, r.runId(), r.stage(), r.step());

@@ -490,7 +490,8 @@ abstract class CatalogContractTest {
         shard(RUN, "align", "match", 1, 10, 5, 0, 0, ShardState.PENDING),
         shard(RUN, "align", "match", 7, 20, 0, 0, 0, ShardState.PENDING))));
     st = step(RUN, "align", "match");
-    assertEquals(new StepStatus("match", 0, StepState.RUNNING, 40, 15, 0, 0, 15, 3, 3, "p2", t1, null, t2, null), st);
+    // the failed execution ended; the resumed one starts its time anew
+    assertEquals(new StepStatus("match", 0, StepState.RUNNING, 40, 15, 0, 0, 15, 3, 3, "p2", t2, null, t2, null), st);
     assertEquals(3, count("SELECT COUNT(*) FROM catalog_shard WHERE run_id = ?", RUN));
     assertEquals(0, count("SELECT COUNT(*) FROM catalog_shard WHERE run_id = ? AND shard IN (2, 3)", RUN));
     assertEquals(20, count("SELECT units_total FROM catalog_shard WHERE run_id = ? AND shard = 7", RUN));
@@ -571,6 +572,27 @@ abstract class CatalogContractTest {
     assertEquals(0, st.unitsRunning());
     assertEquals(0, st.unitsPending());
     assertEquals(st.unitsDone(), count("SELECT SUM(units_done) FROM catalog_shard WHERE run_id = ?", RUN));
+  }
+
+  @Test
+  void aFinishedStepRegisteredAgainStartsItsTimeAnew() {
+    register(RUN);
+    Instant t1 = tick();
+    catalog.registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
+    tick();
+    // registered again while unfinished (continue-as-new): the start stays
+    catalog.registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
+    assertEquals(t1, step(RUN, "mesh", "meshing").startedAt());
+    Instant t3 = tick();
+    catalog.updateStepState(RUN, "mesh", "meshing", StepState.DONE, null);
+    assertEquals(t3, step(RUN, "mesh", "meshing").finishedAt());
+    tick();
+    // a relaunch minutes later: the step's time is its latest execution, not the idle time in between
+    Instant t5 = tick();
+    catalog.registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
+    StepStatus st = step(RUN, "mesh", "meshing");
+    assertEquals(t5, st.startedAt());
+    assertNull(st.finishedAt());
   }
 
   @Test
