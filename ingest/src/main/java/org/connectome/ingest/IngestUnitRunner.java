@@ -77,7 +77,16 @@ final class IngestUnitRunner implements UnitRunner {
     try {
       e = batch.run(job.build(), jp);
     } catch (org.springframework.batch.core.repository.JobInstanceAlreadyCompleteException done) {
-      return; // the job finished but the marker was not written (the worker died in between): it is done
+      // the job finished but the marker was not written (the worker died in between), or the run folder was
+      // removed while the catalog kept the section: the catalog's tile rows are the manifest, write the file again
+      if (!java.nio.file.Files.isRegularFile(work.resolve(SectionIngestJob.MANIFEST_FILE))) {
+        try {
+          job.writeManifestFile();
+        } catch (java.io.IOException io) {
+          throw new UnitException("cannot write the manifest of section " + section.name() + ": " + io, true, io);
+        }
+      }
+      return;
     } catch (Exception ex) {
       throw new UnitException("cannot start the ingest of section " + section.name() + ": " + ex, true, ex);
     }

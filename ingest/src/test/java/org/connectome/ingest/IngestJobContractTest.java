@@ -165,6 +165,22 @@ abstract class IngestJobContractTest {
         "h"));
     assertEquals(1, again.report().unitsSkipped());
     assertEquals(11, repo.tileCount(RUN, 0));
+
+    // the run folder's outputs removed (markers and manifest) while the catalog kept the finished job: the unit
+    // runs, Spring Batch refuses the complete job instance, and the manifest comes back from the catalog's rows
+    Path file = layout.outputDir().resolve("sections/001_S1R1").resolve(SectionIngestJob.MANIFEST_FILE);
+    Files.delete(file);
+    try (var markers = Files.walk(layout.markersDir())) {
+      for (Path m : markers.filter(Files::isRegularFile).toList()) {
+        Files.delete(m);
+      }
+    }
+    TaskRunner.Result rerun = new TaskRunner(Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
+        (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l)).run(new TaskInvocation(layout.dir(), 0, 3,
+        "h"));
+    assertEquals(TaskExitCodes.OK, rerun.exitCode());
+    assertEquals(manifest, Files.readAllLines(file));
+    assertEquals(11, repo.tileCount(RUN, 0));
   }
 
   @Test
