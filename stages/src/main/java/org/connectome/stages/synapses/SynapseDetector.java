@@ -560,8 +560,10 @@ public final class SynapseDetector {
             double ring = Rings.mean(img, i, nx, Rings.RING);
             double outer = Rings.mean(img, i, nx, Rings.OUTER);
             double r = centre + outer - 2 * ring;
-            // a light lumen (not a mitochondrion's grey inside) and a ring clearly darker than the surround
-            if (r >= p.vesicleContrast() && centre > outer - 25 && ring < outer - p.vesicleRing()) {
+            // a light lumen (not a mitochondrion's grey inside) and a ring darker than the surround all round: a
+            // membrane passing by darkens one or two of the ring's eight sectors, a vesicle all of them
+            if (r >= p.vesicleContrast() && centre > outer - 25
+                && Rings.lightestSector(img, i, nx) < outer - p.vesicleRing()) {
               resp[(y - y0) * w + (x - x0)] = (float) r;
             }
           }
@@ -854,6 +856,34 @@ public final class SynapseDetector {
         }
       }
       return t.toArray(new int[0][]);
+    }
+
+    /** The ring's taps in eight sectors of 45 degrees. */
+    static final int[][][] SECTORS = sectors();
+
+    private static int[][][] sectors() {
+      List<List<int[]>> s = new ArrayList<>();
+      for (int k = 0; k < 8; k++) {
+        s.add(new ArrayList<>());
+      }
+      for (int[] t : RING) {
+        double a = Math.atan2(t[1], t[0]) + Math.PI;
+        s.get(Math.min(7, (int) (a / (Math.PI / 4)))).add(t);
+      }
+      int[][][] out = new int[8][][];
+      for (int k = 0; k < 8; k++) {
+        out[k] = s.get(k).toArray(new int[0][]);
+      }
+      return out;
+    }
+
+    /** The mean of the lightest of the ring's sectors. */
+    static double lightestSector(byte[] img, int i, int nx) {
+      double best = 0;
+      for (int[][] sector : SECTORS) {
+        best = Math.max(best, mean(img, i, nx, sector));
+      }
+      return best;
     }
 
     static double mean(byte[] img, int i, int nx, int[][] taps) {
