@@ -178,7 +178,10 @@ public final class AnnotationsWriter {
     m.put("properties", props);
     List<Map<String, Object>> rels = new ArrayList<>();
     for (String r : schema.relationships()) {
-      rels.add(Map.of("id", r, "key", relationshipKey(r)));
+      Map<String, Object> rm = new LinkedHashMap<>();
+      rm.put("id", r);
+      rm.put("key", relationshipKey(r));
+      rels.add(rm);
     }
     m.put("relationships", rels);
     m.put("by_id", Map.of("key", "by_id"));

@@ -10,20 +10,25 @@ import org.connectome.stages.precomputed.ParamValues;
  *
  * @param minValid           grey level below which a voxel is "no data" (align.render writes 0 where no montage is)
  * @param smoothing          Gaussian sigma (px) of the in-plane smoothing before thresholds
- * @param darkFraction       the dark mask is {@code smoothed < dark + darkFraction (bright - dark)}, with
- *                           {@code dark} and {@code bright} the 1st and 50th percentiles of the plane's valid voxels
- *                           (membrane cores and cytoplasm)
+ * @param levelTile          side (voxels) of the tiles of a fixed grid over each section whose grey levels are
+ *                           measured: {@code dark} (membrane cores) and {@code bright} (cytoplasm), the
+ *                           {@code darkPercentile} and {@code brightPercentile} of the tile's voxels with data
+ * @param darkPercentile     see {@code levelTile}
+ * @param brightPercentile   see {@code levelTile}
+ * @param darkFraction       the dark mask is {@code smoothed < dark + darkFraction (bright - dark)}
  * @param coreRadius         a cleft voxel lies at least this far (px) inside the dark mask: clefts with their
  *                           post-synaptic density are a thick dark band, membranes a thin one
  * @param coreDarkness       a cleft voxel is also at most {@code dark + coreDarkness} (smoothed)
  * @param minVoxels          fewest cleft voxels of a site
- * @param minContrast        a site's median cleft voxel is at least this much darker than the planes' membrane
- *                           level ({@code dark})
+ * @param minContrast        a site's median cleft voxel is at least this much darker than {@code dark}
  * @param mergeDistance      cleft pieces whose centroids are this close (px, in plane) and ...
  * @param mergeGap           ... whose section ranges are at most this many sections apart are one site (a cleft cut
  *                           by a missing tile or a thin section)
+ * @param cleftShift         the cleft lies this far (px) from the middle of the dark band towards the vesicles: the
+ *                           post-synaptic density makes the band thicker on the post-synaptic side
  * @param vesicleReach       vesicles count for a site up to this far (px) from its cleft, in its sections +- 1
  * @param vesicleContrast    least ring contrast of a vesicle: centre + surround - 2 ring (grey levels)
+ * @param vesicleRing        least darkness of a vesicle's ring below its surround (grey levels)
  * @param context            least context (voxels, x y z) read around each block, beyond the plan's overlap, so
  *                           that a site near a block border is seen whole by both blocks
  * @param requireSegmentation without {@code volumes/segmentation}: fail (true) or detect without pre/post (false)
@@ -31,9 +36,9 @@ import org.connectome.stages.precomputed.ParamValues;
  *                           separate {@code synapses.index} step does (false)
  * @param spatialLimit       most annotations per cell of a spatial index level
  */
-public record DetectParams(int minValid, double smoothing, double darkFraction, double coreRadius,
-    double coreDarkness, int minVoxels, double minContrast, double mergeDistance, int mergeGap, double vesicleReach,
-    double vesicleContrast, int[] context, boolean requireSegmentation, boolean indexAtLastBlock, int spatialLimit) {
+public record DetectParams(int minValid, double smoothing, int levelTile, double darkPercentile,
+    double brightPercentile, double darkFraction, double coreRadius, double coreDarkness, int minVoxels, double minContrast, double mergeDistance, int mergeGap, double cleftShift, double vesicleReach,
+    double vesicleContrast, double vesicleRing, int[] context, boolean requireSegmentation, boolean indexAtLastBlock, int spatialLimit) {
 
   /** The defaults, tuned on the simulator's demo sample (8 x 8 x 33 nm voxels). */
   public static DetectParams defaults() {
@@ -47,16 +52,21 @@ public record DetectParams(int minValid, double smoothing, double darkFraction, 
     return new DetectParams(
         p.integer("minValid", 8, 0, 255),
         n.get("smoothing", 1.0, 0.3, 5),
+        p.integer("levelTile", 1024, 16, 1 << 20),
+        n.get("darkPercentile", 1, 0, 100),
+        n.get("brightPercentile", 50, 0, 100),
         n.get("darkFraction", 0.2, 0.01, 0.9),
-        n.get("coreRadius", 2.5, 1, 20),
+        n.get("coreRadius", 2.2, 1, 20),
         n.get("coreDarkness", 0.0, -50, 100),
         p.integer("minVoxels", 20, 1, Integer.MAX_VALUE),
         n.get("minContrast", 2.5, -100, 100),
         n.get("mergeDistance", 12, 0, 200),
         p.integer("mergeGap", 2, 0, 50),
+        n.get("cleftShift", 1.3, -20, 20),
         n.get("vesicleReach", 30, 0, 200),
         n.get("vesicleContrast", 40, 1, 255),
-        p.vec3("context", new int[] {40, 40, 6}, 0),
+        n.get("vesicleRing", 10, 0, 255),
+        p.vec3("context", new int[] {64, 64, 6}, 0),
         p.string("whenNoSegmentation", "fail", List.of("fail", "ignore")).equals("fail"),
         p.string("index", "last-block", List.of("last-block", "step")).equals("last-block"),
         p.integer("spatialLimit", 1000, 1, 1_000_000));

@@ -32,6 +32,8 @@ import org.connectome.tasks.UnitRunner;
  * files, and a rerun after a crash rebuilds it.
  */
 public final class SynapseDetectRunner implements UnitRunner {
+  /** Fewest voxels with data for a grey level tile to count (a tile mostly outside the sections has none). */
+  static final int MIN_TILE_VOXELS = 4096;
   private final Path runDir;
   private final StepLayout layout;
   private final BlockGrid grid;
@@ -84,9 +86,13 @@ public final class SynapseDetectRunner implements UnitRunner {
     String what = "synapses.detect block " + unit.unit() + " (" + core.chunkName() + ")";
     try {
       open();
+      // grey levels come from whole tiles of a fixed grid, the same from every block
+      GreyLevels levels = GreyLevels.measure(aligned, GreyLevels.tilesCovering(region, grid.volume(),
+          params.levelTile()), params.levelTile(), params.minValid(), MIN_TILE_VOXELS, params.darkPercentile(),
+          params.brightPercentile());
       ByteVolume image = aligned.readImage(0, region);
       LabelVolume labels = segmentation == null ? null : segmentation.readLabels(0, region);
-      List<Site> all = detector.detect(region, image, labels, grid.volume().z());
+      List<Site> all = detector.detect(region, image, labels, grid.volume().z(), levels);
       List<Site> mine = all.stream().filter(s -> inside(core, s)).toList();
       new BlockSites(unit.unit(), core.chunkName(), region.chunkName(), paramsHash, mine)
           .write(layout.outputDir());

@@ -56,11 +56,12 @@ public final class SynapseDetector {
    * @param image       the aligned image of the region
    * @param labels      the segmentation of the region, or null (sites then have no pre and post)
    * @param volumeDepth sections of the whole volume (a cleft touching its first or last section is cut)
+   * @param levels      membrane and cytoplasm levels covering the region
    * @return every site of the region, positions in volume voxels; callers keep those in their core
    */
-  public List<Site> detect(Box region, ByteVolume image, LabelVolume labels, long volumeDepth)
+  public List<Site> detect(Box region, ByteVolume image, LabelVolume labels, long volumeDepth, GreyLevels levels)
       throws InterruptedException {
-    return new Pass(region, image, labels, volumeDepth).run();
+    return new Pass(region, image, labels, volumeDepth, levels).run();
   }
 
   /** The state of one detection over one region. */
@@ -78,10 +79,9 @@ public final class SynapseDetector {
     final boolean[] invalid;
     final boolean[] nearInvalid;
     final boolean[] invalidWithin7;
-    final double[] dark;
-    final double[] bright;
+    final GreyLevels levels;
 
-    Pass(Box region, ByteVolume image, LabelVolume labels, long volumeDepth) {
+    Pass(Box region, ByteVolume image, LabelVolume labels, long volumeDepth, GreyLevels levels) {
       this.region = region;
       this.image = image;
       this.labels = labels;
@@ -95,8 +95,7 @@ public final class SynapseDetector {
       invalid = new boolean[img.length];
       nearInvalid = new boolean[img.length];
       invalidWithin7 = new boolean[img.length];
-      dark = new double[nz];
-      bright = new double[nz];
+      this.levels = levels;
       if (labels != null && (labels.sx() != nx || labels.sy() != ny || labels.sz() != nz)) {
         throw new IllegalArgumentException("segmentation of " + labels.sx() + "x" + labels.sy() + "x" + labels.sz()
             + " for an image of " + nx + "x" + ny + "x" + nz);
@@ -104,7 +103,7 @@ public final class SynapseDetector {
     }
 
     List<Site> run() throws InterruptedException {
-      if (!levels()) {
+      if (!markInvalid()) {
         return List.of();
       }
       for (int z = 0; z < nz; z++) {
@@ -134,35 +133,17 @@ public final class SynapseDetector {
       return out;
     }
 
-    /** Membrane and cytoplasm levels per section; false when the region has (almost) no data. */
-    boolean levels() {
-      int[] all = new int[256];
-      int[][] per = new int[nz][256];
-      for (int z = 0; z < nz; z++) {
-        for (int i = z * plane; i < (z + 1) * plane; i++) {
-          int v = img[i] & 0xff;
-          if (v < p.minValid()) {
-            invalid[i] = true;
-          } else {
-            per[z][v]++;
-            all[v]++;
-          }
+    /** Marks the voxels without data; false when the region has (almost) no data. */
+    boolean markInvalid() {
+      long valid = 0;
+      for (int i = 0; i < img.length; i++) {
+        if ((img[i] & 0xff) < p.minValid()) {
+          invalid[i] = true;
+        } else {
+          valid++;
         }
       }
-      long total = Arrays.stream(all).asLongStream().sum();
-      if (total < 1000) {
-        return false;
-      }
-      double allDark = percentile(all, 1);
-      double allBright = percentile(all, 50);
-      for (int z = 0; z < nz; z++) {
-        long n = Arrays.stream(per[z]).asLongStream().sum();
-        // a section with little data (a missing tile, the edge of the volume) borrows the region's levels
-        boolean own = n >= 2000;
-        dark[z] = own ? percentile(per[z], 1) : allDark;
-        bright[z] = own ? percentile(per[z], 50) : allBright;
-      }
-      return true;
+      return valid >= 1000;
     }
 
     void smoothPlane(int z) {
@@ -246,26 +227,36 @@ public final class SynapseDetector {
     boolean[] cleftVoxels() throws InterruptedException {
       boolean[] cleft = new boolean[img.length];
       float[] f = new float[plane];
+      float[] deep = new float[plane];
       double r2 = p.coreRadius() * p.coreRadius();
       for (int z = 0; z < nz; z++) {
         if (Thread.interrupted()) {
           throw new InterruptedException();
         }
         int base = z * plane;
-        double t = dark[z] + p.darkFraction() * (bright[z] - dark[z]);
-        double deep = dark[z] + p.coreDarkness();
+        long gz = region.start().z() + z;
         boolean any = false;
-        for (int i = 0; i < plane; i++) {
-          boolean in = smooth[base + i] < t && !nearInvalid[base + i];
-          f[i] = in ? Float.MAX_VALUE : 0;
-          any |= in;
+        for (int y = 0; y < ny; y++) {
+          long gy = region.start().y() + y;
+          for (int x = 0; x < nx; x++) {
+            long gx = region.start().x() + x;
+            // levels are constant over a tile: look them up once per run of voxels in it
+            double dk = levels.dark(gx, gy, gz);
+            double t = dk + p.darkFraction() * (levels.bright(gx, gy, gz) - dk);
+            int i = y * nx + x;
+            boolean in = smooth[base + i] < t && !nearInvalid[base + i];
+            f[i] = in ? Float.MAX_VALUE : 0;
+            deep[i] = (float) (dk + p.coreDarkness());
+            any |= in;
+          }
         }
         if (!any) {
           continue;
         }
         EuclideanDistance.squared(f, nx, ny);
         for (int i = 0; i < plane; i++) {
-          if (f[i] >= r2 && smooth[base + i] <= deep) {
+          // NaN levels (a tile with little data) compare false: no cleft there
+          if (f[i] >= r2 && smooth[base + i] <= deep[i]) {
             cleft[base + i] = true;
           }
         }
@@ -352,9 +343,12 @@ public final class SynapseDetector {
       if (c.count < p.minVoxels()) {
         return null;
       }
+      // how much darker than the membranes of its tiles the cleft is
       double darkRef = 0;
-      for (int z = c.zmin; z <= c.zmax; z++) {
-        darkRef += c.area[z] * dark[z];
+      for (int j = 0; j < c.count; j++) {
+        int i = c.voxels[j];
+        darkRef += levels.dark(region.start().x() + i % nx, region.start().y() + (i % plane) / nx,
+            region.start().z() + i / plane);
       }
       darkRef /= c.count;
       double contrast = darkRef - c.median();
@@ -369,15 +363,20 @@ public final class SynapseDetector {
       int preVes = 0;
       int postVes = 0;
       List<int[]> vesicles = vesicles(c);
+      // where the pre-synaptic side lies from the cleft: the vesicles that vote for it
+      double towardX = 0;
+      double towardY = 0;
       if (labels != null) {
         long[] sides = sides(c);
         if (sides[0] != 0) {
           long a = sides[0];
           long b = sides[1];
+          long[] voteOf = new long[vesicles.size()];
           int va = 0;
           int vb = 0;
-          for (int[] v : vesicles) {
-            long l = vesicleSegment(v, a, b);
+          for (int k = 0; k < vesicles.size(); k++) {
+            long l = vesicleSegment(vesicles.get(k), a, b);
+            voteOf[k] = l;
             if (l == a) {
               va++;
             } else if (l == b && b != 0) {
@@ -395,9 +394,27 @@ public final class SynapseDetector {
           post = aIsPre ? b : a;
           preVes = aIsPre ? va : vb;
           postVes = aIsPre ? vb : va;
+          for (int k = 0; k < vesicles.size(); k++) {
+            if (voteOf[k] == pre) {
+              towardX += vesicles.get(k)[0] - x;
+              towardY += vesicles.get(k)[1] - y;
+            }
+          }
         }
       } else {
         preVes = vesicles.size();
+        for (int[] v : vesicles) {
+          towardX += v[0] - x;
+          towardY += v[1] - y;
+        }
+      }
+      // the cleft is the pre-synaptic edge of the dark band (the post-synaptic density thickens the band on the
+      // other side): move across the band towards the vesicles
+      double[] across = c.minorAxis(z, nx, plane);
+      double side = across[0] * towardX + across[1] * towardY;
+      if (side != 0 && p.cleftShift() != 0) {
+        x += Math.signum(side) * p.cleftShift() * across[0];
+        y += Math.signum(side) * p.cleftShift() * across[1];
       }
       double score = 0.5 * Math.min(1, Math.max(0, contrast) / (2 * Math.max(1, p.minContrast())))
           + 0.5 * Math.min(1, preVes / 6.0);
@@ -543,8 +560,10 @@ public final class SynapseDetector {
             double ring = Rings.mean(img, i, nx, Rings.RING);
             double outer = Rings.mean(img, i, nx, Rings.OUTER);
             double r = centre + outer - 2 * ring;
-            // a light lumen (not a mitochondrion's grey inside) and a ring clearly darker than the surround
-            if (r >= p.vesicleContrast() && centre > outer - 25 && ring < outer - 30) {
+            // a light lumen (not a mitochondrion's grey inside) and a ring darker than the surround all round: a
+            // membrane passing by darkens one or two of the ring's eight sectors, a vesicle all of them
+            if (r >= p.vesicleContrast() && centre > outer - 25
+                && Rings.lightestSector(img, i, nx) < outer - p.vesicleRing()) {
               resp[(y - y0) * w + (x - x0)] = (float) r;
             }
           }
@@ -747,6 +766,29 @@ public final class SynapseDetector {
       return n;
     }
 
+    /** Unit vector across the cleft in section z: the minor axis of its voxels there. */
+    double[] minorAxis(int z, int nx, int plane) {
+      double mx = sumX[z] / area[z];
+      double my = sumY[z] / area[z];
+      double sxx = 0;
+      double syy = 0;
+      double sxy = 0;
+      for (int j = 0; j < count; j++) {
+        int v = voxels[j];
+        if (v / plane != z) {
+          continue;
+        }
+        double dx = v % nx - mx;
+        double dy = (v % plane) / nx - my;
+        sxx += dx * dx;
+        syy += dy * dy;
+        sxy += dx * dy;
+      }
+      // the eigenvector of the smaller eigenvalue of [[sxx, sxy], [sxy, syy]]
+      double t = 0.5 * Math.atan2(2 * sxy, sxx - syy);
+      return new double[] {-Math.sin(t), Math.cos(t)};
+    }
+
     /** Squared in-plane distance from (x, y) to the nearest voxel of sections z - 1 to z + 1. */
     double nearestSquared(int x, int y, int z, int nx, int plane) {
       double best = Double.MAX_VALUE;
@@ -814,6 +856,34 @@ public final class SynapseDetector {
         }
       }
       return t.toArray(new int[0][]);
+    }
+
+    /** The ring's taps in eight sectors of 45 degrees. */
+    static final int[][][] SECTORS = sectors();
+
+    private static int[][][] sectors() {
+      List<List<int[]>> s = new ArrayList<>();
+      for (int k = 0; k < 8; k++) {
+        s.add(new ArrayList<>());
+      }
+      for (int[] t : RING) {
+        double a = Math.atan2(t[1], t[0]) + Math.PI;
+        s.get(Math.min(7, (int) (a / (Math.PI / 4)))).add(t);
+      }
+      int[][][] out = new int[8][][];
+      for (int k = 0; k < 8; k++) {
+        out[k] = s.get(k).toArray(new int[0][]);
+      }
+      return out;
+    }
+
+    /** The mean of the lightest of the ring's sectors. */
+    static double lightestSector(byte[] img, int i, int nx) {
+      double best = 0;
+      for (int[][] sector : SECTORS) {
+        best = Math.max(best, mean(img, i, nx, sector));
+      }
+      return best;
     }
 
     static double mean(byte[] img, int i, int nx, int[][] taps) {

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import org.connectome.pipeline.Vec3;
@@ -18,8 +19,8 @@ import org.connectome.stages.precomputed.RunVolumes;
  * All sites of a run's {@code synapses.detect}: the table {@code output/synapses.tsv} and the Neuroglancer point
  * annotations in {@code neuroglancer/synapses/}, built from the per-block files once every block has one.
  *
- * <p>Site ids are 1, 2, ... in block order, then in each block's order (z, y, x): the same block files always give
- * the same ids and the same bytes, so any number of builders may run at once (each writes whole files atomically,
+ * <p>Site ids are 1, 2, ... in the order of the sites' positions (z, then y, then x): the same sites give the same
+ * ids and the same bytes whatever the block size, so any number of builders may run at once (each writes whole files atomically,
  * all with the same content), and a rerun rebuilds the same collection.
  */
 public final class SynapseIndex {
@@ -51,12 +52,14 @@ public final class SynapseIndex {
 
   /** Every site of the step's block files, with ids. */
   public static List<Entry> collect(Path stepOutputDir, long units, String paramsHash) throws IOException {
-    List<Entry> out = new ArrayList<>();
-    long id = 1;
+    List<Site> sites = new ArrayList<>();
     for (long u = 0; u < units; u++) {
-      for (Site s : BlockSites.read(BlockSites.file(stepOutputDir, u, paramsHash)).sites()) {
-        out.add(new Entry(id++, s));
-      }
+      sites.addAll(BlockSites.read(BlockSites.file(stepOutputDir, u, paramsHash)).sites());
+    }
+    sites.sort(Comparator.comparingInt(Site::z).thenComparingDouble(Site::y).thenComparingDouble(Site::x));
+    List<Entry> out = new ArrayList<>(sites.size());
+    for (Site s : sites) {
+      out.add(new Entry(out.size() + 1, s));
     }
     return out;
   }
@@ -64,7 +67,7 @@ public final class SynapseIndex {
   /** The annotations' schema: x, y, z at the volume's resolution, four properties, pre and post relationships. */
   public static Annotations.Schema schema(double[] resolutionNm) {
     return new Annotations.Schema(List.of("x", "y", "z"),
-        new double[] {resolutionNm[0] * 1e-9, resolutionNm[1] * 1e-9, resolutionNm[2] * 1e-9},
+        new double[] {resolutionNm[0] / 1e9, resolutionNm[1] / 1e9, resolutionNm[2] / 1e9},
         List.of(new Annotations.Property("score", Annotations.PropertyType.FLOAT32, "detection confidence, 0 to 1"),
             new Annotations.Property("contrast", Annotations.PropertyType.FLOAT32,
                 "grey levels darker than the membranes around"),
