@@ -6,8 +6,11 @@
 //   node check.mjs --base http://127.0.0.1:8080 [--out shot.png] [--timeout 90] [--layout xy]
 //   node check.mjs --source image:precomputed://http://127.0.0.1:8080/image --source segmentation:precomputed://...
 //
-// --base adds an image layer for BASE/image and a segmentation layer for BASE/segmentation when their info files
-// exist. The volumes' server must send Access-Control-Allow-Origin: * (the bundle is served from another origin).
+// --base adds an image layer for BASE/image, a segmentation layer for BASE/segmentation and an annotation layer for
+// BASE/synapses (point annotations whose pre/post relationships link to the segmentation) when their info files
+// exist. --segments N selects N segments of the segmentation (the largest by the segment properties' voxel count,
+// else the first ids listed there; --segment-ids 1,2,3 names them) and adds a 3D panel, so that their meshes must
+// load too: a missing manifest or fragment fails the check. The volumes' server must send Access-Control-Allow-Origin: * (the bundle is served from another origin).
 // Prints one JSON line with the outcome; exit code 0 when the check passed, 1 when it failed, 2 on bad usage.
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
@@ -22,7 +25,7 @@ function usage(message) {
   console.error(
     "usage: node check.mjs (--base URL | --source TYPE:precomputed://URL ...) [--out FILE.png] [--timeout SECONDS]\n" +
       "       [--layout xy|4panel|3d] [--width PX] [--height PX] [--dist DIR] [--build] [--viewer-url URL]\n" +
-      "       [--chromium PATH] [--allow-blank]",
+      "       [--chromium PATH] [--allow-blank] [--segments N] [--segment-ids ID,ID,...]",
   );
   process.exit(2);
 }
@@ -31,7 +34,7 @@ function parseArgs(argv) {
   const o = {
     sources: [], base: null, out: "neuroglancer-check.png", timeout: 90, layout: "xy", width: 1024, height: 768,
     dist: join(here, "dist"), build: false, viewerUrl: null, chromium: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-    allowBlank: false,
+    allowBlank: false, segments: 0, segmentIds: [],
   };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
@@ -40,8 +43,8 @@ function parseArgs(argv) {
       case "--base": o.base = next().replace(/\/+$/, ""); break;
       case "--source": {
         const v = next();
-        const m = /^(image|segmentation):(.+)$/.exec(v);
-        if (!m) usage(`--source ${v}: expected image:URL or segmentation:URL`);
+        const m = /^(image|segmentation|annotation):(.+)$/.exec(v);
+        if (!m) usage(`--source ${v}: expected image:URL, segmentation:URL or annotation:URL`);
         o.sources.push({ type: m[1], url: m[2] });
         break;
       }
@@ -55,6 +58,8 @@ function parseArgs(argv) {
       case "--viewer-url": o.viewerUrl = next().replace(/#.*$/, ""); break;
       case "--chromium": o.chromium = next(); break;
       case "--allow-blank": o.allowBlank = true; break;
+      case "--segments": o.segments = Number(next()); break;
+      case "--segment-ids": o.segmentIds = next().split(",").map((x) => x.trim()).filter(Boolean); break;
       case "-h": case "--help": usage(); break;
       default: usage(`unknown argument ${a}`);
     }
@@ -105,9 +110,9 @@ async function fetchInfo(url) {
 async function resolveLayers(o) {
   const layers = [];
   if (o.base) {
-    for (const type of ["image", "segmentation"]) {
-      const info = await fetchInfo(`${o.base}/${type}/info`);
-      if (info) layers.push({ type, name: type, source: `precomputed://${o.base}/${type}`, info });
+    for (const [type, name] of [["image", "image"], ["segmentation", "segmentation"], ["annotation", "synapses"]]) {
+      const info = await fetchInfo(`${o.base}/${name}/info`);
+      if (info) layers.push({ type, name, source: `precomputed://${o.base}/${name}`, info });
     }
     if (layers.length === 0) throw new Error(`no ${o.base}/image/info or ${o.base}/segmentation/info`);
   }
@@ -117,7 +122,44 @@ async function resolveLayers(o) {
     if (!info) throw new Error(`cannot read ${http}/info (is it served, with CORS?)`);
     layers.push({ type: s.type, name: http.split("/").filter(Boolean).pop(), source: `precomputed://${http}`, info });
   }
+  for (const l of layers) {
+    if (l.type !== "segmentation") continue;
+    l.properties = null;
+    if (l.info.segment_properties) {
+      const p = await fetchInfo(`${l.source.slice(14)}/${l.info.segment_properties}/info`);
+      if (!p) throw new Error(`${l.source.slice(14)}/info names segment_properties ${l.info.segment_properties}, whose info cannot be read`);
+      l.properties = p;
+    }
+    l.segments = o.segmentIds.length > 0 ? o.segmentIds : pickSegments(l.properties, o.segments);
+    if (o.segments > 0 && l.segments.length === 0) throw new Error(`--segments ${o.segments}: ${l.name} has no segment properties to pick from`);
+  }
   return layers;
+}
+
+/** The n largest segments by the inline "voxels" (or first number) property, else the first n ids. */
+function pickSegments(props, n) {
+  if (!props || n <= 0) return [];
+  const ids = props.inline?.ids ?? [];
+  const numeric = (props.inline?.properties ?? []).find((p) => p.type !== "label" && p.type !== "description" && p.type !== "tags");
+  const order = ids.map((id, i) => ({ id, v: numeric ? Number(numeric.values[i]) : -i }));
+  order.sort((a, b) => b.v - a.v);
+  return order.slice(0, n).map((x) => x.id);
+}
+
+function layerState(l, layers) {
+  const s = { type: l.type, source: l.source, name: l.name };
+  if (l.type === "segmentation") {
+    s.objectAlpha = 0.5;
+    if (l.segments?.length) s.segments = l.segments;
+  }
+  if (l.type === "annotation") {
+    // the pre/post relationships resolve in the first segmentation layer
+    const seg = layers.find((x) => x.type === "segmentation");
+    if (seg) {
+      s.linkedSegmentationLayer = Object.fromEntries((l.info.relationships ?? []).map((r) => [r.id, seg.name]));
+    }
+  }
+  return s;
 }
 
 function viewerState(layers, o) {
@@ -130,9 +172,9 @@ function viewerState(layers, o) {
     dimensions: { x: [rx / 1e9, "m"], y: [ry / 1e9, "m"], z: [rz / 1e9, "m"] },
     position: [ox + sx / 2, oy + sy / 2, oz + Math.floor(sz / 2) + 0.5],
     crossSectionScale: fit,
-    layers: layers.map((l) => ({ type: l.type, source: l.source, name: l.name, ...(l.type === "segmentation" ? { objectAlpha: 0.5 } : {}) })),
+    layers: layers.map((l) => layerState(l, layers)),
     selectedLayer: { visible: false },
-    layout: o.layout,
+    layout: layers.some((l) => l.segments?.length) && o.layout === "xy" ? "xy-3d" : o.layout,
     showDefaultAnnotations: false,
     showAxisLines: false,
     showScaleBar: true,
@@ -147,7 +189,8 @@ async function main() {
   try {
     result.timings.buildMs = o.viewerUrl ? 0 : await ensureBundle(o);
     const layers = await resolveLayers(o);
-    result.layers = layers.map((l) => ({ type: l.type, source: l.source, scales: l.info.scales.length }));
+    result.layers = layers.map((l) => ({ type: l.type, source: l.source, scales: l.info.scales?.length ?? 0,
+      ...(l.segments?.length ? { segments: l.segments } : {}) }));
     // the bundle: served here from dist/, or already served elsewhere (connectome serve mounts it at /viewer/)
     server = o.viewerUrl ? null : await serveBundle(o.dist);
     const viewerBase = o.viewerUrl ?? `http://127.0.0.1:${server.address().port}/index.html`;
@@ -178,7 +221,12 @@ async function main() {
       const url = r.url();
       // chunk files (x0-x1_y0-y1_z0-z1) and info files of the opened volumes must load; other probes (for example a
       // mesh or segment_properties folder a volume does not have) may answer 404
-      if (r.status() >= 400 && (/\/\d+-\d+_\d+-\d+_\d+-\d+$/.test(url) || layers.some((l) => url === `${l.source.slice(14)}/info`))) {
+      // so must the mesh manifests and fragments of selected segments, and the annotation indexes
+      const chunk = /\/\d+-\d+_\d+-\d+_\d+-\d+$/.test(url);
+      const info = layers.some((l) => url === `${l.source.slice(14)}/info`);
+      const mesh = /\/\d+:\d+(:[^/]*)?$/.test(url);
+      const annotation = layers.some((l) => l.type === "annotation" && url.startsWith(`${l.source.slice(14)}/`));
+      if (r.status() >= 400 && (chunk || info || mesh || annotation)) {
         errors.push(`HTTP ${r.status()} for ${url}`);
       }
     });
