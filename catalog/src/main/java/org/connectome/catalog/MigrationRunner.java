@@ -209,8 +209,10 @@ final class MigrationRunner {
 
   private static boolean isMissingTable(SQLException e) {
     String state = e.getSQLState();
+    // H2 answers 42103 ("not found (candidates are: ...)") while another session is creating the very table
     return "42P01".equals(state) || "42S02".equals(state) || "42S04".equals(state) || "42102".equals(state)
-        || "42104".equals(state) || e.getErrorCode() == 42102 || e.getErrorCode() == 42104;
+        || "42103".equals(state) || "42104".equals(state) || e.getErrorCode() == 42102 || e.getErrorCode() == 42103
+        || e.getErrorCode() == 42104;
   }
 
   private void validate(Map<Integer, Applied> applied, List<Migration> known) {
