@@ -88,8 +88,7 @@ public final class SynapseDetectRunner implements UnitRunner {
       open();
       // grey levels come from whole tiles of a fixed grid, the same from every block
       GreyLevels levels = GreyLevels.measure(aligned, GreyLevels.tilesCovering(region, grid.volume(),
-          params.levelTile()), params.levelTile(), params.minValid(), MIN_TILE_VOXELS, params.darkPercentile(),
-          params.brightPercentile());
+          params.levelTile()), GreyLevels.Settings.of(params, MIN_TILE_VOXELS));
       ByteVolume image = aligned.readImage(0, region);
       LabelVolume labels = segmentation == null ? null : segmentation.readLabels(0, region);
       List<Site> all = detector.detect(region, image, labels, grid.volume().z(), levels);
