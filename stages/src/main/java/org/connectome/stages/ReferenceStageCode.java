@@ -6,6 +6,7 @@ import org.connectome.stages.compress.CompressImageRunner;
 import org.connectome.stages.compress.CompressSegmentationRunner;
 import org.connectome.stages.render.AlignRenderRunner;
 import org.connectome.stages.synapses.SynapseDetectRunner;
+import org.connectome.stages.synapses.SynapseIndexRunner;
 import org.connectome.tasks.StageCode;
 
 /**
@@ -23,6 +24,8 @@ public final class ReferenceStageCode implements StageCode {
     out.add(new Runner(REFERENCE, "align", "solve", org.connectome.stages.align.AlignSolveRunner::new));
     out.add(new Runner(REFERENCE, "align", "render", AlignRenderRunner::create));
     out.add(new Runner(REFERENCE, "synapses", "detect", SynapseDetectRunner::create));
+    // for a synapses.index step (proposed), used when synapses.detect has params.index: step
+    out.add(new Runner(REFERENCE, "synapses", "index", SynapseIndexRunner::create));
     out.add(new Runner(REFERENCE, "compress", "image", CompressImageRunner::create));
     out.add(new Runner(REFERENCE, "compress", "segmentation", CompressSegmentationRunner::create));
     return out;

@@ -210,6 +210,29 @@ class SynapseDetectRunnerTest {
   }
 
   @Test
+  void aSeparateIndexStepBuildsTheSameFiles(@TempDir Path last, @TempDir Path step) throws Exception {
+    TaskDefinition auto = definition(run(last), 120, 100, Map.of(), "h1");
+    runUnits(auto, all(auto));
+    TaskDefinition manual = definition(run(step), 120, 100, Map.of("index", "step"), "h1");
+    manual.write(layout(step).definitionFile());
+    TaskDefinition index = new TaskDefinition("sample/r1", "synapses", "index", "reference", Map.of("index", "step"),
+        "h1", "test", null, step.toString(), null, null);
+    StepLayout indexLayout = new StepLayout(step.resolve("stages/synapses/index"));
+    // before detect is complete the index step fails, and says which block is missing
+    runUnits(manual, all(manual).subList(0, 3));
+    try (UnitRunner r = SynapseIndexRunner.create(index, indexLayout)) {
+      UnitException e = assertThrows(UnitException.class, () -> r.run(new UnitContext(index, indexLayout, 0, 0, 1)));
+      assertTrue(e.getMessage().contains("block 3"), e.getMessage());
+    }
+    runUnits(manual, all(manual).subList(3, all(manual).size()));
+    assertFalse(Files.exists(layout(step).outputDir().resolve(SynapseIndex.TABLE)));
+    try (UnitRunner r = SynapseIndexRunner.create(index, indexLayout)) {
+      r.run(new UnitContext(index, indexLayout, 0, 0, 1));
+    }
+    assertSameFiles(outputs(last), outputs(step));
+  }
+
+  @Test
   void badParamsAndMissingInputsSayWhat(@TempDir Path dir) throws Exception {
     BadDefinitionException bad = assertThrows(BadDefinitionException.class, () -> SynapseDetectRunner.create(
         definition(dir, 120, 100, Map.of("coreRadius", "thick"), "h1"), layout(dir)));
