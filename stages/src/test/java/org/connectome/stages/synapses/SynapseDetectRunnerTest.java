@@ -144,6 +144,10 @@ class SynapseDetectRunnerTest {
       assertEquals(e.site().score(), p.properties()[0], 1e-6);
     }
     assertSameFiles(filter(outputs(a), "neuroglancer"), filter(outputs(b), "neuroglancer"));
+    // every cell of the tissue has a relationship entry, empty for a cell without synapses (no 404 in a viewer)
+    long quiet = tissue.cell(15, 300);
+    assertArrayEquals(new byte[8], Files.readAllBytes(a.resolve(SynapseIndex.FOLDER)
+        .resolve("rel_post_synaptic_cell").resolve(Long.toString(quiet))));
   }
 
   private static Map<String, byte[]> filter(Map<String, byte[]> m, String prefix) {
