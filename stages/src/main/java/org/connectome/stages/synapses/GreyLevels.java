@@ -90,6 +90,63 @@ public final class GreyLevels {
    * within each chunk, so the result depends on the volume's chunk grid, which is fixed, not on the caller.
    */
   public static GreyLevels measure(PrecomputedVolume volume, Box box, Settings s) throws IOException {
+    return measure(volume, box, s, new Cache());
+  }
+
+  /**
+   * As {@link #measure(PrecomputedVolume, Box, Settings)}, tile by tile, taking the tiles' levels from
+   * {@code cache} when it has them for every section of the box, and keeping those it measures there: the blocks
+   * of a task share tiles, and a tile's levels do not depend on who measures them.
+   */
+  public static GreyLevels measure(PrecomputedVolume volume, Box box, Settings s, Cache cache) throws IOException {
+    if (box.start().x() % s.tile() != 0 || box.start().y() % s.tile() != 0) {
+      throw new IllegalArgumentException("grey level tiles start on the tile grid, not at " + box.chunkName());
+    }
+    int tx = (int) ((box.size().x() + s.tile() - 1) / s.tile());
+    int ty = (int) ((box.size().y() + s.tile() - 1) / s.tile());
+    int nz = (int) box.size().z();
+    double[] dark = new double[tx * ty * nz];
+    double[] bright = new double[tx * ty * nz];
+    double[] membrane = new double[tx * ty * nz];
+    for (int j = 0; j < ty; j++) {
+      for (int i = 0; i < tx; i++) {
+        long x0 = box.start().x() + (long) i * s.tile();
+        long y0 = box.start().y() + (long) j * s.tile();
+        boolean known = true;
+        for (long z = box.start().z(); z < box.end().z() && known; z++) {
+          known = cache.levels.containsKey(Cache.key(x0, y0, z, s));
+        }
+        if (!known) {
+          Box one = new Box(new Vec3(x0, y0, box.start().z()), new Vec3(Math.min(box.end().x(), x0 + s.tile()),
+              Math.min(box.end().y(), y0 + s.tile()), box.end().z()));
+          GreyLevels g = measureWhole(volume, one, s);
+          for (long z = box.start().z(); z < box.end().z(); z++) {
+            cache.levels.put(Cache.key(x0, y0, z, s), new double[] {g.dark(x0, y0, z), g.bright(x0, y0, z),
+                g.membrane(x0, y0, z)});
+          }
+        }
+        for (long z = box.start().z(); z < box.end().z(); z++) {
+          double[] l = cache.levels.get(Cache.key(x0, y0, z, s));
+          int at = (int) ((z - box.start().z()) * ty + j) * tx + i;
+          dark[at] = l[0];
+          bright[at] = l[1];
+          membrane[at] = l[2];
+        }
+      }
+    }
+    return new GreyLevels(s.tile(), box, tx, ty, dark, bright, membrane);
+  }
+
+  /** Levels of tiles already measured, by tile origin, section and settings. */
+  public static final class Cache {
+    private final java.util.Map<String, double[]> levels = new java.util.HashMap<>();
+
+    static String key(long x0, long y0, long z, Settings s) {
+      return x0 + "_" + y0 + "_" + z + "_" + s;
+    }
+  }
+
+  private static GreyLevels measureWhole(PrecomputedVolume volume, Box box, Settings s) throws IOException {
     Histograms h = new Histograms(box, s);
     List<Box> parts = new ArrayList<>();
     for (Box chunk : volume.grid(0).chunksIntersecting(box)) {

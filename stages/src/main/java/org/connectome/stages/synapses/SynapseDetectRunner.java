@@ -40,6 +40,8 @@ public final class SynapseDetectRunner implements UnitRunner {
   private final DetectParams params;
   private final String paramsHash;
   private final SynapseDetector detector;
+  /** Grey levels of the tiles this task has measured: its blocks share tiles. */
+  private final GreyLevels.Cache levelCache = new GreyLevels.Cache();
   private PrecomputedVolume aligned;
   private PrecomputedVolume segmentation;
   private boolean noSegmentation;
@@ -88,7 +90,7 @@ public final class SynapseDetectRunner implements UnitRunner {
       open();
       // grey levels come from whole tiles of a fixed grid, the same from every block
       GreyLevels levels = GreyLevels.measure(aligned, GreyLevels.tilesCovering(region, grid.volume(),
-          params.levelTile()), GreyLevels.Settings.of(params, MIN_TILE_VOXELS));
+          params.levelTile()), GreyLevels.Settings.of(params, MIN_TILE_VOXELS), levelCache);
       ByteVolume image = aligned.readImage(0, region);
       LabelVolume labels = segmentation == null ? null : segmentation.readLabels(0, region);
       List<Site> all = detector.detect(region, image, labels, grid.volume().z(), levels);
