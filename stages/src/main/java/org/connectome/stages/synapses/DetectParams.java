@@ -6,7 +6,9 @@ import org.connectome.stages.precomputed.ParamValues;
 
 /**
  * The parameters of the reference {@code synapses.detect} (besides {@code blockSize} and {@code blockOverlap},
- * which the planner reads). Grey levels are those of the aligned image; distances are voxels.
+ * which the planner reads). Grey levels are those of the aligned image; distances are voxels. The defaults are
+ * tuned on the demo's rendered aligned image; on sharper images (the simulator's noise-free section images) thin
+ * membranes are darker, and {@code cleftMargin} and {@code minContrast} of about 5 fit instead.
  *
  * @param minValid           grey level below which a voxel is "no data" (align.render writes 0 where no montage is)
  * @param smoothing          Gaussian sigma (px) of the in-plane smoothing before thresholds
@@ -38,8 +40,10 @@ import org.connectome.stages.precomputed.ParamValues;
  * @param spatialLimit       most annotations per cell of a spatial index level
  */
 public record DetectParams(int minValid, double smoothing, int levelTile, double darkPercentile,
-    double brightPercentile, double darkFraction, double coreRadius, double cleftMargin, int minVoxels, double minContrast, double mergeDistance, int mergeGap, double cleftShift, double vesicleReach,
-    double vesicleContrast, double vesicleRing, int[] context, boolean requireSegmentation, boolean indexAtLastBlock, int spatialLimit) {
+    double brightPercentile, double darkFraction, double coreRadius, double cleftMargin, int minVoxels,
+    double minContrast, double mergeDistance, int mergeGap, double cleftShift, double vesicleReach,
+    double vesicleContrast, double vesicleRing, int[] context, boolean requireSegmentation,
+    boolean indexAtLastBlock, int spatialLimit) {
 
   /** The defaults, tuned on the simulator's demo sample (8 x 8 x 33 nm voxels). */
   public static DetectParams defaults() {

@@ -22,8 +22,9 @@ import org.connectome.stages.precomputed.RunVolumes;
  * annotations in {@code neuroglancer/synapses/}, built from the per-block files once every block has one.
  *
  * <p>Site ids are 1, 2, ... in the order of the sites' positions (z, then y, then x): the same sites give the same
- * ids and the same bytes whatever the block size, so any number of builders may run at once (each writes whole files atomically,
- * all with the same content), and a rerun rebuilds the same collection.
+ * ids and the same bytes whatever the block size, so any number of builders may run at once (each writes whole
+ * files atomically, all with the same content), and a rerun rebuilds the same collection. Every segment the blocks
+ * saw gets a related-object entry (empty without synapses).
  */
 public final class SynapseIndex {
   /** The annotation folder, under the run folder. */
