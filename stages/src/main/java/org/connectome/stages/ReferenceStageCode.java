@@ -12,6 +12,7 @@ import org.connectome.stages.segment.SegmentOverlapsRunner;
 import org.connectome.stages.segment.SegmentReconcileRunner;
 import org.connectome.stages.segment.SegmentRelabelRunner;
 import org.connectome.stages.synapses.SynapseDetectRunner;
+import org.connectome.stages.synapses.SynapseIndexRunner;
 import org.connectome.tasks.StageCode;
 
 /**
@@ -33,6 +34,8 @@ public final class ReferenceStageCode implements StageCode {
     out.add(new Runner(REFERENCE, "segment", "reconcile", SegmentReconcileRunner::create));
     out.add(new Runner(REFERENCE, "segment", "relabel", SegmentRelabelRunner::create));
     out.add(new Runner(REFERENCE, "synapses", "detect", SynapseDetectRunner::create));
+    // for a synapses.index step (proposed), used when synapses.detect has params.index: step
+    out.add(new Runner(REFERENCE, "synapses", "index", SynapseIndexRunner::create));
     out.add(new Runner(REFERENCE, "compress", "image", CompressImageRunner::create));
     out.add(new Runner(REFERENCE, "compress", "segmentation", CompressSegmentationRunner::create));
     out.add(new Runner(REFERENCE, "mesh", "blocks", MeshBlocksRunner::create));

@@ -209,6 +209,15 @@ public final class AnnotationsWriter {
    * @return files written
    */
   public int write(Path dir, List<Annotations.Point> points) throws IOException {
+    return write(dir, points, Set.of());
+  }
+
+  /**
+   * As {@link #write(Path, List)}, and every object of {@code objects} gets a related-object entry in every
+   * relationship, empty (a count of 0) when no annotation names it: a viewer that filters the annotations by
+   * selected segments then finds a file for each segment of the segmentation instead of an HTTP 404.
+   */
+  public int write(Path dir, List<Annotations.Point> points, Set<Long> objects) throws IOException {
     Set<Long> ids = new HashSet<>();
     for (Annotations.Point p : points) {
       if (!ids.add(p.id())) {
@@ -222,6 +231,11 @@ public final class AnnotationsWriter {
     }
     for (int r = 0; r < schema.relationships().size(); r++) {
       Map<Long, List<Annotations.Point>> byObject = new TreeMap<>();
+      for (long obj : objects) {
+        if (obj != 0) {
+          byObject.put(obj, new ArrayList<>());
+        }
+      }
       for (Annotations.Point p : points) {
         for (long obj : distinct(p.related()[r])) {
           byObject.computeIfAbsent(obj, k -> new ArrayList<>()).add(p);

@@ -17,8 +17,11 @@ import org.connectome.stages.precomputed.AtomicFiles;
  * @param region     the region read (core with context), same form
  * @param paramsHash the step parameters' hash
  * @param sites      the sites, sorted by z, y, x
+ * @param segments   the segment ids in the block's core, sorted (unsigned), so that the annotations can list every
+ *                   segment, with or without synapses; empty without a segmentation
  */
-public record BlockSites(long unit, String block, String region, String paramsHash, List<Site> sites) {
+public record BlockSites(long unit, String block, String region, String paramsHash, List<Site> sites,
+    long[] segments) {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   public static Path file(Path stepOutputDir, long unit, String paramsHash) {

@@ -6,7 +6,9 @@ import org.connectome.stages.precomputed.ParamValues;
 
 /**
  * The parameters of the reference {@code synapses.detect} (besides {@code blockSize} and {@code blockOverlap},
- * which the planner reads). Grey levels are those of the aligned image; distances are voxels.
+ * which the planner reads). Grey levels are those of the aligned image; distances are voxels. The defaults are
+ * tuned on the demo's rendered aligned image; on sharper images (the simulator's noise-free section images) thin
+ * membranes are darker, and {@code cleftMargin} and {@code minContrast} of about 5 fit instead.
  *
  * @param minValid           grey level below which a voxel is "no data" (align.render writes 0 where no montage is)
  * @param smoothing          Gaussian sigma (px) of the in-plane smoothing before thresholds
@@ -18,9 +20,10 @@ import org.connectome.stages.precomputed.ParamValues;
  * @param darkFraction       the dark mask is {@code smoothed < dark + darkFraction (bright - dark)}
  * @param coreRadius         a cleft voxel lies at least this far (px) inside the dark mask: clefts with their
  *                           post-synaptic density are a thick dark band, membranes a thin one
- * @param coreDarkness       a cleft voxel is also at most {@code dark + coreDarkness} (smoothed)
+ * @param cleftMargin        a cleft voxel is also at least this much darker (smoothed) than the tile's thin
+ *                           membranes (the median grey of membrane ridges, see {@link GreyLevels})
  * @param minVoxels          fewest cleft voxels of a site
- * @param minContrast        a site's median cleft voxel is at least this much darker than {@code dark}
+ * @param minContrast        a site's median cleft voxel is at least this much darker than the thin membranes
  * @param mergeDistance      cleft pieces whose centroids are this close (px, in plane) and ...
  * @param mergeGap           ... whose section ranges are at most this many sections apart are one site (a cleft cut
  *                           by a missing tile or a thin section)
@@ -37,8 +40,10 @@ import org.connectome.stages.precomputed.ParamValues;
  * @param spatialLimit       most annotations per cell of a spatial index level
  */
 public record DetectParams(int minValid, double smoothing, int levelTile, double darkPercentile,
-    double brightPercentile, double darkFraction, double coreRadius, double coreDarkness, int minVoxels, double minContrast, double mergeDistance, int mergeGap, double cleftShift, double vesicleReach,
-    double vesicleContrast, double vesicleRing, int[] context, boolean requireSegmentation, boolean indexAtLastBlock, int spatialLimit) {
+    double brightPercentile, double darkFraction, double coreRadius, double cleftMargin, int minVoxels,
+    double minContrast, double mergeDistance, int mergeGap, double cleftShift, double vesicleReach,
+    double vesicleContrast, double vesicleRing, int[] context, boolean requireSegmentation,
+    boolean indexAtLastBlock, int spatialLimit) {
 
   /** The defaults, tuned on the simulator's demo sample (8 x 8 x 33 nm voxels). */
   public static DetectParams defaults() {
@@ -57,9 +62,9 @@ public record DetectParams(int minValid, double smoothing, int levelTile, double
         n.get("brightPercentile", 50, 0, 100),
         n.get("darkFraction", 0.2, 0.01, 0.9),
         n.get("coreRadius", 2.2, 1, 20),
-        n.get("coreDarkness", 0.0, -50, 100),
+        n.get("cleftMargin", 7.0, -50, 100),
         p.integer("minVoxels", 20, 1, Integer.MAX_VALUE),
-        n.get("minContrast", 2.5, -100, 100),
+        n.get("minContrast", 7.0, -100, 100),
         n.get("mergeDistance", 12, 0, 200),
         p.integer("mergeGap", 2, 0, 50),
         n.get("cleftShift", 1.3, -20, 20),

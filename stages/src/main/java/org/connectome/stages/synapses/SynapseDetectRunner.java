@@ -40,6 +40,8 @@ public final class SynapseDetectRunner implements UnitRunner {
   private final DetectParams params;
   private final String paramsHash;
   private final SynapseDetector detector;
+  /** Grey levels of the tiles this task has measured: its blocks share tiles. */
+  private final GreyLevels.Cache levelCache = new GreyLevels.Cache();
   private PrecomputedVolume aligned;
   private PrecomputedVolume segmentation;
   private boolean noSegmentation;
@@ -88,14 +90,13 @@ public final class SynapseDetectRunner implements UnitRunner {
       open();
       // grey levels come from whole tiles of a fixed grid, the same from every block
       GreyLevels levels = GreyLevels.measure(aligned, GreyLevels.tilesCovering(region, grid.volume(),
-          params.levelTile()), params.levelTile(), params.minValid(), MIN_TILE_VOXELS, params.darkPercentile(),
-          params.brightPercentile());
+          params.levelTile()), GreyLevels.Settings.of(params, MIN_TILE_VOXELS), levelCache);
       ByteVolume image = aligned.readImage(0, region);
       LabelVolume labels = segmentation == null ? null : segmentation.readLabels(0, region);
       List<Site> all = detector.detect(region, image, labels, grid.volume().z(), levels);
       List<Site> mine = all.stream().filter(s -> inside(core, s)).toList();
-      new BlockSites(unit.unit(), core.chunkName(), region.chunkName(), paramsHash, mine)
-          .write(layout.outputDir());
+      new BlockSites(unit.unit(), core.chunkName(), region.chunkName(), paramsHash, mine,
+          labels == null ? new long[0] : segmentsIn(labels, region, core)).write(layout.outputDir());
       if (params.indexAtLastBlock() && SynapseIndex.complete(layout.outputDir(), grid.blockCount(), paramsHash)) {
         SynapseIndex.build(runDir, layout.outputDir(), grid.blockCount(), paramsHash, grid.volume(),
             params.spatialLimit());
@@ -106,6 +107,30 @@ public final class SynapseDetectRunner implements UnitRunner {
     } catch (IOException | RuntimeException e) {
       throw new UnitException(what + ": " + e, true, e);
     }
+  }
+
+  /** The distinct non-zero segment ids of the core part of a region's labels, sorted unsigned. */
+  static long[] segmentsIn(LabelVolume labels, Box region, Box core) {
+    java.util.TreeSet<Long> ids = new java.util.TreeSet<>(Long::compareUnsigned);
+    long[] d = labels.data();
+    int nx = labels.sx();
+    int ny = labels.sy();
+    long last = 0;
+    for (long z = core.start().z(); z < core.end().z(); z++) {
+      for (long y = core.start().y(); y < core.end().y(); y++) {
+        int row = (int) (((z - region.start().z()) * ny + (y - region.start().y())) * nx
+            - region.start().x());
+        for (long x = core.start().x(); x < core.end().x(); x++) {
+          long l = d[(int) (row + x)];
+          // runs of one label are the rule: skip the set for them
+          if (l != 0 && l != last) {
+            ids.add(l);
+            last = l;
+          }
+        }
+      }
+    }
+    return ids.stream().mapToLong(Long::longValue).toArray();
   }
 
   /** Whether a site's voxel lies in the core (each voxel has exactly one block). */

@@ -21,13 +21,15 @@ import org.connectome.stages.precomputed.LabelVolume;
  * rings with a light lumen.
  *
  * <ol>
- *   <li>Per section: smooth (Gaussian), estimate the membrane level {@code dark} and the cytoplasm level
- *   {@code bright} (percentiles of the voxels with data), and take the dark mask below a level in between.</li>
+ *   <li>Per section: smooth (Gaussian) and take the dark mask below a level between the membrane cores and the
+ *   cytoplasm ({@link GreyLevels}, measured on whole tiles of a fixed grid).</li>
  *   <li>Cleft voxels lie at least {@code coreRadius} inside the dark mask (a Euclidean distance transform per
- *   section) and are no lighter than {@code dark + coreDarkness}: thick dark bands, not membranes.</li>
+ *   section) and are {@code cleftMargin} darker than the thin membranes of their tile: thick dark bands, not
+ *   membranes, and not a membrane cut obliquely by the section (thick, but only as dark as a membrane).</li>
  *   <li>Cleft voxels connect in 3D (26-neighbourhood, and across a section without data); pieces close together
  *   are one site (a missing tile or a thin section can cut a cleft).</li>
- *   <li>A site needs {@code minVoxels} and a median at least {@code minContrast} darker than the membranes.</li>
+ *   <li>A site needs {@code minVoxels} and a median at least {@code minContrast} darker than the thin
+ *   membranes.</li>
  *   <li>Position: the section is the area-weighted mean of the cleft's sections (a cleft disc is deepest in its
  *   middle section), or the section of largest area when the cleft touches the end of the data; x and y are the
  *   cleft's centroid in that section.</li>
@@ -147,40 +149,9 @@ public final class SynapseDetector {
     }
 
     void smoothPlane(int z) {
-      double s = p.smoothing();
-      int r = Math.max(1, (int) Math.ceil(3 * s));
-      float[] k = new float[2 * r + 1];
-      double sum = 0;
-      for (int i = -r; i <= r; i++) {
-        k[i + r] = (float) Math.exp(-i * i / (2 * s * s));
-        sum += k[i + r];
-      }
-      for (int i = 0; i < k.length; i++) {
-        k[i] /= (float) sum;
-      }
-      float[] tmp = new float[plane];
-      int base = z * plane;
-      for (int y = 0; y < ny; y++) {
-        int row = base + y * nx;
-        for (int x = 0; x < nx; x++) {
-          float a = 0;
-          for (int i = -r; i <= r; i++) {
-            int xx = x + i < 0 ? 0 : (x + i >= nx ? nx - 1 : x + i);
-            a += k[i + r] * (img[row + xx] & 0xff);
-          }
-          tmp[y * nx + x] = a;
-        }
-      }
-      for (int y = 0; y < ny; y++) {
-        for (int x = 0; x < nx; x++) {
-          float a = 0;
-          for (int i = -r; i <= r; i++) {
-            int yy = y + i < 0 ? 0 : (y + i >= ny ? ny - 1 : y + i);
-            a += k[i + r] * tmp[yy * nx + x];
-          }
-          smooth[base + y * nx + x] = a;
-        }
-      }
+      float[] out = new float[plane];
+      Smoothing.gaussian(img, z * plane, nx, ny, p.smoothing(), out);
+      System.arraycopy(out, 0, smooth, z * plane, plane);
     }
 
     /** Square dilation of {@code src} by {@code r} in plane {@code z} into {@code dst}. */
@@ -246,7 +217,7 @@ public final class SynapseDetector {
             int i = y * nx + x;
             boolean in = smooth[base + i] < t && !nearInvalid[base + i];
             f[i] = in ? Float.MAX_VALUE : 0;
-            deep[i] = (float) (dk + p.coreDarkness());
+            deep[i] = (float) (levels.membrane(gx, gy, gz) - p.cleftMargin());
             any |= in;
           }
         }
@@ -343,11 +314,11 @@ public final class SynapseDetector {
       if (c.count < p.minVoxels()) {
         return null;
       }
-      // how much darker than the membranes of its tiles the cleft is
+      // how much darker than the thin membranes of its tiles the cleft is
       double darkRef = 0;
       for (int j = 0; j < c.count; j++) {
         int i = c.voxels[j];
-        darkRef += levels.dark(region.start().x() + i % nx, region.start().y() + (i % plane) / nx,
+        darkRef += levels.membrane(region.start().x() + i % nx, region.start().y() + (i % plane) / nx,
             region.start().z() + i / plane);
       }
       darkRef /= c.count;

@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.connectome.pipeline.Vec3;
 import org.connectome.stages.precomputed.Annotations;
 import org.connectome.stages.precomputed.AnnotationsWriter;
@@ -20,8 +22,9 @@ import org.connectome.stages.precomputed.RunVolumes;
  * annotations in {@code neuroglancer/synapses/}, built from the per-block files once every block has one.
  *
  * <p>Site ids are 1, 2, ... in the order of the sites' positions (z, then y, then x): the same sites give the same
- * ids and the same bytes whatever the block size, so any number of builders may run at once (each writes whole files atomically,
- * all with the same content), and a rerun rebuilds the same collection.
+ * ids and the same bytes whatever the block size, so any number of builders may run at once (each writes whole
+ * files atomically, all with the same content), and a rerun rebuilds the same collection. Every segment the blocks
+ * saw gets a related-object entry (empty without synapses).
  */
 public final class SynapseIndex {
   /** The annotation folder, under the run folder. */
@@ -52,9 +55,21 @@ public final class SynapseIndex {
 
   /** Every site of the step's block files, with ids. */
   public static List<Entry> collect(Path stepOutputDir, long units, String paramsHash) throws IOException {
+    return collect(stepOutputDir, units, paramsHash, null);
+  }
+
+  /** As {@link #collect(Path, long, String)}, adding the segments the blocks saw to {@code segments} if given. */
+  static List<Entry> collect(Path stepOutputDir, long units, String paramsHash, Set<Long> segments)
+      throws IOException {
     List<Site> sites = new ArrayList<>();
     for (long u = 0; u < units; u++) {
-      sites.addAll(BlockSites.read(BlockSites.file(stepOutputDir, u, paramsHash)).sites());
+      BlockSites b = BlockSites.read(BlockSites.file(stepOutputDir, u, paramsHash));
+      sites.addAll(b.sites());
+      if (segments != null && b.segments() != null) {
+        for (long s : b.segments()) {
+          segments.add(s);
+        }
+      }
     }
     sites.sort(Comparator.comparingInt(Site::z).thenComparingDouble(Site::y).thenComparingDouble(Site::x));
     List<Entry> out = new ArrayList<>(sites.size());
@@ -102,7 +117,8 @@ public final class SynapseIndex {
    */
   public static int build(Path runDir, Path stepOutputDir, long units, String paramsHash, Vec3 volume,
       int spatialLimit) throws IOException {
-    List<Entry> entries = collect(stepOutputDir, units, paramsHash);
+    Set<Long> segments = new HashSet<>();
+    List<Entry> entries = collect(stepOutputDir, units, paramsHash, segments);
     double[] resolution = PrecomputedVolume.open(RunVolumes.aligned(runDir)).info().scale(0).resolution();
     StringBuilder t = new StringBuilder(HEADER).append('\n');
     List<Annotations.Point> points = new ArrayList<>();
@@ -115,7 +131,8 @@ public final class SynapseIndex {
     }
     Annotations.Schema schema = schema(resolution);
     new AnnotationsWriter(schema, new double[] {0, 0, 0},
-        new double[] {volume.x(), volume.y(), volume.z()}, spatialLimit).write(runDir.resolve(FOLDER), points);
+        new double[] {volume.x(), volume.y(), volume.z()}, spatialLimit).write(runDir.resolve(FOLDER), points,
+        segments);
     // the table last: its presence says the annotations are complete
     AtomicFiles.writeIfChanged(stepOutputDir.resolve(TABLE), t.toString().getBytes(StandardCharsets.UTF_8));
     return entries.size();

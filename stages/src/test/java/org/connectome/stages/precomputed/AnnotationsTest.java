@@ -113,7 +113,12 @@ class AnnotationsTest {
     }
     double[] upper = {1000, 600, 40};
     AnnotationsWriter w = new AnnotationsWriter(s, new double[] {0, 0, 0}, upper, 25);
-    w.write(dir, pts);
+    // segment 999 has no annotation: it still gets an (empty) entry in both relationships
+    w.write(dir, pts, Set.of(999L, 1L));
+    for (String rel : s.relationships()) {
+      assertArrayEquals(new byte[8], Files.readAllBytes(dir.resolve(AnnotationsWriter.relationshipKey(rel))
+          .resolve("999")));
+    }
     JsonNode info = new ObjectMapper().readTree(dir.resolve("info").toFile());
     assertEquals("neuroglancer_annotations_v1", info.path("@type").asText());
     assertEquals("POINT", info.path("annotation_type").asText());
@@ -182,8 +187,10 @@ class AnnotationsTest {
         }
         assertEquals(e.getValue(), got, "segment " + e.getKey());
       }
+      Set<Long> listed = new HashSet<>(expected.keySet());
+      listed.addAll(Set.of(999L, 1L));
       try (Stream<Path> files = Files.list(relDir)) {
-        assertEquals(expected.size(), files.count());
+        assertEquals(listed.size(), files.count(), "the segments named, and 999 and 1");
       }
     }
   }

@@ -35,7 +35,7 @@ class SynapseDetectorTest {
   }
 
   static GreyLevels levels() {
-    return GreyLevels.of(all, tissue.image, 1024, 8, 4096, 1, 50);
+    return GreyLevels.of(all, tissue.image, GreyLevels.Settings.of(DetectParams.defaults(), 4096));
   }
 
   /** Pairs each true synapse with a detection within 3 voxels in the plane and one section; unmatched: null. */
@@ -102,7 +102,7 @@ class SynapseDetectorTest {
   void aCleftNoDarkerThanMembranesIsNotASite() throws Exception {
     // the same tissue with the cleft drawn at the membranes' grey: only the decoys' kind of band is left
     SyntheticTissue pale = SyntheticTissue.build(NX, NY, NZ, 40, 40, List.of(), true, 7);
-    GreyLevels lv = GreyLevels.of(all, pale.image, 1024, 8, 4096, 1, 50);
+    GreyLevels lv = GreyLevels.of(all, pale.image, GreyLevels.Settings.of(DetectParams.defaults(), 4096));
     assertEquals(List.of(), new SynapseDetector(DetectParams.defaults()).detect(all, pale.image, pale.labels, NZ,
         lv));
   }

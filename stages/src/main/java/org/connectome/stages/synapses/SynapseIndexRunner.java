@@ -1,0 +1,62 @@
+package org.connectome.stages.synapses;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.connectome.layout.StepLayout;
+import org.connectome.pipeline.BlockGrid;
+import org.connectome.task.TaskDefinition;
+import org.connectome.tasks.BadDefinitionException;
+import org.connectome.tasks.UnitContext;
+import org.connectome.tasks.UnitException;
+import org.connectome.tasks.UnitRunner;
+
+/**
+ * {@code synapses.index} (reference, proposed): one unit that builds {@code synapses.tsv} and the annotations in
+ * {@code neuroglancer/synapses/} from the block files of {@code synapses.detect} ({@link SynapseIndex}), for runs
+ * whose detect step has {@code index: step}. At scale this is cheaper than the default, where every detect unit
+ * checks whether it is the last: one unit reads the block files once. It reads the detect step's definition
+ * ({@code stages/synapses/detect/step.json}) for the block grid and the params hash; a missing block file fails
+ * the unit (retryable: the detect step may be rerun).
+ */
+public final class SynapseIndexRunner implements UnitRunner {
+  private final Path runDir;
+  private final DetectParams params;
+
+  SynapseIndexRunner(Path runDir, DetectParams params) {
+    this.runDir = runDir;
+    this.params = params;
+  }
+
+  public static SynapseIndexRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
+    try {
+      return new SynapseIndexRunner(Path.of(def.runDir()), DetectParams.parse(def.params()));
+    } catch (IllegalArgumentException e) {
+      throw new BadDefinitionException(e.getMessage().replace("synapses.detect:", "synapses.index:"), e);
+    }
+  }
+
+  @Override
+  public void run(UnitContext unit) throws UnitException, InterruptedException {
+    StepLayout detect = new StepLayout(runDir.resolve("stages/synapses/detect"));
+    try {
+      TaskDefinition def = TaskDefinition.read(detect.definitionFile());
+      BlockGrid grid = def.plan() == null || def.plan().units() == null ? null : def.plan().units().grid();
+      if (grid == null) {
+        throw new UnitException("synapses.index: " + detect.definitionFile() + " has no block grid", false);
+      }
+      String hash = def.paramsHash() == null ? "none" : def.paramsHash();
+      for (long u = 0; u < grid.blockCount(); u++) {
+        if (!java.nio.file.Files.isRegularFile(BlockSites.file(detect.outputDir(), u, hash))) {
+          throw new UnitException("synapses.index: block " + u + " of " + grid.blockCount() + " has no output ("
+              + BlockSites.file(detect.outputDir(), u, hash) + "); synapses.detect is not complete", true);
+        }
+      }
+      SynapseIndex.build(runDir, detect.outputDir(), grid.blockCount(), hash, grid.volume(), params.spatialLimit());
+    } catch (NoSuchFileException e) {
+      throw new UnitException("synapses.index: missing input " + e.getFile(), true, e);
+    } catch (IOException | RuntimeException e) {
+      throw new UnitException("synapses.index: " + e, true, e);
+    }
+  }
+}
