@@ -62,6 +62,28 @@ public final class Pipeline {
   }
 
   /** The stages and steps of {@code spec}, in execution order. */
+  /**
+   * Steps whose outputs no later step reads: their parameters hash depends on the steps before them, but the steps
+   * after them chain on the step before (an index of synapses changes no compressed chunk or mesh), so adding
+   * such a step to the chain leaves the markers of later steps valid.
+   */
+  public static final java.util.Set<String> OFF_CHAIN = java.util.Set.of("synapses.index");
+
+  /** The same plan without the given step ({@code stage.step}); the steps after it keep their hashes. */
+  public static List<StagePlan> without(List<StagePlan> plan, String qualifiedStep) {
+    List<StagePlan> out = new ArrayList<>();
+    for (StagePlan s : plan) {
+      List<StepConfig> steps = new ArrayList<>();
+      for (StepConfig c : s.steps()) {
+        if (!(s.stage() + "." + c.step()).equals(qualifiedStep)) {
+          steps.add(c);
+        }
+      }
+      out.add(new StagePlan(s.stage(), s.ordinal(), steps));
+    }
+    return out;
+  }
+
   public static List<StagePlan> stages(RunSpec spec) {
     List<StagePlan> out = new ArrayList<>();
     StageSettings defaults = spec.defaults() == null
@@ -77,7 +99,9 @@ public final class Pipeline {
       for (String stepName : stage.steps()) {
         StepSpec sp = st.steps().get(stepName);
         StepConfig c = resolve(spec, defaults, st, stepName, sp, ordinal++, upstream);
-        upstream = c.paramsHash();
+        if (!OFF_CHAIN.contains(stage.id() + "." + stepName)) {
+          upstream = c.paramsHash();
+        }
         steps.add(c);
       }
       out.add(new StagePlan(stage.id(), stageOrdinal++, steps));

@@ -32,6 +32,8 @@ public final class Planners {
           NO_OVERLAP, 16)),
       Map.entry("synapses.detect", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), "blockOverlap",
           new Vec3(16, 16, 4), 16)),
+      Map.entry("synapses.index", new SingleUnitPlanner("index",
+          "one annotation collection (spatial, by-id and pre/post indexes) over all synapse blocks")),
       Map.entry("compress.image", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), null,
           NO_OVERLAP, 32)),
       Map.entry("compress.segmentation", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), null,

@@ -30,8 +30,28 @@ class PipelineTest {
   void allElevenStepsInChainOrder() {
     List<String> names = Pipeline.steps(spec(Map.of())).stream().map(StepConfig::qualifiedName).toList();
     assertEquals(List.of("ingest.ingest", "stitch.stitch", "align.pairs", "align.solve", "align.render",
-        "segment.inference", "segment.overlaps", "segment.reconcile", "segment.relabel", "synapses.detect", "compress.image", "compress.segmentation",
-        "mesh.blocks", "mesh.merge"), names);
+        "segment.inference", "segment.overlaps", "segment.reconcile", "segment.relabel", "synapses.detect",
+        "synapses.index", "compress.image", "compress.segmentation", "mesh.blocks", "mesh.merge"), names);
+  }
+
+  @Test
+  void anOffChainStepLeavesTheHashesAfterItAsWithoutIt() {
+    List<StepConfig> all = Pipeline.steps(spec(Map.of()));
+    List<StepConfig> without = Pipeline.without(Pipeline.stages(spec(Map.of())), "synapses.index").stream()
+        .flatMap(s -> s.steps().stream()).toList();
+    assertEquals(all.size() - 1, without.size());
+    List<String> hashes = all.stream().filter(c -> !c.qualifiedName().equals("synapses.index"))
+        .map(StepConfig::paramsHash).toList();
+    assertEquals(hashes, without.stream().map(StepConfig::paramsHash).toList());
+    StepConfig detect = all.stream().filter(c -> c.qualifiedName().equals("synapses.detect")).findFirst()
+        .orElseThrow();
+    StepConfig compress = all.stream().filter(c -> c.qualifiedName().equals("compress.image")).findFirst()
+        .orElseThrow();
+    StepConfig index = all.stream().filter(c -> c.qualifiedName().equals("synapses.index")).findFirst()
+        .orElseThrow();
+    assertNotEquals(detect.paramsHash(), index.paramsHash());
+    // compress chains on detect, not on the index: same as a spec whose stage lists no index step would give
+    assertEquals(without.get(without.indexOf(compress)).paramsHash(), compress.paramsHash());
   }
 
   @Test

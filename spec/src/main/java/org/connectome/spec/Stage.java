@@ -21,8 +21,11 @@ public enum Stage {
    * segmentation written in blocks (relabel).
    */
   SEGMENT("segment", "inference", "overlaps", "reconcile", "relabel"),
-  /** Synaptic sites with pre- and post-synaptic segments; unit: block. */
-  SYNAPSES("synapses", "detect"),
+  /**
+   * Synaptic sites with pre- and post-synaptic segments per block (detect), then one annotation collection with
+   * its spatial and relationship indexes over all blocks (index).
+   */
+  SYNAPSES("synapses", "detect", "index"),
   /** Image and segmentation volumes as multi-scale Neuroglancer precomputed; unit: block. */
   COMPRESS("compress", "image", "segmentation"),
   /** Meshes per block, then merged per segment. */

@@ -34,7 +34,6 @@ public final class ReferenceStageCode implements StageCode {
     out.add(new Runner(REFERENCE, "segment", "reconcile", SegmentReconcileRunner::create));
     out.add(new Runner(REFERENCE, "segment", "relabel", SegmentRelabelRunner::create));
     out.add(new Runner(REFERENCE, "synapses", "detect", SynapseDetectRunner::create));
-    // for a synapses.index step (proposed), used when synapses.detect has params.index: step
     out.add(new Runner(REFERENCE, "synapses", "index", SynapseIndexRunner::create));
     out.add(new Runner(REFERENCE, "compress", "image", CompressImageRunner::create));
     out.add(new Runner(REFERENCE, "compress", "segmentation", CompressSegmentationRunner::create));

@@ -86,7 +86,7 @@ class SampleRunWorkflowTest {
         assertTrue(st.unitsTotal() > 0, s.stage() + "." + st.step());
       }
     }
-    assertEquals(14, status.stages().stream().mapToLong(s -> s.steps().size()).sum());
+    assertEquals(15, status.stages().stream().mapToLong(s -> s.steps().size()).sum());
     platform.assertEachUnitRanOnce(spec);
     assertEquals(6.0, platform.counter("connectome_units_total",
         Map.of("sample", "t1", "stage", "ingest", "outcome", "done")));

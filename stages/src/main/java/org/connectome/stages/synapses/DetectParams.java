@@ -73,7 +73,7 @@ public record DetectParams(int minValid, double smoothing, int levelTile, double
         n.get("vesicleRing", 10, 0, 255),
         p.vec3("context", new int[] {64, 64, 6}, 0),
         p.string("whenNoSegmentation", "fail", List.of("fail", "ignore")).equals("fail"),
-        p.string("index", "last-block", List.of("last-block", "step")).equals("last-block"),
+        p.string("index", "step", List.of("last-block", "step")).equals("last-block"),
         p.integer("spatialLimit", 1000, 1, 1_000_000));
   }
 

@@ -26,10 +26,11 @@ import org.connectome.tasks.UnitRunner;
  * with context (the plan's {@code blockOverlap}, at least {@code params.context}) from {@code volumes/aligned/} and
  * {@code volumes/segmentation/}, detects synaptic sites ({@link SynapseDetector}), keeps those whose position lies in
  * the block's core, so that every site is reported by exactly one block, and writes them atomically to its block
- * file ({@link BlockSites}). With {@code index: last-block} (the default) a unit that finds every block file of the
- * step present then (re)builds {@code output/synapses.tsv} and the annotations in {@code neuroglancer/synapses/}
- * ({@link SynapseIndex}): the last block to finish does it whatever the order, concurrent builders write identical
- * files, and a rerun after a crash rebuilds it.
+ * file ({@link BlockSites}). The step after it, {@code synapses.index} ({@link SynapseIndexRunner}), builds
+ * {@code output/synapses.tsv} and the annotations in {@code neuroglancer/synapses/} once from all block files
+ * ({@code index: step}, the default). With {@code index: last-block} a unit that finds every block file present
+ * builds them instead (the last block to finish, whatever the order; concurrent builders write identical files):
+ * for small runs driven without the index step, since every unit then checks all block files.
  */
 public final class SynapseDetectRunner implements UnitRunner {
   /** Fewest voxels with data for a grey level tile to count (a tile mostly outside the sections has none). */

@@ -12,10 +12,10 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code synapses.index} (reference, proposed): one unit that builds {@code synapses.tsv} and the annotations in
- * {@code neuroglancer/synapses/} from the block files of {@code synapses.detect} ({@link SynapseIndex}), for runs
- * whose detect step has {@code index: step}. At scale this is cheaper than the default, where every detect unit
- * checks whether it is the last: one unit reads the block files once. It reads the detect step's definition
+ * {@code synapses.index} (reference): one unit that builds {@code synapses.tsv} and the annotations in
+ * {@code neuroglancer/synapses/} from the block files of {@code synapses.detect} ({@link SynapseIndex}). One unit
+ * reads the block files once, where {@code index: last-block} has every detect unit check whether it is the last
+ * (quadratic in the blocks). It reads the detect step's definition
  * ({@code stages/synapses/detect/step.json}) for the block grid and the params hash; a missing block file fails
  * the unit (retryable: the detect step may be rerun).
  */

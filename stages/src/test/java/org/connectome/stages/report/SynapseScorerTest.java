@@ -144,7 +144,7 @@ class SynapseScorerTest {
   void theDetectorsOwnOutputScores() throws Exception {
     Vec3 volume = new Vec3(truth.width(), truth.height(), truth.depth());
     BlockSteps.runAll(SynapseDetectRunner::create, BlockSteps.definition(run.runDir, "synapses", "detect", volume,
-        new Vec3(256, 256, truth.depth()), Map.of()));
+        new Vec3(256, 256, truth.depth()), Map.of("index", "last-block")));
     Map<String, Object> q = new SynapseScorer().score(ctx).orElseThrow();
     Map<String, Object> gt = (Map<String, Object>) q.get("groundTruth");
     System.out.println("smoke sample synapses: " + q.get("summary"));

@@ -58,7 +58,10 @@ class SynapseDetectRunnerTest {
     return dir;
   }
 
-  static TaskDefinition definition(Path runDir, int bx, int by, Map<String, Object> params, String hash) {
+  static TaskDefinition definition(Path runDir, int bx, int by, Map<String, Object> given, String hash) {
+    // these tests exercise the index the last block builds unless they ask for the synapses.index step
+    Map<String, Object> params = new java.util.HashMap<>(given);
+    params.putIfAbsent("index", "last-block");
     BlockGrid grid = new BlockGrid(new Vec3(NX, NY, NZ), new Vec3(bx, by, NZ), new Vec3(16, 16, 4));
     return new TaskDefinition("sample/r1", "synapses", "detect", "reference", params, hash, "test",
         new StepPlan(new UnitSpace("block", grid.blockCount(), grid, "test"), new Grouping(grid.blockCount(), 2, 100)),

@@ -57,6 +57,8 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   private final List<Child> active = new ArrayList<>();
   private CancellationScope scope;
   private boolean paused;
+  /** Change id of the step synapses.index (see {@link Workflow#getVersion}). */
+  static final String SYNAPSES_INDEX_CHANGE = "synapses-index-step";
   private boolean pauseRecorded;
   private boolean retryNow;
   private String cancelReason;
@@ -68,7 +70,10 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     RunSpec spec = input.spec();
     runId = spec.runId();
     sample = spec.sample();
-    List<Pipeline.StagePlan> plan = Pipeline.stages(spec);
+    // synapses.index joined the chain after runs were started without it: those replay without the step
+    List<Pipeline.StagePlan> plan =
+        Workflow.getVersion(SYNAPSES_INDEX_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION
+            ? Pipeline.without(Pipeline.stages(spec), "synapses.index") : Pipeline.stages(spec);
     for (Pipeline.StagePlan s : plan) {
       stages.add(new StageOutcome(s.stage(), StageState.PENDING.name(), 0, 0, 0, 0, List.of(), null));
     }
