@@ -88,12 +88,12 @@ public final class H01Plan {
           - {stage: ingest, implementation: synthetic}
           - {stage: stitch, implementation: synthetic}
           - {stage: align, implementation: synthetic, params: {renderBlockSize: %s}%s}
-          - {stage: segment, implementation: synthetic, params: {subvolumeSize: %s, subvolumeOverlap: [64, 64, 8]}%s}
+          - {stage: segment, implementation: synthetic, params: {subvolumeSize: %s, subvolumeOverlap: [64, 64, 8], blockSize: %s}%s}
           - {stage: synapses, implementation: synthetic, params: {blockSize: %s, blockOverlap: [32, 32, 4]}%s}
           - {stage: compress, implementation: synthetic, params: {blockSize: %s}%s}
           - {stage: mesh, implementation: synthetic, params: {blockSize: %s, blockOverlap: [1, 1, 1], mergeShards: %d}%s}
         """, label(scale), run, label(scale), dataRoot.toAbsolutePath(), sections, extent, extent, mfovs,
-        defaults.length() == 0 ? "" : "defaults: {" + defaults + "}", block, prev(o, "align"), block,
+        defaults.length() == 0 ? "" : "defaults: {" + defaults + "}", block, prev(o, "align"), block, block,
         prev(o, "segment"), block, prev(o, "synapses"), block, prev(o, "compress"), block, meshShards,
         prev(o, "mesh"));
   }
