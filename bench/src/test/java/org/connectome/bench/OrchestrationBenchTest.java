@@ -53,8 +53,9 @@ class OrchestrationBenchTest {
 
   @Test
   void stepsWhoseShardsPassTheCapContinueAsNew() throws Exception {
-    // a small cap stands in for a step with many shards: the same 1 % plan must roll over and still finish
-    int cap = 60;
+    // a small cap stands in for a step with many shards: the same 1 % plan (block steps of about 8 shards, 60 to 70
+    // events) must roll over and still finish
+    int cap = 30;
     BenchOptions o = BenchOptions.parse("--scale", "0.01", "--event-cap", Integer.toString(cap), "--out",
         dir.toString());
     ScaleReport r = run(o);
