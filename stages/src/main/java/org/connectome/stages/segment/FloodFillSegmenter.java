@@ -1,6 +1,7 @@
 package org.connectome.stages.segment;
 
 import java.util.Arrays;
+import org.connectome.stages.image.EuclideanDistance;
 import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.LabelVolume;
 
@@ -310,29 +311,10 @@ public final class FloodFillSegmenter {
     /** Squared Euclidean distance to the nearest membrane voxel (exact, Felzenszwalb and Huttenlocher). */
     private void distance() {
       int n = nx * ny;
-      float inf = (float) 1e20;
       for (int i = 0; i < n; i++) {
-        dist[i] = membrane[i] ? 0f : inf;
+        dist[i] = membrane[i] ? 0f : Float.MAX_VALUE;
       }
-      int m = Math.max(nx, ny);
-      float[] f = new float[m];
-      float[] d = new float[m];
-      int[] v = new int[m];
-      float[] zz = new float[m + 1];
-      for (int x = 0; x < nx; x++) {
-        for (int y = 0; y < ny; y++) {
-          f[y] = dist[y * nx + x];
-        }
-        edt1(f, ny, d, v, zz);
-        for (int y = 0; y < ny; y++) {
-          dist[y * nx + x] = d[y];
-        }
-      }
-      for (int y = 0; y < ny; y++) {
-        System.arraycopy(dist, y * nx, f, 0, nx);
-        edt1(f, nx, d, v, zz);
-        System.arraycopy(d, 0, dist, y * nx, nx);
-      }
+      EuclideanDistance.squared(dist, nx, ny);
     }
 
     /** Seed areas, labelled from {@code next} in {@link #seeds}; returns the next free label. */
@@ -442,45 +424,6 @@ public final class FloodFillSegmenter {
           }
         }
       }
-    }
-  }
-
-  /** One-dimensional squared distance transform of {@code f[0..n)} into {@code d} (lower envelope of parabolas). */
-  static void edt1(float[] f, int n, float[] d, int[] v, float[] z) {
-    int k = 0;
-    v[0] = 0;
-    z[0] = Float.NEGATIVE_INFINITY;
-    z[1] = Float.POSITIVE_INFINITY;
-    for (int q = 1; q < n; q++) {
-      float s;
-      while (true) {
-        int r = v[k];
-        s = ((f[q] + (float) q * q) - (f[r] + (float) r * r)) / (2f * (q - r));
-        if (s <= z[k] && k > 0) {
-          k--;
-        } else {
-          break;
-        }
-      }
-      if (s <= z[k]) {
-        // k == 0 and the new parabola lies below the first everywhere that matters
-        v[0] = q;
-        z[0] = Float.NEGATIVE_INFINITY;
-        z[1] = Float.POSITIVE_INFINITY;
-        continue;
-      }
-      k++;
-      v[k] = q;
-      z[k] = s;
-      z[k + 1] = Float.POSITIVE_INFINITY;
-    }
-    k = 0;
-    for (int q = 0; q < n; q++) {
-      while (z[k + 1] < q) {
-        k++;
-      }
-      float dq = q - v[k];
-      d[q] = dq * dq + f[v[k]];
     }
   }
 

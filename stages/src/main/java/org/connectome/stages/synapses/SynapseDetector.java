@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.connectome.pipeline.Box;
+import org.connectome.stages.image.EuclideanDistance;
 import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.LabelVolume;
 

@@ -1,10 +1,11 @@
-package org.connectome.stages.synapses;
+package org.connectome.stages.image;
 
 /**
  * Exact squared Euclidean distance transform of a 2D grid (Felzenszwalb and Huttenlocher's lower envelope of
- * parabolas, one pass along x, one along y): linear in the number of pixels.
+ * parabolas, one pass along x, one along y): linear in the number of pixels. Segmentation measures distances to
+ * membranes with it (seeds), synapse detection the depth of dark clefts.
  */
-final class EuclideanDistance {
+public final class EuclideanDistance {
   private EuclideanDistance() {}
 
   /**
@@ -12,7 +13,7 @@ final class EuclideanDistance {
    * elsewhere) by the squared distance of every pixel to the nearest 0 pixel. With no 0 pixel at all the values stay
    * huge.
    */
-  static void squared(float[] f, int w, int h) {
+  public static void squared(float[] f, int w, int h) {
     int n = Math.max(w, h);
     float[] line = new float[n];
     float[] out = new float[n];
