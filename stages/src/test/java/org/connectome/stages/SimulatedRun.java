@@ -75,6 +75,32 @@ public final class SimulatedRun {
     return run;
   }
 
+  /**
+   * The smoke preset with its label volume, stitched, aligned and rendered (256 x 256 blocks) with the reference
+   * code: the ground for tests that score a run against the truth in the run's frame.
+   */
+  public static SimulatedRun alignedSmokeWithLabels(Path root) throws Exception {
+    SimulatedRun run = createWithLabels(root, "smoke");
+    int n = run.sections.size();
+    run.runUnits("stitch", "stitch", n, Map.of(), org.connectome.stages.stitch.StitchUnitRunner::new);
+    run.runUnits("align", "pairs", n - 1, Map.of(), org.connectome.stages.align.AlignPairsRunner::new);
+    run.runUnits("align", "solve", 1, Map.of(), org.connectome.stages.align.AlignSolveRunner::new);
+    com.fasterxml.jackson.databind.JsonNode v = org.connectome.pipeline.Json.mapper()
+        .readTree(run.runDir.resolve("facts/volume.json").toFile());
+    org.connectome.pipeline.Vec3 volume = new org.connectome.pipeline.Vec3(v.path("x").asLong(), v.path("y").asLong(),
+        v.path("z").asLong());
+    org.connectome.stages.render.BlockSteps.runAll(org.connectome.stages.render.AlignRenderRunner::create,
+        org.connectome.stages.render.BlockSteps.definition(run.runDir, "align", "render", volume,
+            new org.connectome.pipeline.Vec3(256, 256, volume.z()),
+            Map.of("renderBlockSize", List.of(256, 256, (int) volume.z()))));
+    return run;
+  }
+
+  /** What scorers read for this run. */
+  public org.connectome.stages.report.ReportContext reportContext() {
+    return new org.connectome.stages.report.ReportContext(runDir, sim.acquisition(), sim.groundTruth());
+  }
+
   /** One manifest per section from the ground truth: the tiles ingest keeps (ok and re-imaged). */
   void writeManifests() throws IOException {
     for (SectionFolder f : sections) {

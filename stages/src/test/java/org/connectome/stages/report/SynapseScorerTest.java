@@ -13,18 +13,14 @@ import java.util.Map;
 import org.connectome.pipeline.Box;
 import org.connectome.pipeline.Vec3;
 import org.connectome.stages.SimulatedRun;
-import org.connectome.stages.align.AlignPairsRunner;
-import org.connectome.stages.align.AlignSolveRunner;
 import org.connectome.stages.precomputed.DataType;
 import org.connectome.stages.precomputed.Encoding;
 import org.connectome.stages.precomputed.LabelVolume;
 import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.precomputed.RunVolumes;
 import org.connectome.stages.precomputed.VolumeInfo;
-import org.connectome.stages.render.AlignRenderRunner;
 import org.connectome.stages.render.BlockSteps;
 import org.connectome.stages.report.truth.TruthVolume;
-import org.connectome.stages.stitch.StitchUnitRunner;
 import org.connectome.stages.synapses.SynapseDetectRunner;
 import org.connectome.stages.synapses.SynapseIndex;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,16 +44,9 @@ class SynapseScorerTest {
 
   @BeforeAll
   static void smokeRun() throws Exception {
-    run = SimulatedRun.createWithLabels(dir, "smoke");
-    int n = run.sections.size();
-    run.runUnits("stitch", "stitch", n, Map.of(), StitchUnitRunner::new);
-    run.runUnits("align", "pairs", n - 1, Map.of(), AlignPairsRunner::new);
-    run.runUnits("align", "solve", 1, Map.of(), AlignSolveRunner::new);
-    ctx = new ReportContext(run.runDir, run.sim.acquisition(), run.sim.groundTruth());
+    run = SimulatedRun.alignedSmokeWithLabels(dir);
+    ctx = run.reportContext();
     truth = TruthVolume.load(ctx).orElseThrow();
-    Vec3 volume = new Vec3(truth.width(), truth.height(), truth.depth());
-    BlockSteps.runAll(AlignRenderRunner::create, BlockSteps.definition(run.runDir, "align", "render", volume,
-        new Vec3(256, 256, truth.depth()), Map.of("renderBlockSize", List.of(256, 256, truth.depth()))));
     long[] size = {truth.width(), truth.height(), truth.depth()};
     PrecomputedVolume seg = PrecomputedVolume.create(RunVolumes.segmentation(run.runDir), VolumeInfo.of(
         VolumeInfo.SEGMENTATION, DataType.UINT64, 1, List.of(VolumeInfo.Scale.of(size, new double[] {8, 8, 33},

@@ -4,23 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.connectome.pipeline.Box;
 import org.connectome.pipeline.Vec3;
 import org.connectome.stages.SimulatedRun;
-import org.connectome.stages.align.AlignPairsRunner;
-import org.connectome.stages.align.AlignSolveRunner;
 import org.connectome.stages.precomputed.LabelVolume;
 import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.precomputed.RunVolumes;
-import org.connectome.stages.render.AlignRenderRunner;
-import org.connectome.stages.render.BlockSteps;
 import org.connectome.stages.report.ReportContext;
 import org.connectome.stages.report.SegmentScorer;
 import org.connectome.stages.report.StageScorer;
 import org.connectome.stages.report.truth.TruthVolume;
-import org.connectome.stages.stitch.StitchUnitRunner;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,16 +35,10 @@ class SegmentScorerTest {
 
   @BeforeAll
   static void segmentSmokeSample() throws Exception {
-    run = SimulatedRun.createWithLabels(dir, "smoke");
-    int n = run.sections.size();
-    run.runUnits("stitch", "stitch", n, Map.of(), StitchUnitRunner::new);
-    run.runUnits("align", "pairs", n - 1, Map.of(), AlignPairsRunner::new);
-    run.runUnits("align", "solve", 1, Map.of(), AlignSolveRunner::new);
-    ctx = new ReportContext(run.runDir, run.sim.acquisition(), run.sim.groundTruth());
+    run = SimulatedRun.alignedSmokeWithLabels(dir);
+    ctx = run.reportContext();
     truth = TruthVolume.load(ctx).orElseThrow();
     volume = new Vec3(truth.width(), truth.height(), truth.depth());
-    BlockSteps.runAll(AlignRenderRunner::create, BlockSteps.definition(run.runDir, "align", "render", volume,
-        new Vec3(256, 256, truth.depth()), Map.of("renderBlockSize", List.of(256, 256, truth.depth()))));
     Vec3 sub = new Vec3(160, 160, truth.depth());
     var inference = SegmentStepRuns.inference(run.runDir, volume, sub, new Vec3(24, 24, 0), Map.of());
     SegmentStepRuns.runAll(SegmentInferenceRunner::create, inference);

@@ -7,22 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import org.connectome.imaging.Bmp;
 import org.connectome.imaging.Image8;
 import org.connectome.pipeline.Box;
 import org.connectome.pipeline.Vec3;
 import org.connectome.stages.SimulatedRun;
-import org.connectome.stages.align.AlignPairsRunner;
-import org.connectome.stages.align.AlignSolveRunner;
 import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.precomputed.RunVolumes;
-import org.connectome.stages.render.AlignRenderRunner;
-import org.connectome.stages.render.BlockSteps;
-import org.connectome.stages.report.ReportContext;
-import org.connectome.stages.stitch.StitchUnitRunner;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,16 +33,8 @@ class TruthVolumeTest {
 
   @BeforeAll
   static void alignSmokeSample() throws Exception {
-    run = SimulatedRun.createWithLabels(dir, "smoke");
-    int n = run.sections.size();
-    run.runUnits("stitch", "stitch", n, Map.of(), StitchUnitRunner::new);
-    run.runUnits("align", "pairs", n - 1, Map.of(), AlignPairsRunner::new);
-    run.runUnits("align", "solve", 1, Map.of(), AlignSolveRunner::new);
-    ReportContext ctx = new ReportContext(run.runDir, run.sim.acquisition(), run.sim.groundTruth());
-    truth = TruthVolume.load(ctx).orElseThrow();
-    Vec3 volume = new Vec3(truth.width(), truth.height(), truth.depth());
-    BlockSteps.runAll(AlignRenderRunner::create, BlockSteps.definition(run.runDir, "align", "render", volume,
-        new Vec3(256, 256, truth.depth()), Map.of("renderBlockSize", java.util.List.of(256, 256, truth.depth()))));
+    run = SimulatedRun.alignedSmokeWithLabels(dir);
+    truth = TruthVolume.load(run.reportContext()).orElseThrow();
     aligned = PrecomputedVolume.open(RunVolumes.aligned(run.runDir));
   }
 
