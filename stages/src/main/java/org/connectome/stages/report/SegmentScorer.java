@@ -7,9 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.connectome.pipeline.Box;
-import org.connectome.pipeline.Vec3;
-import org.connectome.stages.precomputed.LabelVolume;
 import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.precomputed.RunVolumes;
 import org.connectome.stages.report.truth.TruthVolume;
@@ -84,23 +81,7 @@ public final class SegmentScorer implements StageScorer {
           + " but the aligned volume " + truth.width() + " x " + truth.height() + " x " + truth.depth());
     }
     SegmentationMetrics metrics = new SegmentationMetrics();
-    int plane = truth.width() * truth.height();
-    int slab = Math.max(1, seg.info().scale(0).chunkSize()[2]);
-    for (int z0 = 0; z0 < truth.depth(); z0 += slab) {
-      int z1 = Math.min(truth.depth(), z0 + slab);
-      // one slab of whole chunks at a time: each chunk is decoded once, memory stays one slab
-      LabelVolume labels = seg.readLabels(0, new Box(new Vec3(0, 0, z0), new Vec3(size[0], size[1], z1)));
-      long[] d = labels.data();
-      for (int z = z0; z < z1; z++) {
-        int[] t = truth.truthLabels(z);
-        int at = (z - z0) * plane;
-        for (int i = 0; i < plane; i++) {
-          if (t[i] != 0) {
-            metrics.add(d[at + i], t[i] & 0xffffffffL, 1);
-          }
-        }
-      }
-    }
+    truth.overlap(seg, (segment, cell) -> metrics.add(segment, cell & 0xffffffffL, 1));
     SegmentationMetrics.Result r = metrics.result();
     Map<String, Object> gt = new LinkedHashMap<>();
     gt.put("units", "bits");

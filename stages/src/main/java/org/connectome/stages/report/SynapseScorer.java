@@ -13,9 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.connectome.pipeline.Box;
-import org.connectome.pipeline.Vec3;
-import org.connectome.stages.precomputed.LabelVolume;
 import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.precomputed.RunVolumes;
 import org.connectome.stages.report.truth.TruthVolume;
@@ -231,36 +228,12 @@ public final class SynapseScorer implements StageScorer {
     if (segments.isEmpty() || !Files.isRegularFile(segDir.resolve("info"))) {
       return out;
     }
-    PrecomputedVolume seg = PrecomputedVolume.open(segDir);
-    long[] size = seg.info().scale(0).size();
-    int w = (int) Math.min(size[0], tv.width());
-    int h = (int) Math.min(size[1], tv.height());
-    int d = (int) Math.min(size[2], tv.depth());
     Map<Long, Map<Integer, Long>> counts = new HashMap<>();
-    // chunk by chunk, each read once: a whole plane would decode every chunk it crosses once per section
-    for (Box chunk : seg.grid(0).chunksIntersecting(new Box(new Vec3(0, 0, 0), new Vec3(w, h, d)))) {
-      LabelVolume part = seg.readLabels(0, chunk);
-      long[] l = part.data();
-      int cx = (int) chunk.start().x();
-      int cy = (int) chunk.start().y();
-      int cz = (int) chunk.start().z();
-      for (int k = 0; k < part.sz(); k++) {
-        int z = cz + k;
-        if (z >= d || !tv.hasPlane(z)) {
-          continue;
-        }
-        int[] truth = tv.truthLabels(z);
-        for (int j = 0; j < part.sy() && cy + j < h; j++) {
-          for (int i = 0; i < part.sx() && cx + i < w; i++) {
-            long s = l[i + part.sx() * (j + part.sy() * k)];
-            int t = truth[(cy + j) * tv.width() + cx + i];
-            if (s != 0 && t != 0 && segments.contains(s)) {
-              counts.computeIfAbsent(s, key -> new HashMap<>()).merge(t, 1L, Long::sum);
-            }
-          }
-        }
+    tv.overlap(PrecomputedVolume.open(segDir), (s, t) -> {
+      if (s != 0 && segments.contains(s)) {
+        counts.computeIfAbsent(s, key -> new HashMap<>()).merge(t, 1L, Long::sum);
       }
-    }
+    });
     for (Map.Entry<Long, Map<Integer, Long>> e : counts.entrySet()) {
       e.getValue().entrySet().stream()
           .max(Map.Entry.<Integer, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey(

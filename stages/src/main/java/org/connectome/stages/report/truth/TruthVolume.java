@@ -13,8 +13,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPInputStream;
+import org.connectome.pipeline.Box;
 import org.connectome.pipeline.Json;
+import org.connectome.pipeline.Vec3;
 import org.connectome.stages.align.Rigid;
+import org.connectome.stages.precomputed.LabelVolume;
+import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.report.ReportContext;
 import org.connectome.stages.report.StitchedSections;
 import org.connectome.stages.report.TruthFiles;
@@ -195,6 +199,45 @@ public final class TruthVolume {
       }
     }
     return out;
+  }
+
+  /** Receives one imaged voxel of a segmentation: its segment id (0: unsegmented) and its truth cell. */
+  @FunctionalInterface
+  public interface VoxelPair {
+    void accept(long segment, int cell);
+  }
+
+  /**
+   * Walks every imaged voxel (truth cell not 0) of a segmentation in this run's frame ({@code seg} at scale 0, the
+   * part both cover), slab by slab of whole chunks: each chunk is decoded once and each plane mapped to the truth
+   * once. What the segmentation and synapse scores count their (segment, cell) overlaps with.
+   */
+  public void overlap(PrecomputedVolume seg, VoxelPair sink) throws IOException {
+    long[] size = seg.info().scale(0).size();
+    int w = (int) Math.min(size[0], width);
+    int h = (int) Math.min(size[1], height);
+    int d = (int) Math.min(size[2], depth);
+    int slab = Math.max(1, seg.info().scale(0).chunkSize()[2]);
+    for (int z0 = 0; z0 < d; z0 += slab) {
+      int z1 = Math.min(d, z0 + slab);
+      LabelVolume labels = seg.readLabels(0, new Box(new Vec3(0, 0, z0), new Vec3(w, h, z1)));
+      long[] l = labels.data();
+      for (int z = z0; z < z1; z++) {
+        if (!hasPlane(z)) {
+          continue;
+        }
+        int[] t = truthLabels(z);
+        int at = (z - z0) * w * h;
+        for (int y = 0; y < h; y++) {
+          for (int x = 0; x < w; x++) {
+            int cell = t[y * width + x];
+            if (cell != 0) {
+              sink.accept(l[at + y * w + x], cell);
+            }
+          }
+        }
+      }
+    }
   }
 
   /** The truth label plane {@code z} in the truth frame (x fastest), read from {@code labels/}. */
