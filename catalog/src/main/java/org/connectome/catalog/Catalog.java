@@ -53,6 +53,9 @@ public final class Catalog implements AutoCloseable {
   public static final int MAX_TEXT_CHARS = 65_536;
 
   private static final Pattern PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*)[^;&]*");
+  /** How long an H2 opener retries while another process is settling the file's lock. */
+  static final java.time.Duration H2_OPEN_WAIT = java.time.Duration.ofSeconds(20);
+
   private static final AtomicInteger POOLS = new AtomicInteger();
   private static final int MAX_ATTEMPTS = 12;
   private static final Object NULL_TIMESTAMP = new Object();
@@ -124,10 +127,29 @@ public final class Catalog implements AutoCloseable {
       config.setMaxLifetime(0);
     }
     HikariDataSource ds;
-    try {
-      ds = new HikariDataSource(config);
-    } catch (RuntimeException e) {
-      throw new CatalogException("cannot open catalog database " + where + ": " + mask(rootMessage(e)), e);
+    long deadline = System.nanoTime() + H2_OPEN_WAIT.toNanos();
+    while (true) {
+      try {
+        HikariConfig attempt = new HikariConfig();
+        config.copyStateTo(attempt);
+        attempt.setPoolName(config.getPoolName() + "-" + POOLS.incrementAndGet());
+        ds = new HikariDataSource(attempt);
+        break;
+      } catch (RuntimeException e) {
+        // processes opening one H2 file at the same moment (workers and a launch on a fresh machine): H2 refuses
+        // the later ones while the first settles its lock file and AUTO_SERVER port; a moment later they connect
+        String why = rootMessage(e);
+        boolean settling = why.contains("Lock file recently modified") || why.contains("Locked by another process");
+        if (dialect != Dialect.H2 || !settling || System.nanoTime() > deadline) {
+          throw new CatalogException("cannot open catalog database " + where + ": " + mask(rootMessage(e)), e);
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new CatalogException("interrupted opening catalog database " + where, ie);
+        }
+      }
     }
     try {
       int version = new MigrationRunner(ds, dialect, MIGRATIONS, where, clock).migrate();

@@ -168,15 +168,36 @@ final class MigrationRunner {
     } catch (SQLException e) {
       rollbackQuietly(c);
       if (dialect == Dialect.H2) {
-        // H2 commits DDL implicitly, so no lock spans a migration: another process may have applied it meanwhile.
-        Applied other = readApplied(c, false).get(m.version());
-        c.commit();
+        // H2 commits DDL implicitly, so no lock spans a migration: another process may be applying it right now
+        // (its tables exist, its version row not yet). Wait for that row rather than fail the second opener.
+        Applied other = awaitApplied(c, m.version(), H2_MIGRATION_WAIT);
         if (other != null && other.checksum().equals(m.checksum())) {
           return;
         }
       }
       throw new CatalogException("catalog database " + where + ": migration " + m.resource() + " failed: "
           + e.getMessage(), e);
+    }
+  }
+
+  /** How long a second H2 opener waits for the first to record a migration it is applying. */
+  static final java.time.Duration H2_MIGRATION_WAIT = java.time.Duration.ofSeconds(30);
+
+  /** The version row of {@code version}, polled until it appears or {@code wait} has passed (then null). */
+  private static Applied awaitApplied(Connection c, int version, java.time.Duration wait) throws SQLException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      Applied a = readApplied(c, false).get(version);
+      c.commit();
+      if (a != null || System.nanoTime() > deadline) {
+        return a;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
     }
   }
 

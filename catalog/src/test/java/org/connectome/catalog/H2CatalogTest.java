@@ -68,4 +68,25 @@ class H2CatalogTest extends CatalogContractTest {
     assertTrue(text.contains("state=RUNNING stages=1"), text);
     assertEquals(1L, catalog.eventCounts(RUN).get(EventKind.RUN_RESUMED), text);
   }
+
+  @Test
+  void processesOpeningAFreshFileAtOnceAllSeeItMigratedOnce() throws Exception {
+    // workers and a launch started together on a new machine: H2 commits DDL at once, so a second process can
+    // meet the first one's tables before its version rows; it must wait for them, not fail
+    String fresh = newDatabaseUrl();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<Process> children = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      children.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+          OpenCatalogMain.class.getName(), fresh).redirectErrorStream(true)
+          .redirectOutput(dir.resolve("open" + i + ".out").toFile()).start());
+    }
+    for (int i = 0; i < children.size(); i++) {
+      assertTrue(children.get(i).waitFor(60, TimeUnit.SECONDS), "child " + i + " timed out");
+      String text = Files.readString(dir.resolve("open" + i + ".out"), StandardCharsets.UTF_8);
+      assertEquals(0, children.get(i).exitValue(), text);
+      assertTrue(text.contains("version=" + LATEST), text);
+    }
+    assertEquals(LATEST, versionRows(open(fresh)).size());
+  }
 }
