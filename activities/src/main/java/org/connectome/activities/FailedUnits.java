@@ -5,8 +5,8 @@ import org.connectome.units.UnitRange;
 /**
  * Units that failed for good, with the last error seen for them.
  *
- * @param units     unit index range
- * @param error     the last error, one line (long errors are cut)
+ * @param units unit index range
+ * @param error the last error, one line (long errors are cut)
  * @param retryable whether a later resume may succeed (false: bad input or configuration)
  */
 public record FailedUnits(UnitRange units, String error, boolean retryable) {

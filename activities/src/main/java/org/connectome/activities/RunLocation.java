@@ -6,9 +6,9 @@ import org.connectome.spec.RunSpec;
 /**
  * Where a run's data lives.
  *
- * @param runId    {@code sample/run}
- * @param sample   sample id
- * @param run      run name
+ * @param runId {@code sample/run}
+ * @param sample sample id
+ * @param run run name
  * @param dataRoot the spec's data root
  */
 public record RunLocation(String runId, String sample, String run, String dataRoot) {

@@ -1,6 +1,9 @@
 package org.connectome.executor;
 
-/** The executor failed (not a task): the API server is unreachable, a process cannot be forked, and so on. */
+/**
+ * The executor failed (not a task): the API server is unreachable, a process cannot be forked, and
+ * so on.
+ */
 public class ExecutorException extends Exception {
   private static final long serialVersionUID = 1L;
 

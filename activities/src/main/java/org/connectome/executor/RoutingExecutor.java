@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Sends each step's shards to the executor for its stage and implementation ({@code ingest/reference} runs
- * inside the worker, next to the microscope's storage and the catalog), everything else to the default.
+ * Sends each step's shards to the executor for its stage and implementation ({@code
+ * ingest/reference} runs inside the worker, next to the microscope's storage and the catalog),
+ * everything else to the default.
  */
 public final class RoutingExecutor implements StageExecutor {
   private final StageExecutor fallback;
@@ -14,7 +15,7 @@ public final class RoutingExecutor implements StageExecutor {
 
   /**
    * @param fallback the executor of every step without a route
-   * @param routes   executors by {@code stage/implementation}
+   * @param routes executors by {@code stage/implementation}
    */
   public RoutingExecutor(StageExecutor fallback, Map<String, StageExecutor> routes) {
     this.fallback = fallback;
@@ -26,7 +27,8 @@ public final class RoutingExecutor implements StageExecutor {
   }
 
   StageExecutor executorFor(ShardRequest request) {
-    return routes.getOrDefault(key(request.step().stage(), request.step().implementation()), fallback);
+    return routes.getOrDefault(
+        key(request.step().stage(), request.step().implementation()), fallback);
   }
 
   @Override

@@ -25,9 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Run, stage and step state read from the catalog at scrape time, so every worker shows the same numbers and
- * they survive worker restarts. One run per sample is shown: the most recently updated one, among runs that are
- * active or changed in the last day (labels stay bounded: sample, run, stage, step, state).
+ * Run, stage and step state read from the catalog at scrape time, so every worker shows the same
+ * numbers and they survive worker restarts. One run per sample is shown: the most recently updated
+ * one, among runs that are active or changed in the last day (labels stay bounded: sample, run,
+ * stage, step, state).
  */
 public final class CatalogCollector implements MultiCollector {
   private static final Logger log = LoggerFactory.getLogger(CatalogCollector.class);
@@ -44,22 +45,39 @@ public final class CatalogCollector implements MultiCollector {
   @Override
   public MetricSnapshots collect() {
     Instant now = clock.instant();
-    GaugeSnapshot.Builder runs = GaugeSnapshot.builder().name("connectome_runs")
-        .help("Runs in the catalog by state (runs of the last day and all active runs)");
-    GaugeSnapshot.Builder runState = GaugeSnapshot.builder().name("connectome_run_state")
-        .help("1 for the current state of the latest run of each sample");
-    GaugeSnapshot.Builder stageState = GaugeSnapshot.builder().name("connectome_stage_state")
-        .help("1 for the current state of each stage of the latest run of each sample");
-    GaugeSnapshot.Builder stageUnits = GaugeSnapshot.builder().name("connectome_stage_units")
-        .help("Units of a stage's planned steps by state: total, done, failed, running, pending");
-    GaugeSnapshot.Builder stepUnits = GaugeSnapshot.builder().name("connectome_step_units")
-        .help("Units of a step by state: total, done, failed, running, pending");
-    GaugeSnapshot.Builder eta = GaugeSnapshot.builder().name("connectome_stage_eta_seconds")
-        .help("Seconds until the running step of a stage finishes, at its rate so far");
-    GaugeSnapshot.Builder rate = GaugeSnapshot.builder().name("connectome_stage_units_per_second")
-        .help("Units per second of the running step of a stage, since it started");
-    CounterSnapshot.Builder resumes = CounterSnapshot.builder().name("connectome_stage_resumes")
-        .help("Automatic resumes of each stage of the latest run of each sample");
+    GaugeSnapshot.Builder runs =
+        GaugeSnapshot.builder()
+            .name("connectome_runs")
+            .help("Runs in the catalog by state (runs of the last day and all active runs)");
+    GaugeSnapshot.Builder runState =
+        GaugeSnapshot.builder()
+            .name("connectome_run_state")
+            .help("1 for the current state of the latest run of each sample");
+    GaugeSnapshot.Builder stageState =
+        GaugeSnapshot.builder()
+            .name("connectome_stage_state")
+            .help("1 for the current state of each stage of the latest run of each sample");
+    GaugeSnapshot.Builder stageUnits =
+        GaugeSnapshot.builder()
+            .name("connectome_stage_units")
+            .help(
+                "Units of a stage's planned steps by state: total, done, failed, running, pending");
+    GaugeSnapshot.Builder stepUnits =
+        GaugeSnapshot.builder()
+            .name("connectome_step_units")
+            .help("Units of a step by state: total, done, failed, running, pending");
+    GaugeSnapshot.Builder eta =
+        GaugeSnapshot.builder()
+            .name("connectome_stage_eta_seconds")
+            .help("Seconds until the running step of a stage finishes, at its rate so far");
+    GaugeSnapshot.Builder rate =
+        GaugeSnapshot.builder()
+            .name("connectome_stage_units_per_second")
+            .help("Units per second of the running step of a stage, since it started");
+    CounterSnapshot.Builder resumes =
+        CounterSnapshot.builder()
+            .name("connectome_stage_resumes")
+            .help("Automatic resumes of each stage of the latest run of each sample");
     try {
       List<RunRecord> all = catalog.listRuns(500);
       Map<RunState, Integer> byState = new EnumMap<>(RunState.class);
@@ -68,8 +86,10 @@ public final class CatalogCollector implements MultiCollector {
       }
       Set<String> samples = new HashSet<>();
       for (RunRecord r : all) {
-        boolean recent = !r.state().isTerminal() || r.updatedAt() == null
-            || r.updatedAt().isAfter(now.minus(RECENT));
+        boolean recent =
+            !r.state().isTerminal()
+                || r.updatedAt() == null
+                || r.updatedAt().isAfter(now.minus(RECENT));
         if (!recent) {
           continue;
         }
@@ -77,13 +97,18 @@ public final class CatalogCollector implements MultiCollector {
         if (!samples.add(r.sample())) {
           continue; // listRuns is newest first: the first run of a sample is its latest
         }
-        runState.dataPoint(point(1, "sample", r.sample(), "run", r.run(), "state", r.state().name()));
+        runState.dataPoint(
+            point(1, "sample", r.sample(), "run", r.run(), "state", r.state().name()));
         RunStatus status = catalog.status(r.runId());
         for (StageStatus st : status.stages()) {
           String[] base = {"sample", r.sample(), "stage", st.stage()};
-          stageState.dataPoint(point(1, "sample", r.sample(), "stage", st.stage(), "state", st.state().name()));
-          resumes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(st.resumes())
-              .labels(Labels.of(base)).build());
+          stageState.dataPoint(
+              point(1, "sample", r.sample(), "stage", st.stage(), "state", st.state().name()));
+          resumes.dataPoint(
+              CounterSnapshot.CounterDataPointSnapshot.builder()
+                  .value(st.resumes())
+                  .labels(Labels.of(base))
+                  .build());
           long total = 0;
           long done = 0;
           long failed = 0;
@@ -93,10 +118,30 @@ public final class CatalogCollector implements MultiCollector {
             done += step.unitsDone();
             failed += step.unitsFailed();
             running += step.unitsRunning();
-            for (Map.Entry<String, Long> e : Map.of("total", step.unitsTotal(), "done", step.unitsDone(), "failed",
-                step.unitsFailed(), "running", step.unitsRunning(), "pending", step.unitsPending()).entrySet()) {
-              stepUnits.dataPoint(point(e.getValue(), "sample", r.sample(), "stage", st.stage(), "step", step.step(),
-                  "state", e.getKey()));
+            for (Map.Entry<String, Long> e :
+                Map.of(
+                        "total",
+                        step.unitsTotal(),
+                        "done",
+                        step.unitsDone(),
+                        "failed",
+                        step.unitsFailed(),
+                        "running",
+                        step.unitsRunning(),
+                        "pending",
+                        step.unitsPending())
+                    .entrySet()) {
+              stepUnits.dataPoint(
+                  point(
+                      e.getValue(),
+                      "sample",
+                      r.sample(),
+                      "stage",
+                      st.stage(),
+                      "step",
+                      step.step(),
+                      "state",
+                      e.getKey()));
             }
             if (step.state() == StepState.RUNNING) {
               OptionalDouble secs = StageEta.etaSeconds(step, now);
@@ -110,22 +155,38 @@ public final class CatalogCollector implements MultiCollector {
             }
           }
           long pending = Math.max(0, total - done - failed - running);
-          for (Map.Entry<String, Long> e : Map.of("total", total, "done", done, "failed", failed, "running", running,
-              "pending", pending).entrySet()) {
-            stageUnits.dataPoint(point(e.getValue(), "sample", r.sample(), "stage", st.stage(), "state", e.getKey()));
+          for (Map.Entry<String, Long> e :
+              Map.of(
+                      "total", total, "done", done, "failed", failed, "running", running, "pending",
+                      pending)
+                  .entrySet()) {
+            stageUnits.dataPoint(
+                point(
+                    e.getValue(), "sample", r.sample(), "stage", st.stage(), "state", e.getKey()));
           }
         }
       }
       byState.forEach((s, n) -> runs.dataPoint(point(n, "state", s.name())));
     } catch (RuntimeException e) {
-      // a scrape must not fail because the catalog is briefly unreachable; the gap shows on the dashboards
+      // a scrape must not fail because the catalog is briefly unreachable; the gap shows on the
+      // dashboards
       log.warn("catalog metrics unavailable: {}", e.toString());
     }
-    return MetricSnapshots.of(runs.build(), runState.build(), stageState.build(), stageUnits.build(),
-        stepUnits.build(), eta.build(), rate.build(), resumes.build());
+    return MetricSnapshots.of(
+        runs.build(),
+        runState.build(),
+        stageState.build(),
+        stageUnits.build(),
+        stepUnits.build(),
+        eta.build(),
+        rate.build(),
+        resumes.build());
   }
 
   private static GaugeSnapshot.GaugeDataPointSnapshot point(double value, String... labels) {
-    return GaugeSnapshot.GaugeDataPointSnapshot.builder().value(value).labels(Labels.of(labels)).build();
+    return GaugeSnapshot.GaugeDataPointSnapshot.builder()
+        .value(value)
+        .labels(Labels.of(labels))
+        .build();
   }
 }

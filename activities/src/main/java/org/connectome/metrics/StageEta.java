@@ -29,6 +29,8 @@ public final class StageEta {
     if (remaining <= 0) {
       return OptionalDouble.of(0);
     }
-    return rate.isPresent() ? OptionalDouble.of(remaining / rate.getAsDouble()) : OptionalDouble.empty();
+    return rate.isPresent()
+        ? OptionalDouble.of(remaining / rate.getAsDouble())
+        : OptionalDouble.empty();
   }
 }

@@ -5,15 +5,15 @@ import java.time.Instant;
 /**
  * One thing to tell people about.
  *
- * @param event   what happened
- * @param runId   {@code sample/run}
- * @param stage   the stage, for stage events; else null
- * @param state   the run's or stage's new state (DONE, FAILED, WAITING_TO_RESUME, ...)
+ * @param event what happened
+ * @param runId {@code sample/run}
+ * @param stage the stage, for stage events; else null
+ * @param state the run's or stage's new state (DONE, FAILED, WAITING_TO_RESUME, ...)
  * @param message the recorded event's text: the error summary for failures
- * @param time    when it was recorded
+ * @param time when it was recorded
  */
-public record Notification(NotifyEvent event, String runId, String stage, String state, String message,
-    Instant time) {
+public record Notification(
+    NotifyEvent event, String runId, String stage, String state, String message, Instant time) {
 
   public String sample() {
     int slash = runId.indexOf('/');

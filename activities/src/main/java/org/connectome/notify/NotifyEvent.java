@@ -8,14 +8,21 @@ import org.connectome.catalog.StageState;
 
 /** The events a webhook can ask for (a spec's {@code notifications.webhooks[].events}). */
 public enum NotifyEvent {
-  RUN_FINISHED, RUN_FAILED, RUN_CANCELLED, STAGE_FAILED, STAGE_RESUMED;
+  RUN_FINISHED,
+  RUN_FAILED,
+  RUN_CANCELLED,
+  STAGE_FAILED,
+  STAGE_RESUMED;
 
   /** The name in run specs: {@code run_finished}, ... */
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** The event a recorded run transition is, or null when it is none of these (started, paused, ...). */
+  /**
+   * The event a recorded run transition is, or null when it is none of these (started, paused,
+   * ...).
+   */
   public static NotifyEvent of(RecordRunInput in) {
     if (in.event() == null) {
       return null;
@@ -30,7 +37,8 @@ public enum NotifyEvent {
 
   /**
    * The event a recorded stage transition is, or null. A stage that fails and waits to resume is
-   * {@code stage_failed} too; a stage cancelled with its run is not (the run's {@code run_cancelled} says it).
+   * {@code stage_failed} too; a stage cancelled with its run is not (the run's {@code
+   * run_cancelled} says it).
    */
   public static NotifyEvent of(RecordStageInput in) {
     if (in.event() == EventKind.STAGE_RESUMED) {

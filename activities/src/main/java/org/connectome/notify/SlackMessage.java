@@ -10,24 +10,28 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A notification as a Slack-compatible incoming-webhook message: {@code text} (what a phone notification shows)
- * plus one attachment with a colour, the run's link, the error summary and fields. Slack, Mattermost and
- * Rocket.Chat read this shape; links use Slack's {@code <url|label>} form in {@code text} and
- * {@code title_link} in the attachment.
+ * A notification as a Slack-compatible incoming-webhook message: {@code text} (what a phone
+ * notification shows) plus one attachment with a colour, the run's link, the error summary and
+ * fields. Slack, Mattermost and Rocket.Chat read this shape; links use Slack's {@code <url|label>}
+ * form in {@code text} and {@code title_link} in the attachment.
  */
 public final class SlackMessage {
   /** Longest error summary sent; the catalog ({@code connectome status}) keeps the whole text. */
   static final int MAX_DETAIL_CHARS = 1_500;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private SlackMessage() {}
 
-  /** {@code template} with {@code {sample}} and {@code {run}} replaced, or null without a template. */
+  /**
+   * {@code template} with {@code {sample}} and {@code {run}} replaced, or null without a template.
+   */
   public static String runLink(String template, Notification n) {
     if (template == null || template.isBlank()) {
       return null;
     }
-    return template.replace("{sample}", URLEncoder.encode(n.sample(), StandardCharsets.UTF_8))
+    return template
+        .replace("{sample}", URLEncoder.encode(n.sample(), StandardCharsets.UTF_8))
         .replace("{run}", URLEncoder.encode(n.run(), StandardCharsets.UTF_8));
   }
 
@@ -41,25 +45,39 @@ public final class SlackMessage {
   }
 
   static Map<String, Object> payload(Notification n, String link) {
-    n = new Notification(n.event(), n.runId(), n.stage(), n.state(), readable(n.message()), n.time());
+    n =
+        new Notification(
+            n.event(), n.runId(), n.stage(), n.state(), readable(n.message()), n.time());
     String who = link == null ? "*" + n.runId() + "*" : "<" + link + "|" + n.runId() + ">";
     String summary = firstLine(n.message());
-    String headline = switch (n.event()) {
-      case RUN_FINISHED -> ":white_check_mark: " + who + " finished" + suffix(summary);
-      case RUN_FAILED -> ":x: " + who + " failed" + suffix(summary);
-      case RUN_CANCELLED -> ":no_entry_sign: " + who + " was cancelled" + suffix(summary);
-      case STAGE_FAILED -> ("WAITING_TO_RESUME".equals(n.state()) ? ":warning: " : ":x: ") + who + ": stage "
-          + n.stage() + " failed" + ("WAITING_TO_RESUME".equals(n.state()) ? resumeNote(n.message()) : "");
-      case STAGE_RESUMED -> ":arrows_counterclockwise: " + who + ": stage " + n.stage() + " resumed"
-          + suffix(summary);
-    };
-    String color = switch (n.event()) {
-      case RUN_FINISHED -> "good";
-      case RUN_FAILED -> "danger";
-      case RUN_CANCELLED -> "#808080";
-      case STAGE_FAILED -> "WAITING_TO_RESUME".equals(n.state()) ? "warning" : "danger";
-      case STAGE_RESUMED -> "#439FE0";
-    };
+    String headline =
+        switch (n.event()) {
+          case RUN_FINISHED -> ":white_check_mark: " + who + " finished" + suffix(summary);
+          case RUN_FAILED -> ":x: " + who + " failed" + suffix(summary);
+          case RUN_CANCELLED -> ":no_entry_sign: " + who + " was cancelled" + suffix(summary);
+          case STAGE_FAILED ->
+              ("WAITING_TO_RESUME".equals(n.state()) ? ":warning: " : ":x: ")
+                  + who
+                  + ": stage "
+                  + n.stage()
+                  + " failed"
+                  + ("WAITING_TO_RESUME".equals(n.state()) ? resumeNote(n.message()) : "");
+          case STAGE_RESUMED ->
+              ":arrows_counterclockwise: "
+                  + who
+                  + ": stage "
+                  + n.stage()
+                  + " resumed"
+                  + suffix(summary);
+        };
+    String color =
+        switch (n.event()) {
+          case RUN_FINISHED -> "good";
+          case RUN_FAILED -> "danger";
+          case RUN_CANCELLED -> "#808080";
+          case STAGE_FAILED -> "WAITING_TO_RESUME".equals(n.state()) ? "warning" : "danger";
+          case STAGE_RESUMED -> "#439FE0";
+        };
     List<Map<String, Object>> fields = new ArrayList<>();
     fields.add(field("Sample", n.sample()));
     fields.add(field("Run", n.run()));
@@ -73,7 +91,8 @@ public final class SlackMessage {
     Map<String, Object> attachment = new LinkedHashMap<>();
     attachment.put("fallback", plain(headline) + (link == null ? "" : " " + link));
     attachment.put("color", color);
-    attachment.put("title", n.runId() + (n.stage() == null ? "" : " · " + n.stage()) + " · " + n.event().id());
+    attachment.put(
+        "title", n.runId() + (n.stage() == null ? "" : " · " + n.stage()) + " · " + n.event().id());
     if (link != null) {
       attachment.put("title_link", link);
     }
@@ -93,15 +112,16 @@ public final class SlackMessage {
   }
 
   /**
-   * The message without the wrapping of a Temporal failure's text ({@code message='...', type='StepFailed',
-   * nonRetryable=true}), which workflows pass on as they get it.
+   * The message without the wrapping of a Temporal failure's text ({@code message='...',
+   * type='StepFailed', nonRetryable=true}), which workflows pass on as they get it.
    */
   static String readable(String message) {
     if (message == null) {
       return null;
     }
-    return message.replaceAll("(?m)^message='", "").replaceAll("', type='[A-Za-z0-9_.$]*', nonRetryable=(true|false)",
-        "");
+    return message
+        .replaceAll("(?m)^message='", "")
+        .replaceAll("', type='[A-Za-z0-9_.$]*', nonRetryable=(true|false)", "");
   }
 
   private static Map<String, Object> field(String title, String value) {
@@ -127,7 +147,9 @@ public final class SlackMessage {
     last = nl < 0 ? "" : last.substring(nl + 1).strip();
     String note = last.startsWith("resuming") ? last : "";
     String why = first.isEmpty() || first.equals(last) ? "" : truncate(first, 300);
-    return why.isEmpty() && note.isEmpty() ? "" : ": " + why + (why.isEmpty() || note.isEmpty() ? "" : "; ") + note;
+    return why.isEmpty() && note.isEmpty()
+        ? ""
+        : ": " + why + (why.isEmpty() || note.isEmpty() ? "" : "; ") + note;
   }
 
   private static String firstLine(String s) {
@@ -144,6 +166,9 @@ public final class SlackMessage {
   }
 
   private static String plain(String mrkdwn) {
-    return mrkdwn.replaceAll("<([^|>]+)\\|([^>]+)>", "$2").replaceAll(":[a-z_]+: ", "").replace("*", "");
+    return mrkdwn
+        .replaceAll("<([^|>]+)\\|([^>]+)>", "$2")
+        .replaceAll(":[a-z_]+: ", "")
+        .replace("*", "");
   }
 }

@@ -37,53 +37,73 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Posts a Slack-compatible message to webhooks when a run finishes, fails or is cancelled and when a stage fails
- * or resumes. The webhooks are the run spec's {@code notifications.webhooks} (read from the spec stored in the
- * catalog, since a transition carries only the run id) and the worker's own ({@code --notify-webhook}).
+ * Posts a Slack-compatible message to webhooks when a run finishes, fails or is cancelled and when
+ * a stage fails or resumes. The webhooks are the run spec's {@code notifications.webhooks} (read
+ * from the spec stored in the catalog, since a transition carries only the run id) and the worker's
+ * own ({@code --notify-webhook}).
  *
- * <p>It never holds up the recording activity that calls it: a transition is put on a bounded queue and sent
- * from a background thread; a full queue drops it (logged and counted). Each post has connect and request
- * timeouts and is retried with exponential backoff on connection errors, timeouts, 408, 429 and 5xx, at most
- * {@link Options#maxAttempts} times in all; other 4xx are not retried. Every outcome is counted in
- * {@code connectome_notifications_total{event, outcome}} (outcome: sent, retried, failed, dropped). Webhook URLs
- * are secrets (Slack's carry the token): logs name the host only.
+ * <p>It never holds up the recording activity that calls it: a transition is put on a bounded queue
+ * and sent from a background thread; a full queue drops it (logged and counted). Each post has
+ * connect and request timeouts and is retried with exponential backoff on connection errors,
+ * timeouts, 408, 429 and 5xx, at most {@link Options#maxAttempts} times in all; other 4xx are not
+ * retried. Every outcome is counted in {@code connectome_notifications_total{event, outcome}}
+ * (outcome: sent, retried, failed, dropped). Webhook URLs are secrets (Slack's carry the token):
+ * logs name the host only.
  */
 public final class WebhookNotifier implements RecordingActivitiesImpl.RunListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebhookNotifier.class);
   private static final int DEDUP_KEYS = 512;
 
-  /** The notification settings of a run (its spec's {@code notifications}), or null when it has none. */
+  /**
+   * The notification settings of a run (its spec's {@code notifications}), or null when it has
+   * none.
+   */
   @FunctionalInterface
   public interface SettingsSource {
     NotificationsSpec notifications(String runId);
   }
 
   /**
-   * @param connectTimeout  TCP/TLS connect timeout of a post
-   * @param requestTimeout  whole-response timeout of a post
-   * @param maxAttempts     posts of one message to one webhook, first attempt included
-   * @param initialBackoff  wait before the first retry; doubles per retry (with +-20 % jitter)
-   * @param maxBackoff      longest wait between attempts (also caps a server's Retry-After)
-   * @param queueCapacity   transitions waiting to be sent before new ones are dropped
-   * @param maxInFlight     deliveries (posting or waiting to retry) at once before new ones are dropped
+   * @param connectTimeout TCP/TLS connect timeout of a post
+   * @param requestTimeout whole-response timeout of a post
+   * @param maxAttempts posts of one message to one webhook, first attempt included
+   * @param initialBackoff wait before the first retry; doubles per retry (with +-20 % jitter)
+   * @param maxBackoff longest wait between attempts (also caps a server's Retry-After)
+   * @param queueCapacity transitions waiting to be sent before new ones are dropped
+   * @param maxInFlight deliveries (posting or waiting to retry) at once before new ones are dropped
    */
-  public record Options(Duration connectTimeout, Duration requestTimeout, int maxAttempts, Duration initialBackoff,
-      Duration maxBackoff, int queueCapacity, int maxInFlight) {
+  public record Options(
+      Duration connectTimeout,
+      Duration requestTimeout,
+      int maxAttempts,
+      Duration initialBackoff,
+      Duration maxBackoff,
+      int queueCapacity,
+      int maxInFlight) {
     public static Options defaults() {
-      return new Options(Duration.ofSeconds(5), Duration.ofSeconds(10), 4, Duration.ofMillis(500),
-          Duration.ofSeconds(10), 1_000, 64);
+      return new Options(
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(10),
+          4,
+          Duration.ofMillis(500),
+          Duration.ofSeconds(10),
+          1_000,
+          64);
     }
 
     public Options withBackoff(Duration initial, Duration max) {
-      return new Options(connectTimeout, requestTimeout, maxAttempts, initial, max, queueCapacity, maxInFlight);
+      return new Options(
+          connectTimeout, requestTimeout, maxAttempts, initial, max, queueCapacity, maxInFlight);
     }
 
     public Options withTimeouts(Duration connect, Duration request) {
-      return new Options(connect, request, maxAttempts, initialBackoff, maxBackoff, queueCapacity, maxInFlight);
+      return new Options(
+          connect, request, maxAttempts, initialBackoff, maxBackoff, queueCapacity, maxInFlight);
     }
 
     public Options withLimits(int queue, int inFlight) {
-      return new Options(connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff, queue, inFlight);
+      return new Options(
+          connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff, queue, inFlight);
     }
   }
 
@@ -94,28 +114,36 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
   private final Counter counter;
   private final ThreadPoolExecutor dispatcher;
   private final ScheduledThreadPoolExecutor timer;
+
   /** Transitions accepted and deliveries started that have not reached an outcome yet. */
   private final AtomicInteger pending = new AtomicInteger();
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final Map<String, Boolean> seen = new LinkedHashMap<>(64, 0.75f, false) {
-    private static final long serialVersionUID = 1L;
 
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-      return size() > DEDUP_KEYS;
-    }
-  };
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Map<String, Boolean> seen =
+      new LinkedHashMap<>(64, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > DEDUP_KEYS;
+        }
+      };
   private volatile boolean closed;
-  /** When a dropped notification was last logged: a webhook that is down must not flood the log either. */
+
+  /**
+   * When a dropped notification was last logged: a webhook that is down must not flood the log
+   * either.
+   */
   private final AtomicLong lastDropLog = new AtomicLong();
+
   private final AtomicInteger droppedSinceLog = new AtomicInteger();
 
   /**
-   * A notifier for the runs of {@code catalog}, also posting every event to {@code serverWebhookUrls} (may be
-   * empty), counting in {@code registry}.
+   * A notifier for the runs of {@code catalog}, also posting every event to {@code
+   * serverWebhookUrls} (may be empty), counting in {@code registry}.
    */
-  public static WebhookNotifier forCatalog(Catalog catalog, List<String> serverWebhookUrls,
-      PrometheusRegistry registry) {
+  public static WebhookNotifier forCatalog(
+      Catalog catalog, List<String> serverWebhookUrls, PrometheusRegistry registry) {
     List<WebhookSpec> server = new ArrayList<>();
     for (String url : serverWebhookUrls == null ? List.<String>of() : serverWebhookUrls) {
       if (url != null && !url.isBlank()) {
@@ -127,28 +155,51 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
 
   /** Reads a run's notification settings from the spec the catalog stored when the run started. */
   public static SettingsSource catalogSettings(Catalog catalog) {
-    return runId -> catalog.findRun(runId).map(r -> r.specJson() == null ? null
-        : RunSpecLoader.fromJson(r.specJson()).notifications()).orElse(null);
+    return runId ->
+        catalog
+            .findRun(runId)
+            .map(
+                r ->
+                    r.specJson() == null
+                        ? null
+                        : RunSpecLoader.fromJson(r.specJson()).notifications())
+            .orElse(null);
   }
 
-  public WebhookNotifier(SettingsSource settings, List<WebhookSpec> serverWebhooks, PrometheusRegistry registry,
+  public WebhookNotifier(
+      SettingsSource settings,
+      List<WebhookSpec> serverWebhooks,
+      PrometheusRegistry registry,
       Options options) {
     this.settings = Objects.requireNonNull(settings);
     this.serverWebhooks = List.copyOf(serverWebhooks);
     this.options = options;
-    this.http = HttpClient.newBuilder().connectTimeout(options.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NORMAL).build();
-    this.counter = Counter.builder().name("connectome_notifications_total")
-        .help("Webhook notifications by event and outcome: sent, retried (an attempt failed and another follows), "
-            + "failed (gave up: retries exhausted or refused), dropped (queue full or shutting down)")
-        .labelNames("event", "outcome").register(registry);
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(options.connectTimeout())
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+    this.counter =
+        Counter.builder()
+            .name("connectome_notifications_total")
+            .help(
+                "Webhook notifications by event and outcome: sent, retried (an attempt failed and another follows), "
+                    + "failed (gave up: retries exhausted or refused), dropped (queue full or shutting down)")
+            .labelNames("event", "outcome")
+            .register(registry);
     for (NotifyEvent e : NotifyEvent.values()) {
       for (String o : new String[] {"sent", "retried", "failed", "dropped"}) {
         counter.labelValues(e.id(), o);
       }
     }
-    this.dispatcher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(Math.max(1, options.queueCapacity())), r -> daemon(r, "connectome-notify"));
+    this.dispatcher =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(Math.max(1, options.queueCapacity())),
+            r -> daemon(r, "connectome-notify"));
     this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "connectome-notify-retry"));
     this.timer.setRemoveOnCancelPolicy(true);
   }
@@ -164,11 +215,18 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     try {
       NotifyEvent e = NotifyEvent.of(in);
       if (e != null) {
-        submit(new Notification(e, in.runId(), null, in.state() == null ? null : in.state().name(), in.message(),
-            Instant.now()));
+        submit(
+            new Notification(
+                e,
+                in.runId(),
+                null,
+                in.state() == null ? null : in.state().name(),
+                in.message(),
+                Instant.now()));
       }
     } catch (RuntimeException ex) {
-      log.warn("notification of {} not sent: {}", in.runId(), ex.toString()); // never fail the recording
+      log.warn(
+          "notification of {} not sent: {}", in.runId(), ex.toString()); // never fail the recording
     }
   }
 
@@ -177,8 +235,14 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     try {
       NotifyEvent e = NotifyEvent.of(in);
       if (e != null) {
-        submit(new Notification(e, in.runId(), in.stage(), in.state() == null ? null : in.state().name(),
-            in.message(), Instant.now()));
+        submit(
+            new Notification(
+                e,
+                in.runId(),
+                in.stage(),
+                in.state() == null ? null : in.state().name(),
+                in.message(),
+                Instant.now()));
       }
     } catch (RuntimeException ex) {
       log.warn("notification of {} stage {} not sent: {}", in.runId(), in.stage(), ex.toString());
@@ -186,8 +250,8 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
   }
 
   /**
-   * Queues {@code n} for its webhooks and returns at once: false when it was dropped (queue full, shutting
-   * down) or is a repeat of a transition already queued (a retried recording activity).
+   * Queues {@code n} for its webhooks and returns at once: false when it was dropped (queue full,
+   * shutting down) or is a repeat of a transition already queued (a retried recording activity).
    */
   public boolean submit(Notification n) {
     if (closed) {
@@ -201,13 +265,14 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     }
     pending.incrementAndGet();
     try {
-      dispatcher.execute(() -> {
-        try {
-          dispatch(n);
-        } finally {
-          pending.decrementAndGet();
-        }
-      });
+      dispatcher.execute(
+          () -> {
+            try {
+              dispatch(n);
+            } finally {
+              pending.decrementAndGet();
+            }
+          });
       return true;
     } catch (RejectedExecutionException full) {
       pending.decrementAndGet();
@@ -216,13 +281,17 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     }
   }
 
-  /** The webhooks that want {@code n} (each URL once) and the run's link; on the dispatcher thread. */
+  /**
+   * The webhooks that want {@code n} (each URL once) and the run's link; on the dispatcher thread.
+   */
   private void dispatch(Notification n) {
     NotificationsSpec spec = null;
     try {
       spec = settings.notifications(n.runId());
     } catch (RuntimeException e) {
-      log.warn("cannot read the notification settings of {}: {}; using the worker's webhooks only", n.runId(),
+      log.warn(
+          "cannot read the notification settings of {}: {}; using the worker's webhooks only",
+          n.runId(),
           e.toString());
     }
     Set<String> urls = new LinkedHashSet<>();
@@ -241,17 +310,20 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     if (urls.isEmpty()) {
       return;
     }
-    String body = SlackMessage.json(n, SlackMessage.runLink(spec == null ? null : spec.runLink(), n));
+    String body =
+        SlackMessage.json(n, SlackMessage.runLink(spec == null ? null : spec.runLink(), n));
     for (String url : urls) {
       URI uri;
       try {
         uri = URI.create(url.trim());
-        if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
+        if (!"http".equalsIgnoreCase(uri.getScheme())
+            && !"https".equalsIgnoreCase(uri.getScheme())) {
           throw new IllegalArgumentException("not an http(s) URL");
         }
       } catch (IllegalArgumentException e) {
         count(n.event(), "failed");
-        log.warn("webhook of {} is not a valid http(s) URL; {} not sent", n.runId(), n.event().id());
+        log.warn(
+            "webhook of {} is not a valid http(s) URL; {} not sent", n.runId(), n.event().id());
         continue;
       }
       if (inFlight.get() >= options.maxInFlight()) {
@@ -282,9 +354,13 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
   private record Delivery(Notification n, URI uri, String body) {}
 
   private void attempt(Delivery d, int attempt) {
-    HttpRequest req = HttpRequest.newBuilder(d.uri()).timeout(options.requestTimeout())
-        .header("Content-Type", "application/json; charset=utf-8").header("User-Agent", "connectome-notifier")
-        .POST(HttpRequest.BodyPublishers.ofString(d.body(), StandardCharsets.UTF_8)).build();
+    HttpRequest req =
+        HttpRequest.newBuilder(d.uri())
+            .timeout(options.requestTimeout())
+            .header("Content-Type", "application/json; charset=utf-8")
+            .header("User-Agent", "connectome-notifier")
+            .POST(HttpRequest.BodyPublishers.ofString(d.body(), StandardCharsets.UTF_8))
+            .build();
     try {
       http.sendAsync(req, HttpResponse.BodyHandlers.discarding())
           .whenComplete((resp, err) -> outcome(d, attempt, resp, err));
@@ -295,21 +371,33 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
 
   private void outcome(Delivery d, int attempt, HttpResponse<?> resp, Throwable err) {
     try {
-      Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+      Throwable cause =
+          err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
       int status = resp == null ? -1 : resp.statusCode();
       if (cause == null && status >= 200 && status < 300) {
         count(d.n().event(), "sent");
         finish();
         return;
       }
-      boolean retryable = cause instanceof IOException || status == 408 || status == 429 || status >= 500;
-      String what = cause != null ? cause.getClass().getSimpleName()
-          + (cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")") : "HTTP " + status;
+      boolean retryable =
+          cause instanceof IOException || status == 408 || status == 429 || status >= 500;
+      String what =
+          cause != null
+              ? cause.getClass().getSimpleName()
+                  + (cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")")
+              : "HTTP " + status;
       if (retryable && attempt < options.maxAttempts()) {
         Duration wait = backoff(attempt, resp);
         count(d.n().event(), "retried");
-        log.info("webhook {} refused {} of {}: {}; attempt {} of {} in {} ms", d.uri().getHost(), d.n().event().id(),
-            d.n().runId(), what, attempt + 1, options.maxAttempts(), wait.toMillis());
+        log.info(
+            "webhook {} refused {} of {}: {}; attempt {} of {} in {} ms",
+            d.uri().getHost(),
+            d.n().event().id(),
+            d.n().runId(),
+            what,
+            attempt + 1,
+            options.maxAttempts(),
+            wait.toMillis());
         try {
           timer.schedule(() -> attempt(d, attempt + 1), wait.toMillis(), TimeUnit.MILLISECONDS);
           return;
@@ -318,8 +406,14 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
         }
       }
       count(d.n().event(), "failed");
-      log.warn("webhook {}: {} of {} not delivered after {} attempt{}: {}", d.uri().getHost(), d.n().event().id(),
-          d.n().runId(), attempt, attempt == 1 ? "" : "s", what);
+      log.warn(
+          "webhook {}: {} of {} not delivered after {} attempt{}: {}",
+          d.uri().getHost(),
+          d.n().event().id(),
+          d.n().runId(),
+          attempt,
+          attempt == 1 ? "" : "s",
+          what);
       finish();
     } catch (RuntimeException e) {
       log.warn("webhook delivery bookkeeping failed: {}", e.toString());
@@ -332,7 +426,10 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     pending.decrementAndGet();
   }
 
-  /** Exponential with jitter; a server's Retry-After (seconds) when it asks for longer, within maxBackoff. */
+  /**
+   * Exponential with jitter; a server's Retry-After (seconds) when it asks for longer, within
+   * maxBackoff.
+   */
   private Duration backoff(int attempt, HttpResponse<?> resp) {
     long base = options.initialBackoff().toMillis() << Math.min(20, attempt - 1);
     long ms = Math.min(options.maxBackoff().toMillis(), base);
@@ -340,7 +437,9 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     if (resp != null) {
       String after = resp.headers().firstValue("Retry-After").orElse(null);
       if (after != null && after.trim().matches("\\d{1,6}")) {
-        ms = Math.max(ms, Math.min(options.maxBackoff().toMillis(), Long.parseLong(after.trim()) * 1000));
+        ms =
+            Math.max(
+                ms, Math.min(options.maxBackoff().toMillis(), Long.parseLong(after.trim()) * 1000));
       }
     }
     return Duration.ofMillis(Math.max(0, ms));
@@ -352,9 +451,14 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     int dropped = droppedSinceLog.incrementAndGet();
     long now = System.nanoTime();
     long last = lastDropLog.get();
-    if ((last == 0 || now - last >= TimeUnit.SECONDS.toNanos(10)) && lastDropLog.compareAndSet(last, now)) {
+    if ((last == 0 || now - last >= TimeUnit.SECONDS.toNanos(10))
+        && lastDropLog.compareAndSet(last, now)) {
       droppedSinceLog.addAndGet(-dropped);
-      log.warn("{}: dropped {} of {}{}", why, n.event().id(), n.runId(),
+      log.warn(
+          "{}: dropped {} of {}{}",
+          why,
+          n.event().id(),
+          n.runId(),
           dropped > 1 ? " (" + dropped + " notifications dropped since the last message)" : "");
     }
   }
@@ -369,8 +473,8 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
   }
 
   /**
-   * Waits up to {@code grace} for queued and in-flight notifications to be delivered (or given up), then stops.
-   * Returns whether all were.
+   * Waits up to {@code grace} for queued and in-flight notifications to be delivered (or given up),
+   * then stops. Returns whether all were.
    */
   public boolean close(Duration grace) {
     closed = true;
@@ -388,7 +492,8 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     dispatcher.shutdownNow();
     timer.shutdownNow();
     if (left > 0) {
-      log.warn("{} webhook notification{} not delivered before shutdown", left, left == 1 ? "" : "s");
+      log.warn(
+          "{} webhook notification{} not delivered before shutdown", left, left == 1 ? "" : "s");
     }
     return left == 0;
   }

@@ -6,7 +6,8 @@ import java.util.List;
 
 /** The benchmark's command line. */
 public final class BenchOptions {
-  public static final String USAGE = """
+  public static final String USAGE =
+      """
       usage: bench/run [options]
         --scale S[,S...]          share of H01 to run: 1, 0.1, 0.01 (default 0.01)
         --naive                   run the naive design (one activity per unit) instead, at growing unit counts
@@ -33,7 +34,8 @@ public final class BenchOptions {
 
   public List<Double> scales = new ArrayList<>(List.of(0.01));
   public boolean naive;
-  public List<Long> naiveUnits = new ArrayList<>(List.of(1_000L, 2_000L, 5_000L, 10_000L, 20_000L, 40_000L));
+  public List<Long> naiveUnits =
+      new ArrayList<>(List.of(1_000L, 2_000L, 5_000L, 10_000L, 20_000L, 40_000L));
   public Integer naiveWindow = 1_000; // null: all at once
   public String taskMillis = "0";
   public double failureRate;
@@ -146,20 +148,35 @@ public final class BenchOptions {
   }
 
   public H01Plan.Overrides overrides() {
-    return new H01Plan.Overrides(unitsPerTask, tasksPerShard, shardsInFlight, parallelism, previousGrouping);
+    return new H01Plan.Overrides(
+        unitsPerTask, tasksPerShard, shardsInFlight, parallelism, previousGrouping);
   }
 
   /** The options as they matter for the figures, for reports. */
   public String describe() {
-    return "task duration " + DurationModel.parse(taskMillis) + ", failure rate " + failureRate
+    return "task duration "
+        + DurationModel.parse(taskMillis)
+        + ", failure rate "
+        + failureRate
         + (permanentFailureRate > 0 ? ", permanent failure rate " + permanentFailureRate : "")
-        + ", backoff scale " + backoffScale + ", server " + (serverProcess ? "child JVM (" + serverJavaOptions + ")"
-        : "in-process") + ", worker shard slots " + maxShards
+        + ", backoff scale "
+        + backoffScale
+        + ", server "
+        + (serverProcess ? "child JVM (" + serverJavaOptions + ")" : "in-process")
+        + ", worker shard slots "
+        + maxShards
         + (eventCap != null ? ", event cap " + eventCap : "")
         + (previousGrouping ? ", previous grouping (units per task 1 to 8)" : "")
-        + (overrides().equals(H01Plan.Overrides.none()) || (previousGrouping && unitsPerTask == null
-            && tasksPerShard == null && shardsInFlight == null && parallelism == null) ? ""
+        + (overrides().equals(H01Plan.Overrides.none())
+                || (previousGrouping
+                    && unitsPerTask == null
+                    && tasksPerShard == null
+                    && shardsInFlight == null
+                    && parallelism == null)
+            ? ""
             : ", overrides " + overrides())
-        + (previousGrouping ? "" : (overrides().equals(H01Plan.Overrides.none()) ? ", default grouping" : ""));
+        + (previousGrouping
+            ? ""
+            : (overrides().equals(H01Plan.Overrides.none()) ? ", default grouping" : ""));
   }
 }

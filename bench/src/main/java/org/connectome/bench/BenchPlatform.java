@@ -33,10 +33,10 @@ import org.connectome.pipeline.Pipeline;
 import org.connectome.workflows.PlatformWorkers;
 
 /**
- * What the benchmark runs on: Temporal's test server (in this process, or in a child JVM so that its CPU and
- * memory are kept apart from the orchestrator's), a client whose SDK metrics go to a Micrometer registry (as
- * the CLI bridges them, here to count requests such as heartbeats), the real catalog (an H2 file) and the real
- * workers registered by {@link PlatformWorkers}.
+ * What the benchmark runs on: Temporal's test server (in this process, or in a child JVM so that
+ * its CPU and memory are kept apart from the orchestrator's), a client whose SDK metrics go to a
+ * Micrometer registry (as the CLI bridges them, here to count requests such as heartbeats), the
+ * real catalog (an H2 file) and the real workers registered by {@link PlatformWorkers}.
  */
 public final class BenchPlatform implements AutoCloseable {
   public static final String NAMESPACE = "default";
@@ -53,19 +53,31 @@ public final class BenchPlatform implements AutoCloseable {
   public final PlatformMetrics metrics = new PlatformMetrics(new PrometheusRegistry());
 
   /**
-   * @param serverInChildJvm run the test server in a child JVM (port-bound on loopback) instead of in-process
-   * @param maxShardsAtOnce  shard activities this worker runs at once
-   * @param shardQueues      task queues whose shards this worker runs (every step's; the orchestration queue is
-   *                         always one)
+   * @param serverInChildJvm run the test server in a child JVM (port-bound on loopback) instead of
+   *     in-process
+   * @param maxShardsAtOnce shard activities this worker runs at once
+   * @param shardQueues task queues whose shards this worker runs (every step's; the orchestration
+   *     queue is always one)
    */
-  public BenchPlatform(Path catalogFile, boolean serverInChildJvm, String serverJavaOptions, int maxShardsAtOnce,
-      StageExecutor executor, MarkerStores markers, Set<String> shardQueues) throws IOException, InterruptedException {
-    scope = new RootScopeBuilder().reporter(new MicrometerClientStatsReporter(meters))
-        .reportEvery(com.uber.m3.util.Duration.ofMillis(500));
-    WorkflowServiceStubsOptions.Builder opts = WorkflowServiceStubsOptions.newBuilder().setMetricsScope(scope);
+  public BenchPlatform(
+      Path catalogFile,
+      boolean serverInChildJvm,
+      String serverJavaOptions,
+      int maxShardsAtOnce,
+      StageExecutor executor,
+      MarkerStores markers,
+      Set<String> shardQueues)
+      throws IOException, InterruptedException {
+    scope =
+        new RootScopeBuilder()
+            .reporter(new MicrometerClientStatsReporter(meters))
+            .reportEvery(com.uber.m3.util.Duration.ofMillis(500));
+    WorkflowServiceStubsOptions.Builder opts =
+        WorkflowServiceStubsOptions.newBuilder().setMetricsScope(scope);
     if (serverInChildJvm) {
       int port = freePort();
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      ProcessBuilder pb =
+          new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       for (String o : serverJavaOptions.trim().split("\\s+")) {
         if (!o.isEmpty()) {
           pb.command().add(o);
@@ -75,12 +87,16 @@ public final class BenchPlatform implements AutoCloseable {
       pb.command().add(System.getProperty("java.class.path"));
       pb.command().add("io.temporal.testserver.TestServer");
       pb.command().add(Integer.toString(port));
-      pb.redirectErrorStream(true).redirectOutput(catalogFile.resolveSibling("temporal-test-server.log").toFile());
+      pb.redirectErrorStream(true)
+          .redirectOutput(catalogFile.resolveSibling("temporal-test-server.log").toFile());
       serverProcess = pb.start();
       waitForPort(port, serverProcess);
       server = null;
-      ownChannel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-          .maxInboundMessageSize(64 * 1024 * 1024).build();
+      ownChannel =
+          ManagedChannelBuilder.forAddress("127.0.0.1", port)
+              .usePlaintext()
+              .maxInboundMessageSize(64 * 1024 * 1024)
+              .build();
       opts.setChannel(ownChannel);
     } else {
       TestServer.InProcessTestServer s = TestServer.createServer(true);
@@ -90,13 +106,24 @@ public final class BenchPlatform implements AutoCloseable {
       opts.setChannel(s.getChannel());
     }
     service = WorkflowServiceStubs.newServiceStubs(opts.build());
-    client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(NAMESPACE).build());
+    client =
+        WorkflowClient.newInstance(
+            service, WorkflowClientOptions.newBuilder().setNamespace(NAMESPACE).build());
     catalog = Catalog.open(Catalog.h2FileUrl(catalogFile));
     factory = WorkerFactory.newInstance(client);
     if (executor != null) {
       Set<String> queues = new java.util.LinkedHashSet<>(shardQueues);
       queues.add(Pipeline.DEFAULT_TASK_QUEUE);
-      PlatformWorkers.register(factory, Pipeline.DEFAULT_TASK_QUEUE, queues, maxShardsAtOnce, catalog, executor, metrics, new RecordingActivitiesImpl.RunListener() {}, markers);
+      PlatformWorkers.register(
+          factory,
+          Pipeline.DEFAULT_TASK_QUEUE,
+          queues,
+          maxShardsAtOnce,
+          catalog,
+          executor,
+          metrics,
+          new RecordingActivitiesImpl.RunListener() {},
+          markers);
     }
   }
 
@@ -110,8 +137,8 @@ public final class BenchPlatform implements AutoCloseable {
   }
 
   /**
-   * Requests the SDK made, by operation (RespondWorkflowTaskCompleted, RecordActivityTaskHeartbeat, ...), from
-   * the {@code temporal_request} counter; flushes the metrics scope first.
+   * Requests the SDK made, by operation (RespondWorkflowTaskCompleted, RecordActivityTaskHeartbeat,
+   * ...), from the {@code temporal_request} counter; flushes the metrics scope first.
    */
   public Map<String, Long> requestsByOperation() {
     try {
@@ -139,7 +166,8 @@ public final class BenchPlatform implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {
-        throw new IOException("the Temporal test server process ended with exit code " + p.exitValue());
+        throw new IOException(
+            "the Temporal test server process ended with exit code " + p.exitValue());
       }
       try (Socket s = new Socket("127.0.0.1", port)) {
         return;

@@ -14,9 +14,10 @@ import org.connectome.catalog.ShardState;
 import org.connectome.catalog.StepRegistration;
 
 /**
- * Times the catalog write every shard makes at least twice ({@code Catalog.recordShardProgress}) against steps
- * of growing shard counts, on the same H2 file catalog the benchmark uses: it recomputes the step's sums over
- * all of the step's shard rows, so its cost grows with the shards of the step.
+ * Times the catalog write every shard makes at least twice ({@code Catalog.recordShardProgress})
+ * against steps of growing shard counts, on the same H2 file catalog the benchmark uses: it
+ * recomputes the step's sums over all of the step's shard rows, so its cost grows with the shards
+ * of the step.
  */
 public final class CatalogProbe {
   public record Point(long shards, int calls, double millisPerCall) {}
@@ -37,9 +38,13 @@ public final class CatalogProbe {
         c.registerRun(new NewRun(runId, null, null, "{}", "h", "wf"));
         List<ShardProgress> shards = new ArrayList<>();
         for (long s = 0; s < n; s++) {
-          shards.add(new ShardProgress(runId, "segment", "inference", s, 100, 0, 0, 0, ShardState.PENDING));
+          shards.add(
+              new ShardProgress(
+                  runId, "segment", "inference", s, 100, 0, 0, 0, ShardState.PENDING));
         }
-        c.registerStep(new StepRegistration(runId, "segment", "inference", 0, "h", n * 100, n * 100, n, shards));
+        c.registerStep(
+            new StepRegistration(
+                runId, "segment", "inference", 0, "h", n * 100, n * 100, n, shards));
         SplittableRandom r = new SplittableRandom(n);
         int warm = 200;
         int calls = 2_000;
@@ -49,15 +54,19 @@ public final class CatalogProbe {
             t0 = System.nanoTime();
           }
           long s = r.nextLong(n);
-          c.recordShardProgress(new ShardProgress(runId, "segment", "inference", s, 100, 100, 0, 0,
-              ShardState.DONE));
+          c.recordShardProgress(
+              new ShardProgress(runId, "segment", "inference", s, 100, 100, 0, 0, ShardState.DONE));
         }
         double ms = (System.nanoTime() - t0) / 1e6 / calls;
         if (signed < 0) {
           continue;
         }
         points.add(new Point(n, calls, ms));
-        out.printf(Locale.ROOT, "[catalog] step of %,7d shards: recordShardProgress %.3f ms per call%n", n, ms);
+        out.printf(
+            Locale.ROOT,
+            "[catalog] step of %,7d shards: recordShardProgress %.3f ms per call%n",
+            n,
+            ms);
       }
     }
     return points;

@@ -5,12 +5,16 @@ import java.util.SplittableRandom;
 
 /**
  * A distribution of simulated task-attempt durations in milliseconds, parsed from text:
+ *
  * <ul>
- *   <li>{@code 0} or {@code none}: no time at all (the default: the benchmark measures orchestration only)</li>
- *   <li>{@code fixed:MS} (or just {@code MS})</li>
- *   <li>{@code uniform:MIN:MAX}</li>
- *   <li>{@code lognormal:MEDIAN:SIGMA} (sigma of the underlying normal; 0.5 gives a realistic long tail)</li>
+ *   <li>{@code 0} or {@code none}: no time at all (the default: the benchmark measures
+ *       orchestration only)
+ *   <li>{@code fixed:MS} (or just {@code MS})
+ *   <li>{@code uniform:MIN:MAX}
+ *   <li>{@code lognormal:MEDIAN:SIGMA} (sigma of the underlying normal; 0.5 gives a realistic long
+ *       tail)
  * </ul>
+ *
  * Durations may be fractional milliseconds; the executor sleeps with nanosecond resolution.
  */
 public record DurationModel(String kind, double a, double b) {
@@ -37,8 +41,11 @@ public record DurationModel(String kind, double a, double b) {
         }
       }
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("bad task duration '" + text
-          + "': use 0, fixed:MS, uniform:MIN:MAX or lognormal:MEDIAN:SIGMA", e);
+      throw new IllegalArgumentException(
+          "bad task duration '"
+              + text
+              + "': use 0, fixed:MS, uniform:MIN:MAX or lognormal:MEDIAN:SIGMA",
+          e);
     }
   }
 
@@ -48,12 +55,13 @@ public record DurationModel(String kind, double a, double b) {
 
   /** One sample, in nanoseconds. */
   public long sampleNanos(SplittableRandom r) {
-    double ms = switch (kind) {
-      case "fixed" -> a;
-      case "uniform" -> a + r.nextDouble() * (b - a);
-      case "lognormal" -> a * Math.exp(b * gaussian(r));
-      default -> 0;
-    };
+    double ms =
+        switch (kind) {
+          case "fixed" -> a;
+          case "uniform" -> a + r.nextDouble() * (b - a);
+          case "lognormal" -> a * Math.exp(b * gaussian(r));
+          default -> 0;
+        };
     return (long) Math.max(0, ms * 1e6);
   }
 

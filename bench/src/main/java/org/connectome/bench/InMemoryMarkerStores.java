@@ -12,16 +12,18 @@ import org.connectome.markers.MarkerStores;
 import org.connectome.units.UnitRange;
 
 /**
- * Completion markers in memory: one {@link BitSet} per step folder and parameters hash, thread-safe. Shared by
- * the simulated executor (which marks the units of successful tasks) and the real activities (which scan them
- * to plan, skip and count), so that the orchestration runs exactly as with marker files, without writing
- * millions of them.
+ * Completion markers in memory: one {@link BitSet} per step folder and parameters hash,
+ * thread-safe. Shared by the simulated executor (which marks the units of successful tasks) and the
+ * real activities (which scan them to plan, skip and count), so that the orchestration runs exactly
+ * as with marker files, without writing millions of them.
  */
 public final class InMemoryMarkerStores implements MarkerStores {
   private final Map<Path, Markers> steps = new ConcurrentHashMap<>();
   private final Consumer<StepLayout> onStep;
 
-  /** @param onStep told whenever the activities open a step's markers (planning does first), or null */
+  /**
+   * @param onStep told whenever the activities open a step's markers (planning does first), or null
+   */
   public InMemoryMarkerStores(Consumer<StepLayout> onStep) {
     this.onStep = onStep;
   }
@@ -60,7 +62,10 @@ public final class InMemoryMarkerStores implements MarkerStores {
       return byHash.computeIfAbsent(hash, h -> new BitSet());
     }
 
-    /** Marks units {@code [from, to)} done under {@code hash}: what a task does after its units' outputs. */
+    /**
+     * Marks units {@code [from, to)} done under {@code hash}: what a task does after its units'
+     * outputs.
+     */
     public void mark(long from, long to, String hash) {
       if (to > Integer.MAX_VALUE) {
         throw new IllegalArgumentException("unit " + to + " beyond the in-memory store's range");

@@ -17,28 +17,48 @@ import org.connectome.bench.naive.NaiveWorkflow;
 import org.connectome.bench.naive.NaiveWorkflowImpl;
 
 /**
- * The naive design at growing unit counts, each on a fresh test server: one workflow, one activity per unit,
- * a window of pending activities. The test server does not enforce Temporal's limits, so the benchmark applies
- * them by rule: the ladder stops at the first count whose history passes 51,200 events or 50 MB, and a window
- * above 2,000 breaks the pending-activity limit whatever the count.
+ * The naive design at growing unit counts, each on a fresh test server: one workflow, one activity
+ * per unit, a window of pending activities. The test server does not enforce Temporal's limits, so
+ * the benchmark applies them by rule: the ladder stops at the first count whose history passes
+ * 51,200 events or 50 MB, and a window above 2,000 breaks the pending-activity limit whatever the
+ * count.
  */
 public final class NaiveBench {
   public static final String QUEUE = "naive";
 
   /** One point of the ladder. */
-  public record Point(long units, int window, String state, double wallSeconds, double cpuSeconds,
-      double cpuSecondsPer1000Units, long peakHeapBytes, int events, long historyBytes, double eventsPerUnit,
-      int workflowTasksCompleted, int activitiesScheduled, int maxPendingActivities, long heartbeats,
-      double actionsPer1000Units, List<String> limitsBroken) {}
+  public record Point(
+      long units,
+      int window,
+      String state,
+      double wallSeconds,
+      double cpuSeconds,
+      double cpuSecondsPer1000Units,
+      long peakHeapBytes,
+      int events,
+      long historyBytes,
+      double eventsPerUnit,
+      int workflowTasksCompleted,
+      int activitiesScheduled,
+      int maxPendingActivities,
+      long heartbeats,
+      double actionsPer1000Units,
+      List<String> limitsBroken) {}
 
   /**
-   * @param breaksAtUnits           units at which one naive workflow passes the history limit (extrapolated
-   *                                from the largest run below it), or 0 when none of the runs passed it
-   * @param breaksBy                what breaks there
-   * @param largestSurviving        the largest run within every limit, or null
+   * @param breaksAtUnits units at which one naive workflow passes the history limit (extrapolated
+   *     from the largest run below it), or 0 when none of the runs passed it
+   * @param breaksBy what breaks there
+   * @param largestSurviving the largest run within every limit, or null
    */
-  public record NaiveReport(ScaleReport.Machine machine, String options, List<Point> points, long breaksAtUnits,
-      String breaksBy, Point largestSurviving, String pendingActivityRule) {}
+  public record NaiveReport(
+      ScaleReport.Machine machine,
+      String options,
+      List<Point> points,
+      long breaksAtUnits,
+      String breaksBy,
+      Point largestSurviving,
+      String pendingActivityRule) {}
 
   private final BenchOptions o;
   private final PrintStream out;
@@ -59,28 +79,55 @@ public final class NaiveBench {
       int window = o.naiveWindow == null ? (int) n : o.naiveWindow;
       Point p = runOne(dir, n, window);
       points.add(p);
-      out.printf(Locale.ROOT, "[naive] %,d units, window %,d: %s in %.1f s wall, %.1f s CPU; history %,d events "
-              + "(%.2f per unit), %.1f MB; %s%n", n, window, p.state(), p.wallSeconds(), p.cpuSeconds(), p.events(),
-          p.eventsPerUnit(), p.historyBytes() / 1e6, p.limitsBroken().isEmpty() ? "within limits"
+      out.printf(
+          Locale.ROOT,
+          "[naive] %,d units, window %,d: %s in %.1f s wall, %.1f s CPU; history %,d events "
+              + "(%.2f per unit), %.1f MB; %s%n",
+          n,
+          window,
+          p.state(),
+          p.wallSeconds(),
+          p.cpuSeconds(),
+          p.events(),
+          p.eventsPerUnit(),
+          p.historyBytes() / 1e6,
+          p.limitsBroken().isEmpty()
+              ? "within limits"
               : "BREAKS: " + String.join("; ", p.limitsBroken()));
-      boolean historyBroken = p.events() > ScaleBench.HISTORY_EVENT_LIMIT
-          || p.historyBytes() > ScaleBench.HISTORY_BYTES_LIMIT;
+      boolean historyBroken =
+          p.events() > ScaleBench.HISTORY_EVENT_LIMIT
+              || p.historyBytes() > ScaleBench.HISTORY_BYTES_LIMIT;
       if (historyBroken) {
-        // where it breaks: the largest count whose history still fits, from the events per unit measured here
+        // where it breaks: the largest count whose history still fits, from the events per unit
+        // measured here
         long byEvents = (long) Math.floor(ScaleBench.HISTORY_EVENT_LIMIT / p.eventsPerUnit());
-        long byBytes = (long) Math.floor(ScaleBench.HISTORY_BYTES_LIMIT / ((double) p.historyBytes() / n));
+        long byBytes =
+            (long) Math.floor(ScaleBench.HISTORY_BYTES_LIMIT / ((double) p.historyBytes() / n));
         breaksAt = Math.min(byEvents, byBytes);
-        breaksBy = byEvents <= byBytes ? "history limit of 51,200 events" : "history limit of 50 MB";
+        breaksBy =
+            byEvents <= byBytes ? "history limit of 51,200 events" : "history limit of 50 MB";
         break;
       }
     }
-    Point surviving = points.stream().filter(p -> p.limitsBroken().isEmpty()).reduce((a, b) -> b).orElse(null);
-    String rule = "with every unit started at once (window = units), more than 2,000 units break the limit of 2,000 "
-        + "pending activities per workflow; a window of " + (o.naiveWindow == null ? "all" : o.naiveWindow)
-        + " was used here" + (o.naiveWindow != null && o.naiveWindow > ScaleBench.PENDING_ACTIVITY_LIMIT
-        ? " (itself above the limit)" : "");
-    NaiveReport r = new NaiveReport(ScaleBench.machine(), o.describe() + ", naive window "
-        + (o.naiveWindow == null ? "all" : o.naiveWindow), points, breaksAt, breaksBy, surviving, rule);
+    Point surviving =
+        points.stream().filter(p -> p.limitsBroken().isEmpty()).reduce((a, b) -> b).orElse(null);
+    String rule =
+        "with every unit started at once (window = units), more than 2,000 units break the limit of 2,000 "
+            + "pending activities per workflow; a window of "
+            + (o.naiveWindow == null ? "all" : o.naiveWindow)
+            + " was used here"
+            + (o.naiveWindow != null && o.naiveWindow > ScaleBench.PENDING_ACTIVITY_LIMIT
+                ? " (itself above the limit)"
+                : "");
+    NaiveReport r =
+        new NaiveReport(
+            ScaleBench.machine(),
+            o.describe() + ", naive window " + (o.naiveWindow == null ? "all" : o.naiveWindow),
+            points,
+            breaksAt,
+            breaksBy,
+            surviving,
+            rule);
     Reports.write(r, o.out.toAbsolutePath());
     out.print(Reports.naiveSummary(r));
     return r;
@@ -88,23 +135,40 @@ public final class NaiveBench {
 
   private Point runOne(Path dir, long n, int window) throws Exception {
     InMemoryMarkerStores markers = new InMemoryMarkerStores();
-    try (BenchPlatform p = new BenchPlatform(dir.resolve("catalog-" + n), o.serverProcess, o.serverJavaOptions,
-        o.maxShards, null, markers, java.util.Set.of())) {
-      Worker w = p.factory.newWorker(QUEUE, WorkerOptions.newBuilder()
-          .setMaxConcurrentActivityExecutionSize(o.maxShards + 8).build());
+    try (BenchPlatform p =
+        new BenchPlatform(
+            dir.resolve("catalog-" + n),
+            o.serverProcess,
+            o.serverJavaOptions,
+            o.maxShards,
+            null,
+            markers,
+            java.util.Set.of())) {
+      Worker w =
+          p.factory.newWorker(
+              QUEUE,
+              WorkerOptions.newBuilder()
+                  .setMaxConcurrentActivityExecutionSize(o.maxShards + 8)
+                  .build());
       w.registerWorkflowImplementationTypes(NaiveWorkflowImpl.class);
-      w.registerActivitiesImplementations(new NaiveActivitiesImpl(markers, DurationModel.parse(o.taskMillis),
-          o.failureRate, o.seed));
+      w.registerActivitiesImplementations(
+          new NaiveActivitiesImpl(
+              markers, DurationModel.parse(o.taskMillis), o.failureRate, o.seed));
       p.factory.start();
       String stepKey = dir.resolve("step-" + n).toString();
       ResourceSampler s = new ResourceSampler(100);
-      NaiveWorkflow wf = p.client.newWorkflowStub(NaiveWorkflow.class, WorkflowOptions.newBuilder()
-          .setWorkflowId("naive/" + n).setTaskQueue(QUEUE).build());
-      WorkflowExecution e = WorkflowClient.start(wf::run, new NaiveWorkflow.Input(stepKey, "h", n, window));
+      NaiveWorkflow wf =
+          p.client.newWorkflowStub(
+              NaiveWorkflow.class,
+              WorkflowOptions.newBuilder().setWorkflowId("naive/" + n).setTaskQueue(QUEUE).build());
+      WorkflowExecution e =
+          WorkflowClient.start(wf::run, new NaiveWorkflow.Input(stepKey, "h", n, window));
       String state;
       try {
-        NaiveWorkflow.Result res = p.client.newUntypedWorkflowStub(e, java.util.Optional.empty())
-            .getResult(NaiveWorkflow.Result.class);
+        NaiveWorkflow.Result res =
+            p.client
+                .newUntypedWorkflowStub(e, java.util.Optional.empty())
+                .getResult(NaiveWorkflow.Result.class);
         state = res.unitsDone() == n ? "DONE" : "DONE, " + res.unitsDone() + " of " + n + " units";
       } catch (RuntimeException ex) {
         state = "FAILED: " + ex.getMessage();
@@ -127,9 +191,23 @@ public final class NaiveBench {
         broken.add(h.maxPendingActivities() + " pending activities > 2,000");
       }
       double k = n / 1000.0;
-      return new Point(n, window, state, wall, cpu, cpu / k, peak, h.events(), h.bytes(), (double) h.events() / n,
-          h.workflowTasksCompleted(), h.activitiesScheduled(), h.maxPendingActivities(), hb,
-          (h.workflowTasksCompleted() + h.activitiesScheduled() + 1 + hb) / k, broken);
+      return new Point(
+          n,
+          window,
+          state,
+          wall,
+          cpu,
+          cpu / k,
+          peak,
+          h.events(),
+          h.bytes(),
+          (double) h.events() / n,
+          h.workflowTasksCompleted(),
+          h.activitiesScheduled(),
+          h.maxPendingActivities(),
+          hb,
+          (h.workflowTasksCompleted() + h.activitiesScheduled() + 1 + hb) / k,
+          broken);
     }
   }
 }

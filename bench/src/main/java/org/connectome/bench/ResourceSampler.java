@@ -8,9 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Samples this process: CPU time (com.sun.management.OperatingSystemMXBean), heap in use (polled every
- * {@code periodMillis}) and the heap pools' peak usage (reset at start), GC counts, and attributes CPU to the
- * step that runs (steps of a run follow one another; whoever calls {@link #step} names the current one).
+ * Samples this process: CPU time (com.sun.management.OperatingSystemMXBean), heap in use (polled
+ * every {@code periodMillis}) and the heap pools' peak usage (reset at start), GC counts, and
+ * attributes CPU to the step that runs (steps of a run follow one another; whoever calls {@link
+ * #step} names the current one).
  */
 public final class ResourceSampler implements AutoCloseable {
   private final com.sun.management.OperatingSystemMXBean os =
@@ -39,16 +40,19 @@ public final class ResourceSampler implements AutoCloseable {
     lastWall = wallStart;
     gcCountStart = gcCount();
     gcMillisStart = gcMillis();
-    thread = new Thread(() -> {
-      while (running) {
-        sample();
-        try {
-          Thread.sleep(periodMillis);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }, "resource-sampler");
+    thread =
+        new Thread(
+            () -> {
+              while (running) {
+                sample();
+                try {
+                  Thread.sleep(periodMillis);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "resource-sampler");
     thread.setDaemon(true);
     thread.start();
   }
@@ -94,7 +98,10 @@ public final class ResourceSampler implements AutoCloseable {
     return peakHeapUsed;
   }
 
-  /** Sum over heap pools of their peak usage since the start (each pool's own peak, so an upper bound). */
+  /**
+   * Sum over heap pools of their peak usage since the start (each pool's own peak, so an upper
+   * bound).
+   */
   public static long peakHeapPools() {
     long sum = 0;
     for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {

@@ -48,8 +48,9 @@ public final class ScaleBench {
     Files.createDirectories(dir);
     String runName = "s" + label.replace('.', '_');
     RunSpec spec = H01Plan.spec(scale, runName, dir.resolve("data"), o.overrides());
-    Files.writeString(dir.resolve("h01-" + label + ".yaml"), H01Plan.yaml(scale, runName, dir.resolve("data"),
-        o.overrides()));
+    Files.writeString(
+        dir.resolve("h01-" + label + ".yaml"),
+        H01Plan.yaml(scale, runName, dir.resolve("data"), o.overrides()));
     List<H01Plan.PlannedStep> plan = H01Plan.plan(spec);
     printPlan(label, spec, plan);
     if (o.planOnly) {
@@ -57,19 +58,39 @@ public final class ScaleBench {
     }
 
     ResourceSampler[] sampler = new ResourceSampler[1];
-    InMemoryMarkerStores markers = new InMemoryMarkerStores(layout -> {
-      if (sampler[0] != null) {
-        Path d = layout.dir();
-        sampler[0].step(d.getParent().getFileName() + "." + d.getFileName());
-      }
-    });
-    try (SimulatedExecutor executor = new SimulatedExecutor(markers, DurationModel.parse(o.taskMillis),
-        o.failureRate, o.permanentFailureRate, o.backoffScale, o.seed);
-        BenchPlatform p = new BenchPlatform(dir.resolve("catalog"), o.serverProcess, o.serverJavaOptions,
-            o.maxShards, executor, markers, shardQueues(spec))) {
+    InMemoryMarkerStores markers =
+        new InMemoryMarkerStores(
+            layout -> {
+              if (sampler[0] != null) {
+                Path d = layout.dir();
+                sampler[0].step(d.getParent().getFileName() + "." + d.getFileName());
+              }
+            });
+    try (SimulatedExecutor executor =
+            new SimulatedExecutor(
+                markers,
+                DurationModel.parse(o.taskMillis),
+                o.failureRate,
+                o.permanentFailureRate,
+                o.backoffScale,
+                o.seed);
+        BenchPlatform p =
+            new BenchPlatform(
+                dir.resolve("catalog"),
+                o.serverProcess,
+                o.serverJavaOptions,
+                o.maxShards,
+                executor,
+                markers,
+                shardQueues(spec))) {
       p.factory.start();
       WorkflowTuning tuning = new WorkflowTuning(o.eventCap, null);
-      out.printf(Locale.ROOT, "%n[%s] running %s on the real workflows (%s)%n", label, spec.runId(), o.describe());
+      out.printf(
+          Locale.ROOT,
+          "%n[%s] running %s on the real workflows (%s)%n",
+          label,
+          spec.runId(),
+          o.describe());
       sampler[0] = new ResourceSampler(100);
       ProgressPrinter progress = new ProgressPrinter(p, spec.runId(), out, label);
       RunLauncher.Launch launch = new RunLauncher(p.client).launch(spec, 0, tuning);
@@ -86,16 +107,35 @@ public final class ScaleBench {
       long gcMillis = sampler[0].gcMillisDelta();
       Map<String, double[]> stepCpu = sampler[0].perStep();
       long live = ResourceSampler.liveHeapAfterGc();
-      out.printf(Locale.ROOT, "[%s] run %s in %.1f s wall, %.1f s CPU; measuring histories...%n", label,
-          result.state(), wall, cpu);
+      out.printf(
+          Locale.ROOT,
+          "[%s] run %s in %.1f s wall, %.1f s CPU; measuring histories...%n",
+          label,
+          result.state(),
+          wall,
+          cpu);
 
-      List<HistoryStats.Execution> executions = HistoryStats.measureAll(p.client, p.service,
-          BenchPlatform.NAMESPACE);
+      List<HistoryStats.Execution> executions =
+          HistoryStats.measureAll(p.client, p.service, BenchPlatform.NAMESPACE);
       Map<String, Long> requests = p.requestsByOperation();
       RunStatus status = p.catalog.status(spec.runId());
-      ScaleReport report = assemble(label, spec, plan, result, wall, cpu, serverCpu,
-          new ScaleReport.Heap(peakPolled, peakPools, live, Runtime.getRuntime().maxMemory(), gcCount, gcMillis),
-          executions, requests, status, executor, markers, stepCpu);
+      ScaleReport report =
+          assemble(
+              label,
+              spec,
+              plan,
+              result,
+              wall,
+              cpu,
+              serverCpu,
+              new ScaleReport.Heap(
+                  peakPolled, peakPools, live, Runtime.getRuntime().maxMemory(), gcCount, gcMillis),
+              executions,
+              requests,
+              status,
+              executor,
+              markers,
+              stepCpu);
       Reports.write(report, o.out.toAbsolutePath());
       out.print(Reports.summary(report));
       return report;
@@ -111,9 +151,20 @@ public final class ScaleBench {
     return q;
   }
 
-  private ScaleReport assemble(String label, RunSpec spec, List<H01Plan.PlannedStep> plan, SampleRunResult result,
-      double wall, double cpu, Double serverCpu, ScaleReport.Heap heap, List<HistoryStats.Execution> executions,
-      Map<String, Long> requests, RunStatus status, SimulatedExecutor executor, InMemoryMarkerStores markers,
+  private ScaleReport assemble(
+      String label,
+      RunSpec spec,
+      List<H01Plan.PlannedStep> plan,
+      SampleRunResult result,
+      double wall,
+      double cpu,
+      Double serverCpu,
+      ScaleReport.Heap heap,
+      List<HistoryStats.Execution> executions,
+      Map<String, Long> requests,
+      RunStatus status,
+      SimulatedExecutor executor,
+      InMemoryMarkerStores markers,
       Map<String, double[]> stepCpu) {
     String runWorkflow = WorkflowIds.forRun(spec.sample(), spec.run());
     // executions by step name (a step's chains over automatic resumes are summed)
@@ -176,106 +227,250 @@ public final class ScaleBench {
       }
       double stepWall = 0;
       if (!ex.isEmpty()) {
-        var first = ex.stream().map(HistoryStats.Execution::start).min(Comparator.naturalOrder()).orElseThrow();
-        var last = ex.stream().map(HistoryStats.Execution::close).max(Comparator.naturalOrder()).orElseThrow();
+        var first =
+            ex.stream()
+                .map(HistoryStats.Execution::start)
+                .min(Comparator.naturalOrder())
+                .orElseThrow();
+        var last =
+            ex.stream()
+                .map(HistoryStats.Execution::close)
+                .max(Comparator.naturalOrder())
+                .orElseThrow();
         stepWall = java.time.Duration.between(first, last).toMillis() / 1000.0;
       }
       double stepCpuS = stepCpu.getOrDefault(ps.name(), new double[2])[0];
-      steps.add(new ScaleReport.Step(ps.name(), ps.unitKind(), ps.units(), done, ps.unitsPerTask(),
-          ps.tasksPerShard(), ps.unitsPerJob(), ps.tasks(), ps.shards(), sj, sp,
-          c == null ? 0 : c.attemptsFailed.sum(), ex.size(),
-          (int) ex.stream().filter(HistoryStats.Execution::continuedAsNew).count(),
-          ex.stream().mapToLong(HistoryStats.Execution::events).sum(),
-          ex.stream().mapToInt(HistoryStats.Execution::events).max().orElse(0),
-          ex.stream().mapToLong(HistoryStats.Execution::bytes).max().orElse(0),
-          ex.stream().mapToLong(HistoryStats.Execution::workflowTasksCompleted).sum(),
-          ex.stream().mapToLong(HistoryStats.Execution::activitiesScheduled).sum(),
-          ex.stream().mapToInt(HistoryStats.Execution::maxPendingActivities).max().orElse(0),
-          stepWall, stepCpuS, ps.units() == 0 ? 0 : stepWall * 1e6 / ps.units(),
-          ps.units() == 0 ? 0 : stepCpuS * 1e6 / ps.units()));
+      steps.add(
+          new ScaleReport.Step(
+              ps.name(),
+              ps.unitKind(),
+              ps.units(),
+              done,
+              ps.unitsPerTask(),
+              ps.tasksPerShard(),
+              ps.unitsPerJob(),
+              ps.tasks(),
+              ps.shards(),
+              sj,
+              sp,
+              c == null ? 0 : c.attemptsFailed.sum(),
+              ex.size(),
+              (int) ex.stream().filter(HistoryStats.Execution::continuedAsNew).count(),
+              ex.stream().mapToLong(HistoryStats.Execution::events).sum(),
+              ex.stream().mapToInt(HistoryStats.Execution::events).max().orElse(0),
+              ex.stream().mapToLong(HistoryStats.Execution::bytes).max().orElse(0),
+              ex.stream().mapToLong(HistoryStats.Execution::workflowTasksCompleted).sum(),
+              ex.stream().mapToLong(HistoryStats.Execution::activitiesScheduled).sum(),
+              ex.stream().mapToInt(HistoryStats.Execution::maxPendingActivities).max().orElse(0),
+              stepWall,
+              stepCpuS,
+              ps.units() == 0 ? 0 : stepWall * 1e6 / ps.units(),
+              ps.units() == 0 ? 0 : stepCpuS * 1e6 / ps.units()));
     }
     long heartbeats = requests.getOrDefault("RecordActivityTaskHeartbeat", 0L);
     double k = unitsTotal / 1000.0;
-    ScaleReport.Actions actions = new ScaleReport.Actions(wft, activities, children, timers, can, heartbeats,
-        wft / k, activities / k, heartbeats / k, (wft + activities + children + timers + can + heartbeats) / k);
-    ScaleReport.Kubernetes k8s = new ScaleReport.Kubernetes(jobs, pods, jobs == 0 ? 0 : (double) unitsTotal / jobs,
-        minUnitsPerJob == Long.MAX_VALUE ? 0 : minUnitsPerJob, minStep, executor.podsRunningPeak(),
-        pods / 45.0 / 3600);
-    ScaleReport.Workflows wf = new ScaleReport.Workflows(executions.size(), largest == null ? 0 : largest.events(),
-        largest == null ? null : largest.workflowId(),
-        executions.stream().mapToLong(HistoryStats.Execution::bytes).max().orElse(0), totalEvents, can,
-        sampleRunEvents, maxPending);
+    ScaleReport.Actions actions =
+        new ScaleReport.Actions(
+            wft,
+            activities,
+            children,
+            timers,
+            can,
+            heartbeats,
+            wft / k,
+            activities / k,
+            heartbeats / k,
+            (wft + activities + children + timers + can + heartbeats) / k);
+    ScaleReport.Kubernetes k8s =
+        new ScaleReport.Kubernetes(
+            jobs,
+            pods,
+            jobs == 0 ? 0 : (double) unitsTotal / jobs,
+            minUnitsPerJob == Long.MAX_VALUE ? 0 : minUnitsPerJob,
+            minStep,
+            executor.podsRunningPeak(),
+            pods / 45.0 / 3600);
+    ScaleReport.Workflows wf =
+        new ScaleReport.Workflows(
+            executions.size(),
+            largest == null ? 0 : largest.events(),
+            largest == null ? null : largest.workflowId(),
+            executions.stream().mapToLong(HistoryStats.Execution::bytes).max().orElse(0),
+            totalEvents,
+            can,
+            sampleRunEvents,
+            maxPending);
     var v = spec.volume();
-    ScaleReport.Volume volume = new ScaleReport.Volume(v.sections(), v.width(), v.height(),
-        spec.voxelSize().x() + " x " + spec.voxelSize().y() + " x " + spec.voxelSize().z() + " nm",
-        "1024 x 1024 x 64 voxels");
+    ScaleReport.Volume volume =
+        new ScaleReport.Volume(
+            v.sections(),
+            v.width(),
+            v.height(),
+            spec.voxelSize().x()
+                + " x "
+                + spec.voxelSize().y()
+                + " x "
+                + spec.voxelSize().z()
+                + " nm",
+            "1024 x 1024 x 64 voxels");
 
     List<ScaleReport.Target> targets = new ArrayList<>();
-    targets.add(new ScaleReport.Target("the plan runs to completion",
-        result.state() + (unitsDone == unitsTotal ? ", all " + unitsTotal + " units done"
-            : ", " + unitsDone + " of " + unitsTotal + " units done"),
-        SampleRunResult.DONE.equals(result.state()) && unitsDone == unitsTotal));
-    targets.add(new ScaleReport.Target("no workflow execution passes " + EVENT_TARGET + " events",
-        "largest " + wf.largestEvents() + " events (" + wf.largestEventsWorkflow() + ")",
-        wf.largestEvents() < EVENT_TARGET));
-    targets.add(new ScaleReport.Target("peak heap under 1 GB (max heap " + heap.maxHeapBytes() / (1 << 20) + " MiB)",
-        "peak in use " + heap.peakUsedPolledBytes() / (1 << 20) + " MiB (polled), live after the run "
-            + heap.liveAfterRunBytes() / (1 << 20) + " MiB",
-        heap.peakUsedPolledBytes() < HEAP_TARGET && heap.maxHeapBytes() <= HEAP_TARGET + (64L << 20)));
-    List<String> below = steps.stream().filter(s -> s.units() >= UNITS_PER_JOB_TARGET
-        && s.unitsPerJob() < UNITS_PER_JOB_TARGET).map(s -> s.name() + " " + s.unitsPerJob()).toList();
-    long minBig = steps.stream().filter(s -> s.units() >= 10_000).mapToLong(ScaleReport.Step::unitsPerJob).min()
-        .orElse(0);
-    targets.add(new ScaleReport.Target("at least " + UNITS_PER_JOB_TARGET
-        + " units per Job in the default grouping (steps of >= 1,000 units)",
-        "steps of >= 10,000 units: smallest " + minBig + (below.isEmpty() ? "; every step meets it"
-            : "; below it: " + String.join(", ", below)),
-        below.isEmpty()));
-    ScaleReport.Step slowest = steps.stream().filter(s -> s.units() >= 10_000)
-        .max(Comparator.comparingDouble(ScaleReport.Step::wallSecondsPerMillionUnits)).orElse(null);
+    targets.add(
+        new ScaleReport.Target(
+            "the plan runs to completion",
+            result.state()
+                + (unitsDone == unitsTotal
+                    ? ", all " + unitsTotal + " units done"
+                    : ", " + unitsDone + " of " + unitsTotal + " units done"),
+            SampleRunResult.DONE.equals(result.state()) && unitsDone == unitsTotal));
+    targets.add(
+        new ScaleReport.Target(
+            "no workflow execution passes " + EVENT_TARGET + " events",
+            "largest " + wf.largestEvents() + " events (" + wf.largestEventsWorkflow() + ")",
+            wf.largestEvents() < EVENT_TARGET));
+    targets.add(
+        new ScaleReport.Target(
+            "peak heap under 1 GB (max heap " + heap.maxHeapBytes() / (1 << 20) + " MiB)",
+            "peak in use "
+                + heap.peakUsedPolledBytes() / (1 << 20)
+                + " MiB (polled), live after the run "
+                + heap.liveAfterRunBytes() / (1 << 20)
+                + " MiB",
+            heap.peakUsedPolledBytes() < HEAP_TARGET
+                && heap.maxHeapBytes() <= HEAP_TARGET + (64L << 20)));
+    List<String> below =
+        steps.stream()
+            .filter(
+                s -> s.units() >= UNITS_PER_JOB_TARGET && s.unitsPerJob() < UNITS_PER_JOB_TARGET)
+            .map(s -> s.name() + " " + s.unitsPerJob())
+            .toList();
+    long minBig =
+        steps.stream()
+            .filter(s -> s.units() >= 10_000)
+            .mapToLong(ScaleReport.Step::unitsPerJob)
+            .min()
+            .orElse(0);
+    targets.add(
+        new ScaleReport.Target(
+            "at least "
+                + UNITS_PER_JOB_TARGET
+                + " units per Job in the default grouping (steps of >= 1,000 units)",
+            "steps of >= 10,000 units: smallest "
+                + minBig
+                + (below.isEmpty()
+                    ? "; every step meets it"
+                    : "; below it: " + String.join(", ", below)),
+            below.isEmpty()));
+    ScaleReport.Step slowest =
+        steps.stream()
+            .filter(s -> s.units() >= 10_000)
+            .max(Comparator.comparingDouble(ScaleReport.Step::wallSecondsPerMillionUnits))
+            .orElse(null);
     if (slowest != null) {
-      targets.add(new ScaleReport.Target("a million-unit step adds under a minute of orchestration",
-          String.format(Locale.ROOT, "slowest step %s: %.1f s wall and %.1f s CPU per million units",
-              slowest.name(), slowest.wallSecondsPerMillionUnits(), slowest.cpuSecondsPerMillionUnits()),
-          slowest.wallSecondsPerMillionUnits() < SECONDS_PER_MILLION_UNITS_TARGET));
+      targets.add(
+          new ScaleReport.Target(
+              "a million-unit step adds under a minute of orchestration",
+              String.format(
+                  Locale.ROOT,
+                  "slowest step %s: %.1f s wall and %.1f s CPU per million units",
+                  slowest.name(),
+                  slowest.wallSecondsPerMillionUnits(),
+                  slowest.cpuSecondsPerMillionUnits()),
+              slowest.wallSecondsPerMillionUnits() < SECONDS_PER_MILLION_UNITS_TARGET));
     }
-    return new ScaleReport(label, spec.runId(), machine(), o.describe(), volume, result.state(), result.error(), wall,
-        cpu, serverCpu, unitsTotal, unitsDone, markers.totalMarked(), cpu / k, wall / k, heap, wf, actions, k8s,
-        executor.failuresByKind(), requests, steps, targets, executions);
+    return new ScaleReport(
+        label,
+        spec.runId(),
+        machine(),
+        o.describe(),
+        volume,
+        result.state(),
+        result.error(),
+        wall,
+        cpu,
+        serverCpu,
+        unitsTotal,
+        unitsDone,
+        markers.totalMarked(),
+        cpu / k,
+        wall / k,
+        heap,
+        wf,
+        actions,
+        k8s,
+        executor.failuresByKind(),
+        requests,
+        steps,
+        targets,
+        executions);
   }
 
   private void printPlan(String label, RunSpec spec, List<H01Plan.PlannedStep> plan) {
-    out.printf(Locale.ROOT, "[%s] plan of %s: %d sections, %d x %d voxels at %s x %s x %s nm%n", label,
-        spec.runId(), spec.volume().sections(), spec.volume().width(), spec.volume().height(), spec.voxelSize().x(),
-        spec.voxelSize().y(), spec.voxelSize().z());
+    out.printf(
+        Locale.ROOT,
+        "[%s] plan of %s: %d sections, %d x %d voxels at %s x %s x %s nm%n",
+        label,
+        spec.runId(),
+        spec.volume().sections(),
+        spec.volume().width(),
+        spec.volume().height(),
+        spec.voxelSize().x(),
+        spec.voxelSize().y(),
+        spec.voxelSize().z());
     long units = 0;
     long tasks = 0;
     long shards = 0;
     for (H01Plan.PlannedStep s : plan) {
-      out.printf(Locale.ROOT, "  %-22s %,11d %-14s %3d units/task x %4d tasks/shard = %,6d units/Job: %,9d tasks, %,7d shards%n",
-          s.name(), s.units(), s.unitKind(), s.unitsPerTask(), s.tasksPerShard(), s.unitsPerJob(), s.tasks(),
+      out.printf(
+          Locale.ROOT,
+          "  %-22s %,11d %-14s %3d units/task x %4d tasks/shard = %,6d units/Job: %,9d tasks, %,7d shards%n",
+          s.name(),
+          s.units(),
+          s.unitKind(),
+          s.unitsPerTask(),
+          s.tasksPerShard(),
+          s.unitsPerJob(),
+          s.tasks(),
           s.shards());
       units += s.units();
       tasks += s.tasks();
       shards += s.shards();
     }
-    out.printf(Locale.ROOT, "  %-22s %,11d units, %,d tasks (pods), %,d shards (Jobs)%n", "total", units, tasks, shards);
+    out.printf(
+        Locale.ROOT,
+        "  %-22s %,11d units, %,d tasks (pods), %,d shards (Jobs)%n",
+        "total",
+        units,
+        tasks,
+        shards);
   }
 
   static ScaleReport.Machine machine() {
     String cpu = "?";
     String mem = "?";
     try {
-      cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-          .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("?");
-      mem = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
-          .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("?");
+      cpu =
+          Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+              .filter(l -> l.startsWith("model name"))
+              .map(l -> l.substring(l.indexOf(':') + 1).trim())
+              .findFirst()
+              .orElse("?");
+      mem =
+          Files.readAllLines(Path.of("/proc/meminfo")).stream()
+              .filter(l -> l.startsWith("MemTotal"))
+              .map(l -> l.substring(l.indexOf(':') + 1).trim())
+              .findFirst()
+              .orElse("?");
     } catch (IOException e) {
       // not Linux: leave unknown
     }
-    return new ScaleReport.Machine(cpu, Runtime.getRuntime().availableProcessors(), mem,
+    return new ScaleReport.Machine(
+        cpu,
+        Runtime.getRuntime().availableProcessors(),
+        mem,
         System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"),
-        System.getProperty("os.name") + " " + System.getProperty("os.version"), Runtime.getRuntime().maxMemory(),
+        System.getProperty("os.name") + " " + System.getProperty("os.version"),
+        Runtime.getRuntime().maxMemory(),
         String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
   }
 
@@ -296,35 +491,51 @@ public final class ScaleBench {
 
     ProgressPrinter(BenchPlatform p, String runId, PrintStream out, String label) {
       long t0 = System.nanoTime();
-      thread = new Thread(() -> {
-        while (true) {
-          try {
-            Thread.sleep(15_000);
-          } catch (InterruptedException e) {
-            return;
-          }
-          try {
-            RunStatus s = p.catalog.status(runId);
-            long done = 0;
-            long total = 0;
-            String current = "";
-            for (StageStatus st : s.stages()) {
-              for (StepStatus step : st.steps()) {
-                done += step.unitsDone();
-                total += step.unitsTotal();
-                if (step.state().name().equals("RUNNING")) {
-                  current = st.stage() + "." + step.step() + " " + step.unitsDone() + "/" + step.unitsTotal();
+      thread =
+          new Thread(
+              () -> {
+                while (true) {
+                  try {
+                    Thread.sleep(15_000);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  try {
+                    RunStatus s = p.catalog.status(runId);
+                    long done = 0;
+                    long total = 0;
+                    String current = "";
+                    for (StageStatus st : s.stages()) {
+                      for (StepStatus step : st.steps()) {
+                        done += step.unitsDone();
+                        total += step.unitsTotal();
+                        if (step.state().name().equals("RUNNING")) {
+                          current =
+                              st.stage()
+                                  + "."
+                                  + step.step()
+                                  + " "
+                                  + step.unitsDone()
+                                  + "/"
+                                  + step.unitsTotal();
+                        }
+                      }
+                    }
+                    out.printf(
+                        Locale.ROOT,
+                        "[%s] %4.0f s: %,d units done of the %,d planned so far; running %s; heap %d MiB%n",
+                        label,
+                        (System.nanoTime() - t0) / 1e9,
+                        done,
+                        total,
+                        current,
+                        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20);
+                  } catch (RuntimeException e) {
+                    out.println("[" + label + "] progress: " + e.getMessage());
+                  }
                 }
-              }
-            }
-            out.printf(Locale.ROOT, "[%s] %4.0f s: %,d units done of the %,d planned so far; running %s; heap %d MiB%n",
-                label, (System.nanoTime() - t0) / 1e9, done, total, current,
-                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20);
-          } catch (RuntimeException e) {
-            out.println("[" + label + "] progress: " + e.getMessage());
-          }
-        }
-      }, "bench-progress");
+              },
+              "bench-progress");
       thread.setDaemon(true);
       thread.start();
     }

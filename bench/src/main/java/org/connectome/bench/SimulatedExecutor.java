@@ -36,18 +36,21 @@ import org.connectome.units.Grouping;
 import org.connectome.units.UnitRange;
 
 /**
- * A {@link StageExecutor} that simulates task execution: no process, no pod, no compute. Each task attempt
- * takes a duration drawn from a {@link DurationModel} (possibly none), fails with a configured probability
- * with a typed failure (classified by the real {@link FailureClassifier} from a simulated termination:
- * OOMKilled, eviction, node loss, crash, units failed), and on success marks its units in the shared
- * {@link InMemoryMarkerStores}, exactly what a real task does after writing its outputs. A failed attempt
- * marks the units it finished before failing (a random prefix), and its retry runs only the rest.
+ * A {@link StageExecutor} that simulates task execution: no process, no pod, no compute. Each task
+ * attempt takes a duration drawn from a {@link DurationModel} (possibly none), fails with a
+ * configured probability with a typed failure (classified by the real {@link FailureClassifier}
+ * from a simulated termination: OOMKilled, eviction, node loss, crash, units failed), and on
+ * success marks its units in the shared {@link InMemoryMarkerStores}, exactly what a real task does
+ * after writing its outputs. A failed attempt marks the units it finished before failing (a random
+ * prefix), and its retry runs only the rest.
  *
- * <p>Like the local executor (and a Kubernetes Indexed Job with {@code backoffLimitPerIndex}), at most
- * {@code parallelism} attempts of a shard run at once, each task is retried per the step's retry policy with
- * its backoff (scaled by {@code backoffScale}), and only units without a marker run again.
+ * <p>Like the local executor (and a Kubernetes Indexed Job with {@code backoffLimitPerIndex}), at
+ * most {@code parallelism} attempts of a shard run at once, each task is retried per the step's
+ * retry policy with its backoff (scaled by {@code backoffScale}), and only units without a marker
+ * run again.
  *
- * <p>It counts what a real executor would create: one Job object per shard execution, one pod per task attempt.
+ * <p>It counts what a real executor would create: one Job object per shard execution, one pod per
+ * task attempt.
  */
 public final class SimulatedExecutor implements StageExecutor {
   /** What one step asked of the executor. */
@@ -60,13 +63,15 @@ public final class SimulatedExecutor implements StageExecutor {
   }
 
   private static final Termination[] TRANSIENT = {
-      Termination.exit(TaskExitCodes.UNITS_FAILED),
-      new Termination(137, "OOMKilled", null),
-      new Termination(-1, "Evicted", "the node was low on memory"),
-      new Termination(-1, "DisruptionTarget", "preempted"),
-      new Termination(-1, "NodeLost", null),
-      Termination.exit(TaskExitCodes.CRASHED)};
-  private static final Termination PERMANENT = Termination.exit(TaskExitCodes.UNITS_FAILED_PERMANENTLY);
+    Termination.exit(TaskExitCodes.UNITS_FAILED),
+    new Termination(137, "OOMKilled", null),
+    new Termination(-1, "Evicted", "the node was low on memory"),
+    new Termination(-1, "DisruptionTarget", "preempted"),
+    new Termination(-1, "NodeLost", null),
+    Termination.exit(TaskExitCodes.CRASHED)
+  };
+  private static final Termination PERMANENT =
+      Termination.exit(TaskExitCodes.UNITS_FAILED_PERMANENTLY);
 
   private final InMemoryMarkerStores markers;
   private final DurationModel durations;
@@ -83,12 +88,18 @@ public final class SimulatedExecutor implements StageExecutor {
   private final AtomicLong shardCalls = new AtomicLong();
 
   /**
-   * @param failureRate          probability that an attempt fails with a transient (retryable) failure
+   * @param failureRate probability that an attempt fails with a transient (retryable) failure
    * @param permanentFailureRate probability that an attempt fails on bad input (not retryable)
-   * @param backoffScale         factor on the step's retry backoff (1 = real waits; the benchmark uses less)
+   * @param backoffScale factor on the step's retry backoff (1 = real waits; the benchmark uses
+   *     less)
    */
-  public SimulatedExecutor(InMemoryMarkerStores markers, DurationModel durations, double failureRate,
-      double permanentFailureRate, double backoffScale, long seed) {
+  public SimulatedExecutor(
+      InMemoryMarkerStores markers,
+      DurationModel durations,
+      double failureRate,
+      double permanentFailureRate,
+      double backoffScale,
+      long seed) {
     this.markers = markers;
     this.durations = durations;
     this.failureRate = failureRate;
@@ -96,11 +107,14 @@ public final class SimulatedExecutor implements StageExecutor {
     this.backoffScale = backoffScale;
     this.seedSource = new SplittableRandom(seed);
     AtomicInteger n = new AtomicInteger();
-    this.timer = Executors.newScheduledThreadPool(2, r -> {
-      Thread t = new Thread(r, "simulated-tasks-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newScheduledThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "simulated-tasks-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   @Override
@@ -146,7 +160,8 @@ public final class SimulatedExecutor implements StageExecutor {
       }
     }
     run.total = run.ready.size();
-    if (durations.isZero() && (failureRate == 0 && permanentFailureRate == 0 || backoffScale == 0)) {
+    if (durations.isZero()
+        && (failureRate == 0 && permanentFailureRate == 0 || backoffScale == 0)) {
       run.runInline();
     } else {
       run.start();
@@ -170,7 +185,8 @@ public final class SimulatedExecutor implements StageExecutor {
         // what every real task does first: read the step's definition
         d = TaskDefinition.read(new StepLayout(stepDir).definitionFile());
       } catch (IOException e) {
-        throw new ExecutorException("cannot read step definition in " + stepDir + ": " + e.getMessage(),
+        throw new ExecutorException(
+            "cannot read step definition in " + stepDir + ": " + e.getMessage(),
             new UncheckedIOException(e));
       }
       if (d.paramsHash().equals(hash)) {
@@ -205,7 +221,12 @@ public final class SimulatedExecutor implements StageExecutor {
     int running;
     boolean stopped;
 
-    ShardRun(StepConfig step, Grouping g, InMemoryMarkerStores.Markers m, ShardListener listener, StepCounts counts,
+    ShardRun(
+        StepConfig step,
+        Grouping g,
+        InMemoryMarkerStores.Markers m,
+        ShardListener listener,
+        StepCounts counts,
         SplittableRandom random) {
       this.step = step;
       this.g = g;
@@ -294,9 +315,12 @@ public final class SimulatedExecutor implements StageExecutor {
       podsRunning.decrementAndGet();
       UnitRange units = g.unitsOfTask(t.task);
       double draw = random.nextDouble();
-      Termination how = draw < permanentFailureRate ? PERMANENT
-          : draw < permanentFailureRate + failureRate ? TRANSIENT[random.nextInt(TRANSIENT.length)]
-          : Termination.exit(TaskExitCodes.OK);
+      Termination how =
+          draw < permanentFailureRate
+              ? PERMANENT
+              : draw < permanentFailureRate + failureRate
+                  ? TRANSIENT[random.nextInt(TRANSIENT.length)]
+                  : Termination.exit(TaskExitCodes.OK);
       TaskFailure failure = FailureClassifier.classify(how, step.retry().nonRetryableExitCodes());
       // the units this attempt finished: all of them, or those before the one it failed on
       long to = failure == null ? units.to() : units.from() + random.nextLong(units.size());
@@ -306,10 +330,20 @@ public final class SimulatedExecutor implements StageExecutor {
         failuresByKind.computeIfAbsent(failure.kind().name(), k -> new LongAdder()).increment();
       }
       listener.taskAttemptEnded(t.task, t.attempt, failure, took);
-      boolean again = failure != null && failure.retryable() && t.attempt < Math.max(1, step.retry().maxAttempts());
+      boolean again =
+          failure != null
+              && failure.retryable()
+              && t.attempt < Math.max(1, step.retry().maxAttempts());
       if (!again) {
-        TaskResult r = new TaskResult(t.task, t.attempt, failure,
-            failure == null ? null : "simulated " + failure.kind() + " (exit " + failure.exitCode() + ")", took);
+        TaskResult r =
+            new TaskResult(
+                t.task,
+                t.attempt,
+                failure,
+                failure == null
+                    ? null
+                    : "simulated " + failure.kind() + " (exit " + failure.exitCode() + ")",
+                took);
         if (failure != null) {
           counts.tasksFailedForGood.increment();
         }
@@ -320,9 +354,12 @@ public final class SimulatedExecutor implements StageExecutor {
     }
   }
 
-  /** Marking helper: counts only the units that were not marked before (a retry reruns only those). */
+  /**
+   * Marking helper: counts only the units that were not marked before (a retry reruns only those).
+   */
   private static final class BitSetRange {
-    static void markUnmarked(InMemoryMarkerStores.Markers m, long from, long to, String hash, LongAdder counter) {
+    static void markUnmarked(
+        InMemoryMarkerStores.Markers m, long from, long to, String hash, LongAdder counter) {
       if (to <= from) {
         return;
       }

@@ -15,7 +15,10 @@ public enum Dialect {
     this.driverClass = driverClass;
   }
 
-  /** Sub-directory of the migrations directory holding this dialect's variants ({@code h2}, {@code postgresql}). */
+  /**
+   * Sub-directory of the migrations directory holding this dialect's variants ({@code h2}, {@code
+   * postgresql}).
+   */
   public String resourceDir() {
     return resourceDir;
   }
@@ -33,7 +36,9 @@ public enum Dialect {
     if (u.startsWith("jdbc:postgresql:")) {
       return POSTGRESQL;
     }
-    throw new CatalogException("unsupported catalog database URL " + Catalog.maskUrl(jdbcUrl)
-        + ": expected jdbc:h2:... or jdbc:postgresql://...");
+    throw new CatalogException(
+        "unsupported catalog database URL "
+            + Catalog.maskUrl(jdbcUrl)
+            + ": expected jdbc:h2:... or jdbc:postgresql://...");
   }
 }

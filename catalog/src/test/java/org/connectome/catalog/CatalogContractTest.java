@@ -82,7 +82,8 @@ abstract class CatalogContractTest {
   }
 
   RunRecord register(String runId) {
-    return catalog.registerRun(new NewRun(runId, null, null, "{\"sample\":\"h01\"}", "spec-1", "wf-" + runId));
+    return catalog.registerRun(
+        new NewRun(runId, null, null, "{\"sample\":\"h01\"}", "spec-1", "wf-" + runId));
   }
 
   Instant tick() {
@@ -90,14 +91,24 @@ abstract class CatalogContractTest {
     return clock.instant();
   }
 
-  static ShardProgress shard(String runId, String stage, String step, long shard, long total, long done, long failed,
-      long running, ShardState state) {
+  static ShardProgress shard(
+      String runId,
+      String stage,
+      String step,
+      long shard,
+      long total,
+      long done,
+      long failed,
+      long running,
+      ShardState state) {
     return new ShardProgress(runId, stage, step, shard, total, done, failed, running, state);
   }
 
   StepStatus step(String runId, String stage, String step) {
-    return catalog.status(runId).stage(stage).orElseThrow().steps().stream().filter(s -> s.step().equals(step))
-        .findFirst().orElseThrow();
+    return catalog.status(runId).stage(stage).orElseThrow().steps().stream()
+        .filter(s -> s.step().equals(step))
+        .findFirst()
+        .orElseThrow();
   }
 
   <T> List<T> runConcurrently(List<Callable<T>> tasks) throws Exception {
@@ -113,7 +124,8 @@ abstract class CatalogContractTest {
   }
 
   long count(String sql, Object... args) throws SQLException {
-    try (Connection c = catalog.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+    try (Connection c = catalog.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
       }
@@ -125,19 +137,29 @@ abstract class CatalogContractTest {
   }
 
   void execute(Catalog on, String sql) throws SQLException {
-    try (Connection c = on.dataSource().getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = on.dataSource().getConnection();
+        Statement s = c.createStatement()) {
       s.execute(sql);
     }
   }
 
   List<String> versionRows(Catalog on) throws SQLException {
     List<String> rows = new ArrayList<>();
-    try (Connection c = on.dataSource().getConnection(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT version, description, checksum, applied_at FROM"
-            + " catalog_schema_version ORDER BY version")) {
+    try (Connection c = on.dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT version, description, checksum, applied_at FROM"
+                    + " catalog_schema_version ORDER BY version")) {
       while (rs.next()) {
-        rows.add(rs.getInt(1) + "|" + rs.getString(2) + "|" + rs.getString(3) + "|"
-            + rs.getObject(4, java.time.OffsetDateTime.class).toInstant());
+        rows.add(
+            rs.getInt(1)
+                + "|"
+                + rs.getString(2)
+                + "|"
+                + rs.getString(3)
+                + "|"
+                + rs.getObject(4, java.time.OffsetDateTime.class).toInstant());
       }
     }
     return rows;
@@ -146,7 +168,8 @@ abstract class CatalogContractTest {
   /** Migrations this build ships: V1 catalog, V2 Spring Batch job repository, V3 ingest. */
   static final int LATEST = 3;
 
-  // ---- opening and migrations ------------------------------------------------------------------------------------
+  // ---- opening and migrations
+  // ------------------------------------------------------------------------------------
 
   @Test
   void opensWithDialectSchemaVersionAndPooledDataSource() throws Exception {
@@ -183,10 +206,11 @@ abstract class CatalogContractTest {
     CyclicBarrier start = new CyclicBarrier(4);
     List<Callable<Integer>> openers = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      openers.add(() -> {
-        start.await();
-        return open(fresh).schemaVersion();
-      });
+      openers.add(
+          () -> {
+            start.await();
+            return open(fresh).schemaVersion();
+          });
     }
     assertEquals(List.of(LATEST, LATEST, LATEST, LATEST), runConcurrently(openers));
     assertEquals(LATEST, versionRows(open(fresh)).size());
@@ -204,11 +228,15 @@ abstract class CatalogContractTest {
 
   @Test
   void newerDatabaseIsRefused() throws Exception {
-    execute(catalog, "INSERT INTO catalog_schema_version (version, description, checksum, applied_at)"
-        + " VALUES (99, 'future', 'abc', CURRENT_TIMESTAMP)");
+    execute(
+        catalog,
+        "INSERT INTO catalog_schema_version (version, description, checksum, applied_at)"
+            + " VALUES (99, 'future', 'abc', CURRENT_TIMESTAMP)");
     catalog.close();
     CatalogException e = assertThrows(CatalogException.class, () -> open(url));
-    assertTrue(e.getMessage().contains("schema version 99, newer than this build knows (" + LATEST + ")"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("schema version 99, newer than this build knows (" + LATEST + ")"),
+        e.getMessage());
   }
 
   @Test
@@ -217,7 +245,8 @@ abstract class CatalogContractTest {
     CatalogException e = assertThrows(CatalogException.class, () -> Catalog.open(bad));
     assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
     assertTrue(e.getMessage().contains(Catalog.maskUrl(bad)), e.getMessage());
-    assertTrue(e.getMessage().contains("password=****") || e.getMessage().contains("PASSWORD=****"),
+    assertTrue(
+        e.getMessage().contains("password=****") || e.getMessage().contains("PASSWORD=****"),
         e.getMessage());
     assertThrows(CatalogException.class, () -> Catalog.open("jdbc:sqlite:/tmp/x.db"));
   }
@@ -229,11 +258,13 @@ abstract class CatalogContractTest {
     config.setJdbcUrl(fresh);
     config.setMaximumPoolSize(2);
     try (HikariDataSource ds = new HikariDataSource(config)) {
-      MigrationRunner runner = new MigrationRunner(ds, expectedDialect(), "org/connectome/catalog/testmigrations",
-          "test", clock);
+      MigrationRunner runner =
+          new MigrationRunner(
+              ds, expectedDialect(), "org/connectome/catalog/testmigrations", "test", clock);
       assertEquals(3, runner.migrate());
       assertEquals(3, runner.migrate());
-      try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      try (Connection c = ds.getConnection();
+          Statement s = c.createStatement()) {
         try (ResultSet rs = s.executeQuery("SELECT dialect_name FROM t_variant")) {
           assertTrue(rs.next());
           assertEquals(expectedDialect().resourceDir(), rs.getString(1));
@@ -250,29 +281,48 @@ abstract class CatalogContractTest {
       }
     }
     Dialect other = expectedDialect() == Dialect.H2 ? Dialect.POSTGRESQL : Dialect.H2;
-    List<MigrationRunner.Migration> mine = MigrationRunner.load(getClass().getClassLoader(),
-        "org/connectome/catalog/testmigrations", expectedDialect());
-    List<MigrationRunner.Migration> theirs = MigrationRunner.load(getClass().getClassLoader(),
-        "org/connectome/catalog/testmigrations", other);
+    List<MigrationRunner.Migration> mine =
+        MigrationRunner.load(
+            getClass().getClassLoader(),
+            "org/connectome/catalog/testmigrations",
+            expectedDialect());
+    List<MigrationRunner.Migration> theirs =
+        MigrationRunner.load(
+            getClass().getClassLoader(), "org/connectome/catalog/testmigrations", other);
     assertEquals(List.of(1, 2, 3), mine.stream().map(MigrationRunner.Migration::version).toList());
     assertEquals(mine.get(0).checksum(), theirs.get(0).checksum());
     assertNotEquals(mine.get(1).checksum(), theirs.get(1).checksum());
     assertTrue(mine.get(1).resource().contains("/" + expectedDialect().resourceDir() + "/V2__"));
   }
 
-  // ---- runs ------------------------------------------------------------------------------------------------------
+  // ---- runs
+  // ------------------------------------------------------------------------------------------------------
 
   @Test
   void registerRunInsertsThenUpdatesTheSpecKeepingTheState() {
     RunRecord r = register(RUN);
-    assertEquals(new RunRecord(RUN, "h01", "run-1", "{\"sample\":\"h01\"}", "spec-1", "wf-" + RUN,
-        RunState.PENDING, null, T0, T0, null, null), r);
+    assertEquals(
+        new RunRecord(
+            RUN,
+            "h01",
+            "run-1",
+            "{\"sample\":\"h01\"}",
+            "spec-1",
+            "wf-" + RUN,
+            RunState.PENDING,
+            null,
+            T0,
+            T0,
+            null,
+            null),
+        r);
     assertEquals(r, catalog.findRun(RUN).orElseThrow());
     assertTrue(catalog.findRun("h01/nope").isEmpty());
 
     catalog.updateRunState(RUN, RunState.RUNNING, null);
     Instant t = tick();
-    RunRecord again = catalog.registerRun(new NewRun(RUN, "h01", "run-1", "{\"v\":2}", "spec-2", "wf-2"));
+    RunRecord again =
+        catalog.registerRun(new NewRun(RUN, "h01", "run-1", "{\"v\":2}", "spec-2", "wf-2"));
     assertEquals(RunState.RUNNING, again.state());
     assertEquals("{\"v\":2}", again.specJson());
     assertEquals("spec-2", again.specHash());
@@ -291,8 +341,10 @@ abstract class CatalogContractTest {
     register("s/c");
     tick();
     catalog.updateRunState("s/a", RunState.RUNNING, null);
-    assertEquals(List.of("s/a", "s/c", "s/b"), catalog.listRuns(10).stream().map(RunRecord::runId).toList());
-    assertEquals(List.of("s/a", "s/c"), catalog.listRuns(2).stream().map(RunRecord::runId).toList());
+    assertEquals(
+        List.of("s/a", "s/c", "s/b"), catalog.listRuns(10).stream().map(RunRecord::runId).toList());
+    assertEquals(
+        List.of("s/a", "s/c"), catalog.listRuns(2).stream().map(RunRecord::runId).toList());
     assertEquals(List.of(), catalog.listRuns(0));
   }
 
@@ -335,7 +387,8 @@ abstract class CatalogContractTest {
     assertTrue(RunState.DONE.isTerminal());
     assertFalse(RunState.PAUSED.isTerminal());
 
-    assertThrows(NoSuchRunException.class, () -> catalog.updateRunState("h01/nope", RunState.RUNNING, null));
+    assertThrows(
+        NoSuchRunException.class, () -> catalog.updateRunState("h01/nope", RunState.RUNNING, null));
   }
 
   @Test
@@ -350,10 +403,12 @@ abstract class CatalogContractTest {
     catalog.upsertStage(RUN, "align", 2, StageState.FAILED, error + "more");
     String clipped = catalog.status(RUN).stages().get(0).error();
     assertEquals(Catalog.MAX_TEXT_CHARS, clipped.length());
-    assertTrue(clipped.endsWith("...[truncated 4+ chars]"), clipped.substring(clipped.length() - 40));
+    assertTrue(
+        clipped.endsWith("...[truncated 4+ chars]"), clipped.substring(clipped.length() - 40));
   }
 
-  // ---- leases ----------------------------------------------------------------------------------------------------
+  // ---- leases
+  // ----------------------------------------------------------------------------------------------------
 
   @Test
   void leaseLifecycle() {
@@ -370,7 +425,8 @@ abstract class CatalogContractTest {
     t = tick();
     catalog.renewLease(RUN, "1@a", Duration.ofMinutes(2));
     assertEquals(t.plusSeconds(120), catalog.lease(RUN).orElseThrow().expiresAt());
-    CatalogException e = assertThrows(CatalogException.class, () -> catalog.renewLease(RUN, "2@b", ttl));
+    CatalogException e =
+        assertThrows(CatalogException.class, () -> catalog.renewLease(RUN, "2@b", ttl));
     assertTrue(e.getMessage().contains("held by 1@a"), e.getMessage());
 
     catalog.releaseLease(RUN, "2@b");
@@ -390,8 +446,10 @@ abstract class CatalogContractTest {
     Lease old = catalog.lease(RUN).orElseThrow();
     assertTrue(old.isExpired(clock.instant()));
     assertTrue(catalog.acquireLease(RUN, "2@b", Duration.ofSeconds(30)));
-    assertEquals(new Lease("2@b", clock.instant().plusSeconds(30)), catalog.lease(RUN).orElseThrow());
-    assertThrows(CatalogException.class, () -> catalog.renewLease(RUN, "1@a", Duration.ofSeconds(30)));
+    assertEquals(
+        new Lease("2@b", clock.instant().plusSeconds(30)), catalog.lease(RUN).orElseThrow());
+    assertThrows(
+        CatalogException.class, () -> catalog.renewLease(RUN, "1@a", Duration.ofSeconds(30)));
     assertFalse(catalog.acquireLease(RUN, "1@a", Duration.ofSeconds(30)));
   }
 
@@ -407,10 +465,11 @@ abstract class CatalogContractTest {
       CyclicBarrier start = new CyclicBarrier(2);
       List<Callable<Boolean>> contenders = new ArrayList<>();
       for (String owner : List.of("1@a", "2@b")) {
-        contenders.add(() -> {
-          start.await();
-          return catalog.acquireLease(runId, owner, Duration.ofMinutes(1));
-        });
+        contenders.add(
+            () -> {
+              start.await();
+              return catalog.acquireLease(runId, owner, Duration.ofMinutes(1));
+            });
       }
       List<Boolean> won = runConcurrently(contenders);
       assertEquals(1, won.stream().filter(b -> b).count(), "round " + round + ": " + won);
@@ -419,14 +478,16 @@ abstract class CatalogContractTest {
     }
   }
 
-  // ---- stages and steps ------------------------------------------------------------------------------------------
+  // ---- stages and steps
+  // ------------------------------------------------------------------------------------------
 
   @Test
   void upsertStageTimestampsResumesAndOrder() {
     register(RUN);
     catalog.upsertStage(RUN, "stitch", 1, StageState.PENDING, null);
     StageStatus s = catalog.status(RUN).stage("stitch").orElseThrow();
-    assertEquals(new StageStatus("stitch", 1, StageState.PENDING, 0, null, null, null, List.of()), s);
+    assertEquals(
+        new StageStatus("stitch", 1, StageState.PENDING, 0, null, null, null, List.of()), s);
 
     Instant t1 = tick();
     catalog.upsertStage(RUN, "stitch", 1, StageState.RUNNING, null);
@@ -441,7 +502,8 @@ abstract class CatalogContractTest {
     catalog.upsertStage(RUN, "ingest", 0, StageState.DONE, null);
 
     RunStatus status = catalog.status(RUN);
-    assertEquals(List.of("ingest", "stitch"), status.stages().stream().map(StageStatus::stage).toList());
+    assertEquals(
+        List.of("ingest", "stitch"), status.stages().stream().map(StageStatus::stage).toList());
     s = status.stage("stitch").orElseThrow();
     assertEquals(StageState.DONE_WITH_FAILURES, s.state());
     assertEquals(2, s.resumes());
@@ -452,10 +514,13 @@ abstract class CatalogContractTest {
     assertNull(ingest.startedAt());
     assertEquals(t4, ingest.finishedAt());
 
-    assertThrows(NoSuchRunException.class, () -> catalog.upsertStage("h01/nope", "stitch", 1,
-        StageState.RUNNING, null));
-    assertThrows(NoSuchRunException.class, () -> catalog.incrementStageResumes("h01/nope", "stitch"));
-    CatalogException e = assertThrows(CatalogException.class, () -> catalog.incrementStageResumes(RUN, "mesh"));
+    assertThrows(
+        NoSuchRunException.class,
+        () -> catalog.upsertStage("h01/nope", "stitch", 1, StageState.RUNNING, null));
+    assertThrows(
+        NoSuchRunException.class, () -> catalog.incrementStageResumes("h01/nope", "stitch"));
+    CatalogException e =
+        assertThrows(CatalogException.class, () -> catalog.incrementStageResumes(RUN, "mesh"));
     assertFalse(e instanceof NoSuchRunException);
   }
 
@@ -470,7 +535,10 @@ abstract class CatalogContractTest {
     Instant t1 = tick();
     catalog.registerStep(new StepRegistration(RUN, "align", "match", 0, "p1", 40, 2, 4, first));
     StepStatus st = step(RUN, "align", "match");
-    assertEquals(new StepStatus("match", 0, StepState.RUNNING, 40, 0, 0, 0, 0, 2, 4, "p1", t1, null, t1, null), st);
+    assertEquals(
+        new StepStatus(
+            "match", 0, StepState.RUNNING, 40, 0, 0, 0, 0, 2, 4, "p1", t1, null, t1, null),
+        st);
     assertEquals(40, st.unitsPending());
 
     catalog.recordShardProgress(shard(RUN, "align", "match", 0, 10, 10, 0, 0, ShardState.DONE));
@@ -485,34 +553,84 @@ abstract class CatalogContractTest {
     tick();
     catalog.updateStepState(RUN, "align", "match", StepState.FAILED, "worker lost");
     Instant t2 = tick();
-    catalog.registerStep(new StepRegistration(RUN, "align", "match", 0, "p2", 40, 3, 3, List.of(
-        shard(RUN, "align", "match", 0, 10, 10, 0, 0, ShardState.DONE),
-        shard(RUN, "align", "match", 1, 10, 5, 0, 0, ShardState.PENDING),
-        shard(RUN, "align", "match", 7, 20, 0, 0, 0, ShardState.PENDING))));
+    catalog.registerStep(
+        new StepRegistration(
+            RUN,
+            "align",
+            "match",
+            0,
+            "p2",
+            40,
+            3,
+            3,
+            List.of(
+                shard(RUN, "align", "match", 0, 10, 10, 0, 0, ShardState.DONE),
+                shard(RUN, "align", "match", 1, 10, 5, 0, 0, ShardState.PENDING),
+                shard(RUN, "align", "match", 7, 20, 0, 0, 0, ShardState.PENDING))));
     st = step(RUN, "align", "match");
     // the failed execution ended; the resumed one starts its time anew
-    assertEquals(new StepStatus("match", 0, StepState.RUNNING, 40, 15, 0, 0, 15, 3, 3, "p2", t2, null, t2, null), st);
+    assertEquals(
+        new StepStatus(
+            "match", 0, StepState.RUNNING, 40, 15, 0, 0, 15, 3, 3, "p2", t2, null, t2, null),
+        st);
     assertEquals(3, count("SELECT COUNT(*) FROM catalog_shard WHERE run_id = ?", RUN));
-    assertEquals(0, count("SELECT COUNT(*) FROM catalog_shard WHERE run_id = ? AND shard IN (2, 3)", RUN));
-    assertEquals(20, count("SELECT units_total FROM catalog_shard WHERE run_id = ? AND shard = 7", RUN));
+    assertEquals(
+        0, count("SELECT COUNT(*) FROM catalog_shard WHERE run_id = ? AND shard IN (2, 3)", RUN));
+    assertEquals(
+        20, count("SELECT units_total FROM catalog_shard WHERE run_id = ? AND shard = 7", RUN));
 
     // a step of a stage without a row creates the stage; an unknown run is refused
-    catalog.registerStep(new StepRegistration(RUN, "segment", "agglomerate", 1, "p", 5, 1, 0, List.of()));
+    catalog.registerStep(
+        new StepRegistration(RUN, "segment", "agglomerate", 1, "p", 5, 1, 0, List.of()));
     StageStatus seg = catalog.status(RUN).stage("segment").orElseThrow();
     assertEquals(StageState.RUNNING, seg.state());
     assertEquals(3, seg.ordinal());
-    assertThrows(NoSuchRunException.class, () -> catalog.registerStep(new StepRegistration("h01/nope", "align",
-        "match", 0, "p", 1, 1, 1, List.of(shard("h01/nope", "align", "match", 0, 1, 0, 0, 0, ShardState.PENDING)))));
-    assertThrows(IllegalArgumentException.class, () -> new StepRegistration(RUN, "align", "match", 0, "p", 1, 1, 1,
-        List.of(shard(RUN, "align", "other", 0, 1, 0, 0, 0, ShardState.PENDING))));
+    assertThrows(
+        NoSuchRunException.class,
+        () ->
+            catalog.registerStep(
+                new StepRegistration(
+                    "h01/nope",
+                    "align",
+                    "match",
+                    0,
+                    "p",
+                    1,
+                    1,
+                    1,
+                    List.of(
+                        shard("h01/nope", "align", "match", 0, 1, 0, 0, 0, ShardState.PENDING)))));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new StepRegistration(
+                RUN,
+                "align",
+                "match",
+                0,
+                "p",
+                1,
+                1,
+                1,
+                List.of(shard(RUN, "align", "other", 0, 1, 0, 0, 0, ShardState.PENDING))));
   }
 
   @Test
   void repeatedShardProgressDoesNotDoubleCount() {
     register(RUN);
-    catalog.registerStep(new StepRegistration(RUN, "stitch", "render", 0, "p", 100, 1, 2, List.of(
-        shard(RUN, "stitch", "render", 0, 50, 0, 0, 0, ShardState.PENDING),
-        shard(RUN, "stitch", "render", 1, 50, 0, 0, 0, ShardState.PENDING))));
+    catalog.registerStep(
+        new StepRegistration(
+            RUN,
+            "stitch",
+            "render",
+            0,
+            "p",
+            100,
+            1,
+            2,
+            List.of(
+                shard(RUN, "stitch", "render", 0, 50, 0, 0, 0, ShardState.PENDING),
+                shard(RUN, "stitch", "render", 1, 50, 0, 0, 0, ShardState.PENDING))));
     ShardProgress p = shard(RUN, "stitch", "render", 0, 50, 30, 2, 5, ShardState.RUNNING);
     catalog.recordShardProgress(p);
     catalog.recordShardProgress(p);
@@ -531,10 +649,17 @@ abstract class CatalogContractTest {
     assertEquals(0, st.unitsRunning());
     assertEquals(0, st.unitsPending());
 
-    assertThrows(NoSuchRunException.class, () -> catalog.recordShardProgress(
-        shard("h01/nope", "stitch", "render", 0, 1, 1, 0, 0, ShardState.DONE)));
-    CatalogException e = assertThrows(CatalogException.class, () -> catalog.recordShardProgress(
-        shard(RUN, "stitch", "montage", 0, 1, 1, 0, 0, ShardState.DONE)));
+    assertThrows(
+        NoSuchRunException.class,
+        () ->
+            catalog.recordShardProgress(
+                shard("h01/nope", "stitch", "render", 0, 1, 1, 0, 0, ShardState.DONE)));
+    CatalogException e =
+        assertThrows(
+            CatalogException.class,
+            () ->
+                catalog.recordShardProgress(
+                    shard(RUN, "stitch", "montage", 0, 1, 1, 0, 0, ShardState.DONE)));
     assertTrue(e.getMessage().contains("not registered"), e.getMessage());
   }
 
@@ -547,22 +672,41 @@ abstract class CatalogContractTest {
     for (int s = 0; s < shards; s++) {
       initial.add(shard(RUN, "segment", "watershed", s, perShard, 0, 0, 0, ShardState.PENDING));
     }
-    catalog.registerStep(new StepRegistration(RUN, "segment", "watershed", 0, "p", (long) shards * perShard, shards,
-        shards, initial));
+    catalog.registerStep(
+        new StepRegistration(
+            RUN,
+            "segment",
+            "watershed",
+            0,
+            "p",
+            (long) shards * perShard,
+            shards,
+            shards,
+            initial));
     CyclicBarrier start = new CyclicBarrier(shards);
     List<Callable<Void>> reporters = new ArrayList<>();
     for (int s = 0; s < shards; s++) {
       long shard = s;
-      reporters.add(() -> {
-        start.await();
-        long failed = shard % 2;
-        for (int done = 1; done <= perShard - failed; done++) {
-          boolean last = done == perShard - failed;
-          catalog.recordShardProgress(shard(RUN, "segment", "watershed", shard, perShard, done, last ? failed : 0,
-              last ? 0 : 1, last ? ShardState.DONE : ShardState.RUNNING));
-        }
-        return null;
-      });
+      reporters.add(
+          () -> {
+            start.await();
+            long failed = shard % 2;
+            for (int done = 1; done <= perShard - failed; done++) {
+              boolean last = done == perShard - failed;
+              catalog.recordShardProgress(
+                  shard(
+                      RUN,
+                      "segment",
+                      "watershed",
+                      shard,
+                      perShard,
+                      done,
+                      last ? failed : 0,
+                      last ? 0 : 1,
+                      last ? ShardState.DONE : ShardState.RUNNING));
+            }
+            return null;
+          });
     }
     runConcurrently(reporters);
     StepStatus st = step(RUN, "segment", "watershed");
@@ -571,7 +715,8 @@ abstract class CatalogContractTest {
     assertEquals(failed, st.unitsFailed());
     assertEquals(0, st.unitsRunning());
     assertEquals(0, st.unitsPending());
-    assertEquals(st.unitsDone(), count("SELECT SUM(units_done) FROM catalog_shard WHERE run_id = ?", RUN));
+    assertEquals(
+        st.unitsDone(), count("SELECT SUM(units_done) FROM catalog_shard WHERE run_id = ?", RUN));
   }
 
   @Test
@@ -587,7 +732,8 @@ abstract class CatalogContractTest {
     catalog.updateStepState(RUN, "mesh", "meshing", StepState.DONE, null);
     assertEquals(t3, step(RUN, "mesh", "meshing").finishedAt());
     tick();
-    // a relaunch minutes later: the step's time is its latest execution, not the idle time in between
+    // a relaunch minutes later: the step's time is its latest execution, not the idle time in
+    // between
     Instant t5 = tick();
     catalog.registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
     StepStatus st = step(RUN, "mesh", "meshing");
@@ -618,10 +764,13 @@ abstract class CatalogContractTest {
     assertNull(step(RUN, "mesh", "meshing").finishedAt());
     assertTrue(StepState.CANCELLED.isTerminal());
 
-    CatalogException e = assertThrows(CatalogException.class,
-        () -> catalog.updateStepState(RUN, "mesh", "skeleton", StepState.DONE, null));
+    CatalogException e =
+        assertThrows(
+            CatalogException.class,
+            () -> catalog.updateStepState(RUN, "mesh", "skeleton", StepState.DONE, null));
     assertTrue(e.getMessage().contains("mesh/skeleton"), e.getMessage());
-    assertThrows(NoSuchRunException.class,
+    assertThrows(
+        NoSuchRunException.class,
         () -> catalog.updateStepState("h01/nope", "mesh", "meshing", StepState.DONE, null));
   }
 
@@ -643,25 +792,42 @@ abstract class CatalogContractTest {
     RunStatus s = catalog.status(RUN);
     assertEquals(RUN, s.run().runId());
     assertEquals(List.of("ingest", "stitch"), s.stages().stream().map(StageStatus::stage).toList());
-    assertEquals(List.of("scan"), s.stages().get(0).steps().stream().map(StepStatus::step).toList());
-    assertEquals(List.of("match", "solve", "render"),
+    assertEquals(
+        List.of("scan"), s.stages().get(0).steps().stream().map(StepStatus::step).toList());
+    assertEquals(
+        List.of("match", "solve", "render"),
         s.stages().get(1).steps().stream().map(StepStatus::step).toList());
   }
 
   @Test
   void activeRunsAreRunningPausedOrPending() {
-    Map<String, RunState> states = Map.of("s/a", RunState.RUNNING, "s/b", RunState.DONE, "s/c", RunState.PENDING,
-        "s/d", RunState.PAUSED, "s/e", RunState.FAILED, "s/f", RunState.CANCELLED);
+    Map<String, RunState> states =
+        Map.of(
+            "s/a",
+            RunState.RUNNING,
+            "s/b",
+            RunState.DONE,
+            "s/c",
+            RunState.PENDING,
+            "s/d",
+            RunState.PAUSED,
+            "s/e",
+            RunState.FAILED,
+            "s/f",
+            RunState.CANCELLED);
     for (Map.Entry<String, RunState> e : states.entrySet()) {
       register(e.getKey());
       catalog.upsertStage(e.getKey(), "ingest", 0, StageState.RUNNING, null);
-      catalog.registerStep(new StepRegistration(e.getKey(), "ingest", "scan", 0, "p", 7, 1, 1, List.of()));
+      catalog.registerStep(
+          new StepRegistration(e.getKey(), "ingest", "scan", 0, "p", 7, 1, 1, List.of()));
       if (e.getValue() != RunState.PENDING) {
         catalog.updateRunState(e.getKey(), e.getValue(), null);
       }
     }
     List<RunStatus> active = catalog.activeRuns();
-    assertEquals(Set.of("s/a", "s/c", "s/d"), active.stream().map(r -> r.run().runId()).collect(Collectors.toSet()));
+    assertEquals(
+        Set.of("s/a", "s/c", "s/d"),
+        active.stream().map(r -> r.run().runId()).collect(Collectors.toSet()));
     for (RunStatus r : active) {
       assertEquals(states.get(r.run().runId()), r.run().state());
       assertEquals(1, r.stages().size());
@@ -669,7 +835,8 @@ abstract class CatalogContractTest {
     }
   }
 
-  // ---- events ----------------------------------------------------------------------------------------------------
+  // ---- events
+  // ----------------------------------------------------------------------------------------------------
 
   @Test
   void eventsNewestFirstAndCounts() {
@@ -678,32 +845,58 @@ abstract class CatalogContractTest {
     tick();
     catalog.recordEvent(new RunEvent(0, RUN, "stitch", null, EventKind.STAGE_STARTED, null, null));
     tick();
-    catalog.recordEvent(new RunEvent(0, RUN, "stitch", "render", EventKind.STEP_STARTED, "x", null));
+    catalog.recordEvent(
+        new RunEvent(0, RUN, "stitch", "render", EventKind.STEP_STARTED, "x", null));
     tick();
-    catalog.recordEvent(new RunEvent(0, RUN, "stitch", "render", EventKind.UNITS_FAILED, "m".repeat(70_000),
-        null));
+    catalog.recordEvent(
+        new RunEvent(0, RUN, "stitch", "render", EventKind.UNITS_FAILED, "m".repeat(70_000), null));
     Instant t4 = tick();
-    catalog.recordEvent(new RunEvent(0, RUN, "stitch", "render", EventKind.UNITS_FAILED, "again", null));
-    catalog.recordEvent(new RunEvent(0, RUN, null, null, EventKind.RUN_PAUSED, "earlier", T0.minusSeconds(5)));
+    catalog.recordEvent(
+        new RunEvent(0, RUN, "stitch", "render", EventKind.UNITS_FAILED, "again", null));
+    catalog.recordEvent(
+        new RunEvent(0, RUN, null, null, EventKind.RUN_PAUSED, "earlier", T0.minusSeconds(5)));
 
     List<RunEvent> all = catalog.events(RUN, 100);
-    assertEquals(List.of(EventKind.UNITS_FAILED, EventKind.UNITS_FAILED, EventKind.STEP_STARTED,
-        EventKind.STAGE_STARTED, EventKind.RUN_STARTED, EventKind.RUN_PAUSED),
+    assertEquals(
+        List.of(
+            EventKind.UNITS_FAILED,
+            EventKind.UNITS_FAILED,
+            EventKind.STEP_STARTED,
+            EventKind.STAGE_STARTED,
+            EventKind.RUN_STARTED,
+            EventKind.RUN_PAUSED),
         all.stream().map(RunEvent::kind).toList());
     RunEvent newest = all.get(0);
-    assertEquals(new RunEvent(newest.id(), RUN, "stitch", "render", EventKind.UNITS_FAILED, "again", t4), newest);
+    assertEquals(
+        new RunEvent(newest.id(), RUN, "stitch", "render", EventKind.UNITS_FAILED, "again", t4),
+        newest);
     assertEquals(Catalog.MAX_TEXT_CHARS, all.get(1).message().length());
     assertNull(all.get(3).message());
     assertEquals(all.subList(0, 2), catalog.events(RUN, 2));
-    assertEquals(Map.of(EventKind.RUN_STARTED, 1L, EventKind.STAGE_STARTED, 1L, EventKind.STEP_STARTED, 1L,
-        EventKind.UNITS_FAILED, 2L, EventKind.RUN_PAUSED, 1L), catalog.eventCounts(RUN));
+    assertEquals(
+        Map.of(
+            EventKind.RUN_STARTED,
+            1L,
+            EventKind.STAGE_STARTED,
+            1L,
+            EventKind.STEP_STARTED,
+            1L,
+            EventKind.UNITS_FAILED,
+            2L,
+            EventKind.RUN_PAUSED,
+            1L),
+        catalog.eventCounts(RUN));
     assertEquals(Map.of(), catalog.eventCounts("h01/nope"));
     assertEquals(List.of(), catalog.events("h01/nope", 10));
-    assertThrows(NoSuchRunException.class, () -> catalog.recordEvent(new RunEvent(0, "h01/nope", null, null,
-        EventKind.RUN_STARTED, null, null)));
+    assertThrows(
+        NoSuchRunException.class,
+        () ->
+            catalog.recordEvent(
+                new RunEvent(0, "h01/nope", null, null, EventKind.RUN_STARTED, null, null)));
   }
 
-  // ---- control requests ------------------------------------------------------------------------------------------
+  // ---- control requests
+  // ------------------------------------------------------------------------------------------
 
   @Test
   void controlRequestsAreTakenOnceOldestFirst() {
@@ -716,15 +909,20 @@ abstract class CatalogContractTest {
     catalog.requestControl(RUN, ControlAction.RETRY_FAILED, "fixed input");
     tick();
     List<ControlRequest> taken = catalog.takeControlRequests(RUN);
-    assertEquals(List.of(ControlAction.PAUSE, ControlAction.RESUME, ControlAction.RETRY_FAILED),
+    assertEquals(
+        List.of(ControlAction.PAUSE, ControlAction.RESUME, ControlAction.RETRY_FAILED),
         taken.stream().map(ControlRequest::action).toList());
-    assertEquals(new ControlRequest(taken.get(1).id(), RUN, ControlAction.RESUME, null, t1), taken.get(1));
+    assertEquals(
+        new ControlRequest(taken.get(1).id(), RUN, ControlAction.RESUME, null, t1), taken.get(1));
     assertEquals("lunch", taken.get(0).reason());
     assertEquals(List.of(), catalog.takeControlRequests(RUN));
     catalog.requestControl(RUN, ControlAction.CANCEL, "abort");
-    assertEquals(List.of(ControlAction.CANCEL),
+    assertEquals(
+        List.of(ControlAction.CANCEL),
         catalog.takeControlRequests(RUN).stream().map(ControlRequest::action).toList());
-    assertThrows(NoSuchRunException.class, () -> catalog.requestControl("h01/nope", ControlAction.CANCEL, null));
+    assertThrows(
+        NoSuchRunException.class,
+        () -> catalog.requestControl("h01/nope", ControlAction.CANCEL, null));
   }
 
   @Test
@@ -735,26 +933,28 @@ abstract class CatalogContractTest {
     ConcurrentLinkedQueue<Long> taken = new ConcurrentLinkedQueue<>();
     List<Callable<Void>> tasks = new ArrayList<>();
     CyclicBarrier start = new CyclicBarrier(3);
-    tasks.add(() -> {
-      start.await();
-      for (int i = 0; i < requests; i++) {
-        catalog.requestControl(RUN, ControlAction.values()[i % 4], "r" + i);
-      }
-      producing.set(false);
-      return null;
-    });
-    for (int t = 0; t < 2; t++) {
-      tasks.add(() -> {
-        start.await();
-        while (true) {
-          boolean more = producing.get();
-          List<ControlRequest> got = catalog.takeControlRequests(RUN);
-          got.forEach(r -> taken.add(r.id()));
-          if (!more && got.isEmpty()) {
-            return null;
+    tasks.add(
+        () -> {
+          start.await();
+          for (int i = 0; i < requests; i++) {
+            catalog.requestControl(RUN, ControlAction.values()[i % 4], "r" + i);
           }
-        }
-      });
+          producing.set(false);
+          return null;
+        });
+    for (int t = 0; t < 2; t++) {
+      tasks.add(
+          () -> {
+            start.await();
+            while (true) {
+              boolean more = producing.get();
+              List<ControlRequest> got = catalog.takeControlRequests(RUN);
+              got.forEach(r -> taken.add(r.id()));
+              if (!more && got.isEmpty()) {
+                return null;
+              }
+            }
+          });
     }
     runConcurrently(tasks);
     List<Long> ids = new ArrayList<>(taken);

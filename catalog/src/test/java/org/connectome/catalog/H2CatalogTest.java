@@ -16,8 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class H2CatalogTest extends CatalogContractTest {
   private static final AtomicInteger DATABASES = new AtomicInteger();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Override
   protected String newDatabaseUrl() {
@@ -31,13 +30,18 @@ class H2CatalogTest extends CatalogContractTest {
 
   @Override
   protected String unreachableUrlWithPassword() {
-    return "jdbc:h2:file:" + dir.toAbsolutePath() + "/missing/catalog;IFEXISTS=TRUE;USER=sa;PASSWORD=s3cret";
+    return "jdbc:h2:file:"
+        + dir.toAbsolutePath()
+        + "/missing/catalog;IFEXISTS=TRUE;USER=sa;PASSWORD=s3cret";
   }
 
   @Test
   void h2FileUrlForm() {
-    assertEquals("jdbc:h2:file:/data/cx/catalog;AUTO_SERVER=TRUE", Catalog.h2FileUrl(Path.of("/data/cx/catalog")));
-    assertEquals("jdbc:h2:file:/data/cx/catalog;AUTO_SERVER=TRUE",
+    assertEquals(
+        "jdbc:h2:file:/data/cx/catalog;AUTO_SERVER=TRUE",
+        Catalog.h2FileUrl(Path.of("/data/cx/catalog")));
+    assertEquals(
+        "jdbc:h2:file:/data/cx/catalog;AUTO_SERVER=TRUE",
         Catalog.h2FileUrl(Path.of("/data/cx/catalog.mv.db")));
     assertTrue(url.startsWith("jdbc:h2:file:/") && url.endsWith(";AUTO_SERVER=TRUE"), url);
   }
@@ -49,7 +53,8 @@ class H2CatalogTest extends CatalogContractTest {
     Catalog reader = open(url);
     assertEquals(RunState.RUNNING, reader.status(RUN).run().state());
     reader.requestControl(RUN, ControlAction.PAUSE, "from the second instance");
-    assertEquals(List.of(ControlAction.PAUSE),
+    assertEquals(
+        List.of(ControlAction.PAUSE),
         catalog.takeControlRequests(RUN).stream().map(ControlRequest::action).toList());
   }
 
@@ -60,8 +65,17 @@ class H2CatalogTest extends CatalogContractTest {
     catalog.upsertStage(RUN, "stitch", 1, StageState.RUNNING, null);
     Path out = dir.resolve("child.out");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), ReadRunMain.class.getName(),
-        url, RUN).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                ReadRunMain.class.getName(),
+                url,
+                RUN)
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
     assertTrue(p.waitFor(30, TimeUnit.SECONDS), "child process timed out");
     String text = Files.readString(out, StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), text);
@@ -71,15 +85,23 @@ class H2CatalogTest extends CatalogContractTest {
 
   @Test
   void processesOpeningAFreshFileAtOnceAllSeeItMigratedOnce() throws Exception {
-    // workers and a launch started together on a new machine: H2 commits DDL at once, so a second process can
+    // workers and a launch started together on a new machine: H2 commits DDL at once, so a second
+    // process can
     // meet the first one's tables before its version rows; it must wait for them, not fail
     String fresh = newDatabaseUrl();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<Process> children = new java.util.ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      children.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-          OpenCatalogMain.class.getName(), fresh).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("open" + i + ".out").toFile()).start());
+      children.add(
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  OpenCatalogMain.class.getName(),
+                  fresh)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("open" + i + ".out").toFile())
+              .start());
     }
     for (int i = 0; i < children.size(); i++) {
       assertTrue(children.get(i).waitFor(60, TimeUnit.SECONDS), "child " + i + " timed out");

@@ -2,7 +2,10 @@ package org.connectome.catalog;
 
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The catalog contract on PostgreSQL (a private cluster, or CX_TEST_POSTGRES_URL); one new schema per test. */
+/**
+ * The catalog contract on PostgreSQL (a private cluster, or CX_TEST_POSTGRES_URL); one new schema
+ * per test.
+ */
 @ExtendWith(PostgresCluster.class)
 class PostgresCatalogTest extends CatalogContractTest {
 

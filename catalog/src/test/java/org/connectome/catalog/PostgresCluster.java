@@ -29,20 +29,24 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A PostgreSQL server for tests, shared by all test classes of a test run.
  *
- * <p>Uses {@code CX_TEST_POSTGRES_URL} when set (a JDBC URL with user and password as URL parameters). Otherwise
- * starts a private cluster from the server binaries in {@code /usr/lib/postgresql/<version>/bin} (the newest
- * version): {@code initdb} into a temporary directory, {@code pg_ctl start} on a free port on 127.0.0.1 with the
- * unix socket in that directory and {@code fsync=off}; as root both run via {@code runuser -u postgres --} (initdb
- * refuses root) on a directory owned by postgres. It creates the database {@code cx_test} and is stopped and
- * removed when the test run ends (JUnit closes the root store entry; a shutdown hook covers an aborted JVM).
+ * <p>Uses {@code CX_TEST_POSTGRES_URL} when set (a JDBC URL with user and password as URL
+ * parameters). Otherwise starts a private cluster from the server binaries in {@code
+ * /usr/lib/postgresql/<version>/bin} (the newest version): {@code initdb} into a temporary
+ * directory, {@code pg_ctl start} on a free port on 127.0.0.1 with the unix socket in that
+ * directory and {@code fsync=off}; as root both run via {@code runuser -u postgres --} (initdb
+ * refuses root) on a directory owned by postgres. It creates the database {@code cx_test} and is
+ * stopped and removed when the test run ends (JUnit closes the root store entry; a shutdown hook
+ * covers an aborted JVM).
  *
- * <p>Each test gets a fresh schema ({@link #newSchemaUrl()}). When no server can be had, each test is skipped with
- * the reason (an assumption), unless {@code CX_REQUIRE_POSTGRES=1}, in which case it fails.
+ * <p>Each test gets a fresh schema ({@link #newSchemaUrl()}). When no server can be had, each test
+ * is skipped with the reason (an assumption), unless {@code CX_REQUIRE_POSTGRES=1}, in which case
+ * it fails.
  */
 public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallback {
   public static final String URL_ENV = "CX_TEST_POSTGRES_URL";
   public static final String REQUIRE_ENV = "CX_REQUIRE_POSTGRES";
-  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PostgresCluster.class);
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(PostgresCluster.class);
   private static final AtomicInteger SCHEMAS = new AtomicInteger();
   private static volatile Server current;
 
@@ -105,9 +109,11 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
     Path dir = Files.createTempDirectory("cxpg");
     UserPrincipal postgres = null;
     if (root) {
-      postgres = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
+      postgres =
+          dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
       Files.setOwner(dir, postgres);
-      if (!Files.isExecutable(Paths.get("/usr/sbin/runuser")) && !Files.isExecutable(Paths.get("/sbin/runuser"))) {
+      if (!Files.isExecutable(Paths.get("/usr/sbin/runuser"))
+          && !Files.isExecutable(Paths.get("/sbin/runuser"))) {
         throw new IOException("running as root and runuser is missing");
       }
     }
@@ -115,28 +121,61 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
     Path log = dir.resolve("server.log");
     Server server = null;
     try {
-      run(root, dir, bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "-A", "trust",
-          "-E", "UTF8", "--locale=C", "--no-sync");
+      run(
+          root,
+          dir,
+          bin.resolve("initdb").toString(),
+          "-D",
+          data.toString(),
+          "-U",
+          "postgres",
+          "-A",
+          "trust",
+          "-E",
+          "UTF8",
+          "--locale=C",
+          "--no-sync");
       IOException last = null;
       for (int attempt = 0; attempt < 3; attempt++) {
         int port = freePort();
         try {
-          run(root, dir, bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log.toString(), "-w", "-t",
-              "30", "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
-                  + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", "start");
+          run(
+              root,
+              dir,
+              bin.resolve("pg_ctl").toString(),
+              "-D",
+              data.toString(),
+              "-l",
+              log.toString(),
+              "-w",
+              "-t",
+              "30",
+              "-o",
+              "-p "
+                  + port
+                  + " -k "
+                  + dir
+                  + " -c listen_addresses=127.0.0.1 -c fsync=off"
+                  + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+              "start");
         } catch (IOException e) {
           last = e;
           continue;
         }
         String admin = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
-        server = new Server("jdbc:postgresql://127.0.0.1:" + port + "/cx_test?user=postgres", dir,
-            () -> stopPrivate(root, bin, data, dir));
-        try (Connection c = DriverManager.getConnection(admin); Statement s = c.createStatement()) {
+        server =
+            new Server(
+                "jdbc:postgresql://127.0.0.1:" + port + "/cx_test?user=postgres",
+                dir,
+                () -> stopPrivate(root, bin, data, dir));
+        try (Connection c = DriverManager.getConnection(admin);
+            Statement s = c.createStatement()) {
           s.execute("CREATE DATABASE cx_test");
         }
         server.check();
-        System.err.printf("started test PostgreSQL (%s) on port %d in %d ms%n", bin, port,
-            (System.nanoTime() - started) / 1_000_000);
+        System.err.printf(
+            "started test PostgreSQL (%s) on port %d in %d ms%n",
+            bin, port, (System.nanoTime() - started) / 1_000_000);
         return server;
       }
       throw last;
@@ -153,7 +192,16 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
   private static void stopPrivate(boolean root, Path bin, Path data, Path dir) {
     try {
       if (Files.exists(data.resolve("postmaster.pid"))) {
-        run(root, dir, bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
+        run(
+            root,
+            dir,
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-m",
+            "immediate",
+            "-w",
+            "stop");
       }
     } catch (IOException | InterruptedException e) {
       System.err.println("could not stop test PostgreSQL in " + dir + ": " + e.getMessage());
@@ -165,14 +213,21 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
   private static Path findBinaries() throws IOException {
     Path base = Paths.get("/usr/lib/postgresql");
     if (!Files.isDirectory(base)) {
-      throw new IOException("no PostgreSQL server binaries in " + base + " and " + URL_ENV + " is not set");
+      throw new IOException(
+          "no PostgreSQL server binaries in " + base + " and " + URL_ENV + " is not set");
     }
     try (Stream<Path> versions = Files.list(base)) {
-      return versions.map(v -> v.resolve("bin"))
-          .filter(b -> Files.isExecutable(b.resolve("initdb")) && Files.isExecutable(b.resolve("pg_ctl")))
+      return versions
+          .map(v -> v.resolve("bin"))
+          .filter(
+              b ->
+                  Files.isExecutable(b.resolve("initdb"))
+                      && Files.isExecutable(b.resolve("pg_ctl")))
           .max(Comparator.comparingDouble(PostgresCluster::versionOf))
-          .orElseThrow(() -> new IOException("no initdb/pg_ctl under " + base + "/*/bin and " + URL_ENV
-              + " is not set"));
+          .orElseThrow(
+              () ->
+                  new IOException(
+                      "no initdb/pg_ctl under " + base + "/*/bin and " + URL_ENV + " is not set"));
     }
   }
 
@@ -198,17 +253,24 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
     }
   }
 
-  /** Runs a PostgreSQL tool (as postgres when we are root); output goes to a file, never to a pipe. */
-  private static void run(boolean root, Path dir, String... command) throws IOException, InterruptedException {
+  /**
+   * Runs a PostgreSQL tool (as postgres when we are root); output goes to a file, never to a pipe.
+   */
+  private static void run(boolean root, Path dir, String... command)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     if (root) {
       cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
     }
     cmd.addAll(List.of(command));
     File out = dir.resolve("tool.out").toFile();
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.to(out)).redirectInput(ProcessBuilder.Redirect.from(new File(
-            "/dev/null"))).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.to(out))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new IOException("timed out: " + String.join(" ", cmd));
@@ -219,7 +281,8 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
       if (Files.exists(log)) {
         text += "\n" + Files.readString(log);
       }
-      throw new IOException("failed (exit " + p.exitValue() + "): " + String.join(" ", cmd) + "\n" + text.strip());
+      throw new IOException(
+          "failed (exit " + p.exitValue() + "): " + String.join(" ", cmd) + "\n" + text.strip());
     }
   }
 
@@ -234,19 +297,25 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
       return;
     }
     try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      files
+          .sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     } catch (IOException | UncheckedIOException e) {
       System.err.println("could not delete " + dir + ": " + e.getMessage());
     }
   }
 
-  /** A reachable PostgreSQL database; closing stops a private cluster (or drops the schemas made in an external one). */
+  /**
+   * A reachable PostgreSQL database; closing stops a private cluster (or drops the schemas made in
+   * an external one).
+   */
   public static final class Server implements AutoCloseable {
     private final String url;
     private final Path dir;
@@ -263,7 +332,10 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
       Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    /** The base JDBC URL (database {@code cx_test} of a private cluster, or {@code CX_TEST_POSTGRES_URL}). */
+    /**
+     * The base JDBC URL (database {@code cx_test} of a private cluster, or {@code
+     * CX_TEST_POSTGRES_URL}).
+     */
     public String url() {
       return url;
     }
@@ -274,22 +346,26 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
     }
 
     void check() throws SQLException {
-      try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+      try (Connection c = DriverManager.getConnection(url);
+          Statement s = c.createStatement()) {
         s.execute("SELECT 1");
       } catch (SQLException e) {
-        throw new SQLException("cannot connect to " + Catalog.maskUrl(url) + ": " + e.getMessage(), e);
+        throw new SQLException(
+            "cannot connect to " + Catalog.maskUrl(url) + ": " + e.getMessage(), e);
       }
     }
 
     /** Creates a new schema and returns a URL whose current schema it is. */
     public synchronized String newSchemaUrl() {
-      String schema = ("cx_" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet()).toLowerCase(
-          Locale.ROOT);
-      try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+      String schema =
+          ("cx_" + ProcessHandle.current().pid() + "_" + SCHEMAS.incrementAndGet())
+              .toLowerCase(Locale.ROOT);
+      try (Connection c = DriverManager.getConnection(url);
+          Statement s = c.createStatement()) {
         s.execute("CREATE SCHEMA " + schema);
       } catch (SQLException e) {
-        throw new IllegalStateException("cannot create schema in " + Catalog.maskUrl(url) + ": " + e.getMessage(),
-            e);
+        throw new IllegalStateException(
+            "cannot create schema in " + Catalog.maskUrl(url) + ": " + e.getMessage(), e);
       }
       schemas.add(schema);
       return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
@@ -309,12 +385,14 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
       if (stop != null) {
         stop.run();
       } else {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(url);
+            Statement s = c.createStatement()) {
           for (String schema : schemas) {
             s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
           }
         } catch (SQLException e) {
-          System.err.println("could not drop test schemas in " + Catalog.maskUrl(url) + ": " + e.getMessage());
+          System.err.println(
+              "could not drop test schemas in " + Catalog.maskUrl(url) + ": " + e.getMessage());
         }
       }
     }

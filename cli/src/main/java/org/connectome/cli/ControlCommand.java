@@ -11,9 +11,9 @@ import org.connectome.workflows.client.RunLauncher;
 import org.connectome.workflows.samplerun.SampleRunWorkflow;
 
 /**
- * The shared path of {@code cancel}, {@code pause} and {@code retry-failed}: a signal to the run's workflow on a
- * cluster; on the embedded default, a control request in the catalog that the process driving the run passes
- * on.
+ * The shared path of {@code cancel}, {@code pause} and {@code retry-failed}: a signal to the run's
+ * workflow on a cluster; on the embedded default, a control request in the catalog that the process
+ * driving the run passes on.
  */
 final class ControlCommand {
   private ControlCommand() {}
@@ -31,20 +31,37 @@ final class ControlCommand {
           return ExitCodes.OK;
         }
         if (action == ControlAction.CANCEL && !record.get().state().isTerminal()) {
-          // nothing drives it (its process died): record the end so status and dashboards stop waiting for it
+          // nothing drives it (its process died): record the end so status and dashboards stop
+          // waiting for it
           p.catalog.updateRunState(runId, RunState.CANCELLED, null);
-          p.catalog.recordEvent(new RunEvent(0, runId, null, null, EventKind.RUN_CANCELLED,
-              reason + " (no process was driving the run)", null));
+          p.catalog.recordEvent(
+              new RunEvent(
+                  0,
+                  runId,
+                  null,
+                  null,
+                  EventKind.RUN_CANCELLED,
+                  reason + " (no process was driving the run)",
+                  null));
           System.out.println(runId + " was not running; marked cancelled");
           return ExitCodes.OK;
         }
-        System.out.println(runId + " is not running (state " + record.get().state() + "); nothing to "
-            + verb(action));
+        System.out.println(
+            runId
+                + " is not running (state "
+                + record.get().state()
+                + "); nothing to "
+                + verb(action));
         return ExitCodes.OK;
       }
       WorkflowClient client = p.connect(global, 0, System.out);
       if (!RunRef.isRunning(client, runId)) {
-        System.out.println(runId + " is not running (state " + record.get().state() + "); nothing to " + verb(action));
+        System.out.println(
+            runId
+                + " is not running (state "
+                + record.get().state()
+                + "); nothing to "
+                + verb(action));
         return ExitCodes.OK;
       }
       SampleRunWorkflow wf = new RunLauncher(client).workflow(runId);

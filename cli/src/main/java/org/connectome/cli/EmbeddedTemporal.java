@@ -6,11 +6,11 @@ import io.temporal.testserver.TestServer;
 import java.io.Closeable;
 
 /**
- * Temporal's Java test server as the embedded default: in this process, with real time (no time skipping),
- * state in memory only. By default it opens no port; {@link #onPort} binds one so that other processes (a second
- * terminal's {@code status}, extra workers) can connect. It is not a production server: it has no
- * authentication and forgets everything when the process ends, which is why runs resume from their completion
- * markers.
+ * Temporal's Java test server as the embedded default: in this process, with real time (no time
+ * skipping), state in memory only. By default it opens no port; {@link #onPort} binds one so that
+ * other processes (a second terminal's {@code status}, extra workers) can connect. It is not a
+ * production server: it has no authentication and forgets everything when the process ends, which
+ * is why runs resume from their completion markers.
  */
 final class EmbeddedTemporal implements Closeable {
   private final Closeable server;

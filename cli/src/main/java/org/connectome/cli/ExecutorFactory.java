@@ -22,30 +22,45 @@ final class ExecutorFactory {
     if (ExecutorSpec.KUBERNETES.equals(type)) {
       KubernetesExecutorSpec k = spec.kubernetes();
       if (k == null || k.namespace() == null) {
-        throw new Platform.PlatformException("executor.type 'kubernetes' needs executor.kubernetes.namespace", null);
+        throw new Platform.PlatformException(
+            "executor.type 'kubernetes' needs executor.kubernetes.namespace", null);
       }
-      // the run's settings over the defaults of the environment (CX_TASK_IMAGE, CX_DATA_CLAIM, ... as a worker has)
-      return kubernetes(LocalWorkerOptions.fromEnvironment().kubernetesConfig(k.namespace()).withRunSettings(k));
+      // the run's settings over the defaults of the environment (CX_TASK_IMAGE, CX_DATA_CLAIM, ...
+      // as a worker has)
+      return kubernetes(
+          LocalWorkerOptions.fromEnvironment().kubernetesConfig(k.namespace()).withRunSettings(k));
     }
-    LocalExecutorSpec local = spec == null || spec.local() == null ? new LocalExecutorSpec(null, null, null)
-        : spec.local();
-    int max = maxTasksOverride != null ? maxTasksOverride
-        : local.maxConcurrentTasks() != null ? local.maxConcurrentTasks() : Runtime.getRuntime().availableProcessors();
-    TaskLauncher launcher = LocalExecutorSpec.THREAD.equals(local.launcher()) ? new ThreadTaskLauncher()
-        : ProcessTaskLauncher.withOwnClassPath(local.javaOptions() == null ? List.of() : local.javaOptions());
+    LocalExecutorSpec local =
+        spec == null || spec.local() == null
+            ? new LocalExecutorSpec(null, null, null)
+            : spec.local();
+    int max =
+        maxTasksOverride != null
+            ? maxTasksOverride
+            : local.maxConcurrentTasks() != null
+                ? local.maxConcurrentTasks()
+                : Runtime.getRuntime().availableProcessors();
+    TaskLauncher launcher =
+        LocalExecutorSpec.THREAD.equals(local.launcher())
+            ? new ThreadTaskLauncher()
+            : ProcessTaskLauncher.withOwnClassPath(
+                local.javaOptions() == null ? List.of() : local.javaOptions());
     return new LocalExecutor(launcher, max);
   }
 
   /**
-   * The Kubernetes executor with the API client of this environment: the pod's service account inside a
-   * cluster, else {@code $KUBECONFIG} or {@code ~/.kube/config}.
+   * The Kubernetes executor with the API client of this environment: the pod's service account
+   * inside a cluster, else {@code $KUBECONFIG} or {@code ~/.kube/config}.
    */
   static StageExecutor kubernetes(KubernetesExecutorConfig config) {
     try {
       return new KubernetesExecutor(KubernetesExecutor.defaultClient(), config);
     } catch (IOException | RuntimeException e) {
-      throw new Platform.PlatformException("cannot set up the Kubernetes API client (no in-cluster service account "
-          + "and no usable kubeconfig): " + e.getMessage(), e);
+      throw new Platform.PlatformException(
+          "cannot set up the Kubernetes API client (no in-cluster service account "
+              + "and no usable kubeconfig): "
+              + e.getMessage(),
+          e);
     }
   }
 }

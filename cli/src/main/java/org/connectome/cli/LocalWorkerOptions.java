@@ -17,94 +17,157 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * Options of the long-running commands ({@code worker}, {@code server}): where their tasks run, on this machine
- * (the local executor) or as Kubernetes Indexed Jobs, and the metrics port. Every Kubernetes option has an
- * environment variable, so a Deployment configures its workers from a ConfigMap.
+ * Options of the long-running commands ({@code worker}, {@code server}): where their tasks run, on
+ * this machine (the local executor) or as Kubernetes Indexed Jobs, and the metrics port. Every
+ * Kubernetes option has an environment variable, so a Deployment configures its workers from a
+ * ConfigMap.
  */
 final class LocalWorkerOptions {
-  @Option(names = "--executor", defaultValue = "${env:CX_EXECUTOR:-local}",
-      description = "Where tasks run: local (child processes or threads on this machine; default) or kubernetes "
-          + "(one Indexed Job per shard). Env CX_EXECUTOR.")
+  @Option(
+      names = "--executor",
+      defaultValue = "${env:CX_EXECUTOR:-local}",
+      description =
+          "Where tasks run: local (child processes or threads on this machine; default) or kubernetes "
+              + "(one Indexed Job per shard). Env CX_EXECUTOR.")
   String executor;
 
-  @Option(names = "--max-concurrent-tasks", description = "Tasks running at once on this machine (default: cores).")
+  @Option(
+      names = "--max-concurrent-tasks",
+      description = "Tasks running at once on this machine (default: cores).")
   Integer maxConcurrentTasks;
 
-  @Option(names = "--launcher", defaultValue = "process",
+  @Option(
+      names = "--launcher",
+      defaultValue = "process",
       description = "How tasks run: process (a child JVM each; default) or thread.")
   String launcher;
 
-  @Option(names = "--metrics-port", defaultValue = "9464",
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "9464",
       description = "/metrics port (default ${DEFAULT-VALUE}; a free port if taken; -1: off).")
   int metricsPort;
 
-  @Option(names = "--k8s-namespace", paramLabel = "NS", defaultValue = "${env:CX_K8S_NAMESPACE}",
-      description = "Kubernetes: namespace of the task Jobs (env CX_K8S_NAMESPACE; default: the worker pod's own).")
+  @Option(
+      names = "--k8s-namespace",
+      paramLabel = "NS",
+      defaultValue = "${env:CX_K8S_NAMESPACE}",
+      description =
+          "Kubernetes: namespace of the task Jobs (env CX_K8S_NAMESPACE; default: the worker pod's own).")
   String k8sNamespace;
 
-  @Option(names = "--image", defaultValue = "${env:CX_TASK_IMAGE}",
-      description = "Kubernetes: task image (env CX_TASK_IMAGE); a run's executor.kubernetes.image and a stage's "
-          + "container.image override it.")
+  @Option(
+      names = "--image",
+      defaultValue = "${env:CX_TASK_IMAGE}",
+      description =
+          "Kubernetes: task image (env CX_TASK_IMAGE); a run's executor.kubernetes.image and a stage's "
+              + "container.image override it.")
   String image;
 
-  @Option(names = "--data-claim", paramLabel = "PVC", defaultValue = "${env:CX_DATA_CLAIM}",
-      description = "Kubernetes: PersistentVolumeClaim of the data root, mounted in every task pod (env CX_DATA_CLAIM).")
+  @Option(
+      names = "--data-claim",
+      paramLabel = "PVC",
+      defaultValue = "${env:CX_DATA_CLAIM}",
+      description =
+          "Kubernetes: PersistentVolumeClaim of the data root, mounted in every task pod (env CX_DATA_CLAIM).")
   String dataClaim;
 
-  @Option(names = "--data-mount-path", paramLabel = "PATH", defaultValue = "${env:CX_DATA_MOUNT_PATH}",
-      description = "Kubernetes: where the claim is mounted, the data root's absolute path, the same as in this "
-          + "worker (env CX_DATA_MOUNT_PATH; default: derived from each step's folder).")
+  @Option(
+      names = "--data-mount-path",
+      paramLabel = "PATH",
+      defaultValue = "${env:CX_DATA_MOUNT_PATH}",
+      description =
+          "Kubernetes: where the claim is mounted, the data root's absolute path, the same as in this "
+              + "worker (env CX_DATA_MOUNT_PATH; default: derived from each step's folder).")
   Path dataMountPath;
 
-  @Option(names = "--service-account", defaultValue = "${env:CX_TASK_SERVICE_ACCOUNT}",
+  @Option(
+      names = "--service-account",
+      defaultValue = "${env:CX_TASK_SERVICE_ACCOUNT}",
       description = "Kubernetes: service account of the task pods (env CX_TASK_SERVICE_ACCOUNT).")
   String serviceAccount;
 
-  @Option(names = "--priority-class", defaultValue = "${env:CX_TASK_PRIORITY_CLASS}",
+  @Option(
+      names = "--priority-class",
+      defaultValue = "${env:CX_TASK_PRIORITY_CLASS}",
       description = "Kubernetes: priority class of the task pods (env CX_TASK_PRIORITY_CLASS).")
   String priorityClass;
 
-  @Option(names = "--kueue-queue", defaultValue = "${env:CX_KUEUE_QUEUE}",
-      description = "Kubernetes: Kueue LocalQueue; Jobs are then created suspended for Kueue (env CX_KUEUE_QUEUE).")
+  @Option(
+      names = "--kueue-queue",
+      defaultValue = "${env:CX_KUEUE_QUEUE}",
+      description =
+          "Kubernetes: Kueue LocalQueue; Jobs are then created suspended for Kueue (env CX_KUEUE_QUEUE).")
   String kueueQueue;
 
-  @Option(names = "--node-selector", paramLabel = "K=V,...", defaultValue = "${env:CX_NODE_SELECTOR}",
+  @Option(
+      names = "--node-selector",
+      paramLabel = "K=V,...",
+      defaultValue = "${env:CX_NODE_SELECTOR}",
       description = "Kubernetes: node selector of every task pod (env CX_NODE_SELECTOR).")
   String nodeSelector;
 
-  @Option(names = "--tolerations", paramLabel = "KEY[=VALUE][:EFFECT],...", defaultValue = "${env:CX_TOLERATIONS}",
+  @Option(
+      names = "--tolerations",
+      paramLabel = "KEY[=VALUE][:EFFECT],...",
+      defaultValue = "${env:CX_TOLERATIONS}",
       description = "Kubernetes: tolerations of every task pod (env CX_TOLERATIONS).")
   String tolerations;
 
-  @Option(names = "--gpu-node-selector", paramLabel = "K=V,...", defaultValue = "${env:CX_GPU_NODE_SELECTOR}",
-      description = "Kubernetes: node selector added to pods that request GPUs, the GPU node pool "
-          + "(env CX_GPU_NODE_SELECTOR).")
+  @Option(
+      names = "--gpu-node-selector",
+      paramLabel = "K=V,...",
+      defaultValue = "${env:CX_GPU_NODE_SELECTOR}",
+      description =
+          "Kubernetes: node selector added to pods that request GPUs, the GPU node pool "
+              + "(env CX_GPU_NODE_SELECTOR).")
   String gpuNodeSelector;
 
-  @Option(names = "--gpu-tolerations", paramLabel = "KEY[=VALUE][:EFFECT],...",
+  @Option(
+      names = "--gpu-tolerations",
+      paramLabel = "KEY[=VALUE][:EFFECT],...",
       defaultValue = "${env:CX_GPU_TOLERATIONS}",
-      description = "Kubernetes: tolerations added to pods that request GPUs, besides nvidia.com/gpu "
-          + "(env CX_GPU_TOLERATIONS).")
+      description =
+          "Kubernetes: tolerations added to pods that request GPUs, besides nvidia.com/gpu "
+              + "(env CX_GPU_TOLERATIONS).")
   String gpuTolerations;
 
-  @Option(names = "--image-pull-secrets", paramLabel = "NAME,...", defaultValue = "${env:CX_IMAGE_PULL_SECRETS}",
+  @Option(
+      names = "--image-pull-secrets",
+      paramLabel = "NAME,...",
+      defaultValue = "${env:CX_IMAGE_PULL_SECRETS}",
       description = "Kubernetes: image pull secrets of the task pods (env CX_IMAGE_PULL_SECRETS).")
   String imagePullSecrets;
 
-  @Option(names = "--job-ttl", paramLabel = "SECONDS", defaultValue = "${env:CX_JOB_TTL_SECONDS}",
-      description = "Kubernetes: how long finished Jobs are kept (env CX_JOB_TTL_SECONDS; default one day).")
+  @Option(
+      names = "--job-ttl",
+      paramLabel = "SECONDS",
+      defaultValue = "${env:CX_JOB_TTL_SECONDS}",
+      description =
+          "Kubernetes: how long finished Jobs are kept (env CX_JOB_TTL_SECONDS; default one day).")
   Integer jobTtl;
 
-  @Option(names = "--poll-interval", paramLabel = "DURATION", defaultValue = "${env:CX_POLL_INTERVAL:-2s}",
-      description = "Kubernetes: how often a running Job is read (env CX_POLL_INTERVAL; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--poll-interval",
+      paramLabel = "DURATION",
+      defaultValue = "${env:CX_POLL_INTERVAL:-2s}",
+      description =
+          "Kubernetes: how often a running Job is read (env CX_POLL_INTERVAL; default ${DEFAULT-VALUE}).")
   String pollInterval;
 
-  @Option(names = "--task-command", paramLabel = "ARGS", defaultValue = "${env:CX_TASK_COMMAND}",
-      description = "Kubernetes: the task entry point inside the task image, space-separated (env CX_TASK_COMMAND; "
-          + "default: java ... -cp /opt/connectome/lib/* org.connectome.tasks.TaskMain).")
+  @Option(
+      names = "--task-command",
+      paramLabel = "ARGS",
+      defaultValue = "${env:CX_TASK_COMMAND}",
+      description =
+          "Kubernetes: the task entry point inside the task image, space-separated (env CX_TASK_COMMAND; "
+              + "default: java ... -cp /opt/connectome/lib/* org.connectome.tasks.TaskMain).")
   String taskCommand;
 
-  /** The options as the environment sets them, for {@code connectome run} with executor.type kubernetes. */
+  /**
+   * The options as the environment sets them, for {@code connectome run} with executor.type
+   * kubernetes.
+   */
   static LocalWorkerOptions fromEnvironment() {
     LocalWorkerOptions o = new LocalWorkerOptions();
     new CommandLine(new Holder(o)).parseArgs();
@@ -113,8 +176,7 @@ final class LocalWorkerOptions {
 
   @CommandLine.Command(name = "env")
   private static final class Holder {
-    @CommandLine.Mixin
-    final LocalWorkerOptions options;
+    @CommandLine.Mixin final LocalWorkerOptions options;
 
     Holder(LocalWorkerOptions options) {
       this.options = options;
@@ -126,28 +188,42 @@ final class LocalWorkerOptions {
       return ExecutorFactory.kubernetes(kubernetesConfig(null));
     }
     if (!ExecutorSpec.LOCAL.equals(executor)) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--executor must be local or kubernetes, not '"
-          + executor + "'");
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--executor must be local or kubernetes, not '" + executor + "'");
     }
-    return ExecutorFactory.create(new ExecutorSpec(ExecutorSpec.LOCAL,
-        new LocalExecutorSpec(maxConcurrentTasks, launcher, null), null), null);
+    return ExecutorFactory.create(
+        new ExecutorSpec(
+            ExecutorSpec.LOCAL, new LocalExecutorSpec(maxConcurrentTasks, launcher, null), null),
+        null);
   }
 
-  /** The Kubernetes executor's settings from these options; {@code namespace} when the options name none. */
+  /**
+   * The Kubernetes executor's settings from these options; {@code namespace} when the options name
+   * none.
+   */
   KubernetesExecutorConfig kubernetesConfig(String namespace) {
     String ns = blank(k8sNamespace) ? namespace : k8sNamespace;
     if (blank(ns)) {
       ns = podNamespace();
     }
     if (blank(ns)) {
-      throw new Platform.PlatformException("the Kubernetes executor needs a namespace: --k8s-namespace or "
-          + "CX_K8S_NAMESPACE", null);
+      throw new Platform.PlatformException(
+          "the Kubernetes executor needs a namespace: --k8s-namespace or " + "CX_K8S_NAMESPACE",
+          null);
     }
-    KubernetesExecutorConfig.Builder b = KubernetesExecutorConfig.builder(ns).image(image).dataClaim(dataClaim)
-        .dataMountPath(dataMountPath).serviceAccount(serviceAccount).priorityClass(priorityClass)
-        .kueueQueue(kueueQueue).nodeSelector(map(nodeSelector, "--node-selector"))
-        .tolerations(tolerations(tolerations)).gpuNodeSelector(map(gpuNodeSelector, "--gpu-node-selector"))
-        .gpuTolerations(tolerations(gpuTolerations)).imagePullSecrets(list(imagePullSecrets));
+    KubernetesExecutorConfig.Builder b =
+        KubernetesExecutorConfig.builder(ns)
+            .image(image)
+            .dataClaim(dataClaim)
+            .dataMountPath(dataMountPath)
+            .serviceAccount(serviceAccount)
+            .priorityClass(priorityClass)
+            .kueueQueue(kueueQueue)
+            .nodeSelector(map(nodeSelector, "--node-selector"))
+            .tolerations(tolerations(tolerations))
+            .gpuNodeSelector(map(gpuNodeSelector, "--gpu-node-selector"))
+            .gpuTolerations(tolerations(gpuTolerations))
+            .imagePullSecrets(list(imagePullSecrets));
     if (jobTtl != null) {
       b.ttlSecondsAfterFinished(jobTtl);
     }
@@ -199,7 +275,9 @@ final class LocalWorkerOptions {
     return out;
   }
 
-  /** {@code key=value:Effect} (Equal), {@code key:Effect} or {@code key} (Exists), comma-separated. */
+  /**
+   * {@code key=value:Effect} (Equal), {@code key:Effect} or {@code key} (Exists), comma-separated.
+   */
   static List<TolerationSpec> tolerations(String s) {
     List<TolerationSpec> out = new ArrayList<>();
     for (String p : list(s)) {
@@ -210,22 +288,31 @@ final class LocalWorkerOptions {
         p = p.substring(0, colon);
       }
       int eq = p.indexOf('=');
-      out.add(eq > 0 ? new TolerationSpec(p.substring(0, eq).trim(), "Equal", p.substring(eq + 1).trim(), effect)
-          : new TolerationSpec(p.trim(), "Exists", null, effect));
+      out.add(
+          eq > 0
+              ? new TolerationSpec(
+                  p.substring(0, eq).trim(), "Equal", p.substring(eq + 1).trim(), effect)
+              : new TolerationSpec(p.trim(), "Exists", null, effect));
     }
     return out;
   }
 
   /**
-   * Blocks until the process is asked to stop (SIGTERM, Ctrl-C), then closes the platform: the worker stops
-   * polling, running shards stop their tasks, and Temporal retries them on other workers.
+   * Blocks until the process is asked to stop (SIGTERM, Ctrl-C), then closes the platform: the
+   * worker stops polling, running shards stop their tasks, and Temporal retries them on other
+   * workers.
    */
-  static void serveUntilStopped(Platform p, PrintStream out, String ready) throws InterruptedException {
+  static void serveUntilStopped(Platform p, PrintStream out, String ready)
+      throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      p.close();
-      stopped.countDown();
-    }, "shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  p.close();
+                  stopped.countDown();
+                },
+                "shutdown"));
     out.println(ready);
     stopped.await();
   }

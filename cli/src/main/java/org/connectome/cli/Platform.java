@@ -19,19 +19,20 @@ import java.net.BindException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Set;
-import org.connectome.executor.RoutingExecutor;
-import org.connectome.ingest.IngestExecutor;
 import org.connectome.activities.recording.RecordingActivitiesImpl;
 import org.connectome.catalog.Catalog;
+import org.connectome.executor.RoutingExecutor;
 import org.connectome.executor.StageExecutor;
+import org.connectome.ingest.IngestExecutor;
 import org.connectome.metrics.CatalogCollector;
 import org.connectome.metrics.PlatformMetrics;
 import org.connectome.workflows.PlatformWorkers;
 
 /**
- * The parts a command needs, assembled once: the catalog, the metrics registry (the platform's own metrics,
- * catalog-derived run state, JVM and Temporal SDK metrics in one registry behind one {@code /metrics}), the
- * Temporal connection (embedded or a cluster) and, for commands that run work, a worker.
+ * The parts a command needs, assembled once: the catalog, the metrics registry (the platform's own
+ * metrics, catalog-derived run state, JVM and Temporal SDK metrics in one registry behind one
+ * {@code /metrics}), the Temporal connection (embedded or a cluster) and, for commands that run
+ * work, a worker.
  */
 final class Platform implements AutoCloseable {
   final Catalog catalog;
@@ -47,7 +48,9 @@ final class Platform implements AutoCloseable {
 
   private Platform(Catalog catalog) {
     this.catalog = catalog;
-    this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry, io.micrometer.core.instrument.Clock.SYSTEM);
+    this.meters =
+        new PrometheusMeterRegistry(
+            PrometheusConfig.DEFAULT, registry, io.micrometer.core.instrument.Clock.SYSTEM);
     registry.register(new CatalogCollector(catalog, Clock.systemUTC()));
     JvmMetrics.builder().register(registry);
   }
@@ -62,31 +65,43 @@ final class Platform implements AutoCloseable {
   }
 
   /**
-   * Connects to Temporal: the cluster named by {@code --temporal}, or an embedded test server started here
-   * (bound to {@code embeddedPort} when it is positive).
+   * Connects to Temporal: the cluster named by {@code --temporal}, or an embedded test server
+   * started here (bound to {@code embeddedPort} when it is positive).
    */
   WorkflowClient connect(GlobalOptions o, int embeddedPort, PrintStream out) {
-    Scope scope = new RootScopeBuilder().reporter(new MicrometerClientStatsReporter(meters))
-        .reportEvery(com.uber.m3.util.Duration.ofSeconds(5));
-    WorkflowServiceStubsOptions.Builder opts = WorkflowServiceStubsOptions.newBuilder().setMetricsScope(scope);
+    Scope scope =
+        new RootScopeBuilder()
+            .reporter(new MicrometerClientStatsReporter(meters))
+            .reportEvery(com.uber.m3.util.Duration.ofSeconds(5));
+    WorkflowServiceStubsOptions.Builder opts =
+        WorkflowServiceStubsOptions.newBuilder().setMetricsScope(scope);
     if (o.embedded()) {
-      embedded = embeddedPort > 0 ? EmbeddedTemporal.onPort(embeddedPort) : EmbeddedTemporal.inProcess();
+      embedded =
+          embeddedPort > 0 ? EmbeddedTemporal.onPort(embeddedPort) : EmbeddedTemporal.inProcess();
       if (embeddedPort > 0) {
-        out.println("Embedded Temporal test server listening on port " + embeddedPort + " of ALL interfaces, "
-            + "UNAUTHENTICATED: anyone who can reach this port can start, signal and cancel workflows. State is in "
-            + "memory only. Use it on a trusted machine; production uses a Temporal cluster (--temporal).");
+        out.println(
+            "Embedded Temporal test server listening on port "
+                + embeddedPort
+                + " of ALL interfaces, "
+                + "UNAUTHENTICATED: anyone who can reach this port can start, signal and cancel workflows. State is in "
+                + "memory only. Use it on a trusted machine; production uses a Temporal cluster (--temporal).");
       }
       opts.setChannel(embedded.channel());
       service = WorkflowServiceStubs.newServiceStubs(opts.build());
     } else {
       opts.setTarget(o.temporal);
       try {
-        service = WorkflowServiceStubs.newConnectedServiceStubs(opts.build(), java.time.Duration.ofSeconds(10));
+        service =
+            WorkflowServiceStubs.newConnectedServiceStubs(
+                opts.build(), java.time.Duration.ofSeconds(10));
       } catch (RuntimeException e) {
-        throw new PlatformException("cannot reach Temporal at " + o.temporal + ": " + e.getMessage(), e);
+        throw new PlatformException(
+            "cannot reach Temporal at " + o.temporal + ": " + e.getMessage(), e);
       }
     }
-    client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(o.namespace).build());
+    client =
+        WorkflowClient.newInstance(
+            service, WorkflowClientOptions.newBuilder().setNamespace(o.namespace).build());
     return client;
   }
 
@@ -99,22 +114,41 @@ final class Platform implements AutoCloseable {
   }
 
   /**
-   * Starts a worker for the orchestration queue and the given shard queues. Shards run on {@code executor},
-   * except the reference ingest's, which run in this worker (Spring Batch jobs against the catalog).
+   * Starts a worker for the orchestration queue and the given shard queues. Shards run on {@code
+   * executor}, except the reference ingest's, which run in this worker (Spring Batch jobs against
+   * the catalog).
    */
-  void startWorker(StageExecutor executor, String orchestrationQueue, Set<String> shardQueues, int maxShards,
+  void startWorker(
+      StageExecutor executor,
+      String orchestrationQueue,
+      Set<String> shardQueues,
+      int maxShards,
       RecordingActivitiesImpl.RunListener listener) {
-    this.executor = new RoutingExecutor(executor, Map.of(IngestExecutor.ROUTE,
-        IngestExecutor.create(catalog.dataSource(), registry, Math.max(2, Runtime.getRuntime().availableProcessors()))));
+    this.executor =
+        new RoutingExecutor(
+            executor,
+            Map.of(
+                IngestExecutor.ROUTE,
+                IngestExecutor.create(
+                    catalog.dataSource(),
+                    registry,
+                    Math.max(2, Runtime.getRuntime().availableProcessors()))));
     factory = WorkerFactory.newInstance(client);
-    PlatformWorkers.register(factory, orchestrationQueue, shardQueues, maxShards, catalog, this.executor, metrics,
+    PlatformWorkers.register(
+        factory,
+        orchestrationQueue,
+        shardQueues,
+        maxShards,
+        catalog,
+        this.executor,
+        metrics,
         listener);
     factory.start();
   }
 
   /**
-   * Serves {@code /metrics} on {@code port}; when it is taken, on a free port instead. Returns the port, or -1
-   * when {@code port} is negative (metrics off).
+   * Serves {@code /metrics} on {@code port}; when it is taken, on a free port instead. Returns the
+   * port, or -1 when {@code port} is negative (metrics off).
    */
   int serveMetrics(int port, PrintStream out) {
     if (port < 0) {
@@ -125,20 +159,28 @@ final class Platform implements AutoCloseable {
     } catch (BindException e) {
       try {
         metricsServer = HTTPServer.builder().port(0).registry(registry).buildAndStart();
-        out.println("port " + port + " is taken: serving metrics on port " + metricsServer.getPort() + " instead");
+        out.println(
+            "port "
+                + port
+                + " is taken: serving metrics on port "
+                + metricsServer.getPort()
+                + " instead");
       } catch (IOException e2) {
         throw new PlatformException("cannot serve metrics: " + e2.getMessage(), e2);
       }
     } catch (IOException e) {
-      throw new PlatformException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
+      throw new PlatformException(
+          "cannot serve metrics on port " + port + ": " + e.getMessage(), e);
     }
     return metricsServer.getPort();
   }
 
   @Override
   public void close() {
-    // the executor first: it then knows the worker is going away, so the Kubernetes executor leaves running Jobs
-    // to be adopted by the shard's retry instead of deleting them when the worker's threads are interrupted
+    // the executor first: it then knows the worker is going away, so the Kubernetes executor leaves
+    // running Jobs
+    // to be adopted by the shard's retry instead of deleting them when the worker's threads are
+    // interrupted
     if (executor != null) {
       executor.close();
     }
@@ -158,7 +200,10 @@ final class Platform implements AutoCloseable {
     catalog.close();
   }
 
-  /** The platform itself cannot work: no catalog, no Temporal, no port. Exit code {@link ExitCodes#UNAVAILABLE}. */
+  /**
+   * The platform itself cannot work: no catalog, no Temporal, no port. Exit code {@link
+   * ExitCodes#UNAVAILABLE}.
+   */
   static final class PlatformException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

@@ -18,9 +18,9 @@ import org.connectome.pipeline.Pipeline;
 import org.connectome.spec.RunSpec;
 
 /**
- * A progress bar per stage, from the catalog: units done of total, rate and ETA of the running step. On a
- * terminal it redraws in place; otherwise (a log, CI) it prints a line when a stage changes state and a
- * progress line for the running stage every few seconds.
+ * A progress bar per stage, from the catalog: units done of total, rate and ETA of the running
+ * step. On a terminal it redraws in place; otherwise (a log, CI) it prints a line when a stage
+ * changes state and a progress line for the running stage every few seconds.
  */
 final class ProgressView {
   private static final int BAR = 28;
@@ -53,7 +53,8 @@ final class ProgressView {
     if (terminal) {
       List<String> lines = new ArrayList<>();
       String runState = status == null ? "STARTING" : status.run().state().name();
-      lines.add(String.format("%s  %s  %s", runId, runState, clock(Duration.between(started, now))));
+      lines.add(
+          String.format("%s  %s  %s", runId, runState, clock(Duration.between(started, now))));
       for (Pipeline.StagePlan plan : stages) {
         lines.add(stageLine(plan, byStage.get(plan.stage()), now));
       }
@@ -113,7 +114,10 @@ final class ProgressView {
       b.append(", ").append(failed).append(" failed");
     }
     if (plan.steps().size() > 1) {
-      String step = running != null ? running.step() : s.steps().isEmpty() ? "" : s.steps().get(s.steps().size() - 1).step();
+      String step =
+          running != null
+              ? running.step()
+              : s.steps().isEmpty() ? "" : s.steps().get(s.steps().size() - 1).step();
       b.append(String.format("  [%s %d/%d]", step, Math.max(planned, 1), plan.steps().size()));
     }
     if (s.state() == StageState.RUNNING && running != null) {
@@ -135,13 +139,15 @@ final class ProgressView {
   }
 
   private static String bar(long done, long total, StageState state) {
-    int filled = total <= 0 ? (state == StageState.DONE ? BAR : 0) : (int) Math.min(BAR, done * BAR / total);
+    int filled =
+        total <= 0 ? (state == StageState.DONE ? BAR : 0) : (int) Math.min(BAR, done * BAR / total);
     return "#".repeat(filled) + "-".repeat(BAR - filled);
   }
 
   static String clock(Duration d) {
     long s = Math.max(0, d.getSeconds());
-    return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60)
+    return s >= 3600
+        ? String.format("%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60)
         : String.format("%d:%02d", s / 60, s % 60);
   }
 }

@@ -28,25 +28,30 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code report RUN}: per stage its compute time (step start to end, from the catalog), the bytes it read and
- * wrote, and its quality (stitching tile error, alignment residual, compression ratio, and whatever other
- * {@code StageScorer}s the class path adds), against the simulator's ground truth when one is found; written to
- * {@code <run>/report.json}.
+ * {@code report RUN}: per stage its compute time (step start to end, from the catalog), the bytes
+ * it read and wrote, and its quality (stitching tile error, alignment residual, compression ratio,
+ * and whatever other {@code StageScorer}s the class path adds), against the simulator's ground
+ * truth when one is found; written to {@code <run>/report.json}.
  */
-@Command(name = "report", mixinStandardHelpOptions = true,
-    description = "Scores a run: compute time, bytes in and out and quality per stage, against the simulator's "
-        + "ground truth when there is one (<acquisition>/../ground-truth, or --ground-truth). Writes "
-        + "<run folder>/report.json and prints a table.")
+@Command(
+    name = "report",
+    mixinStandardHelpOptions = true,
+    description =
+        "Scores a run: compute time, bytes in and out and quality per stage, against the simulator's "
+            + "ground truth when there is one (<acquisition>/../ground-truth, or --ground-truth). Writes "
+            + "<run folder>/report.json and prints a table.")
 final class ReportCommand implements Callable<Integer> {
   @Parameters(paramLabel = "RUN", description = "A run, as SAMPLE/RUN.")
   String runId;
 
-  @Mixin
-  GlobalOptions global;
+  @Mixin GlobalOptions global;
 
-  @Option(names = "--ground-truth", paramLabel = "DIR",
-      description = "The simulator's ground-truth folder (default: ground-truth next to the run's acquisition, "
-          + "when there is one).")
+  @Option(
+      names = "--ground-truth",
+      paramLabel = "DIR",
+      description =
+          "The simulator's ground-truth folder (default: ground-truth next to the run's acquisition, "
+              + "when there is one).")
   Path groundTruth;
 
   @Option(names = "--no-ground-truth", description = "Do not score against a ground truth.")
@@ -58,7 +63,8 @@ final class ReportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (groundTruth != null && !Files.isRegularFile(groundTruth.resolve("volume.json"))) {
-      System.err.println("--ground-truth " + groundTruth + ": not a simulator ground truth (no volume.json)");
+      System.err.println(
+          "--ground-truth " + groundTruth + ": not a simulator ground truth (no volume.json)");
       return ExitCodes.USAGE;
     }
     try (Platform p = Platform.open(global)) {
@@ -73,9 +79,12 @@ final class ReportCommand implements Callable<Integer> {
         return ExitCodes.NOT_FOUND;
       }
       Path acquisition = spec.acquisition() == null ? null : Path.of(spec.acquisition());
-      Path gt = noGroundTruth ? null
-          : groundTruth != null ? groundTruth.toAbsolutePath().normalize()
-          : ReportContext.findGroundTruth(acquisition).orElse(null);
+      Path gt =
+          noGroundTruth
+              ? null
+              : groundTruth != null
+                  ? groundTruth.toAbsolutePath().normalize()
+                  : ReportContext.findGroundTruth(acquisition).orElse(null);
       var report = build(p.catalog, spec, gt);
       Path file = RunReport.write(runDir, report);
       if (json) {
@@ -89,21 +98,27 @@ final class ReportCommand implements Callable<Integer> {
   }
 
   /** The report of a run, scored against {@code groundTruth} when it is not null. */
-  static Map<String, Object> build(Catalog catalog, RunSpec spec, Path groundTruth) throws IOException {
+  static Map<String, Object> build(Catalog catalog, RunSpec spec, Path groundTruth)
+      throws IOException {
     Path runDir = RunLayout.of(spec.dataRoot(), spec.sample(), spec.run()).runDir();
     Path acquisition = spec.acquisition() == null ? null : Path.of(spec.acquisition());
-    return RunReport.build(spec.runId(), new ReportContext(runDir, acquisition, groundTruth),
-        times(spec, catalog.status(spec.runId())), RunReport.scorers(), Instant.now());
+    return RunReport.build(
+        spec.runId(),
+        new ReportContext(runDir, acquisition, groundTruth),
+        times(spec, catalog.status(spec.runId())),
+        RunReport.scorers(),
+        Instant.now());
   }
 
   /**
-   * Writes a finished run's report (against the ground truth next to its acquisition, when there is one) and
-   * returns its text, for {@code run} to show at the end.
+   * Writes a finished run's report (against the ground truth next to its acquisition, when there is
+   * one) and returns its text, for {@code run} to show at the end.
    */
   static String writeAfterRun(Catalog catalog, RunSpec spec) throws IOException {
     Path acquisition = spec.acquisition() == null ? null : Path.of(spec.acquisition());
     var report = build(catalog, spec, ReportContext.findGroundTruth(acquisition).orElse(null));
-    Path file = RunReport.write(RunLayout.of(spec.dataRoot(), spec.sample(), spec.run()).runDir(), report);
+    Path file =
+        RunReport.write(RunLayout.of(spec.dataRoot(), spec.sample(), spec.run()).runDir(), report);
     return RunReport.text(report) + "written to " + file;
   }
 
@@ -111,14 +126,26 @@ final class ReportCommand implements Callable<Integer> {
   static List<RunReport.StageTime> times(RunSpec spec, RunStatus status) {
     List<RunReport.StageTime> out = new ArrayList<>();
     for (StageStatus st : status.stages()) {
-      String impl = spec.stages().stream().filter(s -> s.stage().equals(st.stage())).map(StageSpec::implementation)
-          .findFirst().orElse(null);
+      String impl =
+          spec.stages().stream()
+              .filter(s -> s.stage().equals(st.stage()))
+              .map(StageSpec::implementation)
+              .findFirst()
+              .orElse(null);
       List<RunReport.StepTime> steps = new ArrayList<>();
       for (StepStatus sp : st.steps()) {
-        steps.add(new RunReport.StepTime(sp.step(), lower(sp.state()), sp.startedAt(), sp.finishedAt(),
-            sp.unitsDone(), sp.unitsTotal()));
+        steps.add(
+            new RunReport.StepTime(
+                sp.step(),
+                lower(sp.state()),
+                sp.startedAt(),
+                sp.finishedAt(),
+                sp.unitsDone(),
+                sp.unitsTotal()));
       }
-      out.add(new RunReport.StageTime(st.stage(), impl, lower(st.state()), st.startedAt(), st.finishedAt(), steps));
+      out.add(
+          new RunReport.StageTime(
+              st.stage(), impl, lower(st.state()), st.startedAt(), st.finishedAt(), steps));
     }
     return out;
   }

@@ -43,16 +43,25 @@ final class RunDriver {
   }
 
   /**
-   * Launches the run (idempotently) and waits for it. When {@code lease} is given (embedded mode), control
-   * requests that other processes leave in the catalog ({@code cancel}, {@code pause}, ...) are passed on to the
-   * workflow as signals, and the lease is renewed.
+   * Launches the run (idempotently) and waits for it. When {@code lease} is given (embedded mode),
+   * control requests that other processes leave in the catalog ({@code cancel}, {@code pause}, ...)
+   * are passed on to the workflow as signals, and the lease is renewed.
    */
-  int launchAndFollow(WorkflowClient client, String taskQueue, RunSpec spec, int relaunch, WorkflowTuning tuning,
+  int launchAndFollow(
+      WorkflowClient client,
+      String taskQueue,
+      RunSpec spec,
+      int relaunch,
+      WorkflowTuning tuning,
       RunLease lease) {
     RunLauncher launcher = new RunLauncher(client, taskQueue);
     RunLauncher.Launch launch = launcher.launch(spec, relaunch, tuning);
-    out.println((launch.started() ? (relaunch > 0 ? "relaunched " : "started ") : "attached to running ")
-        + spec.runId() + " (workflow " + launch.execution().getWorkflowId() + ")");
+    out.println(
+        (launch.started() ? (relaunch > 0 ? "relaunched " : "started ") : "attached to running ")
+            + spec.runId()
+            + " (workflow "
+            + launch.execution().getWorkflowId()
+            + ")");
     WorkflowStub stub = client.newUntypedWorkflowStub(launch.execution(), Optional.empty());
     SampleRunWorkflow signals = launcher.workflow(spec.runId());
     CompletableFuture<SampleRunResult> result = stub.getResultAsync(SampleRunResult.class);
@@ -64,7 +73,8 @@ final class RunDriver {
       if (lease != null) {
         lease.renewIfDue();
         for (ControlRequest c : catalog.takeControlRequests(spec.runId())) {
-          out.println("passing on " + c.action() + (c.reason() == null ? "" : " (" + c.reason() + ")"));
+          out.println(
+              "passing on " + c.action() + (c.reason() == null ? "" : " (" + c.reason() + ")"));
           switch (c.action()) {
             case PAUSE -> signals.pause();
             case RESUME -> signals.resume();
@@ -134,10 +144,20 @@ final class RunDriver {
     out.println();
     switch (r.state()) {
       case SampleRunResult.DONE -> out.println(r.runId() + " done.");
-      case SampleRunResult.CANCELLED -> out.println(r.runId() + " cancelled: " + r.error()
-          + "\nFinished units are kept; continue with: connectome resume " + r.runId());
-      default -> out.println(r.runId() + " FAILED: " + r.error()
-          + "\nFix the cause, then continue with: connectome resume " + r.runId());
+      case SampleRunResult.CANCELLED ->
+          out.println(
+              r.runId()
+                  + " cancelled: "
+                  + r.error()
+                  + "\nFinished units are kept; continue with: connectome resume "
+                  + r.runId());
+      default ->
+          out.println(
+              r.runId()
+                  + " FAILED: "
+                  + r.error()
+                  + "\nFix the cause, then continue with: connectome resume "
+                  + r.runId());
     }
     String ingest = IngestReport.of(catalog.dataSource(), r.runId(), 20);
     if (ingest != null) {
@@ -145,7 +165,13 @@ final class RunDriver {
     }
     for (StageOutcome s : r.stages()) {
       if (!s.failures().isEmpty()) {
-        out.println("  " + s.stage() + ": " + s.unitsFailed() + " units failed" + Failures.summary(s.failures(), 5));
+        out.println(
+            "  "
+                + s.stage()
+                + ": "
+                + s.unitsFailed()
+                + " units failed"
+                + Failures.summary(s.failures(), 5));
       }
     }
     return switch (r.state()) {

@@ -7,10 +7,10 @@ import org.connectome.catalog.Catalog;
 import org.connectome.catalog.Lease;
 
 /**
- * Which process drives a run on the embedded default. The embedded Temporal server lives inside that process,
- * so other processes reach the run through the catalog (control requests) and must not start it a second
- * time. A lease whose owner process is gone (it died, even by SIGKILL) is taken over at once; one held by a
- * process on another host waits out its expiry.
+ * Which process drives a run on the embedded default. The embedded Temporal server lives inside
+ * that process, so other processes reach the run through the catalog (control requests) and must
+ * not start it a second time. A lease whose owner process is gone (it died, even by SIGKILL) is
+ * taken over at once; one held by a process on another host waits out its expiry.
  */
 final class RunLease implements AutoCloseable {
   static final Duration TTL = Duration.ofSeconds(30);
@@ -49,14 +49,19 @@ final class RunLease implements AutoCloseable {
     return new Result(null, catalog.lease(runId).map(Lease::owner).orElse("another process"));
   }
 
-  /** Whether {@code owner} ({@code pid@host}) names a process of this host that no longer exists. */
+  /**
+   * Whether {@code owner} ({@code pid@host}) names a process of this host that no longer exists.
+   */
   static boolean isDeadLocalProcess(String owner) {
     int at = owner.indexOf('@');
-    if (at < 0 || !owner.substring(at + 1).equals(System.getenv().getOrDefault("HOSTNAME", "localhost"))) {
+    if (at < 0
+        || !owner.substring(at + 1).equals(System.getenv().getOrDefault("HOSTNAME", "localhost"))) {
       return false;
     }
     try {
-      return ProcessHandle.of(Long.parseLong(owner.substring(0, at))).map(p -> !p.isAlive()).orElse(true);
+      return ProcessHandle.of(Long.parseLong(owner.substring(0, at)))
+          .map(p -> !p.isAlive())
+          .orElse(true);
     } catch (NumberFormatException e) {
       return false;
     }
@@ -65,7 +70,9 @@ final class RunLease implements AutoCloseable {
   /** Whether a live process drives the run. */
   static boolean isDriven(Catalog catalog, String runId) {
     Optional<Lease> l = catalog.lease(runId);
-    return l.isPresent() && !l.get().isExpired(Instant.now()) && !isDeadLocalProcess(l.get().owner());
+    return l.isPresent()
+        && !l.get().isExpired(Instant.now())
+        && !isDeadLocalProcess(l.get().owner());
   }
 
   void renewIfDue() {

@@ -1,10 +1,10 @@
 package org.connectome.cli;
 
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
-import io.temporal.api.common.v1.WorkflowExecution;
-import io.grpc.StatusRuntimeException;
 import java.util.Optional;
 import org.connectome.catalog.Catalog;
 import org.connectome.catalog.RunRecord;
@@ -17,7 +17,8 @@ final class RunRef {
   /** The run's catalog record, or empty after printing why. */
   static Optional<RunRecord> find(Catalog catalog, String runId) {
     if (!runId.contains("/")) {
-      System.err.println("'" + runId + "' is not a run: name it as SAMPLE/RUN (see 'connectome status')");
+      System.err.println(
+          "'" + runId + "' is not a run: name it as SAMPLE/RUN (see 'connectome status')");
       return Optional.empty();
     }
     Optional<RunRecord> r = catalog.findRun(runId);
@@ -30,15 +31,24 @@ final class RunRef {
   /** Whether the run's workflow is open on the Temporal cluster. */
   static boolean isRunning(WorkflowClient client, String runId) {
     try {
-      var resp = client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder().setNamespace(client.getOptions().getNamespace())
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(WorkflowIds.forRunId(runId))).build());
-      return resp.getWorkflowExecutionInfo().getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+      var resp =
+          client
+              .getWorkflowServiceStubs()
+              .blockingStub()
+              .describeWorkflowExecution(
+                  DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(client.getOptions().getNamespace())
+                      .setExecution(
+                          WorkflowExecution.newBuilder().setWorkflowId(WorkflowIds.forRunId(runId)))
+                      .build());
+      return resp.getWorkflowExecutionInfo().getStatus()
+          == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
         return false;
       }
-      throw new Platform.PlatformException("cannot ask Temporal about " + runId + ": " + e.getStatus(), e);
+      throw new Platform.PlatformException(
+          "cannot ask Temporal about " + runId + ": " + e.getStatus(), e);
     }
   }
 }

@@ -25,34 +25,49 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code serve RUN|DIR}: serves a run's {@code neuroglancer/} folder over HTTP with
- * {@code Access-Control-Allow-Origin: *} and prints the Neuroglancer state and link that open it.
+ * {@code serve RUN|DIR}: serves a run's {@code neuroglancer/} folder over HTTP with {@code
+ * Access-Control-Allow-Origin: *} and prints the Neuroglancer state and link that open it.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Serves a run's Neuroglancer folder (the precomputed image, segmentation and synapses that compress,"
-        + " mesh and synapses write) over HTTP with CORS, and prints a Neuroglancer link that opens it. RUN is "
-        + "SAMPLE/RUN from the catalog; DIR is a run folder or a folder of precomputed volumes. Runs until "
-        + "interrupted.")
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description =
+        "Serves a run's Neuroglancer folder (the precomputed image, segmentation and synapses that compress,"
+            + " mesh and synapses write) over HTTP with CORS, and prints a Neuroglancer link that opens it. RUN is "
+            + "SAMPLE/RUN from the catalog; DIR is a run folder or a folder of precomputed volumes. Runs until "
+            + "interrupted.")
 final class ServeCommand implements Callable<Integer> {
   @Parameters(paramLabel = "RUN|DIR", description = "A run (SAMPLE/RUN) or a folder.")
   String target;
 
-  @Mixin
-  GlobalOptions global;
+  @Mixin GlobalOptions global;
 
-  @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1",
-      description = "Interface to bind (default ${DEFAULT-VALUE}; 0.0.0.0 serves other machines too).")
+  @Option(
+      names = "--host",
+      defaultValue = "127.0.0.1",
+      description =
+          "Interface to bind (default ${DEFAULT-VALUE}; 0.0.0.0 serves other machines too).")
   String host;
 
-  @Option(names = "--viewer", paramLabel = "DIR", defaultValue = "${env:CX_VIEWER_DIST}",
-      description = "A built Neuroglancer bundle to serve under /viewer/ (default: env CX_VIEWER_DIST, else viewer/dist"
-          + " of the working directory when built with 'npm run build --prefix viewer').")
+  @Option(
+      names = "--viewer",
+      paramLabel = "DIR",
+      defaultValue = "${env:CX_VIEWER_DIST}",
+      description =
+          "A built Neuroglancer bundle to serve under /viewer/ (default: env CX_VIEWER_DIST, else viewer/dist"
+              + " of the working directory when built with 'npm run build --prefix viewer').")
   Path viewer;
 
-  @Option(names = "--neuroglancer", paramLabel = "URL", defaultValue = NeuroglancerState.PUBLIC_VIEWER,
+  @Option(
+      names = "--neuroglancer",
+      paramLabel = "URL",
+      defaultValue = NeuroglancerState.PUBLIC_VIEWER,
       description = "The Neuroglancer the printed link opens (default ${DEFAULT-VALUE}).")
   String neuroglancer;
 
@@ -69,21 +84,29 @@ final class ServeCommand implements Callable<Integer> {
     try {
       s = start(folder.get(), System.out);
     } catch (java.net.BindException e) {
-      System.err.println("cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (try --port 0)");
+      System.err.println(
+          "cannot listen on " + host + ":" + port + ": " + e.getMessage() + " (try --port 0)");
       return ExitCodes.UNAVAILABLE;
     }
     CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      s.server().close();
-      stop.countDown();
-    }, "serve-stop"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  s.server().close();
+                  stop.countDown();
+                },
+                "serve-stop"));
     System.out.println("Serving until interrupted (Ctrl-C).");
     System.out.flush();
     stop.await();
     return ExitCodes.OK;
   }
 
-  /** The folder to serve: a run's {@code neuroglancer/}, a folder given directly, or empty after saying why. */
+  /**
+   * The folder to serve: a run's {@code neuroglancer/}, a folder given directly, or empty after
+   * saying why.
+   */
   Optional<Path> resolveFolder(PrintStream err) {
     Path p = Path.of(target);
     if (Files.isDirectory(p)) {
@@ -110,7 +133,10 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  /** Starts serving {@code folder} (and the viewer bundle, when there is one) and prints the state and links. */
+  /**
+   * Starts serving {@code folder} (and the viewer bundle, when there is one) and prints the state
+   * and links.
+   */
   Served start(Path folder, PrintStream out) throws IOException {
     Map<String, Path> mounts = new LinkedHashMap<>();
     mounts.put("/", folder);
@@ -119,8 +145,15 @@ final class ServeCommand implements Callable<Integer> {
       mounts.put("/viewer/", bundle);
     }
     StaticFileServer server = StaticFileServer.start(host, port, mounts);
-    String shownHost = host.equals("0.0.0.0") || host.equals("::") ? InetAddress.getLocalHost().getHostName() : host;
-    String base = "http://" + (shownHost.contains(":") ? "[" + shownHost + "]" : shownHost) + ":" + server.port();
+    String shownHost =
+        host.equals("0.0.0.0") || host.equals("::")
+            ? InetAddress.getLocalHost().getHostName()
+            : host;
+    String base =
+        "http://"
+            + (shownHost.contains(":") ? "[" + shownHost + "]" : shownHost)
+            + ":"
+            + server.port();
     List<NeuroglancerState.Layer> layers = NeuroglancerState.layers(folder, base);
     ObjectNode state = NeuroglancerState.state(layers);
     out.println("Serving " + folder + " at " + base + "/ (Access-Control-Allow-Origin: *)");
@@ -129,9 +162,20 @@ final class ServeCommand implements Callable<Integer> {
     }
     for (NeuroglancerState.Layer l : layers) {
       VolumeInfo i = l.info();
-      String what = i == null ? "annotations" : i.dataType().json() + ", " + i.scales().size() + " scale"
-          + (i.scales().size() == 1 ? "" : "s") + ", " + i.scale(0).encoding().json() + ", "
-          + String.join("x", java.util.Arrays.stream(i.scale(0).size()).mapToObj(Long::toString).toList());
+      String what =
+          i == null
+              ? "annotations"
+              : i.dataType().json()
+                  + ", "
+                  + i.scales().size()
+                  + " scale"
+                  + (i.scales().size() == 1 ? "" : "s")
+                  + ", "
+                  + i.scale(0).encoding().json()
+                  + ", "
+                  + String.join(
+                      "x",
+                      java.util.Arrays.stream(i.scale(0).size()).mapToObj(Long::toString).toList());
       out.printf("  %-13s %s (%s)%n", l.name(), l.source(), what);
     }
     out.println("Neuroglancer state:");
@@ -139,7 +183,10 @@ final class ServeCommand implements Callable<Integer> {
     out.println("Open in Neuroglancer:");
     out.println("  " + NeuroglancerState.url(neuroglancer, state));
     if (bundle != null) {
-      out.println("  " + NeuroglancerState.url(base + "/viewer/", state) + "   (this project's viewer bundle)");
+      out.println(
+          "  "
+              + NeuroglancerState.url(base + "/viewer/", state)
+              + "   (this project's viewer bundle)");
     }
     out.flush();
     return new Served(server, folder, base, state);

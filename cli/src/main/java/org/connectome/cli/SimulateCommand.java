@@ -17,41 +17,61 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code simulate}: a simulated multibeam microscope. Generates synthetic tissue with ground truth and images it
- * as a MultiSEM acquisition ({@code <name>_<date>_<time>/} with sections, mFoVs, BMP tiles, thumbnails and
- * coordinate files) plus {@code ground-truth/} beside it, deterministically from a seed.
+ * {@code simulate}: a simulated multibeam microscope. Generates synthetic tissue with ground truth
+ * and images it as a MultiSEM acquisition ({@code <name>_<date>_<time>/} with sections, mFoVs, BMP
+ * tiles, thumbnails and coordinate files) plus {@code ground-truth/} beside it, deterministically
+ * from a seed.
  */
-@Command(name = "simulate", mixinStandardHelpOptions = true,
-    description = {"Generates a synthetic EM acquisition in the MultiSEM layout (sections, hexagonal mFoVs of "
-        + "beams, overlapping 8-bit BMP tiles with stage-position errors, drift, rotation, per-beam brightness and "
-        + "noise, thumbnails, coordinate files) and its ground truth (labels, synapses, true tile positions, "
-        + "section transforms, faults) in OUT/ground-truth. The same parameters and seed give the same bytes.",
-        "Presets: smoke (3 sections, one 7-beam mFoV, 128x112 tiles), demo (16 sections, two 7-beam mFoVs, "
-            + "256x224 tiles), bench (20 sections, four 61-beam mFoVs, 256x224 tiles, about 290 MB)."},
+@Command(
+    name = "simulate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Generates a synthetic EM acquisition in the MultiSEM layout (sections, hexagonal mFoVs of "
+          + "beams, overlapping 8-bit BMP tiles with stage-position errors, drift, rotation, per-beam brightness and "
+          + "noise, thumbnails, coordinate files) and its ground truth (labels, synapses, true tile positions, "
+          + "section transforms, faults) in OUT/ground-truth. The same parameters and seed give the same bytes.",
+      "Presets: smoke (3 sections, one 7-beam mFoV, 128x112 tiles), demo (16 sections, two 7-beam mFoVs, "
+          + "256x224 tiles), bench (20 sections, four 61-beam mFoVs, 256x224 tiles, about 290 MB)."
+    },
     footerHeading = "%nExamples:%n",
-    footer = {"  connectome simulate --preset demo --out work/acquisitions/demo",
-        "  connectome simulate --preset smoke --out /tmp/s --seed 7 --fault missing=2 --fault truncated=1",
-        "Fault kinds: missing, truncated, corrupt, reimaged, extra, no-full-coordinates, thumbnails-only."})
+    footer = {
+      "  connectome simulate --preset demo --out work/acquisitions/demo",
+      "  connectome simulate --preset smoke --out /tmp/s --seed 7 --fault missing=2 --fault truncated=1",
+      "Fault kinds: missing, truncated, corrupt, reimaged, extra, no-full-coordinates, thumbnails-only."
+    })
 final class SimulateCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Option(names = "--preset", paramLabel = "NAME", defaultValue = "demo",
-      description = "smoke, demo or bench (default: ${DEFAULT-VALUE}); the options below override it.")
+  @Option(
+      names = "--preset",
+      paramLabel = "NAME",
+      defaultValue = "demo",
+      description =
+          "smoke, demo or bench (default: ${DEFAULT-VALUE}); the options below override it.")
   String preset;
 
-  @Option(names = "--out", paramLabel = "DIR", required = true,
-      description = "Folder to write into: the acquisition folder and ground-truth/ go there (must not exist yet).")
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      required = true,
+      description =
+          "Folder to write into: the acquisition folder and ground-truth/ go there (must not exist yet).")
   Path out;
 
   @Option(names = "--seed", paramLabel = "N", description = "Seed of every random choice.")
   Long seed;
 
-  @Option(names = "--name", paramLabel = "NAME", description = "Acquisition name (folder <name>_<date>_<time>).")
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "Acquisition name (folder <name>_<date>_<time>).")
   String name;
 
-  @Option(names = "--start", paramLabel = "TIME",
-      description = "Acquisition start, e.g. 2021-05-25T21:46:49 (timestamps and the folder name follow from it).")
+  @Option(
+      names = "--start",
+      paramLabel = "TIME",
+      description =
+          "Acquisition start, e.g. 2021-05-25T21:46:49 (timestamps and the folder name follow from it).")
   String start;
 
   @Option(names = "--sections", paramLabel = "N", description = "Sections.")
@@ -66,22 +86,40 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--tile", paramLabel = "WxH", description = "Tile size in pixels, e.g. 256x224.")
   String tile;
 
-  @Option(names = "--overlap", paramLabel = "F", description = "Overlap of neighbouring tiles, fraction (0.08).")
+  @Option(
+      names = "--overlap",
+      paramLabel = "F",
+      description = "Overlap of neighbouring tiles, fraction (0.08).")
   Double overlap;
 
-  @Option(names = "--sigma", paramLabel = "PX", description = "Per-tile stage-position error sigma, px.")
+  @Option(
+      names = "--sigma",
+      paramLabel = "PX",
+      description = "Per-tile stage-position error sigma, px.")
   Double sigma;
 
-  @Option(names = "--mfov-sigma", paramLabel = "PX", description = "Per-mFoV stage-position error sigma, px.")
+  @Option(
+      names = "--mfov-sigma",
+      paramLabel = "PX",
+      description = "Per-mFoV stage-position error sigma, px.")
   Double mfovSigma;
 
-  @Option(names = "--drift", paramLabel = "PX", description = "Largest per-section drift, px per axis.")
+  @Option(
+      names = "--drift",
+      paramLabel = "PX",
+      description = "Largest per-section drift, px per axis.")
   Double drift;
 
-  @Option(names = "--rotation", paramLabel = "DEG", description = "Largest per-section rotation, degrees.")
+  @Option(
+      names = "--rotation",
+      paramLabel = "DEG",
+      description = "Largest per-section rotation, degrees.")
   Double rotation;
 
-  @Option(names = "--noise", paramLabel = "GREY", description = "Detector noise sigma at grey 128 (0 = none).")
+  @Option(
+      names = "--noise",
+      paramLabel = "GREY",
+      description = "Detector noise sigma at grey 128 (0 = none).")
   Double noise;
 
   @Option(names = "--cells", paramLabel = "N", description = "Cells (neurites) to place.")
@@ -90,19 +128,29 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--synapses", paramLabel = "N", description = "Synapses to place.")
   Integer synapses;
 
-  @Option(names = "--fault", paramLabel = "KIND=N",
-      description = "Inject faults, repeatable: missing, truncated, corrupt, reimaged, extra, no-full-coordinates, "
-          + "thumbnails-only (e.g. --fault missing=2).")
+  @Option(
+      names = "--fault",
+      paramLabel = "KIND=N",
+      description =
+          "Inject faults, repeatable: missing, truncated, corrupt, reimaged, extra, no-full-coordinates, "
+              + "thumbnails-only (e.g. --fault missing=2).")
   List<String> faults = new ArrayList<>();
 
-  @Option(names = "--labels", paramLabel = "FORMAT", description = "Ground-truth labels: raw, gzip or none.")
+  @Option(
+      names = "--labels",
+      paramLabel = "FORMAT",
+      description = "Ground-truth labels: raw, gzip or none.")
   String labels;
 
-  @Option(names = "--if-missing",
-      description = "If OUT already holds a finished generation with the same parameters, keep it and exit 0.")
+  @Option(
+      names = "--if-missing",
+      description =
+          "If OUT already holds a finished generation with the same parameters, keep it and exit 0.")
   boolean ifMissing;
 
-  @Option(names = "--threads", paramLabel = "N",
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
       description = "Threads (default: all cores); the output does not depend on it.")
   Integer threads;
 
@@ -123,7 +171,10 @@ final class SimulateCommand implements Callable<Integer> {
       for (String problem : problems) {
         err.println("simulate: " + problem);
       }
-      err.println(problems.size() + (problems.size() == 1 ? " problem" : " problems") + "; nothing was generated");
+      err.println(
+          problems.size()
+              + (problems.size() == 1 ? " problem" : " problems")
+              + "; nothing was generated");
       err.flush();
       return ExitCodes.USAGE;
     }
@@ -134,7 +185,8 @@ final class SimulateCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     if (ifMissing && SimulatedMicroscope.isGenerated(out, p)) {
-      outw.println("simulate: " + out + " already holds this acquisition (same parameters); keeping it");
+      outw.println(
+          "simulate: " + out + " already holds this acquisition (same parameters); keeping it");
       outw.flush();
       return ExitCodes.OK;
     }
@@ -148,15 +200,40 @@ final class SimulateCommand implements Callable<Integer> {
     }
     outw.printf(Locale.ROOT, "acquisition:  %s%n", r.acquisition());
     outw.printf(Locale.ROOT, "ground truth: %s (see its README.md)%n", r.groundTruth());
-    outw.printf(Locale.ROOT, "volume:       %d x %d x %d voxels of %.0f x %.0f x %.0f nm%n", r.width(), r.height(),
-        r.sections(), p.pixelSizeNm(), p.pixelSizeNm(), p.sectionThicknessNm());
-    outw.printf(Locale.ROOT, "tiles:        %d listed, %d files, %d thumbnails, %.1f MB (per section %d x %d "
-        + "beams of %d x %d px)%n", r.tilesListed(), r.tileFiles(), r.thumbnails(), r.bytes() / 1e6, p.mfovs(),
-        p.beams(), p.tileWidth(), p.tileHeight());
-    outw.printf(Locale.ROOT, "tissue:       %d cells, %d synapses, %d mitochondria%n", r.cells(), r.synapses(),
+    outw.printf(
+        Locale.ROOT,
+        "volume:       %d x %d x %d voxels of %.0f x %.0f x %.0f nm%n",
+        r.width(),
+        r.height(),
+        r.sections(),
+        p.pixelSizeNm(),
+        p.pixelSizeNm(),
+        p.sectionThicknessNm());
+    outw.printf(
+        Locale.ROOT,
+        "tiles:        %d listed, %d files, %d thumbnails, %.1f MB (per section %d x %d "
+            + "beams of %d x %d px)%n",
+        r.tilesListed(),
+        r.tileFiles(),
+        r.thumbnails(),
+        r.bytes() / 1e6,
+        p.mfovs(),
+        p.beams(),
+        p.tileWidth(),
+        p.tileHeight());
+    outw.printf(
+        Locale.ROOT,
+        "tissue:       %d cells, %d synapses, %d mitochondria%n",
+        r.cells(),
+        r.synapses(),
         r.mitochondria());
     outw.printf(Locale.ROOT, "faults:       %d (ground-truth/faults.tsv)%n", r.faults());
-    outw.printf(Locale.ROOT, "preset %s, seed %d, %.1f s%n", p.preset(), p.seed(), r.elapsed().toMillis() / 1e3);
+    outw.printf(
+        Locale.ROOT,
+        "preset %s, seed %d, %.1f s%n",
+        p.preset(),
+        p.seed(),
+        r.elapsed().toMillis() / 1e3);
     outw.flush();
     return ExitCodes.OK;
   }
@@ -173,7 +250,8 @@ final class SimulateCommand implements Callable<Integer> {
       try {
         b.acquisitionStart(LocalDateTime.parse(start));
       } catch (DateTimeParseException e) {
-        throw new IllegalArgumentException("--start: '" + start + "' is not a time like 2021-05-25T21:46:49");
+        throw new IllegalArgumentException(
+            "--start: '" + start + "' is not a time like 2021-05-25T21:46:49");
       }
     }
     if (sections != null) {
@@ -194,7 +272,8 @@ final class SimulateCommand implements Callable<Integer> {
         }
         b.tileSize(Integer.parseInt(wh[0].trim()), Integer.parseInt(wh[1].trim()));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--tile: '" + tile + "' is not WIDTHxHEIGHT, e.g. 256x224");
+        throw new IllegalArgumentException(
+            "--tile: '" + tile + "' is not WIDTHxHEIGHT, e.g. 256x224");
       }
     }
     if (overlap != null) {

@@ -10,9 +10,9 @@ import java.util.Set;
 import org.connectome.ingest.IngestExecutor;
 import org.connectome.ingest.IngestParams;
 import org.connectome.spec.InvalidSpecException;
-import org.connectome.spec.SpecCheck;
 import org.connectome.spec.RunSpec;
 import org.connectome.spec.RunSpecLoader;
+import org.connectome.spec.SpecCheck;
 import org.connectome.spec.SpecError;
 import org.connectome.tasks.PlatformSpecChecks;
 
@@ -32,8 +32,12 @@ final class SpecFiles {
       for (SpecError error : e.errors()) {
         err.println(error);
       }
-      err.println(e.errors().size() + (e.errors().size() == 1 ? " problem" : " problems") + " in " + file
-          + "; nothing was started");
+      err.println(
+          e.errors().size()
+              + (e.errors().size() == 1 ? " problem" : " problems")
+              + " in "
+              + file
+              + "; nothing was started");
       return null;
     } catch (IOException e) {
       err.println(file + ": cannot read: " + e.getMessage());
@@ -41,7 +45,9 @@ final class SpecFiles {
     }
   }
 
-  /** The checks of this build: the platform's, and those of the stage code that runs in the workers. */
+  /**
+   * The checks of this build: the platform's, and those of the stage code that runs in the workers.
+   */
   static List<SpecCheck> checks() {
     List<SpecCheck> checks = new ArrayList<>(PlatformSpecChecks.all(Set.of(IngestExecutor.ROUTE)));
     checks.add(IngestParams.check());

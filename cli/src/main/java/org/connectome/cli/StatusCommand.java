@@ -14,17 +14,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code status [RUN]}: runs and stages from the catalog. */
-@Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Shows the runs in the catalog, or one run's stages and steps with unit counts and its recent "
-        + "events. Reads only the catalog, so it works while another process drives the run.")
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description =
+        "Shows the runs in the catalog, or one run's stages and steps with unit counts and its recent "
+            + "events. Reads only the catalog, so it works while another process drives the run.")
 final class StatusCommand implements Callable<Integer> {
   @Parameters(paramLabel = "RUN", arity = "0..1", description = "A run, as SAMPLE/RUN.")
   String runId;
 
-  @Mixin
-  GlobalOptions global;
+  @Mixin GlobalOptions global;
 
-  @Option(names = "--events", defaultValue = "15", description = "Recent events to show (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--events",
+      defaultValue = "15",
+      description = "Recent events to show (default ${DEFAULT-VALUE}).")
   int events;
 
   @Option(names = "--json", description = "Print JSON instead of a table.")

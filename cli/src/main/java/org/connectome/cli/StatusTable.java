@@ -14,8 +14,8 @@ import org.connectome.catalog.StepStatus;
 
 /** The tables {@code status} prints. */
 final class StatusTable {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
-      .withZone(ZoneId.systemDefault());
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
 
   private StatusTable() {}
 
@@ -24,7 +24,8 @@ final class StatusTable {
       out.println("no runs in the catalog");
       return;
     }
-    out.printf("%-32s %-10s %-10s %-22s %-19s%n", "RUN", "STATE", "STAGE", "UNITS DONE/TOTAL", "UPDATED");
+    out.printf(
+        "%-32s %-10s %-10s %-22s %-19s%n", "RUN", "STATE", "STAGE", "UNITS DONE/TOTAL", "UPDATED");
     for (RunStatus r : runs) {
       String stage = "-";
       long done = 0;
@@ -41,8 +42,9 @@ final class StatusTable {
       if (r.run().state().isTerminal()) {
         stage = "-";
       }
-      out.printf("%-32s %-10s %-10s %-22s %-19s%n", r.run().runId(), r.run().state(), stage, done + "/" + total,
-          time(r.run().updatedAt()));
+      out.printf(
+          "%-32s %-10s %-10s %-22s %-19s%n",
+          r.run().runId(), r.run().state(), stage, done + "/" + total, time(r.run().updatedAt()));
     }
   }
 
@@ -53,29 +55,48 @@ final class StatusTable {
     out.printf("workflow   %s%n", run.workflowId() == null ? "-" : run.workflowId());
     out.printf("started    %s%n", time(run.startedAt()));
     if (run.finishedAt() != null) {
-      out.printf("finished   %s (%s)%n", time(run.finishedAt()),
-          run.startedAt() == null ? "-" : ProgressView.clock(Duration.between(run.startedAt(), run.finishedAt())));
+      out.printf(
+          "finished   %s (%s)%n",
+          time(run.finishedAt()),
+          run.startedAt() == null
+              ? "-"
+              : ProgressView.clock(Duration.between(run.startedAt(), run.finishedAt())));
     }
     if (run.error() != null) {
       out.printf("error      %s%n", run.error().replace("\n", "\n           "));
     }
     out.println();
-    out.printf("%-10s %-12s %-20s %10s %10s %8s %8s %7s %8s%n", "STAGE", "STEP", "STATE", "DONE", "TOTAL", "FAILED",
-        "RUNNING", "SHARDS", "RESUMES");
+    out.printf(
+        "%-10s %-12s %-20s %10s %10s %8s %8s %7s %8s%n",
+        "STAGE", "STEP", "STATE", "DONE", "TOTAL", "FAILED", "RUNNING", "SHARDS", "RESUMES");
     for (StageStatus s : r.stages()) {
-      out.printf("%-10s %-12s %-20s %10s %10s %8s %8s %7s %8d%n", s.stage(), "", s.state(), "", "", "", "", "",
-          s.resumes());
+      out.printf(
+          "%-10s %-12s %-20s %10s %10s %8s %8s %7s %8d%n",
+          s.stage(), "", s.state(), "", "", "", "", "", s.resumes());
       for (StepStatus st : s.steps()) {
-        out.printf("%-10s %-12s %-20s %10d %10d %8d %8d %7d %8s%n", "", st.step(), st.state(), st.unitsDone(),
-            st.unitsTotal(), st.unitsFailed(), st.unitsRunning(), st.shardsTotal(), "");
+        out.printf(
+            "%-10s %-12s %-20s %10d %10d %8d %8d %7d %8s%n",
+            "",
+            st.step(),
+            st.state(),
+            st.unitsDone(),
+            st.unitsTotal(),
+            st.unitsFailed(),
+            st.unitsRunning(),
+            st.shardsTotal(),
+            "");
       }
     }
     if (!events.isEmpty()) {
       out.println();
       out.println("recent events (newest first):");
       for (RunEvent e : events) {
-        String where = e.stage() == null ? "" : e.stage() + (e.step() == null ? "" : "." + e.step()) + " ";
-        String msg = e.message() == null ? "" : e.message().replace("\n", "\n                                ");
+        String where =
+            e.stage() == null ? "" : e.stage() + (e.step() == null ? "" : "." + e.step()) + " ";
+        String msg =
+            e.message() == null
+                ? ""
+                : e.message().replace("\n", "\n                                ");
         out.printf("  %s %-14s %s%s%n", time(e.at()), e.kind(), where, msg);
       }
     }

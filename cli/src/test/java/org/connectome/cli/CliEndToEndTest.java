@@ -24,13 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The command line end to end, each command a separate JVM on the embedded default. */
 class CliEndToEndTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** A three-stage spec with child-process tasks: 24 sections, 2 units of 250 ms per task. */
   private Path spec(String sample, int unitMillis) throws IOException {
     Path f = dir.resolve(sample + ".yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         sample: SAMPLE
         run: r1
         dataRoot: data
@@ -45,12 +46,19 @@ class CliEndToEndTest {
           - {stage: ingest, implementation: synthetic, params: {unitMillis: 20}}
           - {stage: stitch, implementation: synthetic, params: {unitMillis: MILLIS}}
           - {stage: align, implementation: synthetic, params: {unitMillis: 20, renderBlockSize: [512, 512, 24]}}
-        """.replace("SAMPLE", sample).replace("MILLIS", Integer.toString(unitMillis)));
+        """
+            .replace("SAMPLE", sample)
+            .replace("MILLIS", Integer.toString(unitMillis)));
     return f;
   }
 
   private Path stepDir(String sample, String stage, String step) {
-    return dir.resolve("data").resolve(sample).resolve("r1").resolve("stages").resolve(stage).resolve(step);
+    return dir.resolve("data")
+        .resolve(sample)
+        .resolve("r1")
+        .resolve("stages")
+        .resolve(stage)
+        .resolve(step);
   }
 
   /** Completed executions per unit of a step. */
@@ -73,7 +81,9 @@ class CliEndToEndTest {
       return units;
     }
     try (Stream<Path> files = Files.walk(markers)) {
-      files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("u") && n.endsWith(".json"))
+      files
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("u") && n.endsWith(".json"))
           .forEach(n -> units.add(Long.parseLong(n.substring(1, n.indexOf('-')))));
     }
     return units;
@@ -95,7 +105,9 @@ class CliEndToEndTest {
     run.process.destroyForcibly(); // SIGKILL: no shutdown hook, no clean-up
     run.process.waitFor();
     Set<Long> finishedAtKill = marked(stitch);
-    assertTrue(finishedAtKill.size() >= 8 && finishedAtKill.size() < 24, "killed mid-stage: " + finishedAtKill);
+    assertTrue(
+        finishedAtKill.size() >= 8 && finishedAtKill.size() < 24,
+        "killed mid-stage: " + finishedAtKill);
     // the task processes notice their launcher is gone and stop: no orphan keeps running units
     long orphanDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (tasks.stream().anyMatch(ProcessHandle::isAlive)) {
@@ -111,9 +123,13 @@ class CliEndToEndTest {
     assertEquals(24, stitchRuns.size(), "every unit ran");
     assertEquals(24, marked(stitch).size());
     for (long u : finishedAtKill) {
-      assertEquals(1, stitchRuns.get(u), "unit " + u + " was finished before the kill and must not run again");
+      assertEquals(
+          1,
+          stitchRuns.get(u),
+          "unit " + u + " was finished before the kill and must not run again");
     }
-    // a unit in flight at the kill may have completed its work but not its marker: at most one per running task
+    // a unit in flight at the kill may have completed its work but not its marker: at most one per
+    // running task
     long extra = stitchRuns.values().stream().mapToLong(n -> n - 1).sum();
     assertTrue(extra <= 2, "units executed twice: " + extra + " " + stitchRuns);
     assertEquals(24, executions(stepDir("kill", "ingest", "ingest")).size());
@@ -134,23 +150,34 @@ class CliEndToEndTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    CliProcess run = CliProcess.start(home, "run", spec.toString(), "--metrics-port", Integer.toString(port));
+    CliProcess run =
+        CliProcess.start(home, "run", spec.toString(), "--metrics-port", Integer.toString(port));
     HttpClient http = HttpClient.newHttpClient();
     String scrape = "";
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (!(scrape.contains("connectome_units_total{outcome=\"done\",sample=\"metrics\",stage=\"stitch\"")
-        && scrape.contains("connectome_stage_units{sample=\"metrics\",stage=\"stitch\",state=\"total\"} 24.0"))) {
-      assertTrue(run.process.isAlive(), "run ended before metrics showed stitch progress:\n" + run.output());
+    while (!(scrape.contains(
+            "connectome_units_total{outcome=\"done\",sample=\"metrics\",stage=\"stitch\"")
+        && scrape.contains(
+            "connectome_stage_units{sample=\"metrics\",stage=\"stitch\",state=\"total\"} 24.0"))) {
+      assertTrue(
+          run.process.isAlive(),
+          "run ended before metrics showed stitch progress:\n" + run.output());
       assertTrue(System.nanoTime() < deadline, "no per-stage metrics during the run:\n" + scrape);
       Thread.sleep(200);
       try {
-        scrape = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
+        scrape =
+            http.send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
       } catch (IOException notYet) {
         // the endpoint starts with the worker
       }
     }
-    assertTrue(scrape.contains("connectome_stage_state{sample=\"metrics\",stage=\"stitch\",state=\"RUNNING\"} 1.0"),
+    assertTrue(
+        scrape.contains(
+            "connectome_stage_state{sample=\"metrics\",stage=\"stitch\",state=\"RUNNING\"} 1.0"),
         scrape);
     assertTrue(scrape.contains("connectome_tasks_in_flight"), scrape);
     assertTrue(scrape.contains("temporal_"), "Temporal SDK metrics in the same registry");
@@ -163,7 +190,8 @@ class CliEndToEndTest {
     CliProcess again = CliProcess.start(home, "run", spec.toString(), "--metrics-port", "-1");
     assertEquals(ExitCodes.OK, again.await(60), again.output());
     System.out.printf("second launch of a finished run: %.1f s%n", (System.nanoTime() - t0) / 1e9);
-    assertEquals(before, executions(stepDir("metrics", "stitch", "stitch")), "a second launch runs no unit");
+    assertEquals(
+        before, executions(stepDir("metrics", "stitch", "stitch")), "a second launch runs no unit");
     assertEquals(24, executions(stepDir("metrics", "ingest", "ingest")).size());
   }
 
@@ -180,7 +208,8 @@ class CliEndToEndTest {
       Thread.sleep(50);
     }
     List<ProcessHandle> tasks = run.process.toHandle().descendants().toList();
-    // a second launch of the same run does not start it again: it follows the process that drives it
+    // a second launch of the same run does not start it again: it follows the process that drives
+    // it
     CliProcess second = CliProcess.start(home, "run", spec.toString(), "--metrics-port", "-1");
     long followDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!second.output().contains("already being driven by process")) {
@@ -192,7 +221,8 @@ class CliEndToEndTest {
     assertEquals(ExitCodes.CANCELLED, run.await(90), run.output());
     assertEquals(ExitCodes.CANCELLED, second.await(60), second.output());
     assertTrue(run.output().contains("cancelled: wrong sample"), run.output());
-    assertTrue(tasks.stream().noneMatch(ProcessHandle::isAlive), "task processes stopped by the cancel");
+    assertTrue(
+        tasks.stream().noneMatch(ProcessHandle::isAlive), "task processes stopped by the cancel");
     CliProcess status = CliProcess.start(home, "status", "cancel/r1");
     assertEquals(ExitCodes.OK, status.await(60));
     assertTrue(status.output().contains("state      CANCELLED"), status.output());
@@ -201,7 +231,9 @@ class CliEndToEndTest {
   @Test
   void invalidSpecsExitWithCodeTwoAndNameFileLineAndField() throws Exception {
     Path bad = dir.resolve("bad.yaml");
-    Files.writeString(bad, """
+    Files.writeString(
+        bad,
+        """
         sample: s
         run: r
         stages:
@@ -219,7 +251,8 @@ class CliEndToEndTest {
     assertTrue(out.contains("nothing was started"), out);
     CliProcess unknown = CliProcess.start(dir.resolve("home"), "status", "nosuch/run");
     assertEquals(ExitCodes.NOT_FOUND, unknown.await(60));
-    CliProcess missing = CliProcess.start(dir.resolve("home"), "run", dir.resolve("missing.yaml").toString());
+    CliProcess missing =
+        CliProcess.start(dir.resolve("home"), "run", dir.resolve("missing.yaml").toString());
     assertEquals(ExitCodes.USAGE, missing.await(60));
     assertTrue(missing.output().contains("missing.yaml: no such spec file"), missing.output());
   }
@@ -230,21 +263,49 @@ class CliEndToEndTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    // a Temporal frontend on a port stands in for the cluster; the commands are separate processes as in production
+    // a Temporal frontend on a port stands in for the cluster; the commands are separate processes
+    // as in production
     try (var cluster = io.temporal.testserver.TestServer.createPortBoundServer(port, true)) {
       String temporal = "localhost:" + port;
       String catalog = org.connectome.catalog.Catalog.h2FileUrl(dir.resolve("shared-catalog"));
       Path spec = spec("prod", 150);
-      CliProcess worker = CliProcess.start(dir.resolve("worker-home"), "worker", "--temporal", temporal,
-          "--catalog", catalog, "--metrics-port", "-1", "--max-concurrent-tasks", "2");
+      CliProcess worker =
+          CliProcess.start(
+              dir.resolve("worker-home"),
+              "worker",
+              "--temporal",
+              temporal,
+              "--catalog",
+              catalog,
+              "--metrics-port",
+              "-1",
+              "--max-concurrent-tasks",
+              "2");
       try {
-        CliProcess detached = CliProcess.start(dir.resolve("ops"), "run", spec.toString(), "--temporal", temporal,
-            "--catalog", catalog, "--detach");
+        CliProcess detached =
+            CliProcess.start(
+                dir.resolve("ops"),
+                "run",
+                spec.toString(),
+                "--temporal",
+                temporal,
+                "--catalog",
+                catalog,
+                "--detach");
         assertEquals(ExitCodes.OK, detached.await(60), detached.output());
         assertTrue(detached.output().contains("started prod/r1"), detached.output());
-        CliProcess again = CliProcess.start(dir.resolve("ops"), "run", spec.toString(), "--temporal", temporal,
-            "--catalog", catalog, "--no-progress");
-        assertEquals(ExitCodes.OK, again.await(120), again.output() + "\nworker:\n" + worker.output());
+        CliProcess again =
+            CliProcess.start(
+                dir.resolve("ops"),
+                "run",
+                spec.toString(),
+                "--temporal",
+                temporal,
+                "--catalog",
+                catalog,
+                "--no-progress");
+        assertEquals(
+            ExitCodes.OK, again.await(120), again.output() + "\nworker:\n" + worker.output());
         assertTrue(again.output().contains("attached to running prod/r1"), again.output());
         assertTrue(again.output().contains("prod/r1 done."), again.output());
         for (String[] step : new String[][] {{"ingest", "ingest"}, {"stitch", "stitch"}}) {
@@ -252,7 +313,8 @@ class CliEndToEndTest {
           assertEquals(24, runs.size());
           runs.values().forEach(n -> assertEquals(1, n, "one run, not two"));
         }
-        CliProcess status = CliProcess.start(dir.resolve("ops"), "status", "prod/r1", "--catalog", catalog);
+        CliProcess status =
+            CliProcess.start(dir.resolve("ops"), "status", "prod/r1", "--catalog", catalog);
         assertEquals(ExitCodes.OK, status.await(60));
         assertTrue(status.output().contains("state      DONE"), status.output());
         assertTrue(worker.process.isAlive(), "the worker keeps serving");

@@ -18,7 +18,10 @@ final class CliProcess {
     this.output = output;
   }
 
-  /** Starts {@code connectome args...} with {@code CX_HOME=home}; output goes to a file in {@code home}. */
+  /**
+   * Starts {@code connectome args...} with {@code CX_HOME=home}; output goes to a file in {@code
+   * home}.
+   */
   static CliProcess start(Path home, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -29,7 +32,8 @@ final class CliProcess {
     cmd.addAll(List.of(args));
     Files.createDirectories(home);
     Path out = Files.createTempFile(home, "cli-", ".out");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().put("CX_HOME", home.toString());
     pb.environment().remove("CX_TEMPORAL_ADDRESS");
     pb.environment().remove("CX_CATALOG_URL");
@@ -40,7 +44,8 @@ final class CliProcess {
   int await(int seconds) throws Exception {
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
       process.destroyForcibly();
-      throw new AssertionError("connectome did not finish within " + seconds + " s; output:\n" + output());
+      throw new AssertionError(
+          "connectome did not finish within " + seconds + " s; output:\n" + output());
     }
     return process.exitValue();
   }

@@ -14,10 +14,10 @@ import org.connectome.imaging.MultiSem;
 /**
  * One section folder of a MultiSEM acquisition, {@code <NNN>_S<section>R<n>}.
  *
- * @param index    the ingest unit index: the section's position in acquisition order (by NNN)
+ * @param index the ingest unit index: the section's position in acquisition order (by NNN)
  * @param sequence NNN, the acquisition's running number
- * @param section  the section number S
- * @param dir      the folder
+ * @param section the section number S
+ * @param dir the folder
  */
 public record SectionFolder(int index, int sequence, int section, Path dir) {
   public static final Pattern NAME = MultiSem.SECTION_FOLDER;
@@ -35,7 +35,10 @@ public record SectionFolder(int index, int sequence, int section, Path dir) {
     return dir.getFileName().toString();
   }
 
-  /** The section folders of an acquisition in acquisition order; other files and folders are ignored. */
+  /**
+   * The section folders of an acquisition in acquisition order; other files and folders are
+   * ignored.
+   */
   public static List<SectionFolder> list(Path acquisition) throws IOException {
     if (!Files.isDirectory(acquisition)) {
       throw new IOException("acquisition folder " + acquisition + " does not exist");
@@ -45,11 +48,14 @@ public record SectionFolder(int index, int sequence, int section, Path dir) {
       for (Path p : s.filter(Files::isDirectory).toList()) {
         Matcher m = NAME.matcher(p.getFileName().toString());
         if (m.matches()) {
-          found.add(new SectionFolder(0, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), p));
+          found.add(
+              new SectionFolder(0, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), p));
         }
       }
     }
-    found.sort(Comparator.comparingInt(SectionFolder::sequence).thenComparing(f -> f.dir().getFileName().toString()));
+    found.sort(
+        Comparator.comparingInt(SectionFolder::sequence)
+            .thenComparing(f -> f.dir().getFileName().toString()));
     List<SectionFolder> out = new ArrayList<>();
     for (int i = 0; i < found.size(); i++) {
       SectionFolder f = found.get(i);

@@ -7,14 +7,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Resolves re-imaged tiles: when the same mFoV and beam of a section appear more than once, the newest timestamp
- * wins and the others are superseded.
+ * Resolves re-imaged tiles: when the same mFoV and beam of a section appear more than once, the
+ * newest timestamp wins and the others are superseded.
  */
 public final class TileResolver {
   private TileResolver() {}
 
   /**
-   * @param tiles      one line per (mFoV, beam), sorted by mFoV then beam
+   * @param tiles one line per (mFoV, beam), sorted by mFoV then beam
    * @param superseded older acquisitions of re-imaged tiles
    */
   public record Resolved(List<CoordinateLine> tiles, List<CoordinateLine> superseded) {}
@@ -35,7 +35,9 @@ public final class TileResolver {
       }
     }
     List<CoordinateLine> tiles = new ArrayList<>(newest.values());
-    tiles.sort(Comparator.comparingInt((CoordinateLine l) -> l.name().mfov()).thenComparingInt(l -> l.name().beam()));
+    tiles.sort(
+        Comparator.comparingInt((CoordinateLine l) -> l.name().mfov())
+            .thenComparingInt(l -> l.name().beam()));
     superseded.sort(Comparator.comparingInt(CoordinateLine::line));
     return new Resolved(tiles, superseded);
   }

@@ -1,18 +1,20 @@
 package org.connectome.imaging;
 
 /**
- * The beams of a multibeam field of view (mFoV): a hexagon of {@code 1 + 3r(r+1)} beams (rings 0..r: 7, 19,
- * 37, 61, 91, ...) numbered in a hexagonal spiral from the centre.
+ * The beams of a multibeam field of view (mFoV): a hexagon of {@code 1 + 3r(r+1)} beams (rings
+ * 0..r: 7, 19, 37, 61, 91, ...) numbered in a hexagonal spiral from the centre.
  *
- * <p>Beam 1 is the centre; ring {@code k} holds the {@code 6k} beams {@code 3k(k-1)+2 .. 3k(k+1)+1}. Each ring
- * starts at the beam {@code k} steps to the right (+x) of the centre and runs clockwise as the image is seen
- * (x to the right, y down): down-left, left, up-left, up-right, right, down-right, {@code k} steps each.
+ * <p>Beam 1 is the centre; ring {@code k} holds the {@code 6k} beams {@code 3k(k-1)+2 ..
+ * 3k(k+1)+1}. Each ring starts at the beam {@code k} steps to the right (+x) of the centre and runs
+ * clockwise as the image is seen (x to the right, y down): down-left, left, up-left, up-right,
+ * right, down-right, {@code k} steps each.
  *
- * <p>Positions are axial hex coordinates {@code (q, r)}: beams lie in horizontal rows, a row below its
- * neighbour shifted by half a column. With a column spacing {@code sx} and a row spacing {@code sy}, beam
- * {@code (q, r)}'s centre lies at {@code x = sx (q + r/2)}, {@code y = sy r}. Tiles of {@code w x h} pixels
- * overlap their row neighbours by a fraction {@code f} of their width when {@code sx = w (1 - f)}, and their
- * neighbours in the next row by {@code f} of their height when {@code sy = h (1 - f)}.
+ * <p>Positions are axial hex coordinates {@code (q, r)}: beams lie in horizontal rows, a row below
+ * its neighbour shifted by half a column. With a column spacing {@code sx} and a row spacing {@code
+ * sy}, beam {@code (q, r)}'s centre lies at {@code x = sx (q + r/2)}, {@code y = sy r}. Tiles of
+ * {@code w x h} pixels overlap their row neighbours by a fraction {@code f} of their width when
+ * {@code sx = w (1 - f)}, and their neighbours in the next row by {@code f} of their height when
+ * {@code sy = h (1 - f)}.
  */
 public final class HexBeams {
   /** Axial steps of one ring's walk: down-left, left, up-left, up-right, right, down-right. */
@@ -45,7 +47,8 @@ public final class HexBeams {
         return r;
       }
     }
-    throw new IllegalArgumentException(beams + " beams do not make a hexagon (1 + 3r(r+1): 1, 7, 19, 37, 61, 91, ...)");
+    throw new IllegalArgumentException(
+        beams + " beams do not make a hexagon (1 + 3r(r+1): 1, 7, 19, 37, 61, 91, ...)");
   }
 
   /** The ring of beam {@code beam} (numbered from 1). */
@@ -83,7 +86,10 @@ public final class HexBeams {
     return Math.max(Math.abs(q), Math.max(Math.abs(r), Math.abs(q + r)));
   }
 
-  /** Centre offset {@code {x, y}} of beam {@code beam} from the centre beam for spacings {@code sx, sy}. */
+  /**
+   * Centre offset {@code {x, y}} of beam {@code beam} from the centre beam for spacings {@code sx,
+   * sy}.
+   */
   public static double[] offset(int beam, double sx, double sy) {
     int[] a = axial(beam);
     return new double[] {sx * (a[0] + a[1] / 2.0), sy * a[1]};

@@ -5,9 +5,10 @@ import java.util.Objects;
 /**
  * An 8-bit grayscale image, rows top-down, {@code width} bytes per row, no padding.
  *
- * @param width  columns
+ * @param width columns
  * @param height rows
- * @param pixels {@code width * height} bytes, pixel (x, y) at {@code y * width + x}; read them unsigned
+ * @param pixels {@code width * height} bytes, pixel (x, y) at {@code y * width + x}; read them
+ *     unsigned
  */
 public record Image8(int width, int height, byte[] pixels) {
   public Image8 {

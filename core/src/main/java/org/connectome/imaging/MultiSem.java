@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  *       thumbnail_&lt;same name&gt;.bmp
  * </pre>
  *
- * Timestamps are written {@code 2021-05-25T2146499297643}: date, {@code T}, {@code HHmmss} and a 7-digit
- * fraction of the second (100 ns ticks).
+ * Timestamps are written {@code 2021-05-25T2146499297643}: date, {@code T}, {@code HHmmss} and a
+ * 7-digit fraction of the second (100 ns ticks).
  */
 public final class MultiSem {
   public static final String FULL_IMAGE_COORDINATES = "full_image_coordinates.txt";
@@ -34,39 +34,53 @@ public final class MultiSem {
   public static final String THUMBNAIL_PREFIX = "thumbnail_";
 
   /** {@code <name>_<YYYYMMDD>_<HH-MM-SS>}: groups name, date, time. */
-  public static final Pattern WORKFLOW_FOLDER = Pattern.compile("(.+)_([0-9]{8})_([0-9]{2}-[0-9]{2}-[0-9]{2})");
+  public static final Pattern WORKFLOW_FOLDER =
+      Pattern.compile("(.+)_([0-9]{8})_([0-9]{2}-[0-9]{2}-[0-9]{2})");
+
   /** {@code <NNN>_S<section>R<region>}: groups NNN, section, region. */
   public static final Pattern SECTION_FOLDER = Pattern.compile("([0-9]{3,})_S([0-9]+)R([0-9]+)");
+
   /** An mFoV folder: six digits. */
   public static final Pattern MFOV_FOLDER = Pattern.compile("[0-9]{6}");
+
   /**
-   * A tile or thumbnail file name: groups thumbnail prefix (or null), NNN, mFoV, beam, timestamp. Tolerant of what
-   * real acquisitions hold: an upper-case extension, a timestamp fraction of other than seven digits.
+   * A tile or thumbnail file name: groups thumbnail prefix (or null), NNN, mFoV, beam, timestamp.
+   * Tolerant of what real acquisitions hold: an upper-case extension, a timestamp fraction of other
+   * than seven digits.
    */
-  public static final Pattern TILE_FILE = Pattern.compile(
-      "(thumbnail_)?([0-9]{3,})_([0-9]{6})_([0-9]{3})_([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6,})\\.(?i:bmp)");
+  public static final Pattern TILE_FILE =
+      Pattern.compile(
+          "(thumbnail_)?([0-9]{3,})_([0-9]{6})_([0-9]{3})_([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6,})\\.(?i:bmp)");
 
   private static final DateTimeFormatter STAMP_SECONDS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HHmmss", Locale.ROOT);
-  private static final DateTimeFormatter FOLDER_STAMP = DateTimeFormatter.ofPattern("yyyyMMdd_HH-mm-ss", Locale.ROOT);
+  private static final DateTimeFormatter FOLDER_STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd_HH-mm-ss", Locale.ROOT);
 
   private MultiSem() {}
 
   /** A parsed tile (or thumbnail) file name. */
-  public record TileName(boolean thumbnail, int sectionIndex, int mfov, int beam, String timestamp) {
+  public record TileName(
+      boolean thumbnail, int sectionIndex, int mfov, int beam, String timestamp) {
     /** Parses a file name (no folder); empty if it is not a tile name. */
     public static Optional<TileName> parse(String fileName) {
       Matcher m = TILE_FILE.matcher(fileName);
       if (!m.matches()) {
         return Optional.empty();
       }
-      return Optional.of(new TileName(m.group(1) != null, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
-          Integer.parseInt(m.group(4)), m.group(5)));
+      return Optional.of(
+          new TileName(
+              m.group(1) != null,
+              Integer.parseInt(m.group(2)),
+              Integer.parseInt(m.group(3)),
+              Integer.parseInt(m.group(4)),
+              m.group(5)));
     }
 
     /** The file name. */
     public String fileName() {
-      return (thumbnail ? THUMBNAIL_PREFIX : "") + tileFileName(sectionIndex, mfov, beam, timestamp);
+      return (thumbnail ? THUMBNAIL_PREFIX : "")
+          + tileFileName(sectionIndex, mfov, beam, timestamp);
     }
 
     /** The acquisition time the name carries. */
@@ -103,7 +117,8 @@ public final class MultiSem {
   /** Parses a timestamp written by {@link #timestamp}. */
   public static LocalDateTime parseTimestamp(String s) {
     if (s.length() != 24) {
-      throw new DateTimeParseException("not a MultiSEM timestamp (yyyy-MM-ddTHHmmss + 7 digits)", s, 0);
+      throw new DateTimeParseException(
+          "not a MultiSEM timestamp (yyyy-MM-ddTHHmmss + 7 digits)", s, 0);
     }
     LocalDateTime seconds = LocalDateTime.parse(s.substring(0, 17), STAMP_SECONDS);
     return seconds.withNano(Integer.parseInt(s.substring(17)) * 100);

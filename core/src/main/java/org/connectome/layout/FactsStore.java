@@ -9,12 +9,14 @@ import java.util.Optional;
 import org.connectome.pipeline.Json;
 
 /**
- * Facts about the sample that a stage measured and later planners read (the sections ingest found, the aligned
- * volume's size). One small JSON file per fact below the run folder, written atomically.
+ * Facts about the sample that a stage measured and later planners read (the sections ingest found,
+ * the aligned volume's size). One small JSON file per fact below the run folder, written
+ * atomically.
  */
 public final class FactsStore {
   /** Sections found in the acquisition: {@code {"sections": 48}}. */
   public static final String SECTIONS = "sections";
+
   /** The aligned volume's size in voxels: {@code {"x": .., "y": .., "z": ..}}. */
   public static final String VOLUME = "volume";
 
@@ -28,7 +30,11 @@ public final class FactsStore {
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
     Files.write(tmp, Json.bytes(value));
-    Files.move(tmp, dir.resolve(name + ".json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        tmp,
+        dir.resolve(name + ".json"),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
   }
 
   public Optional<JsonNode> read(String name) throws IOException {

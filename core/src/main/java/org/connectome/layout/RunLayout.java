@@ -3,8 +3,8 @@ package org.connectome.layout;
 import java.nio.file.Path;
 
 /**
- * Where a run keeps its data: {@code <dataRoot>/<sample>/<run>/}, one folder per step below {@code stages/},
- * published facts below {@code facts/}.
+ * Where a run keeps its data: {@code <dataRoot>/<sample>/<run>/}, one folder per step below {@code
+ * stages/}, published facts below {@code facts/}.
  */
 public record RunLayout(Path dataRoot, String sample, String run) {
   public static RunLayout of(String dataRoot, String sample, String run) {

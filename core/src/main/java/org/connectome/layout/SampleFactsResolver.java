@@ -14,9 +14,9 @@ import org.connectome.spec.RunSpec;
 import org.connectome.spec.VolumeSpec;
 
 /**
- * Finds what planners need to know about a sample, preferring measurements over declarations: facts published
- * by earlier stages, then the acquisition folder (one {@code <NNN>_S<section>R<n>} folder per section), then the
- * spec's {@code volume}.
+ * Finds what planners need to know about a sample, preferring measurements over declarations: facts
+ * published by earlier stages, then the acquisition folder (one {@code <NNN>_S<section>R<n>} folder
+ * per section), then the spec's {@code volume}.
  */
 public final class SampleFactsResolver {
   /** A section folder of the MultiSEM layout, for example {@code 008_S8R1}. */
@@ -30,8 +30,9 @@ public final class SampleFactsResolver {
     long sections = 0;
     String source = "none known";
     Optional<JsonNode> published = facts.read(FactsStore.SECTIONS);
-    boolean watching = spec.stages().stream().anyMatch(st -> st.stage().equals("ingest")
-        && WatchSettings.of(st.params()).enabled());
+    boolean watching =
+        spec.stages().stream()
+            .anyMatch(st -> st.stage().equals("ingest") && WatchSettings.of(st.params()).enabled());
     if (published.isPresent()) {
       sections = published.get().path("sections").asLong();
       source = "found by ingest";
@@ -40,8 +41,10 @@ public final class SampleFactsResolver {
       source = "volume.sections of the spec; the acquisition is being written";
     } else if (spec.acquisition() != null && Files.isDirectory(Path.of(spec.acquisition()))) {
       try (Stream<Path> s = Files.list(Path.of(spec.acquisition()))) {
-        sections = s.filter(Files::isDirectory)
-            .filter(p -> SECTION_FOLDER.matcher(p.getFileName().toString()).matches()).count();
+        sections =
+            s.filter(Files::isDirectory)
+                .filter(p -> SECTION_FOLDER.matcher(p.getFileName().toString()).matches())
+                .count();
       }
       source = "section folders in the acquisition";
     } else if (v != null && v.sections() != null) {

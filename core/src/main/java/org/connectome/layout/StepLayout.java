@@ -3,8 +3,8 @@ package org.connectome.layout;
 import java.nio.file.Path;
 
 /**
- * A step's folder: its definition ({@code step.json}, what tasks read), outputs, completion markers beside
- * them, task reports and task logs.
+ * A step's folder: its definition ({@code step.json}, what tasks read), outputs, completion markers
+ * beside them, task reports and task logs.
  */
 public record StepLayout(Path dir) {
   public Path definitionFile() {

@@ -17,25 +17,35 @@ import org.connectome.units.UnitRange;
 /**
  * Completion markers of one step, in the step's folder beside its outputs.
  *
- * <p>Layout: {@code markers/<unit / 1000>/u<unit>-<paramsHash>.json}. The parameters hash is part of the file
- * name, so checking a range of units is one directory listing per thousand units, with no file read; a marker
- * written under other parameters is simply not found. A marker is written to a temporary file, forced to disk
- * and renamed into place, so a marker either exists whole or not at all.
+ * <p>Layout: {@code markers/<unit / 1000>/u<unit>-<paramsHash>.json}. The parameters hash is part
+ * of the file name, so checking a range of units is one directory listing per thousand units, with
+ * no file read; a marker written under other parameters is simply not found. A marker is written to
+ * a temporary file, forced to disk and renamed into place, so a marker either exists whole or not
+ * at all.
  */
 public final class MarkerStore implements CompletionMarkers {
-  /** Units per marker folder: keeps folders small on every file system and a range check to few listings. */
+  /**
+   * Units per marker folder: keeps folders small on every file system and a range check to few
+   * listings.
+   */
   public static final int BUCKET = 1000;
+
   /** Ranges up to this size are checked unit by unit rather than by listing. */
   static final int SMALL_RANGE = 64;
 
   /**
-   * Whether markers are forced to disk before they are renamed into place (default true). Only benchmarks and
-   * tests of orchestration at scale, whose units do no real work, turn it off
-   * ({@code -Dconnectome.markers.fsync=false} or {@code CX_MARKER_FSYNC=false}): a forced write costs about a
-   * quarter of a millisecond, nothing beside a real unit, but most of a synthetic one.
+   * Whether markers are forced to disk before they are renamed into place (default true). Only
+   * benchmarks and tests of orchestration at scale, whose units do no real work, turn it off
+   * ({@code -Dconnectome.markers.fsync=false} or {@code CX_MARKER_FSYNC=false}): a forced write
+   * costs about a quarter of a millisecond, nothing beside a real unit, but most of a synthetic
+   * one.
    */
-  public static final boolean FSYNC_BY_DEFAULT = !"false".equalsIgnoreCase(
-      System.getProperty("connectome.markers.fsync", System.getenv().getOrDefault("CX_MARKER_FSYNC", "true")));
+  public static final boolean FSYNC_BY_DEFAULT =
+      !"false"
+          .equalsIgnoreCase(
+              System.getProperty(
+                  "connectome.markers.fsync",
+                  System.getenv().getOrDefault("CX_MARKER_FSYNC", "true")));
 
   private final Path dir;
   private final boolean fsync;
@@ -70,10 +80,21 @@ public final class MarkerStore implements CompletionMarkers {
   public void write(CompletionMarker marker) throws IOException {
     Path bucket = bucketDir(marker.unit());
     Files.createDirectories(bucket);
-    Path tmp = bucket.resolve("." + name(marker.unit(), marker.paramsHash()) + "." + ProcessHandle.current().pid()
-        + "." + Thread.currentThread().getId() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    Path tmp =
+        bucket.resolve(
+            "."
+                + name(marker.unit(), marker.paramsHash())
+                + "."
+                + ProcessHandle.current().pid()
+                + "."
+                + Thread.currentThread().getId()
+                + ".tmp");
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer buf = ByteBuffer.wrap(Json.bytes(marker));
       while (buf.hasRemaining()) {
         ch.write(buf);
@@ -82,7 +103,10 @@ public final class MarkerStore implements CompletionMarkers {
         ch.force(true);
       }
     }
-    Files.move(tmp, path(marker.unit(), marker.paramsHash()), StandardCopyOption.ATOMIC_MOVE,
+    Files.move(
+        tmp,
+        path(marker.unit(), marker.paramsHash()),
+        StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
   }
 
@@ -93,7 +117,9 @@ public final class MarkerStore implements CompletionMarkers {
 
   public Optional<CompletionMarker> read(long unit, String paramsHash) throws IOException {
     try {
-      return Optional.of(Json.mapper().readValue(Files.readAllBytes(path(unit, paramsHash)), CompletionMarker.class));
+      return Optional.of(
+          Json.mapper()
+              .readValue(Files.readAllBytes(path(unit, paramsHash)), CompletionMarker.class));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
@@ -140,5 +166,4 @@ public final class MarkerStore implements CompletionMarkers {
     }
     return done;
   }
-
 }

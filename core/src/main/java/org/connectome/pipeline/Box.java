@@ -8,6 +8,7 @@ public record Box(Vec3 start, Vec3 end) {
 
   /** Neuroglancer's chunk name form: {@code x0-x1_y0-y1_z0-z1}. */
   public String chunkName() {
-    return start.x() + "-" + end.x() + "_" + start.y() + "-" + end.y() + "_" + start.z() + "-" + end.z();
+    return start.x() + "-" + end.x() + "_" + start.y() + "-" + end.y() + "_" + start.z() + "-"
+        + end.z();
   }
 }

@@ -15,11 +15,13 @@ public final class CodeVersion {
   }
 
   private static String load() {
-    String override = System.getenv("CX_CODE_VERSION"); // a container image tag, set by the image build
+    String override =
+        System.getenv("CX_CODE_VERSION"); // a container image tag, set by the image build
     if (override != null && !override.isBlank()) {
       return override;
     }
-    try (InputStream in = CodeVersion.class.getResourceAsStream("/org/connectome/version.properties")) {
+    try (InputStream in =
+        CodeVersion.class.getResourceAsStream("/org/connectome/version.properties")) {
       if (in == null) {
         return "unknown";
       }

@@ -19,13 +19,17 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 
-/** The JSON mapper for files the platform writes (step definitions, markers, reports) and canonical hashing. */
+/**
+ * The JSON mapper for files the platform writes (step definitions, markers, reports) and canonical
+ * hashing.
+ */
 public final class Json {
-  private static final ObjectMapper MAPPER = new ObjectMapper()
-      .registerModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
   private Json() {}
 
@@ -46,9 +50,9 @@ public final class Json {
   }
 
   /**
-   * Canonical JSON of {@code value}: object keys sorted, numbers in their shortest exact form ({@code 2.0} and
-   * {@code 2} are the same number), no whitespace. Two equal configurations give the same text however they
-   * were written or serialised on the way.
+   * Canonical JSON of {@code value}: object keys sorted, numbers in their shortest exact form
+   * ({@code 2.0} and {@code 2} are the same number), no whitespace. Two equal configurations give
+   * the same text however they were written or serialised on the way.
    */
   public static String canonical(Object value) {
     StringBuilder b = new StringBuilder();

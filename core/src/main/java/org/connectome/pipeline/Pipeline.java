@@ -18,23 +18,25 @@ import org.connectome.spec.StageSpec;
 import org.connectome.spec.StepSpec;
 
 /**
- * The steps of a run, in order, each with its resolved {@link StepConfig}. A pure function of the spec, so
- * workflow code may call it: no I/O, no clock.
+ * The steps of a run, in order, each with its resolved {@link StepConfig}. A pure function of the
+ * spec, so workflow code may call it: no I/O, no clock.
  *
- * <p>Each step's parameters hash chains the hash of the step before it, so a changed parameter invalidates the
- * completion markers of that step and of everything downstream.
+ * <p>Each step's parameters hash chains the hash of the step before it, so a changed parameter
+ * invalidates the completion markers of that step and of everything downstream.
  */
 public final class Pipeline {
   /** Task queue of the orchestration workers when the spec names none. */
   public static final String DEFAULT_TASK_QUEUE = "connectome";
+
   /**
-   * Task queue of the ingest stage's shards when the spec names none: a facility runs its workers next to the
-   * microscope's storage.
+   * Task queue of the ingest stage's shards when the spec names none: a facility runs its workers
+   * next to the microscope's storage.
    */
   public static final String INGEST_TASK_QUEUE = "ingest";
 
   /** The implementation that runs a facility's own image ({@code container}). */
   public static final String CONTAINER = "container";
+
   static final int DEFAULT_TASKS_PER_SHARD = 100;
   static final int DEFAULT_PARALLELISM = 16;
   static final int DEFAULT_SHARDS_IN_FLIGHT = 4;
@@ -53,7 +55,8 @@ public final class Pipeline {
   }
 
   /** Resolved auto-resume policy. */
-  public record AutoResume(int maxResumes, Duration backoff, double backoffMultiplier, Duration maxBackoff) {
+  public record AutoResume(
+      int maxResumes, Duration backoff, double backoffMultiplier, Duration maxBackoff) {
     /** Wait before resume number {@code resume} (1 for the first). */
     public Duration backoffBefore(int resume) {
       double ms = backoff.toMillis() * Math.pow(backoffMultiplier, Math.max(0, resume - 1));
@@ -63,13 +66,17 @@ public final class Pipeline {
 
   /** The stages and steps of {@code spec}, in execution order. */
   /**
-   * Steps whose outputs no later step reads: their parameters hash depends on the steps before them, but the steps
-   * after them chain on the step before (an index of synapses changes no compressed chunk or mesh), so adding
-   * such a step to the chain leaves the markers of later steps valid.
+   * Steps whose outputs no later step reads: their parameters hash depends on the steps before
+   * them, but the steps after them chain on the step before (an index of synapses changes no
+   * compressed chunk or mesh), so adding such a step to the chain leaves the markers of later steps
+   * valid.
    */
   public static final java.util.Set<String> OFF_CHAIN = java.util.Set.of("synapses.index");
 
-  /** The same plan without the given step ({@code stage.step}); the steps after it keep their hashes. */
+  /**
+   * The same plan without the given step ({@code stage.step}); the steps after it keep their
+   * hashes.
+   */
   public static List<StagePlan> without(List<StagePlan> plan, String qualifiedStep) {
     List<StagePlan> out = new ArrayList<>();
     for (StagePlan s : plan) {
@@ -86,15 +93,18 @@ public final class Pipeline {
 
   public static List<StagePlan> stages(RunSpec spec) {
     List<StagePlan> out = new ArrayList<>();
-    StageSettings defaults = spec.defaults() == null
-        ? new StageSettings(null, null, null, null, null, null, null, null, null)
-        : spec.defaults();
+    StageSettings defaults =
+        spec.defaults() == null
+            ? new StageSettings(null, null, null, null, null, null, null, null, null)
+            : spec.defaults();
     String upstream = "";
     int ordinal = 0;
     int stageOrdinal = 0;
     for (StageSpec st : spec.stages()) {
-      Stage stage = Stage.byId(st.stage())
-          .orElseThrow(() -> new IllegalArgumentException("unknown stage '" + st.stage() + "'"));
+      Stage stage =
+          Stage.byId(st.stage())
+              .orElseThrow(
+                  () -> new IllegalArgumentException("unknown stage '" + st.stage() + "'"));
       List<StepConfig> steps = new ArrayList<>();
       for (String stepName : stage.steps()) {
         StepSpec sp = st.steps().get(stepName);
@@ -130,27 +140,51 @@ public final class Pipeline {
         or(a.maxBackoff(), Duration.ofMinutes(10)));
   }
 
-  private static StepConfig resolve(RunSpec spec, StageSettings d, StageSpec st, String stepName, StepSpec sp,
-      int ordinal, String upstream) {
-    StepSpec s = sp == null ? new StepSpec(null, null, null, null, null, null, null, null, null, null, null, null) : sp;
+  private static StepConfig resolve(
+      RunSpec spec,
+      StageSettings d,
+      StageSpec st,
+      String stepName,
+      StepSpec sp,
+      int ordinal,
+      String upstream) {
+    StepSpec s =
+        sp == null
+            ? new StepSpec(null, null, null, null, null, null, null, null, null, null, null, null)
+            : sp;
     StepPlanner planner = Planners.of(st.stage(), stepName);
     Map<String, Object> params = new LinkedHashMap<>(st.params());
     params.putAll(s.params());
-    int unitsPerTask = first(s.unitsPerTask(), st.unitsPerTask(), d.unitsPerTask(), planner.defaultUnitsPerTask());
-    int tasksPerShard = first(s.tasksPerShard(), st.tasksPerShard(), d.tasksPerShard(), DEFAULT_TASKS_PER_SHARD);
-    int parallelism = first(s.parallelism(), st.parallelism(), d.parallelism(), DEFAULT_PARALLELISM);
-    int shardsInFlight = first(s.shardsInFlight(), st.shardsInFlight(), d.shardsInFlight(), DEFAULT_SHARDS_IN_FLIGHT);
+    int unitsPerTask =
+        first(s.unitsPerTask(), st.unitsPerTask(), d.unitsPerTask(), planner.defaultUnitsPerTask());
+    int tasksPerShard =
+        first(s.tasksPerShard(), st.tasksPerShard(), d.tasksPerShard(), DEFAULT_TASKS_PER_SHARD);
+    int parallelism =
+        first(s.parallelism(), st.parallelism(), d.parallelism(), DEFAULT_PARALLELISM);
+    int shardsInFlight =
+        first(
+            s.shardsInFlight(), st.shardsInFlight(), d.shardsInFlight(), DEFAULT_SHARDS_IN_FLIGHT);
     TaskRetry retry = retry(first(s.retry(), st.retry(), d.retry(), null));
-    FailureBudget budget = first(s.failureBudget(), st.failureBudget(), d.failureBudget(), new FailureBudget(0L, 0.0));
+    FailureBudget budget =
+        first(s.failureBudget(), st.failureBudget(), d.failureBudget(), new FailureBudget(0L, 0.0));
     Resources resources = resources(first(s.resources(), st.resources(), d.resources(), null));
     Duration timeout = first(s.timeout(), st.timeout(), d.timeout(), DEFAULT_TIMEOUT);
-    String taskQueue = first(s.taskQueue(), st.taskQueue(), d.taskQueue(),
-        st.stage().equals("ingest") ? INGEST_TASK_QUEUE : DEFAULT_TASK_QUEUE);
-    // a step may run another implementation than its stage (FFN's container for segment.inference only); its
+    String taskQueue =
+        first(
+            s.taskQueue(),
+            st.taskQueue(),
+            d.taskQueue(),
+            st.stage().equals("ingest") ? INGEST_TASK_QUEUE : DEFAULT_TASK_QUEUE);
+    // a step may run another implementation than its stage (FFN's container for segment.inference
+    // only); its
     // container is its own, else the stage's unless the step chose a non-container implementation
     String implementation = s.implementation() != null ? s.implementation() : st.implementation();
-    ContainerSpec container = s.container() != null ? s.container()
-        : s.implementation() == null || CONTAINER.equals(s.implementation()) ? st.container() : null;
+    ContainerSpec container =
+        s.container() != null
+            ? s.container()
+            : s.implementation() == null || CONTAINER.equals(s.implementation())
+                ? st.container()
+                : null;
     Map<String, Object> identity = new LinkedHashMap<>();
     identity.put("stage", st.stage());
     identity.put("step", stepName);
@@ -165,9 +199,27 @@ public final class Pipeline {
     identity.put("volume", spec.volume());
     identity.put("voxelSize", spec.voxelSize());
     String hash = Json.hash(identity, 16);
-    return new StepConfig(spec.runId(), spec.sample(), st.stage(), stepName, ordinal, implementation, params,
-        container, st.kubernetes(), unitsPerTask, tasksPerShard, parallelism, shardsInFlight, retry,
-        or(budget.maxFailedUnits(), 0L), or(budget.maxFailedFraction(), 0.0), resources, timeout, taskQueue, hash);
+    return new StepConfig(
+        spec.runId(),
+        spec.sample(),
+        st.stage(),
+        stepName,
+        ordinal,
+        implementation,
+        params,
+        container,
+        st.kubernetes(),
+        unitsPerTask,
+        tasksPerShard,
+        parallelism,
+        shardsInFlight,
+        retry,
+        or(budget.maxFailedUnits(), 0L),
+        or(budget.maxFailedFraction(), 0.0),
+        resources,
+        timeout,
+        taskQueue,
+        hash);
   }
 
   private static TaskRetry retry(RetrySpec r) {
@@ -187,7 +239,9 @@ public final class Pipeline {
     if (r == null) {
       return DEFAULT_RESOURCES;
     }
-    return new Resources(or(r.cpu(), DEFAULT_RESOURCES.cpu()), or(r.memory(), DEFAULT_RESOURCES.memory()),
+    return new Resources(
+        or(r.cpu(), DEFAULT_RESOURCES.cpu()),
+        or(r.memory(), DEFAULT_RESOURCES.memory()),
         or(r.gpu(), DEFAULT_RESOURCES.gpu()));
   }
 

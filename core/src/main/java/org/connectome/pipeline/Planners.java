@@ -15,32 +15,75 @@ public final class Planners {
    * block step of 1.26 million units is then about 1,000 Jobs and 80,000 to 125,000 pods instead of 12,558 Jobs
    * and 1.26 million pods). Sections stay one per task: a section is the heaviest unit (about 42,000 tiles).
    */
-  private static final Map<String, StepPlanner> PLANNERS = Map.ofEntries(
-      Map.entry("ingest.ingest", new SectionsPlanner(1)),
-      Map.entry("stitch.stitch", new SectionsPlanner(1)),
-      Map.entry("align.pairs", new SectionPairsPlanner(10)),
-      Map.entry("align.solve", new SingleUnitPlanner("solve", "one solve over all sections")),
-      Map.entry("align.render", new BlocksPlanner("block", "renderBlockSize", new Vec3(1024, 1024, 32), null,
-          NO_OVERLAP, 16)),
-      Map.entry("segment.inference", new BlocksPlanner("subvolume", "subvolumeSize", new Vec3(512, 512, 64),
-          "subvolumeOverlap", new Vec3(32, 32, 8), 10)),
-      Map.entry("segment.overlaps", new BlocksPlanner("subvolume", "subvolumeSize", new Vec3(512, 512, 64),
-          "subvolumeOverlap", new Vec3(32, 32, 8), 16)),
-      Map.entry("segment.reconcile", new SingleUnitPlanner("reconcile",
-          "one union-find of the subvolumes' overlap agreements into global IDs")),
-      Map.entry("segment.relabel", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), null,
-          NO_OVERLAP, 16)),
-      Map.entry("synapses.detect", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), "blockOverlap",
-          new Vec3(16, 16, 4), 16)),
-      Map.entry("synapses.index", new SingleUnitPlanner("index",
-          "one annotation collection (spatial, by-id and pre/post indexes) over all synapse blocks")),
-      Map.entry("compress.image", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), null,
-          NO_OVERLAP, 32)),
-      Map.entry("compress.segmentation", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), null,
-          NO_OVERLAP, 32)),
-      Map.entry("mesh.blocks", new BlocksPlanner("block", "blockSize", new Vec3(512, 512, 64), "blockOverlap",
-          new Vec3(1, 1, 1), 16)),
-      Map.entry("mesh.merge", new SegmentShardsPlanner(10)));
+  private static final Map<String, StepPlanner> PLANNERS =
+      Map.ofEntries(
+          Map.entry("ingest.ingest", new SectionsPlanner(1)),
+          Map.entry("stitch.stitch", new SectionsPlanner(1)),
+          Map.entry("align.pairs", new SectionPairsPlanner(10)),
+          Map.entry("align.solve", new SingleUnitPlanner("solve", "one solve over all sections")),
+          Map.entry(
+              "align.render",
+              new BlocksPlanner(
+                  "block", "renderBlockSize", new Vec3(1024, 1024, 32), null, NO_OVERLAP, 16)),
+          Map.entry(
+              "segment.inference",
+              new BlocksPlanner(
+                  "subvolume",
+                  "subvolumeSize",
+                  new Vec3(512, 512, 64),
+                  "subvolumeOverlap",
+                  new Vec3(32, 32, 8),
+                  10)),
+          Map.entry(
+              "segment.overlaps",
+              new BlocksPlanner(
+                  "subvolume",
+                  "subvolumeSize",
+                  new Vec3(512, 512, 64),
+                  "subvolumeOverlap",
+                  new Vec3(32, 32, 8),
+                  16)),
+          Map.entry(
+              "segment.reconcile",
+              new SingleUnitPlanner(
+                  "reconcile",
+                  "one union-find of the subvolumes' overlap agreements into global IDs")),
+          Map.entry(
+              "segment.relabel",
+              new BlocksPlanner(
+                  "block", "blockSize", new Vec3(512, 512, 64), null, NO_OVERLAP, 16)),
+          Map.entry(
+              "synapses.detect",
+              new BlocksPlanner(
+                  "block",
+                  "blockSize",
+                  new Vec3(512, 512, 64),
+                  "blockOverlap",
+                  new Vec3(16, 16, 4),
+                  16)),
+          Map.entry(
+              "synapses.index",
+              new SingleUnitPlanner(
+                  "index",
+                  "one annotation collection (spatial, by-id and pre/post indexes) over all synapse blocks")),
+          Map.entry(
+              "compress.image",
+              new BlocksPlanner(
+                  "block", "blockSize", new Vec3(512, 512, 64), null, NO_OVERLAP, 32)),
+          Map.entry(
+              "compress.segmentation",
+              new BlocksPlanner(
+                  "block", "blockSize", new Vec3(512, 512, 64), null, NO_OVERLAP, 32)),
+          Map.entry(
+              "mesh.blocks",
+              new BlocksPlanner(
+                  "block",
+                  "blockSize",
+                  new Vec3(512, 512, 64),
+                  "blockOverlap",
+                  new Vec3(1, 1, 1),
+                  16)),
+          Map.entry("mesh.merge", new SegmentShardsPlanner(10)));
 
   private Planners() {}
 
@@ -59,13 +102,15 @@ public final class Planners {
         var st = spec.stages().get(i);
         checkParams(st.params(), "stages[" + i + "].params", errors);
         for (var e : st.steps().entrySet()) {
-          checkParams(e.getValue().params(), "stages[" + i + "].steps." + e.getKey() + ".params", errors);
+          checkParams(
+              e.getValue().params(), "stages[" + i + "].steps." + e.getKey() + ".params", errors);
         }
       }
     };
   }
 
-  private static void checkParams(Map<String, Object> params, String path, org.connectome.spec.SpecErrors errors) {
+  private static void checkParams(
+      Map<String, Object> params, String path, org.connectome.spec.SpecErrors errors) {
     for (String key : List.of("renderBlockSize", "subvolumeSize", "blockSize")) {
       checkVec(params.get(key), path + "." + key, 1, errors);
     }
@@ -78,20 +123,30 @@ public final class Planners {
     }
   }
 
-  private static void checkVec(Object v, String path, long min, org.connectome.spec.SpecErrors errors) {
+  private static void checkVec(
+      Object v, String path, long min, org.connectome.spec.SpecErrors errors) {
     if (v == null) {
       return;
     }
-    if (!(v instanceof List<?> l) || l.size() != 3
-        || !l.stream().allMatch(x -> x instanceof Number n && n.doubleValue() == n.longValue() && n.longValue() >= min)) {
-      errors.add(path, "must be three integers >= " + min + " (x, y, z), for example [512, 512, 64]");
+    if (!(v instanceof List<?> l)
+        || l.size() != 3
+        || !l.stream()
+            .allMatch(
+                x ->
+                    x instanceof Number n
+                        && n.doubleValue() == n.longValue()
+                        && n.longValue() >= min)) {
+      errors.add(
+          path, "must be three integers >= " + min + " (x, y, z), for example [512, 512, 64]");
     }
   }
 
   static Vec3 vec(Map<String, Object> params, String key, Vec3 fallback) {
     Object v = key == null ? null : params.get(key);
     if (v instanceof List<?> l && l.size() == 3) {
-      return new Vec3(((Number) l.get(0)).longValue(), ((Number) l.get(1)).longValue(),
+      return new Vec3(
+          ((Number) l.get(0)).longValue(),
+          ((Number) l.get(1)).longValue(),
           ((Number) l.get(2)).longValue());
     }
     return fallback;
@@ -101,8 +156,11 @@ public final class Planners {
   record SectionsPlanner(int defaultUnitsPerTask) implements StepPlanner {
     @Override
     public UnitSpace plan(StepConfig step, SampleFacts facts) {
-      return new UnitSpace("section", facts.sections(),
-          null, facts.sections() + " sections (" + facts.sectionsSource() + ")");
+      return new UnitSpace(
+          "section",
+          facts.sections(),
+          null,
+          facts.sections() + " sections (" + facts.sectionsSource() + ")");
     }
   }
 
@@ -129,20 +187,41 @@ public final class Planners {
   }
 
   /** Blocks of the aligned volume, sized by a parameter, with optional overlap. */
-  record BlocksPlanner(String kind, String sizeParam, Vec3 defaultSize, String overlapParam, Vec3 defaultOverlap,
-      int defaultUnitsPerTask) implements StepPlanner {
+  record BlocksPlanner(
+      String kind,
+      String sizeParam,
+      Vec3 defaultSize,
+      String overlapParam,
+      Vec3 defaultOverlap,
+      int defaultUnitsPerTask)
+      implements StepPlanner {
     @Override
     public UnitSpace plan(StepConfig step, SampleFacts facts) throws PlanningException {
       Vec3 size = vec(step.params(), sizeParam, defaultSize);
       Vec3 overlap = vec(step.params(), overlapParam, defaultOverlap);
       if (facts.volume().volume() == 0) {
-        throw new PlanningException("step " + step.qualifiedName() + ": the volume size is unknown; set volume.width,"
-            + " volume.height and volume.sections in the spec or run the alignment that measures it");
+        throw new PlanningException(
+            "step "
+                + step.qualifiedName()
+                + ": the volume size is unknown; set volume.width,"
+                + " volume.height and volume.sections in the spec or run the alignment that measures it");
       }
       BlockGrid grid = new BlockGrid(facts.volume(), size, overlap);
-      return new UnitSpace(kind, grid.blockCount(), grid,
-          grid.blockCount() + " " + kind + "s of " + size + " (grid " + grid.gridSize() + ", overlap " + overlap
-              + ") over " + facts.volume());
+      return new UnitSpace(
+          kind,
+          grid.blockCount(),
+          grid,
+          grid.blockCount()
+              + " "
+              + kind
+              + "s of "
+              + size
+              + " (grid "
+              + grid.gridSize()
+              + ", overlap "
+              + overlap
+              + ") over "
+              + facts.volume());
     }
   }
 

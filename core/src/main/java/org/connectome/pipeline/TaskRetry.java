@@ -6,13 +6,17 @@ import java.util.List;
 /**
  * A resolved retry policy for the tasks of one step.
  *
- * @param maxAttempts           attempts per task, the first included
- * @param initialBackoff        wait before the second attempt
- * @param backoffMultiplier     growth of the wait per attempt
- * @param maxBackoff            longest wait
+ * @param maxAttempts attempts per task, the first included
+ * @param initialBackoff wait before the second attempt
+ * @param backoffMultiplier growth of the wait per attempt
+ * @param maxBackoff longest wait
  * @param nonRetryableExitCodes exit codes that fail a task at once, besides the platform's own
  */
-public record TaskRetry(int maxAttempts, Duration initialBackoff, double backoffMultiplier, Duration maxBackoff,
+public record TaskRetry(
+    int maxAttempts,
+    Duration initialBackoff,
+    double backoffMultiplier,
+    Duration maxBackoff,
     List<Integer> nonRetryableExitCodes) {
 
   public TaskRetry {

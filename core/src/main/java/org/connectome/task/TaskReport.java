@@ -9,17 +9,17 @@ import java.util.List;
 import org.connectome.pipeline.Json;
 
 /**
- * What one task attempt did, written by the task to {@code reports/task-<n>.json} before it exits, so that the
- * executor learns which units failed and why without parsing logs.
+ * What one task attempt did, written by the task to {@code reports/task-<n>.json} before it exits,
+ * so that the executor learns which units failed and why without parsing logs.
  *
- * @param task           task index
- * @param attempt        attempt, from 1
- * @param unitsExecuted  units run and completed by this attempt
- * @param unitsSkipped   units that already had a valid marker
- * @param unitsFailed    units that failed in this attempt
- * @param failures       the failed units with their errors
- * @param startedAt      start of the attempt
- * @param finishedAt     end of the attempt
+ * @param task task index
+ * @param attempt attempt, from 1
+ * @param unitsExecuted units run and completed by this attempt
+ * @param unitsSkipped units that already had a valid marker
+ * @param unitsFailed units that failed in this attempt
+ * @param failures the failed units with their errors
+ * @param startedAt start of the attempt
+ * @param finishedAt end of the attempt
  */
 public record TaskReport(
     long task,

@@ -1,19 +1,24 @@
 package org.connectome.units;
 
 /**
- * How a step's units are grouped: a task (one process or pod) runs {@code unitsPerTask} contiguous units, a
- * shard (one Indexed Job or one local batch) runs {@code tasksPerShard} contiguous tasks. Everything is
- * arithmetic on indices: no per-unit state exists anywhere in the orchestrator.
+ * How a step's units are grouped: a task (one process or pod) runs {@code unitsPerTask} contiguous
+ * units, a shard (one Indexed Job or one local batch) runs {@code tasksPerShard} contiguous tasks.
+ * Everything is arithmetic on indices: no per-unit state exists anywhere in the orchestrator.
  *
- * @param unitCount     units in the step
- * @param unitsPerTask  units per task, at least 1
+ * @param unitCount units in the step
+ * @param unitsPerTask units per task, at least 1
  * @param tasksPerShard tasks per shard, at least 1
  */
 public record Grouping(long unitCount, int unitsPerTask, int tasksPerShard) {
   public Grouping {
     if (unitCount < 0 || unitsPerTask < 1 || tasksPerShard < 1) {
       throw new IllegalArgumentException(
-          "bad grouping: units " + unitCount + ", unitsPerTask " + unitsPerTask + ", tasksPerShard " + tasksPerShard);
+          "bad grouping: units "
+              + unitCount
+              + ", unitsPerTask "
+              + unitsPerTask
+              + ", tasksPerShard "
+              + tasksPerShard);
     }
   }
 
@@ -40,12 +45,14 @@ public record Grouping(long unitCount, int unitsPerTask, int tasksPerShard) {
 
   public UnitRange unitsOfShard(long shard) {
     UnitRange tasks = tasksOfShard(shard);
-    return new UnitRange(tasks.from() * unitsPerTask, Math.min(unitCount, tasks.to() * unitsPerTask));
+    return new UnitRange(
+        tasks.from() * unitsPerTask, Math.min(unitCount, tasks.to() * unitsPerTask));
   }
 
   /** Units of a range of tasks. */
   public UnitRange unitsOfTasks(UnitRange tasks) {
-    return new UnitRange(tasks.from() * unitsPerTask, Math.min(unitCount, tasks.to() * unitsPerTask));
+    return new UnitRange(
+        tasks.from() * unitsPerTask, Math.min(unitCount, tasks.to() * unitsPerTask));
   }
 
   public long taskOfUnit(long unit) {

@@ -5,7 +5,9 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.function.LongPredicate;
 
-/** Helpers for lists of {@link UnitRange}: normalising, parsing and printing compact range lists. */
+/**
+ * Helpers for lists of {@link UnitRange}: normalising, parsing and printing compact range lists.
+ */
 public final class Ranges {
   private Ranges() {}
 
@@ -59,14 +61,18 @@ public final class Ranges {
     return out;
   }
 
-  /** The ranges of clear bits of {@code set} (bit {@code i} stands for index {@code offset + i}) in {@code within}. */
+  /**
+   * The ranges of clear bits of {@code set} (bit {@code i} stands for index {@code offset + i}) in
+   * {@code within}.
+   */
   public static List<UnitRange> clear(BitSet set, long offset, UnitRange within) {
     return where(within, i -> !set.get((int) (i - offset)));
   }
 
   /**
-   * Caps a normalised list at {@code maxRanges} by merging across the smallest gaps, so a list stays small
-   * enough for a workflow payload; the result covers every index of the input (and possibly more).
+   * Caps a normalised list at {@code maxRanges} by merging across the smallest gaps, so a list
+   * stays small enough for a workflow payload; the result covers every index of the input (and
+   * possibly more).
    */
   public static List<UnitRange> coarsen(List<UnitRange> normalized, int maxRanges) {
     List<UnitRange> out = new ArrayList<>(normalized);
@@ -99,7 +105,10 @@ public final class Ranges {
     return b.toString();
   }
 
-  /** Parses the output of {@link #format}; throws {@link IllegalArgumentException} naming the bad part. */
+  /**
+   * Parses the output of {@link #format}; throws {@link IllegalArgumentException} naming the bad
+   * part.
+   */
   public static List<UnitRange> parse(String text) {
     List<UnitRange> out = new ArrayList<>();
     if (text == null || text.isBlank()) {

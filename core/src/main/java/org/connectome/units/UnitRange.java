@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * A half-open range of unit (or task, or shard) indices {@code [from, to)}.
  *
  * @param from first index
- * @param to   one past the last index
+ * @param to one past the last index
  */
 public record UnitRange(long from, long to) implements Comparable<UnitRange> {
   public UnitRange {
@@ -52,7 +52,10 @@ public record UnitRange(long from, long to) implements Comparable<UnitRange> {
     return c != 0 ? c : Long.compare(to, o.to);
   }
 
-  /** {@code 12} for a single index, {@code 12-15} for {@code [12, 16)} (inclusive ends, as people read them). */
+  /**
+   * {@code 12} for a single index, {@code 12-15} for {@code [12, 16)} (inclusive ends, as people
+   * read them).
+   */
   @Override
   public String toString() {
     return size() == 1 ? Long.toString(from) : from + "-" + (to - 1);

@@ -19,8 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class BmpTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static byte[] randomPixels(int w, int h, long seed) {
     byte[] p = new byte[w * h];
@@ -68,7 +67,8 @@ class BmpTest {
     assertEquals(256, b.getInt(46));
     assertEquals(200, bytes[54 + 4 * 200 + 1] & 0xFF);
     // first stored row is the bottom image row, padded to 4 bytes
-    assertArrayEquals(new byte[] {40, 50, 60, 0, 10, 20, 30, 0}, Arrays.copyOfRange(bytes, 1078, 1086));
+    assertArrayEquals(
+        new byte[] {40, 50, 60, 0, 10, 20, 30, 0}, Arrays.copyOfRange(bytes, 1078, 1086));
   }
 
   @Test
@@ -80,7 +80,8 @@ class BmpTest {
     BmpException e = assertThrows(BmpException.class, () -> Bmp.read8(f));
     assertEquals(BmpException.Kind.TRUNCATED, e.kind());
     assertEquals(f + ": truncated: expected " + full.length + " bytes, found 2000", e.getMessage());
-    assertEquals(BmpException.Kind.TRUNCATED, assertThrows(BmpException.class, () -> Bmp.check8(f)).kind());
+    assertEquals(
+        BmpException.Kind.TRUNCATED, assertThrows(BmpException.class, () -> Bmp.check8(f)).kind());
 
     Files.write(f, Arrays.copyOf(full, 30));
     e = assertThrows(BmpException.class, () -> Bmp.readHeader(f));
@@ -101,7 +102,9 @@ class BmpTest {
     assertEquals(f + ": not a BMP file: bad magic 0x0000 (expected 'BM', 0x424D)", e.getMessage());
 
     Files.write(f, new byte[0]);
-    assertEquals(BmpException.Kind.BAD_MAGIC, assertThrows(BmpException.class, () -> Bmp.readHeader(f)).kind());
+    assertEquals(
+        BmpException.Kind.BAD_MAGIC,
+        assertThrows(BmpException.class, () -> Bmp.readHeader(f)).kind());
   }
 
   @Test
@@ -112,20 +115,25 @@ class BmpTest {
     assertEquals(24, h.bitsPerPixel());
     BmpException e = assertThrows(BmpException.class, () -> Bmp.decode8(bytes, "x.bmp"));
     assertEquals(BmpException.Kind.UNSUPPORTED, e.kind());
-    assertEquals("x.bmp: unsupported: 24 bits per pixel (only 8-bit grayscale BMP is read)", e.getMessage());
+    assertEquals(
+        "x.bmp: unsupported: 24 bits per pixel (only 8-bit grayscale BMP is read)", e.getMessage());
 
     byte[] zeroBpp = Bmp.encode8(8, 8, new byte[64]);
     ByteBuffer.wrap(zeroBpp).order(ByteOrder.LITTLE_ENDIAN).putShort(28, (short) 0);
-    assertEquals(BmpException.Kind.UNSUPPORTED,
+    assertEquals(
+        BmpException.Kind.UNSUPPORTED,
         assertThrows(BmpException.class, () -> Bmp.decode8(zeroBpp, "z.bmp")).kind());
 
     byte[] rle = Bmp.encode8(8, 8, new byte[64]);
     ByteBuffer.wrap(rle).order(ByteOrder.LITTLE_ENDIAN).putInt(30, 1);
-    assertEquals(BmpException.Kind.UNSUPPORTED, assertThrows(BmpException.class, () -> Bmp.decode8(rle, "r")).kind());
+    assertEquals(
+        BmpException.Kind.UNSUPPORTED,
+        assertThrows(BmpException.class, () -> Bmp.decode8(rle, "r")).kind());
 
     byte[] zeroWidth = Bmp.encode8(8, 8, new byte[64]);
     ByteBuffer.wrap(zeroWidth).order(ByteOrder.LITTLE_ENDIAN).putInt(18, 0);
-    assertEquals(BmpException.Kind.MALFORMED,
+    assertEquals(
+        BmpException.Kind.MALFORMED,
         assertThrows(BmpException.class, () -> Bmp.readHeader(zeroWidth)).kind());
   }
 

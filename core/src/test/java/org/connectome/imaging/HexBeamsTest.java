@@ -33,7 +33,10 @@ class HexBeamsTest {
         assertEquals(HexBeams.ring(b), HexBeams.distance(a[0], a[1]), "beam " + b);
         assertTrue(seen.add(a[0] + "," + a[1]), "beam " + b + " repeats a position");
         if (previous != null && HexBeams.ring(b) == HexBeams.ring(b - 1)) {
-          assertEquals(1, HexBeams.distance(a[0] - previous[0], a[1] - previous[1]), "ring walk step at " + b);
+          assertEquals(
+              1,
+              HexBeams.distance(a[0] - previous[0], a[1] - previous[1]),
+              "ring walk step at " + b);
         }
         previous = a;
       }

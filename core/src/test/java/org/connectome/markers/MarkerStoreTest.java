@@ -14,11 +14,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MarkerStoreTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   static CompletionMarker marker(long unit, String hash) {
-    return new CompletionMarker("stitch", "stitch", unit, hash, "0.1", 1, unit / 10, "host", Instant.EPOCH,
+    return new CompletionMarker(
+        "stitch",
+        "stitch",
+        unit,
+        hash,
+        "0.1",
+        1,
+        unit / 10,
+        "host",
+        Instant.EPOCH,
         Instant.EPOCH.plusSeconds(1));
   }
 
@@ -53,8 +61,14 @@ class MarkerStoreTest {
       store.write(marker(i, "h"));
     }
     try (Stream<Path> files = Files.walk(dir)) {
-      assertEquals(50, files.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".json")
-          && !p.getFileName().toString().startsWith(".")).count());
+      assertEquals(
+          50,
+          files
+              .filter(Files::isRegularFile)
+              .filter(
+                  p ->
+                      p.toString().endsWith(".json") && !p.getFileName().toString().startsWith("."))
+              .count());
     }
     try (Stream<Path> files = Files.walk(dir)) {
       assertEquals(0, files.filter(p -> p.getFileName().toString().endsWith(".tmp")).count());

@@ -14,43 +14,101 @@ import org.junit.jupiter.api.Test;
 
 class PipelineTest {
   static StageSpec stage(String id, Map<String, Object> params) {
-    return new StageSpec(id, "synthetic", params, null, null, null, null, null, null, null, null, null, null, null, null);
+    return new StageSpec(
+        id,
+        "synthetic",
+        params,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   static RunSpec spec(Map<String, Object> stitchParams) {
     List<StageSpec> stages = new ArrayList<>();
-    for (String s : List.of("ingest", "stitch", "align", "segment", "synapses", "compress", "mesh")) {
+    for (String s :
+        List.of("ingest", "stitch", "align", "segment", "synapses", "compress", "mesh")) {
       stages.add(stage(s, s.equals("stitch") ? stitchParams : Map.of()));
     }
-    return new RunSpec("s1", "r1", null, null, "/tmp/x", new VoxelSize(8, 8, 33),
-        new VolumeSpec(10L, 2048L, 2048L, null, null), null, null, null, null, stages);
+    return new RunSpec(
+        "s1",
+        "r1",
+        null,
+        null,
+        "/tmp/x",
+        new VoxelSize(8, 8, 33),
+        new VolumeSpec(10L, 2048L, 2048L, null, null),
+        null,
+        null,
+        null,
+        null,
+        stages);
   }
 
   @Test
   void allElevenStepsInChainOrder() {
-    List<String> names = Pipeline.steps(spec(Map.of())).stream().map(StepConfig::qualifiedName).toList();
-    assertEquals(List.of("ingest.ingest", "stitch.stitch", "align.pairs", "align.solve", "align.render",
-        "segment.inference", "segment.overlaps", "segment.reconcile", "segment.relabel", "synapses.detect",
-        "synapses.index", "compress.image", "compress.segmentation", "mesh.blocks", "mesh.merge"), names);
+    List<String> names =
+        Pipeline.steps(spec(Map.of())).stream().map(StepConfig::qualifiedName).toList();
+    assertEquals(
+        List.of(
+            "ingest.ingest",
+            "stitch.stitch",
+            "align.pairs",
+            "align.solve",
+            "align.render",
+            "segment.inference",
+            "segment.overlaps",
+            "segment.reconcile",
+            "segment.relabel",
+            "synapses.detect",
+            "synapses.index",
+            "compress.image",
+            "compress.segmentation",
+            "mesh.blocks",
+            "mesh.merge"),
+        names);
   }
 
   @Test
   void anOffChainStepLeavesTheHashesAfterItAsWithoutIt() {
     List<StepConfig> all = Pipeline.steps(spec(Map.of()));
-    List<StepConfig> without = Pipeline.without(Pipeline.stages(spec(Map.of())), "synapses.index").stream()
-        .flatMap(s -> s.steps().stream()).toList();
+    List<StepConfig> without =
+        Pipeline.without(Pipeline.stages(spec(Map.of())), "synapses.index").stream()
+            .flatMap(s -> s.steps().stream())
+            .toList();
     assertEquals(all.size() - 1, without.size());
-    List<String> hashes = all.stream().filter(c -> !c.qualifiedName().equals("synapses.index"))
-        .map(StepConfig::paramsHash).toList();
+    List<String> hashes =
+        all.stream()
+            .filter(c -> !c.qualifiedName().equals("synapses.index"))
+            .map(StepConfig::paramsHash)
+            .toList();
     assertEquals(hashes, without.stream().map(StepConfig::paramsHash).toList());
-    StepConfig detect = all.stream().filter(c -> c.qualifiedName().equals("synapses.detect")).findFirst()
-        .orElseThrow();
-    StepConfig compress = all.stream().filter(c -> c.qualifiedName().equals("compress.image")).findFirst()
-        .orElseThrow();
-    StepConfig index = all.stream().filter(c -> c.qualifiedName().equals("synapses.index")).findFirst()
-        .orElseThrow();
+    StepConfig detect =
+        all.stream()
+            .filter(c -> c.qualifiedName().equals("synapses.detect"))
+            .findFirst()
+            .orElseThrow();
+    StepConfig compress =
+        all.stream()
+            .filter(c -> c.qualifiedName().equals("compress.image"))
+            .findFirst()
+            .orElseThrow();
+    StepConfig index =
+        all.stream()
+            .filter(c -> c.qualifiedName().equals("synapses.index"))
+            .findFirst()
+            .orElseThrow();
     assertNotEquals(detect.paramsHash(), index.paramsHash());
-    // compress chains on detect, not on the index: same as a spec whose stage lists no index step would give
+    // compress chains on detect, not on the index: same as a spec whose stage lists no index step
+    // would give
     assertEquals(without.get(without.indexOf(compress)).paramsHash(), compress.paramsHash());
   }
 
@@ -64,7 +122,8 @@ class PipelineTest {
       assertNotEquals(a.get(i).paramsHash(), b.get(i).paramsHash(), a.get(i).qualifiedName());
     }
     for (int i = 0; i < a.size(); i++) {
-      assertEquals(a.get(i).paramsHash(), same.get(i).paramsHash(), "1.0 and 1 are the same number");
+      assertEquals(
+          a.get(i).paramsHash(), same.get(i).paramsHash(), "1.0 and 1 are the same number");
     }
   }
 
@@ -75,20 +134,26 @@ class PipelineTest {
     assertEquals(100, c.tasksPerShard());
     assertEquals(3, c.retry().maxAttempts());
     assertEquals(0, c.failureAllowance(1_000));
-    assertEquals("ingest", c.taskQueue(), "ingest shards go to the workers next to the microscope's storage");
+    assertEquals(
+        "ingest",
+        c.taskQueue(),
+        "ingest shards go to the workers next to the microscope's storage");
     assertEquals("connectome", Pipeline.steps(spec(Map.of())).get(1).taskQueue());
   }
 
   @Test
   void canonicalJsonIgnoresKeyOrderAndNumberForm() {
-    assertEquals(Json.canonical(Map.of("b", 2.0, "a", List.of(1, 2.50))),
+    assertEquals(
+        Json.canonical(Map.of("b", 2.0, "a", List.of(1, 2.50))),
         Json.canonical(Map.of("a", List.of(1.0, 2.5), "b", 2)));
-    assertEquals("{\"a\":[1,2.5],\"b\":2}", Json.canonical(Map.of("b", 2.0, "a", List.of(1, 2.50))));
+    assertEquals(
+        "{\"a\":[1,2.5],\"b\":2}", Json.canonical(Map.of("b", 2.0, "a", List.of(1, 2.50))));
   }
 
   @Test
   void blockGridWithOverlapIsClippedToTheVolume() {
-    BlockGrid g = new BlockGrid(new Vec3(1000, 600, 70), new Vec3(512, 512, 64), new Vec3(32, 32, 8));
+    BlockGrid g =
+        new BlockGrid(new Vec3(1000, 600, 70), new Vec3(512, 512, 64), new Vec3(32, 32, 8));
     assertEquals(new Vec3(2, 2, 2), g.gridSize());
     assertEquals(8, g.blockCount());
     assertEquals(new Vec3(1, 1, 1), g.position(7));
@@ -110,8 +175,10 @@ class PipelineTest {
     assertEquals(16, plan(steps, "mesh.merge", facts).unitCount());
   }
 
-  private static UnitSpace plan(List<StepConfig> steps, String name, SampleFacts facts) throws Exception {
-    StepConfig c = steps.stream().filter(s -> s.qualifiedName().equals(name)).findFirst().orElseThrow();
+  private static UnitSpace plan(List<StepConfig> steps, String name, SampleFacts facts)
+      throws Exception {
+    StepConfig c =
+        steps.stream().filter(s -> s.qualifiedName().equals(name)).findFirst().orElseThrow();
     return Planners.of(c.stage(), c.step()).plan(c, facts);
   }
 }

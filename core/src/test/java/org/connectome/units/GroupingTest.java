@@ -43,8 +43,14 @@ class GroupingTest {
 
   @Test
   void rangesNormalizeParseFormatAndCoarsen() {
-    List<UnitRange> r = Ranges.normalize(List.of(UnitRange.of(10, 12), UnitRange.of(0, 3), UnitRange.of(3, 5),
-        UnitRange.of(11, 20), UnitRange.of(30, 30)));
+    List<UnitRange> r =
+        Ranges.normalize(
+            List.of(
+                UnitRange.of(10, 12),
+                UnitRange.of(0, 3),
+                UnitRange.of(3, 5),
+                UnitRange.of(11, 20),
+                UnitRange.of(30, 30)));
     assertEquals(List.of(UnitRange.of(0, 5), UnitRange.of(10, 20)), r);
     assertEquals("0-4,10-19", Ranges.format(r));
     assertEquals(r, Ranges.parse("0-4,10-19"));

@@ -1,6 +1,9 @@
 package org.connectome.ingest;
 
-/** A tile failed validation; Spring Batch skips it (up to the section's limit) and it is quarantined. */
+/**
+ * A tile failed validation; Spring Batch skips it (up to the section's limit) and it is
+ * quarantined.
+ */
 public class BadTileException extends Exception {
   private static final long serialVersionUID = 1L;
   private final BadTileReason reason;

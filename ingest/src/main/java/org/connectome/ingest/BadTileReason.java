@@ -16,7 +16,9 @@ public enum BadTileReason {
   BAD_COORDINATES,
   /** The file could not be read (I/O error). */
   IO_ERROR,
-  /** Not bad: an older acquisition of a re-imaged tile, replaced by the newest. Not counted as bad. */
+  /**
+   * Not bad: an older acquisition of a re-imaged tile, replaced by the newest. Not counted as bad.
+   */
   SUPERSEDED;
 
   public String code() {

@@ -18,15 +18,18 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
- * Spring Batch without Spring Boot: a job repository in the catalog database (its tables come with the catalog's
- * migrations) and a launcher that runs jobs on the calling thread.
+ * Spring Batch without Spring Boot: a job repository in the catalog database (its tables come with
+ * the catalog's migrations) and a launcher that runs jobs on the calling thread.
  */
 public final class IngestBatch {
   private final DataSource dataSource;
   private final PlatformTransactionManager transactions;
   private final JobRepository repository;
   private final TaskExecutorJobLauncher launcher;
-  /** Job executions running in this JVM; any other one left STARTED belongs to a worker that died. */
+
+  /**
+   * Job executions running in this JVM; any other one left STARTED belongs to a worker that died.
+   */
   private final Set<Long> running = ConcurrentHashMap.newKeySet();
 
   public IngestBatch(DataSource dataSource) {
@@ -36,7 +39,8 @@ public final class IngestBatch {
       JobRepositoryFactoryBean f = new JobRepositoryFactoryBean();
       f.setDataSource(dataSource);
       f.setTransactionManager(transactions);
-      // serializable job creation makes concurrent sections on PostgreSQL fail each other; the job key's unique
+      // serializable job creation makes concurrent sections on PostgreSQL fail each other; the job
+      // key's unique
       // constraint already prevents duplicate instances
       f.setIsolationLevelForCreate("ISOLATION_READ_COMMITTED");
       f.afterPropertiesSet();
@@ -46,7 +50,8 @@ public final class IngestBatch {
       launcher.setTaskExecutor(new SyncTaskExecutor());
       launcher.afterPropertiesSet();
     } catch (Exception e) {
-      throw new IllegalStateException("cannot set up the Spring Batch job repository: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot set up the Spring Batch job repository: " + e.getMessage(), e);
     }
   }
 
@@ -63,9 +68,9 @@ public final class IngestBatch {
   }
 
   /**
-   * Runs {@code job} to its end on this thread. A previous execution of the same job instance that is still
-   * marked running but is not running in this JVM was left by a worker that died: it is marked failed first, so
-   * that this launch restarts it from its last committed chunk.
+   * Runs {@code job} to its end on this thread. A previous execution of the same job instance that
+   * is still marked running but is not running in this JVM was left by a worker that died: it is
+   * marked failed first, so that this launch restarts it from its last committed chunk.
    */
   public JobExecution run(Job job, JobParameters params) throws Exception {
     JobExecution last = repository.getLastJobExecution(job.getName(), params);

@@ -10,9 +10,9 @@ import org.connectome.tasks.BadDefinitionException;
 import org.connectome.tasks.UnitRunnerFactory;
 
 /**
- * The reference ingest's executor: tasks run on threads of the worker (which sits next to the microscope's
- * storage and reaches the catalog), each unit a Spring Batch job, with the same retries, task reports and
- * markers as any other executor.
+ * The reference ingest's executor: tasks run on threads of the worker (which sits next to the
+ * microscope's storage and reaches the catalog), each unit a Spring Batch job, with the same
+ * retries, task reports and markers as any other executor.
  */
 public final class IngestExecutor {
   /** The routing key of the reference ingest. */
@@ -21,21 +21,26 @@ public final class IngestExecutor {
   private IngestExecutor() {}
 
   /**
-   * @param catalogDataSource the catalog database, which holds the manifest and the Spring Batch job repository
+   * @param catalogDataSource the catalog database, which holds the manifest and the Spring Batch
+   *     job repository
    * @param maxConcurrentSections sections ingested at once by this worker
    */
-  public static StageExecutor create(DataSource catalogDataSource, PrometheusRegistry registry,
-      int maxConcurrentSections) {
+  public static StageExecutor create(
+      DataSource catalogDataSource, PrometheusRegistry registry, int maxConcurrentSections) {
     IngestBatch batch = new IngestBatch(catalogDataSource);
     IngestRepository repo = new IngestRepository(catalogDataSource);
     IngestMetrics metrics = new IngestMetrics(registry);
-    UnitRunnerFactory runners = (def, layout) -> {
-      if (!"ingest".equals(def.stage()) || !"reference".equals(def.implementation())) {
-        throw new BadDefinitionException("the ingest executor runs only the reference ingest, not "
-            + def.stage() + "/" + def.implementation());
-      }
-      return new IngestUnitRunner(batch, repo, metrics, def, layout);
-    };
+    UnitRunnerFactory runners =
+        (def, layout) -> {
+          if (!"ingest".equals(def.stage()) || !"reference".equals(def.implementation())) {
+            throw new BadDefinitionException(
+                "the ingest executor runs only the reference ingest, not "
+                    + def.stage()
+                    + "/"
+                    + def.implementation());
+          }
+          return new IngestUnitRunner(batch, repo, metrics, def, layout);
+        };
     return new LocalExecutor(new ThreadTaskLauncher(runners), maxConcurrentSections);
   }
 }

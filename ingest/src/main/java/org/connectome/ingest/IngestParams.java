@@ -7,16 +7,23 @@ import org.connectome.spec.SpecErrors;
 /**
  * Parameters of the reference ingest ({@code stages[i].params} of stage ingest).
  *
- * @param maxBadTiles        bad tiles a section may have before it fails (missing, truncated, unreadable, ...);
- *                           null: from {@code maxBadTileFraction}
+ * @param maxBadTiles bad tiles a section may have before it fails (missing, truncated, unreadable,
+ *     ...); null: from {@code maxBadTileFraction}
  * @param maxBadTileFraction bad tiles allowed as a share of the section's tiles (default 0.02)
- * @param chunkSize          tiles per Spring Batch chunk (one transaction; a restart resumes after the last one)
- * @param verifyChecksums    whether to read every byte of every tile for its CRC32C checksum (default true)
- * @param tileWidth          expected tile width in pixels, or 0: from metadata.txt or the first good tile
- * @param tileHeight         expected tile height in pixels, or 0
+ * @param chunkSize tiles per Spring Batch chunk (one transaction; a restart resumes after the last
+ *     one)
+ * @param verifyChecksums whether to read every byte of every tile for its CRC32C checksum (default
+ *     true)
+ * @param tileWidth expected tile width in pixels, or 0: from metadata.txt or the first good tile
+ * @param tileHeight expected tile height in pixels, or 0
  */
-public record IngestParams(Integer maxBadTiles, double maxBadTileFraction, int chunkSize, boolean verifyChecksums,
-    int tileWidth, int tileHeight) {
+public record IngestParams(
+    Integer maxBadTiles,
+    double maxBadTileFraction,
+    int chunkSize,
+    boolean verifyChecksums,
+    int tileWidth,
+    int tileHeight) {
 
   public static IngestParams of(Map<String, Object> p) {
     return new IngestParams(
@@ -42,7 +49,9 @@ public record IngestParams(Integer maxBadTiles, double maxBadTileFraction, int c
           String path = "stages[" + i + "].params";
           check(st.params(), path, errors);
           if (spec.acquisition() == null) {
-            errors.add("acquisition", "is required: the reference ingest reads the microscope's acquisition folder");
+            errors.add(
+                "acquisition",
+                "is required: the reference ingest reads the microscope's acquisition folder");
           }
         }
       }
@@ -59,7 +68,9 @@ public record IngestParams(Integer maxBadTiles, double maxBadTileFraction, int c
       errors.add(path + ".chunkSize", "must be an integer > 0");
     }
     if (p.containsKey("maxBadTileFraction")
-        && !(p.get("maxBadTileFraction") instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() <= 1)) {
+        && !(p.get("maxBadTileFraction") instanceof Number n
+            && n.doubleValue() >= 0
+            && n.doubleValue() <= 1)) {
       errors.add(path + ".maxBadTileFraction", "must be a number from 0 to 1");
     }
     if (p.containsKey("verifyChecksums") && !(p.get("verifyChecksums") instanceof Boolean)) {

@@ -5,11 +5,16 @@ import java.util.Map;
 import java.util.TreeMap;
 import javax.sql.DataSource;
 
-/** The ingest summary people see after a run and in {@code status}: what was ingested and what was quarantined. */
+/**
+ * The ingest summary people see after a run and in {@code status}: what was ingested and what was
+ * quarantined.
+ */
 public final class IngestReport {
   private IngestReport() {}
 
-  /** The summary of a run's ingest, or null when the run ingested nothing with the reference ingest. */
+  /**
+   * The summary of a run's ingest, or null when the run ingested nothing with the reference ingest.
+   */
   public static String of(DataSource catalog, String runId, int maxTiles) {
     IngestRepository repo = new IngestRepository(catalog);
     List<IngestRepository.SectionSummary> sections = repo.sections(runId);
@@ -36,11 +41,21 @@ public final class IngestReport {
       }
     }
     int bad = byReason.values().stream().mapToInt(Integer::intValue).sum();
-    StringBuilder b = new StringBuilder("ingest: ").append(sections.size()).append(" sections")
-        .append(failed > 0 ? " (" + failed + " failed)" : "").append(", ").append(tiles).append(" tiles (")
-        .append(String.format("%.1f MB", bytes / 1e6)).append("), ").append(bad).append(" quarantined");
+    StringBuilder b =
+        new StringBuilder("ingest: ")
+            .append(sections.size())
+            .append(" sections")
+            .append(failed > 0 ? " (" + failed + " failed)" : "")
+            .append(", ")
+            .append(tiles)
+            .append(" tiles (")
+            .append(String.format("%.1f MB", bytes / 1e6))
+            .append("), ")
+            .append(bad)
+            .append(" quarantined");
     if (!byReason.isEmpty()) {
-      b.append(' ').append(byReason.toString().replace('{', '(').replace('}', ')').replace("=", ": "));
+      b.append(' ')
+          .append(byReason.toString().replace('{', '(').replace('}', ')').replace("=", ": "));
     }
     if (superseded > 0) {
       b.append(", ").append(superseded).append(" re-imaged tiles superseded by newer acquisitions");
@@ -51,14 +66,28 @@ public final class IngestReport {
         continue;
       }
       if (shown++ == maxTiles) {
-        b.append("\n  ... and ").append(bad - maxTiles).append(" more (connectome status ").append(runId)
+        b.append("\n  ... and ")
+            .append(bad - maxTiles)
+            .append(" more (connectome status ")
+            .append(runId)
             .append(" --json, or the catalog table ingest_quarantine)");
         break;
       }
-      String folder = sections.stream().filter(s -> s.sectionIndex() == q.sectionIndex()).findFirst()
-          .map(s -> java.nio.file.Path.of(s.folder()).getFileName().toString()).orElse("section " + q.sectionIndex());
-      b.append("\n  ").append(folder).append('/').append(q.path()).append(": ").append(q.reason()).append(" (")
-          .append(q.detail()).append(')');
+      String folder =
+          sections.stream()
+              .filter(s -> s.sectionIndex() == q.sectionIndex())
+              .findFirst()
+              .map(s -> java.nio.file.Path.of(s.folder()).getFileName().toString())
+              .orElse("section " + q.sectionIndex());
+      b.append("\n  ")
+          .append(folder)
+          .append('/')
+          .append(q.path())
+          .append(": ")
+          .append(q.reason())
+          .append(" (")
+          .append(q.detail())
+          .append(')');
     }
     return b.toString();
   }

@@ -17,10 +17,11 @@ import org.springframework.batch.core.JobParametersBuilder;
 import org.springframework.batch.core.step.skip.SkipLimitExceededException;
 
 /**
- * Ingests one section per unit as a Spring Batch job, in the worker. Unit {@code i} is the acquisition's
- * {@code i}-th section folder. A section whose bad tiles exceed the limit, or that cannot be read at all, fails
- * for good with a report listing what is wrong; anything else (an I/O hiccup, a lost database connection, a
- * crash) is retried, and the retry restarts the job from its last committed chunk.
+ * Ingests one section per unit as a Spring Batch job, in the worker. Unit {@code i} is the
+ * acquisition's {@code i}-th section folder. A section whose bad tiles exceed the limit, or that
+ * cannot be read at all, fails for good with a report listing what is wrong; anything else (an I/O
+ * hiccup, a lost database connection, a crash) is retried, and the retry restarts the job from its
+ * last committed chunk.
  */
 final class IngestUnitRunner implements UnitRunner {
   private final IngestBatch batch;
@@ -31,7 +32,11 @@ final class IngestUnitRunner implements UnitRunner {
   private final IngestParams params;
   private List<SectionFolder> sections;
 
-  IngestUnitRunner(IngestBatch batch, IngestRepository repo, IngestMetrics metrics, TaskDefinition def,
+  IngestUnitRunner(
+      IngestBatch batch,
+      IngestRepository repo,
+      IngestMetrics metrics,
+      TaskDefinition def,
       StepLayout layout) {
     this.batch = batch;
     this.repo = repo;
@@ -59,36 +64,49 @@ final class IngestUnitRunner implements UnitRunner {
   public void run(UnitContext unit) throws UnitException, InterruptedException {
     List<SectionFolder> all = sections();
     if (unit.unit() >= all.size()) {
-      throw new UnitException("section " + unit.unit() + " does not exist: the acquisition " + def.acquisition()
-          + " has " + all.size() + " section folders", false);
+      throw new UnitException(
+          "section "
+              + unit.unit()
+              + " does not exist: the acquisition "
+              + def.acquisition()
+              + " has "
+              + all.size()
+              + " section folders",
+          false);
     }
     SectionFolder section = all.get((int) unit.unit());
     String sample = def.runId().substring(0, def.runId().indexOf('/'));
     metrics.initSample(sample);
     Path work = layout.outputDir().resolve("sections").resolve(section.name());
-    SectionIngestJob job = new SectionIngestJob(batch, repo, metrics, def.runId(), sample, section, params, work);
-    JobParameters jp = new JobParametersBuilder()
-        .addString("runId", def.runId())
-        .addLong("sectionIndex", (long) section.index())
-        .addString("paramsHash", def.paramsHash())
-        .addString("sectionFolder", section.dir().toString(), false)
-        .toJobParameters();
+    SectionIngestJob job =
+        new SectionIngestJob(batch, repo, metrics, def.runId(), sample, section, params, work);
+    JobParameters jp =
+        new JobParametersBuilder()
+            .addString("runId", def.runId())
+            .addLong("sectionIndex", (long) section.index())
+            .addString("paramsHash", def.paramsHash())
+            .addString("sectionFolder", section.dir().toString(), false)
+            .toJobParameters();
     JobExecution e;
     try {
       e = batch.run(job.build(), jp);
     } catch (org.springframework.batch.core.repository.JobInstanceAlreadyCompleteException done) {
-      // the job finished but the marker was not written (the worker died in between), or the run folder was
-      // removed while the catalog kept the section: the catalog's tile rows are the manifest, write the file again
+      // the job finished but the marker was not written (the worker died in between), or the run
+      // folder was
+      // removed while the catalog kept the section: the catalog's tile rows are the manifest, write
+      // the file again
       if (!java.nio.file.Files.isRegularFile(work.resolve(SectionIngestJob.MANIFEST_FILE))) {
         try {
           job.writeManifestFile();
         } catch (java.io.IOException io) {
-          throw new UnitException("cannot write the manifest of section " + section.name() + ": " + io, true, io);
+          throw new UnitException(
+              "cannot write the manifest of section " + section.name() + ": " + io, true, io);
         }
       }
       return;
     } catch (Exception ex) {
-      throw new UnitException("cannot start the ingest of section " + section.name() + ": " + ex, true, ex);
+      throw new UnitException(
+          "cannot start the ingest of section " + section.name() + ": " + ex, true, ex);
     }
     if (Thread.currentThread().isInterrupted()) {
       throw new InterruptedException("ingest of " + section.name() + " stopped");
@@ -103,21 +121,45 @@ final class IngestUnitRunner implements UnitRunner {
       try {
         bad = job.quarantineAllBadTiles();
       } catch (IOException io) {
-        throw new UnitException("section " + section.name() + " has more bad tiles than allowed; listing them "
-            + "failed: " + io, true, io);
+        throw new UnitException(
+            "section "
+                + section.name()
+                + " has more bad tiles than allowed; listing them "
+                + "failed: "
+                + io,
+            true,
+            io);
       }
       int listed = (int) e.getExecutionContext().getInt(SectionIngestJob.LISTED, bad.size());
       String report = SectionIngestJob.report(bad, params.allowance(listed));
-      repo.saveSection(def.runId(), new IngestRepository.SectionSummary(section.index(), section.section(),
-          section.dir().toString(), "FAILED", 0, (int) repo.tileCount(def.runId(), section.index()), bad.size(), 0, 0,
-          report));
-      throw new UnitException("section " + section.name() + " has more bad tiles than allowed: " + report, false);
+      repo.saveSection(
+          def.runId(),
+          new IngestRepository.SectionSummary(
+              section.index(),
+              section.section(),
+              section.dir().toString(),
+              "FAILED",
+              0,
+              (int) repo.tileCount(def.runId(), section.index()),
+              bad.size(),
+              0,
+              0,
+              report));
+      throw new UnitException(
+          "section " + section.name() + " has more bad tiles than allowed: " + report, false);
     }
     if (hasCause(cause, AcquisitionException.class)) {
       throw new UnitException(rootMessage(cause, AcquisitionException.class), false);
     }
-    throw new UnitException("ingest of section " + section.name() + " failed (" + e.getStatus() + "): "
-        + (cause == null ? e.getExitStatus().getExitDescription() : cause.toString()), true, cause);
+    throw new UnitException(
+        "ingest of section "
+            + section.name()
+            + " failed ("
+            + e.getStatus()
+            + "): "
+            + (cause == null ? e.getExitStatus().getExitDescription() : cause.toString()),
+        true,
+        cause);
   }
 
   private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {

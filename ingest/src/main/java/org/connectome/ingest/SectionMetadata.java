@@ -8,7 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** {@code metadata.txt} of a section: key-value lines ({@code key<TAB>value}, {@code key: value} or {@code key=value}). */
+/**
+ * {@code metadata.txt} of a section: key-value lines ({@code key<TAB>value}, {@code key: value} or
+ * {@code key=value}).
+ */
 final class SectionMetadata {
   private SectionMetadata() {}
 

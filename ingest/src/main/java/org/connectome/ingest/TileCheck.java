@@ -4,22 +4,27 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 import org.connectome.acquisition.SectionFolder;
 import org.connectome.imaging.Bmp;
 
 /**
- * Validates one tile: present, not empty, a readable 8-bit image header, the section's tile size, not truncated;
- * and computes its CRC32C checksum while reading it once.
+ * Validates one tile: present, not empty, a readable 8-bit image header, the section's tile size,
+ * not truncated; and computes its CRC32C checksum while reading it once.
  */
 public final class TileCheck {
   private static final int BUFFER = 1 << 20;
-  /** One direct buffer per thread: reads land outside the heap and the checksum runs on them in place. */
-  private static final ThreadLocal<ByteBuffer> BUFFERS = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER));
+
+  /**
+   * One direct buffer per thread: reads land outside the heap and the checksum runs on them in
+   * place.
+   */
+  private static final ThreadLocal<ByteBuffer> BUFFERS =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER));
 
   private final String runId;
   private final SectionFolder section;
@@ -28,11 +33,17 @@ public final class TileCheck {
   private final boolean checksums;
 
   /**
-   * @param expectedWidth  the section's tile width, or 0 to accept any
+   * @param expectedWidth the section's tile width, or 0 to accept any
    * @param expectedHeight the section's tile height, or 0 to accept any
-   * @param checksums      whether to read every byte for the checksum (otherwise only the header is read)
+   * @param checksums whether to read every byte for the checksum (otherwise only the header is
+   *     read)
    */
-  public TileCheck(String runId, SectionFolder section, int expectedWidth, int expectedHeight, boolean checksums) {
+  public TileCheck(
+      String runId,
+      SectionFolder section,
+      int expectedWidth,
+      int expectedHeight,
+      boolean checksums) {
     this.runId = runId;
     this.section = section;
     this.expectedWidth = expectedWidth;
@@ -42,7 +53,8 @@ public final class TileCheck {
 
   public TileRecord check(ResolvedTile t) throws BadTileException {
     Path file = section.dir().resolve(t.path());
-    // one open and one pass: the header is parsed from the first block read, which also feeds the checksum
+    // one open and one pass: the header is parsed from the first block read, which also feeds the
+    // checksum
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size == 0) {
@@ -63,16 +75,32 @@ public final class TileCheck {
         throw new BadTileException(t, BadTileReason.UNREADABLE, e.getMessage());
       }
       if (h.bitsPerPixel() != 8 || h.compression() != 0) {
-        throw new BadTileException(t, BadTileReason.UNREADABLE, h.bitsPerPixel() + "-bit image"
-            + (h.compression() != 0 ? ", compressed" : "") + "; expected uncompressed 8-bit grayscale");
+        throw new BadTileException(
+            t,
+            BadTileReason.UNREADABLE,
+            h.bitsPerPixel()
+                + "-bit image"
+                + (h.compression() != 0 ? ", compressed" : "")
+                + "; expected uncompressed 8-bit grayscale");
       }
       if (size < h.expectedFileSize()) {
-        throw new BadTileException(t, BadTileReason.TRUNCATED, "file has " + size + " bytes, its header promises "
-            + h.expectedFileSize());
+        throw new BadTileException(
+            t,
+            BadTileReason.TRUNCATED,
+            "file has " + size + " bytes, its header promises " + h.expectedFileSize());
       }
-      if ((expectedWidth > 0 && h.width() != expectedWidth) || (expectedHeight > 0 && h.height() != expectedHeight)) {
-        throw new BadTileException(t, BadTileReason.WRONG_SIZE, h.width() + "x" + h.height()
-            + " px, the section's tiles are " + expectedWidth + "x" + expectedHeight);
+      if ((expectedWidth > 0 && h.width() != expectedWidth)
+          || (expectedHeight > 0 && h.height() != expectedHeight)) {
+        throw new BadTileException(
+            t,
+            BadTileReason.WRONG_SIZE,
+            h.width()
+                + "x"
+                + h.height()
+                + " px, the section's tiles are "
+                + expectedWidth
+                + "x"
+                + expectedHeight);
       }
       String checksum = "";
       if (checksums) {
@@ -87,11 +115,25 @@ public final class TileCheck {
         checksum = String.format("%08x", crc.getValue());
       }
       Path thumb = file.resolveSibling("thumbnail_" + file.getFileName());
-      return new TileRecord(runId, section.index(), section.section(), t.mfov(), t.beam(), file.toString(),
-          t.timestamp(), t.x(), t.y(), t.z(), h.width(), h.height(), size, checksum,
+      return new TileRecord(
+          runId,
+          section.index(),
+          section.section(),
+          t.mfov(),
+          t.beam(),
+          file.toString(),
+          t.timestamp(),
+          t.x(),
+          t.y(),
+          t.z(),
+          h.width(),
+          h.height(),
+          size,
+          checksum,
           Files.exists(thumb) ? thumb.toString() : null);
     } catch (NoSuchFileException e) {
-      throw new BadTileException(t, BadTileReason.MISSING, "listed on line " + t.line() + " but not on disk");
+      throw new BadTileException(
+          t, BadTileReason.MISSING, "listed on line " + t.line() + " but not on disk");
     } catch (ClosedByInterruptException e) {
       throw new IllegalStateException("interrupted while reading " + file, e);
     } catch (IOException e) {

@@ -16,24 +16,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CoordinateFileTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void parsesCrlfBackslashesAndReportsBadLinesByNumber() throws Exception {
     Path f = dir.resolve("full_image_coordinates.txt");
-    Files.writeString(f, "\uFEFF000007\\008_000007_055_2021-05-25T2146499297643.bmp\t-372876.505\t-123997.579\t0\r\n"
-        + "\r\n"
-        + "000007\\008_000007_056_2021-05-25T2146509297643.bmp  -372000.5  -123000.25  0\r\n"
-        + "000007\\008_000007_057_2021-05-25T2146519297643.bmp\tabc\t1\t0\r\n"
-        + "000007\\readme.txt\t1\t2\t0\n"
-        + "just one column\n", StandardCharsets.UTF_8);
+    Files.writeString(
+        f,
+        "\uFEFF000007\\008_000007_055_2021-05-25T2146499297643.bmp\t-372876.505\t-123997.579\t0\r\n"
+            + "\r\n"
+            + "000007\\008_000007_056_2021-05-25T2146509297643.bmp  -372000.5  -123000.25  0\r\n"
+            + "000007\\008_000007_057_2021-05-25T2146519297643.bmp\tabc\t1\t0\r\n"
+            + "000007\\readme.txt\t1\t2\t0\n"
+            + "just one column\n",
+        StandardCharsets.UTF_8);
     CoordinateFile.Parsed p = CoordinateFile.read(f);
     assertEquals(2, p.tiles().size());
     assertEquals(55, p.tiles().get(0).name().beam());
     assertEquals(7, p.tiles().get(0).name().mfov());
     assertEquals(-372876.505, p.tiles().get(0).x());
-    assertEquals("000007/008_000007_055_2021-05-25T2146499297643.bmp", p.tiles().get(0).relativePath());
+    assertEquals(
+        "000007/008_000007_055_2021-05-25T2146499297643.bmp", p.tiles().get(0).relativePath());
     assertEquals(List.of(4, 5, 6), p.bad().stream().map(b -> b.line()).toList());
     assertTrue(p.bad().get(0).reason().contains("not numbers"));
     assertTrue(p.bad().get(1).reason().contains("not a tile name"));
@@ -42,8 +45,9 @@ class CoordinateFileTest {
 
   @Test
   void missingFileIsAClearError() {
-    AcquisitionException e = assertThrows(AcquisitionException.class,
-        () -> CoordinateFile.read(dir.resolve("nope.txt")));
+    AcquisitionException e =
+        assertThrows(
+            AcquisitionException.class, () -> CoordinateFile.read(dir.resolve("nope.txt")));
     assertTrue(e.getMessage().contains("nope.txt: no such file"), e.getMessage());
   }
 

@@ -8,8 +8,8 @@ import org.springframework.batch.core.ChunkListener;
 import org.springframework.batch.core.scope.context.ChunkContext;
 
 /**
- * Ingests a section in its own JVM and dies (Runtime.halt: no clean-up, no status written) when its fourth chunk
- * of tiles starts, three chunks having committed: a worker killed mid-section.
+ * Ingests a section in its own JVM and dies (Runtime.halt: no clean-up, no status written) when its
+ * fourth chunk of tiles starts, three chunks having committed: a worker killed mid-section.
  */
 public final class CrashingIngestMain {
   public static final int EXIT = 97;
@@ -24,16 +24,25 @@ public final class CrashingIngestMain {
       IngestBatch batch = new IngestBatch(catalog.dataSource());
       IngestRepository repo = new IngestRepository(catalog.dataSource());
       int[] chunks = {0};
-      SectionIngestJob job = new SectionIngestJob(batch, repo, IngestJobContractTest.metrics(), IngestJobContractTest.RUN,
-          "s", section, IngestParams.of(Map.of("chunkSize", chunkSize, "maxBadTiles", 5)), work)
-          .withChunkListener(new ChunkListener() {
-            @Override
-            public void beforeChunk(ChunkContext context) {
-              if (++chunks[0] == 4) {
-                Runtime.getRuntime().halt(EXIT);
-              }
-            }
-          });
+      SectionIngestJob job =
+          new SectionIngestJob(
+                  batch,
+                  repo,
+                  IngestJobContractTest.metrics(),
+                  IngestJobContractTest.RUN,
+                  "s",
+                  section,
+                  IngestParams.of(Map.of("chunkSize", chunkSize, "maxBadTiles", 5)),
+                  work)
+              .withChunkListener(
+                  new ChunkListener() {
+                    @Override
+                    public void beforeChunk(ChunkContext context) {
+                      if (++chunks[0] == 4) {
+                        Runtime.getRuntime().halt(EXIT);
+                      }
+                    }
+                  });
       batch.run(job.build(), IngestJobContractTest.params(section));
     }
     System.exit(0);

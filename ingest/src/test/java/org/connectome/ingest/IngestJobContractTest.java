@@ -43,8 +43,7 @@ abstract class IngestJobContractTest {
   static final String RUN = "s/r";
   private static IngestMetrics metrics;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   String url;
   Catalog catalog;
   IngestBatch batch;
@@ -61,8 +60,11 @@ abstract class IngestJobContractTest {
   }
 
   static JobParameters params(SectionFolder section) {
-    return new JobParametersBuilder().addString("runId", RUN).addLong("sectionIndex", (long) section.index())
-        .addString("paramsHash", "h1").toJobParameters();
+    return new JobParametersBuilder()
+        .addString("runId", RUN)
+        .addLong("sectionIndex", (long) section.index())
+        .addString("paramsHash", "h1")
+        .toJobParameters();
   }
 
   @BeforeEach
@@ -96,7 +98,14 @@ abstract class IngestJobContractTest {
   }
 
   SectionIngestJob job(SectionFolder section, Map<String, Object> params) {
-    return new SectionIngestJob(batch, repo, metrics(), RUN, "s", section, IngestParams.of(params),
+    return new SectionIngestJob(
+        batch,
+        repo,
+        metrics(),
+        RUN,
+        "s",
+        section,
+        IngestParams.of(params),
         dir.resolve("work").resolve(section.name()));
   }
 
@@ -104,28 +113,50 @@ abstract class IngestJobContractTest {
   void ingestsGoodTilesAndQuarantinesBadOnesWithReasons() throws Exception {
     faultySection(1);
     SectionFolder section = SectionFolder.list(acquisition).get(0);
-    JobExecution e = batch.run(job(section, Map.of("maxBadTiles", 10, "chunkSize", 4)).build(), params(section));
+    JobExecution e =
+        batch.run(job(section, Map.of("maxBadTiles", 10, "chunkSize", 4)).build(), params(section));
     assertEquals(BatchStatus.COMPLETED, e.getStatus(), String.valueOf(e.getAllFailureExceptions()));
     assertEquals(11, repo.tileCount(RUN, 0), "10 good tiles and the newest of the re-imaged one");
     Map<String, Integer> reasons = new TreeMap<>();
     for (var q : repo.quarantined(RUN, 0)) {
       reasons.merge(q.reason(), 1, Integer::sum);
     }
-    assertEquals(Map.of("bad_coordinates", 1, "missing", 1, "superseded", 1, "truncated", 1, "unreadable", 1,
-        "wrong_size", 1), reasons);
-    List<String> checksums = repo.jdbc().queryForList("SELECT checksum FROM ingest_tile WHERE run_id = ?", String.class,
-        RUN);
+    assertEquals(
+        Map.of(
+            "bad_coordinates",
+            1,
+            "missing",
+            1,
+            "superseded",
+            1,
+            "truncated",
+            1,
+            "unreadable",
+            1,
+            "wrong_size",
+            1),
+        reasons);
+    List<String> checksums =
+        repo.jdbc()
+            .queryForList("SELECT checksum FROM ingest_tile WHERE run_id = ?", String.class, RUN);
     assertTrue(checksums.stream().allMatch(c -> c.matches("[0-9a-f]{8}")), checksums.toString());
     var summary = repo.sections(RUN).get(0);
     assertEquals("INGESTED", summary.state());
-    assertEquals(16, summary.listed(), "15 tile lines besides the superseded one, and the line naming no tile");
+    assertEquals(
+        16,
+        summary.listed(),
+        "15 tile lines besides the superseded one, and the line naming no tile");
     assertEquals(11, summary.ingested());
     assertEquals(5, summary.quarantined());
     assertEquals(1, summary.superseded());
     assertTrue(summary.report().contains("5 tiles quarantined"), summary.report());
     assertTrue(summary.report().contains("truncated"), summary.report());
-    Integer width = repo.jdbc().queryForObject("SELECT width FROM ingest_tile WHERE run_id = ? AND mfov = 1 AND "
-        + "beam = 3", Integer.class, RUN);
+    Integer width =
+        repo.jdbc()
+            .queryForObject(
+                "SELECT width FROM ingest_tile WHERE run_id = ? AND mfov = 1 AND " + "beam = 3",
+                Integer.class,
+                RUN);
     assertEquals(64, width);
   }
 
@@ -134,10 +165,14 @@ abstract class IngestJobContractTest {
     faultySection(1);
     StepLayout layout = stepLayout(Map.of("maxBadTiles", 2));
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    TaskRunner.Result r = new TaskRunner(Clock.systemUTC(), new PrintStream(log, true, StandardCharsets.UTF_8),
-        (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l)).run(new TaskInvocation(layout.dir(), 0, 1,
-        "h"));
-    assertEquals(TaskExitCodes.UNITS_FAILED_PERMANENTLY, r.exitCode(), log.toString(StandardCharsets.UTF_8));
+    TaskRunner.Result r =
+        new TaskRunner(
+                Clock.systemUTC(),
+                new PrintStream(log, true, StandardCharsets.UTF_8),
+                (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l))
+            .run(new TaskInvocation(layout.dir(), 0, 1, "h"));
+    assertEquals(
+        TaskExitCodes.UNITS_FAILED_PERMANENTLY, r.exitCode(), log.toString(StandardCharsets.UTF_8));
     String error = r.report().failures().get(0).error();
     assertTrue(error.contains("more bad tiles than allowed"), error);
     assertTrue(error.contains("missing"), error);
@@ -150,34 +185,51 @@ abstract class IngestJobContractTest {
   void belowTheLimitTheUnitIsDoneAndMarked() throws Exception {
     faultySection(1);
     StepLayout layout = stepLayout(Map.of("maxBadTileFraction", 0.5));
-    TaskRunner.Result r = new TaskRunner(Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
-        (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l)).run(new TaskInvocation(layout.dir(), 0, 1,
-        "h"));
+    TaskRunner.Result r =
+        new TaskRunner(
+                Clock.systemUTC(),
+                new PrintStream(new ByteArrayOutputStream()),
+                (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l))
+            .run(new TaskInvocation(layout.dir(), 0, 1, "h"));
     assertEquals(TaskExitCodes.OK, r.exitCode());
     assertTrue(new MarkerStore(layout.markersDir()).isDone(0, "h1"));
-    List<String> manifest = Files.readAllLines(layout.outputDir().resolve("sections/001_S1R1")
-        .resolve(SectionIngestJob.MANIFEST_FILE));
-    assertEquals(12, manifest.size(), "a header and the 11 ingested tiles, for the stitching tasks");
+    List<String> manifest =
+        Files.readAllLines(
+            layout
+                .outputDir()
+                .resolve("sections/001_S1R1")
+                .resolve(SectionIngestJob.MANIFEST_FILE));
+    assertEquals(
+        12, manifest.size(), "a header and the 11 ingested tiles, for the stitching tasks");
     assertTrue(manifest.get(1).startsWith("1\t1\t"), manifest.get(1));
     // run again: the marker says done, nothing is read or written twice
-    TaskRunner.Result again = new TaskRunner(Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
-        (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l)).run(new TaskInvocation(layout.dir(), 0, 2,
-        "h"));
+    TaskRunner.Result again =
+        new TaskRunner(
+                Clock.systemUTC(),
+                new PrintStream(new ByteArrayOutputStream()),
+                (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l))
+            .run(new TaskInvocation(layout.dir(), 0, 2, "h"));
     assertEquals(1, again.report().unitsSkipped());
     assertEquals(11, repo.tileCount(RUN, 0));
 
-    // the run folder's outputs removed (markers and manifest) while the catalog kept the finished job: the unit
-    // runs, Spring Batch refuses the complete job instance, and the manifest comes back from the catalog's rows
-    Path file = layout.outputDir().resolve("sections/001_S1R1").resolve(SectionIngestJob.MANIFEST_FILE);
+    // the run folder's outputs removed (markers and manifest) while the catalog kept the finished
+    // job: the unit
+    // runs, Spring Batch refuses the complete job instance, and the manifest comes back from the
+    // catalog's rows
+    Path file =
+        layout.outputDir().resolve("sections/001_S1R1").resolve(SectionIngestJob.MANIFEST_FILE);
     Files.delete(file);
     try (var markers = Files.walk(layout.markersDir())) {
       for (Path m : markers.filter(Files::isRegularFile).toList()) {
         Files.delete(m);
       }
     }
-    TaskRunner.Result rerun = new TaskRunner(Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
-        (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l)).run(new TaskInvocation(layout.dir(), 0, 3,
-        "h"));
+    TaskRunner.Result rerun =
+        new TaskRunner(
+                Clock.systemUTC(),
+                new PrintStream(new ByteArrayOutputStream()),
+                (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l))
+            .run(new TaskInvocation(layout.dir(), 0, 3, "h"));
     assertEquals(TaskExitCodes.OK, rerun.exitCode());
     assertEquals(manifest, Files.readAllLines(file));
     assertEquals(11, repo.tileCount(RUN, 0));
@@ -188,55 +240,95 @@ abstract class IngestJobContractTest {
     SectionFixture thumbsOnly = new SectionFixture(acquisition, 1);
     Path mfov = thumbsOnly.section.resolve("000001");
     Files.createDirectories(mfov);
-    Files.write(mfov.resolve("thumbnail_001_000001_001_2021-05-25T2146490000001.bmp"), new byte[10]);
+    Files.write(
+        mfov.resolve("thumbnail_001_000001_001_2021-05-25T2146490000001.bmp"), new byte[10]);
     new SectionFixture(acquisition, 2);
     StepLayout layout = stepLayout(Map.of(), 2);
-    TaskRunner.Result r = new TaskRunner(Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()),
-        (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l)).run(new TaskInvocation(layout.dir(), 0, 1,
-        "h"));
+    TaskRunner.Result r =
+        new TaskRunner(
+                Clock.systemUTC(),
+                new PrintStream(new ByteArrayOutputStream()),
+                (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l))
+            .run(new TaskInvocation(layout.dir(), 0, 1, "h"));
     assertEquals(TaskExitCodes.UNITS_FAILED_PERMANENTLY, r.exitCode());
     assertEquals(2, r.report().failures().size(), r.report().toString());
-    assertTrue(r.report().failures().get(0).error().contains("001_S1R1 has no full_image_coordinates.txt and holds "
-        + "thumbnails only"), r.report().failures().get(0).error());
-    assertTrue(r.report().failures().get(1).error().contains("002_S2R1 has no full_image_coordinates.txt"),
+    assertTrue(
+        r.report()
+            .failures()
+            .get(0)
+            .error()
+            .contains("001_S1R1 has no full_image_coordinates.txt and holds " + "thumbnails only"),
+        r.report().failures().get(0).error());
+    assertTrue(
+        r.report().failures().get(1).error().contains("002_S2R1 has no full_image_coordinates.txt"),
         r.report().failures().get(1).error());
   }
 
   @Test
-  void aWorkerKilledMidSectionRestartsFromTheLastCommittedChunkWithoutDuplicateRows() throws Exception {
+  void aWorkerKilledMidSectionRestartsFromTheLastCommittedChunkWithoutDuplicateRows()
+      throws Exception {
     SectionFixture s = new SectionFixture(acquisition, 1);
     for (int beam = 1; beam <= 20; beam++) {
       s.tile(1, beam);
     }
     s.missing(1, 21);
     s.writeCoordinates(false);
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), CrashingIngestMain.class.getName(), url, acquisition.toString(),
-        dir.resolve("work/001_S1R1").toString(), "3").redirectErrorStream(true)
-        .redirectOutput(dir.resolve("child.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                CrashingIngestMain.class.getName(),
+                url,
+                acquisition.toString(),
+                dir.resolve("work/001_S1R1").toString(),
+                "3")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("child.log").toFile())
+            .start();
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    assertEquals(CrashingIngestMain.EXIT, p.exitValue(), Files.readString(dir.resolve("child.log")));
+    assertEquals(
+        CrashingIngestMain.EXIT, p.exitValue(), Files.readString(dir.resolve("child.log")));
     assertEquals(9, repo.tileCount(RUN, 0), "three chunks of three committed before the crash");
     SectionFolder section = SectionFolder.list(acquisition).get(0);
-    JobExecution dead = batch.repository().getLastJobExecution(SectionIngestJob.JOB_NAME, params(section));
+    JobExecution dead =
+        batch.repository().getLastJobExecution(SectionIngestJob.JOB_NAME, params(section));
     assertNotNull(dead);
     assertTrue(dead.isRunning(), "the dead worker left its execution marked running");
 
-    JobExecution e = batch.run(job(section, Map.of("chunkSize", 3, "maxBadTiles", 5)).build(), params(section));
+    JobExecution e =
+        batch.run(job(section, Map.of("chunkSize", 3, "maxBadTiles", 5)).build(), params(section));
     assertEquals(BatchStatus.COMPLETED, e.getStatus(), String.valueOf(e.getAllFailureExceptions()));
     assertEquals(20, repo.tileCount(RUN, 0));
-    Long distinct = repo.jdbc().queryForObject("SELECT COUNT(*) FROM (SELECT DISTINCT mfov, beam FROM ingest_tile "
-        + "WHERE run_id = ?) t", Long.class, RUN);
+    Long distinct =
+        repo.jdbc()
+            .queryForObject(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT mfov, beam FROM ingest_tile "
+                    + "WHERE run_id = ?) t",
+                Long.class,
+                RUN);
     assertEquals(20L, distinct);
-    StepExecution tiles = e.getStepExecutions().stream().filter(x -> x.getStepName().equals("tiles")).findFirst()
-        .orElseThrow();
-    assertEquals(12, tiles.getReadCount(), "the restart read only what was not committed (21 listed - 9)");
-    assertFalse(e.getStepExecutions().stream().anyMatch(x -> x.getStepName().equals("resolve")),
+    StepExecution tiles =
+        e.getStepExecutions().stream()
+            .filter(x -> x.getStepName().equals("tiles"))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(
+        12, tiles.getReadCount(), "the restart read only what was not committed (21 listed - 9)");
+    assertFalse(
+        e.getStepExecutions().stream().anyMatch(x -> x.getStepName().equals("resolve")),
         "the completed resolve step is not run again");
     assertEquals(1, repo.quarantined(RUN, 0).size());
-    assertThrows(Exception.class, () -> repo.jdbc().update("INSERT INTO ingest_tile (run_id, section_index, section, "
-        + "mfov, beam, path, acquired, stage_x, stage_y, stage_z, width, height, bytes, checksum) VALUES "
-        + "(?, 0, 1, 1, 1, 'p', 't', 0, 0, 0, 1, 1, 1, 'c')", RUN), "the key refuses a second row for a tile");
+    assertThrows(
+        Exception.class,
+        () ->
+            repo.jdbc()
+                .update(
+                    "INSERT INTO ingest_tile (run_id, section_index, section, "
+                        + "mfov, beam, path, acquired, stage_x, stage_y, stage_z, width, height, bytes, checksum) VALUES "
+                        + "(?, 0, 1, 1, 1, 'p', 't', 0, 0, 0, 1, 1, 1, 'c')",
+                    RUN),
+        "the key refuses a second row for a tile");
   }
 
   StepLayout stepLayout(Map<String, Object> params) throws Exception {
@@ -245,9 +337,20 @@ abstract class IngestJobContractTest {
 
   StepLayout stepLayout(Map<String, Object> params, int units) throws Exception {
     StepLayout layout = new StepLayout(dir.resolve("run/stages/ingest/ingest"));
-    new TaskDefinition(RUN, "ingest", "ingest", "reference", params, "h1", "test",
-        new StepPlan(new UnitSpace("section", units, null, "test"), new Grouping(units, units, 1)),
-        dir.resolve("run").toString(), acquisition.toString(), null).write(layout.definitionFile());
+    new TaskDefinition(
+            RUN,
+            "ingest",
+            "ingest",
+            "reference",
+            params,
+            "h1",
+            "test",
+            new StepPlan(
+                new UnitSpace("section", units, null, "test"), new Grouping(units, units, 1)),
+            dir.resolve("run").toString(),
+            acquisition.toString(),
+            null)
+        .write(layout.definitionFile());
     return layout;
   }
 }

@@ -33,12 +33,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The reference ingest driven by the real workflows while the microscope is still writing: a section that
- * appears during the run is ingested when complete, and stitching starts on ingested sections at once.
+ * The reference ingest driven by the real workflows while the microscope is still writing: a
+ * section that appears during the run is ingested when complete, and stitching starts on ingested
+ * sections at once.
  */
 class LiveIngestWorkflowTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   static SectionFixture section(Path acquisition, int n, int tiles) throws Exception {
     SectionFixture s = new SectionFixture(acquisition, n);
@@ -46,7 +46,8 @@ class LiveIngestWorkflowTest {
       s.tile(1, beam);
     }
     if (n == 1) {
-      // one tile never written; the section counts as complete once the microscope has moved on to section 2
+      // one tile never written; the section counts as complete once the microscope has moved on to
+      // section 2
       s.missing(1, tiles + 1);
     }
     s.writeCoordinates(false);
@@ -59,18 +60,26 @@ class LiveIngestWorkflowTest {
     Files.createDirectories(acquisition);
     section(acquisition, 1, 7);
     section(acquisition, 2, 7);
-    TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(
-        TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+    TestWorkflowEnvironment env =
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
     try (Catalog catalog = Catalog.open(Catalog.h2FileUrl(dir.resolve("catalog")))) {
       PrometheusRegistry registry = new PrometheusRegistry();
-      StageExecutor executor = new RoutingExecutor(new LocalExecutor(new ThreadTaskLauncher(), 2),
-          Map.of(IngestExecutor.ROUTE, IngestExecutor.create(catalog.dataSource(), registry, 2)));
-      PlatformWorkers.register(env.getWorkerFactory(), catalog, executor, new PlatformMetrics(registry));
+      StageExecutor executor =
+          new RoutingExecutor(
+              new LocalExecutor(new ThreadTaskLauncher(), 2),
+              Map.of(
+                  IngestExecutor.ROUTE, IngestExecutor.create(catalog.dataSource(), registry, 2)));
+      PlatformWorkers.register(
+          env.getWorkerFactory(), catalog, executor, new PlatformMetrics(registry));
       env.start();
-      List<org.connectome.spec.SpecCheck> checks = new java.util.ArrayList<>(
-          PlatformSpecChecks.all(java.util.Set.of(IngestExecutor.ROUTE)));
+      List<org.connectome.spec.SpecCheck> checks =
+          new java.util.ArrayList<>(PlatformSpecChecks.all(java.util.Set.of(IngestExecutor.ROUTE)));
       checks.add(IngestParams.check());
-      RunSpec spec = new RunSpecLoader(checks).parse("""
+      RunSpec spec =
+          new RunSpecLoader(checks)
+              .parse(
+                  """
           sample: live
           run: r1
           acquisition: ACQ
@@ -83,23 +92,37 @@ class LiveIngestWorkflowTest {
               implementation: reference
               params: {watch: true, settleTime: 300ms, pollInterval: 200ms, watchTimeout: 2m, maxBadTiles: 1}
             - {stage: stitch, implementation: synthetic, params: {unitMillis: 5}}
-          """.replace("ACQ", acquisition.toString()).replace("DATA", dir.resolve("data").toString()), "live.yaml", dir);
+          """
+                      .replace("ACQ", acquisition.toString())
+                      .replace("DATA", dir.resolve("data").toString()),
+                  "live.yaml",
+                  dir);
       RunLauncher.Launch launch = new RunLauncher(env.getWorkflowClient()).launch(spec, 0, null);
       StepConfig stitch = Pipeline.steps(spec).get(1);
-      MarkerStore stitched = new MarkerStore(RunLayout.of(spec.dataRoot(), "live", "r1").step("stitch", "stitch")
-          .markersDir());
+      MarkerStore stitched =
+          new MarkerStore(
+              RunLayout.of(spec.dataRoot(), "live", "r1").step("stitch", "stitch").markersDir());
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!(stitched.isDone(0, stitch.paramsHash()) && stitched.isDone(1, stitch.paramsHash()))) {
-        assertTrue(System.nanoTime() < deadline, "the two written sections were not ingested and stitched");
+      while (!(stitched.isDone(0, stitch.paramsHash())
+          && stitched.isDone(1, stitch.paramsHash()))) {
+        assertTrue(
+            System.nanoTime() < deadline,
+            "the two written sections were not ingested and stitched");
         Thread.sleep(100);
       }
       section(acquisition, 3, 7); // the microscope finishes the last section while the run goes on
-      SampleRunResult result = env.getWorkflowClient().newUntypedWorkflowStub(launch.execution(), Optional.empty())
-          .getResult(SampleRunResult.class);
+      SampleRunResult result =
+          env.getWorkflowClient()
+              .newUntypedWorkflowStub(launch.execution(), Optional.empty())
+              .getResult(SampleRunResult.class);
       assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
       IngestRepository repo = new IngestRepository(catalog.dataSource());
-      assertEquals(List.of(7L, 7L, 7L), List.of(repo.tileCount("live/r1", 0), repo.tileCount("live/r1", 1),
-          repo.tileCount("live/r1", 2)));
+      assertEquals(
+          List.of(7L, 7L, 7L),
+          List.of(
+              repo.tileCount("live/r1", 0),
+              repo.tileCount("live/r1", 1),
+              repo.tileCount("live/r1", 2)));
       assertEquals(1, repo.sections("live/r1").get(0).quarantined());
       assertTrue(repo.sections("live/r1").get(0).report().contains("missing"));
       StepStatus ingestStep = catalog.status("live/r1").stages().get(0).steps().get(0);

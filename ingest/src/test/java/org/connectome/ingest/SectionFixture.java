@@ -9,9 +9,9 @@ import java.util.List;
 import org.connectome.imaging.Bmp;
 
 /**
- * Writes a section folder in the MultiSEM layout for tests, with faults on request: what a real acquisition
- * contains (CRLF lines, backslash paths, thumbnails, extra files, re-imaged tiles, missing, truncated and corrupt
- * tiles).
+ * Writes a section folder in the MultiSEM layout for tests, with faults on request: what a real
+ * acquisition contains (CRLF lines, backslash paths, thumbnails, extra files, re-imaged tiles,
+ * missing, truncated and corrupt tiles).
  */
 final class SectionFixture {
   final Path section;
@@ -25,8 +25,17 @@ final class SectionFixture {
     this.sequence = sequence;
     this.section = acquisition.resolve(String.format("%03d_S%dR1", sequence, sequence));
     Files.createDirectories(section);
-    Files.writeString(section.resolve("metadata.txt"), "Pixel size\t4 nm\r\nStage z\t" + sequence + "\r\n"
-        + "Tile width\t" + width + "\r\nTile height\t" + height + "\r\n", StandardCharsets.US_ASCII);
+    Files.writeString(
+        section.resolve("metadata.txt"),
+        "Pixel size\t4 nm\r\nStage z\t"
+            + sequence
+            + "\r\n"
+            + "Tile width\t"
+            + width
+            + "\r\nTile height\t"
+            + height
+            + "\r\n",
+        StandardCharsets.US_ASCII);
   }
 
   String timestamp() {
@@ -52,8 +61,11 @@ final class SectionFixture {
       px[i] = (byte) (i * 7 + beam * 13 + mfov);
     }
     Bmp.write8(dir.resolve(name), w, h, px);
-    Bmp.write8(dir.resolve("thumbnail_" + name), Math.max(1, w / 8), Math.max(1, h / 8), new byte[Math.max(1, w / 8)
-        * Math.max(1, h / 8)]);
+    Bmp.write8(
+        dir.resolve("thumbnail_" + name),
+        Math.max(1, w / 8),
+        Math.max(1, h / 8),
+        new byte[Math.max(1, w / 8) * Math.max(1, h / 8)]);
     list(String.format("%06d", mfov) + "\\" + name, mfov * 1000.5 + beam, -beam * 2.25);
     return dir.resolve(name);
   }
@@ -99,7 +111,8 @@ final class SectionFixture {
     if (withBadLine) {
       b.append("000001\\notes.txt\t1\t2\t0\r\n");
     }
-    Files.writeString(section.resolve("full_image_coordinates.txt"), b.toString(), StandardCharsets.US_ASCII);
+    Files.writeString(
+        section.resolve("full_image_coordinates.txt"), b.toString(), StandardCharsets.US_ASCII);
     Files.writeString(section.resolve("desktop.ini"), "[extra file]\r\n");
   }
 }

@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The alert rules: promtool's syntax check and unit tests, coverage of the tests, the PrometheusRule copy. */
+/**
+ * The alert rules: promtool's syntax check and unit tests, coverage of the tests, the
+ * PrometheusRule copy.
+ */
 class AlertRulesTest {
   private static final Path ALERTS = Tools.dashboards().resolve("alerts");
   private static final Path RULES = ALERTS.resolve("connectome-alerts.yaml");
@@ -35,7 +38,9 @@ class AlertRulesTest {
   @Test
   void promtoolChecksTheRules() {
     Path promtool = Tools.promtool();
-    Tools.Result r = Tools.run(ALERTS, null, 60, List.of(promtool.toString(), "check", "rules", RULES.toString()));
+    Tools.Result r =
+        Tools.run(
+            ALERTS, null, 60, List.of(promtool.toString(), "check", "rules", RULES.toString()));
     assertEquals(0, r.exitCode(), r.output());
     assertTrue(r.output().contains("SUCCESS: " + rules().size() + " rules found"), r.output());
   }
@@ -43,7 +48,9 @@ class AlertRulesTest {
   @Test
   void promtoolUnitTestsOfEveryAlertPass() {
     Path promtool = Tools.promtool();
-    Tools.Result r = Tools.run(ALERTS, null, 120, List.of(promtool.toString(), "test", "rules", TESTS.toString()));
+    Tools.Result r =
+        Tools.run(
+            ALERTS, null, 120, List.of(promtool.toString(), "test", "rules", TESTS.toString()));
     assertEquals(0, r.exitCode(), r.output());
     assertTrue(r.output().contains("SUCCESS"), r.output());
   }
@@ -64,16 +71,24 @@ class AlertRulesTest {
     for (JsonNode r : rules()) {
       String name = r.path("alert").asText();
       assertTrue(name.matches("(Connectome|Temporal)[A-Za-z]+"), name);
-      assertTrue(r.path("labels").path("severity").asText().matches("warning|critical"), name + ": severity");
-      String text = r.path("annotations").path("summary").asText() + r.path("annotations").path("description")
-          .asText();
+      assertTrue(
+          r.path("labels").path("severity").asText().matches("warning|critical"),
+          name + ": severity");
+      String text =
+          r.path("annotations").path("summary").asText()
+              + r.path("annotations").path("description").asText();
       assertFalse(r.path("annotations").path("summary").asText().isBlank(), name + ": summary");
-      assertFalse(r.path("annotations").path("description").asText().isBlank(), name + ": description");
+      assertFalse(
+          r.path("annotations").path("description").asText().isBlank(), name + ": description");
       String expr = r.path("expr").asText();
-      if (expr.contains("sample")) { // a per-sample rule names the sample, and the stage it is about
+      if (expr.contains(
+          "sample")) { // a per-sample rule names the sample, and the stage it is about
         assertTrue(text.contains("$labels.sample"), name + " names the sample");
-        assertTrue(text.contains("$labels.stage") || r.path("labels").has("stage")
-            || text.contains("ingest"), name + " names the stage");
+        assertTrue(
+            text.contains("$labels.stage")
+                || r.path("labels").has("stage")
+                || text.contains("ingest"),
+            name + " names the stage");
       }
     }
   }
@@ -83,7 +98,10 @@ class AlertRulesTest {
     JsonNode rule = Yaml.read(Tools.repo().resolve("k8s/monitoring/prometheusrule.yaml"));
     assertEquals("monitoring.coreos.com/v1", rule.path("apiVersion").asText());
     assertEquals("PrometheusRule", rule.path("kind").asText());
-    assertEquals(Yaml.read(RULES), rule.path("spec"), "spec of k8s/monitoring/prometheusrule.yaml vs "
-        + "dashboards/alerts/connectome-alerts.yaml: run python3 dashboards/generate.py");
+    assertEquals(
+        Yaml.read(RULES),
+        rule.path("spec"),
+        "spec of k8s/monitoring/prometheusrule.yaml vs "
+            + "dashboards/alerts/connectome-alerts.yaml: run python3 dashboards/generate.py");
   }
 }

@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The {@code connectome} command as a child JVM on this module's class path, the way an operator runs it. */
+/**
+ * The {@code connectome} command as a child JVM on this module's class path, the way an operator
+ * runs it.
+ */
 final class Cli implements AutoCloseable {
   final Process process;
   final Path output;
@@ -21,19 +24,24 @@ final class Cli implements AutoCloseable {
     this.output = output;
   }
 
-  /** Starts {@code connectome args...} with {@code CX_HOME=home} and {@code env}; output to a file in home. */
+  /**
+   * Starts {@code connectome args...} with {@code CX_HOME=home} and {@code env}; output to a file
+   * in home.
+   */
   static Cli start(Path home, Map<String, String> env, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx384m");
-    cmd.add("-XX:TieredStopAtLevel=1"); // starts faster; the work here is orchestration, not compute
+    cmd.add(
+        "-XX:TieredStopAtLevel=1"); // starts faster; the work here is orchestration, not compute
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("org.connectome.cli.Main");
     cmd.addAll(List.of(args));
     Files.createDirectories(home);
     Path out = Files.createTempFile(home, args[0] + "-", ".out");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().put("CX_HOME", home.toString());
     pb.environment().remove("CX_TEMPORAL_ADDRESS");
     pb.environment().remove("CX_CATALOG_URL");
@@ -54,7 +62,8 @@ final class Cli implements AutoCloseable {
   int await(int seconds) throws InterruptedException {
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
       process.destroyForcibly();
-      throw new AssertionError("connectome " + name + " did not finish within " + seconds + " s:\n" + output());
+      throw new AssertionError(
+          "connectome " + name + " did not finish within " + seconds + " s:\n" + output());
     }
     return process.exitValue();
   }
@@ -64,11 +73,19 @@ final class Cli implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!output().contains(text)) {
       if (!process.isAlive()) {
-        throw new AssertionError("connectome " + name + " ended before saying '" + text + "':\n" + output());
+        throw new AssertionError(
+            "connectome " + name + " ended before saying '" + text + "':\n" + output());
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("connectome " + name + " did not say '" + text + "' within " + seconds + " s:\n"
-            + output());
+        throw new AssertionError(
+            "connectome "
+                + name
+                + " did not say '"
+                + text
+                + "' within "
+                + seconds
+                + " s:\n"
+                + output());
       }
       Thread.sleep(100);
     }

@@ -18,7 +18,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** The dashboards as files: Grafana's JSON model, their queries' syntax, and the ways to provision them. */
+/**
+ * The dashboards as files: Grafana's JSON model, their queries' syntax, and the ways to provision
+ * them.
+ */
 class DashboardFilesTest {
   static final Set<String> EXPORTERS = Set.of("kube-state-metrics", "NVIDIA DCGM exporter");
 
@@ -40,23 +43,29 @@ class DashboardFilesTest {
   @Test
   void everyDashboardIsAGrafanaDashboardTemplatedOnDataSourceSampleAndStage() {
     List<Dashboards.Dashboard> all = Dashboards.all();
-    assertEquals(Set.of("connectome-overview", "connectome-run", "connectome-orchestrator"),
+    assertEquals(
+        Set.of("connectome-overview", "connectome-run", "connectome-orchestrator"),
         Set.copyOf(all.stream().map(Dashboards.Dashboard::uid).toList()));
     for (Dashboards.Dashboard d : all) {
       JsonNode j = d.json();
-      assertTrue(j.path("schemaVersion").asInt() >= 36 && j.path("schemaVersion").asInt() <= 41, d.uid());
+      assertTrue(
+          j.path("schemaVersion").asInt() >= 36 && j.path("schemaVersion").asInt() <= 41, d.uid());
       assertTrue(d.title().startsWith("Connectome / "), d.title());
       Map<String, JsonNode> vars = d.variables();
       assertEquals("datasource", vars.get("DS_PROMETHEUS").path("type").asText(), d.uid());
       assertEquals("prometheus", vars.get("DS_PROMETHEUS").path("query").asText(), d.uid());
       for (String v : List.of("sample", "stage")) {
         assertNotNull(vars.get(v), d.uid() + " has variable " + v);
-        assertEquals("${DS_PROMETHEUS}", vars.get(v).path("datasource").path("uid").asText(), d.uid() + " " + v);
+        assertEquals(
+            "${DS_PROMETHEUS}",
+            vars.get(v).path("datasource").path("uid").asText(),
+            d.uid() + " " + v);
       }
       Set<Integer> ids = new HashSet<>();
       boolean[][] grid = new boolean[400][24];
       for (JsonNode p : j.path("panels")) {
-        assertTrue(ids.add(p.path("id").asInt()), d.uid() + ": panel id " + p.path("id") + " twice");
+        assertTrue(
+            ids.add(p.path("id").asInt()), d.uid() + ": panel id " + p.path("id") + " twice");
         JsonNode g = p.path("gridPos");
         for (int y = g.path("y").asInt(); y < g.path("y").asInt() + g.path("h").asInt(); y++) {
           for (int x = g.path("x").asInt(); x < g.path("x").asInt() + g.path("w").asInt(); x++) {
@@ -67,7 +76,8 @@ class DashboardFilesTest {
         }
       }
       for (Dashboards.Panel p : d.panels()) {
-        assertEquals("${DS_PROMETHEUS}", p.json().path("datasource").path("uid").asText(), p.toString());
+        assertEquals(
+            "${DS_PROMETHEUS}", p.json().path("datasource").path("uid").asText(), p.toString());
         assertFalse(p.targets().isEmpty(), p + " has queries");
         assertFalse(p.description().isBlank(), p + " says what it shows");
         Set<String> refs = new HashSet<>();
@@ -87,17 +97,27 @@ class DashboardFilesTest {
       for (Dashboards.Panel p : d.panels()) {
         String exporter = p.optionalExporter();
         Set<String> names = new HashSet<>();
-        p.targets().forEach(t -> names.addAll(PromQl.metricNames(Dashboards.substitute(t.expr(),
-            variables("demo", "1h")))));
+        p.targets()
+            .forEach(
+                t ->
+                    names.addAll(
+                        PromQl.metricNames(
+                            Dashboards.substitute(t.expr(), variables("demo", "1h")))));
         boolean external = names.stream().anyMatch(DashboardFilesTest::external);
         if (exporter != null) {
           optional++;
           assertTrue(EXPORTERS.contains(exporter), p + ": unknown exporter " + exporter);
-          assertTrue(names.stream().allMatch(DashboardFilesTest::external), p + " mixes in platform metrics "
-              + names);
+          assertTrue(
+              names.stream().allMatch(DashboardFilesTest::external),
+              p + " mixes in platform metrics " + names);
         } else {
-          assertFalse(external, p + " uses an external exporter's metrics " + names + " but is not marked "
-              + "[optional: ...]");
+          assertFalse(
+              external,
+              p
+                  + " uses an external exporter's metrics "
+                  + names
+                  + " but is not marked "
+                  + "[optional: ...]");
         }
       }
     }
@@ -120,9 +140,16 @@ class DashboardFilesTest {
         for (Dashboards.Target t : p.targets()) {
           String expr = Dashboards.substitute(t.expr(), variables("demo", "3600s"));
           assertFalse(expr.contains("$"), p + ": a variable is left in " + expr);
-          rules.append("      - record: panel:").append(d.uid().replace('-', '_')).append(':').append(p.id())
-              .append(':').append(t.refId()).append("\n        expr: ")
-              .append(Dashboards.JSON.writeValueAsString(expr)).append('\n');
+          rules
+              .append("      - record: panel:")
+              .append(d.uid().replace('-', '_'))
+              .append(':')
+              .append(p.id())
+              .append(':')
+              .append(t.refId())
+              .append("\n        expr: ")
+              .append(Dashboards.JSON.writeValueAsString(expr))
+              .append('\n');
           n++;
         }
       }
@@ -130,8 +157,12 @@ class DashboardFilesTest {
     Path file = Files.createTempFile("cx-panels-", ".yaml");
     try {
       Files.writeString(file, rules);
-      Tools.Result r = Tools.run(file.getParent(), null, 60, List.of(promtool.toString(), "check", "rules",
-          file.toString()));
+      Tools.Result r =
+          Tools.run(
+              file.getParent(),
+              null,
+              60,
+              List.of(promtool.toString(), "check", "rules", file.toString()));
       assertEquals(0, r.exitCode(), r.output());
       assertTrue(r.output().contains("SUCCESS: " + n + " rules found"), r.output());
     } finally {
@@ -143,31 +174,49 @@ class DashboardFilesTest {
   void theConfigMapCopiesAndThePrometheusRuleAreUpToDate() throws IOException {
     Path k8s = Tools.repo().resolve("k8s/monitoring");
     JsonNode kustomization = Yaml.read(k8s.resolve("kustomization.yaml"));
-    assertEquals("1", kustomization.path("generatorOptions").path("labels").path("grafana_dashboard").asText());
+    assertEquals(
+        "1",
+        kustomization.path("generatorOptions").path("labels").path("grafana_dashboard").asText());
     List<String> files = new ArrayList<>();
-    kustomization.path("configMapGenerator").forEach(g -> g.path("files").forEach(f -> files.add(f.asText())));
+    kustomization
+        .path("configMapGenerator")
+        .forEach(g -> g.path("files").forEach(f -> files.add(f.asText())));
     List<String> expected = new ArrayList<>();
     for (Dashboards.Dashboard d : Dashboards.all()) {
       String name = d.file().getFileName().toString();
       expected.add("dashboards/" + name);
-      assertEquals(Files.readString(d.file()), Files.readString(k8s.resolve("dashboards").resolve(name)),
-          "k8s/monitoring/dashboards/" + name + " is a copy of dashboards/" + name
+      assertEquals(
+          Files.readString(d.file()),
+          Files.readString(k8s.resolve("dashboards").resolve(name)),
+          "k8s/monitoring/dashboards/"
+              + name
+              + " is a copy of dashboards/"
+              + name
               + ": run python3 dashboards/generate.py");
     }
     assertEquals(expected.stream().sorted().toList(), files.stream().sorted().toList());
     Path python = Tools.find("python3");
-    Assumptions.assumeTrue(python != null, "python3 is not installed: dashboards/generate.py --check skipped");
-    Tools.Result r = Tools.run(Tools.repo(), null, 60, List.of(python.toString(), "dashboards/generate.py",
-        "--check"));
-    assertEquals(0, r.exitCode(), "the committed dashboards are not what dashboards/generate.py writes:\n"
-        + r.output());
+    Assumptions.assumeTrue(
+        python != null, "python3 is not installed: dashboards/generate.py --check skipped");
+    Tools.Result r =
+        Tools.run(
+            Tools.repo(),
+            null,
+            60,
+            List.of(python.toString(), "dashboards/generate.py", "--check"));
+    assertEquals(
+        0,
+        r.exitCode(),
+        "the committed dashboards are not what dashboards/generate.py writes:\n" + r.output());
   }
 
   @Test
   void kustomizeRendersADashboardConfigMapForTheSidecarAndThePrometheusRule() {
-    Path kubectl = Tools.require("kubectl", "CX_REQUIRE_KUBECTL", "Debian: apt-get install kubectl");
-    Tools.Result r = Tools.run(Tools.repo(), null, 120, List.of(kubectl.toString(), "kustomize",
-        "k8s/monitoring"));
+    Path kubectl =
+        Tools.require("kubectl", "CX_REQUIRE_KUBECTL", "Debian: apt-get install kubectl");
+    Tools.Result r =
+        Tools.run(
+            Tools.repo(), null, 120, List.of(kubectl.toString(), "kustomize", "k8s/monitoring"));
     assertEquals(0, r.exitCode(), r.output());
     Map<String, String> dashboards = new LinkedHashMap<>();
     int rules = 0;
@@ -175,11 +224,16 @@ class DashboardFilesTest {
       String kind = doc.path("kind").asText();
       if (kind.equals("ConfigMap")) {
         assertEquals("1", doc.path("metadata").path("labels").path("grafana_dashboard").asText());
-        assertEquals("Connectome", doc.path("metadata").path("annotations").path("grafana_folder").asText());
-        doc.path("data").properties().forEach(e -> dashboards.put(e.getKey(), e.getValue().asText()));
+        assertEquals(
+            "Connectome", doc.path("metadata").path("annotations").path("grafana_folder").asText());
+        doc.path("data")
+            .properties()
+            .forEach(e -> dashboards.put(e.getKey(), e.getValue().asText()));
       } else if (kind.equals("PrometheusRule")) {
         rules++;
-        assertEquals(Yaml.read(Tools.dashboards().resolve("alerts/connectome-alerts.yaml")), doc.path("spec"));
+        assertEquals(
+            Yaml.read(Tools.dashboards().resolve("alerts/connectome-alerts.yaml")),
+            doc.path("spec"));
       }
     }
     assertEquals(1, rules);
@@ -203,7 +257,8 @@ class DashboardFilesTest {
     JsonNode ds = Yaml.read(prov.resolve("datasources/prometheus.yaml"));
     assertEquals("prometheus", ds.path("datasources").get(0).path("type").asText());
     String readme = Files.readString(Tools.dashboards().resolve("README.md"));
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("!\\[[^]]*]\\(([^)]+\\.png)\\)").matcher(readme);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("!\\[[^]]*]\\(([^)]+\\.png)\\)").matcher(readme);
     assertTrue(m.find(), "dashboards/README.md shows a picture");
     Path png = Tools.dashboards().resolve(m.group(1));
     assertTrue(Files.exists(png) && Files.size(png) > 20_000, png + " exists");

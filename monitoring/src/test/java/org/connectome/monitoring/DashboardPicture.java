@@ -19,19 +19,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Draws a dashboard as an HTML page with inline SVG charts, from its panels' own queries against a Prometheus:
- * the README's picture (headless Chromium turns the page into a PNG, see dashboards/picture/). It follows the
- * dashboard's layout (gridPos), panel types, units, legends and thresholds; it is a stand-in for Grafana, which
- * cannot be installed here, not a copy of it.
+ * Draws a dashboard as an HTML page with inline SVG charts, from its panels' own queries against a
+ * Prometheus: the README's picture (headless Chromium turns the page into a PNG, see
+ * dashboards/picture/). It follows the dashboard's layout (gridPos), panel types, units, legends
+ * and thresholds; it is a stand-in for Grafana, which cannot be installed here, not a copy of it.
  */
 final class DashboardPicture {
   private static final int WIDTH = 1600;
   private static final int GAP = 8;
   private static final int ROW_PX = 30;
-  private static final String[] PALETTE = {"#73bf69", "#f2cc0c", "#8ab8ff", "#ff780a", "#f2495c", "#5794f2",
-      "#b877d9", "#705da0", "#37872d", "#fade2a", "#447ebc", "#c15c17", "#890f02", "#0a437c", "#6d1f62",
-      "#584477"};
-  private static final DateTimeFormatter HHMMSS = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+  private static final String[] PALETTE = {
+    "#73bf69", "#f2cc0c", "#8ab8ff", "#ff780a", "#f2495c", "#5794f2", "#b877d9", "#705da0",
+    "#37872d", "#fade2a", "#447ebc", "#c15c17", "#890f02", "#0a437c", "#6d1f62", "#584477"
+  };
+  private static final DateTimeFormatter HHMMSS =
+      DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
 
   private final Prometheus prom;
   private final Map<String, String> vars;
@@ -48,12 +50,20 @@ final class DashboardPicture {
   }
 
   /** Writes {@code dashboard} as an HTML page to {@code out}. */
-  static void render(Prometheus prom, Dashboards.Dashboard dashboard, Map<String, String> vars, Instant start,
-      Instant end, String caption, Path out) throws IOException, InterruptedException {
+  static void render(
+      Prometheus prom,
+      Dashboards.Dashboard dashboard,
+      Map<String, String> vars,
+      Instant start,
+      Instant end,
+      String caption,
+      Path out)
+      throws IOException, InterruptedException {
     new DashboardPicture(prom, vars, start, end).write(dashboard, caption, out);
   }
 
-  private void write(Dashboards.Dashboard d, String caption, Path out) throws IOException, InterruptedException {
+  private void write(Dashboards.Dashboard d, String caption, Path out)
+      throws IOException, InterruptedException {
     double col = (WIDTH - GAP) / 24.0;
     int bottom = 0;
     StringBuilder body = new StringBuilder();
@@ -65,28 +75,59 @@ final class DashboardPicture {
       int h = g.path("h").asInt() * ROW_PX - GAP;
       bottom = Math.max(bottom, y + h);
       if (p.path("type").asText().equals("row")) {
-        body.append(String.format(Locale.ROOT, "<div class=row style='left:%dpx;top:%dpx;width:%dpx'>%s</div>%n", x,
-            y, w, esc(p.path("title").asText())));
+        body.append(
+            String.format(
+                Locale.ROOT,
+                "<div class=row style='left:%dpx;top:%dpx;width:%dpx'>%s</div>%n",
+                x,
+                y,
+                w,
+                esc(p.path("title").asText())));
         continue;
       }
-      body.append(String.format(Locale.ROOT,
-          "<div class=panel style='left:%dpx;top:%dpx;width:%dpx;height:%dpx'><div class=title>%s</div>", x, y, w, h,
-          esc(p.path("title").asText())));
+      body.append(
+          String.format(
+              Locale.ROOT,
+              "<div class=panel style='left:%dpx;top:%dpx;width:%dpx;height:%dpx'><div class=title>%s</div>",
+              x,
+              y,
+              w,
+              h,
+              esc(p.path("title").asText())));
       body.append(panel(p, w - 16, h - 34));
       body.append("</div>\n");
     }
-    String header = "<div class=header><span class=dash>" + esc(d.title()) + "</span>"
-        + "<span class=var>Data source <b>Prometheus</b></span><span class=var>Sample <b>" + esc(vars.get("sample"))
-        + "</b></span><span class=var>Stage <b>All</b></span><span class=time>" + HHMMSS.format(start) + " to "
-        + HHMMSS.format(end) + " UTC</span></div><div class=caption>" + esc(caption) + "</div>";
-    String html = "<!doctype html><html><head><meta charset=utf-8><style>" + CSS + "</style></head><body>" + header
-        + "<div class=grid style='height:" + (bottom + GAP) + "px'>" + body + "</div></body></html>\n";
+    String header =
+        "<div class=header><span class=dash>"
+            + esc(d.title())
+            + "</span>"
+            + "<span class=var>Data source <b>Prometheus</b></span><span class=var>Sample <b>"
+            + esc(vars.get("sample"))
+            + "</b></span><span class=var>Stage <b>All</b></span><span class=time>"
+            + HHMMSS.format(start)
+            + " to "
+            + HHMMSS.format(end)
+            + " UTC</span></div><div class=caption>"
+            + esc(caption)
+            + "</div>";
+    String html =
+        "<!doctype html><html><head><meta charset=utf-8><style>"
+            + CSS
+            + "</style></head><body>"
+            + header
+            + "<div class=grid style='height:"
+            + (bottom + GAP)
+            + "px'>"
+            + body
+            + "</div></body></html>\n";
     Files.writeString(out, html, StandardCharsets.UTF_8);
   }
 
   private String panel(JsonNode p, int w, int h) throws IOException, InterruptedException {
-    String optional = Dashboards.OPTIONAL.matcher(p.path("description").asText()).find()
-        ? p.path("description").asText().replaceFirst("^\\[optional: ([^]]+)].*", "$1") : null;
+    String optional =
+        Dashboards.OPTIONAL.matcher(p.path("description").asText()).find()
+            ? p.path("description").asText().replaceFirst("^\\[optional: ([^]]+)].*", "$1")
+            : null;
     List<Series> series = new ArrayList<>();
     boolean instant = false;
     for (JsonNode t : p.path("targets")) {
@@ -96,7 +137,10 @@ final class DashboardPicture {
       if (optional != null) {
         continue;
       }
-      JsonNode data = t.path("instant").asBoolean() ? prom.query(expr, end) : prom.queryRange(expr, start, end, step);
+      JsonNode data =
+          t.path("instant").asBoolean()
+              ? prom.query(expr, end)
+              : prom.queryRange(expr, start, end, step);
       for (JsonNode s : data.path("result")) {
         Series out = new Series(legend(legend, s.path("metric")), labels(s.path("metric")));
         if (s.has("value")) {
@@ -109,8 +153,9 @@ final class DashboardPicture {
       }
     }
     if (optional != null || series.stream().allMatch(s -> s.values.isEmpty())) {
-      return "<div class=nodata>No data" + (optional == null ? "" : "<small>needs " + esc(optional)
-          + "</small>") + "</div>";
+      return "<div class=nodata>No data"
+          + (optional == null ? "" : "<small>needs " + esc(optional) + "</small>")
+          + "</div>";
     }
     JsonNode defaults = p.path("fieldConfig").path("defaults");
     String unit = defaults.path("unit").asText("short");
@@ -118,8 +163,20 @@ final class DashboardPicture {
       case "stat" -> stat(series, unit, defaults, w, h);
       case "bargauge" -> bargauge(series, unit, defaults, w, h);
       case "table" -> table(series);
-      default -> timeseries(series, unit, defaults, p.path("fieldConfig").path("defaults").path("custom")
-          .path("drawStyle").asText().equals("bars"), w, h, instant);
+      default ->
+          timeseries(
+              series,
+              unit,
+              defaults,
+              p.path("fieldConfig")
+                  .path("defaults")
+                  .path("custom")
+                  .path("drawStyle")
+                  .asText()
+                  .equals("bars"),
+              w,
+              h,
+              instant);
     };
   }
 
@@ -186,14 +243,21 @@ final class DashboardPicture {
     if (first.values.size() > 1) {
       b.append(path(first, w, h, 0, max(List.of(first)) * 1.1, color, true));
     }
-    b.append(String.format(Locale.ROOT, "<text x=%d y=%d class=big fill='%s'>%s</text></svg>", w / 2,
-        h / 2 + 14, color, any ? format(value, unit) : "–"));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=%d y=%d class=big fill='%s'>%s</text></svg>",
+            w / 2,
+            h / 2 + 14,
+            color,
+            any ? format(value, unit) : "–"));
     return b.toString();
   }
 
   private String bargauge(List<Series> series, String unit, JsonNode defaults, int w, int h) {
     double min = defaults.path("min").asDouble(0);
-    double max = defaults.has("max") ? defaults.path("max").asDouble() : Math.max(1e-9, max(series));
+    double max =
+        defaults.has("max") ? defaults.path("max").asDouble() : Math.max(1e-9, max(series));
     series.sort((a, b) -> a.name.compareTo(b.name));
     int n = series.size();
     double rowH = Math.min(26, (h - 4.0) / n);
@@ -205,15 +269,38 @@ final class DashboardPicture {
       double v = s.last();
       double frac = Double.isNaN(v) ? 0 : Math.max(0, Math.min(1, (v - min) / (max - min)));
       double y = 2 + i * rowH;
-      String color = defaults.path("color").path("mode").asText().equals("thresholds")
-          ? thresholdColor(defaults, v) : "#5794f2";
-      b.append(String.format(Locale.ROOT, "<text x=0 y=%.1f class=lbl>%s</text>", y + rowH * 0.7, esc(s.name)));
-      b.append(String.format(Locale.ROOT, "<rect x=%d y=%.1f width=%.1f height=%.1f fill='#2a2d33' />", labelW,
-          y + 2, (double) (w - labelW - valueW), rowH - 4));
-      b.append(String.format(Locale.ROOT, "<rect x=%d y=%.1f width=%.1f height=%.1f fill='%s' opacity=.9 />",
-          labelW, y + 2, (w - labelW - valueW) * frac, rowH - 4, color));
-      b.append(String.format(Locale.ROOT, "<text x=%d y=%.1f class=val fill='%s'>%s</text>", w - 4,
-          y + rowH * 0.7, color, format(v, unit)));
+      String color =
+          defaults.path("color").path("mode").asText().equals("thresholds")
+              ? thresholdColor(defaults, v)
+              : "#5794f2";
+      b.append(
+          String.format(
+              Locale.ROOT, "<text x=0 y=%.1f class=lbl>%s</text>", y + rowH * 0.7, esc(s.name)));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<rect x=%d y=%.1f width=%.1f height=%.1f fill='#2a2d33' />",
+              labelW,
+              y + 2,
+              (double) (w - labelW - valueW),
+              rowH - 4));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<rect x=%d y=%.1f width=%.1f height=%.1f fill='%s' opacity=.9 />",
+              labelW,
+              y + 2,
+              (w - labelW - valueW) * frac,
+              rowH - 4,
+              color));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=%d y=%.1f class=val fill='%s'>%s</text>",
+              w - 4,
+              y + rowH * 0.7,
+              color,
+              format(v, unit)));
     }
     return b.append("</svg>").toString();
   }
@@ -222,7 +309,10 @@ final class DashboardPicture {
     List<String> cols = new ArrayList<>();
     for (Series s : series) {
       for (String k : s.labels.keySet()) {
-        if (!k.equals("__name__") && !cols.contains(k) && !k.equals("instance") && !k.equals("job")) {
+        if (!k.equals("__name__")
+            && !cols.contains(k)
+            && !k.equals("instance")
+            && !k.equals("job")) {
           cols.add(k);
         }
       }
@@ -234,8 +324,10 @@ final class DashboardPicture {
       b.append("<tr>");
       for (String c : cols) {
         String v = s.labels.getOrDefault(c, "");
-        String cls = v.equals("DONE") ? " class=ok" : v.equals("FAILED") ? " class=bad"
-            : v.equals("RUNNING") ? " class=run" : "";
+        String cls =
+            v.equals("DONE")
+                ? " class=ok"
+                : v.equals("FAILED") ? " class=bad" : v.equals("RUNNING") ? " class=run" : "";
         b.append("<td").append(cls).append('>').append(esc(v)).append("</td>");
       }
       b.append("</tr>");
@@ -243,7 +335,13 @@ final class DashboardPicture {
     return b.append("</table>").toString();
   }
 
-  private String timeseries(List<Series> series, String unit, JsonNode defaults, boolean bars, int w, int h,
+  private String timeseries(
+      List<Series> series,
+      String unit,
+      JsonNode defaults,
+      boolean bars,
+      int w,
+      int h,
       boolean instant) {
     int legendRows = Math.min(3, (series.size() + 2) / 3);
     int chartH = h - 16 * legendRows - 18;
@@ -254,17 +352,28 @@ final class DashboardPicture {
     StringBuilder b = new StringBuilder("<svg width=" + w + " height=" + h + ">");
     for (int i = 0; i <= 4; i++) {
       double y = 4 + (chartH - 4) * (1 - i / 4.0);
-      b.append(String.format(Locale.ROOT, "<line x1=%d x2=%d y1=%.1f y2=%.1f class=gridline />", axisW, w, y, y));
-      b.append(String.format(Locale.ROOT, "<text x=%d y=%.1f class=axis text-anchor=end>%s</text>", axisW - 6,
-          y + 4, format(max * i / 4, unit)));
+      b.append(
+          String.format(
+              Locale.ROOT, "<line x1=%d x2=%d y1=%.1f y2=%.1f class=gridline />", axisW, w, y, y));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=%d y=%.1f class=axis text-anchor=end>%s</text>",
+              axisW - 6,
+              y + 4,
+              format(max * i / 4, unit)));
     }
     double t0 = start.toEpochMilli() / 1000.0;
     double t1 = end.toEpochMilli() / 1000.0;
     for (int i = 0; i <= 4; i++) {
       double t = t0 + (t1 - t0) * i / 4;
-      b.append(String.format(Locale.ROOT, "<text x=%.1f y=%d class=axis text-anchor=middle>%s</text>",
-          axisW + plotW * i / 4.0 - (i == 4 ? 22 : i == 0 ? -22 : 0), chartH + 14,
-          HHMMSS.format(Instant.ofEpochMilli((long) (t * 1000)))));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=%.1f y=%d class=axis text-anchor=middle>%s</text>",
+              axisW + plotW * i / 4.0 - (i == 4 ? 22 : i == 0 ? -22 : 0),
+              chartH + 14,
+              HHMMSS.format(Instant.ofEpochMilli((long) (t * 1000)))));
     }
     b.append(String.format(Locale.ROOT, "<g transform='translate(%d,4)'>", axisW));
     int i = 0;
@@ -278,8 +387,15 @@ final class DashboardPicture {
           }
           double x = plotW * (e.getKey() - t0) / (t1 - t0);
           double bh = (chartH - 4) * Math.min(1, e.getValue() / max);
-          b.append(String.format(Locale.ROOT, "<rect x=%.1f y=%.1f width=%.1f height=%.1f fill='%s' "
-              + "opacity=.85 />", x - bw / 2, chartH - 4 - bh, bw, bh, color));
+          b.append(
+              String.format(
+                  Locale.ROOT,
+                  "<rect x=%.1f y=%.1f width=%.1f height=%.1f fill='%s' " + "opacity=.85 />",
+                  x - bw / 2,
+                  chartH - 4 - bh,
+                  bw,
+                  bh,
+                  color));
         }
       } else {
         b.append(path(s, plotW, chartH - 4, t0, t1, 0, max, color, true));
@@ -292,13 +408,27 @@ final class DashboardPicture {
     i = 0;
     for (Series s : series) {
       if (i >= perRow * legendRows) {
-        b.append(String.format(Locale.ROOT, "<text x=%d y=%d class=legend>… %d more</text>", lx, ly,
-            series.size() - i));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "<text x=%d y=%d class=legend>… %d more</text>",
+                lx,
+                ly,
+                series.size() - i));
         break;
       }
       String color = PALETTE[i % PALETTE.length];
-      b.append(String.format(Locale.ROOT, "<rect x=%d y=%d width=12 height=3 fill='%s' /><text x=%d y=%d "
-          + "class=legend>%s</text>", lx, ly - 5, color, lx + 16, ly, esc(trim(s.name, 38))));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<rect x=%d y=%d width=12 height=3 fill='%s' /><text x=%d y=%d "
+                  + "class=legend>%s</text>",
+              lx,
+              ly - 5,
+              color,
+              lx + 16,
+              ly,
+              esc(trim(s.name, 38))));
       i++;
       lx += w / perRow;
       if (i % perRow == 0) {
@@ -309,8 +439,18 @@ final class DashboardPicture {
     return b.append("</svg>").toString();
   }
 
-  /** A line (and light area) of {@code s} scaled into w x h; t0/t1 time range, min/max value range. */
-  private static String path(Series s, int w, int h, double t0, double t1, double min, double max, String color,
+  /**
+   * A line (and light area) of {@code s} scaled into w x h; t0/t1 time range, min/max value range.
+   */
+  private static String path(
+      Series s,
+      int w,
+      int h,
+      double t0,
+      double t1,
+      double min,
+      double max,
+      String color,
       boolean area) {
     StringBuilder d = new StringBuilder();
     Iterator<Map.Entry<Double, Double>> it = s.values.entrySet().iterator();
@@ -343,19 +483,41 @@ final class DashboardPicture {
     for (String seg : segments) {
       String[] parts = seg.split("\\|");
       if (area) {
-        out.append(String.format(Locale.ROOT, "<path d='%sL%s,%dL%s,%dZ' fill='%s' opacity=.12 />", parts[0],
-            parts[2], h, parts[1], h, color));
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "<path d='%sL%s,%dL%s,%dZ' fill='%s' opacity=.12 />",
+                parts[0],
+                parts[2],
+                h,
+                parts[1],
+                h,
+                color));
       }
-      out.append(String.format(Locale.ROOT, "<path d='%s' fill=none stroke='%s' stroke-width=1.6 />", parts[0],
-          color));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "<path d='%s' fill=none stroke='%s' stroke-width=1.6 />",
+              parts[0],
+              color));
     }
     return out.toString();
   }
 
   /** A stat's sparkline over the whole panel. */
   private String path(Series s, int w, int h, double min, double max, String color, boolean area) {
-    return "<g opacity=.5>" + path(s, w, h, start.toEpochMilli() / 1000.0, end.toEpochMilli() / 1000.0, min,
-        max <= min ? min + 1 : max, color, area) + "</g>";
+    return "<g opacity=.5>"
+        + path(
+            s,
+            w,
+            h,
+            start.toEpochMilli() / 1000.0,
+            end.toEpochMilli() / 1000.0,
+            min,
+            max <= min ? min + 1 : max,
+            color,
+            area)
+        + "</g>";
   }
 
   private static double max(List<Series> series) {
@@ -406,10 +568,14 @@ final class DashboardPicture {
     return switch (unit) {
       case "percentunit" -> trimZeros(String.format(Locale.ROOT, "%.1f", v * 100)) + "%";
       case "percent" -> trimZeros(String.format(Locale.ROOT, "%.1f", v)) + "%";
-      case "s" -> v >= 3600 ? trimZeros(String.format(Locale.ROOT, "%.1f", v / 3600)) + " h"
-          : v >= 60 ? trimZeros(String.format(Locale.ROOT, "%.1f", v / 60)) + " min"
-          : v >= 1 || v == 0 ? trimZeros(String.format(Locale.ROOT, "%.1f", v)) + " s"
-          : trimZeros(String.format(Locale.ROOT, "%.0f", v * 1000)) + " ms";
+      case "s" ->
+          v >= 3600
+              ? trimZeros(String.format(Locale.ROOT, "%.1f", v / 3600)) + " h"
+              : v >= 60
+                  ? trimZeros(String.format(Locale.ROOT, "%.1f", v / 60)) + " min"
+                  : v >= 1 || v == 0
+                      ? trimZeros(String.format(Locale.ROOT, "%.1f", v)) + " s"
+                      : trimZeros(String.format(Locale.ROOT, "%.0f", v * 1000)) + " ms";
       case "Bps" -> bytes(v) + "/s";
       case "bytes" -> bytes(v);
       default -> si(v);
@@ -423,7 +589,10 @@ final class DashboardPicture {
       v /= 1000;
       i++;
     }
-    return trimZeros(String.format(Locale.ROOT, v >= 100 || (i == 0 && v >= 10) ? "%.0f" : "%.1f", v)) + " " + u[i];
+    return trimZeros(
+            String.format(Locale.ROOT, v >= 100 || (i == 0 && v >= 10) ? "%.0f" : "%.1f", v))
+        + " "
+        + u[i];
   }
 
   private static String si(double v) {
@@ -433,7 +602,8 @@ final class DashboardPicture {
     if (Math.abs(v) >= 1e4) {
       return trimZeros(String.format(Locale.ROOT, "%.1f", v / 1e3)) + " k";
     }
-    return trimZeros(String.format(Locale.ROOT, Math.abs(v) >= 100 || v == Math.rint(v) ? "%.0f" : "%.2f", v));
+    return trimZeros(
+        String.format(Locale.ROOT, Math.abs(v) >= 100 || v == Math.rint(v) ? "%.0f" : "%.2f", v));
   }
 
   private static String trimZeros(String s) {
@@ -445,10 +615,13 @@ final class DashboardPicture {
   }
 
   private static String esc(String s) {
-    return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;");
+    return s == null
+        ? ""
+        : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;");
   }
 
-  private static final String CSS = """
+  private static final String CSS =
+      """
       body{margin:0;background:#111217;color:#ccccdc;font:13px/1.3 Inter,'Helvetica Neue',Arial,sans-serif;width:1600px}
       .header{display:flex;gap:18px;align-items:center;padding:12px 16px 4px 16px}
       .dash{font-size:19px;color:#e6e6f0;font-weight:500;margin-right:12px}

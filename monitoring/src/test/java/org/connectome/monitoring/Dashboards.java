@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 /** The Grafana dashboards of dashboards/*.json, read the way the checks need them. */
 final class Dashboards {
   static final ObjectMapper JSON = new ObjectMapper();
+
   /** A panel needing an exporter the platform does not ship says so first in its description. */
   static final Pattern OPTIONAL = Pattern.compile("^\\[optional: ([^]]+)]");
 
@@ -25,7 +26,13 @@ final class Dashboards {
 
   record Target(String refId, String expr, boolean instant) {}
 
-  record Panel(String dashboard, int id, String type, String title, String description, List<Target> targets,
+  record Panel(
+      String dashboard,
+      int id,
+      String type,
+      String title,
+      String description,
+      List<Target> targets,
       JsonNode json) {
     /** The exporter an optional panel needs, or null for a core panel. */
     String optionalExporter() {
@@ -62,10 +69,21 @@ final class Dashboards {
         }
         List<Target> targets = new ArrayList<>();
         for (JsonNode t : p.path("targets")) {
-          targets.add(new Target(t.path("refId").asText(), t.path("expr").asText(), t.path("instant").asBoolean()));
+          targets.add(
+              new Target(
+                  t.path("refId").asText(),
+                  t.path("expr").asText(),
+                  t.path("instant").asBoolean()));
         }
-        out.add(new Panel(uid(), p.path("id").asInt(), p.path("type").asText(), p.path("title").asText(),
-            p.path("description").asText(""), targets, p));
+        out.add(
+            new Panel(
+                uid(),
+                p.path("id").asInt(),
+                p.path("type").asText(),
+                p.path("title").asText(),
+                p.path("description").asText(""),
+                targets,
+                p));
       }
     }
 
@@ -83,8 +101,11 @@ final class Dashboards {
   static List<Dashboard> all() {
     try (Stream<Path> files = Files.list(Tools.dashboards())) {
       List<Dashboard> out = new ArrayList<>();
-      for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".json"))
-          .sorted(Comparator.comparing(Path::toString)).toList()) {
+      for (Path f :
+          files
+              .filter(f -> f.getFileName().toString().endsWith(".json"))
+              .sorted(Comparator.comparing(Path::toString))
+              .toList()) {
         out.add(new Dashboard(f, JSON.readTree(f.toFile())));
       }
       return out;
@@ -94,13 +115,15 @@ final class Dashboards {
   }
 
   static Dashboard byUid(String uid) {
-    return all().stream().filter(d -> d.uid().equals(uid)).findFirst()
+    return all().stream()
+        .filter(d -> d.uid().equals(uid))
+        .findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no dashboard " + uid));
   }
 
   /**
-   * {@code expr} with Grafana's variables replaced as Grafana does: {@code ${name:fmt}}, {@code ${name}} and
-   * {@code $name} from {@code vars}, longest names first.
+   * {@code expr} with Grafana's variables replaced as Grafana does: {@code ${name:fmt}}, {@code
+   * ${name}} and {@code $name} from {@code vars}, longest names first.
    */
   static String substitute(String expr, Map<String, String> vars) {
     String out = expr;

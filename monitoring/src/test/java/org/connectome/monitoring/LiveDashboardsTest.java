@@ -40,13 +40,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The dashboards and alert rules against a real Prometheus (Debian's package: a private configuration and data
- * folder, a free port, a 1 s scrape interval) scraping a real sample run on the embedded default:
- * {@code connectome server} (Temporal's test server, a worker, /metrics) and {@code connectome run --temporal}
- * as child JVMs. The sample comes from the simulated microscope with missing, truncated and re-imaged tiles
- * (reference ingest quarantines some), stitching fails units at random (retries, failures) and alignment's first
- * step fails twice per unit (a failed stage and an automatic resume). The server keeps serving /metrics after
- * the run, as a production worker does, so the run's final state is scraped too.
+ * The dashboards and alert rules against a real Prometheus (Debian's package: a private
+ * configuration and data folder, a free port, a 1 s scrape interval) scraping a real sample run on
+ * the embedded default: {@code connectome server} (Temporal's test server, a worker, /metrics) and
+ * {@code connectome run --temporal} as child JVMs. The sample comes from the simulated microscope
+ * with missing, truncated and re-imaged tiles (reference ingest quarantines some), stitching fails
+ * units at random (retries, failures) and alignment's first step fails twice per unit (a failed
+ * stage and an automatic resume). The server keeps serving /metrics after the run, as a production
+ * worker does, so the run's final state is scraped too.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LiveDashboardsTest {
@@ -71,34 +72,65 @@ class LiveDashboardsTest {
     boolean picture = System.getenv("CX_DASHBOARD_PICTURE") != null;
     int sections = picture ? 16 : 8;
     dir = Files.createTempDirectory("cx-monitoring-");
-    SimulationParams params = SimulationParams.preset(picture ? "demo" : "smoke").toBuilder().sections(sections)
-        .faults(SimulationParams.Faults.NONE.with("missing", 1).with("truncated", 1).with("reimaged", 1)).build();
+    SimulationParams params =
+        SimulationParams.preset(picture ? "demo" : "smoke").toBuilder()
+            .sections(sections)
+            .faults(
+                SimulationParams.Faults.NONE
+                    .with("missing", 1)
+                    .with("truncated", 1)
+                    .with("reimaged", 1))
+            .build();
     SimulationResult sim = SimulatedMicroscope.generate(dir.resolve("microscope"), params, 2);
 
     hooks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    hooks.createContext("/", ex -> {
-      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      posts.computeIfAbsent(ex.getRequestURI().getPath(), k -> Collections.synchronizedList(new ArrayList<>()))
-          .add(body);
-      ex.sendResponseHeaders(200, -1);
-      ex.close();
-    });
+    hooks.createContext(
+        "/",
+        ex -> {
+          String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          posts
+              .computeIfAbsent(
+                  ex.getRequestURI().getPath(),
+                  k -> Collections.synchronizedList(new ArrayList<>()))
+              .add(body);
+          ex.sendResponseHeaders(200, -1);
+          ex.close();
+        });
     hooks.start();
 
     int temporalPort = Tools.freePort();
     int metricsPort = Tools.freePort();
-    prom = Prometheus.start(prometheus, dir.resolve("prometheus"), "connectome",
-        List.of("127.0.0.1:" + metricsPort), List.of(Tools.dashboards().resolve("alerts/connectome-alerts.yaml")));
+    prom =
+        Prometheus.start(
+            prometheus,
+            dir.resolve("prometheus"),
+            "connectome",
+            List.of("127.0.0.1:" + metricsPort),
+            List.of(Tools.dashboards().resolve("alerts/connectome-alerts.yaml")));
     Path home = dir.resolve("home");
-    server = Cli.start(home, Map.of(), "server", "--port", Integer.toString(temporalPort), "--metrics-port",
-        Integer.toString(metricsPort), "--launcher", "thread", "--max-concurrent-tasks", "2",
-        "--notify-webhook", hook("/server"));
+    server =
+        Cli.start(
+            home,
+            Map.of(),
+            "server",
+            "--port",
+            Integer.toString(temporalPort),
+            "--metrics-port",
+            Integer.toString(metricsPort),
+            "--launcher",
+            "thread",
+            "--max-concurrent-tasks",
+            "2",
+            "--notify-webhook",
+            hook("/server"));
     server.awaitOutput("ready:", 120);
     long ready = System.nanoTime();
     start = Instant.now().minusSeconds(2);
 
     Path spec = dir.resolve("mon.yaml");
-    Files.writeString(spec, """
+    Files.writeString(
+        spec,
+        """
         sample: mon
         run: r1
         description: monitoring check
@@ -128,26 +160,48 @@ class LiveDashboardsTest {
             retry: {maxAttempts: 2, initialBackoff: 100ms}
             steps:
               pairs: {params: {failFirstAttempts: 2}}
-        """.replace("ACQ", sim.acquisition().toString()).replace("WIDTH", Integer.toString(sim.width()))
-        .replace("SECTIONS", Integer.toString(sections)).replace("MFOVS", Integer.toString(params.mfovs())).replace("STITCH_MS", picture ? "2500" : "700")
-        .replace("ALIGN_MS", picture ? "900" : "150")
-        .replace("HEIGHT", Integer.toString(sim.height())).replace("SPEC_HOOK", hook("/spec")));
-    Cli run = Cli.start(home, Map.of(), "run", spec.toString(), "--temporal", "localhost:" + temporalPort,
-        "--no-progress");
+        """
+            .replace("ACQ", sim.acquisition().toString())
+            .replace("WIDTH", Integer.toString(sim.width()))
+            .replace("SECTIONS", Integer.toString(sections))
+            .replace("MFOVS", Integer.toString(params.mfovs()))
+            .replace("STITCH_MS", picture ? "2500" : "700")
+            .replace("ALIGN_MS", picture ? "900" : "150")
+            .replace("HEIGHT", Integer.toString(sim.height()))
+            .replace("SPEC_HOOK", hook("/spec")));
+    Cli run =
+        Cli.start(
+            home,
+            Map.of(),
+            "run",
+            spec.toString(),
+            "--temporal",
+            "localhost:" + temporalPort,
+            "--no-progress");
     assertEquals(0, run.await(240), run.output() + "\n--- server:\n" + server.output());
     long ran = System.nanoTime();
 
     // the run's final state and the SDK's last report (every 5 s) reach Prometheus
     awaitData("max(connectome_run_state{sample=\"mon\", state=\"DONE\"})", 30);
     awaitData("sum(temporal_workflow_completed_total{workflow_type=\"SampleRunWorkflow\"})", 30);
-    awaitData("sum(connectome_notifications_total{event=\"run_finished\", outcome=\"sent\"}) >= 2", 30);
+    awaitData(
+        "sum(connectome_notifications_total{event=\"run_finished\", outcome=\"sent\"}) >= 2", 30);
     Thread.sleep(2_000);
     end = Instant.now();
     vars = DashboardFilesTest.variables(SAMPLE, Duration.between(start, end).toSeconds() + "s");
-    scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort
-        + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-    System.out.printf("live check: server ready in %.1f s, run %.1f s, final scrape after %.1f s; total %.1f s%n",
-        (ready - t0) / 1e9, (ran - ready) / 1e9, (System.nanoTime() - ran) / 1e9, (System.nanoTime() - t0) / 1e9);
+    scrape =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    System.out.printf(
+        "live check: server ready in %.1f s, run %.1f s, final scrape after %.1f s; total %.1f s%n",
+        (ready - t0) / 1e9,
+        (ran - ready) / 1e9,
+        (System.nanoTime() - ran) / 1e9,
+        (System.nanoTime() - t0) / 1e9);
   }
 
   private String hook(String path) {
@@ -158,8 +212,15 @@ class LiveDashboardsTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
     while (!Prometheus.hasData(prom.query(expr, Instant.now()))) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("Prometheus has no data for " + expr + " within " + seconds + " s\n--- server:\n"
-            + server.output() + "\n--- prometheus:\n" + prom.log());
+        throw new AssertionError(
+            "Prometheus has no data for "
+                + expr
+                + " within "
+                + seconds
+                + " s\n--- server:\n"
+                + server.output()
+                + "\n--- prometheus:\n"
+                + prom.log());
       }
       Thread.sleep(250);
     }
@@ -208,24 +269,30 @@ class LiveDashboardsTest {
             continue;
           }
           if (!Prometheus.hasData(data)) {
-            empty.add(p + " " + t.refId() + ": no data for " + Dashboards.substitute(t.expr(), vars));
+            empty.add(
+                p + " " + t.refId() + ": no data for " + Dashboards.substitute(t.expr(), vars));
           }
           checked++;
         }
       }
     }
-    System.out.println("queries checked: " + checked + "; optional panels skipped: " + skipped.size());
+    System.out.println(
+        "queries checked: " + checked + "; optional panels skipped: " + skipped.size());
     skipped.forEach(s -> System.out.println("  skipped " + s));
-    assertTrue(empty.isEmpty(), empty.size() + " core panel queries without data:\n" + String.join("\n", empty));
+    assertTrue(
+        empty.isEmpty(),
+        empty.size() + " core panel queries without data:\n" + String.join("\n", empty));
     assertTrue(checked >= 60, "queries checked: " + checked);
   }
 
-  private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((?:(.*),\\s*)?([a-zA-Z_]+)\\)");
+  private static final Pattern LABEL_VALUES =
+      Pattern.compile("label_values\\((?:(.*),\\s*)?([a-zA-Z_]+)\\)");
 
   @Test
   void templateVariablesOfferTheRunsSampleStagesJobAndQueues() throws Exception {
-    Map<String, String> expected = Map.of("sample", SAMPLE, "stage", "stitch", "job", "connectome", "task_queue",
-        "connectome");
+    Map<String, String> expected =
+        Map.of(
+            "sample", SAMPLE, "stage", "stitch", "job", "connectome", "task_queue", "connectome");
     for (Dashboards.Dashboard d : Dashboards.all()) {
       for (JsonNode v : d.variables().values()) {
         if (!v.path("type").asText().equals("query")) {
@@ -236,12 +303,16 @@ class LiveDashboardsTest {
         String match = m.group(1) == null ? null : Dashboards.substitute(m.group(1), vars);
         List<String> values = prom.labelValues(m.group(2), match);
         String name = v.path("name").asText();
-        assertTrue(values.contains(expected.get(name)), d.uid() + " $" + name + " offers " + values);
+        assertTrue(
+            values.contains(expected.get(name)), d.uid() + " $" + name + " offers " + values);
       }
     }
   }
 
-  /** Sample names of an exposition: {@code # TYPE} families with their suffixes, and every sample line. */
+  /**
+   * Sample names of an exposition: {@code # TYPE} families with their suffixes, and every sample
+   * line.
+   */
   static Set<String> sampleNames(String exposition) {
     Set<String> names = new TreeSet<>();
     for (String line : exposition.split("\n")) {
@@ -258,7 +329,8 @@ class LiveDashboardsTest {
   @Test
   void everyMetricTheDashboardsAndAlertRulesUseExists() throws Exception {
     Set<String> run = sampleNames(scrape);
-    run.addAll(prom.labelValues("__name__", null)); // up, scrape_* and what was scraped during the run
+    run.addAll(
+        prom.labelValues("__name__", null)); // up, scrape_* and what was scraped during the run
     Set<String> sdk = sampleNames(TemporalSdkProbe.scrape());
     List<String> unknown = new ArrayList<>();
     Set<String> fromProbe = new TreeSet<>();
@@ -267,36 +339,42 @@ class LiveDashboardsTest {
     for (Dashboards.Dashboard d : Dashboards.all()) {
       for (Dashboards.Panel p : d.panels()) {
         for (Dashboards.Target t : p.targets()) {
-          exprs.put(p + " " + t.refId() + (p.optionalExporter() != null ? " optional" : ""),
+          exprs.put(
+              p + " " + t.refId() + (p.optionalExporter() != null ? " optional" : ""),
               Dashboards.substitute(t.expr(), vars));
         }
       }
       for (JsonNode v : d.variables().values()) {
         Matcher m = LABEL_VALUES.matcher(v.path("definition").asText());
         if (m.matches() && m.group(1) != null) {
-          exprs.put(d.uid() + " $" + v.path("name").asText(), Dashboards.substitute(m.group(1), vars));
+          exprs.put(
+              d.uid() + " $" + v.path("name").asText(), Dashboards.substitute(m.group(1), vars));
         }
       }
     }
     for (JsonNode r : AlertRulesTest.rules()) {
       exprs.put("alert " + r.path("alert").asText(), r.path("expr").asText());
     }
-    exprs.forEach((where, expr) -> {
-      for (String name : PromQl.metricNames(expr)) {
-        if (where.endsWith(" optional") && DashboardFilesTest.external(name)) {
-          external.add(name);
-        } else if (run.contains(name)) {
-          continue;
-        } else if (name.startsWith("temporal_") && sdk.contains(name)) {
-          fromProbe.add(name);
-        } else {
-          unknown.add(where + ": " + name);
-        }
-      }
-    });
-    System.out.println("metrics seen only once something fails (checked against the SDK probe): " + fromProbe);
+    exprs.forEach(
+        (where, expr) -> {
+          for (String name : PromQl.metricNames(expr)) {
+            if (where.endsWith(" optional") && DashboardFilesTest.external(name)) {
+              external.add(name);
+            } else if (run.contains(name)) {
+              continue;
+            } else if (name.startsWith("temporal_") && sdk.contains(name)) {
+              fromProbe.add(name);
+            } else {
+              unknown.add(where + ": " + name);
+            }
+          }
+        });
+    System.out.println(
+        "metrics seen only once something fails (checked against the SDK probe): " + fromProbe);
     System.out.println("external exporters' metrics (optional panels): " + external);
-    assertTrue(unknown.isEmpty(), "metrics that no scrape of the platform has:\n" + String.join("\n", unknown));
+    assertTrue(
+        unknown.isEmpty(),
+        "metrics that no scrape of the platform has:\n" + String.join("\n", unknown));
     assertTrue(run.contains("connectome_notifications_total"), "the notifier's counter");
   }
 
@@ -319,13 +397,22 @@ class LiveDashboardsTest {
         tolerated.add(line.split(" ", 2)[0]);
       }
     }
-    assertTrue(r.exitCode() == 0 || r.exitCode() == 3, "promtool check metrics: exit " + r.exitCode() + "\n"
-        + r.output());
-    System.out.println("promtool check metrics: tolerated lint findings for " + tolerated.size()
-        + " Temporal/JVM families (mostly 'no help text'): " + tolerated);
-    assertTrue(platform.isEmpty(), "lint problems in the platform's families:\n" + String.join("\n", platform));
-    assertTrue(tolerated.stream().allMatch(n -> n.startsWith("temporal_") || n.startsWith("jvm_")
-        || n.startsWith("process_")), "only Temporal and JVM families may have findings: " + tolerated);
+    assertTrue(
+        r.exitCode() == 0 || r.exitCode() == 3,
+        "promtool check metrics: exit " + r.exitCode() + "\n" + r.output());
+    System.out.println(
+        "promtool check metrics: tolerated lint findings for "
+            + tolerated.size()
+            + " Temporal/JVM families (mostly 'no help text'): "
+            + tolerated);
+    assertTrue(
+        platform.isEmpty(),
+        "lint problems in the platform's families:\n" + String.join("\n", platform));
+    assertTrue(
+        tolerated.stream()
+            .allMatch(
+                n -> n.startsWith("temporal_") || n.startsWith("jvm_") || n.startsWith("process_")),
+        "only Temporal and JVM families may have findings: " + tolerated);
   }
 
   @Test
@@ -334,7 +421,8 @@ class LiveDashboardsTest {
     for (JsonNode g : prom.api("/api/v1/rules").path("groups")) {
       for (JsonNode r : g.path("rules")) {
         names.add(r.path("name").asText());
-        assertEquals("ok", r.path("health").asText(), r.path("name") + ": " + r.path("lastError").asText());
+        assertEquals(
+            "ok", r.path("health").asText(), r.path("name") + ": " + r.path("lastError").asText());
       }
     }
     assertEquals(AlertRulesTest.alertNames(), names);
@@ -347,10 +435,14 @@ class LiveDashboardsTest {
     List<String> specEvents = events(spec);
     List<String> serverEvents = events(server);
     // the spec's webhook asked for run_finished and stage_resumed only
-    assertTrue(specEvents.contains("run_finished") && specEvents.contains("stage_resumed"), specEvents.toString());
-    assertTrue(specEvents.stream().allMatch(e -> e.equals("run_finished") || e.equals("stage_resumed")),
+    assertTrue(
+        specEvents.contains("run_finished") && specEvents.contains("stage_resumed"),
         specEvents.toString());
-    assertTrue(serverEvents.containsAll(List.of("run_finished", "stage_failed", "stage_resumed")),
+    assertTrue(
+        specEvents.stream().allMatch(e -> e.equals("run_finished") || e.equals("stage_resumed")),
+        specEvents.toString());
+    assertTrue(
+        serverEvents.containsAll(List.of("run_finished", "stage_failed", "stage_resumed")),
         serverEvents.toString());
     JsonNode finished = null;
     for (String p : spec) {
@@ -359,14 +451,27 @@ class LiveDashboardsTest {
         finished = m;
       }
     }
-    assertTrue(finished != null && finished.path("text").asText().startsWith(":white_check_mark: <http://grafana"
-        + ".example.org/d/connectome-run/connectome-run?var-sample=mon&run=r1|mon/r1> finished"), spec.toString());
+    assertTrue(
+        finished != null
+            && finished
+                .path("text")
+                .asText()
+                .startsWith(
+                    ":white_check_mark: <http://grafana"
+                        + ".example.org/d/connectome-run/connectome-run?var-sample=mon&run=r1|mon/r1> finished"),
+        spec.toString());
     boolean alignFailure = false;
     for (String p : server) {
       JsonNode m = Dashboards.JSON.readTree(p);
       if (m.path("text").asText().contains("stage align failed")) {
         alignFailure = true;
-        assertTrue(m.path("attachments").get(0).path("text").asText().contains("units of align.pairs failed"), p);
+        assertTrue(
+            m.path("attachments")
+                .get(0)
+                .path("text")
+                .asText()
+                .contains("units of align.pairs failed"),
+            p);
       }
     }
     assertTrue(alignFailure, server.toString());
@@ -385,19 +490,27 @@ class LiveDashboardsTest {
   }
 
   /**
-   * With {@code CX_DASHBOARD_PICTURE=FILE.html}, draws the overview dashboard from this run into that file
-   * (dashboards/picture/render.sh turns it into the README's PNG).
+   * With {@code CX_DASHBOARD_PICTURE=FILE.html}, draws the overview dashboard from this run into
+   * that file (dashboards/picture/render.sh turns it into the README's PNG).
    */
   @Test
   void drawsTheOverviewDashboardWhenAsked() throws Exception {
     String out = System.getenv("CX_DASHBOARD_PICTURE");
-    Assumptions.assumeTrue(out != null && !out.isBlank(), "set CX_DASHBOARD_PICTURE=FILE.html to draw the "
-        + "overview dashboard from this run");
-    DashboardPicture.render(prom, Dashboards.byUid("connectome-overview"), vars, start, end,
-        "Drawn from the dashboard's own panel queries against Prometheus " + prom.api("/api/v1/status/buildinfo")
-            .path("version").asText() + " after a real run of sample mon (connectome server + connectome run, "
+    Assumptions.assumeTrue(
+        out != null && !out.isBlank(),
+        "set CX_DASHBOARD_PICTURE=FILE.html to draw the " + "overview dashboard from this run");
+    DashboardPicture.render(
+        prom,
+        Dashboards.byUid("connectome-overview"),
+        vars,
+        start,
+        end,
+        "Drawn from the dashboard's own panel queries against Prometheus "
+            + prom.api("/api/v1/status/buildinfo").path("version").asText()
+            + " after a real run of sample mon (connectome server + connectome run, "
             + "the demo's 16 simulated sections with faults; stitching fails at random, alignment resumes once). "
-            + "Kubernetes and GPU panels need their exporters.", Path.of(out));
+            + "Kubernetes and GPU panels need their exporters.",
+        Path.of(out));
     System.out.println("wrote " + out);
   }
 }

@@ -5,19 +5,51 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A coarse reading of PromQL: the metric names an expression selects (enough to check they exist). */
+/**
+ * A coarse reading of PromQL: the metric names an expression selects (enough to check they exist).
+ */
 final class PromQl {
-  private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`");
+  private static final Pattern STRING =
+      Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`");
   private static final Pattern BRACES = Pattern.compile("\\{[^{}]*}");
   private static final Pattern BRACKETS = Pattern.compile("\\[[^\\[\\]]*]");
   private static final Pattern GROUPING =
       Pattern.compile("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^()]*\\)");
-  private static final Pattern IDENT = Pattern.compile("(?<![\\w:.$])([a-zA-Z_:][a-zA-Z0-9_:]*)(\\s*\\()?");
-  private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left",
-      "group_right", "bool", "offset", "and", "or", "unless", "atan2", "inf", "nan", "Inf", "NaN", "start", "end",
-      // aggregation operators, which may be written with their grouping before the parenthesis
-      "sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk",
-      "quantile");
+  private static final Pattern IDENT =
+      Pattern.compile("(?<![\\w:.$])([a-zA-Z_:][a-zA-Z0-9_:]*)(\\s*\\()?");
+  private static final Set<String> KEYWORDS =
+      Set.of(
+          "by",
+          "without",
+          "on",
+          "ignoring",
+          "group_left",
+          "group_right",
+          "bool",
+          "offset",
+          "and",
+          "or",
+          "unless",
+          "atan2",
+          "inf",
+          "nan",
+          "Inf",
+          "NaN",
+          "start",
+          "end",
+          // aggregation operators, which may be written with their grouping before the parenthesis
+          "sum",
+          "min",
+          "max",
+          "avg",
+          "group",
+          "stddev",
+          "stdvar",
+          "count",
+          "count_values",
+          "bottomk",
+          "topk",
+          "quantile");
 
   private PromQl() {}
 

@@ -18,14 +18,15 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Prometheus server (the Debian package's binary) with a private configuration and data folder, on a free
- * port, scraping given targets every second, and a client of its HTTP API.
+ * A real Prometheus server (the Debian package's binary) with a private configuration and data
+ * folder, on a free port, scraping given targets every second, and a client of its HTTP API.
  */
 final class Prometheus implements AutoCloseable {
   private final Process process;
   private final Path log;
   final int port;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private Prometheus(Process process, Path log, int port) {
     this.process = process;
@@ -34,10 +35,11 @@ final class Prometheus implements AutoCloseable {
   }
 
   /**
-   * Starts Prometheus in {@code dir} scraping {@code targets} (host:port) as job {@code job} every second, with
-   * the given rule files evaluated every second; returns once it is ready.
+   * Starts Prometheus in {@code dir} scraping {@code targets} (host:port) as job {@code job} every
+   * second, with the given rule files evaluated every second; returns once it is ready.
    */
-  static Prometheus start(Path binary, Path dir, String job, List<String> targets, List<Path> ruleFiles)
+  static Prometheus start(
+      Path binary, Path dir, String job, List<String> targets, List<Path> ruleFiles)
       throws IOException, InterruptedException {
     int port = Tools.freePort();
     Files.createDirectories(dir.resolve("data"));
@@ -49,7 +51,9 @@ final class Prometheus implements AutoCloseable {
         cfg.append("  - '").append(r.toAbsolutePath()).append("'\n");
       }
     }
-    cfg.append("scrape_configs:\n  - job_name: '").append(job).append("'\n    static_configs:\n      - targets: [");
+    cfg.append("scrape_configs:\n  - job_name: '")
+        .append(job)
+        .append("'\n    static_configs:\n      - targets: [");
     for (int i = 0; i < targets.size(); i++) {
       cfg.append(i == 0 ? "" : ", ").append('\'').append(targets.get(i)).append('\'');
     }
@@ -57,19 +61,30 @@ final class Prometheus implements AutoCloseable {
     Path config = dir.resolve("prometheus.yml");
     Files.writeString(config, cfg);
     Path log = dir.resolve("prometheus.log");
-    Process p = new ProcessBuilder(binary.toString(), "--config.file=" + config,
-        "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
-        "--storage.tsdb.retention.time=1d", "--web.enable-lifecycle")
-        .redirectErrorStream(true).redirectOutput(log.toFile()).directory(dir.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                binary.toString(),
+                "--config.file=" + config,
+                "--storage.tsdb.path=" + dir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + port,
+                "--storage.tsdb.retention.time=1d",
+                "--web.enable-lifecycle")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .directory(dir.toFile())
+            .start();
     Prometheus prom = new Prometheus(p, log, port);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (true) {
       if (!p.isAlive()) {
-        throw new IllegalStateException("prometheus exited with " + p.exitValue() + ":\n" + prom.log());
+        throw new IllegalStateException(
+            "prometheus exited with " + p.exitValue() + ":\n" + prom.log());
       }
       try {
-        HttpResponse<String> r = prom.http.send(HttpRequest.newBuilder(prom.uri("/-/ready")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            prom.http.send(
+                HttpRequest.newBuilder(prom.uri("/-/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return prom;
         }
@@ -100,15 +115,27 @@ final class Prometheus implements AutoCloseable {
   JsonNode api(String path, String... params) throws IOException, InterruptedException {
     StringBuilder q = new StringBuilder(path);
     for (int i = 0; i + 1 < params.length; i += 2) {
-      q.append(i == 0 ? '?' : '&').append(params[i]).append('=')
+      q.append(i == 0 ? '?' : '&')
+          .append(params[i])
+          .append('=')
           .append(URLEncoder.encode(params[i + 1], StandardCharsets.UTF_8));
     }
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(q.toString())).timeout(Duration.ofSeconds(30))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(uri(q.toString())).timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse.BodyHandlers.ofString());
     JsonNode body = Dashboards.JSON.readTree(r.body());
     if (r.statusCode() != 200 || !"success".equals(body.path("status").asText())) {
-      throw new PromQlException(path + " " + String.join(" ", params) + ": HTTP " + r.statusCode() + " "
-          + body.path("errorType").asText() + ": " + body.path("error").asText());
+      throw new PromQlException(
+          path
+              + " "
+              + String.join(" ", params)
+              + ": HTTP "
+              + r.statusCode()
+              + " "
+              + body.path("errorType").asText()
+              + ": "
+              + body.path("error").asText());
     }
     return body.path("data");
   }
@@ -119,16 +146,26 @@ final class Prometheus implements AutoCloseable {
   }
 
   /** A range query: the result matrix as JSON. */
-  JsonNode queryRange(String expr, Instant start, Instant end, Duration step) throws IOException,
-      InterruptedException {
-    return api("/api/v1/query_range", "query", expr, "start", seconds(start), "end", seconds(end), "step",
+  JsonNode queryRange(String expr, Instant start, Instant end, Duration step)
+      throws IOException, InterruptedException {
+    return api(
+        "/api/v1/query_range",
+        "query",
+        expr,
+        "start",
+        seconds(start),
+        "end",
+        seconds(end),
+        "step",
         String.format(Locale.ROOT, "%.3f", step.toMillis() / 1000.0));
   }
 
   /** Values of {@code label} on series matching {@code match} (Grafana's label_values). */
   List<String> labelValues(String label, String match) throws IOException, InterruptedException {
-    JsonNode data = match == null ? api("/api/v1/label/" + label + "/values")
-        : api("/api/v1/label/" + label + "/values", "match[]", match);
+    JsonNode data =
+        match == null
+            ? api("/api/v1/label/" + label + "/values")
+            : api("/api/v1/label/" + label + "/values", "match[]", match);
     List<String> out = new ArrayList<>();
     data.forEach(v -> out.add(v.asText()));
     return out;

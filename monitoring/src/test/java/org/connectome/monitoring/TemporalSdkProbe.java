@@ -26,10 +26,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The Temporal SDK's metrics exactly as the platform exposes them (Micrometer's Prometheus registry behind the
- * same reporter as {@code cli/Platform}), from a worker that sees an activity fail and a workflow task fail.
- * A demo run has neither, and the SDK creates those counters only when they first count, so this is where their
- * names are checked.
+ * The Temporal SDK's metrics exactly as the platform exposes them (Micrometer's Prometheus registry
+ * behind the same reporter as {@code cli/Platform}), from a worker that sees an activity fail and a
+ * workflow task fail. A demo run has neither, and the SDK creates those counters only when they
+ * first count, so this is where their names are checked.
  */
 final class TemporalSdkProbe {
   private static final String QUEUE = "probe";
@@ -67,9 +67,14 @@ final class TemporalSdkProbe {
         // not a TemporalFailure: the SDK fails the workflow task, and the server retries it
         throw new IllegalStateException("probe: the first workflow task fails");
       }
-      ProbeActivity a = Workflow.newActivityStub(ProbeActivity.class, ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(10))
-          .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofMillis(100)).build()).build());
+      ProbeActivity a =
+          Workflow.newActivityStub(
+              ProbeActivity.class,
+              ActivityOptions.newBuilder()
+                  .setStartToCloseTimeout(Duration.ofSeconds(10))
+                  .setRetryOptions(
+                      RetryOptions.newBuilder().setInitialInterval(Duration.ofMillis(100)).build())
+                  .build());
       return a.work();
     }
   }
@@ -78,20 +83,34 @@ final class TemporalSdkProbe {
   static synchronized String scrape() {
     if (scrape == null) {
       PrometheusRegistry registry = new PrometheusRegistry();
-      PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry,
-          io.micrometer.core.instrument.Clock.SYSTEM);
-      Scope scope = new RootScopeBuilder().reporter(new MicrometerClientStatsReporter(meters))
-          .reportEvery(com.uber.m3.util.Duration.ofMillis(100));
-      TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder()
-          .setMetricsScope(scope).setUseTimeskipping(false).build());
+      PrometheusMeterRegistry meters =
+          new PrometheusMeterRegistry(
+              PrometheusConfig.DEFAULT, registry, io.micrometer.core.instrument.Clock.SYSTEM);
+      Scope scope =
+          new RootScopeBuilder()
+              .reporter(new MicrometerClientStatsReporter(meters))
+              .reportEvery(com.uber.m3.util.Duration.ofMillis(100));
+      TestWorkflowEnvironment env =
+          TestWorkflowEnvironment.newInstance(
+              TestEnvironmentOptions.newBuilder()
+                  .setMetricsScope(scope)
+                  .setUseTimeskipping(false)
+                  .build());
       try {
         Worker w = env.newWorker(QUEUE);
         w.registerWorkflowImplementationTypes(ProbeWorkflowImpl.class);
         w.registerActivitiesImplementations(new ProbeActivityImpl());
         env.start();
-        String result = env.getWorkflowClient().newWorkflowStub(ProbeWorkflow.class,
-            WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("probe")
-                .setWorkflowExecutionTimeout(Duration.ofSeconds(60)).build()).run();
+        String result =
+            env.getWorkflowClient()
+                .newWorkflowStub(
+                    ProbeWorkflow.class,
+                    WorkflowOptions.newBuilder()
+                        .setTaskQueue(QUEUE)
+                        .setWorkflowId("probe")
+                        .setWorkflowExecutionTimeout(Duration.ofSeconds(60))
+                        .build())
+                .run();
         if (!"ok".equals(result)) {
           throw new IllegalStateException("probe workflow returned " + result);
         }

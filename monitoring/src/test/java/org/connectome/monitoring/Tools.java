@@ -23,8 +23,9 @@ final class Tools {
       p = p.getParent();
     }
     if (p == null) {
-      throw new IllegalStateException("not inside the checkout: no dashboards/generate.py above "
-          + Path.of("").toAbsolutePath());
+      throw new IllegalStateException(
+          "not inside the checkout: no dashboards/generate.py above "
+              + Path.of("").toAbsolutePath());
     }
     return p;
   }
@@ -34,8 +35,8 @@ final class Tools {
   }
 
   /**
-   * {@code name} on the PATH (or in /usr/bin). Absent, the calling test is skipped, unless {@code requireEnv} is
-   * set (CI), where it fails.
+   * {@code name} on the PATH (or in /usr/bin). Absent, the calling test is skipped, unless {@code
+   * requireEnv} is set (CI), where it fails.
    */
   static Path require(String name, String requireEnv, String hint) {
     Path found = find(name);
@@ -71,20 +72,31 @@ final class Tools {
   /** What a finished program said. */
   record Result(int exitCode, String output) {}
 
-  /** Runs {@code cmd} in {@code dir} (stdin from {@code stdin} when not null), at most {@code seconds}. */
+  /**
+   * Runs {@code cmd} in {@code dir} (stdin from {@code stdin} when not null), at most {@code
+   * seconds}.
+   */
   static Result run(Path dir, Path stdin, int seconds, List<String> cmd) {
     try {
       Path out = Files.createTempFile("cx-tool-", ".out");
       try {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-            .redirectOutput(out.toFile());
+        ProcessBuilder pb =
+            new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile());
         if (stdin != null) {
           pb.redirectInput(stdin.toFile());
         }
         Process p = pb.start();
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
           p.destroyForcibly();
-          fail(String.join(" ", cmd) + " did not finish within " + seconds + " s:\n" + Files.readString(out));
+          fail(
+              String.join(" ", cmd)
+                  + " did not finish within "
+                  + seconds
+                  + " s:\n"
+                  + Files.readString(out));
         }
         return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
       } finally {

@@ -26,8 +26,8 @@ final class Yaml {
 
   /** Every document of a multi-document stream. */
   static List<JsonNode> readAll(String text) {
-    try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class)
-        .readValues(new YAMLFactory().createParser(text))) {
+    try (MappingIterator<JsonNode> it =
+        YAML.readerFor(JsonNode.class).readValues(new YAMLFactory().createParser(text))) {
       List<JsonNode> docs = new ArrayList<>();
       while (it.hasNext()) {
         JsonNode d = it.next();

@@ -14,14 +14,15 @@ import org.connectome.imaging.HexBeams;
 import org.connectome.imaging.MultiSem;
 
 /**
- * Where every tile of the acquisition is, nominally and truly, when it was taken and what is wrong with it. Cheap
- * to compute (no pixels), so tests can check the statistics of thousands of tiles.
+ * Where every tile of the acquisition is, nominally and truly, when it was taken and what is wrong
+ * with it. Cheap to compute (no pixels), so tests can check the statistics of thousands of tiles.
  *
- * <p>Frames: the <em>aligned volume</em> is {@code width x height x sections} voxels; the <em>section frame</em>
- * of a section is where its tiles truly sit: {@code s = R(theta) (a - c) + c + d} for an aligned point {@code a},
- * with {@code c} the volume centre {@code ((width-1)/2, (height-1)/2)}, {@code d} the section's drift and
- * {@code theta} its rotation. Pixel centres are at integer coordinates in both frames. Written stage
- * coordinates are section-frame nominal positions plus the section's stage origin.
+ * <p>Frames: the <em>aligned volume</em> is {@code width x height x sections} voxels; the
+ * <em>section frame</em> of a section is where its tiles truly sit: {@code s = R(theta) (a - c) + c
+ * + d} for an aligned point {@code a}, with {@code c} the volume centre {@code ((width-1)/2,
+ * (height-1)/2)}, {@code d} the section's drift and {@code theta} its rotation. Pixel centres are
+ * at integer coordinates in both frames. Written stage coordinates are section-frame nominal
+ * positions plus the section's stage origin.
  */
 public final class AcquisitionPlan {
   /** What became of a tile on disk. */
@@ -34,11 +35,16 @@ public final class AcquisitionPlan {
     TRUNCATED("truncated"),
     /** Header destroyed. */
     CORRUPT("corrupt"),
-    /** The older acquisition of a re-imaged tile: listed and present, but worse (noisier, darker). */
+    /**
+     * The older acquisition of a re-imaged tile: listed and present, but worse (noisier, darker).
+     */
     SUPERSEDED("superseded"),
     /** The newer acquisition of a re-imaged tile: the good one. */
     REIMAGED("reimaged"),
-    /** In a thumbnails-only section: only the thumbnail is present (and listed in the thumbnail coordinates). */
+    /**
+     * In a thumbnails-only section: only the thumbnail is present (and listed in the thumbnail
+     * coordinates).
+     */
     THUMBNAIL_ONLY("thumbnail-only");
 
     private final String label;
@@ -60,27 +66,44 @@ public final class AcquisitionPlan {
   /**
    * One listed tile.
    *
-   * @param section   section number (from 1)
-   * @param mfov      mFoV number (from 1)
-   * @param beam      beam number (from 1)
-   * @param fileName  tile file name (no folder)
-   * @param time      acquisition time (as in the name)
-   * @param stageX    x as written in the coordinate files (3 decimals)
-   * @param stageY    y as written in the coordinate files
-   * @param nominalX  nominal top-left x in the section frame ({@code stageX} minus the section's stage origin)
-   * @param nominalY  nominal top-left y in the section frame
-   * @param trueX     true top-left x in the section frame (centre of the tile's pixel (0, 0))
-   * @param trueY     true top-left y in the section frame
-   * @param gain      contrast gain applied about grey 128
-   * @param offset    brightness offset, grey levels
-   * @param noise     detector noise at grey 128, grey levels
-   * @param status    what became of it on disk
-   * @param fault     fault parameter: kept fraction (truncated) or damage variant (corrupt); 0 otherwise
-   * @param detail    human-readable fault detail, empty when OK
+   * @param section section number (from 1)
+   * @param mfov mFoV number (from 1)
+   * @param beam beam number (from 1)
+   * @param fileName tile file name (no folder)
+   * @param time acquisition time (as in the name)
+   * @param stageX x as written in the coordinate files (3 decimals)
+   * @param stageY y as written in the coordinate files
+   * @param nominalX nominal top-left x in the section frame ({@code stageX} minus the section's
+   *     stage origin)
+   * @param nominalY nominal top-left y in the section frame
+   * @param trueX true top-left x in the section frame (centre of the tile's pixel (0, 0))
+   * @param trueY true top-left y in the section frame
+   * @param gain contrast gain applied about grey 128
+   * @param offset brightness offset, grey levels
+   * @param noise detector noise at grey 128, grey levels
+   * @param status what became of it on disk
+   * @param fault fault parameter: kept fraction (truncated) or damage variant (corrupt); 0
+   *     otherwise
+   * @param detail human-readable fault detail, empty when OK
    */
-  public record Tile(int section, int mfov, int beam, String fileName, LocalDateTime time, double stageX,
-      double stageY, double nominalX, double nominalY, double trueX, double trueY, double gain, double offset,
-      double noise, Status status, double fault, String detail) {
+  public record Tile(
+      int section,
+      int mfov,
+      int beam,
+      String fileName,
+      LocalDateTime time,
+      double stageX,
+      double stageY,
+      double nominalX,
+      double nominalY,
+      double trueX,
+      double trueY,
+      double gain,
+      double offset,
+      double noise,
+      Status status,
+      double fault,
+      String detail) {
     public String mfovFolder() {
       return MultiSem.mfovFolder(mfov);
     }
@@ -96,23 +119,35 @@ public final class AcquisitionPlan {
   /**
    * One section.
    *
-   * @param section           number, from 1
-   * @param z                 plane of the aligned volume, from 0
-   * @param folder            folder name, e.g. {@code 001_S1R1}
-   * @param driftX            translation x (section frame minus rotated aligned frame), px
-   * @param driftY            translation y, px
-   * @param rotationDeg       rotation, degrees (counter-clockwise as x right, y up; clockwise on screen)
-   * @param stageOriginX      stage coordinates of the section frame's origin, x
-   * @param stageOriginY      stage coordinates of the section frame's origin, y
-   * @param start             when its first mFoV was taken
-   * @param noFullCoordinates whether {@code full_image_coordinates.txt} is left out (mFoV files remain)
-   * @param thumbnailsOnly    whether only thumbnails are written (no tiles, no image coordinate files)
-   * @param tiles             tiles in acquisition order (a re-imaged tile's newer entry comes last)
-   * @param extras            unrelated files
+   * @param section number, from 1
+   * @param z plane of the aligned volume, from 0
+   * @param folder folder name, e.g. {@code 001_S1R1}
+   * @param driftX translation x (section frame minus rotated aligned frame), px
+   * @param driftY translation y, px
+   * @param rotationDeg rotation, degrees (counter-clockwise as x right, y up; clockwise on screen)
+   * @param stageOriginX stage coordinates of the section frame's origin, x
+   * @param stageOriginY stage coordinates of the section frame's origin, y
+   * @param start when its first mFoV was taken
+   * @param noFullCoordinates whether {@code full_image_coordinates.txt} is left out (mFoV files
+   *     remain)
+   * @param thumbnailsOnly whether only thumbnails are written (no tiles, no image coordinate files)
+   * @param tiles tiles in acquisition order (a re-imaged tile's newer entry comes last)
+   * @param extras unrelated files
    */
-  public record Section(int section, int z, String folder, double driftX, double driftY, double rotationDeg,
-      double stageOriginX, double stageOriginY, LocalDateTime start, boolean noFullCoordinates,
-      boolean thumbnailsOnly, List<Tile> tiles, List<ExtraFile> extras) {}
+  public record Section(
+      int section,
+      int z,
+      String folder,
+      double driftX,
+      double driftY,
+      double rotationDeg,
+      double stageOriginX,
+      double stageOriginY,
+      LocalDateTime start,
+      boolean noFullCoordinates,
+      boolean thumbnailsOnly,
+      List<Tile> tiles,
+      List<ExtraFile> extras) {}
 
   private final SimulationParams params;
   private final int width;
@@ -124,8 +159,9 @@ public final class AcquisitionPlan {
   private final double[] beamGain;
   private final double[] beamOffset;
 
-  private static final String[] EXTRA_NAMES = {"Thumbs.db", "desktop.ini", "autofocus_%s.bmp", "stage_log.txt",
-      "copy_in_progress.tmp"};
+  private static final String[] EXTRA_NAMES = {
+    "Thumbs.db", "desktop.ini", "autofocus_%s.bmp", "stage_log.txt", "copy_in_progress.tmp"
+  };
 
   public AcquisitionPlan(SimulationParams p) {
     p.validate();
@@ -158,8 +194,13 @@ public final class AcquisitionPlan {
     double bw = maxX - minX;
     double bh = maxY - minY;
     double halfDiag = 0.5 * Math.hypot(bw, bh) + 200;
-    margin = (int) Math.ceil(p.maxDrift() * Math.sqrt(2) + Math.toRadians(p.maxRotationDeg()) * halfDiag
-        + 4.5 * (p.positionSigma() + p.mfovPositionSigma()) + 8);
+    margin =
+        (int)
+            Math.ceil(
+                p.maxDrift() * Math.sqrt(2)
+                    + Math.toRadians(p.maxRotationDeg()) * halfDiag
+                    + 4.5 * (p.positionSigma() + p.mfovPositionSigma())
+                    + 8);
     width = (int) Math.ceil(bw) + 2 * margin;
     height = (int) Math.ceil(bh) + 2 * margin;
 
@@ -212,8 +253,11 @@ public final class AcquisitionPlan {
         }
       } while (key < 0 || tileFault.containsKey(key));
       tileFault.put(key, kind);
-      faultValue.put(key, kind == Status.TRUNCATED ? Rng.uniform(tr, 0.25, 0.85)
-          : kind == Status.CORRUPT ? (double) (corruptIndex++ % 3) : 0.0);
+      faultValue.put(
+          key,
+          kind == Status.TRUNCATED
+              ? Rng.uniform(tr, 0.25, 0.85)
+              : kind == Status.CORRUPT ? (double) (corruptIndex++ % 3) : 0.0);
     }
 
     // extra files: folder (section or mFoV) and name
@@ -270,10 +314,27 @@ public final class AcquisitionPlan {
           double nx = r[0] - minX + margin;
           double ny = r[1] - minY + margin;
           long key = tileKey(s, m, b);
-          Status status = thumbOnly.contains(s) ? Status.THUMBNAIL_ONLY : tileFault.getOrDefault(key, Status.OK);
+          Status status =
+              thumbOnly.contains(s)
+                  ? Status.THUMBNAIL_ONLY
+                  : tileFault.getOrDefault(key, Status.OK);
           double fault = faultValue.getOrDefault(key, 0.0);
-          tiles.add(tile(p, s, m, b, 0, sectionStart.plusNanos(mfovTicks * 100), nx, ny, ox, oy, emx, emy, status,
-              fault));
+          tiles.add(
+              tile(
+                  p,
+                  s,
+                  m,
+                  b,
+                  0,
+                  sectionStart.plusNanos(mfovTicks * 100),
+                  nx,
+                  ny,
+                  ox,
+                  oy,
+                  emx,
+                  emy,
+                  status,
+                  fault));
           if (status == Status.SUPERSEDED) {
             reimages.add(tile(p, s, m, b, 1, null, nx, ny, ox, oy, emx, emy, Status.REIMAGED, 0));
           }
@@ -290,15 +351,41 @@ public final class AcquisitionPlan {
       }
       all = withDetails(all, Bmp.fileSize8(tw, th));
       List<ExtraFile> ex = extras.getOrDefault(s, List.of());
-      list.add(new Section(s, s - 1, MultiSem.sectionFolder(s, s, 1), dx, dy, rot, ox, oy, sectionStart,
-          noFull.contains(s), thumbOnly.contains(s), List.copyOf(all), List.copyOf(ex)));
+      list.add(
+          new Section(
+              s,
+              s - 1,
+              MultiSem.sectionFolder(s, s, 1),
+              dx,
+              dy,
+              rot,
+              ox,
+              oy,
+              sectionStart,
+              noFull.contains(s),
+              thumbOnly.contains(s),
+              List.copyOf(all),
+              List.copyOf(ex)));
       sectionStart = sectionStart.plusNanos(ticks * 100).plusSeconds(60 + timing.nextInt(30));
     }
     sections = List.copyOf(list);
   }
 
-  private Tile tile(SimulationParams p, int s, int m, int b, int version, LocalDateTime time, double nx, double ny,
-      double ox, double oy, double emx, double emy, Status status, double fault) {
+  private Tile tile(
+      SimulationParams p,
+      int s,
+      int m,
+      int b,
+      int version,
+      LocalDateTime time,
+      double nx,
+      double ny,
+      double ox,
+      double oy,
+      double emx,
+      double emy,
+      Status status,
+      double fault) {
     SplittableRandom r = Rng.random(p.seed(), "tile", s, m, b, version);
     double ex = r.nextGaussian() * p.positionSigma();
     double ey = r.nextGaussian() * p.positionSigma();
@@ -313,14 +400,45 @@ public final class AcquisitionPlan {
     double stageX = round3(nx + ox);
     double stageY = round3(ny + oy);
     String name = time == null ? "" : MultiSem.tileFileName(s, m, b, MultiSem.timestamp(time));
-    return new Tile(s, m, b, name, time, stageX, stageY, stageX - ox, stageY - oy, nx + emx + ex, ny + emy + ey,
-        gain, offset, noise, status, fault, "");
+    return new Tile(
+        s,
+        m,
+        b,
+        name,
+        time,
+        stageX,
+        stageY,
+        stageX - ox,
+        stageY - oy,
+        nx + emx + ex,
+        ny + emy + ey,
+        gain,
+        offset,
+        noise,
+        status,
+        fault,
+        "");
   }
 
   private static Tile withTime(Tile t, LocalDateTime time) {
-    return new Tile(t.section(), t.mfov(), t.beam(), MultiSem.tileFileName(t.section(), t.mfov(), t.beam(),
-        MultiSem.timestamp(time)), time, t.stageX(), t.stageY(), t.nominalX(), t.nominalY(), t.trueX(), t.trueY(),
-        t.gain(), t.offset(), t.noise(), t.status(), t.fault(), t.detail());
+    return new Tile(
+        t.section(),
+        t.mfov(),
+        t.beam(),
+        MultiSem.tileFileName(t.section(), t.mfov(), t.beam(), MultiSem.timestamp(time)),
+        time,
+        t.stageX(),
+        t.stageY(),
+        t.nominalX(),
+        t.nominalY(),
+        t.trueX(),
+        t.trueY(),
+        t.gain(),
+        t.offset(),
+        t.noise(),
+        t.status(),
+        t.fault(),
+        t.detail());
   }
 
   /** Fills in the human-readable fault details (a superseded tile names its newer acquisition). */
@@ -333,26 +451,54 @@ public final class AcquisitionPlan {
     }
     List<Tile> out = new ArrayList<>(tiles.size());
     for (Tile t : tiles) {
-      String detail = switch (t.status()) {
-        case OK -> "";
-        case MISSING -> "tile file absent (its thumbnail is present)";
-        case TRUNCATED -> "file cut to " + truncatedLength(fileSize, t.fault()) + " of " + fileSize + " bytes";
-        case CORRUPT -> CORRUPTIONS[(int) t.fault()];
-        case SUPERSEDED -> "re-imaged as " + newer.get(tileKey(t.section(), t.mfov(), t.beam())).fileName()
-            + "; this older one is noisier and darker";
-        case REIMAGED -> "newer acquisition of a re-imaged tile (the good one)";
-        case THUMBNAIL_ONLY -> "thumbnails-only section: tile absent and not listed; its thumbnail is present";
-      };
-      out.add(new Tile(t.section(), t.mfov(), t.beam(), t.fileName(), t.time(), t.stageX(), t.stageY(),
-          t.nominalX(), t.nominalY(), t.trueX(), t.trueY(), t.gain(), t.offset(), t.noise(), t.status(), t.fault(),
-          detail));
+      String detail =
+          switch (t.status()) {
+            case OK -> "";
+            case MISSING -> "tile file absent (its thumbnail is present)";
+            case TRUNCATED ->
+                "file cut to "
+                    + truncatedLength(fileSize, t.fault())
+                    + " of "
+                    + fileSize
+                    + " bytes";
+            case CORRUPT -> CORRUPTIONS[(int) t.fault()];
+            case SUPERSEDED ->
+                "re-imaged as "
+                    + newer.get(tileKey(t.section(), t.mfov(), t.beam())).fileName()
+                    + "; this older one is noisier and darker";
+            case REIMAGED -> "newer acquisition of a re-imaged tile (the good one)";
+            case THUMBNAIL_ONLY ->
+                "thumbnails-only section: tile absent and not listed; its thumbnail is present";
+          };
+      out.add(
+          new Tile(
+              t.section(),
+              t.mfov(),
+              t.beam(),
+              t.fileName(),
+              t.time(),
+              t.stageX(),
+              t.stageY(),
+              t.nominalX(),
+              t.nominalY(),
+              t.trueX(),
+              t.trueY(),
+              t.gain(),
+              t.offset(),
+              t.noise(),
+              t.status(),
+              t.fault(),
+              detail));
     }
     return out;
   }
 
   /** Ways a corrupt tile is damaged, by variant. */
-  static final String[] CORRUPTIONS = {"bad magic: first two bytes zeroed", "headers (first 1078 bytes) zeroed",
-      "bits-per-pixel field set to 0"};
+  static final String[] CORRUPTIONS = {
+    "bad magic: first two bytes zeroed",
+    "headers (first 1078 bytes) zeroed",
+    "bits-per-pixel field set to 0"
+  };
 
   /** Bytes a truncated tile keeps. */
   static long truncatedLength(long fileSize, double fraction) {
@@ -363,7 +509,9 @@ public final class AcquisitionPlan {
     return ((long) s << 32) | ((long) m << 12) | b;
   }
 
-  /** Centre of mFoV {@code m} relative to mFoV 1's centre: mFoVs tile the beam lattice as hexagons. */
+  /**
+   * Centre of mFoV {@code m} relative to mFoV 1's centre: mFoVs tile the beam lattice as hexagons.
+   */
   static double[] mfovCentre(int m, int rings, double sx, double sy) {
     int[] s = HexBeams.axial(m);
     // super-lattice basis in beam-lattice axial coordinates: A = (2R+1, -R), B = (R, R+1)
@@ -442,7 +590,9 @@ public final class AcquisitionPlan {
     double si = Math.sin(t);
     double ax = x - centreX();
     double ay = y - centreY();
-    return new double[] {centreX() + c * ax - si * ay + s.driftX(), centreY() + si * ax + c * ay + s.driftY()};
+    return new double[] {
+      centreX() + c * ax - si * ay + s.driftX(), centreY() + si * ax + c * ay + s.driftY()
+    };
   }
 
   /** Maps section-frame point (x, y) of {@code s} to the aligned volume. */
@@ -455,13 +605,18 @@ public final class AcquisitionPlan {
     return new double[] {centreX() + c * sx + si * sy, centreY() - si * sx + c * sy};
   }
 
-  /** Whether aligned point (x, y) of section {@code z} lies at least {@code inset} px inside a listed tile. */
+  /**
+   * Whether aligned point (x, y) of section {@code z} lies at least {@code inset} px inside a
+   * listed tile.
+   */
   public boolean covered(int z, double x, double y, double inset) {
     Section s = sections.get(z);
     double[] p = toSection(s, x, y);
     for (Tile t : s.tiles()) {
-      if (p[0] >= t.trueX() + inset && p[1] >= t.trueY() + inset
-          && p[0] <= t.trueX() + params.tileWidth() - 1 - inset && p[1] <= t.trueY() + params.tileHeight() - 1 - inset) {
+      if (p[0] >= t.trueX() + inset
+          && p[1] >= t.trueY() + inset
+          && p[0] <= t.trueX() + params.tileWidth() - 1 - inset
+          && p[1] <= t.trueY() + params.tileHeight() - 1 - inset) {
         return true;
       }
     }

@@ -20,22 +20,57 @@ import org.connectome.imaging.Image8;
 import org.connectome.pipeline.Json;
 
 /**
- * Reads a simulated acquisition's ground truth ({@code ground-truth/}, see its {@code README.md}) for scoring
- * later stages: true tile positions, section transforms, labels, synapses and faults.
+ * Reads a simulated acquisition's ground truth ({@code ground-truth/}, see its {@code README.md})
+ * for scoring later stages: true tile positions, section transforms, labels, synapses and faults.
  */
 public final class GroundTruth {
   /** A row of {@code sections.tsv}. */
-  public record SectionTruth(int section, int z, String folder, double driftX, double driftY, double rotationDeg,
-      double stageOriginX, double stageOriginY, boolean fullImageCoordinates, boolean thumbnailsOnly) {}
+  public record SectionTruth(
+      int section,
+      int z,
+      String folder,
+      double driftX,
+      double driftY,
+      double rotationDeg,
+      double stageOriginX,
+      double stageOriginY,
+      boolean fullImageCoordinates,
+      boolean thumbnailsOnly) {}
 
   /** A row of {@code tiles.tsv}. */
-  public record TileTruth(int section, int mfov, int beam, String file, String status, double stageX, double stageY,
-      double nominalX, double nominalY, double trueX, double trueY, double gain, double offset, double noise,
+  public record TileTruth(
+      int section,
+      int mfov,
+      int beam,
+      String file,
+      String status,
+      double stageX,
+      double stageY,
+      double nominalX,
+      double nominalY,
+      double trueX,
+      double trueY,
+      double gain,
+      double offset,
+      double noise,
       String time) {}
 
-  /** A row of {@code synapses.tsv} (voxel coordinates of the aligned volume; normal in physical units). */
-  public record SynapseTruth(int id, double x, double y, int z, int pre, int post, double normalX, double normalY,
-      double normalZ, double radius, int vesicles) {}
+  /**
+   * A row of {@code synapses.tsv} (voxel coordinates of the aligned volume; normal in physical
+   * units).
+   */
+  public record SynapseTruth(
+      int id,
+      double x,
+      double y,
+      int z,
+      int pre,
+      int post,
+      double normalX,
+      double normalY,
+      double normalZ,
+      double radius,
+      int vesicles) {}
 
   /** A row of {@code cells.tsv}. */
   public record CellTruth(int id, String kind, double radius, boolean endsInside, long voxels) {}
@@ -64,17 +99,71 @@ public final class GroundTruth {
     sections = volume.path("volume").path("sections").asInt();
     centreX = (width - 1) / 2.0;
     centreY = (height - 1) / 2.0;
-    sectionRows = read("sections.tsv", r -> new SectionTruth(r.i("section"), r.i("z"), r.s("folder"),
-        r.d("drift_x"), r.d("drift_y"), r.d("rotation_deg"), r.d("stage_origin_x"), r.d("stage_origin_y"),
-        r.s("full_image_coordinates").equals("present"), r.s("thumbnails_only").equals("yes")));
-    tiles = read("tiles.tsv", r -> new TileTruth(r.i("section"), r.i("mfov"), r.i("beam"), r.s("file"),
-        r.s("status"), r.d("stage_x"), r.d("stage_y"), r.d("nominal_x"), r.d("nominal_y"), r.d("true_x"),
-        r.d("true_y"), r.d("gain"), r.d("offset"), r.d("noise"), r.s("time")));
-    synapses = read("synapses.tsv", r -> new SynapseTruth(r.i("id"), r.d("x"), r.d("y"), r.i("z"), r.i("pre"),
-        r.i("post"), r.d("normal_x"), r.d("normal_y"), r.d("normal_z"), r.d("radius"), r.i("vesicles")));
-    cells = read("cells.tsv", r -> new CellTruth(r.i("id"), r.s("kind"), r.d("radius"),
-        r.s("ends_inside").equals("yes"), Long.parseLong(r.s("voxels"))));
-    faults = read("faults.tsv", r -> new FaultTruth(r.i("section"), r.s("file"), r.s("kind"), r.s("detail")));
+    sectionRows =
+        read(
+            "sections.tsv",
+            r ->
+                new SectionTruth(
+                    r.i("section"),
+                    r.i("z"),
+                    r.s("folder"),
+                    r.d("drift_x"),
+                    r.d("drift_y"),
+                    r.d("rotation_deg"),
+                    r.d("stage_origin_x"),
+                    r.d("stage_origin_y"),
+                    r.s("full_image_coordinates").equals("present"),
+                    r.s("thumbnails_only").equals("yes")));
+    tiles =
+        read(
+            "tiles.tsv",
+            r ->
+                new TileTruth(
+                    r.i("section"),
+                    r.i("mfov"),
+                    r.i("beam"),
+                    r.s("file"),
+                    r.s("status"),
+                    r.d("stage_x"),
+                    r.d("stage_y"),
+                    r.d("nominal_x"),
+                    r.d("nominal_y"),
+                    r.d("true_x"),
+                    r.d("true_y"),
+                    r.d("gain"),
+                    r.d("offset"),
+                    r.d("noise"),
+                    r.s("time")));
+    synapses =
+        read(
+            "synapses.tsv",
+            r ->
+                new SynapseTruth(
+                    r.i("id"),
+                    r.d("x"),
+                    r.d("y"),
+                    r.i("z"),
+                    r.i("pre"),
+                    r.i("post"),
+                    r.d("normal_x"),
+                    r.d("normal_y"),
+                    r.d("normal_z"),
+                    r.d("radius"),
+                    r.i("vesicles")));
+    cells =
+        read(
+            "cells.tsv",
+            r ->
+                new CellTruth(
+                    r.i("id"),
+                    r.s("kind"),
+                    r.d("radius"),
+                    r.s("ends_inside").equals("yes"),
+                    Long.parseLong(r.s("voxels"))));
+    faults =
+        read(
+            "faults.tsv",
+            r -> new FaultTruth(r.i("section"), r.s("file"), r.s("kind"), r.s("detail")));
   }
 
   /** Loads the ground truth in {@code dir} (the {@code ground-truth} folder). */
@@ -129,8 +218,10 @@ public final class GroundTruth {
     double t = Math.toRadians(s.rotationDeg());
     double ax = x - centreX;
     double ay = y - centreY;
-    return new double[] {centreX + Math.cos(t) * ax - Math.sin(t) * ay + s.driftX(),
-        centreY + Math.sin(t) * ax + Math.cos(t) * ay + s.driftY()};
+    return new double[] {
+      centreX + Math.cos(t) * ax - Math.sin(t) * ay + s.driftX(),
+      centreY + Math.sin(t) * ax + Math.cos(t) * ay + s.driftY()
+    };
   }
 
   /** Maps section-frame point (x, y) of plane {@code z} into the aligned volume. */
@@ -139,8 +230,9 @@ public final class GroundTruth {
     double t = Math.toRadians(s.rotationDeg());
     double sx = x - centreX - s.driftX();
     double sy = y - centreY - s.driftY();
-    return new double[] {centreX + Math.cos(t) * sx + Math.sin(t) * sy,
-        centreY - Math.sin(t) * sx + Math.cos(t) * sy};
+    return new double[] {
+      centreX + Math.cos(t) * sx + Math.sin(t) * sy, centreY - Math.sin(t) * sx + Math.cos(t) * sy
+    };
   }
 
   /** The labels of plane {@code z}: {@code width * height} cell ids, x fastest. */
@@ -155,8 +247,12 @@ public final class GroundTruth {
         bytes = in.readAllBytes();
       }
     } else {
-      throw new IOException("no labels for plane " + z + " in " + dir.resolve("labels")
-          + " (the acquisition may have been generated with labels NONE)");
+      throw new IOException(
+          "no labels for plane "
+              + z
+              + " in "
+              + dir.resolve("labels")
+              + " (the acquisition may have been generated with labels NONE)");
     }
     if (bytes.length != 4L * width * height) {
       throw new IOException(raw + ": " + bytes.length + " bytes, expected " + 4L * width * height);

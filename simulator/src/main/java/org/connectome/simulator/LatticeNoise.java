@@ -1,11 +1,11 @@
 package org.connectome.simulator;
 
 /**
- * Smooth 3D value noise in [-1, 1]: random values on a lattice of spacing {@code spacing} over a box,
- * interpolated with smoothstep weights. Outside the box the nearest lattice cell is extended.
+ * Smooth 3D value noise in [-1, 1]: random values on a lattice of spacing {@code spacing} over a
+ * box, interpolated with smoothstep weights. Outside the box the nearest lattice cell is extended.
  *
- * <p>Each partial derivative is at most {@code 3 / spacing} in magnitude, which bounds how far the function
- * moves between two points; the tissue model relies on that to prune candidates.
+ * <p>Each partial derivative is at most {@code 3 / spacing} in magnitude, which bounds how far the
+ * function moves between two points; the tissue model relies on that to prune candidates.
  */
 final class LatticeNoise {
   private final double spacing;
@@ -18,7 +18,14 @@ final class LatticeNoise {
   private final int nz;
   private final float[] values;
 
-  LatticeNoise(long seed, double spacing, double minX, double minY, double minZ, double maxX, double maxY,
+  LatticeNoise(
+      long seed,
+      double spacing,
+      double minX,
+      double minY,
+      double minZ,
+      double maxX,
+      double maxY,
       double maxZ) {
     this.spacing = spacing;
     this.inv = 1.0 / spacing;
@@ -30,7 +37,8 @@ final class LatticeNoise {
     this.nz = (int) Math.ceil((maxZ - oz) / spacing) + 3;
     long n = (long) nx * ny * nz;
     if (n > 200_000_000L) {
-      throw new IllegalArgumentException("noise lattice too large: " + nx + " x " + ny + " x " + nz);
+      throw new IllegalArgumentException(
+          "noise lattice too large: " + nx + " x " + ny + " x " + nz);
     }
     values = new float[(int) n];
     for (int i = 0; i < values.length; i++) {

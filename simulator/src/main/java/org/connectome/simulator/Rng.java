@@ -3,8 +3,8 @@ package org.connectome.simulator;
 import java.util.SplittableRandom;
 
 /**
- * Seeded randomness addressed by keys, so that any part of the simulation (a section, a tile, a cell) draws the
- * same numbers whatever order or thread computes it.
+ * Seeded randomness addressed by keys, so that any part of the simulation (a section, a tile, a
+ * cell) draws the same numbers whatever order or thread computes it.
  */
 final class Rng {
   private static final int NORMALS = 1 << 16;
@@ -57,8 +57,8 @@ final class Rng {
   }
 
   /**
-   * A fast stream of standard normal deviates (xorshift state indexing a fixed table of 65,536 deviates): good
-   * enough for detector noise, and the same on every machine.
+   * A fast stream of standard normal deviates (xorshift state indexing a fixed table of 65,536
+   * deviates): good enough for detector noise, and the same on every machine.
    */
   static final class Normals {
     private long state;

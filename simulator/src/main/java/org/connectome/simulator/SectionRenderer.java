@@ -6,12 +6,14 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 
 /**
- * Renders one plane of the tissue: the label of every voxel and the noise-free EM image of the section in the
- * aligned frame (cytoplasm texture, dark membranes, mitochondria, synaptic clefts and vesicles).
+ * Renders one plane of the tissue: the label of every voxel and the noise-free EM image of the
+ * section in the aligned frame (cytoplasm texture, dark membranes, mitochondria, synaptic clefts
+ * and vesicles).
  *
- * <p>Finding the nearest cell of a pixel among thousands of skeleton segments is made cheap by a quadtree over
- * the plane: a block keeps only the segments that can be nearest or second-nearest (within a margin) anywhere in
- * it, bounded by the block's size, the warp's Lipschitz constant and each segment's value at the block centre.
+ * <p>Finding the nearest cell of a pixel among thousands of skeleton segments is made cheap by a
+ * quadtree over the plane: a block keeps only the segments that can be nearest or second-nearest
+ * (within a margin) anywhere in it, bounded by the block's size, the warp's Lipschitz constant and
+ * each segment's value at the block centre.
  */
 final class SectionRenderer {
   private static final int ROOT = 256;
@@ -62,7 +64,7 @@ final class SectionRenderer {
   /**
    * Renders plane {@code z}.
    *
-   * @param image  {@code width * height} bytes, row-major, filled with the noise-free section image
+   * @param image {@code width * height} bytes, row-major, filled with the noise-free section image
    * @param labels {@code width * height} ints, filled with cell ids
    */
   void render(int z, byte[] image, int[] labels, ForkJoinPool pool) throws InterruptedException {
@@ -71,7 +73,11 @@ final class SectionRenderer {
     for (int i = 0; i < t.mitos.size(); i++) {
       TissueModel.Mito m = t.mitos.get(i);
       if (Math.abs(m.z() - pz) <= m.halfLength()) {
-        mitoBins.add(i, m.x() - m.halfLength(), m.y() - m.halfLength(), m.x() + m.halfLength(),
+        mitoBins.add(
+            i,
+            m.x() - m.halfLength(),
+            m.y() - m.halfLength(),
+            m.x() + m.halfLength(),
             m.y() + m.halfLength());
       }
     }
@@ -97,12 +103,17 @@ final class SectionRenderer {
     for (int i = 0; i < all.length; i++) {
       all[i] = i;
     }
-    Runnable work = () -> IntStream.range(0, rootsX * rootsY).parallel().forEach(root -> {
-      int x0 = (root % rootsX) * ROOT;
-      int y0 = (root / rootsX) * ROOT;
-      Context c = new Context(z, pz, image, labels, mitoBins, synBins, vesBins);
-      block(c, x0, y0, ROOT, all, all.length);
-    });
+    Runnable work =
+        () ->
+            IntStream.range(0, rootsX * rootsY)
+                .parallel()
+                .forEach(
+                    root -> {
+                      int x0 = (root % rootsX) * ROOT;
+                      int y0 = (root / rootsX) * ROOT;
+                      Context c = new Context(z, pz, image, labels, mitoBins, synBins, vesBins);
+                      block(c, x0, y0, ROOT, all, all.length);
+                    });
     try {
       pool.submit(work).get();
     } catch (ExecutionException e) {
@@ -124,7 +135,8 @@ final class SectionRenderer {
     final Bins vesicles;
     final double[] w = new double[3];
 
-    Context(int z, double pz, byte[] image, int[] labels, Bins mitos, Bins synapses, Bins vesicles) {
+    Context(
+        int z, double pz, byte[] image, int[] labels, Bins mitos, Bins synapses, Bins vesicles) {
       this.z = z;
       this.pz = pz;
       this.image = image;
@@ -198,7 +210,11 @@ final class SectionRenderer {
 
   private int shade(Context c, int x, int y, int a, int b, double md) {
     double pz = c.pz;
-    double v = t.cellBase[a] + 13 * t.texCoarse.at(x, y, pz) + 7 * t.texFine.at(x, y, pz) + 5 * grain(x, y, c.z);
+    double v =
+        t.cellBase[a]
+            + 13 * t.texCoarse.at(x, y, pz)
+            + 7 * t.texFine.at(x, y, pz)
+            + 5 * grain(x, y, c.z);
     int bin = (y / BIN) * c.mitos.bx + x / BIN;
 
     int[] ml = c.mitos.lists[bin];
@@ -212,7 +228,8 @@ final class SectionRenderer {
       double dz = pz - m.z();
       double along = dx * m.ux() + dy * m.uy() + dz * m.uz();
       double across2 = dx * dx + dy * dy + dz * dz - along * along;
-      double e = along * along / (m.halfLength() * m.halfLength()) + across2 / (m.radius() * m.radius());
+      double e =
+          along * along / (m.halfLength() * m.halfLength()) + across2 / (m.radius() * m.radius());
       if (e < 1) {
         double toSurface = (1 - Math.sqrt(e)) * m.radius();
         double inner = 98 + 14 * Math.cos(2 * Math.PI * along / 6.5);
@@ -292,10 +309,15 @@ final class SectionRenderer {
     double fx = (x - ix * 3) / 3.0;
     double fy = (y - iy * 3) / 3.0;
     long base = t.grainSeed + z * 0x9E3779B97F4A7C15L;
-    double v00 = Rng.signedUnit(Rng.mix(base + ix * 0xC2B2AE3D27D4EB4FL + iy * 0x165667B19E3779F9L));
-    double v10 = Rng.signedUnit(Rng.mix(base + (ix + 1) * 0xC2B2AE3D27D4EB4FL + iy * 0x165667B19E3779F9L));
-    double v01 = Rng.signedUnit(Rng.mix(base + ix * 0xC2B2AE3D27D4EB4FL + (iy + 1) * 0x165667B19E3779F9L));
-    double v11 = Rng.signedUnit(Rng.mix(base + (ix + 1) * 0xC2B2AE3D27D4EB4FL + (iy + 1) * 0x165667B19E3779F9L));
+    double v00 =
+        Rng.signedUnit(Rng.mix(base + ix * 0xC2B2AE3D27D4EB4FL + iy * 0x165667B19E3779F9L));
+    double v10 =
+        Rng.signedUnit(Rng.mix(base + (ix + 1) * 0xC2B2AE3D27D4EB4FL + iy * 0x165667B19E3779F9L));
+    double v01 =
+        Rng.signedUnit(Rng.mix(base + ix * 0xC2B2AE3D27D4EB4FL + (iy + 1) * 0x165667B19E3779F9L));
+    double v11 =
+        Rng.signedUnit(
+            Rng.mix(base + (ix + 1) * 0xC2B2AE3D27D4EB4FL + (iy + 1) * 0x165667B19E3779F9L));
     double a = v00 + fx * (v10 - v00);
     double b = v01 + fx * (v11 - v01);
     return a + fy * (b - a);

@@ -28,21 +28,24 @@ import org.connectome.imaging.MultiSem;
 import org.connectome.pipeline.Json;
 
 /**
- * A simulated multibeam electron microscope. {@link #generate} builds a synthetic tissue volume with ground truth
- * and "images" it section by section as a MultiSEM acquisition: hexagonal mFoVs of beams, overlapping tiles at
- * stage positions with errors, per-section drift and rotation, per-beam brightness, detector noise, 8-bit BMP
- * tiles and thumbnails, coordinate files with CRLF and backslashes, and optional faults.
+ * A simulated multibeam electron microscope. {@link #generate} builds a synthetic tissue volume
+ * with ground truth and "images" it section by section as a MultiSEM acquisition: hexagonal mFoVs
+ * of beams, overlapping tiles at stage positions with errors, per-section drift and rotation,
+ * per-beam brightness, detector noise, 8-bit BMP tiles and thumbnails, coordinate files with CRLF
+ * and backslashes, and optional faults.
  *
- * <p>Everything follows from {@link SimulationParams} and its seed: the same parameters give the same bytes,
- * whatever the number of threads. Sections are produced one after the other (only one section's image and
- * labels are in memory); the tiles of a section are imaged in parallel.
+ * <p>Everything follows from {@link SimulationParams} and its seed: the same parameters give the
+ * same bytes, whatever the number of threads. Sections are produced one after the other (only one
+ * section's image and labels are in memory); the tiles of a section are imaged in parallel.
  *
- * <p>The ground truth (labels, synapses, true tile positions, section transforms, faults) is written to
- * {@code ground-truth/} beside the acquisition folder; its {@code README.md} defines every file and frame.
+ * <p>The ground truth (labels, synapses, true tile positions, section transforms, faults) is
+ * written to {@code ground-truth/} beside the acquisition folder; its {@code README.md} defines
+ * every file and frame.
  */
 public final class SimulatedMicroscope {
   /** Name of the ground-truth folder, beside the acquisition folder. */
   public static final String GROUND_TRUTH = "ground-truth";
+
   static final String CRLF = "\r\n";
 
   private SimulatedMicroscope() {}
@@ -53,10 +56,11 @@ public final class SimulatedMicroscope {
   }
 
   /**
-   * Generates an acquisition and its ground truth under {@code outDir}: {@code outDir/<name>_<date>_<time>/} and
-   * {@code outDir/ground-truth/}. Neither may exist yet.
+   * Generates an acquisition and its ground truth under {@code outDir}: {@code
+   * outDir/<name>_<date>_<time>/} and {@code outDir/ground-truth/}. Neither may exist yet.
    *
-   * @throws IllegalArgumentException bad parameters (every problem listed) or an existing output folder
+   * @throws IllegalArgumentException bad parameters (every problem listed) or an existing output
+   *     folder
    */
   /** The parameters of a finished generation, in the ground-truth folder. */
   public static final String PARAMS_FILE = "params.json";
@@ -72,14 +76,16 @@ public final class SimulatedMicroscope {
     return Files.isRegularFile(f) && Files.readString(f).equals(fingerprint(p));
   }
 
-  public static SimulationResult generate(Path outDir, SimulationParams p, int threads) throws IOException {
+  public static SimulationResult generate(Path outDir, SimulationParams p, int threads)
+      throws IOException {
     long started = System.nanoTime();
     AcquisitionPlan plan = new AcquisitionPlan(p);
     Path acq = outDir.resolve(MultiSem.workflowFolder(p.name(), p.acquisitionStart()));
     Path gt = outDir.resolve(GROUND_TRUTH);
     for (Path existing : new Path[] {acq, gt}) {
       if (Files.exists(existing)) {
-        throw new IllegalArgumentException(existing + " already exists: generate into an empty folder");
+        throw new IllegalArgumentException(
+            existing + " already exists: generate into an empty folder");
       }
     }
     Files.createDirectories(acq);
@@ -110,9 +116,21 @@ public final class SimulatedMicroscope {
     }
     // written last: its presence says the generation finished, its content with which parameters
     Files.writeString(gt.resolve(PARAMS_FILE), fingerprint(p));
-    return new SimulationResult(acq, gt, plan.width(), plan.height(), p.sections(), plan.tileCount(),
-        w.tileFiles.get(), w.thumbnails.get(), cells, tissue.synapses.size(), tissue.mitos.size(), faults,
-        w.bytes.get(), Duration.ofNanos(System.nanoTime() - started));
+    return new SimulationResult(
+        acq,
+        gt,
+        plan.width(),
+        plan.height(),
+        p.sections(),
+        plan.tileCount(),
+        w.tileFiles.get(),
+        w.thumbnails.get(),
+        cells,
+        tissue.synapses.size(),
+        tissue.mitos.size(),
+        faults,
+        w.bytes.get(),
+        Duration.ofNanos(System.nanoTime() - started));
   }
 
   /** Per-cell voxel counts and bounding boxes, accumulated section by section. */
@@ -167,7 +185,9 @@ public final class SimulatedMicroscope {
     }
   }
 
-  /** Writes sections: ground-truth planes, tiles, thumbnails, coordinate files, metadata, extras. */
+  /**
+   * Writes sections: ground-truth planes, tiles, thumbnails, coordinate files, metadata, extras.
+   */
   private static final class Writer {
     final AcquisitionPlan plan;
     final SimulationParams p;
@@ -196,7 +216,8 @@ public final class SimulatedMicroscope {
       }
     }
 
-    void section(AcquisitionPlan.Section s, ForkJoinPool pool) throws IOException, InterruptedException {
+    void section(AcquisitionPlan.Section s, ForkJoinPool pool)
+        throws IOException, InterruptedException {
       int w = plan.width();
       int h = plan.height();
       byte[] image = new byte[w * h];
@@ -205,20 +226,28 @@ public final class SimulatedMicroscope {
       stats.add(s.z(), labels, w);
       writeLabels(s.z(), labels);
       if (p.sectionImages()) {
-        Bmp.write8(gt.resolve("images").resolve(String.format(Locale.ROOT, "z%04d.bmp", s.z())), w, h, image);
+        Bmp.write8(
+            gt.resolve("images").resolve(String.format(Locale.ROOT, "z%04d.bmp", s.z())),
+            w,
+            h,
+            image);
       }
 
       Path dir = acq.resolve(s.folder());
       for (int m = 1; m <= p.mfovs(); m++) {
         Files.createDirectories(dir.resolve(MultiSem.mfovFolder(m)));
       }
-      Runnable tiles = () -> s.tiles().parallelStream().forEach(t -> {
-        try {
-          writeTile(s, t, image, dir);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      Runnable tiles =
+          () ->
+              s.tiles().parallelStream()
+                  .forEach(
+                      t -> {
+                        try {
+                          writeTile(s, t, image, dir);
+                        } catch (IOException e) {
+                          throw new UncheckedIOException(e);
+                        }
+                      });
       try {
         pool.submit(tiles).get();
       } catch (ExecutionException e) {
@@ -237,10 +266,13 @@ public final class SimulatedMicroscope {
         return;
       }
       boolean gzip = p.labels() == SimulationParams.LabelsFormat.GZIP;
-      Path f = gt.resolve("labels").resolve(String.format(Locale.ROOT, "z%04d.raw%s", z, gzip ? ".gz" : ""));
+      Path f =
+          gt.resolve("labels")
+              .resolve(String.format(Locale.ROOT, "z%04d.raw%s", z, gzip ? ".gz" : ""));
       ByteBuffer row = ByteBuffer.allocate(plan.width() * 4).order(ByteOrder.LITTLE_ENDIAN);
       try (OutputStream raw = Files.newOutputStream(f);
-          OutputStream out = gzip ? new GZIPOutputStream(raw, 1 << 16) : new BufferedOutputStream(raw, 1 << 16)) {
+          OutputStream out =
+              gzip ? new GZIPOutputStream(raw, 1 << 16) : new BufferedOutputStream(raw, 1 << 16)) {
         for (int y = 0; y < plan.height(); y++) {
           row.clear();
           row.asIntBuffer().put(labels, y * plan.width(), plan.width());
@@ -249,12 +281,15 @@ public final class SimulatedMicroscope {
       }
     }
 
-    private void writeTile(AcquisitionPlan.Section s, AcquisitionPlan.Tile t, byte[] image, Path dir)
+    private void writeTile(
+        AcquisitionPlan.Section s, AcquisitionPlan.Tile t, byte[] image, Path dir)
         throws IOException {
       byte[] pixels = imageTile(plan, s, t, image);
       Path folder = dir.resolve(t.mfovFolder());
       byte[] thumb = thumbnail(pixels, p.tileWidth(), p.tileHeight(), p.thumbnailScale());
-      byte[] thumbBytes = Bmp.encode8(p.tileWidth() / p.thumbnailScale(), p.tileHeight() / p.thumbnailScale(), thumb);
+      byte[] thumbBytes =
+          Bmp.encode8(
+              p.tileWidth() / p.thumbnailScale(), p.tileHeight() / p.thumbnailScale(), thumb);
       Files.write(folder.resolve(t.thumbnailName()), thumbBytes);
       bytes.addAndGet(thumbBytes.length);
       thumbnails.incrementAndGet();
@@ -288,22 +323,45 @@ public final class SimulatedMicroscope {
       Map<Integer, StringBuilder> perMfov = new LinkedHashMap<>();
       double scale = p.thumbnailScale();
       for (AcquisitionPlan.Tile t : s.tiles()) {
-        full.append(t.mfovFolder()).append('\\').append(t.fileName()).append('\t').append(coord(t.stageX()))
-            .append('\t').append(coord(t.stageY())).append("\t0").append(CRLF);
-        thumbs.append(t.mfovFolder()).append('\\').append(t.thumbnailName()).append('\t')
-            .append(coord(t.stageX() / scale)).append('\t').append(coord(t.stageY() / scale)).append("\t0")
+        full.append(t.mfovFolder())
+            .append('\\')
+            .append(t.fileName())
+            .append('\t')
+            .append(coord(t.stageX()))
+            .append('\t')
+            .append(coord(t.stageY()))
+            .append("\t0")
             .append(CRLF);
-        perMfov.computeIfAbsent(t.mfov(), m -> new StringBuilder()).append(t.fileName()).append('\t')
-            .append(coord(t.stageX())).append('\t').append(coord(t.stageY())).append("\t0").append(CRLF);
+        thumbs
+            .append(t.mfovFolder())
+            .append('\\')
+            .append(t.thumbnailName())
+            .append('\t')
+            .append(coord(t.stageX() / scale))
+            .append('\t')
+            .append(coord(t.stageY() / scale))
+            .append("\t0")
+            .append(CRLF);
+        perMfov
+            .computeIfAbsent(t.mfov(), m -> new StringBuilder())
+            .append(t.fileName())
+            .append('\t')
+            .append(coord(t.stageX()))
+            .append('\t')
+            .append(coord(t.stageY()))
+            .append("\t0")
+            .append(CRLF);
       }
-      // a thumbnails-only section holds thumbnails and their coordinate file, no image coordinate file at all
+      // a thumbnails-only section holds thumbnails and their coordinate file, no image coordinate
+      // file at all
       if (!s.noFullCoordinates() && !s.thumbnailsOnly()) {
         write(dir.resolve(MultiSem.FULL_IMAGE_COORDINATES), full.toString());
       }
       write(dir.resolve(MultiSem.FULL_THUMBNAIL_COORDINATES), thumbs.toString());
-      for (Map.Entry<Integer, StringBuilder> e : s.thumbnailsOnly() ? Map.<Integer, StringBuilder>of().entrySet()
-          : perMfov.entrySet()) {
-        write(dir.resolve(MultiSem.mfovFolder(e.getKey())).resolve(MultiSem.IMAGE_COORDINATES),
+      for (Map.Entry<Integer, StringBuilder> e :
+          s.thumbnailsOnly() ? Map.<Integer, StringBuilder>of().entrySet() : perMfov.entrySet()) {
+        write(
+            dir.resolve(MultiSem.mfovFolder(e.getKey())).resolve(MultiSem.IMAGE_COORDINATES),
             e.getValue().toString());
       }
     }
@@ -315,9 +373,15 @@ public final class SimulatedMicroscope {
       kv.add(new String[] {"Region", s.folder()});
       kv.add(new String[] {"Acquisition start", MultiSem.timestamp(s.start())});
       kv.add(new String[] {"Pixel size", String.format(Locale.ROOT, "%.3fnm", p.pixelSizeNm())});
-      kv.add(new String[] {"Section thickness", String.format(Locale.ROOT, "%.3fnm", p.sectionThicknessNm())});
-      kv.add(new String[] {"Stage z", String.format(Locale.ROOT, "%.3fum",
-          (s.section() - 1) * p.sectionThicknessNm() / 1000)});
+      kv.add(
+          new String[] {
+            "Section thickness", String.format(Locale.ROOT, "%.3fnm", p.sectionThicknessNm())
+          });
+      kv.add(
+          new String[] {
+            "Stage z",
+            String.format(Locale.ROOT, "%.3fum", (s.section() - 1) * p.sectionThicknessNm() / 1000)
+          });
       kv.add(new String[] {"Number of mFoVs", Integer.toString(p.mfovs())});
       kv.add(new String[] {"Number of beams", Integer.toString(p.beams())});
       kv.add(new String[] {"Tile width", Integer.toString(p.tileWidth())});
@@ -346,11 +410,16 @@ public final class SimulatedMicroscope {
           }
           content = Bmp.encode8(32, 32, px);
         } else if (name.startsWith("desktop")) {
-          content = ("[.ShellClassInfo]" + CRLF + "IconResource=C:\\Windows\\System32\\imageres.dll,-3" + CRLF)
-              .getBytes(StandardCharsets.US_ASCII);
+          content =
+              ("[.ShellClassInfo]"
+                      + CRLF
+                      + "IconResource=C:\\Windows\\System32\\imageres.dll,-3"
+                      + CRLF)
+                  .getBytes(StandardCharsets.US_ASCII);
         } else if (name.endsWith(".txt")) {
-          content = ("stage moved to section " + s.section() + CRLF + "focus ok" + CRLF)
-              .getBytes(StandardCharsets.US_ASCII);
+          content =
+              ("stage moved to section " + s.section() + CRLF + "focus ok" + CRLF)
+                  .getBytes(StandardCharsets.US_ASCII);
         } else {
           content = new byte[100 + r.nextInt(400)];
           r.nextBytes(content);
@@ -373,10 +442,12 @@ public final class SimulatedMicroscope {
   }
 
   /**
-   * The pixels (top-down) of tile {@code t}: the section image sampled bilinearly at the tile's true position,
-   * through the section's transform, then {@code 128 + gain (v - 128) + offset + noise}, rounded and clamped.
+   * The pixels (top-down) of tile {@code t}: the section image sampled bilinearly at the tile's
+   * true position, through the section's transform, then {@code 128 + gain (v - 128) + offset +
+   * noise}, rounded and clamped.
    */
-  static byte[] imageTile(AcquisitionPlan plan, AcquisitionPlan.Section s, AcquisitionPlan.Tile t, byte[] image) {
+  static byte[] imageTile(
+      AcquisitionPlan plan, AcquisitionPlan.Section s, AcquisitionPlan.Tile t, byte[] image) {
     SimulationParams p = plan.params();
     int tw = p.tileWidth();
     int th = p.tileHeight();
@@ -388,7 +459,8 @@ public final class SimulatedMicroscope {
     double cx = plan.centreX();
     double cy = plan.centreY();
     int version = t.status() == AcquisitionPlan.Status.REIMAGED ? 1 : 0;
-    Rng.Normals normals = new Rng.Normals(Rng.key(p.seed(), "noise", t.section(), t.mfov(), t.beam(), version));
+    Rng.Normals normals =
+        new Rng.Normals(Rng.key(p.seed(), "noise", t.section(), t.mfov(), t.beam(), version));
     double gain = t.gain();
     double offset = t.offset();
     double noise = t.noise();

@@ -9,43 +9,49 @@ import java.util.Map;
 import org.connectome.imaging.HexBeams;
 
 /**
- * Everything that decides a simulated acquisition. The same parameters (seed included) give the same bytes.
+ * Everything that decides a simulated acquisition. The same parameters (seed included) give the
+ * same bytes.
  *
- * <p>Lengths are in pixels of the section images (= voxels of the aligned volume in x and y) unless named
- * otherwise. Start from a {@link #preset(String)} and change what you need with {@link #toBuilder()}.
+ * <p>Lengths are in pixels of the section images (= voxels of the aligned volume in x and y) unless
+ * named otherwise. Start from a {@link #preset(String)} and change what you need with {@link
+ * #toBuilder()}.
  *
- * @param preset              name of the preset these parameters started from (recorded only)
- * @param seed                seed of every random choice
- * @param name                acquisition name: the folder is {@code <name>_<YYYYMMDD>_<HH-MM-SS>}
- * @param acquisitionStart    when section 1 starts; the folder name and every tile timestamp follow from it
- * @param sections            sections (z planes of the volume)
- * @param mfovs               mFoVs per section, laid out on a hexagonal spiral around the first
- * @param beams               beams per mFoV: 7, 19, 37, 61 or 91 (hexagon with rings 0..1, 2, 3, 4, 5)
- * @param tileWidth           tile width in pixels
- * @param tileHeight          tile height in pixels
- * @param overlap             fraction of a tile's width (height) its row (next-row) neighbours overlap
- * @param pixelSizeNm         pixel size (x = y) in nm
- * @param sectionThicknessNm  section thickness (z voxel size) in nm
- * @param positionSigma       standard deviation of each tile's stage-position error, px per axis
- * @param mfovPositionSigma   standard deviation of an mFoV's stage-position error shared by its tiles, px
- * @param maxDrift            largest per-section translation (uniform in [-maxDrift, maxDrift] per axis), px
- * @param maxRotationDeg      largest per-section rotation (uniform in [-max, max]), degrees
- * @param stageJitter         per-section jitter of the wafer stage origin, px (sections sit elsewhere on the
- *                            wafer; the written stage coordinates carry it)
- * @param noise               standard deviation of the detector noise at grey 128, grey levels (0 = none)
- * @param beamGainSpread      per-beam contrast gain spread: gain uniform in [1 - s, 1 + s], fixed per beam
- * @param beamOffsetSpread    per-beam brightness offset spread, grey levels, fixed per beam
- * @param tileGainJitter      additional per-tile relative gain jitter
- * @param cells               cells (neurites) to place; fewer are placed when they no longer fit
- * @param cellRadiusMin       smallest neurite radius (px)
- * @param cellRadiusMax       largest neurite radius (px)
- * @param membraneThickness   dark membrane band width across a boundary in the section plane (px)
- * @param synapses            synapses to place at cell contacts
- * @param mitochondria        mitochondria to place inside cells
- * @param thumbnailScale      thumbnails are tiles reduced by this factor (box average)
- * @param faults              faults to inject (counts; placement is seeded)
- * @param labels              how the ground-truth label volume is written
- * @param sectionImages       whether the ground truth includes each section's noise-free image (aligned frame)
+ * @param preset name of the preset these parameters started from (recorded only)
+ * @param seed seed of every random choice
+ * @param name acquisition name: the folder is {@code <name>_<YYYYMMDD>_<HH-MM-SS>}
+ * @param acquisitionStart when section 1 starts; the folder name and every tile timestamp follow
+ *     from it
+ * @param sections sections (z planes of the volume)
+ * @param mfovs mFoVs per section, laid out on a hexagonal spiral around the first
+ * @param beams beams per mFoV: 7, 19, 37, 61 or 91 (hexagon with rings 0..1, 2, 3, 4, 5)
+ * @param tileWidth tile width in pixels
+ * @param tileHeight tile height in pixels
+ * @param overlap fraction of a tile's width (height) its row (next-row) neighbours overlap
+ * @param pixelSizeNm pixel size (x = y) in nm
+ * @param sectionThicknessNm section thickness (z voxel size) in nm
+ * @param positionSigma standard deviation of each tile's stage-position error, px per axis
+ * @param mfovPositionSigma standard deviation of an mFoV's stage-position error shared by its
+ *     tiles, px
+ * @param maxDrift largest per-section translation (uniform in [-maxDrift, maxDrift] per axis), px
+ * @param maxRotationDeg largest per-section rotation (uniform in [-max, max]), degrees
+ * @param stageJitter per-section jitter of the wafer stage origin, px (sections sit elsewhere on
+ *     the wafer; the written stage coordinates carry it)
+ * @param noise standard deviation of the detector noise at grey 128, grey levels (0 = none)
+ * @param beamGainSpread per-beam contrast gain spread: gain uniform in [1 - s, 1 + s], fixed per
+ *     beam
+ * @param beamOffsetSpread per-beam brightness offset spread, grey levels, fixed per beam
+ * @param tileGainJitter additional per-tile relative gain jitter
+ * @param cells cells (neurites) to place; fewer are placed when they no longer fit
+ * @param cellRadiusMin smallest neurite radius (px)
+ * @param cellRadiusMax largest neurite radius (px)
+ * @param membraneThickness dark membrane band width across a boundary in the section plane (px)
+ * @param synapses synapses to place at cell contacts
+ * @param mitochondria mitochondria to place inside cells
+ * @param thumbnailScale thumbnails are tiles reduced by this factor (box average)
+ * @param faults faults to inject (counts; placement is seeded)
+ * @param labels how the ground-truth label volume is written
+ * @param sectionImages whether the ground truth includes each section's noise-free image (aligned
+ *     frame)
  */
 public record SimulationParams(
     String preset,
@@ -93,22 +99,36 @@ public record SimulationParams(
   /**
    * Faults to inject; each is a count, placed by the seed and recorded in {@code faults.tsv}.
    *
-   * @param missing           tiles listed in the coordinate files whose file is absent (thumbnail present)
-   * @param truncated         tile files cut short
-   * @param corrupt           tile files whose header is destroyed (bad magic, zeroed, bits per pixel 0)
-   * @param reimaged          tiles acquired twice: both files exist and both are listed; the newer is good
-   * @param extraFiles        unrelated files dropped into section and mFoV folders
-   * @param noFullCoordinates sections without {@code full_image_coordinates.txt} (mFoV files remain)
-   * @param thumbnailsOnly    sections holding only thumbnails (with full_thumbnail_coordinates.txt and
-   *                          metadata.txt): no tiles and no image coordinate files
+   * @param missing tiles listed in the coordinate files whose file is absent (thumbnail present)
+   * @param truncated tile files cut short
+   * @param corrupt tile files whose header is destroyed (bad magic, zeroed, bits per pixel 0)
+   * @param reimaged tiles acquired twice: both files exist and both are listed; the newer is good
+   * @param extraFiles unrelated files dropped into section and mFoV folders
+   * @param noFullCoordinates sections without {@code full_image_coordinates.txt} (mFoV files
+   *     remain)
+   * @param thumbnailsOnly sections holding only thumbnails (with full_thumbnail_coordinates.txt and
+   *     metadata.txt): no tiles and no image coordinate files
    */
-  public record Faults(int missing, int truncated, int corrupt, int reimaged, int extraFiles, int noFullCoordinates,
+  public record Faults(
+      int missing,
+      int truncated,
+      int corrupt,
+      int reimaged,
+      int extraFiles,
+      int noFullCoordinates,
       int thumbnailsOnly) {
     public static final Faults NONE = new Faults(0, 0, 0, 0, 0, 0, 0);
 
     /** Fault kinds as {@link #with} and the command line name them. */
     public static final List<String> KINDS =
-        List.of("missing", "truncated", "corrupt", "reimaged", "extra", "no-full-coordinates", "thumbnails-only");
+        List.of(
+            "missing",
+            "truncated",
+            "corrupt",
+            "reimaged",
+            "extra",
+            "no-full-coordinates",
+            "thumbnails-only");
 
     /** Tile faults (each takes one distinct tile). */
     public int tileFaults() {
@@ -125,18 +145,28 @@ public record SimulationParams(
         throw new IllegalArgumentException("fault " + kind + ": count must be >= 0, got " + count);
       }
       return switch (kind) {
-        case "missing" -> new Faults(count, truncated, corrupt, reimaged, extraFiles, noFullCoordinates, thumbnailsOnly);
-        case "truncated" -> new Faults(missing, count, corrupt, reimaged, extraFiles, noFullCoordinates, thumbnailsOnly);
+        case "missing" ->
+            new Faults(
+                count, truncated, corrupt, reimaged, extraFiles, noFullCoordinates, thumbnailsOnly);
+        case "truncated" ->
+            new Faults(
+                missing, count, corrupt, reimaged, extraFiles, noFullCoordinates, thumbnailsOnly);
         case "corrupt", "unreadable" ->
-            new Faults(missing, truncated, count, reimaged, extraFiles, noFullCoordinates, thumbnailsOnly);
-        case "reimaged" -> new Faults(missing, truncated, corrupt, count, extraFiles, noFullCoordinates, thumbnailsOnly);
-        case "extra" -> new Faults(missing, truncated, corrupt, reimaged, count, noFullCoordinates, thumbnailsOnly);
+            new Faults(
+                missing, truncated, count, reimaged, extraFiles, noFullCoordinates, thumbnailsOnly);
+        case "reimaged" ->
+            new Faults(
+                missing, truncated, corrupt, count, extraFiles, noFullCoordinates, thumbnailsOnly);
+        case "extra" ->
+            new Faults(
+                missing, truncated, corrupt, reimaged, count, noFullCoordinates, thumbnailsOnly);
         case "no-full-coordinates" ->
             new Faults(missing, truncated, corrupt, reimaged, extraFiles, count, thumbnailsOnly);
         case "thumbnails-only" ->
             new Faults(missing, truncated, corrupt, reimaged, extraFiles, noFullCoordinates, count);
-        default -> throw new IllegalArgumentException(
-            "unknown fault kind '" + kind + "' (known: " + String.join(", ", KINDS) + ")");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown fault kind '" + kind + "' (known: " + String.join(", ", KINDS) + ")");
       };
     }
 
@@ -144,14 +174,16 @@ public record SimulationParams(
     public Faults with(String assignment) {
       int eq = assignment.indexOf('=');
       if (eq <= 0) {
-        throw new IllegalArgumentException("fault '" + assignment + "': expected KIND=COUNT, e.g. missing=2");
+        throw new IllegalArgumentException(
+            "fault '" + assignment + "': expected KIND=COUNT, e.g. missing=2");
       }
       String kind = assignment.substring(0, eq).trim().toLowerCase(Locale.ROOT);
       String value = assignment.substring(eq + 1).trim();
       try {
         return with(kind, Integer.parseInt(value));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("fault " + kind + ": '" + value + "' is not a whole number");
+        throw new IllegalArgumentException(
+            "fault " + kind + ": '" + value + "' is not a whole number");
       }
     }
   }
@@ -162,15 +194,111 @@ public record SimulationParams(
   public static Map<String, SimulationParams> presets() {
     Map<String, SimulationParams> m = new LinkedHashMap<>();
     // seconds to generate: 3 sections of one 7-beam mFoV, tiles 128 x 112
-    m.put("smoke", new SimulationParams("smoke", 1, "smoke", DEFAULT_START, 3, 1, 7, 128, 112, 0.10, 8, 33,
-        2.0, 0, 6, 0.5, 2000, 4, 0.08, 6, 0.02, 30, 8, 22, 3, 8, 8, 8, Faults.NONE, LabelsFormat.RAW, true));
+    m.put(
+        "smoke",
+        new SimulationParams(
+            "smoke",
+            1,
+            "smoke",
+            DEFAULT_START,
+            3,
+            1,
+            7,
+            128,
+            112,
+            0.10,
+            8,
+            33,
+            2.0,
+            0,
+            6,
+            0.5,
+            2000,
+            4,
+            0.08,
+            6,
+            0.02,
+            30,
+            8,
+            22,
+            3,
+            8,
+            8,
+            8,
+            Faults.NONE,
+            LabelsFormat.RAW,
+            true));
     // the README's demo sample: 16 sections of two 7-beam mFoVs, tiles 256 x 224
-    m.put("demo", new SimulationParams("demo", 1, "demo", DEFAULT_START, 16, 2, 7, 256, 224, 0.08, 8, 33,
-        2.5, 4, 12, 0.6, 20000, 6, 0.08, 8, 0.02, 140, 10, 36, 3, 90, 60, 8, Faults.NONE, LabelsFormat.RAW, true));
-    // ingest benchmarks: 20 sections x 4 mFoVs x 61 beams = 4,880 tiles of 256 x 224 px (about 290 MB)
-    m.put("bench", new SimulationParams("bench", 1, "bench", DEFAULT_START, 20, 4, 61, 256, 224, 0.08, 8, 33,
-        2.5, 5, 20, 0.5, 20000, 6, 0.08, 8, 0.02, 1500, 10, 36, 3, 1000, 800, 8, Faults.NONE, LabelsFormat.NONE,
-        false));
+    m.put(
+        "demo",
+        new SimulationParams(
+            "demo",
+            1,
+            "demo",
+            DEFAULT_START,
+            16,
+            2,
+            7,
+            256,
+            224,
+            0.08,
+            8,
+            33,
+            2.5,
+            4,
+            12,
+            0.6,
+            20000,
+            6,
+            0.08,
+            8,
+            0.02,
+            140,
+            10,
+            36,
+            3,
+            90,
+            60,
+            8,
+            Faults.NONE,
+            LabelsFormat.RAW,
+            true));
+    // ingest benchmarks: 20 sections x 4 mFoVs x 61 beams = 4,880 tiles of 256 x 224 px (about 290
+    // MB)
+    m.put(
+        "bench",
+        new SimulationParams(
+            "bench",
+            1,
+            "bench",
+            DEFAULT_START,
+            20,
+            4,
+            61,
+            256,
+            224,
+            0.08,
+            8,
+            33,
+            2.5,
+            5,
+            20,
+            0.5,
+            20000,
+            6,
+            0.08,
+            8,
+            0.02,
+            1500,
+            10,
+            36,
+            3,
+            1000,
+            800,
+            8,
+            Faults.NONE,
+            LabelsFormat.NONE,
+            false));
     return m;
   }
 
@@ -188,7 +316,10 @@ public record SimulationParams(
   public List<String> problems() {
     List<String> p = new ArrayList<>();
     if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-      p.add("name: '" + name + "' must start with a letter or digit and hold only letters, digits, '.', '_', '-'");
+      p.add(
+          "name: '"
+              + name
+              + "' must start with a letter or digit and hold only letters, digits, '.', '_', '-'");
     }
     if (acquisitionStart == null) {
       p.add("acquisitionStart: missing");
@@ -209,10 +340,14 @@ public record SimulationParams(
       p.add("overlap: must be 0.02 to 0.4, got " + overlap);
     }
     if (!(pixelSizeNm > 0) || !(sectionThicknessNm >= pixelSizeNm)) {
-      p.add("voxel size: pixel size must be > 0 and section thickness >= pixel size, got " + pixelSizeNm + " / "
-          + sectionThicknessNm);
+      p.add(
+          "voxel size: pixel size must be > 0 and section thickness >= pixel size, got "
+              + pixelSizeNm
+              + " / "
+              + sectionThicknessNm);
     }
-    if (!(positionSigma >= 0 && positionSigma <= 50) || !(mfovPositionSigma >= 0 && mfovPositionSigma <= 50)) {
+    if (!(positionSigma >= 0 && positionSigma <= 50)
+        || !(mfovPositionSigma >= 0 && mfovPositionSigma <= 50)) {
       p.add("positionSigma, mfovPositionSigma: must be 0 to 50 px");
     }
     if (!(maxDrift >= 0 && maxDrift <= 500)) {
@@ -227,15 +362,21 @@ public record SimulationParams(
     if (!(noise >= 0 && noise <= 64)) {
       p.add("noise: must be 0 to 64 grey levels, got " + noise);
     }
-    if (!(beamGainSpread >= 0 && beamGainSpread < 0.5) || !(tileGainJitter >= 0 && tileGainJitter < 0.2)
+    if (!(beamGainSpread >= 0 && beamGainSpread < 0.5)
+        || !(tileGainJitter >= 0 && tileGainJitter < 0.2)
         || !(beamOffsetSpread >= 0 && beamOffsetSpread <= 40)) {
-      p.add("beamGainSpread (< 0.5), tileGainJitter (< 0.2), beamOffsetSpread (<= 40): out of range");
+      p.add(
+          "beamGainSpread (< 0.5), tileGainJitter (< 0.2), beamOffsetSpread (<= 40): out of range");
     }
     if (cells < 1) {
       p.add("cells: must be >= 1, got " + cells);
     }
     if (!(cellRadiusMin >= 4) || !(cellRadiusMax >= cellRadiusMin) || cellRadiusMax > 200) {
-      p.add("cell radius: need 4 <= min <= max <= 200 px, got " + cellRadiusMin + " .. " + cellRadiusMax);
+      p.add(
+          "cell radius: need 4 <= min <= max <= 200 px, got "
+              + cellRadiusMin
+              + " .. "
+              + cellRadiusMax);
     }
     if (!(membraneThickness >= 1 && membraneThickness <= 10)) {
       p.add("membraneThickness: must be 1 to 10 px, got " + membraneThickness);
@@ -250,18 +391,34 @@ public record SimulationParams(
       p.add("faults: missing");
     } else {
       int sectionFaults = faults.noFullCoordinates() + faults.thumbnailsOnly();
-      if (faults.missing() < 0 || faults.truncated() < 0 || faults.corrupt() < 0 || faults.reimaged() < 0
-          || faults.extraFiles() < 0 || faults.noFullCoordinates() < 0 || faults.thumbnailsOnly() < 0) {
+      if (faults.missing() < 0
+          || faults.truncated() < 0
+          || faults.corrupt() < 0
+          || faults.reimaged() < 0
+          || faults.extraFiles() < 0
+          || faults.noFullCoordinates() < 0
+          || faults.thumbnailsOnly() < 0) {
         p.add("faults: counts must be >= 0");
       }
-      if (faults.noFullCoordinates() > sections || faults.thumbnailsOnly() > sections
+      if (faults.noFullCoordinates() > sections
+          || faults.thumbnailsOnly() > sections
           || (faults.thumbnailsOnly() >= sections && sections > 0)) {
-        p.add("faults: " + sectionFaults + " section faults for " + sections + " sections (thumbnails-only must"
-            + " leave at least one section with tiles)");
+        p.add(
+            "faults: "
+                + sectionFaults
+                + " section faults for "
+                + sections
+                + " sections (thumbnails-only must"
+                + " leave at least one section with tiles)");
       }
       long tiles = (long) Math.max(0, sections - faults.thumbnailsOnly()) * mfovs * beams;
       if (faults.tileFaults() > tiles) {
-        p.add("faults: " + faults.tileFaults() + " tile faults but only " + tiles + " tiles to place them on");
+        p.add(
+            "faults: "
+                + faults.tileFaults()
+                + " tile faults but only "
+                + tiles
+                + " tiles to place them on");
       }
     }
     if (labels == null) {
@@ -483,10 +640,38 @@ public record SimulationParams(
     }
 
     public SimulationParams build() {
-      return new SimulationParams(preset, seed, name, acquisitionStart, sections, mfovs, beams, tileWidth, tileHeight,
-          overlap, pixelSizeNm, sectionThicknessNm, positionSigma, mfovPositionSigma, maxDrift, maxRotationDeg,
-          stageJitter, noise, beamGainSpread, beamOffsetSpread, tileGainJitter, cells, cellRadiusMin, cellRadiusMax,
-          membraneThickness, synapses, mitochondria, thumbnailScale, faults, labels, sectionImages);
+      return new SimulationParams(
+          preset,
+          seed,
+          name,
+          acquisitionStart,
+          sections,
+          mfovs,
+          beams,
+          tileWidth,
+          tileHeight,
+          overlap,
+          pixelSizeNm,
+          sectionThicknessNm,
+          positionSigma,
+          mfovPositionSigma,
+          maxDrift,
+          maxRotationDeg,
+          stageJitter,
+          noise,
+          beamGainSpread,
+          beamOffsetSpread,
+          tileGainJitter,
+          cells,
+          cellRadiusMin,
+          cellRadiusMax,
+          membraneThickness,
+          synapses,
+          mitochondria,
+          thumbnailScale,
+          faults,
+          labels,
+          sectionImages);
     }
   }
 }

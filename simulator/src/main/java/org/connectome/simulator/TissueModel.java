@@ -10,18 +10,20 @@ import java.util.SplittableRandom;
 /**
  * Synthetic neuropil: densely packed neurites with ground truth.
  *
- * <p>Every cell is a tube around a gently curving skeleton (a polyline) with a radius; skeletons of different
- * cells never come closer than the sum of their radii. Space is divided among cells by an additively weighted
- * distance: a point belongs to the cell with the least {@code distance to its skeleton - radius}, measured after
- * a smooth warp of space so boundaries bend. Each cell therefore owns its whole skeleton and a connected,
- * smooth region around it; there is no background. Membranes are drawn along the boundaries.
+ * <p>Every cell is a tube around a gently curving skeleton (a polyline) with a radius; skeletons of
+ * different cells never come closer than the sum of their radii. Space is divided among cells by an
+ * additively weighted distance: a point belongs to the cell with the least {@code distance to its
+ * skeleton - radius}, measured after a smooth warp of space so boundaries bend. Each cell therefore
+ * owns its whole skeleton and a connected, smooth region around it; there is no background.
+ * Membranes are drawn along the boundaries.
  *
- * <p>Coordinates here are <em>physical</em>, in section pixels: {@code (x, y, z * zScale)} for voxel
- * {@code (x, y, z)}, with {@code zScale = section thickness / pixel size}.
+ * <p>Coordinates here are <em>physical</em>, in section pixels: {@code (x, y, z * zScale)} for
+ * voxel {@code (x, y, z)}, with {@code zScale = section thickness / pixel size}.
  */
 final class TissueModel {
   /** How far (in value units, about px) the second-nearest cell must be known to draw membranes. */
   static final double SECOND_MARGIN = 12;
+
   private static final double GAP = 2;
 
   final int width;
@@ -36,6 +38,7 @@ final class TissueModel {
   private final LatticeNoise warpZ;
   private final double warpAmp;
   private final double warpAmpZ;
+
   /** Lipschitz bound of (identity + warp). */
   final double lipschitz;
 
@@ -78,15 +81,34 @@ final class TissueModel {
   final List<Vesicle> vesicles = new ArrayList<>();
 
   /** A mitochondrion: an ellipsoid of revolution inside {@code cell} (physical coordinates). */
-  record Mito(int id, int cell, double x, double y, double z, double ux, double uy, double uz, double halfLength,
+  record Mito(
+      int id,
+      int cell,
+      double x,
+      double y,
+      double z,
+      double ux,
+      double uy,
+      double uz,
+      double halfLength,
       double radius) {}
 
   /**
-   * A synapse: cleft centre in physical coordinates (z on a section plane), unit normal from pre to post,
-   * radius of the cleft disc.
+   * A synapse: cleft centre in physical coordinates (z on a section plane), unit normal from pre to
+   * post, radius of the cleft disc.
    */
-  record Synapse(int id, int pre, int post, double x, double y, double z, double nx, double ny, double nz,
-      double radius, int vesicles) {}
+  record Synapse(
+      int id,
+      int pre,
+      int post,
+      double x,
+      double y,
+      double z,
+      double nx,
+      double ny,
+      double nz,
+      double radius,
+      int vesicles) {}
 
   /** A synaptic vesicle inside the pre-synaptic cell. */
   record Vesicle(int synapse, int cell, double x, double y, double z, double radius) {}
@@ -118,14 +140,21 @@ final class TissueModel {
     warpAmp = Math.min(12, Math.max(3, 0.35 * meanR));
     warpAmpZ = warpAmp * 0.5;
     double warpSpacing = 170;
-    warpX = new LatticeNoise(Rng.key(p.seed(), "warp-x"), warpSpacing, minX, minY, minZ, maxX, maxY, maxZ);
-    warpY = new LatticeNoise(Rng.key(p.seed(), "warp-y"), warpSpacing, minX, minY, minZ, maxX, maxY, maxZ);
-    warpZ = new LatticeNoise(Rng.key(p.seed(), "warp-z"), warpSpacing, minX, minY, minZ, maxX, maxY, maxZ);
+    warpX =
+        new LatticeNoise(
+            Rng.key(p.seed(), "warp-x"), warpSpacing, minX, minY, minZ, maxX, maxY, maxZ);
+    warpY =
+        new LatticeNoise(
+            Rng.key(p.seed(), "warp-y"), warpSpacing, minX, minY, minZ, maxX, maxY, maxZ);
+    warpZ =
+        new LatticeNoise(
+            Rng.key(p.seed(), "warp-z"), warpSpacing, minX, minY, minZ, maxX, maxY, maxZ);
     double slope = warpX.maxSlope();
     double rowsNorm = Math.sqrt(3) * slope * Math.sqrt(2 * warpAmp * warpAmp + warpAmpZ * warpAmpZ);
     lipschitz = 1 + rowsNorm;
 
-    texCoarse = new LatticeNoise(Rng.key(p.seed(), "texture-coarse"), 36, 0, 0, 0, width, height, zMax);
+    texCoarse =
+        new LatticeNoise(Rng.key(p.seed(), "texture-coarse"), 36, 0, 0, 0, width, height, zMax);
     texFine = new LatticeNoise(Rng.key(p.seed(), "texture-fine"), 11, 0, 0, 0, width, height, zMax);
     grainSeed = Rng.key(p.seed(), "grain");
 
@@ -248,7 +277,10 @@ final class TissueModel {
     }
   }
 
-  /** The physical point whose warped position is (x, y, z) (the warp is a small, smooth displacement). */
+  /**
+   * The physical point whose warped position is (x, y, z) (the warp is a small, smooth
+   * displacement).
+   */
   double[] unwarp(double x, double y, double z) {
     double[] p = {x, y, z};
     double[] w = new double[3];
@@ -263,7 +295,13 @@ final class TissueModel {
 
   // ---------------------------------------------------------------- cells
 
-  private void placeCells(SimulationParams p, double minX, double minY, double minZ, double maxX, double maxY,
+  private void placeCells(
+      SimulationParams p,
+      double minX,
+      double minY,
+      double minZ,
+      double maxX,
+      double maxY,
       double maxZ) {
     SplittableRandom r = Rng.random(p.seed(), "cells");
     int target = p.cells();
@@ -289,13 +327,16 @@ final class TissueModel {
     segCell = new int[capacity];
     List<int[]> cellSegRanges = new ArrayList<>();
     double insetXY = warpAmp + 1;
-    // a few thin axons run in the section plane across the whole volume; they go first, before it fills up
+    // a few thin axons run in the section plane across the whole volume; they go first, before it
+    // fills up
     int lateral = Math.min(target, Math.max(2, target / 12));
     for (int i = 0; i < target; i++) {
       boolean inPlane = i < lateral;
-      double radius = inPlane
-          ? Rng.uniform(r, p.cellRadiusMin(), Math.min(p.cellRadiusMax(), 1.4 * p.cellRadiusMin()))
-          : radii[target - 1 - (i - lateral)]; // then the largest first
+      double radius =
+          inPlane
+              ? Rng.uniform(
+                  r, p.cellRadiusMin(), Math.min(p.cellRadiusMax(), 1.4 * p.cellRadiusMin()))
+              : radii[target - 1 - (i - lateral)]; // then the largest first
       for (int attempt = 0; attempt < 60; attempt++) {
         double px = Rng.uniform(r, insetXY, width - 1 - insetXY);
         double py = Rng.uniform(r, insetXY, height - 1 - insetXY);
@@ -307,15 +348,31 @@ final class TissueModel {
         double[] dir = {s * Math.cos(phi), s * Math.sin(phi), uz};
         boolean end = !inPlane && r.nextDouble() < 0.25;
         double step = Math.max(40, Math.min(110, 4 * radius));
-        double[] pts = grow(r, px, py, pz, dir, step, end, radius, inPlane ? 0.01 : 0.22, minX, minY, minZ, maxX,
-            maxY, maxZ);
+        double[] pts =
+            grow(
+                r,
+                px,
+                py,
+                pz,
+                dir,
+                step,
+                end,
+                radius,
+                inPlane ? 0.01 : 0.22,
+                minX,
+                minY,
+                minZ,
+                maxX,
+                maxY,
+                maxZ);
         int cellId = accepted.size() + 1;
         if (!fits(pts, radius, p.cellRadiusMax())) {
           continue;
         }
         int first = segCount;
         for (int k = 0; k + 3 < pts.length; k += 3) {
-          addSegment(pts[k], pts[k + 1], pts[k + 2], pts[k + 3], pts[k + 4], pts[k + 5], radius, cellId);
+          addSegment(
+              pts[k], pts[k + 1], pts[k + 2], pts[k + 3], pts[k + 4], pts[k + 5], radius, cellId);
         }
         cellSegRanges.add(new int[] {first, segCount - first});
         polylines.add(pts);
@@ -340,9 +397,25 @@ final class TissueModel {
     }
   }
 
-  /** A skeleton through (px, py, pz): grown both ways, gently curving, until it leaves the box or ends. */
-  private static double[] grow(SplittableRandom r, double px, double py, double pz, double[] dir, double step,
-      boolean ends, double radius, double zBend, double minX, double minY, double minZ, double maxX, double maxY,
+  /**
+   * A skeleton through (px, py, pz): grown both ways, gently curving, until it leaves the box or
+   * ends.
+   */
+  private static double[] grow(
+      SplittableRandom r,
+      double px,
+      double py,
+      double pz,
+      double[] dir,
+      double step,
+      boolean ends,
+      double radius,
+      double zBend,
+      double minX,
+      double minY,
+      double minZ,
+      double maxX,
+      double maxY,
       double maxZ) {
     List<double[]> back = new ArrayList<>();
     List<double[]> fwd = new ArrayList<>();
@@ -413,8 +486,20 @@ final class TissueModel {
           for (int n = 0; n < gridFill[c]; n++) {
             int s = list[n];
             double need = radius + rad[s] + GAP;
-            double d2 = segSegDistance2(pts[k], pts[k + 1], pts[k + 2], pts[k + 3], pts[k + 4], pts[k + 5], ax[s],
-                ay[s], az[s], ax[s] + dx[s], ay[s] + dy[s], az[s] + dz[s]);
+            double d2 =
+                segSegDistance2(
+                    pts[k],
+                    pts[k + 1],
+                    pts[k + 2],
+                    pts[k + 3],
+                    pts[k + 4],
+                    pts[k + 5],
+                    ax[s],
+                    ay[s],
+                    az[s],
+                    ax[s] + dx[s],
+                    ay[s] + dy[s],
+                    az[s] + dz[s]);
             if (d2 < need * need) {
               return false;
             }
@@ -425,7 +510,8 @@ final class TissueModel {
     return true;
   }
 
-  private void addSegment(double x0, double y0, double z0, double x1, double y1, double z1, double radius, int cell) {
+  private void addSegment(
+      double x0, double y0, double z0, double x1, double y1, double z1, double radius, int cell) {
     if (segCount == ax.length) {
       int n = ax.length * 2;
       ax = Arrays.copyOf(ax, n);
@@ -471,8 +557,19 @@ final class TissueModel {
   }
 
   /** Squared distance between segments p1-q1 and p2-q2 (closest points, clamped). */
-  static double segSegDistance2(double p1x, double p1y, double p1z, double q1x, double q1y, double q1z, double p2x,
-      double p2y, double p2z, double q2x, double q2y, double q2z) {
+  static double segSegDistance2(
+      double p1x,
+      double p1y,
+      double p1z,
+      double q1x,
+      double q1y,
+      double q1z,
+      double p2x,
+      double p2y,
+      double p2z,
+      double q2x,
+      double q2y,
+      double q2z) {
     double d1x = q1x - p1x;
     double d1y = q1y - p1y;
     double d1z = q1z - p1z;
@@ -540,7 +637,9 @@ final class TissueModel {
         hosts.add(c);
       }
     }
-    for (int attempt = 0; attempt < target * 40 && mitos.size() < target && !hosts.isEmpty(); attempt++) {
+    for (int attempt = 0;
+        attempt < target * 40 && mitos.size() < target && !hosts.isEmpty();
+        attempt++) {
       int cell = hosts.get(r.nextInt(hosts.size()));
       int seg = cellFirstSeg[cell] + r.nextInt(cellSegs[cell]);
       double t = Rng.uniform(r, 0.1, 0.9);
@@ -565,12 +664,19 @@ final class TissueModel {
       double[] perp = perpendicular(ux, uy, uz, r);
       double off = Rng.uniform(r, 0, 0.3 * rc);
       double[] c = unwarp(sx + perp[0] * off, sy + perp[1] * off, sz + perp[2] * off);
-      if (c[0] < 0 || c[1] < 0 || c[0] > width - 1 || c[1] > height - 1 || c[2] < -radius || c[2] > zMax + radius) {
+      if (c[0] < 0
+          || c[1] < 0
+          || c[0] > width - 1
+          || c[1] > height - 1
+          || c[2] < -radius
+          || c[2] > zMax + radius) {
         continue;
       }
       if (query(c[0], c[1], c[2]).cell1 != cell
-          || query(c[0] + 0.8 * half * ux, c[1] + 0.8 * half * uy, c[2] + 0.8 * half * uz).cell1 != cell
-          || query(c[0] - 0.8 * half * ux, c[1] - 0.8 * half * uy, c[2] - 0.8 * half * uz).cell1 != cell) {
+          || query(c[0] + 0.8 * half * ux, c[1] + 0.8 * half * uy, c[2] + 0.8 * half * uz).cell1
+              != cell
+          || query(c[0] - 0.8 * half * ux, c[1] - 0.8 * half * uy, c[2] - 0.8 * half * uz).cell1
+              != cell) {
         continue;
       }
       boolean clear = true;
@@ -595,7 +701,9 @@ final class TissueModel {
     boolean covered(int z, double x, double y);
   }
 
-  /** Places synapses at contacts of two cells, each with a vesicle cluster on the pre-synaptic side. */
+  /**
+   * Places synapses at contacts of two cells, each with a vesicle cluster on the pre-synaptic side.
+   */
   void placeSynapses(SimulationParams p, Coverage coverage) {
     SplittableRandom r = Rng.random(p.seed(), "synapses");
     int target = p.synapses();
@@ -665,7 +773,9 @@ final class TissueModel {
       }
       boolean ok = true;
       for (double k : new double[] {1.5, 3, 4.5}) {
-        ok &= query(cx - k * ux, cy - k * uy, pz).cell1 == a && query(cx + k * ux, cy + k * uy, pz).cell1 == b;
+        ok &=
+            query(cx - k * ux, cy - k * uy, pz).cell1 == a
+                && query(cx + k * ux, cy + k * uy, pz).cell1 == b;
       }
       if (!ok) {
         continue;
@@ -691,7 +801,8 @@ final class TissueModel {
       double sign = aIsPre ? 1 : -1;
       int id = synapses.size() + 1;
       int nv = placeVesicles(r, id, pre, cx, cy, pz, -sign * nx, -sign * ny, -sign * nz, radius);
-      synapses.add(new Synapse(id, pre, post, cx, cy, pz, sign * nx, sign * ny, sign * nz, radius, nv));
+      synapses.add(
+          new Synapse(id, pre, post, cx, cy, pz, sign * nx, sign * ny, sign * nz, radius, nv));
       pairs.add(pair);
     }
   }
@@ -702,9 +813,21 @@ final class TissueModel {
     return cellValue(b, w[0], w[1], w[2]) - cellValue(a, w[0], w[1], w[2]);
   }
 
-  /** Vesicles in a half-ball on the pre side ({@code (bx, by, bz)} points into the pre-synaptic cell). */
-  private int placeVesicles(SplittableRandom r, int synapse, int pre, double cx, double cy, double cz, double bx,
-      double by, double bz, double radius) {
+  /**
+   * Vesicles in a half-ball on the pre side ({@code (bx, by, bz)} points into the pre-synaptic
+   * cell).
+   */
+  private int placeVesicles(
+      SplittableRandom r,
+      int synapse,
+      int pre,
+      double cx,
+      double cy,
+      double cz,
+      double bx,
+      double by,
+      double bz,
+      double radius) {
     int want = 16 + r.nextInt(20);
     List<Vesicle> mine = new ArrayList<>();
     double[] e1 = perpendicular(bx, by, bz, r);

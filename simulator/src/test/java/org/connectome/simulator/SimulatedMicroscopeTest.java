@@ -33,19 +33,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SimulatedMicroscopeTest {
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   /** Smoke with every kind of fault, over 4 sections so that some are clean. */
   static SimulationParams faulty;
+
   static SimulationResult faultyRun;
   static GroundTruth faultyTruth;
 
   @BeforeAll
   static void generateFaultyAcquisition() throws IOException {
-    SimulationParams.Faults f = SimulationParams.Faults.NONE.with("missing=2").with("truncated=1")
-        .with("corrupt=3").with("reimaged=2").with("extra=5").with("no-full-coordinates=1")
-        .with("thumbnails-only=1");
+    SimulationParams.Faults f =
+        SimulationParams.Faults.NONE
+            .with("missing=2")
+            .with("truncated=1")
+            .with("corrupt=3")
+            .with("reimaged=2")
+            .with("extra=5")
+            .with("no-full-coordinates=1")
+            .with("thumbnails-only=1");
     faulty = SimulationParams.preset("smoke").toBuilder().sections(4).faults(f).build();
     faultyRun = SimulatedMicroscope.generate(tmp.resolve("faulty"), faulty, 2);
     faultyTruth = GroundTruth.load(faultyRun.groundTruth());
@@ -53,16 +59,18 @@ class SimulatedMicroscopeTest {
 
   // ------------------------------------------------------------------ layout
 
-  private static final Pattern COORD_LINE = Pattern.compile("([0-9]{6})\\\\(\\S+\\.bmp)\\t(-?[0-9]+\\.[0-9]{3})\\t"
-      + "(-?[0-9]+\\.[0-9]{3})\\t0");
+  private static final Pattern COORD_LINE =
+      Pattern.compile(
+          "([0-9]{6})\\\\(\\S+\\.bmp)\\t(-?[0-9]+\\.[0-9]{3})\\t" + "(-?[0-9]+\\.[0-9]{3})\\t0");
 
   @Test
   void layoutIsExactlyWhatTheMicroscopeWrites() throws IOException {
     Path acq = faultyRun.acquisition();
     assertEquals("smoke_20210525_21-46-49", acq.getFileName().toString());
     assertTrue(MultiSem.WORKFLOW_FOLDER.matcher(acq.getFileName().toString()).matches());
-    Map<String, GroundTruth.FaultTruth> faultsByFile = faultyTruth.faults().stream()
-        .collect(Collectors.toMap(GroundTruth.FaultTruth::file, x -> x));
+    Map<String, GroundTruth.FaultTruth> faultsByFile =
+        faultyTruth.faults().stream()
+            .collect(Collectors.toMap(GroundTruth.FaultTruth::file, x -> x));
     Set<String> accounted = new HashSet<>();
 
     List<String> sectionFolders = list(acq);
@@ -98,11 +106,13 @@ class SimulatedMicroscopeTest {
       }
       // per-mFoV coordinate files: same columns, names relative to the mFoV folder
       List<String[]> fromMfovs = new ArrayList<>();
-      List<String> mfovFolders = list(dir).stream().filter(n -> MultiSem.MFOV_FOLDER.matcher(n).matches()).toList();
+      List<String> mfovFolders =
+          list(dir).stream().filter(n -> MultiSem.MFOV_FOLDER.matcher(n).matches()).toList();
       assertEquals(faulty.mfovs(), mfovFolders.size());
       for (String mf : mfovFolders) {
         Path mfovCoordinates = dir.resolve(mf).resolve(MultiSem.IMAGE_COORDINATES);
-        assertEquals(!truth.thumbnailsOnly(), Files.exists(mfovCoordinates), mfovCoordinates.toString());
+        assertEquals(
+            !truth.thumbnailsOnly(), Files.exists(mfovCoordinates), mfovCoordinates.toString());
         if (truth.thumbnailsOnly()) {
           continue;
         }
@@ -114,24 +124,34 @@ class SimulatedMicroscopeTest {
         accounted.add(folder + "/" + mf + "/" + MultiSem.IMAGE_COORDINATES);
       }
       // thumbnails coordinate file: same tiles, coordinates divided by the scale
-      List<String> thumbLines = List.of(crlfText(dir.resolve(MultiSem.FULL_THUMBNAIL_COORDINATES)).split("\r\n"));
+      List<String> thumbLines =
+          List.of(crlfText(dir.resolve(MultiSem.FULL_THUMBNAIL_COORDINATES)).split("\r\n"));
       accounted.add(folder + "/" + MultiSem.FULL_THUMBNAIL_COORDINATES);
       if (truth.thumbnailsOnly()) {
         assertFalse(Files.exists(full));
         for (String line : thumbLines) { // the only listing: tiles are known by their thumbnails
           Matcher m = COORD_LINE.matcher(line);
           assertTrue(m.matches(), line);
-          entries.add(new String[] {m.group(1), m.group(2).substring(MultiSem.THUMBNAIL_PREFIX.length()),
-              SimulatedMicroscope.coord(8 * Double.parseDouble(m.group(3))), m.group(4)});
+          entries.add(
+              new String[] {
+                m.group(1),
+                m.group(2).substring(MultiSem.THUMBNAIL_PREFIX.length()),
+                SimulatedMicroscope.coord(8 * Double.parseDouble(m.group(3))),
+                m.group(4)
+              });
         }
       } else if (entries.isEmpty()) {
         entries = fromMfovs;
       } else {
         assertEquals(faulty.mfovs(), fromMfovs.stream().map(e -> e[0]).distinct().count());
-        assertEquals(keys(entries), keys(fromMfovs), "mFoV files list the same tiles and coordinates");
+        assertEquals(
+            keys(entries), keys(fromMfovs), "mFoV files list the same tiles and coordinates");
       }
-      int reimaged = (int) faultyTruth.faults().stream()
-          .filter(x -> x.section() == section && x.kind().equals("reimaged")).count();
+      int reimaged =
+          (int)
+              faultyTruth.faults().stream()
+                  .filter(x -> x.section() == section && x.kind().equals("reimaged"))
+                  .count();
       assertEquals(faulty.mfovs() * faulty.beams() + reimaged, entries.size());
       listedTotal += entries.size();
 
@@ -140,7 +160,8 @@ class SimulatedMicroscopeTest {
       String previousStamp = "";
       for (int i = 0; i < entries.size(); i++) {
         String[] e = entries.get(i);
-        MultiSem.TileName name = MultiSem.TileName.parse(e[1]).orElseThrow(() -> new AssertionError(e[1]));
+        MultiSem.TileName name =
+            MultiSem.TileName.parse(e[1]).orElseThrow(() -> new AssertionError(e[1]));
         assertFalse(name.thumbnail());
         assertEquals(section, name.sectionIndex());
         assertEquals(Integer.parseInt(e[0]), name.mfov());
@@ -162,7 +183,8 @@ class SimulatedMicroscopeTest {
         assertEquals(112 / 8, th.height());
         accounted.add(folder + "/" + e[0] + "/" + MultiSem.THUMBNAIL_PREFIX + e[1]);
         GroundTruth.FaultTruth fault = faultsByFile.get(rel);
-        String kind = truth.thumbnailsOnly() ? "thumbnails-only" : fault == null ? "ok" : fault.kind();
+        String kind =
+            truth.thumbnailsOnly() ? "thumbnails-only" : fault == null ? "ok" : fault.kind();
         switch (kind) {
           case "missing", "thumbnails-only" -> assertFalse(Files.exists(tile), rel);
           case "truncated", "corrupt" -> {
@@ -189,8 +211,13 @@ class SimulatedMicroscopeTest {
       }
     }
     try (Stream<Path> files = Files.walk(acq)) {
-      List<String> unaccounted = files.filter(Files::isRegularFile).map(x -> acq.relativize(x).toString()
-          .replace('\\', '/')).filter(x -> !accounted.contains(x)).sorted().toList();
+      List<String> unaccounted =
+          files
+              .filter(Files::isRegularFile)
+              .map(x -> acq.relativize(x).toString().replace('\\', '/'))
+              .filter(x -> !accounted.contains(x))
+              .sorted()
+              .toList();
       assertEquals(List.of(), unaccounted);
     }
   }
@@ -203,7 +230,8 @@ class SimulatedMicroscopeTest {
   private static String crlfText(Path f) throws IOException {
     String text = Files.readString(f, StandardCharsets.US_ASCII);
     assertTrue(text.endsWith("\r\n"), f + " ends with CRLF");
-    assertEquals(text.split("\n", -1).length, text.split("\r\n", -1).length, f + ": only CRLF line ends");
+    assertEquals(
+        text.split("\n", -1).length, text.split("\r\n", -1).length, f + ": only CRLF line ends");
     return text;
   }
 
@@ -218,10 +246,28 @@ class SimulatedMicroscopeTest {
   @Test
   void faultsTsvMatchesWhatIsOnDisk() throws IOException {
     Path acq = faultyRun.acquisition();
-    Map<String, Long> kinds = faultyTruth.faults().stream()
-        .collect(Collectors.groupingBy(GroundTruth.FaultTruth::kind, TreeMap::new, Collectors.counting()));
-    assertEquals(Map.of("missing", 2L, "truncated", 1L, "corrupt", 3L, "reimaged", 2L, "extra", 5L,
-        "no-full-coordinates", 1L, "thumbnails-only", 1L), kinds);
+    Map<String, Long> kinds =
+        faultyTruth.faults().stream()
+            .collect(
+                Collectors.groupingBy(
+                    GroundTruth.FaultTruth::kind, TreeMap::new, Collectors.counting()));
+    assertEquals(
+        Map.of(
+            "missing",
+            2L,
+            "truncated",
+            1L,
+            "corrupt",
+            3L,
+            "reimaged",
+            2L,
+            "extra",
+            5L,
+            "no-full-coordinates",
+            1L,
+            "thumbnails-only",
+            1L),
+        kinds);
     assertEquals(faultyRun.faults(), faultyTruth.faults().size());
     Map<String, GroundTruth.TileTruth> tiles = new HashMap<>();
     faultyTruth.tiles().forEach(t -> tiles.put(t.file(), t));
@@ -240,17 +286,28 @@ class SimulatedMicroscopeTest {
           assertTrue(Files.size(p) < full && Files.size(p) > Bmp.PIXEL_DATA_OFFSET_8, f.file());
           BmpException e = assertThrows(BmpException.class, () -> Bmp.read8(p));
           assertEquals(BmpException.Kind.TRUNCATED, e.kind());
-          assertTrue(e.getMessage().endsWith("expected " + full + " bytes, found " + Files.size(p)), e.getMessage());
+          assertTrue(
+              e.getMessage().endsWith("expected " + full + " bytes, found " + Files.size(p)),
+              e.getMessage());
           assertTrue(f.detail().contains(Files.size(p) + " of " + full), f.detail());
         }
-        case "corrupt" -> corruptions.add(assertThrows(BmpException.class, () -> Bmp.read8(p)).kind());
+        case "corrupt" ->
+            corruptions.add(assertThrows(BmpException.class, () -> Bmp.read8(p)).kind());
         case "reimaged" -> {
           GroundTruth.TileTruth older = tiles.get(f.file());
           assertEquals("superseded", older.status());
-          GroundTruth.TileTruth newer = faultyTruth.tiles().stream().filter(t -> t.section() == older.section()
-              && t.mfov() == older.mfov() && t.beam() == older.beam() && t.status().equals("reimaged")).findFirst()
-              .orElseThrow();
-          assertTrue(f.detail().contains(Path.of(newer.file()).getFileName().toString()), f.detail());
+          GroundTruth.TileTruth newer =
+              faultyTruth.tiles().stream()
+                  .filter(
+                      t ->
+                          t.section() == older.section()
+                              && t.mfov() == older.mfov()
+                              && t.beam() == older.beam()
+                              && t.status().equals("reimaged"))
+                  .findFirst()
+                  .orElseThrow();
+          assertTrue(
+              f.detail().contains(Path.of(newer.file()).getFileName().toString()), f.detail());
           assertTrue(newer.time().compareTo(older.time()) > 0, "the newer has a later timestamp");
           assertTrue(Files.exists(p));
           assertTrue(Files.exists(acq.resolve(newer.file())));
@@ -262,7 +319,8 @@ class SimulatedMicroscopeTest {
         }
         case "extra" -> {
           assertTrue(Files.isRegularFile(p), f.file());
-          assertTrue(MultiSem.TileName.parse(p.getFileName().toString()).isEmpty(), "not a tile name");
+          assertTrue(
+              MultiSem.TileName.parse(p.getFileName().toString()).isEmpty(), "not a tile name");
         }
         case "no-full-coordinates" -> {
           assertFalse(Files.exists(p));
@@ -272,9 +330,12 @@ class SimulatedMicroscopeTest {
           assertFalse(Files.exists(p.resolve(MultiSem.FULL_IMAGE_COORDINATES)));
           assertFalse(Files.exists(p.resolve("000001").resolve(MultiSem.IMAGE_COORDINATES)));
           try (Stream<Path> s = Files.walk(p)) {
-            List<String> bmps = s.map(x -> x.getFileName().toString()).filter(n -> n.endsWith(".bmp")).toList();
+            List<String> bmps =
+                s.map(x -> x.getFileName().toString()).filter(n -> n.endsWith(".bmp")).toList();
             assertEquals(faulty.mfovs() * faulty.beams(), bmps.size());
-            assertTrue(bmps.stream().allMatch(n -> n.startsWith(MultiSem.THUMBNAIL_PREFIX)), bmps.toString());
+            assertTrue(
+                bmps.stream().allMatch(n -> n.startsWith(MultiSem.THUMBNAIL_PREFIX)),
+                bmps.toString());
           }
         }
         default -> throw new AssertionError("unknown fault kind " + f.kind());
@@ -302,8 +363,14 @@ class SimulatedMicroscopeTest {
   void beamsFormAHexagonalSpiralWhoseNeighboursOverlapAsConfigured() {
     for (int beams : new int[] {7, 19, 61, 91}) {
       for (int mfovs : new int[] {1, 3}) {
-        SimulationParams p = SimulationParams.preset("smoke").toBuilder().sections(1).beams(beams).mfovs(mfovs)
-            .tileSize(200, 172).overlap(0.1).build();
+        SimulationParams p =
+            SimulationParams.preset("smoke").toBuilder()
+                .sections(1)
+                .beams(beams)
+                .mfovs(mfovs)
+                .tileSize(200, 172)
+                .overlap(0.1)
+                .build();
         AcquisitionPlan plan = new AcquisitionPlan(p);
         List<AcquisitionPlan.Tile> tiles = plan.section(1).tiles();
         assertEquals(beams * mfovs, tiles.size());
@@ -315,20 +382,25 @@ class SimulatedMicroscopeTest {
         int rings = HexBeams.rings(beams);
         for (int r = 1; r <= rings; r++) {
           int ring = r;
-          long inRing = tiles.stream().filter(t -> t.mfov() == 1 && HexBeams.ring(t.beam()) == ring).count();
+          long inRing =
+              tiles.stream().filter(t -> t.mfov() == 1 && HexBeams.ring(t.beam()) == ring).count();
           assertEquals(6 * r, inRing, beams + " beams, ring " + r);
         }
         for (int m = 1; m <= mfovs; m++) {
           int mfov = m;
           List<AcquisitionPlan.Tile> mine = tiles.stream().filter(t -> t.mfov() == mfov).toList();
-          double meanX = mine.stream().mapToDouble(AcquisitionPlan.Tile::nominalX).average().orElseThrow();
-          double meanY = mine.stream().mapToDouble(AcquisitionPlan.Tile::nominalY).average().orElseThrow();
+          double meanX =
+              mine.stream().mapToDouble(AcquisitionPlan.Tile::nominalX).average().orElseThrow();
+          double meanY =
+              mine.stream().mapToDouble(AcquisitionPlan.Tile::nominalY).average().orElseThrow();
           assertEquals(meanX, mine.get(0).nominalX(), 0.01, "beam 1 is the centre");
           assertEquals(meanY, mine.get(0).nominalY(), 0.01);
           assertEquals(1, mine.get(0).beam());
         }
-        // neighbours: row neighbours one column spacing apart (overlap = 10% of the width), next-row neighbours
-        // half a column and one row spacing apart (overlap = 10% of the height); no two tiles coincide
+        // neighbours: row neighbours one column spacing apart (overlap = 10% of the width),
+        // next-row neighbours
+        // half a column and one row spacing apart (overlap = 10% of the height); no two tiles
+        // coincide
         int[] neighbours = new int[tiles.size()];
         for (int i = 0; i < tiles.size(); i++) {
           for (int j = i + 1; j < tiles.size(); j++) {
@@ -363,8 +435,12 @@ class SimulatedMicroscopeTest {
 
   @Test
   void truePositionsDifferFromNominalByTheConfiguredSigma() {
-    SimulationParams p = SimulationParams.preset("smoke").toBuilder().sections(300).positionSigma(2.0)
-        .mfovPositionSigma(0).build();
+    SimulationParams p =
+        SimulationParams.preset("smoke").toBuilder()
+            .sections(300)
+            .positionSigma(2.0)
+            .mfovPositionSigma(0)
+            .build();
     double[] e = errors(new AcquisitionPlan(p));
     assertEquals(0, e[0], 0.12, "mean x error");
     assertEquals(0, e[1], 0.12, "mean y error");
@@ -429,10 +505,15 @@ class SimulatedMicroscopeTest {
       for (int j = 0; j < tile.height(); j += 4) {
         for (int i = 0; i < tile.width(); i += 4) {
           double[] a = gt.toAligned(z, t.nominalX() + i, t.nominalY() + j);
-          off += Math.abs(tile.get(i, j) - (128 + t.gain() * (bilinear(section, a[0], a[1]) - 128) + t.offset()));
+          off +=
+              Math.abs(
+                  tile.get(i, j)
+                      - (128 + t.gain() * (bilinear(section, a[0], a[1]) - 128) + t.offset()));
         }
       }
-      assertTrue(off / (tile.width() * tile.height() / 16.0) > 1.0, t.file() + " matches at its nominal position");
+      assertTrue(
+          off / (tile.width() * tile.height() / 16.0) > 1.0,
+          t.file() + " matches at its nominal position");
       checked++;
     }
     assertEquals(21, checked);
@@ -454,8 +535,11 @@ class SimulatedMicroscopeTest {
   void synapsesLieOnContactsBetweenTheirPreAndPostCells() throws IOException {
     List<GroundTruth.SynapseTruth> synapses = faultyTruth.synapses();
     assertTrue(synapses.size() >= faulty.synapses() / 2, "placed " + synapses.size());
-    Set<Integer> cellIds = faultyTruth.cells().stream().filter(c -> c.voxels() > 0)
-        .map(GroundTruth.CellTruth::id).collect(Collectors.toSet());
+    Set<Integer> cellIds =
+        faultyTruth.cells().stream()
+            .filter(c -> c.voxels() > 0)
+            .map(GroundTruth.CellTruth::id)
+            .collect(Collectors.toSet());
     int w = faultyTruth.width();
     for (GroundTruth.SynapseTruth s : synapses) {
       assertNotEquals(s.pre(), s.post());
@@ -468,22 +552,39 @@ class SimulatedMicroscopeTest {
       boolean pre = false;
       boolean post = false;
       for (int k = 1; k <= 5; k++) {
-        pre |= labels[(int) Math.round(s.y() - k * uy) * w + (int) Math.round(s.x() - k * ux)] == s.pre();
-        post |= labels[(int) Math.round(s.y() + k * uy) * w + (int) Math.round(s.x() + k * ux)] == s.post();
+        pre |=
+            labels[(int) Math.round(s.y() - k * uy) * w + (int) Math.round(s.x() - k * ux)]
+                == s.pre();
+        post |=
+            labels[(int) Math.round(s.y() + k * uy) * w + (int) Math.round(s.x() + k * ux)]
+                == s.post();
       }
-      assertTrue(pre && post, "synapse " + s.id() + " is not on a " + s.pre() + " -> " + s.post() + " contact");
+      assertTrue(
+          pre && post,
+          "synapse " + s.id() + " is not on a " + s.pre() + " -> " + s.post() + " contact");
       // the contact is imaged
       GroundTruth.SectionTruth sec = faultyTruth.sectionRows().get(s.z());
       double[] at = faultyTruth.toSection(s.z(), s.x(), s.y());
-      assertTrue(faultyTruth.tiles().stream().anyMatch(t -> t.section() == sec.section() && at[0] >= t.trueX()
-          && at[1] >= t.trueY() && at[0] < t.trueX() + 128 && at[1] < t.trueY() + 112), "synapse is imaged");
+      assertTrue(
+          faultyTruth.tiles().stream()
+              .anyMatch(
+                  t ->
+                      t.section() == sec.section()
+                          && at[0] >= t.trueX()
+                          && at[1] >= t.trueY()
+                          && at[0] < t.trueX() + 128
+                          && at[1] < t.trueY() + 112),
+          "synapse is imaged");
     }
   }
 
   @Test
   void demoCellsAreNeuritesSpanningSectionsAndSomeCrossTheVolume() throws IOException {
-    SimulationParams demo = SimulationParams.preset("demo").toBuilder()
-        .labels(SimulationParams.LabelsFormat.NONE).sectionImages(false).build();
+    SimulationParams demo =
+        SimulationParams.preset("demo").toBuilder()
+            .labels(SimulationParams.LabelsFormat.NONE)
+            .sectionImages(false)
+            .build();
     long t0 = System.nanoTime();
     SimulationResult r = SimulatedMicroscope.generate(tmp.resolve("demo"), demo, 2);
     double seconds = (System.nanoTime() - t0) / 1e9;
@@ -512,9 +613,14 @@ class SimulatedMicroscopeTest {
     zSpans.sort(null);
     xySpans.sort(null);
     assertTrue(crossing >= 3, crossing + " cells cross the whole volume");
-    assertTrue(zSpans.get(zSpans.size() / 2) >= 8, "median z span " + zSpans.get(zSpans.size() / 2));
-    assertTrue(xySpans.get(xySpans.size() / 2) >= 100, "median xy span " + xySpans.get(xySpans.size() / 2));
-    assertTrue(xySpans.get(xySpans.size() - 1) >= 400, "largest xy span " + xySpans.get(xySpans.size() - 1));
+    assertTrue(
+        zSpans.get(zSpans.size() / 2) >= 8, "median z span " + zSpans.get(zSpans.size() / 2));
+    assertTrue(
+        xySpans.get(xySpans.size() / 2) >= 100,
+        "median xy span " + xySpans.get(xySpans.size() / 2));
+    assertTrue(
+        xySpans.get(xySpans.size() - 1) >= 400,
+        "largest xy span " + xySpans.get(xySpans.size() - 1));
   }
 
   // ------------------------------------------------------------------ determinism and parameters
@@ -522,10 +628,17 @@ class SimulatedMicroscopeTest {
   @Test
   void sameSeedGivesTheSameBytesAndAnotherSeedOthers() throws Exception {
     SimulationParams p = SimulationParams.preset("smoke");
-    String a = checksum(SimulatedMicroscope.generate(tmp.resolve("det-a"), p, 1).acquisition().getParent());
-    String b = checksum(SimulatedMicroscope.generate(tmp.resolve("det-b"), p, 2).acquisition().getParent());
-    String c = checksum(SimulatedMicroscope.generate(tmp.resolve("det-c"), p.toBuilder().seed(2).build(), 2)
-        .acquisition().getParent());
+    String a =
+        checksum(
+            SimulatedMicroscope.generate(tmp.resolve("det-a"), p, 1).acquisition().getParent());
+    String b =
+        checksum(
+            SimulatedMicroscope.generate(tmp.resolve("det-b"), p, 2).acquisition().getParent());
+    String c =
+        checksum(
+            SimulatedMicroscope.generate(tmp.resolve("det-c"), p.toBuilder().seed(2).build(), 2)
+                .acquisition()
+                .getParent());
     assertEquals(a, b, "same seed, different thread counts: same bytes");
     assertNotEquals(a, c);
   }
@@ -547,21 +660,30 @@ class SimulatedMicroscopeTest {
 
   @Test
   void badParametersAreRejectedWithEveryProblemNamed() {
-    SimulationParams p = SimulationParams.preset("smoke").toBuilder().beams(60).sections(0).overlap(0.9).build();
+    SimulationParams p =
+        SimulationParams.preset("smoke").toBuilder().beams(60).sections(0).overlap(0.9).build();
     List<String> problems = p.problems();
     assertEquals(3, problems.size(), problems.toString());
     assertTrue(problems.get(0).startsWith("sections:"), problems.toString());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SimulatedMicroscope.generate(tmp.resolve("bad"), p));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> SimulatedMicroscope.generate(tmp.resolve("bad"), p));
     assertTrue(e.getMessage().contains("beams: must be 7, 19, 37, 61 or 91"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> SimulationParams.Faults.NONE.with("bogus=1"));
-    assertThrows(IllegalArgumentException.class, () -> SimulationParams.Faults.NONE.with("missing=x"));
+    assertThrows(
+        IllegalArgumentException.class, () -> SimulationParams.Faults.NONE.with("bogus=1"));
+    assertThrows(
+        IllegalArgumentException.class, () -> SimulationParams.Faults.NONE.with("missing=x"));
     assertThrows(IllegalArgumentException.class, () -> SimulationParams.preset("huge"));
-    SimulationParams tooMany = SimulationParams.preset("smoke").toBuilder()
-        .faults(SimulationParams.Faults.NONE.with("missing", 100)).build();
+    SimulationParams tooMany =
+        SimulationParams.preset("smoke").toBuilder()
+            .faults(SimulationParams.Faults.NONE.with("missing", 100))
+            .build();
     assertTrue(tooMany.problems().get(0).contains("only 21 tiles"), tooMany.problems().toString());
-    assertThrows(IllegalArgumentException.class,
-        () -> SimulatedMicroscope.generate(faultyRun.acquisition().getParent(), faulty), "existing output");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> SimulatedMicroscope.generate(faultyRun.acquisition().getParent(), faulty),
+        "existing output");
   }
 
   @Test
@@ -573,8 +695,10 @@ class SimulatedMicroscopeTest {
     AcquisitionPlan bench = new AcquisitionPlan(SimulationParams.preset("bench"));
     assertEquals(20 * 4 * 61, bench.tileCount());
     SimulationParams b = bench.params();
-    long bytes = bench.tileCount() * (Bmp.fileSize8(b.tileWidth(), b.tileHeight())
-        + Bmp.fileSize8(b.tileWidth() / 8, b.tileHeight() / 8));
+    long bytes =
+        bench.tileCount()
+            * (Bmp.fileSize8(b.tileWidth(), b.tileHeight())
+                + Bmp.fileSize8(b.tileWidth() / 8, b.tileHeight() / 8));
     assertTrue(bytes > 250e6 && bytes < 320e6, bytes + " bytes");
   }
 }

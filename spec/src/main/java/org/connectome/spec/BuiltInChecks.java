@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The semantic checks every run specification passes, after the schema: chain order, step names, what a
- * container stage and a Kubernetes executor need, backoff bounds and resource quantities.
+ * The semantic checks every run specification passes, after the schema: chain order, step names,
+ * what a container stage and a Kubernetes executor need, backoff bounds and resource quantities.
  */
 final class BuiltInChecks implements SpecCheck {
   static final String CHAIN_ORDER = String.join(", ", Stage.ids());
@@ -34,28 +34,45 @@ final class BuiltInChecks implements SpecCheck {
       if (stage != null) {
         Integer first = seen.putIfAbsent(stage, i);
         if (first != null) {
-          errors.add(path + ".stage", "'" + stage.id() + "' is listed twice (first at stages[" + first + "])");
+          errors.add(
+              path + ".stage",
+              "'" + stage.id() + "' is listed twice (first at stages[" + first + "])");
         } else {
           for (int j = 0; j < i; j++) {
             Stage earlier = Stage.byId(stages.get(j).stage()).orElse(null);
             if (earlier != null && earlier.ordinal() > stage.ordinal()) {
-              errors.add(path + ".stage", "'" + stage.id() + "' must come before '" + earlier.id()
-                  + "' (chain order: " + CHAIN_ORDER + ")");
+              errors.add(
+                  path + ".stage",
+                  "'"
+                      + stage.id()
+                      + "' must come before '"
+                      + earlier.id()
+                      + "' (chain order: "
+                      + CHAIN_ORDER
+                      + ")");
               break;
             }
           }
         }
         for (String step : s.steps().keySet()) {
           if (!stage.steps().contains(step)) {
-            errors.add(SpecPaths.field(path + ".steps", step), "stage '" + stage.id() + "' has no step '" + step
-                + "' (steps: " + String.join(", ", stage.steps()) + ")");
+            errors.add(
+                SpecPaths.field(path + ".steps", step),
+                "stage '"
+                    + stage.id()
+                    + "' has no step '"
+                    + step
+                    + "' (steps: "
+                    + String.join(", ", stage.steps())
+                    + ")");
           }
         }
       }
       if ("container".equals(s.implementation())) {
         checkContainer(path, s.container(), "implementation 'container'", errors);
       }
-      // a step may run a container of its own, or the stage's, while the stage runs another implementation
+      // a step may run a container of its own, or the stage's, while the stage runs another
+      // implementation
       for (Map.Entry<String, StepSpec> e : new java.util.TreeMap<>(s.steps()).entrySet()) {
         StepSpec st = e.getValue();
         String stepPath = SpecPaths.field(path + ".steps", e.getKey());
@@ -65,15 +82,27 @@ final class BuiltInChecks implements SpecCheck {
         if (st.container() != null) {
           checkContainer(stepPath, st.container(), "implementation 'container'", errors);
         } else if (s.container() == null) {
-          errors.add(stepPath + ".container", "is required for implementation 'container' (here or at "
-              + path + ".container)");
+          errors.add(
+              stepPath + ".container",
+              "is required for implementation 'container' (here or at " + path + ".container)");
         } else if (!"container".equals(s.implementation())) {
-          checkContainer(path, s.container(), "implementation 'container' of step '" + e.getKey() + "'", errors);
+          checkContainer(
+              path,
+              s.container(),
+              "implementation 'container' of step '" + e.getKey() + "'",
+              errors);
         }
       }
       checkSettings(path, s.retry(), s.resources(), errors);
-      s.steps().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> checkSettings(
-          SpecPaths.field(path + ".steps", e.getKey()), e.getValue().retry(), e.getValue().resources(), errors));
+      s.steps().entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(
+              e ->
+                  checkSettings(
+                      SpecPaths.field(path + ".steps", e.getKey()),
+                      e.getValue().retry(),
+                      e.getValue().resources(),
+                      errors));
     }
   }
 
@@ -93,15 +122,18 @@ final class BuiltInChecks implements SpecCheck {
   }
 
   private static void checkExecutor(ExecutorSpec executor, SpecErrors errors) {
-    if (executor != null && ExecutorSpec.KUBERNETES.equals(executor.type())
+    if (executor != null
+        && ExecutorSpec.KUBERNETES.equals(executor.type())
         && (executor.kubernetes() == null || executor.kubernetes().namespace() == null)) {
       errors.add("executor.kubernetes.namespace", "is required when executor.type is 'kubernetes'");
     }
   }
 
-  private static void checkSettings(String path, RetrySpec retry, Resources resources, SpecErrors errors) {
+  private static void checkSettings(
+      String path, RetrySpec retry, Resources resources, SpecErrors errors) {
     if (retry != null) {
-      checkBackoff(path + ".retry", "initialBackoff", retry.initialBackoff(), retry.maxBackoff(), errors);
+      checkBackoff(
+          path + ".retry", "initialBackoff", retry.initialBackoff(), retry.maxBackoff(), errors);
     }
     if (resources != null) {
       if (resources.cpu() != null) {
@@ -117,8 +149,15 @@ final class BuiltInChecks implements SpecCheck {
           Quantities.bytes(memory);
           if (memory.strip().endsWith("m")) {
             String number = memory.strip().substring(0, memory.strip().length() - 1);
-            errors.add(path + ".resources.memory", "'" + memory + "' means " + Quantities.value(memory).toPlainString()
-                + " bytes (m is milli); did you mean '" + number + "Mi'?");
+            errors.add(
+                path + ".resources.memory",
+                "'"
+                    + memory
+                    + "' means "
+                    + Quantities.value(memory).toPlainString()
+                    + " bytes (m is milli); did you mean '"
+                    + number
+                    + "Mi'?");
           }
         } catch (IllegalArgumentException e) {
           errors.add(path + ".resources.memory", e.getMessage());
@@ -127,10 +166,16 @@ final class BuiltInChecks implements SpecCheck {
     }
   }
 
-  private static void checkBackoff(String path, String first, Duration initial, Duration max, SpecErrors errors) {
+  private static void checkBackoff(
+      String path, String first, Duration initial, Duration max, SpecErrors errors) {
     if (initial != null && max != null && initial.compareTo(max) > 0) {
-      errors.add(path + "." + first, "must not be longer than maxBackoff (" + Durations.format(initial) + " > "
-          + Durations.format(max) + ")");
+      errors.add(
+          path + "." + first,
+          "must not be longer than maxBackoff ("
+              + Durations.format(initial)
+              + " > "
+              + Durations.format(max)
+              + ")");
     }
   }
 }

@@ -15,9 +15,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Durations as people write them in a spec ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}) or
- * as ISO-8601 ({@code PT30S}). Serialized as ISO-8601 so that any Jackson mapper (Temporal's included) reads
- * them back.
+ * Durations as people write them in a spec ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h},
+ * {@code 1d}) or as ISO-8601 ({@code PT30S}). Serialized as ISO-8601 so that any Jackson mapper
+ * (Temporal's included) reads them back.
  */
 public final class Durations {
   /** The pattern the JSON Schema uses too. */
@@ -33,13 +33,14 @@ public final class Durations {
     Matcher m = HUMAN.matcher(s);
     if (m.matches()) {
       BigDecimal value = new BigDecimal(m.group(1));
-      BigDecimal millis = switch (m.group(2)) {
-        case "ms" -> value;
-        case "s" -> value.multiply(BigDecimal.valueOf(1_000));
-        case "m" -> value.multiply(BigDecimal.valueOf(60_000));
-        case "h" -> value.multiply(BigDecimal.valueOf(3_600_000));
-        default -> value.multiply(BigDecimal.valueOf(86_400_000));
-      };
+      BigDecimal millis =
+          switch (m.group(2)) {
+            case "ms" -> value;
+            case "s" -> value.multiply(BigDecimal.valueOf(1_000));
+            case "m" -> value.multiply(BigDecimal.valueOf(60_000));
+            case "h" -> value.multiply(BigDecimal.valueOf(3_600_000));
+            default -> value.multiply(BigDecimal.valueOf(86_400_000));
+          };
       return Duration.ofMillis(millis.longValue());
     }
     try {
@@ -79,7 +80,8 @@ public final class Durations {
   /** Writes a duration as ISO-8601. */
   public static final class Serializer extends JsonSerializer<Duration> {
     @Override
-    public void serialize(Duration value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
+    public void serialize(Duration value, JsonGenerator gen, SerializerProvider serializers)
+        throws IOException {
       gen.writeString(value.toString());
     }
   }
@@ -88,7 +90,8 @@ public final class Durations {
   public static final class Deserializer extends JsonDeserializer<Duration> {
     @Override
     public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-      if (p.currentToken() == JsonToken.VALUE_NUMBER_INT || p.currentToken() == JsonToken.VALUE_NUMBER_FLOAT) {
+      if (p.currentToken() == JsonToken.VALUE_NUMBER_INT
+          || p.currentToken() == JsonToken.VALUE_NUMBER_FLOAT) {
         return Duration.ofNanos(p.getDecimalValue().movePointRight(9).longValue());
       }
       String text = p.getValueAsString();

@@ -7,13 +7,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Kubernetes resource quantities ({@code 500m}, {@code 2}, {@code 1.5}, {@code 4Gi}, {@code 512M}): a plain
- * decimal number with an optional suffix, {@code m} (milli), {@code k M G T P E} (powers of 1000) or
- * {@code Ki Mi Gi Ti Pi Ei} (powers of 1024). Signs and exponents are not accepted.
+ * Kubernetes resource quantities ({@code 500m}, {@code 2}, {@code 1.5}, {@code 4Gi}, {@code 512M}):
+ * a plain decimal number with an optional suffix, {@code m} (milli), {@code k M G T P E} (powers of
+ * 1000) or {@code Ki Mi Gi Ti Pi Ei} (powers of 1024). Signs and exponents are not accepted.
  */
 public final class Quantities {
   /** The pattern the JSON Schema uses for {@code resources.cpu} and {@code resources.memory}. */
-  public static final String PATTERN = "^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$";
+  public static final String PATTERN =
+      "^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$";
 
   private static final Pattern QUANTITY = Pattern.compile(PATTERN);
 
@@ -30,9 +31,11 @@ public final class Quantities {
   }
 
   /**
-   * Bytes, rounded up to a whole byte as Kubernetes does: {@code 4Gi} is 4294967296, {@code 1k} is 1000.
+   * Bytes, rounded up to a whole byte as Kubernetes does: {@code 4Gi} is 4294967296, {@code 1k} is
+   * 1000.
    *
-   * @throws IllegalArgumentException when {@code text} is not a quantity or exceeds {@link Long#MAX_VALUE}
+   * @throws IllegalArgumentException when {@code text} is not a quantity or exceeds {@link
+   *     Long#MAX_VALUE}
    */
   public static long bytes(String text) {
     BigDecimal v = value(text).setScale(0, RoundingMode.CEILING);
@@ -50,7 +53,8 @@ public final class Quantities {
   public static BigDecimal value(String text) {
     Matcher m = text == null ? null : QUANTITY.matcher(text.trim());
     if (m == null || !m.matches()) {
-      throw new IllegalArgumentException("'" + text + "' is not a Kubernetes quantity (examples: 500m, 2, 4Gi)");
+      throw new IllegalArgumentException(
+          "'" + text + "' is not a Kubernetes quantity (examples: 500m, 2, 4Gi)");
     }
     BigDecimal number = new BigDecimal(m.group(1));
     String suffix = m.group(3);
@@ -65,7 +69,9 @@ public final class Quantities {
       case "T" -> number.movePointRight(12);
       case "P" -> number.movePointRight(15);
       case "E" -> number.movePointRight(18);
-      default -> number.multiply(new BigDecimal(BigInteger.valueOf(1024).pow("KMGTPE".indexOf(suffix.charAt(0)) + 1)));
+      default ->
+          number.multiply(
+              new BigDecimal(BigInteger.valueOf(1024).pow("KMGTPE".indexOf(suffix.charAt(0)) + 1)));
     };
   }
 }

@@ -5,24 +5,25 @@ import java.util.List;
 /**
  * One sample run, as written in a run specification YAML file.
  *
- * <p>Nullable fields inherit: a step setting falls back to its stage, the stage to {@link #defaults()}, and
- * those to the built-in defaults of {@code org.connectome.pipeline.StepConfig}. Paths are absolute once the
- * spec has been loaded by {@link RunSpecLoader}: relative paths in the file are resolved against the file's
- * folder, so a run behaves the same whichever directory it is launched from.
+ * <p>Nullable fields inherit: a step setting falls back to its stage, the stage to {@link
+ * #defaults()}, and those to the built-in defaults of {@code org.connectome.pipeline.StepConfig}.
+ * Paths are absolute once the spec has been loaded by {@link RunSpecLoader}: relative paths in the
+ * file are resolved against the file's folder, so a run behaves the same whichever directory it is
+ * launched from.
  *
- * @param sample      sample id, for example {@code h01}; part of the run's identity and of every metric
- * @param run         run name, unique within the sample; {@code sample/run} identifies the run
+ * @param sample sample id, for example {@code h01}; part of the run's identity and of every metric
+ * @param run run name, unique within the sample; {@code sample/run} identifies the run
  * @param description free text shown by {@code status}
- * @param acquisition folder of the microscope's acquisition (the "workflow folder"), or null for a run whose
- *                    first stage does not read one (synthetic runs)
- * @param dataRoot    folder under which the run writes its outputs and completion markers
- * @param voxelSize   voxel size in nanometres
- * @param volume      expected sample geometry, used by planners until stages publish measured facts
- * @param executor    where tasks run
- * @param defaults    settings every stage inherits
- * @param autoResume  how a failed stage is resumed on its own
+ * @param acquisition folder of the microscope's acquisition (the "workflow folder"), or null for a
+ *     run whose first stage does not read one (synthetic runs)
+ * @param dataRoot folder under which the run writes its outputs and completion markers
+ * @param voxelSize voxel size in nanometres
+ * @param volume expected sample geometry, used by planners until stages publish measured facts
+ * @param executor where tasks run
+ * @param defaults settings every stage inherits
+ * @param autoResume how a failed stage is resumed on its own
  * @param notifications where run finished, stage failed and stage resumed are reported, or null
- * @param stages      the stages of this run, in chain order
+ * @param stages the stages of this run, in chain order
  */
 public record RunSpec(
     String sample,
@@ -48,12 +49,34 @@ public record RunSpec(
   }
 
   public RunSpec withDataRoot(String newDataRoot) {
-    return new RunSpec(sample, run, description, acquisition, newDataRoot, voxelSize, volume, executor, defaults,
-        autoResume, notifications, stages);
+    return new RunSpec(
+        sample,
+        run,
+        description,
+        acquisition,
+        newDataRoot,
+        voxelSize,
+        volume,
+        executor,
+        defaults,
+        autoResume,
+        notifications,
+        stages);
   }
 
   public RunSpec withAcquisition(String newAcquisition) {
-    return new RunSpec(sample, run, description, newAcquisition, dataRoot, voxelSize, volume, executor, defaults,
-        autoResume, notifications, stages);
+    return new RunSpec(
+        sample,
+        run,
+        description,
+        newAcquisition,
+        dataRoot,
+        voxelSize,
+        volume,
+        executor,
+        defaults,
+        autoResume,
+        notifications,
+        stages);
   }
 }

@@ -23,30 +23,42 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Loads a run specification from YAML and reports every problem in it at once, each naming the file, line and
- * field ({@code run.yaml:14: stages[3].unitsPerTask: must be > 0}).
+ * Loads a run specification from YAML and reports every problem in it at once, each naming the
+ * file, line and field ({@code run.yaml:14: stages[3].unitsPerTask: must be > 0}).
  *
- * <p>The steps: read the YAML (a syntax error is reported with its line and column), validate the document
- * against the JSON Schema {@value RunSpecSchema#RESOURCE}, bind it to {@link RunSpec}, resolve {@code dataRoot}
- * (default {@code data}) and {@code acquisition} against the spec's folder, then run the built-in semantic checks
- * and the {@link SpecCheck}s given to the constructor. Errors come sorted by line, then path.
+ * <p>The steps: read the YAML (a syntax error is reported with its line and column), validate the
+ * document against the JSON Schema {@value RunSpecSchema#RESOURCE}, bind it to {@link RunSpec},
+ * resolve {@code dataRoot} (default {@code data}) and {@code acquisition} against the spec's
+ * folder, then run the built-in semantic checks and the {@link SpecCheck}s given to the
+ * constructor. Errors come sorted by line, then path.
  *
- * <p>{@link #toJson}, {@link #fromJson} and {@link #toYaml} store a loaded spec (in the catalog, in a workflow's
- * input) and read it back as an equal record.
+ * <p>{@link #toJson}, {@link #fromJson} and {@link #toYaml} store a loaded spec (in the catalog, in
+ * a workflow's input) and read it back as an equal record.
  */
 public final class RunSpecLoader {
-  /** Omits nulls, writes durations as ISO-8601 (the records' annotations) and map entries sorted by key. */
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.USE_DEFAULTS))
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .build();
-  private static final ObjectMapper YAML = YAMLMapper.builder(new YAMLFactory()
-          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-          .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS))
-      .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.USE_DEFAULTS))
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .build();
+  /**
+   * Omits nulls, writes durations as ISO-8601 (the records' annotations) and map entries sorted by
+   * key.
+   */
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .defaultPropertyInclusion(
+              JsonInclude.Value.construct(
+                  JsonInclude.Include.NON_NULL, JsonInclude.Include.USE_DEFAULTS))
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .build();
+
+  private static final ObjectMapper YAML =
+      YAMLMapper.builder(
+              new YAMLFactory()
+                  .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                  .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                  .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS))
+          .defaultPropertyInclusion(
+              JsonInclude.Value.construct(
+                  JsonInclude.Include.NON_NULL, JsonInclude.Include.USE_DEFAULTS))
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .build();
   private static final ObjectReader STRICT_READER =
       JSON.readerFor(RunSpec.class).with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private static final ObjectReader LENIENT_READER =
@@ -68,11 +80,11 @@ public final class RunSpecLoader {
   }
 
   /**
-   * Loads {@code file}; errors name it as given ({@code file.toString()}), relative paths in it are resolved
-   * against its folder.
+   * Loads {@code file}; errors name it as given ({@code file.toString()}), relative paths in it are
+   * resolved against its folder.
    *
    * @throws InvalidSpecException listing every problem found
-   * @throws IOException          when the file cannot be read
+   * @throws IOException when the file cannot be read
    */
   public RunSpec load(Path file) throws InvalidSpecException, IOException {
     String text = Files.readString(file);
@@ -84,15 +96,20 @@ public final class RunSpecLoader {
    * Parses {@code yaml}.
    *
    * @param sourceName the name errors give the file
-   * @param baseDir    the folder relative paths are resolved against; null for the working directory
+   * @param baseDir the folder relative paths are resolved against; null for the working directory
    * @throws InvalidSpecException listing every problem found, sorted by line then path
    */
   public RunSpec parse(String yaml, String sourceName, Path baseDir) throws InvalidSpecException {
     YamlDocument doc = YamlDocument.parse(yaml, sourceName);
     JsonNode tree = doc.tree();
     if (tree == null) {
-      throw new InvalidSpecException(List.of(new SpecError(sourceName, 0, "",
-          "the file is empty; a run spec needs at least sample, run and stages")));
+      throw new InvalidSpecException(
+          List.of(
+              new SpecError(
+                  sourceName,
+                  0,
+                  "",
+                  "the file is empty; a run spec needs at least sample, run and stages")));
     }
     List<SpecError> schemaErrors = RunSpecSchema.validate(tree, sourceName, doc::lineOf);
     if (!schemaErrors.isEmpty()) {
@@ -103,11 +120,14 @@ public final class RunSpecLoader {
       spec = STRICT_READER.readValue(tree);
     } catch (JsonMappingException e) {
       String path = jacksonPath(e);
-      throw new InvalidSpecException(List.of(new SpecError(sourceName, doc.lineOf(path), path, bindingMessage(e))));
+      throw new InvalidSpecException(
+          List.of(new SpecError(sourceName, doc.lineOf(path), path, bindingMessage(e))));
     } catch (IOException e) {
-      throw new InvalidSpecException(List.of(new SpecError(sourceName, 0, "", "cannot be read: " + e.getMessage())));
+      throw new InvalidSpecException(
+          List.of(new SpecError(sourceName, 0, "", "cannot be read: " + e.getMessage())));
     }
-    spec = spec.withDataRoot(resolvePath(baseDir, spec.dataRoot() == null ? "data" : spec.dataRoot()));
+    spec =
+        spec.withDataRoot(resolvePath(baseDir, spec.dataRoot() == null ? "data" : spec.dataRoot()));
     if (spec.acquisition() != null) {
       spec = spec.withAcquisition(resolvePath(baseDir, spec.acquisition()));
     }
@@ -123,8 +143,8 @@ public final class RunSpecLoader {
   }
 
   /**
-   * {@code path} as an absolute, normalized path: {@code ~} and {@code ~/...} are under the user's home, a
-   * relative path is under {@code baseDir} (the working directory when null).
+   * {@code path} as an absolute, normalized path: {@code ~} and {@code ~/...} are under the user's
+   * home, a relative path is under {@code baseDir} (the working directory when null).
    */
   public static String resolvePath(Path baseDir, String path) {
     Path p;
@@ -149,8 +169,9 @@ public final class RunSpecLoader {
   }
 
   /**
-   * Reads what {@link #toJson} wrote, as an equal record. Fields this version does not know are ignored, so
-   * specs stored by a newer version still read; no validation or path resolution happens here.
+   * Reads what {@link #toJson} wrote, as an equal record. Fields this version does not know are
+   * ignored, so specs stored by a newer version still read; no validation or path resolution
+   * happens here.
    *
    * @throws IllegalArgumentException when {@code json} is not a run spec
    */
@@ -162,7 +183,10 @@ public final class RunSpecLoader {
     }
   }
 
-  /** {@code spec} as YAML that {@link #parse} reads back as an equal record (paths are already absolute). */
+  /**
+   * {@code spec} as YAML that {@link #parse} reads back as an equal record (paths are already
+   * absolute).
+   */
   public static String toYaml(RunSpec spec) {
     try {
       return YAML.writeValueAsString(spec);
@@ -194,6 +218,7 @@ public final class RunSpecLoader {
       return "'" + f.getValue() + "' is not a duration (examples: 500ms, 30s, 5m, 2h, 1d, PT30S)";
     }
     String text = e.getOriginalMessage();
-    return "cannot be read: " + (text == null ? e.getClass().getSimpleName() : text.lines().findFirst().orElse(text));
+    return "cannot be read: "
+        + (text == null ? e.getClass().getSimpleName() : text.lines().findFirst().orElse(text));
   }
 }

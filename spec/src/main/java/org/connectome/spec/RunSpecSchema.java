@@ -23,9 +23,9 @@ import java.util.Set;
 import java.util.function.ToIntFunction;
 
 /**
- * The JSON Schema of a run specification ({@code schema/run-spec.schema.json} in the repository, shipped in this
- * jar as {@value #RESOURCE}), and the conversion of its validation messages into {@link SpecError}s with our
- * own wording.
+ * The JSON Schema of a run specification ({@code schema/run-spec.schema.json} in the repository,
+ * shipped in this jar as {@value #RESOURCE}), and the conversion of its validation messages into
+ * {@link SpecError}s with our own wording.
  */
 public final class RunSpecSchema {
   /** Class-path resource of the schema. */
@@ -70,8 +70,9 @@ public final class RunSpecSchema {
         throw new UncheckedIOException(e);
       }
       SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().locale(Locale.ROOT).build();
-      SCHEMA = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
-          .getSchema(SchemaLocation.of("classpath:" + RESOURCE), TREE, config);
+      SCHEMA =
+          JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
+              .getSchema(SchemaLocation.of("classpath:" + RESOURCE), TREE, config);
       SCHEMA.initializeValidators();
     }
   }
@@ -102,9 +103,10 @@ public final class RunSpecSchema {
         }
         case "type" -> {
           line = lineOf.applyAsInt(path);
-          message = at.isEmpty() && !document.isObject()
-              ? "the document must be a mapping of fields (sample, run, stages, ...)"
-              : "must be " + typeNames(keyword) + quoteHint(keyword, m.getInstanceNode());
+          message =
+              at.isEmpty() && !document.isObject()
+                  ? "the document must be a mapping of fields (sample, run, stages, ...)"
+                  : "must be " + typeNames(keyword) + quoteHint(keyword, m.getInstanceNode());
         }
         case "enum" -> {
           line = lineOf.applyAsInt(path);
@@ -134,12 +136,19 @@ public final class RunSpecSchema {
         }
         case "minItems", "minLength" -> {
           line = lineOf.applyAsInt(path);
-          message = keyword.asInt() == 1 ? "must not be empty"
-              : "must have at least " + keyword.asInt() + (m.getType().equals("minItems") ? " items" : " characters");
+          message =
+              keyword.asInt() == 1
+                  ? "must not be empty"
+                  : "must have at least "
+                      + keyword.asInt()
+                      + (m.getType().equals("minItems") ? " items" : " characters");
         }
         case "not" -> {
           line = lineOf.applyAsInt(path);
-          message = "null".equals(keyword.path("type").asText()) ? "must not be null" : "is not allowed here";
+          message =
+              "null".equals(keyword.path("type").asText())
+                  ? "must not be null"
+                  : "is not allowed here";
         }
         default -> {
           line = lineOf.applyAsInt(path);
@@ -158,12 +167,17 @@ public final class RunSpecSchema {
     String path = "";
     for (int i = 0; i < location.getNameCount(); i++) {
       Object element = location.getElement(i);
-      path = element instanceof Integer index ? SpecPaths.index(path, index) : SpecPaths.field(path, element.toString());
+      path =
+          element instanceof Integer index
+              ? SpecPaths.index(path, index)
+              : SpecPaths.field(path, element.toString());
     }
     return path;
   }
 
-  /** The properties declared beside the {@code additionalProperties: false} that {@code m} reports. */
+  /**
+   * The properties declared beside the {@code additionalProperties: false} that {@code m} reports.
+   */
   private static List<String> knownFields(ValidationMessage m) {
     String location = m.getSchemaLocation().toString();
     int hash = location.indexOf('#');
@@ -176,7 +190,10 @@ public final class RunSpecSchema {
     return names;
   }
 
-  /** {@code "; did you mean 'x'?"} for the known name nearest to {@code name}, or "" when none is close. */
+  /**
+   * {@code "; did you mean 'x'?"} for the known name nearest to {@code name}, or "" when none is
+   * close.
+   */
   static String suggestion(String name, List<String> known) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
@@ -190,7 +207,10 @@ public final class RunSpecSchema {
     return best == null ? "" : "; did you mean '" + best + "'?";
   }
 
-  /** Edit distance with insertions, deletions, substitutions and swaps of neighbours (optimal string alignment). */
+  /**
+   * Edit distance with insertions, deletions, substitutions and swaps of neighbours (optimal string
+   * alignment).
+   */
   static int distance(String a, String b) {
     int[][] d = new int[a.length() + 1][b.length() + 1];
     for (int i = 0; i <= a.length(); i++) {
@@ -203,7 +223,10 @@ public final class RunSpecSchema {
       for (int j = 1; j <= b.length(); j++) {
         int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
         d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
           d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }
       }
@@ -224,7 +247,9 @@ public final class RunSpecSchema {
   /** YAML reads {@code run: 2024} as a number: suggest quotes where only a string will do. */
   private static String quoteHint(JsonNode type, JsonNode value) {
     boolean stringOnly = type.isTextual() && type.asText().equals("string");
-    return stringOnly && value != null && (value.isNumber() || value.isBoolean()) ? " (put the value in quotes)" : "";
+    return stringOnly && value != null && (value.isNumber() || value.isBoolean())
+        ? " (put the value in quotes)"
+        : "";
   }
 
   private static String typeName(String type) {

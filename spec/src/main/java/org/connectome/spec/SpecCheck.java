@@ -1,8 +1,9 @@
 package org.connectome.spec;
 
 /**
- * A semantic check of a bound run specification, beyond what the JSON Schema says. Modules that know more
- * (which implementations exist, what a synthetic step's parameters mean) contribute checks to the loader.
+ * A semantic check of a bound run specification, beyond what the JSON Schema says. Modules that
+ * know more (which implementations exist, what a synthetic step's parameters mean) contribute
+ * checks to the loader.
  */
 @FunctionalInterface
 public interface SpecCheck {

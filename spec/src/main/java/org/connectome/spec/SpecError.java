@@ -3,9 +3,9 @@ package org.connectome.spec;
 /**
  * One problem in a run specification.
  *
- * @param file    the spec file (or the source name given to the loader)
- * @param line    1-based line of the offending field, or 0 when unknown
- * @param path    the field, for example {@code stages[3].unitsPerTask}; empty for the whole document
+ * @param file the spec file (or the source name given to the loader)
+ * @param line 1-based line of the offending field, or 0 when unknown
+ * @param path the field, for example {@code stages[3].unitsPerTask}; empty for the whole document
  * @param message what is wrong, for example {@code must be > 0}
  */
 public record SpecError(String file, int line, String path, String message) {

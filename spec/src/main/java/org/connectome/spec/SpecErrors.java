@@ -11,7 +11,7 @@ public final class SpecErrors {
   private final List<SpecError> errors = new ArrayList<>();
 
   /**
-   * @param file       the spec file's name as errors show it
+   * @param file the spec file's name as errors show it
    * @param lineOfPath the 1-based line of a field path, or 0 when unknown
    */
   public SpecErrors(String file, ToIntFunction<String> lineOfPath) {
@@ -19,7 +19,9 @@ public final class SpecErrors {
     this.lineOfPath = lineOfPath;
   }
 
-  /** Records that the field at {@code path} (for example {@code stages[3].unitsPerTask}) is wrong. */
+  /**
+   * Records that the field at {@code path} (for example {@code stages[3].unitsPerTask}) is wrong.
+   */
   public void add(String path, String message) {
     errors.add(new SpecError(file, lineOfPath.applyAsInt(path), path, message));
   }

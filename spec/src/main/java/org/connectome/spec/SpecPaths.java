@@ -4,9 +4,9 @@ import java.util.regex.Pattern;
 
 /**
  * Field paths as errors show them: {@code stages[3].unitsPerTask}, {@code executor.local.launcher},
- * {@code stages[0].steps.inference.params.x}. The empty path is the whole document. A key that would be
- * ambiguous in this syntax (it contains {@code .}, {@code [}, {@code ]}, a quote or whitespace, or is empty) is
- * written in brackets: {@code params['a.b']}.
+ * {@code stages[0].steps.inference.params.x}. The empty path is the whole document. A key that
+ * would be ambiguous in this syntax (it contains {@code .}, {@code [}, {@code ]}, a quote or
+ * whitespace, or is empty) is written in brackets: {@code params['a.b']}.
  */
 public final class SpecPaths {
   private static final Pattern PLAIN_KEY = Pattern.compile("[^.\\[\\]'\\s]+");

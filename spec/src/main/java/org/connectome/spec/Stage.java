@@ -5,25 +5,28 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The stages of the acquisition-to-connectome chain, in chain order, with the steps each is made of. A run
- * lists a subset of them in this order.
+ * The stages of the acquisition-to-connectome chain, in chain order, with the steps each is made
+ * of. A run lists a subset of them in this order.
  */
 public enum Stage {
   /** Tiles from the microscope into the tile manifest; unit: section. */
   INGEST("ingest", "ingest"),
   /** Tiles into a section montage; unit: section. */
   STITCH("stitch", "stitch"),
-  /** Sections into a 3D volume: register neighbour pairs, solve all sections together, render blocks. */
+  /**
+   * Sections into a 3D volume: register neighbour pairs, solve all sections together, render
+   * blocks.
+   */
   ALIGN("align", "pairs", "solve", "render"),
   /**
-   * Flood-filling segmentation per subvolume with overlap (inference), agreement of neighbouring subvolumes in
-   * their overlaps (overlaps), one union-find of those agreements into global IDs (reconcile), and the global
-   * segmentation written in blocks (relabel).
+   * Flood-filling segmentation per subvolume with overlap (inference), agreement of neighbouring
+   * subvolumes in their overlaps (overlaps), one union-find of those agreements into global IDs
+   * (reconcile), and the global segmentation written in blocks (relabel).
    */
   SEGMENT("segment", "inference", "overlaps", "reconcile", "relabel"),
   /**
-   * Synaptic sites with pre- and post-synaptic segments per block (detect), then one annotation collection with
-   * its spatial and relationship indexes over all blocks (index).
+   * Synaptic sites with pre- and post-synaptic segments per block (detect), then one annotation
+   * collection with its spatial and relationship indexes over all blocks (index).
    */
   SYNAPSES("synapses", "detect", "index"),
   /** Image and segmentation volumes as multi-scale Neuroglancer precomputed; unit: block. */

@@ -8,23 +8,23 @@ import java.util.Map;
 /**
  * One stage of the chain, as configured for this run.
  *
- * @param stage          which stage: ingest, stitch, align, segment, synapses, compress or mesh
- * @param implementation what runs the stage's units: {@code synthetic} (built-in, for tests and benchmarks),
- *                       {@code reference} (the implementation that ships) or {@code container} (a facility's own
- *                       image and command, see {@link #container()})
- * @param params         the stage's parameters; they enter the parameters hash of every step of the stage
- * @param steps          per-step overrides, keyed by step name (for example {@code inference})
- * @param container      image and command template for {@code implementation: container}
- * @param kubernetes     node selector, tolerations and priority class of the stage's pods on Kubernetes
- * @param unitsPerTask   see {@link StageSettings}
- * @param tasksPerShard  see {@link StageSettings}
- * @param parallelism    see {@link StageSettings}
+ * @param stage which stage: ingest, stitch, align, segment, synapses, compress or mesh
+ * @param implementation what runs the stage's units: {@code synthetic} (built-in, for tests and
+ *     benchmarks), {@code reference} (the implementation that ships) or {@code container} (a
+ *     facility's own image and command, see {@link #container()})
+ * @param params the stage's parameters; they enter the parameters hash of every step of the stage
+ * @param steps per-step overrides, keyed by step name (for example {@code inference})
+ * @param container image and command template for {@code implementation: container}
+ * @param kubernetes node selector, tolerations and priority class of the stage's pods on Kubernetes
+ * @param unitsPerTask see {@link StageSettings}
+ * @param tasksPerShard see {@link StageSettings}
+ * @param parallelism see {@link StageSettings}
  * @param shardsInFlight see {@link StageSettings}
- * @param retry          see {@link StageSettings}
- * @param failureBudget  see {@link StageSettings}
- * @param resources      see {@link StageSettings}
- * @param timeout        see {@link StageSettings}
- * @param taskQueue      see {@link StageSettings}
+ * @param retry see {@link StageSettings}
+ * @param failureBudget see {@link StageSettings}
+ * @param resources see {@link StageSettings}
+ * @param timeout see {@link StageSettings}
+ * @param taskQueue see {@link StageSettings}
  */
 public record StageSpec(
     String stage,
@@ -40,8 +40,9 @@ public record StageSpec(
     RetrySpec retry,
     FailureBudget failureBudget,
     Resources resources,
-    @JsonSerialize(using = Durations.Serializer.class) @JsonDeserialize(using = Durations.Deserializer.class)
-    Duration timeout,
+    @JsonSerialize(using = Durations.Serializer.class)
+        @JsonDeserialize(using = Durations.Deserializer.class)
+        Duration timeout,
     String taskQueue) {
 
   public StageSpec {

@@ -1,4 +1,7 @@
 package org.connectome.spec;
 
-/** Voxel size in nanometres: x and y are the pixel size of the aligned images, z the section thickness. */
+/**
+ * Voxel size in nanometres: x and y are the pixel size of the aligned images, z the section
+ * thickness.
+ */
 public record VoxelSize(double x, double y, double z) {}

@@ -20,7 +20,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * ({@code stages[3].unitsPerTask}, see {@link SpecPaths}).
  */
 final class YamlDocument {
-  // new YAMLFactory() rather than YAMLFactory.builder(): the builder drops the default EMPTY_STRING_AS_NULL, which
+  // new YAMLFactory() rather than YAMLFactory.builder(): the builder drops the default
+  // EMPTY_STRING_AS_NULL, which
   // turns "key:" with no value into "" instead of null
   private static final YAMLFactory FACTORY =
       (YAMLFactory) new YAMLFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -40,8 +41,8 @@ final class YamlDocument {
   }
 
   /**
-   * The line of {@code path}; for a path that is not in the document, the line of its nearest ancestor that is;
-   * 0 when none is.
+   * The line of {@code path}; for a path that is not in the document, the line of its nearest
+   * ancestor that is; 0 when none is.
    */
   int lineOf(String path) {
     String p = path;
@@ -57,14 +58,20 @@ final class YamlDocument {
     }
   }
 
-  /** Reads {@code yaml}; a YAML syntax error becomes one {@link SpecError} naming its line and column. */
+  /**
+   * Reads {@code yaml}; a YAML syntax error becomes one {@link SpecError} naming its line and
+   * column.
+   */
   static YamlDocument parse(String yaml, String file) throws InvalidSpecException {
     JsonNode tree;
     try (JsonParser p = FACTORY.createParser(yaml)) {
       tree = TREE_MAPPER.readTree(p);
       JsonToken more = p.nextToken();
       if (more != null) {
-        throw invalid(file, p.currentTokenLocation().getLineNr(), "",
+        throw invalid(
+            file,
+            p.currentTokenLocation().getLineNr(),
+            "",
             "a spec file holds one YAML document; remove the second one (after '---')");
       }
     } catch (JsonProcessingException e) {
@@ -106,8 +113,12 @@ final class YamlDocument {
         walk(p, SpecPaths.index(path, i++), lines, file);
       }
     } else if (p instanceof YAMLParser y && y.isCurrentAlias()) {
-      // Jackson reads an alias as the anchor's name, not as the anchored value: refuse it rather than misread
-      throw invalid(file, p.currentTokenLocation().getLineNr(), path,
+      // Jackson reads an alias as the anchor's name, not as the anchored value: refuse it rather
+      // than misread
+      throw invalid(
+          file,
+          p.currentTokenLocation().getLineNr(),
+          path,
           "YAML aliases (*" + p.getText() + ") are not supported; write the value out");
     }
   }
@@ -138,7 +149,8 @@ final class YamlDocument {
         column = e.getLocation().getColumnNr();
       }
     }
-    problem = problem == null ? "unreadable YAML" : problem.strip().lines().findFirst().orElse(problem);
+    problem =
+        problem == null ? "unreadable YAML" : problem.strip().lines().findFirst().orElse(problem);
     String where = column > 0 ? " at column " + column : "";
     return invalid(file, Math.max(line, 0), "", "YAML syntax error" + where + ": " + problem);
   }

@@ -53,9 +53,15 @@ class SchemaAgreementTest {
   private void walk(Class<?> record, JsonNode node, String path) {
     JsonNode object = deref(node);
     if (!Set.of("object").equals(types(object))) {
-      problems.add(path + ": schema type is " + types(object) + ", expected object for " + record.getSimpleName());
+      problems.add(
+          path
+              + ": schema type is "
+              + types(object)
+              + ", expected object for "
+              + record.getSimpleName());
     }
-    if (!object.path("additionalProperties").isBoolean() || object.path("additionalProperties").asBoolean()) {
+    if (!object.path("additionalProperties").isBoolean()
+        || object.path("additionalProperties").asBoolean()) {
       problems.add(path + ": schema lacks additionalProperties: false");
     }
     JsonNode props = object.path("properties");
@@ -65,7 +71,8 @@ class SchemaAgreementTest {
       components.add(name);
       String p = path.isEmpty() ? name : path + "." + name;
       if (!props.has(name)) {
-        problems.add(p + ": record component of " + record.getSimpleName() + " is missing from the schema");
+        problems.add(
+            p + ": record component of " + record.getSimpleName() + " is missing from the schema");
         continue;
       }
       checkType(c.getGenericType(), props.get(name), p);
@@ -73,8 +80,10 @@ class SchemaAgreementTest {
     for (Iterator<String> it = props.fieldNames(); it.hasNext(); ) {
       String name = it.next();
       if (!components.contains(name)) {
-        problems.add((path.isEmpty() ? name : path + "." + name) + ": schema property has no component in "
-            + record.getSimpleName());
+        problems.add(
+            (path.isEmpty() ? name : path + "." + name)
+                + ": schema property has no component in "
+                + record.getSimpleName());
       }
     }
   }
@@ -82,7 +91,8 @@ class SchemaAgreementTest {
   private void checkType(Type type, JsonNode node, String path) {
     JsonNode s = deref(node);
     Set<String> actual = types(s);
-    Class<?> raw = type instanceof ParameterizedType pt ? (Class<?>) pt.getRawType() : (Class<?>) type;
+    Class<?> raw =
+        type instanceof ParameterizedType pt ? (Class<?>) pt.getRawType() : (Class<?>) type;
     Set<String> expected;
     if (raw == Integer.class || raw == int.class || raw == Long.class || raw == long.class) {
       expected = Set.of("integer");
@@ -128,7 +138,14 @@ class SchemaAgreementTest {
       return;
     }
     if (!expected.equals(actual)) {
-      problems.add(path + ": schema type " + actual + " but the record's " + type.getTypeName() + " needs " + expected);
+      problems.add(
+          path
+              + ": schema type "
+              + actual
+              + " but the record's "
+              + type.getTypeName()
+              + " needs "
+              + expected);
     }
   }
 
@@ -161,9 +178,11 @@ class SchemaAgreementTest {
   @Test
   void enumsAndPatternsMatchTheCode() {
     assertEquals(Stage.ids(), strings(schema.at("/definitions/stage/properties/stage/enum")));
-    assertEquals(List.of(ExecutorSpec.LOCAL, ExecutorSpec.KUBERNETES),
+    assertEquals(
+        List.of(ExecutorSpec.LOCAL, ExecutorSpec.KUBERNETES),
         strings(schema.at("/definitions/executor/properties/type/enum")));
-    assertEquals(List.of(LocalExecutorSpec.PROCESS, LocalExecutorSpec.THREAD),
+    assertEquals(
+        List.of(LocalExecutorSpec.PROCESS, LocalExecutorSpec.THREAD),
         strings(schema.at("/definitions/localExecutor/properties/launcher/enum")));
     assertEquals(Durations.PATTERN, schema.at("/definitions/duration/pattern").asText());
     assertEquals(Quantities.PATTERN, schema.at("/definitions/quantity/pattern").asText());
@@ -179,8 +198,10 @@ class SchemaAgreementTest {
 
   @Test
   void schemaIsValidDraft07AndTheRepositoryCopyIsTheShippedOne() throws Exception {
-    Set<ValidationMessage> messages = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
-        .getSchema(SchemaLocation.of("http://json-schema.org/draft-07/schema#")).validate(schema);
+    Set<ValidationMessage> messages =
+        JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
+            .getSchema(SchemaLocation.of("http://json-schema.org/draft-07/schema#"))
+            .validate(schema);
     assertEquals(Set.of(), messages);
     Path repositoryCopy = Path.of("../schema/run-spec.schema.json");
     if (Files.exists(repositoryCopy)) {

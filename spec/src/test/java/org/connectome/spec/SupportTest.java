@@ -24,7 +24,8 @@ class SupportTest {
     assertEquals(1L, Quantities.bytes("500m"), "rounded up to a whole byte");
     assertEquals(123L, Quantities.bytes("123"));
     assertThrows(IllegalArgumentException.class, () -> Quantities.bytes("9Ei"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Quantities.bytes("2GB"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Quantities.bytes("2GB"));
     assertEquals("'2GB' is not a Kubernetes quantity (examples: 500m, 2, 4Gi)", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Quantities.cpuCores("-1"));
     assertThrows(IllegalArgumentException.class, () -> Quantities.cpuCores("1e3"));
@@ -33,7 +34,8 @@ class SupportTest {
 
   @Test
   void paths() {
-    assertEquals("stages[3].unitsPerTask", SpecPaths.field(SpecPaths.index("stages", 3), "unitsPerTask"));
+    assertEquals(
+        "stages[3].unitsPerTask", SpecPaths.field(SpecPaths.index("stages", 3), "unitsPerTask"));
     assertEquals("sample", SpecPaths.field("", "sample"));
     assertEquals("params['a.b']", SpecPaths.field("params", "a.b"));
     assertEquals("params['it''s']", SpecPaths.field("params", "it's"));
@@ -41,7 +43,8 @@ class SupportTest {
     assertEquals("stages", SpecPaths.parent("stages[3]"));
     assertEquals("", SpecPaths.parent("stages"));
     assertEquals("", SpecPaths.parent(""));
-    assertEquals("stages[0].steps.inference.params", SpecPaths.parent("stages[0].steps.inference.params.x"));
+    assertEquals(
+        "stages[0].steps.inference.params", SpecPaths.parent("stages[0].steps.inference.params.x"));
     assertEquals("params", SpecPaths.parent("params['a.b']"));
     assertEquals("params", SpecPaths.parent("params['it''s']"));
     assertEquals("params['a]b']", SpecPaths.parent("params['a]b'].c"));
@@ -52,8 +55,10 @@ class SupportTest {
     assertEquals(1, RunSpecSchema.distance("untispertask", "unitspertask"));
     assertEquals(0, RunSpecSchema.distance("abc", "abc"));
     assertEquals(3, RunSpecSchema.distance("", "abc"));
-    assertEquals("; did you mean 'unitsPerTask'?",
-        RunSpecSchema.suggestion("UnitPerTask", java.util.List.of("tasksPerShard", "unitsPerTask")));
+    assertEquals(
+        "; did you mean 'unitsPerTask'?",
+        RunSpecSchema.suggestion(
+            "UnitPerTask", java.util.List.of("tasksPerShard", "unitsPerTask")));
     assertEquals("", RunSpecSchema.suggestion("colour", java.util.List.of("type", "local")));
   }
 }

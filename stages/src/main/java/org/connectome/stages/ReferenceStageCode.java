@@ -16,8 +16,8 @@ import org.connectome.stages.synapses.SynapseIndexRunner;
 import org.connectome.tasks.StageCode;
 
 /**
- * The reference implementation that ships, registered with the task entry point. Stages register their steps
- * here as their code lands.
+ * The reference implementation that ships, registered with the task entry point. Stages register
+ * their steps here as their code lands.
  */
 public final class ReferenceStageCode implements StageCode {
   public static final String REFERENCE = "reference";
@@ -25,9 +25,13 @@ public final class ReferenceStageCode implements StageCode {
   @Override
   public List<Runner> runners() {
     List<Runner> out = new ArrayList<>();
-    out.add(new Runner(REFERENCE, "stitch", "stitch", org.connectome.stages.stitch.StitchUnitRunner::new));
-    out.add(new Runner(REFERENCE, "align", "pairs", org.connectome.stages.align.AlignPairsRunner::new));
-    out.add(new Runner(REFERENCE, "align", "solve", org.connectome.stages.align.AlignSolveRunner::new));
+    out.add(
+        new Runner(
+            REFERENCE, "stitch", "stitch", org.connectome.stages.stitch.StitchUnitRunner::new));
+    out.add(
+        new Runner(REFERENCE, "align", "pairs", org.connectome.stages.align.AlignPairsRunner::new));
+    out.add(
+        new Runner(REFERENCE, "align", "solve", org.connectome.stages.align.AlignSolveRunner::new));
     out.add(new Runner(REFERENCE, "align", "render", AlignRenderRunner::create));
     out.add(new Runner(REFERENCE, "segment", "inference", SegmentInferenceRunner::create));
     out.add(new Runner(REFERENCE, "segment", "overlaps", SegmentOverlapsRunner::create));

@@ -9,9 +9,9 @@ import org.connectome.task.TaskEnv;
 import org.connectome.task.TaskExitCodes;
 
 /**
- * The entry point of a task process: what the local executor starts as a child JVM and what a Kubernetes
- * Indexed Job's container runs. Reads {@link TaskEnv} variables, runs the task, exits with a
- * {@link TaskExitCodes} code.
+ * The entry point of a task process: what the local executor starts as a child JVM and what a
+ * Kubernetes Indexed Job's container runs. Reads {@link TaskEnv} variables, runs the task, exits
+ * with a {@link TaskExitCodes} code.
  */
 public final class TaskMain {
   private TaskMain() {}
@@ -24,13 +24,17 @@ public final class TaskMain {
     System.exit(run(env, args, System.out));
   }
 
-  /** Runs a task, logging to {@code log}, and returns its exit code; used in-process by the thread launcher. */
+  /**
+   * Runs a task, logging to {@code log}, and returns its exit code; used in-process by the thread
+   * launcher.
+   */
   public static int run(Map<String, String> env, String[] args, PrintStream log) {
     return run(env, args, log, UnitRunners::create);
   }
 
   /** As {@link #run(Map, String[], PrintStream)}, with the step's units run by {@code runners}. */
-  public static int run(Map<String, String> env, String[] args, PrintStream log, UnitRunnerFactory runners) {
+  public static int run(
+      Map<String, String> env, String[] args, PrintStream log, UnitRunnerFactory runners) {
     TaskInvocation inv;
     try {
       inv = TaskInvocation.from(env, args);
@@ -48,24 +52,27 @@ public final class TaskMain {
   }
 
   /**
-   * Stops the process when its standard input closes. The local executor keeps a pipe to each task's stdin and
-   * never writes to it; if the worker dies (even by SIGKILL) the pipe closes and the task stops at once, so no
-   * orphan goes on running units that a resumed run would run again.
+   * Stops the process when its standard input closes. The local executor keeps a pipe to each
+   * task's stdin and never writes to it; if the worker dies (even by SIGKILL) the pipe closes and
+   * the task stops at once, so no orphan goes on running units that a resumed run would run again.
    */
   static void startParentWatchdog(InputStream in) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[64];
-      try {
-        while (in.read(buf) >= 0) {
-          // the launcher never writes; anything read is ignored
-        }
-      } catch (IOException e) {
-        // a broken pipe means the same as end of input
-      }
-      System.out.println("the launching process is gone: stopping");
-      System.out.flush();
-      Runtime.getRuntime().halt(TaskExitCodes.ORPHANED);
-    }, "parent-watchdog");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[64];
+              try {
+                while (in.read(buf) >= 0) {
+                  // the launcher never writes; anything read is ignored
+                }
+              } catch (IOException e) {
+                // a broken pipe means the same as end of input
+              }
+              System.out.println("the launching process is gone: stopping");
+              System.out.flush();
+              Runtime.getRuntime().halt(TaskExitCodes.ORPHANED);
+            },
+            "parent-watchdog");
     t.setDaemon(true);
     t.start();
   }

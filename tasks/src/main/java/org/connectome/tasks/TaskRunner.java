@@ -2,9 +2,6 @@ package org.connectome.tasks;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +11,6 @@ import org.connectome.layout.StepLayout;
 import org.connectome.markers.CompletionMarker;
 import org.connectome.markers.MarkerStore;
 import org.connectome.pipeline.CodeVersion;
-import org.connectome.pipeline.Json;
 import org.connectome.task.TaskDefinition;
 import org.connectome.task.TaskExitCodes;
 import org.connectome.task.TaskReport;
@@ -23,9 +19,9 @@ import org.connectome.units.Grouping;
 import org.connectome.units.UnitRange;
 
 /**
- * Runs one task: every unit of its range that has no valid completion marker, writing each unit's marker after
- * the unit's outputs, then a {@link TaskReport}. A failing unit does not stop the task; the exit code says
- * whether any unit failed and whether retrying may help.
+ * Runs one task: every unit of its range that has no valid completion marker, writing each unit's
+ * marker after the unit's outputs, then a {@link TaskReport}. A failing unit does not stop the
+ * task; the exit code says whether any unit failed and whether retrying may help.
  */
 public final class TaskRunner {
   private final Clock clock;
@@ -57,8 +53,16 @@ public final class TaskRunner {
     }
     Grouping grouping = def.plan().grouping();
     if (inv.task() < 0 || inv.task() >= grouping.taskCount()) {
-      log.println("task " + inv.task() + " does not exist: step " + def.stage() + "." + def.step() + " has "
-          + grouping.taskCount() + " tasks");
+      log.println(
+          "task "
+              + inv.task()
+              + " does not exist: step "
+              + def.stage()
+              + "."
+              + def.step()
+              + " has "
+              + grouping.taskCount()
+              + " tasks");
       return new Result(TaskExitCodes.BAD_DEFINITION, null);
     }
     UnitRange units = grouping.unitsOfTask(inv.task());
@@ -70,8 +74,15 @@ public final class TaskRunner {
       log.println("cannot read completion markers in " + markers.dir() + ": " + e.getMessage());
       return new Result(TaskExitCodes.UNITS_FAILED, null);
     }
-    log.printf("%s.%s task %d attempt %d: units %s (%d), %d already done%n", def.stage(), def.step(), inv.task(),
-        inv.attempt(), units, units.size(), done.cardinality());
+    log.printf(
+        "%s.%s task %d attempt %d: units %s (%d), %d already done%n",
+        def.stage(),
+        def.step(),
+        inv.task(),
+        inv.attempt(),
+        units,
+        units.size(),
+        done.cardinality());
     long executed = 0;
     long skipped = 0;
     List<UnitFailure> failures = new ArrayList<>();
@@ -87,12 +98,23 @@ public final class TaskRunner {
         Instant unitStart = clock.instant();
         try {
           runner.run(new UnitContext(def, layout, u, inv.task(), inv.attempt()));
-          markers.write(new CompletionMarker(def.stage(), def.step(), u, def.paramsHash(), CodeVersion.get(),
-              inv.attempt(), inv.task(), inv.host(), unitStart, clock.instant()));
+          markers.write(
+              new CompletionMarker(
+                  def.stage(),
+                  def.step(),
+                  u,
+                  def.paramsHash(),
+                  CodeVersion.get(),
+                  inv.attempt(),
+                  inv.task(),
+                  inv.host(),
+                  unitStart,
+                  clock.instant()));
           executed++;
         } catch (UnitException e) {
           addFailure(failures, u, e.getMessage(), e.retryable());
-          log.printf("unit %d failed%s: %s%n", u, e.retryable() ? "" : " (not retryable)", e.getMessage());
+          log.printf(
+              "unit %d failed%s: %s%n", u, e.retryable() ? "" : " (not retryable)", e.getMessage());
         } catch (IOException | RuntimeException e) {
           String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
           addFailure(failures, u, msg, true);
@@ -109,15 +131,24 @@ public final class TaskRunner {
       log.println("closing the unit runner failed: " + e);
     }
     long failed = failures.stream().mapToLong(f -> f.units().size()).sum();
-    TaskReport report = new TaskReport(inv.task(), inv.attempt(), executed, skipped, failed, failures, started,
-        clock.instant());
+    TaskReport report =
+        new TaskReport(
+            inv.task(),
+            inv.attempt(),
+            executed,
+            skipped,
+            failed,
+            failures,
+            started,
+            clock.instant());
     try {
       report.write(layout.reportFile(inv.task()));
     } catch (IOException e) {
       log.println("cannot write task report: " + e.getMessage());
     }
-    log.printf("task %d attempt %d: %d executed, %d skipped, %d failed%n", inv.task(), inv.attempt(), executed,
-        skipped, failed);
+    log.printf(
+        "task %d attempt %d: %d executed, %d skipped, %d failed%n",
+        inv.task(), inv.attempt(), executed, skipped, failed);
     int code;
     if (failures.isEmpty()) {
       code = TaskExitCodes.OK;
@@ -130,16 +161,20 @@ public final class TaskRunner {
   }
 
   /**
-   * Consecutive failed units with the same kind of error (the same text but for numbers) and retryability become
-   * one range, carrying the last error; different errors stay apart so the report says what went wrong where.
+   * Consecutive failed units with the same kind of error (the same text but for numbers) and
+   * retryability become one range, carrying the last error; different errors stay apart so the
+   * report says what went wrong where.
    */
-  private static void addFailure(List<UnitFailure> failures, long unit, String error, boolean retryable) {
+  private static void addFailure(
+      List<UnitFailure> failures, long unit, String error, boolean retryable) {
     if (!failures.isEmpty()) {
       UnitFailure last = failures.get(failures.size() - 1);
-      if (last.units().to() == unit && last.retryable() == retryable
+      if (last.units().to() == unit
+          && last.retryable() == retryable
           && shape(last.error()).equals(shape(error))) {
-        failures.set(failures.size() - 1, new UnitFailure(new UnitRange(last.units().from(), unit + 1), error,
-            retryable));
+        failures.set(
+            failures.size() - 1,
+            new UnitFailure(new UnitRange(last.units().from(), unit + 1), error, retryable));
         return;
       }
     }

@@ -7,9 +7,10 @@ import org.connectome.task.TaskDefinition;
  * One unit to run.
  *
  * @param definition the step's definition
- * @param layout     the step's folder
- * @param unit       unit index
- * @param task       task index
- * @param attempt    attempt of the task, from 1
+ * @param layout the step's folder
+ * @param unit unit index
+ * @param task task index
+ * @param attempt attempt of the task, from 1
  */
-public record UnitContext(TaskDefinition definition, StepLayout layout, long unit, long task, int attempt) {}
+public record UnitContext(
+    TaskDefinition definition, StepLayout layout, long unit, long task, int attempt) {}

@@ -1,9 +1,9 @@
 package org.connectome.tasks;
 
 /**
- * Runs the units of one step inside a task. One instance serves all units of a task, so expensive set-up
- * (a model, an open volume) happens once per task. Implementations write their outputs; the caller writes the
- * unit's completion marker after {@link #run} returns.
+ * Runs the units of one step inside a task. One instance serves all units of a task, so expensive
+ * set-up (a model, an open volume) happens once per task. Implementations write their outputs; the
+ * caller writes the unit's completion marker after {@link #run} returns.
  */
 public interface UnitRunner extends AutoCloseable {
   /**

@@ -12,8 +12,8 @@ import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.synthetic.SyntheticUnitRunner;
 
 /**
- * The unit runners of this build: the built-in {@code synthetic} kind for every step, and whatever stage code
- * the class path contributes through {@link StageCode}.
+ * The unit runners of this build: the built-in {@code synthetic} kind for every step, and whatever
+ * stage code the class path contributes through {@link StageCode}.
  */
 public final class UnitRunners {
   /** Built-in: sleeps, may fail as configured, writes a small output and its marker. */
@@ -37,21 +37,33 @@ public final class UnitRunners {
     return implementation + "/" + stage + "." + step;
   }
 
-  /** Whether every step of {@code stage} can run {@code implementation} in this build's task processes. */
+  /**
+   * Whether every step of {@code stage} can run {@code implementation} in this build's task
+   * processes.
+   */
   public static boolean isAvailable(String implementation, String stage) {
     if (SYNTHETIC.equals(implementation)) {
       return true;
     }
-    return Stage.byId(stage).map(s -> s.steps().stream()
-        .allMatch(step -> RUNNERS.containsKey(key(implementation, stage, step)))).orElse(false);
+    return Stage.byId(stage)
+        .map(
+            s ->
+                s.steps().stream()
+                    .allMatch(step -> RUNNERS.containsKey(key(implementation, stage, step))))
+        .orElse(false);
   }
 
-  /** Whether step {@code stage.step} can run {@code implementation} in this build's task processes. */
+  /**
+   * Whether step {@code stage.step} can run {@code implementation} in this build's task processes.
+   */
   public static boolean isAvailable(String implementation, String stage, String step) {
-    return SYNTHETIC.equals(implementation) || RUNNERS.containsKey(key(implementation, stage, step));
+    return SYNTHETIC.equals(implementation)
+        || RUNNERS.containsKey(key(implementation, stage, step));
   }
 
-  /** The {@code stage/implementation} pairs the task processes of this build can run, for messages. */
+  /**
+   * The {@code stage/implementation} pairs the task processes of this build can run, for messages.
+   */
   public static List<String> available() {
     TreeSet<String> out = new TreeSet<>();
     for (Stage s : Stage.values()) {
@@ -66,15 +78,23 @@ public final class UnitRunners {
   }
 
   /** A runner for the step, or a {@link BadDefinitionException} naming what is not available. */
-  public static UnitRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
+  public static UnitRunner create(TaskDefinition def, StepLayout layout)
+      throws BadDefinitionException {
     if (SYNTHETIC.equals(def.implementation())) {
       return new SyntheticUnitRunner(def, layout);
     }
     UnitRunnerFactory f = RUNNERS.get(key(def.implementation(), def.stage(), def.step()));
     if (f == null) {
-      throw new BadDefinitionException("implementation '" + def.implementation() + "' of step " + def.stage() + "."
-          + def.step() + " cannot run in this task image (available: synthetic everywhere"
-          + (RUNNERS.isEmpty() ? "" : ", " + String.join(", ", available())) + ")");
+      throw new BadDefinitionException(
+          "implementation '"
+              + def.implementation()
+              + "' of step "
+              + def.stage()
+              + "."
+              + def.step()
+              + " cannot run in this task image (available: synthetic everywhere"
+              + (RUNNERS.isEmpty() ? "" : ", " + String.join(", ", available()))
+              + ")");
     }
     return f.create(def, layout);
   }

@@ -12,8 +12,8 @@ import org.connectome.spec.SpecError;
 import org.junit.jupiter.api.Test;
 
 /**
- * The implementation checks per step: this module's tests have no stage code on the class path, so only
- * {@code synthetic} runs in task processes here, and {@code container} needs Kubernetes.
+ * The implementation checks per step: this module's tests have no stage code on the class path, so
+ * only {@code synthetic} runs in task processes here, and {@code container} needs Kubernetes.
  */
 class PlatformSpecChecksTest {
   private final RunSpecLoader loader = new RunSpecLoader(PlatformSpecChecks.all());
@@ -28,16 +28,19 @@ class PlatformSpecChecksTest {
         stages:
           - stage: segment
         %s
-        """.formatted(executor, segment.indent(4).stripTrailing());
+        """
+        .formatted(executor, segment.indent(4).stripTrailing());
   }
 
   List<String> errors(String yaml) {
-    InvalidSpecException e = assertThrows(InvalidSpecException.class, () -> loader.parse(yaml, "run.yaml",
-        Path.of("/x")));
+    InvalidSpecException e =
+        assertThrows(
+            InvalidSpecException.class, () -> loader.parse(yaml, "run.yaml", Path.of("/x")));
     return e.errors().stream().map(SpecError::toString).toList();
   }
 
-  static final String FFN_STEP = """
+  static final String FFN_STEP =
+      """
       implementation: synthetic
       steps:
         inference:
@@ -49,41 +52,67 @@ class PlatformSpecChecksTest {
   void aContainerStepNeedsKubernetesEvenWhenItsStageRunsLocally() throws Exception {
     List<String> m = errors(spec("{type: local}", FFN_STEP));
     assertEquals(1, m.size(), m.toString());
-    assertTrue(m.get(0).contains("stages[0].steps.inference.implementation: 'container' runs a facility's image and "
-        + "needs executor.type: kubernetes"), m.get(0));
-    loader.parse(spec("{type: kubernetes, kubernetes: {namespace: c}}", FFN_STEP), "run.yaml", Path.of("/x"));
+    assertTrue(
+        m.get(0)
+            .contains(
+                "stages[0].steps.inference.implementation: 'container' runs a facility's image and "
+                    + "needs executor.type: kubernetes"),
+        m.get(0));
+    loader.parse(
+        spec("{type: kubernetes, kubernetes: {namespace: c}}", FFN_STEP),
+        "run.yaml",
+        Path.of("/x"));
   }
 
   @Test
   void aStepsOwnImplementationMustExistForThatStep() {
-    List<String> m = errors(spec("{type: local}", """
+    List<String> m =
+        errors(
+            spec(
+                "{type: local}",
+                """
         implementation: synthetic
         steps:
           relabel: {implementation: reference}
         """));
     assertEquals(1, m.size(), m.toString());
-    assertTrue(m.get(0).contains("stages[0].steps.relabel.implementation: 'reference' is not available for step "
-        + "segment.relabel"), m.get(0));
+    assertTrue(
+        m.get(0)
+            .contains(
+                "stages[0].steps.relabel.implementation: 'reference' is not available for step "
+                    + "segment.relabel"),
+        m.get(0));
   }
 
   @Test
   void theStagesImplementationIsCheckedForTheStepsThatRunIt() throws Exception {
     // every step has its own implementation: the stage's (unavailable here) runs nothing
-    loader.parse(spec("{type: local}", """
+    loader.parse(
+        spec(
+            "{type: local}",
+            """
         implementation: reference
         steps:
           inference: {implementation: synthetic}
           overlaps: {implementation: synthetic}
           reconcile: {implementation: synthetic}
           relabel: {implementation: synthetic}
-        """), "run.yaml", Path.of("/x"));
-    List<String> m = errors(spec("{type: local}", """
+        """),
+        "run.yaml",
+        Path.of("/x"));
+    List<String> m =
+        errors(
+            spec(
+                "{type: local}",
+                """
         implementation: reference
         steps:
           inference: {implementation: synthetic}
         """));
     assertEquals(1, m.size(), m.toString());
-    assertTrue(m.get(0).contains("stages[0].implementation: 'reference' is not available for stage segment"),
+    assertTrue(
+        m.get(0)
+            .contains("stages[0].implementation: 'reference' is not available for stage segment"),
         m.get(0));
   }
 }

@@ -27,14 +27,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TaskRunnerTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private StepLayout define(Map<String, Object> params, long units, int perTask) throws Exception {
     StepLayout layout = new StepLayout(dir.resolve("step"));
-    new TaskDefinition("s/r", "stitch", "stitch", "synthetic", params, "abc123", "test",
-        new StepPlan(new UnitSpace("section", units, null, "test"), new Grouping(units, perTask, 4)),
-        dir.toString(), null, null).write(layout.definitionFile());
+    new TaskDefinition(
+            "s/r",
+            "stitch",
+            "stitch",
+            "synthetic",
+            params,
+            "abc123",
+            "test",
+            new StepPlan(
+                new UnitSpace("section", units, null, "test"), new Grouping(units, perTask, 4)),
+            dir.toString(),
+            null,
+            null)
+        .write(layout.definitionFile());
     return layout;
   }
 
@@ -57,12 +67,14 @@ class TaskRunnerTest {
     TaskRunner.Result second = run(layout, 2, 2);
     assertEquals(0, second.report().unitsExecuted());
     assertEquals(5, second.report().unitsSkipped());
-    assertEquals(5, Files.readAllLines(layout.dir().resolve(SyntheticUnitRunner.EXECUTION_LOG)).size());
+    assertEquals(
+        5, Files.readAllLines(layout.dir().resolve(SyntheticUnitRunner.EXECUTION_LOG)).size());
   }
 
   @Test
   void failingUnitsDoNotStopTheTaskAndAreReportedAsRanges() throws Exception {
-    StepLayout layout = define(Map.of("unitMillis", 0, "failUnits", "3-5", "permanentFailUnits", "8"), 10, 10);
+    StepLayout layout =
+        define(Map.of("unitMillis", 0, "failUnits", "3-5", "permanentFailUnits", "8"), 10, 10);
     TaskRunner.Result r = run(layout, 0, 1);
     assertEquals(TaskExitCodes.UNITS_FAILED, r.exitCode());
     assertEquals(6, r.report().unitsExecuted());
@@ -92,20 +104,42 @@ class TaskRunnerTest {
 
   @Test
   void badDefinitionAndBadArgumentsAreNotRetryable() throws Exception {
-    assertEquals(TaskExitCodes.BAD_DEFINITION, run(new StepLayout(dir.resolve("missing")), 0, 1).exitCode());
+    assertEquals(
+        TaskExitCodes.BAD_DEFINITION, run(new StepLayout(dir.resolve("missing")), 0, 1).exitCode());
     StepLayout layout = define(Map.of(), 4, 4);
     assertEquals(TaskExitCodes.BAD_DEFINITION, run(layout, 7, 1).exitCode());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = TaskMain.run(Map.of(TaskEnv.STEP_DIR, layout.dir().toString(), TaskEnv.TASKS, "0-1",
-        TaskEnv.COMPLETION_INDEX, "5"), new String[0], new PrintStream(out, true, StandardCharsets.UTF_8));
+    int code =
+        TaskMain.run(
+            Map.of(
+                TaskEnv.STEP_DIR,
+                layout.dir().toString(),
+                TaskEnv.TASKS,
+                "0-1",
+                TaskEnv.COMPLETION_INDEX,
+                "5"),
+            new String[0],
+            new PrintStream(out, true, StandardCharsets.UTF_8));
     assertEquals(TaskExitCodes.BAD_DEFINITION, code);
-    assertTrue(out.toString(StandardCharsets.UTF_8).contains("holds 2 tasks"), out.toString(StandardCharsets.UTF_8));
+    assertTrue(
+        out.toString(StandardCharsets.UTF_8).contains("holds 2 tasks"),
+        out.toString(StandardCharsets.UTF_8));
   }
 
   @Test
   void completionIndexSelectsTheTaskFromTheShardsTaskList() throws Exception {
-    TaskInvocation inv = TaskInvocation.from(Map.of(TaskEnv.STEP_DIR, "/x", TaskEnv.TASKS, "3,7,12-15",
-        TaskEnv.COMPLETION_INDEX, "3", TaskEnv.ATTEMPT, "2"), new String[0]);
+    TaskInvocation inv =
+        TaskInvocation.from(
+            Map.of(
+                TaskEnv.STEP_DIR,
+                "/x",
+                TaskEnv.TASKS,
+                "3,7,12-15",
+                TaskEnv.COMPLETION_INDEX,
+                "3",
+                TaskEnv.ATTEMPT,
+                "2"),
+            new String[0]);
     assertEquals(13, inv.task());
     assertEquals(2, inv.attempt());
   }
@@ -113,16 +147,23 @@ class TaskRunnerTest {
   @Test
   void childProcessStopsWhenItsLauncherGoesAway() throws Exception {
     StepLayout layout = define(Map.of("unitMillis", 60_000), 1, 1);
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), TaskMain.class.getName());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            TaskMain.class.getName());
     pb.environment().put(TaskEnv.STEP_DIR, layout.dir().toString());
     pb.environment().put(TaskEnv.TASKS, "0");
     pb.environment().put(TaskEnv.COMPLETION_INDEX, "0");
     pb.environment().put(TaskEnv.PARENT_WATCHDOG, "stdin");
     pb.redirectErrorStream(true);
     Process p = pb.start();
-    // wait until the task has started its unit (its first log line), then close the pipe as a dying parent would
-    var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    // wait until the task has started its unit (its first log line), then close the pipe as a dying
+    // parent would
+    var out =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String first = out.readLine();
     assertTrue(first != null && first.contains("task 0 attempt 1"), String.valueOf(first));
     p.getOutputStream().close();

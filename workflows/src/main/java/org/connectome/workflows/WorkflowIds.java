@@ -1,8 +1,8 @@
 package org.connectome.workflows;
 
 /**
- * Workflow IDs derived from what identifies a run, so that launching the same run twice finds the first
- * launch instead of starting a second one.
+ * Workflow IDs derived from what identifies a run, so that launching the same run twice finds the
+ * first launch instead of starting a second one.
  */
 public final class WorkflowIds {
   public static final String PREFIX = "connectome-run/";
@@ -20,11 +20,12 @@ public final class WorkflowIds {
   }
 
   /**
-   * The child workflow of one step: {@code <run workflow>/<stage>.<step>/<relaunch>.<resume>}, unique per launch
-   * of the run and automatic resume of the stage, and derived from the workflow's input only (so replays of
-   * recorded histories find the same IDs).
+   * The child workflow of one step: {@code <run workflow>/<stage>.<step>/<relaunch>.<resume>},
+   * unique per launch of the run and automatic resume of the stage, and derived from the workflow's
+   * input only (so replays of recorded histories find the same IDs).
    */
-  public static String forStep(String runWorkflowId, int relaunch, String stage, String step, int resume) {
+  public static String forStep(
+      String runWorkflowId, int relaunch, String stage, String step, int resume) {
     return runWorkflowId + "/" + stage + "." + step + "/" + relaunch + "." + resume;
   }
 }

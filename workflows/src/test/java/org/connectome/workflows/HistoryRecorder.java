@@ -15,30 +15,33 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Records the workflow histories that {@link ReplayTest} replays. Run it after a deliberate, versioned change
- * of workflow code (and only then):
- * {@code mvn -pl workflows test -Dtest=HistoryRecorder -Dconnectome.recordHistories=true}.
- * It writes {@code src/test/resources/histories/*.json}; commit them.
+ * Records the workflow histories that {@link ReplayTest} replays. Run it after a deliberate,
+ * versioned change of workflow code (and only then): {@code mvn -pl workflows test
+ * -Dtest=HistoryRecorder -Dconnectome.recordHistories=true}. It writes {@code
+ * src/test/resources/histories/*.json}; commit them.
  */
 @EnabledIfSystemProperty(named = "connectome.recordHistories", matches = "true")
 class HistoryRecorder {
   static final Path OUT = Path.of("src/test/resources/histories");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void record() throws Exception {
     Files.createDirectories(OUT);
     try (TestPlatform platform = new TestPlatform(dir)) {
       // a whole run through all seven stages, with task retries and one automatic stage resume
-      RunSpec spec = platform.spec(SampleRunWorkflowTest.ALL_STAGES.replace(
-          "{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
-          "{stage: stitch, implementation: synthetic, retry: {maxAttempts: 1}, "
-              + "params: {unitMillis: 1, failFirstAttempts: 1}}"));
+      RunSpec spec =
+          platform.spec(
+              SampleRunWorkflowTest.ALL_STAGES.replace(
+                  "{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
+                  "{stage: stitch, implementation: synthetic, retry: {maxAttempts: 1}, "
+                      + "params: {unitMillis: 1, failFirstAttempts: 1}}"));
       run(platform, spec, new WorkflowTuning(null, null));
       // a step that continues as new several times (a small cap stands in for a large step)
-      RunSpec big = platform.spec("""
+      RunSpec big =
+          platform.spec(
+              """
           sample: can
           run: r1
           dataRoot: DATA
@@ -50,7 +53,8 @@ class HistoryRecorder {
       run(platform, big, new WorkflowTuning(150, null));
       List<WorkflowExecutionHistory> histories = platform.closedHistories();
       int n = 0;
-      StringBuilder index = new StringBuilder("# file\tworkflow ID (the JSON history does not hold it)\n");
+      StringBuilder index =
+          new StringBuilder("# file\tworkflow ID (the JSON history does not hold it)\n");
       for (WorkflowExecutionHistory h : histories) {
         String id = h.getWorkflowExecution().getWorkflowId();
         String file = String.format("%02d-%s.json", n++, id.replaceAll("[^A-Za-z0-9.-]+", "_"));
@@ -64,8 +68,11 @@ class HistoryRecorder {
 
   private static void run(TestPlatform platform, RunSpec spec, WorkflowTuning tuning) {
     RunLauncher.Launch l = new RunLauncher(platform.client()).launch(spec, 0, tuning);
-    SampleRunResult r = platform.client().newUntypedWorkflowStub(l.execution(), Optional.empty())
-        .getResult(SampleRunResult.class);
+    SampleRunResult r =
+        platform
+            .client()
+            .newUntypedWorkflowStub(l.execution(), Optional.empty())
+            .getResult(SampleRunResult.class);
     assertEquals(SampleRunResult.DONE, r.state(), String.valueOf(r.error()));
   }
 }

@@ -16,19 +16,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A 100,000-unit step: the workflows keep their histories small by continuing as new, whatever the size.
- * Markers are not forced to disk here (the surefire configuration of this module sets
- * {@code connectome.markers.fsync=false}): this test is about workflow histories, and 100,000 fsyncs would be
- * most of its time.
+ * A 100,000-unit step: the workflows keep their histories small by continuing as new, whatever the
+ * size. Markers are not forced to disk here (the surefire configuration of this module sets {@code
+ * connectome.markers.fsync=false}): this test is about workflow histories, and 100,000 fsyncs would
+ * be most of its time.
  */
 class LargeStepHistoryTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void everyWorkflowExecutionStaysUnderTenThousandEvents() throws Exception {
     try (TestPlatform platform = new TestPlatform(dir, false)) {
-      RunSpec spec = platform.spec("""
+      RunSpec spec =
+          platform.spec(
+              """
           sample: big
           run: r1
           dataRoot: DATA
@@ -44,8 +45,11 @@ class LargeStepHistoryTest {
           """);
       long t0 = System.nanoTime();
       RunLauncher.Launch launch = new RunLauncher(platform.client()).launch(spec, 0, null);
-      SampleRunResult result = platform.client().newUntypedWorkflowStub(launch.execution(),
-          java.util.Optional.empty()).getResult(SampleRunResult.class);
+      SampleRunResult result =
+          platform
+              .client()
+              .newUntypedWorkflowStub(launch.execution(), java.util.Optional.empty())
+              .getResult(SampleRunResult.class);
       assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
       System.out.printf("run took %.1f s%n", (System.nanoTime() - t0) / 1e9);
       StepStatus step = platform.catalog.status("big/r1").stages().get(0).steps().get(0);
@@ -59,15 +63,19 @@ class LargeStepHistoryTest {
       for (WorkflowExecutionHistory h : histories) {
         List<HistoryEvent> events = h.getEvents();
         largest = Math.max(largest, events.size());
-        assertTrue(events.size() < 10_000, h.getWorkflowExecution().getWorkflowId() + " has " + events.size()
-            + " events");
+        assertTrue(
+            events.size() < 10_000,
+            h.getWorkflowExecution().getWorkflowId() + " has " + events.size() + " events");
         if (events.get(events.size() - 1).getEventType()
             == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW) {
           continuedAsNew++;
         }
       }
-      assertTrue(continuedAsNew >= 2, "the 1,000-shard step must have continued as new, did " + continuedAsNew);
-      System.out.printf("100,000 units, 1,000 shards: %d executions, largest history %d events, %d continue-as-new%n",
+      assertTrue(
+          continuedAsNew >= 2,
+          "the 1,000-shard step must have continued as new, did " + continuedAsNew);
+      System.out.printf(
+          "100,000 units, 1,000 shards: %d executions, largest history %d events, %d continue-as-new%n",
           histories.size(), largest, continuedAsNew);
       platform.assertEachUnitRanOnce(spec);
     }

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SampleRunWorkflowTest {
-  static final String ALL_STAGES = """
+  static final String ALL_STAGES =
+      """
       sample: t1
       run: r1
       dataRoot: DATA
@@ -48,8 +49,7 @@ class SampleRunWorkflowTest {
         - {stage: mesh, implementation: synthetic, params: {unitMillis: 1, mergeShards: 4}}
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   TestPlatform platform;
 
   @BeforeEach
@@ -65,7 +65,9 @@ class SampleRunWorkflowTest {
   SampleRunResult runToEnd(RunSpec spec) {
     RunLauncher launcher = new RunLauncher(platform.client());
     RunLauncher.Launch launch = launcher.launch(spec, 0, null);
-    return platform.client().newUntypedWorkflowStub(launch.execution(), java.util.Optional.empty())
+    return platform
+        .client()
+        .newUntypedWorkflowStub(launch.execution(), java.util.Optional.empty())
         .getResult(SampleRunResult.class);
   }
 
@@ -88,32 +90,47 @@ class SampleRunWorkflowTest {
     }
     assertEquals(15, status.stages().stream().mapToLong(s -> s.steps().size()).sum());
     platform.assertEachUnitRanOnce(spec);
-    assertEquals(6.0, platform.counter("connectome_units_total",
-        Map.of("sample", "t1", "stage", "ingest", "outcome", "done")));
+    assertEquals(
+        6.0,
+        platform.counter(
+            "connectome_units_total",
+            Map.of("sample", "t1", "stage", "ingest", "outcome", "done")));
   }
 
   @Test
   void failedUnitsAreRetriedByTheRetryPolicy() throws Exception {
-    RunSpec spec = platform.spec(ALL_STAGES.replace("{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
-        "{stage: stitch, implementation: synthetic, params: {unitMillis: 1, failFirstAttempts: 2}}"));
+    RunSpec spec =
+        platform.spec(
+            ALL_STAGES.replace(
+                "{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
+                "{stage: stitch, implementation: synthetic, params: {unitMillis: 1, failFirstAttempts: 2}}"));
     SampleRunResult result = runToEnd(spec);
     assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
     platform.assertEachUnitRanOnce(spec);
     // 6 sections in 3 tasks of 2 units: attempts 1 and 2 fail, attempt 3 succeeds
-    assertEquals(6.0, platform.counter("connectome_task_attempts_total",
-        Map.of("stage", "stitch", "outcome", "retried")));
-    assertEquals(3.0, platform.counter("connectome_task_attempts_total",
-        Map.of("stage", "stitch", "outcome", "succeeded")));
-    assertEquals(0, platform.catalog.eventCounts("t1/r1").getOrDefault(EventKind.STAGE_RESUMED, 0L));
+    assertEquals(
+        6.0,
+        platform.counter(
+            "connectome_task_attempts_total", Map.of("stage", "stitch", "outcome", "retried")));
+    assertEquals(
+        3.0,
+        platform.counter(
+            "connectome_task_attempts_total", Map.of("stage", "stitch", "outcome", "succeeded")));
+    assertEquals(
+        0, platform.catalog.eventCounts("t1/r1").getOrDefault(EventKind.STAGE_RESUMED, 0L));
   }
 
   @Test
   void aFailedStageResumesOnItsOwnAndRedoesNoFinishedUnit() throws Exception {
-    // a task gets one attempt per shard execution; units fail on their first two attempts; unit 5 ran fine
+    // a task gets one attempt per shard execution; units fail on their first two attempts; unit 5
+    // ran fine
     // the first time and must not run again when the stage resumes
-    RunSpec spec = platform.spec(ALL_STAGES.replace("{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
-        "{stage: stitch, implementation: synthetic, retry: {maxAttempts: 1}, "
-            + "params: {unitMillis: 1, failFirstAttempts: 2}}"));
+    RunSpec spec =
+        platform.spec(
+            ALL_STAGES.replace(
+                "{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
+                "{stage: stitch, implementation: synthetic, retry: {maxAttempts: 1}, "
+                    + "params: {unitMillis: 1, failFirstAttempts: 2}}"));
     SampleRunResult result = runToEnd(spec);
     assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
     platform.assertEachUnitRanOnce(spec);
@@ -127,9 +144,12 @@ class SampleRunWorkflowTest {
 
   @Test
   void failuresWithinTheBudgetLetTheRunFinish() throws Exception {
-    RunSpec spec = platform.spec(ALL_STAGES.replace("{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
-        "{stage: stitch, implementation: synthetic, failureBudget: {maxFailedUnits: 1}, "
-            + "params: {unitMillis: 1, permanentFailUnits: \"4\"}}"));
+    RunSpec spec =
+        platform.spec(
+            ALL_STAGES.replace(
+                "{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
+                "{stage: stitch, implementation: synthetic, failureBudget: {maxFailedUnits: 1}, "
+                    + "params: {unitMillis: 1, permanentFailUnits: \"4\"}}"));
     SampleRunResult result = runToEnd(spec);
     assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
     assertEquals("DONE_WITH_FAILURES", result.stages().get(1).state());
@@ -143,17 +163,26 @@ class SampleRunWorkflowTest {
 
   @Test
   void failuresBeyondTheBudgetFailTheRunWithTheUnitRangesAndNoPointlessResume() throws Exception {
-    RunSpec spec = platform.spec(ALL_STAGES.replace("{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
-        "{stage: stitch, implementation: synthetic, params: {unitMillis: 1, permanentFailUnits: \"2-3\"}}"));
+    RunSpec spec =
+        platform.spec(
+            ALL_STAGES.replace(
+                "{stage: stitch, implementation: synthetic, params: {unitMillis: 1}}",
+                "{stage: stitch, implementation: synthetic, params: {unitMillis: 1, permanentFailUnits: \"2-3\"}}"));
     SampleRunResult result = runToEnd(spec);
     assertEquals(SampleRunResult.FAILED, result.state());
     assertTrue(result.error().contains("2 of 6 units of stitch.stitch failed"), result.error());
     assertTrue(result.error().contains("units 2-3"), result.error());
     assertTrue(result.error().contains("not retryable"), result.error());
-    assertEquals(0, platform.catalog.eventCounts("t1/r1").getOrDefault(EventKind.STAGE_RESUMED, 0L));
+    assertEquals(
+        0, platform.catalog.eventCounts("t1/r1").getOrDefault(EventKind.STAGE_RESUMED, 0L));
     assertEquals(RunState.FAILED, platform.catalog.status("t1/r1").run().state());
-    assertEquals(StageState.PENDING, platform.catalog.status("t1/r1").stages().stream()
-        .filter(s -> s.stage().equals("align")).findFirst().map(StageStatus::state).orElse(StageState.PENDING));
+    assertEquals(
+        StageState.PENDING,
+        platform.catalog.status("t1/r1").stages().stream()
+            .filter(s -> s.stage().equals("align"))
+            .findFirst()
+            .map(StageStatus::state)
+            .orElse(StageState.PENDING));
   }
 
   @Test
@@ -165,14 +194,19 @@ class SampleRunWorkflowTest {
     assertTrue(first.started());
     assertFalse(second.started());
     assertEquals(first.execution().getRunId(), second.execution().getRunId());
-    WorkflowStub stub = platform.client().newUntypedWorkflowStub(second.execution(), java.util.Optional.empty());
+    WorkflowStub stub =
+        platform.client().newUntypedWorkflowStub(second.execution(), java.util.Optional.empty());
     assertEquals(SampleRunResult.DONE, stub.getResult(SampleRunResult.class).state());
     platform.assertEachUnitRanOnce(spec);
-    // launching a finished run again starts a new execution that finds every unit marked and runs none
+    // launching a finished run again starts a new execution that finds every unit marked and runs
+    // none
     RunLauncher.Launch third = launcher.launch(spec, 0, null);
     assertTrue(third.started());
-    SampleRunResult again = platform.client().newUntypedWorkflowStub(third.execution(), java.util.Optional.empty())
-        .getResult(SampleRunResult.class);
+    SampleRunResult again =
+        platform
+            .client()
+            .newUntypedWorkflowStub(third.execution(), java.util.Optional.empty())
+            .getResult(SampleRunResult.class);
     assertEquals(SampleRunResult.DONE, again.state());
     platform.assertEachUnitRanOnce(spec);
     for (StepConfig step : Pipeline.steps(spec)) {
@@ -185,15 +219,27 @@ class SampleRunWorkflowTest {
   void aChangedParameterRerunsThatStageAndEverythingDownstreamOnly() throws Exception {
     RunSpec first = platform.spec(ALL_STAGES);
     assertEquals(SampleRunResult.DONE, runToEnd(first).state());
-    RunSpec changed = platform.spec(ALL_STAGES.replace(
-        "{stage: segment, implementation: synthetic, params: {unitMillis: 1, subvolumeSize: [512, 512, 6]}}",
-        "{stage: segment, implementation: synthetic, params: {unitMillis: 2, subvolumeSize: [512, 512, 6]}}"));
+    RunSpec changed =
+        platform.spec(
+            ALL_STAGES.replace(
+                "{stage: segment, implementation: synthetic, params: {unitMillis: 1, subvolumeSize: [512, 512, 6]}}",
+                "{stage: segment, implementation: synthetic, params: {unitMillis: 2, subvolumeSize: [512, 512, 6]}}"));
     assertEquals(SampleRunResult.DONE, runToEnd(changed).state());
     for (StepConfig step : Pipeline.steps(changed)) {
-      boolean downstream = List.of("segment", "synapses", "compress", "mesh").contains(step.stage());
+      boolean downstream =
+          List.of("segment", "synapses", "compress", "mesh").contains(step.stage());
       int expected = downstream ? 2 : 1;
-      platform.executions(changed, step).forEach((unit, n) -> assertEquals(expected, n,
-          step.qualifiedName() + " unit " + unit + (downstream ? " must rerun" : " must not rerun")));
+      platform
+          .executions(changed, step)
+          .forEach(
+              (unit, n) ->
+                  assertEquals(
+                      expected,
+                      n,
+                      step.qualifiedName()
+                          + " unit "
+                          + unit
+                          + (downstream ? " must rerun" : " must not rerun")));
     }
   }
 }

@@ -21,9 +21,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Pause, resume, retry-failed and cancel, on real time (no time skipping: waits must be real waits). */
+/**
+ * Pause, resume, retry-failed and cancel, on real time (no time skipping: waits must be real
+ * waits).
+ */
 class SignalsTest {
-  static final String SPEC = """
+  static final String SPEC =
+      """
       sample: sig
       run: r1
       dataRoot: DATA
@@ -36,8 +40,7 @@ class SignalsTest {
         - {stage: stitch, implementation: synthetic, params: {unitMillis: 5}}
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   TestPlatform platform;
   RunLauncher launcher;
 
@@ -52,7 +55,8 @@ class SignalsTest {
     platform.close();
   }
 
-  static void waitFor(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+  static void waitFor(String what, Duration timeout, BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
@@ -62,7 +66,11 @@ class SignalsTest {
 
   int executed(RunSpec spec, String stage) {
     try {
-      StepConfig step = Pipeline.steps(spec).stream().filter(s -> s.stage().equals(stage)).findFirst().orElseThrow();
+      StepConfig step =
+          Pipeline.steps(spec).stream()
+              .filter(s -> s.stage().equals(stage))
+              .findFirst()
+              .orElseThrow();
       return platform.executions(spec, step).size();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
@@ -83,32 +91,51 @@ class SignalsTest {
     assertEquals(paused, executed(spec, "ingest"), "no unit ran while paused");
     assertTrue(paused < 40);
     assertEquals("PAUSED", wf.progress().state());
-    waitFor("the catalog to show the pause", Duration.ofSeconds(10),
+    waitFor(
+        "the catalog to show the pause",
+        Duration.ofSeconds(10),
         () -> platform.catalog.status(spec.runId()).run().state() == RunState.PAUSED);
     wf.resume();
-    SampleRunResult result = platform.client().newUntypedWorkflowStub(launch.execution(), Optional.empty())
-        .getResult(SampleRunResult.class);
+    SampleRunResult result =
+        platform
+            .client()
+            .newUntypedWorkflowStub(launch.execution(), Optional.empty())
+            .getResult(SampleRunResult.class);
     assertEquals(SampleRunResult.DONE, result.state());
     platform.assertEachUnitRanOnce(spec);
   }
 
   @Test
   void retryFailedResumesAWaitingStageAtOnce() throws Exception {
-    // every stitch unit fails its first attempt and tasks get one attempt: the stage fails and would wait an hour
-    RunSpec spec = platform.spec(SPEC.replace("{stage: stitch, implementation: synthetic, params: {unitMillis: 5}}",
-        "{stage: stitch, implementation: synthetic, retry: {maxAttempts: 1}, "
-            + "params: {unitMillis: 5, failFirstAttempts: 1}}"));
+    // every stitch unit fails its first attempt and tasks get one attempt: the stage fails and
+    // would wait an hour
+    RunSpec spec =
+        platform.spec(
+            SPEC.replace(
+                "{stage: stitch, implementation: synthetic, params: {unitMillis: 5}}",
+                "{stage: stitch, implementation: synthetic, retry: {maxAttempts: 1}, "
+                    + "params: {unitMillis: 5, failFirstAttempts: 1}}"));
     RunLauncher.Launch launch = launcher.launch(spec, 0, null);
     SampleRunWorkflow wf = launcher.workflow(spec.runId());
-    waitFor("stitch to wait for its resume", Duration.ofSeconds(60), () -> platform.catalog.findRun(spec.runId())
-        .isPresent() && platform.catalog.status(spec.runId()).stage("stitch")
-            .map(s -> s.state() == StageState.WAITING_TO_RESUME).orElse(false));
+    waitFor(
+        "stitch to wait for its resume",
+        Duration.ofSeconds(60),
+        () ->
+            platform.catalog.findRun(spec.runId()).isPresent()
+                && platform
+                    .catalog
+                    .status(spec.runId())
+                    .stage("stitch")
+                    .map(s -> s.state() == StageState.WAITING_TO_RESUME)
+                    .orElse(false));
     long t0 = System.nanoTime();
     wf.retryFailed();
-    WorkflowStub stub = platform.client().newUntypedWorkflowStub(launch.execution(), Optional.empty());
+    WorkflowStub stub =
+        platform.client().newUntypedWorkflowStub(launch.execution(), Optional.empty());
     SampleRunResult result = stub.getResult(SampleRunResult.class);
     assertEquals(SampleRunResult.DONE, result.state());
-    assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(60).toNanos(), "did not wait out the backoff");
+    assertTrue(
+        System.nanoTime() - t0 < Duration.ofSeconds(60).toNanos(), "did not wait out the backoff");
     assertEquals(1, result.stages().get(1).resumes());
     platform.assertEachUnitRanOnce(spec);
   }
@@ -120,8 +147,11 @@ class SignalsTest {
     SampleRunWorkflow wf = launcher.workflow(spec.runId());
     waitFor("ingest to start", Duration.ofSeconds(30), () -> executed(spec, "ingest") >= 2);
     wf.cancel("wrong sample");
-    SampleRunResult result = platform.client().newUntypedWorkflowStub(launch.execution(), Optional.empty())
-        .getResult(SampleRunResult.class);
+    SampleRunResult result =
+        platform
+            .client()
+            .newUntypedWorkflowStub(launch.execution(), Optional.empty())
+            .getResult(SampleRunResult.class);
     assertEquals(SampleRunResult.CANCELLED, result.state());
     assertEquals("wrong sample", result.error());
     int atCancel = executed(spec, "ingest");

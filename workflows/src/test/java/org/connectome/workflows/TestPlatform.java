@@ -29,8 +29,8 @@ import org.connectome.spec.RunSpecLoader;
 import org.connectome.tasks.synthetic.SyntheticUnitRunner;
 
 /**
- * Real workflows on Temporal's test server with real activities, a real catalog (H2 file) and the local
- * executor running tasks on threads through the task entry point.
+ * Real workflows on Temporal's test server with real activities, a real catalog (H2 file) and the
+ * local executor running tasks on threads through the task entry point.
  */
 final class TestPlatform implements AutoCloseable {
   final Path dir;
@@ -46,8 +46,11 @@ final class TestPlatform implements AutoCloseable {
 
   TestPlatform(Path dir, boolean timeSkipping) {
     this.dir = dir;
-    this.env = TestWorkflowEnvironment.newInstance(
-        io.temporal.testing.TestEnvironmentOptions.newBuilder().setUseTimeskipping(timeSkipping).build());
+    this.env =
+        TestWorkflowEnvironment.newInstance(
+            io.temporal.testing.TestEnvironmentOptions.newBuilder()
+                .setUseTimeskipping(timeSkipping)
+                .build());
     this.catalog = Catalog.open(Catalog.h2FileUrl(dir.resolve("catalog")));
     this.executor = new LocalExecutor(new ThreadTaskLauncher(), 4);
     WorkerFactory factory = env.getWorkerFactory();
@@ -59,15 +62,22 @@ final class TestPlatform implements AutoCloseable {
     return env.getWorkflowClient();
   }
 
-  /** A spec from YAML text, through the real loader; {@code DATA} in the text becomes the test's data folder. */
+  /**
+   * A spec from YAML text, through the real loader; {@code DATA} in the text becomes the test's
+   * data folder.
+   */
   RunSpec spec(String yaml) throws Exception {
-    return new RunSpecLoader().parse(yaml.replace("DATA", dir.resolve("data").toString()), "test.yaml", dir);
+    return new RunSpecLoader()
+        .parse(yaml.replace("DATA", dir.resolve("data").toString()), "test.yaml", dir);
   }
 
   /** Completed executions per unit, from the synthetic step's execution log. */
   Map<Long, Integer> executions(RunSpec spec, StepConfig step) throws IOException {
-    Path log = RunLayout.of(spec.dataRoot(), spec.sample(), spec.run()).step(step.stage(), step.step()).dir()
-        .resolve(SyntheticUnitRunner.EXECUTION_LOG);
+    Path log =
+        RunLayout.of(spec.dataRoot(), spec.sample(), spec.run())
+            .step(step.stage(), step.step())
+            .dir()
+            .resolve(SyntheticUnitRunner.EXECUTION_LOG);
     Map<Long, Integer> counts = new TreeMap<>();
     if (!Files.exists(log)) {
       return counts;
@@ -81,9 +91,14 @@ final class TestPlatform implements AutoCloseable {
   /** Asserts that every unit of every step ran exactly once. */
   void assertEachUnitRanOnce(RunSpec spec) throws IOException {
     for (StepConfig step : Pipeline.steps(spec)) {
-      long units = catalog.status(spec.runId()).stages().stream().filter(s -> s.stage().equals(step.stage()))
-          .flatMap(s -> s.steps().stream()).filter(s -> s.step().equals(step.step())).findFirst().orElseThrow()
-          .unitsTotal();
+      long units =
+          catalog.status(spec.runId()).stages().stream()
+              .filter(s -> s.stage().equals(step.stage()))
+              .flatMap(s -> s.steps().stream())
+              .filter(s -> s.step().equals(step.step()))
+              .findFirst()
+              .orElseThrow()
+              .unitsTotal();
       Map<Long, Integer> ex = executions(spec, step);
       assertEquals(units, ex.size(), step.qualifiedName() + ": units executed");
       ex.forEach((u, n) -> assertEquals(1, n, step.qualifiedName() + " unit " + u + " executions"));
@@ -93,11 +108,18 @@ final class TestPlatform implements AutoCloseable {
   /** Every closed workflow execution's history, newest first. */
   List<WorkflowExecutionHistory> closedHistories() {
     List<WorkflowExecutionHistory> out = new ArrayList<>();
-    ListClosedWorkflowExecutionsResponse resp = env.getWorkflowServiceStubs().blockingStub()
-        .listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest.newBuilder()
-            .setNamespace(env.getNamespace()).setMaximumPageSize(1000).build());
+    ListClosedWorkflowExecutionsResponse resp =
+        env.getWorkflowServiceStubs()
+            .blockingStub()
+            .listClosedWorkflowExecutions(
+                ListClosedWorkflowExecutionsRequest.newBuilder()
+                    .setNamespace(env.getNamespace())
+                    .setMaximumPageSize(1000)
+                    .build());
     for (WorkflowExecutionInfo info : resp.getExecutionsList()) {
-      out.add(client().fetchHistory(info.getExecution().getWorkflowId(), info.getExecution().getRunId()));
+      out.add(
+          client()
+              .fetchHistory(info.getExecution().getWorkflowId(), info.getExecution().getRunId()));
     }
     return out;
   }

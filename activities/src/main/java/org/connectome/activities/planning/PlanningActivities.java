@@ -7,9 +7,9 @@ import io.temporal.activity.ActivityMethod;
 @ActivityInterface
 public interface PlanningActivities {
   /**
-   * Plans a step: sizes its units from the sample, writes the step definition tasks read, counts the units
-   * that already have valid markers, registers the step in the catalog, and returns which shards still have
-   * work.
+   * Plans a step: sizes its units from the sample, writes the step definition tasks read, counts
+   * the units that already have valid markers, registers the step in the catalog, and returns which
+   * shards still have work.
    */
   @ActivityMethod
   PlanStepOutput planStep(PlanStepInput input);

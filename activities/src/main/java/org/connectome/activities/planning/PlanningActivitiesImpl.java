@@ -3,10 +3,10 @@ package org.connectome.activities.planning;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.BitSet;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +25,8 @@ import org.connectome.markers.CompletionMarkers;
 import org.connectome.markers.MarkerStores;
 import org.connectome.metrics.PlatformMetrics;
 import org.connectome.pipeline.CodeVersion;
-import org.connectome.pipeline.PlanningException;
 import org.connectome.pipeline.Planners;
+import org.connectome.pipeline.PlanningException;
 import org.connectome.pipeline.SampleFacts;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.pipeline.StepPlan;
@@ -46,7 +46,8 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
   private final PlatformMetrics metrics;
   private final MarkerStores markerStores;
 
-  public PlanningActivitiesImpl(Catalog catalog, PlatformMetrics metrics, MarkerStores markerStores) {
+  public PlanningActivitiesImpl(
+      Catalog catalog, PlatformMetrics metrics, MarkerStores markerStores) {
     this.catalog = catalog;
     this.metrics = metrics;
     this.markerStores = markerStores;
@@ -66,9 +67,19 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
       SampleFacts facts = SampleFactsResolver.resolve(spec, run);
       UnitSpace units = Planners.of(step.stage(), step.step()).plan(step, facts);
       StepPlan plan = StepPlan.of(units, step);
-      new TaskDefinition(spec.runId(), step.stage(), step.step(), step.implementation(), step.params(),
-          step.paramsHash(), CodeVersion.get(), plan, run.runDir().toString(), spec.acquisition(), step.container(),
-          spec.voxelSize())
+      new TaskDefinition(
+              spec.runId(),
+              step.stage(),
+              step.step(),
+              step.implementation(),
+              step.params(),
+              step.paramsHash(),
+              CodeVersion.get(),
+              plan,
+              run.runDir().toString(),
+              spec.acquisition(),
+              step.container(),
+              spec.voxelSize())
           .write(layout.definitionFile());
       Grouping g = plan.grouping();
       CompletionMarkers markers = markerStores.forStep(layout);
@@ -78,26 +89,66 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
       for (long s = 0; s < g.shardCount(); s++) {
         UnitRange r = g.unitsOfShard(s);
         long d = done.get((int) r.from(), (int) r.to()).cardinality();
-        shards.add(new ShardProgress(spec.runId(), step.stage(), step.step(), s, r.size(), d, 0, 0,
-            d == r.size() ? ShardState.DONE : ShardState.PENDING));
+        shards.add(
+            new ShardProgress(
+                spec.runId(),
+                step.stage(),
+                step.step(),
+                s,
+                r.size(),
+                d,
+                0,
+                0,
+                d == r.size() ? ShardState.DONE : ShardState.PENDING));
         if (d < r.size()) {
           pending.add(UnitRange.single(s));
         }
       }
-      catalog.registerStep(new StepRegistration(spec.runId(), step.stage(), step.step(), step.ordinal(),
-          step.paramsHash(), g.unitCount(), g.taskCount(), g.shardCount(), shards));
-      String description = units.description() + "; " + g.taskCount() + " tasks of " + g.unitsPerTask()
-          + " units in " + g.shardCount() + " shards; " + done.cardinality() + " units already done";
-      catalog.recordEvent(new RunEvent(0, spec.runId(), step.stage(), step.step(), EventKind.STEP_STARTED,
-          description, null));
+      catalog.registerStep(
+          new StepRegistration(
+              spec.runId(),
+              step.stage(),
+              step.step(),
+              step.ordinal(),
+              step.paramsHash(),
+              g.unitCount(),
+              g.taskCount(),
+              g.shardCount(),
+              shards));
+      String description =
+          units.description()
+              + "; "
+              + g.taskCount()
+              + " tasks of "
+              + g.unitsPerTask()
+              + " units in "
+              + g.shardCount()
+              + " shards; "
+              + done.cardinality()
+              + " units already done";
+      catalog.recordEvent(
+          new RunEvent(
+              0,
+              spec.runId(),
+              step.stage(),
+              step.step(),
+              EventKind.STEP_STARTED,
+              description,
+              null));
       metrics.initStep(spec.sample(), step.stage(), step.step());
-      return new PlanStepOutput(units.unitKind(), g.unitCount(), g.taskCount(), g.shardCount(), done.cardinality(),
-          Ranges.coarsen(Ranges.normalize(pending), MAX_PENDING_RANGES), description);
+      return new PlanStepOutput(
+          units.unitKind(),
+          g.unitCount(),
+          g.taskCount(),
+          g.shardCount(),
+          done.cardinality(),
+          Ranges.coarsen(Ranges.normalize(pending), MAX_PENDING_RANGES),
+          description);
     } catch (PlanningException e) {
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "PlanningFailed");
     } catch (IOException e) {
-      throw new UncheckedIOException("planning " + step.qualifiedName() + " in " + layout.dir() + ": "
-          + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "planning " + step.qualifiedName() + " in " + layout.dir() + ": " + e.getMessage(), e);
     }
   }
 
@@ -109,7 +160,8 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
     String waiting = null;
     try {
       if (StreamSource.STEP.equals(in.source().kind())) {
-        StepLayout upstream = in.run().layout().step(in.source().upstreamStage(), in.source().upstreamStep());
+        StepLayout upstream =
+            in.run().layout().step(in.source().upstreamStage(), in.source().upstreamStep());
         CompletionMarkers markers = markerStores.forStep(upstream);
         for (UnitRange shards : in.candidates()) {
           for (long s = shards.from(); s < shards.to(); s++) {
@@ -118,13 +170,22 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
             if (done == units.size()) {
               ready.add(UnitRange.single(s));
             } else if (waiting == null) {
-              waiting = "shard " + s + ": " + (units.size() - done) + " units of " + in.source().upstreamStage() + "."
-                  + in.source().upstreamStep() + " not done yet";
+              waiting =
+                  "shard "
+                      + s
+                      + ": "
+                      + (units.size() - done)
+                      + " units of "
+                      + in.source().upstreamStage()
+                      + "."
+                      + in.source().upstreamStep()
+                      + " not done yet";
             }
           }
         }
-        boolean complete = markers.countDone(new UnitRange(0, g.unitCount()), in.source().upstreamParamsHash())
-            == g.unitCount();
+        boolean complete =
+            markers.countDone(new UnitRange(0, g.unitCount()), in.source().upstreamParamsHash())
+                == g.unitCount();
         return new ReadyShardsOutput(Ranges.normalize(ready), complete, waiting);
       }
       List<SectionFolder> sections = SectionFolder.list(Path.of(in.acquisition()));
@@ -138,19 +199,32 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
             if (u >= sections.size()) {
               all = false;
               if (waiting == null) {
-                waiting = "section " + u + " not in the acquisition yet (" + sections.size() + " so far)";
+                waiting =
+                    "section " + u + " not in the acquisition yet (" + sections.size() + " so far)";
               }
               break;
             }
             long unit = u;
-            all = cache.computeIfAbsent(u, k -> {
-              SectionReadiness.Result r = SectionReadiness.check(sections.get((int) unit), unit + 1 < sections.size(),
-                  in.source().settleTime(), now);
-              return r.ready();
-            });
+            all =
+                cache.computeIfAbsent(
+                    u,
+                    k -> {
+                      SectionReadiness.Result r =
+                          SectionReadiness.check(
+                              sections.get((int) unit),
+                              unit + 1 < sections.size(),
+                              in.source().settleTime(),
+                              now);
+                      return r.ready();
+                    });
             if (!all && waiting == null) {
-              waiting = SectionReadiness.check(sections.get((int) u), u + 1 < sections.size(),
-                  in.source().settleTime(), now).reason();
+              waiting =
+                  SectionReadiness.check(
+                          sections.get((int) u),
+                          u + 1 < sections.size(),
+                          in.source().settleTime(),
+                          now)
+                      .reason();
             }
           }
           if (all) {
@@ -159,10 +233,12 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
         }
       }
       List<UnitRange> normalized = Ranges.normalize(ready);
-      boolean complete = Ranges.count(normalized) == Ranges.count(Ranges.normalize(in.candidates()));
+      boolean complete =
+          Ranges.count(normalized) == Ranges.count(Ranges.normalize(in.candidates()));
       return new ReadyShardsOutput(normalized, complete, waiting);
     } catch (IOException e) {
-      throw new UncheckedIOException("checking what is ready for " + step.qualifiedName() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "checking what is ready for " + step.qualifiedName() + ": " + e.getMessage(), e);
     }
   }
 
@@ -174,10 +250,13 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
       BitSet done = markerStores.forStep(layout).scan(all, input.step().paramsHash());
       List<UnitRange> missing = Ranges.clear(done, 0, all);
       long missingCount = Ranges.count(missing);
-      return new SummarizeStepOutput(done.cardinality(), missingCount,
+      return new SummarizeStepOutput(
+          done.cardinality(),
+          missingCount,
           Ranges.coarsen(missing, SummarizeStepOutput.MAX_RANGES));
     } catch (IOException e) {
-      throw new UncheckedIOException("reading markers of " + input.step().qualifiedName() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "reading markers of " + input.step().qualifiedName() + ": " + e.getMessage(), e);
     }
   }
 }

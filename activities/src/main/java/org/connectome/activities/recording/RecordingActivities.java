@@ -3,7 +3,9 @@ package org.connectome.activities.recording;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 
-/** Writes the run's state transitions and events to the catalog, which status and dashboards read. */
+/**
+ * Writes the run's state transitions and events to the catalog, which status and dashboards read.
+ */
 @ActivityInterface
 public interface RecordingActivities {
   /** Records the run's state and an event; registers the run when the input carries its spec. */

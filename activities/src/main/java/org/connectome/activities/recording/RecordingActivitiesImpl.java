@@ -10,7 +10,10 @@ import org.connectome.catalog.StepState;
 import org.connectome.pipeline.Json;
 import org.connectome.spec.RunSpecLoader;
 
-/** Catalog writes for the workflows. Each is idempotent enough to be retried: states are set, not toggled. */
+/**
+ * Catalog writes for the workflows. Each is idempotent enough to be retried: states are set, not
+ * toggled.
+ */
 public final class RecordingActivitiesImpl implements RecordingActivities {
   private final Catalog catalog;
   private final Clock clock;
@@ -37,10 +40,17 @@ public final class RecordingActivitiesImpl implements RecordingActivities {
   public Recorded recordRun(RecordRunInput in) {
     if (in.spec() != null) {
       String json = RunSpecLoader.toJson(in.spec());
-      catalog.registerRun(new NewRun(in.runId(), in.spec().sample(), in.spec().run(), json, Json.hash(in.spec(), 16),
-          in.workflowId()));
+      catalog.registerRun(
+          new NewRun(
+              in.runId(),
+              in.spec().sample(),
+              in.spec().run(),
+              json,
+              Json.hash(in.spec(), 16),
+              in.workflowId()));
     }
-    catalog.updateRunState(in.runId(), in.state(), in.state() == RunState.FAILED ? in.message() : null);
+    catalog.updateRunState(
+        in.runId(), in.state(), in.state() == RunState.FAILED ? in.message() : null);
     if (in.event() != null) {
       catalog.recordEvent(new RunEvent(0, in.runId(), null, null, in.event(), in.message(), null));
     }
@@ -50,13 +60,20 @@ public final class RecordingActivitiesImpl implements RecordingActivities {
 
   @Override
   public Recorded recordStage(RecordStageInput in) {
-    catalog.upsertStage(in.runId(), in.stage(), in.ordinal(), in.state(),
-        in.state() == StageState.FAILED || in.state() == StageState.WAITING_TO_RESUME ? in.message() : null);
+    catalog.upsertStage(
+        in.runId(),
+        in.stage(),
+        in.ordinal(),
+        in.state(),
+        in.state() == StageState.FAILED || in.state() == StageState.WAITING_TO_RESUME
+            ? in.message()
+            : null);
     if (in.resumed()) {
       catalog.incrementStageResumes(in.runId(), in.stage());
     }
     if (in.event() != null) {
-      catalog.recordEvent(new RunEvent(0, in.runId(), in.stage(), null, in.event(), in.message(), null));
+      catalog.recordEvent(
+          new RunEvent(0, in.runId(), in.stage(), null, in.event(), in.message(), null));
     }
     listener.stageChanged(in);
     return new Recorded(clock.instant());
@@ -64,10 +81,17 @@ public final class RecordingActivitiesImpl implements RecordingActivities {
 
   @Override
   public Recorded recordStep(RecordStepInput in) {
-    catalog.updateStepState(in.runId(), in.stage(), in.step(), in.state(),
-        in.state() == StepState.FAILED || in.state() == StepState.DONE_WITH_FAILURES ? in.message() : null);
+    catalog.updateStepState(
+        in.runId(),
+        in.stage(),
+        in.step(),
+        in.state(),
+        in.state() == StepState.FAILED || in.state() == StepState.DONE_WITH_FAILURES
+            ? in.message()
+            : null);
     if (in.event() != null) {
-      catalog.recordEvent(new RunEvent(0, in.runId(), in.stage(), in.step(), in.event(), in.message(), null));
+      catalog.recordEvent(
+          new RunEvent(0, in.runId(), in.stage(), in.step(), in.event(), in.message(), null));
     }
     return new Recorded(clock.instant());
   }

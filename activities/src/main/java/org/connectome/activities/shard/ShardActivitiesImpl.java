@@ -33,7 +33,6 @@ import org.connectome.layout.StepLayout;
 import org.connectome.markers.CompletionMarkers;
 import org.connectome.markers.MarkerStores;
 import org.connectome.metrics.PlatformMetrics;
-import org.connectome.pipeline.Json;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.task.TaskDefinition;
 import org.connectome.task.TaskReport;
@@ -44,27 +43,35 @@ import org.connectome.units.UnitRange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs shards through a {@link StageExecutor}, keeping the catalog, the metrics and Temporal informed. */
+/**
+ * Runs shards through a {@link StageExecutor}, keeping the catalog, the metrics and Temporal
+ * informed.
+ */
 public final class ShardActivitiesImpl implements ShardActivities {
   private static final Logger log = LoggerFactory.getLogger(ShardActivitiesImpl.class);
+
   /** Catalog writes of a shard's progress at most this often; the final state is always written. */
   private static final long PROGRESS_EVERY_MS = 1000;
+
   /** Seconds between two looks at the catalog for a cancelled step. */
   private static final int CANCEL_POLL_TICKS = 3;
 
   private final StageExecutor executor;
   private final Catalog catalog;
   private final PlatformMetrics metrics;
-  private final ScheduledExecutorService heartbeats = Executors.newScheduledThreadPool(1, r -> {
-    Thread t = new Thread(r, "shard-heartbeats");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService heartbeats =
+      Executors.newScheduledThreadPool(
+          1,
+          r -> {
+            Thread t = new Thread(r, "shard-heartbeats");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final MarkerStores markerStores;
 
-  public ShardActivitiesImpl(StageExecutor executor, Catalog catalog, PlatformMetrics metrics,
-      MarkerStores markerStores) {
+  public ShardActivitiesImpl(
+      StageExecutor executor, Catalog catalog, PlatformMetrics metrics, MarkerStores markerStores) {
     this.executor = executor;
     this.catalog = catalog;
     this.metrics = metrics;
@@ -87,9 +94,15 @@ public final class ShardActivitiesImpl implements ShardActivities {
       throw new UncheckedIOException("cannot read step definition " + layout.definitionFile(), e);
     }
     if (!def.paramsHash().equals(step.paramsHash())) {
-      throw ApplicationFailure.newNonRetryableFailure("step definition " + layout.definitionFile()
-          + " was written for parameters " + def.paramsHash() + ", this shard runs " + step.paramsHash()
-          + ": another execution of the step replanned it", "StaleStepDefinition");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "step definition "
+              + layout.definitionFile()
+              + " was written for parameters "
+              + def.paramsHash()
+              + ", this shard runs "
+              + step.paramsHash()
+              + ": another execution of the step replanned it",
+          "StaleStepDefinition");
     }
     Grouping g = def.plan().grouping();
     long shard = input.shard();
@@ -98,11 +111,16 @@ public final class ShardActivitiesImpl implements ShardActivities {
     CompletionMarkers markers = markerStores.forStep(layout);
     BitSet doneAtStart = scan(markers, units, step);
     long doneBefore = doneAtStart.cardinality();
-    List<UnitRange> tasksToRun = Ranges.where(taskRange, t -> {
-      UnitRange tu = g.unitsOfTask(t);
-      return doneAtStart.get((int) (tu.from() - units.from()), (int) (tu.to() - units.from())).cardinality()
-          < tu.size();
-    });
+    List<UnitRange> tasksToRun =
+        Ranges.where(
+            taskRange,
+            t -> {
+              UnitRange tu = g.unitsOfTask(t);
+              return doneAtStart
+                      .get((int) (tu.from() - units.from()), (int) (tu.to() - units.from()))
+                      .cardinality()
+                  < tu.size();
+            });
     String sample = step.sample();
     if (tasksToRun.isEmpty()) {
       metrics.unitsSkipped(sample, step.stage(), step.step(), doneBefore);
@@ -120,103 +138,175 @@ public final class ShardActivitiesImpl implements ShardActivities {
     Map<Long, Long> counted = new ConcurrentHashMap<>();
     report(step, shard, units.size(), doneBefore, 0, 0, ShardState.RUNNING, true);
 
-    ShardListener listener = new ShardListener() {
-      @Override
-      public void taskStarted(long task, int attempt) {
-        attempts.incrementAndGet();
-        running.addAndGet(g.unitsOfTask(task).size());
-        metrics.taskStarted(sample, step.stage(), step.step());
-        maybeReport();
-      }
+    ShardListener listener =
+        new ShardListener() {
+          @Override
+          public void taskStarted(long task, int attempt) {
+            attempts.incrementAndGet();
+            running.addAndGet(g.unitsOfTask(task).size());
+            metrics.taskStarted(sample, step.stage(), step.step());
+            maybeReport();
+          }
 
-      @Override
-      public void taskAttemptEnded(long task, int attempt, TaskFailure failure, Duration duration) {
-        running.addAndGet(-g.unitsOfTask(task).size());
-        boolean willRetry = failure != null && failure.retryable() && attempt < step.retry().maxAttempts();
-        metrics.taskEnded(sample, step.stage(), step.step(), duration.toMillis() / 1000.0,
-            failure == null ? null : failure.kind(), willRetry);
-        // count the task's newly marked units only: rescanning the whole shard per task would list its
-        // marker folders once per task
-        UnitRange tu = g.unitsOfTask(task);
-        long was = doneAtStart.get((int) (tu.from() - units.from()), (int) (tu.to() - units.from())).cardinality();
-        long now = scan(markers, tu, step).cardinality();
-        long newly = now - was - counted.getOrDefault(task, 0L);
-        counted.merge(task, newly, Long::sum);
-        done.addAndGet(newly);
-        metrics.unitsDone(sample, step.stage(), step.step(), Math.max(0, newly));
-        if (failure != null) {
-          log.info("{} shard {} task {} attempt {} failed: {}{}", step.qualifiedName(), shard, task, attempt,
-              failure.message(), willRetry ? " (will retry)" : "");
-        }
-        maybeReport();
-      }
+          @Override
+          public void taskAttemptEnded(
+              long task, int attempt, TaskFailure failure, Duration duration) {
+            running.addAndGet(-g.unitsOfTask(task).size());
+            boolean willRetry =
+                failure != null && failure.retryable() && attempt < step.retry().maxAttempts();
+            metrics.taskEnded(
+                sample,
+                step.stage(),
+                step.step(),
+                duration.toMillis() / 1000.0,
+                failure == null ? null : failure.kind(),
+                willRetry);
+            // count the task's newly marked units only: rescanning the whole shard per task would
+            // list its
+            // marker folders once per task
+            UnitRange tu = g.unitsOfTask(task);
+            long was =
+                doneAtStart
+                    .get((int) (tu.from() - units.from()), (int) (tu.to() - units.from()))
+                    .cardinality();
+            long now = scan(markers, tu, step).cardinality();
+            long newly = now - was - counted.getOrDefault(task, 0L);
+            counted.merge(task, newly, Long::sum);
+            done.addAndGet(newly);
+            metrics.unitsDone(sample, step.stage(), step.step(), Math.max(0, newly));
+            if (failure != null) {
+              log.info(
+                  "{} shard {} task {} attempt {} failed: {}{}",
+                  step.qualifiedName(),
+                  shard,
+                  task,
+                  attempt,
+                  failure.message(),
+                  willRetry ? " (will retry)" : "");
+            }
+            maybeReport();
+          }
 
-      @Override
-      public void taskFinished(TaskResult result) {
-        finished.incrementAndGet();
-      }
+          @Override
+          public void taskFinished(TaskResult result) {
+            finished.incrementAndGet();
+          }
 
-      private void maybeReport() {
-        long now = System.currentTimeMillis();
-        long last = lastReport.get();
-        if (now - last >= PROGRESS_EVERY_MS && lastReport.compareAndSet(last, now)) {
-          report(step, shard, units.size(), done.get(), 0, running.get(), ShardState.RUNNING, false);
-        }
-      }
-    };
+          private void maybeReport() {
+            long now = System.currentTimeMillis();
+            long last = lastReport.get();
+            if (now - last >= PROGRESS_EVERY_MS && lastReport.compareAndSet(last, now)) {
+              report(
+                  step,
+                  shard,
+                  units.size(),
+                  done.get(),
+                  0,
+                  running.get(),
+                  ShardState.RUNNING,
+                  false);
+            }
+          }
+        };
 
-    // Heartbeats go out from their own thread, so a shard blocked on long tasks still proves it is alive; a
-    // heartbeat that learns of cancellation (or of the activity timing out) interrupts the shard, which stops
+    // Heartbeats go out from their own thread, so a shard blocked on long tasks still proves it is
+    // alive; a
+    // heartbeat that learns of cancellation (or of the activity timing out) interrupts the shard,
+    // which stops
     // its tasks.
     Thread worker = Thread.currentThread();
     AtomicReference<ActivityCompletionException> stopped = new AtomicReference<>();
     AtomicLong ticks = new AtomicLong();
     AtomicReference<String> cancelledBy = new AtomicReference<>();
-    var beat = heartbeats.scheduleAtFixedRate(() -> {
-      try {
-        ctx.heartbeat(new ShardHeartbeat(finished.get(), tasksTotal, done.get()));
-      } catch (ActivityCompletionException e) {
-        if (stopped.compareAndSet(null, e)) {
-          worker.interrupt();
-        }
-      } catch (RuntimeException e) {
-        log.warn("heartbeat of {} shard {} failed: {}", step.qualifiedName(), shard, e.toString());
-      }
-      // Heartbeats reach the server only every few tens of seconds (each is a Temporal action), so a cancelled
-      // step also says so in the catalog, which shards read every few seconds at no Temporal cost.
-      if (ticks.incrementAndGet() % CANCEL_POLL_TICKS == 0) {
-        try {
-          if (catalog.stepState(step.runId(), step.stage(), step.step()).orElse(null) == StepState.CANCELLED
-              && cancelledBy.compareAndSet(null, "the step was cancelled")) {
-            worker.interrupt();
-          }
-        } catch (RuntimeException e) {
-          log.warn("cannot read the state of {} from the catalog: {}", step.qualifiedName(), e.toString());
-        }
-      }
-    }, 0, 1, TimeUnit.SECONDS);
+    var beat =
+        heartbeats.scheduleAtFixedRate(
+            () -> {
+              try {
+                ctx.heartbeat(new ShardHeartbeat(finished.get(), tasksTotal, done.get()));
+              } catch (ActivityCompletionException e) {
+                if (stopped.compareAndSet(null, e)) {
+                  worker.interrupt();
+                }
+              } catch (RuntimeException e) {
+                log.warn(
+                    "heartbeat of {} shard {} failed: {}",
+                    step.qualifiedName(),
+                    shard,
+                    e.toString());
+              }
+              // Heartbeats reach the server only every few tens of seconds (each is a Temporal
+              // action), so a cancelled
+              // step also says so in the catalog, which shards read every few seconds at no
+              // Temporal cost.
+              if (ticks.incrementAndGet() % CANCEL_POLL_TICKS == 0) {
+                try {
+                  if (catalog.stepState(step.runId(), step.stage(), step.step()).orElse(null)
+                          == StepState.CANCELLED
+                      && cancelledBy.compareAndSet(null, "the step was cancelled")) {
+                    worker.interrupt();
+                  }
+                } catch (RuntimeException e) {
+                  log.warn(
+                      "cannot read the state of {} from the catalog: {}",
+                      step.qualifiedName(),
+                      e.toString());
+                }
+              }
+            },
+            0,
+            1,
+            TimeUnit.SECONDS);
     List<TaskResult> results;
     try {
-      results = executor.runShard(new ShardRequest(step, shard, tasksToRun, layout.dir(),
-          ctx.getInfo().getAttempt(), input.run().runId(), input.executor()), listener);
+      results =
+          executor.runShard(
+              new ShardRequest(
+                  step,
+                  shard,
+                  tasksToRun,
+                  layout.dir(),
+                  ctx.getInfo().getAttempt(),
+                  input.run().runId(),
+                  input.executor()),
+              listener);
     } catch (InterruptedException e) {
-      report(step, shard, units.size(), scan(markers, units, step).cardinality(), 0, 0, ShardState.PENDING, true);
+      report(
+          step,
+          shard,
+          units.size(),
+          scan(markers, units, step).cardinality(),
+          0,
+          0,
+          ShardState.PENDING,
+          true);
       ActivityCompletionException why = stopped.get();
       if (why != null) {
         throw why;
       }
       if (cancelledBy.get() != null) {
-        throw ApplicationFailure.newNonRetryableFailure(step.qualifiedName() + " shard " + shard + " stopped: "
-            + cancelledBy.get(), "StepCancelled");
+        throw ApplicationFailure.newNonRetryableFailure(
+            step.qualifiedName() + " shard " + shard + " stopped: " + cancelledBy.get(),
+            "StepCancelled");
       }
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("shard " + shard + " of " + step.qualifiedName() + " was interrupted", e);
+      throw new IllegalStateException(
+          "shard " + shard + " of " + step.qualifiedName() + " was interrupted", e);
     } catch (ExecutorException e) {
-      report(step, shard, units.size(), scan(markers, units, step).cardinality(), 0, 0, ShardState.PENDING, true);
+      report(
+          step,
+          shard,
+          units.size(),
+          scan(markers, units, step).cardinality(),
+          0,
+          0,
+          ShardState.PENDING,
+          true);
       throw ApplicationFailure.newFailureWithCause(e.getMessage(), "ExecutorFailed", e);
     } finally {
       beat.cancel(false);
-      Thread.interrupted(); // a late heartbeat interrupt must not leak into the next activity on this thread
+      Thread
+          .interrupted(); // a late heartbeat interrupt must not leak into the next activity on this
+      // thread
     }
 
     BitSet doneAtEnd = scan(markers, units, step);
@@ -232,18 +322,32 @@ public final class ShardActivitiesImpl implements ShardActivities {
     metrics.unitsDone(sample, step.stage(), step.step(), Math.max(0, doneNow - done.get()));
     metrics.unitsFailed(sample, step.stage(), step.step(), failed);
     metrics.shardEnded(sample, step.stage(), step.step(), failed == 0 ? "done" : "failed");
-    report(step, shard, units.size(), doneNow, failed, 0, failed == 0 ? ShardState.DONE : ShardState.FAILED, true);
-    return new RunShardOutput(shard, units.size(), doneBefore, doneNow, failed, failures, tasksTotal,
-        attempts.get());
+    report(
+        step,
+        shard,
+        units.size(),
+        doneNow,
+        failed,
+        0,
+        failed == 0 ? ShardState.DONE : ShardState.FAILED,
+        true);
+    return new RunShardOutput(
+        shard, units.size(), doneBefore, doneNow, failed, failures, tasksTotal, attempts.get());
   }
 
   /**
-   * The units of a failed task that still lack a marker, with the errors the task reported for them, or the
-   * task's own failure (crash, OOM, image pull) with its log tail when the task could not say.
+   * The units of a failed task that still lack a marker, with the errors the task reported for
+   * them, or the task's own failure (crash, OOM, image pull) with its log tail when the task could
+   * not say.
    */
-  static List<FailedUnits> failuresOf(TaskResult r, UnitRange taskUnits, UnitRange shardUnits, BitSet doneAtEnd,
+  static List<FailedUnits> failuresOf(
+      TaskResult r,
+      UnitRange taskUnits,
+      UnitRange shardUnits,
+      BitSet doneAtEnd,
       StepLayout layout) {
-    List<UnitRange> missing = Ranges.where(taskUnits, u -> !doneAtEnd.get((int) (u - shardUnits.from())));
+    List<UnitRange> missing =
+        Ranges.where(taskUnits, u -> !doneAtEnd.get((int) (u - shardUnits.from())));
     List<FailedUnits> out = new ArrayList<>();
     TaskReport report = readReport(layout, r.task(), r.attempts());
     for (UnitRange m : missing) {
@@ -259,8 +363,17 @@ public final class ShardActivitiesImpl implements ShardActivities {
       }
       if (!covered) {
         String tail = r.logTail() == null || r.logTail().isBlank() ? "" : "\n" + r.logTail();
-        out.add(FailedUnits.of(m, "task " + r.task() + " after " + r.attempts() + " attempts: "
-            + r.failure().message() + tail, r.failure().retryable()));
+        out.add(
+            FailedUnits.of(
+                m,
+                "task "
+                    + r.task()
+                    + " after "
+                    + r.attempts()
+                    + " attempts: "
+                    + r.failure().message()
+                    + tail,
+                r.failure().retryable()));
       }
     }
     return out;
@@ -273,7 +386,9 @@ public final class ShardActivitiesImpl implements ShardActivities {
         return null;
       }
       TaskReport rep = TaskReport.read(file);
-      return rep.attempt() == attempt ? rep : null; // an older attempt's report says nothing of this one
+      return rep.attempt() == attempt
+          ? rep
+          : null; // an older attempt's report says nothing of this one
     } catch (IOException e) {
       return null;
     }
@@ -283,20 +398,41 @@ public final class ShardActivitiesImpl implements ShardActivities {
     try {
       return markers.scan(units, step.paramsHash());
     } catch (IOException e) {
-      throw new UncheckedIOException("reading markers of " + step.qualifiedName() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "reading markers of " + step.qualifiedName() + ": " + e.getMessage(), e);
     }
   }
 
-  private void report(StepConfig step, long shard, long total, long done, long failed, long running,
-      ShardState state, boolean mustSucceed) {
+  private void report(
+      StepConfig step,
+      long shard,
+      long total,
+      long done,
+      long failed,
+      long running,
+      ShardState state,
+      boolean mustSucceed) {
     try {
-      catalog.recordShardProgress(new ShardProgress(step.runId(), step.stage(), step.step(), shard, total, done,
-          failed, Math.min(running, total - done), state));
+      catalog.recordShardProgress(
+          new ShardProgress(
+              step.runId(),
+              step.stage(),
+              step.step(),
+              shard,
+              total,
+              done,
+              failed,
+              Math.min(running, total - done),
+              state));
     } catch (RuntimeException e) {
       if (mustSucceed) {
         throw e;
       }
-      log.warn("catalog progress update of {} shard {} failed: {}", step.qualifiedName(), shard, e.toString());
+      log.warn(
+          "catalog progress update of {} shard {} failed: {}",
+          step.qualifiedName(),
+          shard,
+          e.toString());
     }
   }
 }

@@ -10,13 +10,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.connectome.executor.ExecutorException;
@@ -34,10 +34,10 @@ import org.connectome.units.Ranges;
 import org.connectome.units.UnitRange;
 
 /**
- * Runs shards on this machine: each task attempt through a {@link TaskLauncher} (a child process by default),
- * at most {@code parallelism} tasks of one shard at once and at most {@code maxConcurrentTasks} CPU slots over
- * all shards, each task retried per the step's policy with backoff. A task needing {@code cpu: 2} takes two
- * slots, as it would take two cores of a node.
+ * Runs shards on this machine: each task attempt through a {@link TaskLauncher} (a child process by
+ * default), at most {@code parallelism} tasks of one shard at once and at most {@code
+ * maxConcurrentTasks} CPU slots over all shards, each task retried per the step's policy with
+ * backoff. A task needing {@code cpu: 2} takes two slots, as it would take two cores of a node.
  */
 public final class LocalExecutor implements StageExecutor {
   private static final Duration STOP_GRACE = Duration.ofSeconds(5);
@@ -58,11 +58,13 @@ public final class LocalExecutor implements StageExecutor {
     this.slots = new Semaphore(maxConcurrentTasks, true);
     int pool = POOL.incrementAndGet();
     AtomicInteger n = new AtomicInteger();
-    this.threads = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "local-executor-" + pool + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.threads =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "local-executor-" + pool + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   @Override
@@ -81,28 +83,33 @@ public final class LocalExecutor implements StageExecutor {
     StepConfig step = request.step();
     String tasksEnv = Ranges.format(request.tasks());
     Semaphore parallel = new Semaphore(Math.max(1, step.parallelism()));
-    int weight = (int) Math.min(maxSlots, Math.max(1, Math.ceil(Quantities.cpuCores(step.resources().cpu()))));
+    int weight =
+        (int)
+            Math.min(maxSlots, Math.max(1, Math.ceil(Quantities.cpuCores(step.resources().cpu()))));
     List<Future<TaskResult>> futures = new ArrayList<>();
     Set<Thread> active = ConcurrentHashMap.newKeySet();
     AtomicBoolean stopping = new AtomicBoolean();
-    // the step's timeout bounds the whole shard: a task still running then is stopped and not retried
+    // the step's timeout bounds the whole shard: a task still running then is stopped and not
+    // retried
     long deadline = System.nanoTime() + step.timeout().toNanos();
     long index = 0;
     for (UnitRange r : request.tasks()) {
       for (long task = r.from(); task < r.to(); task++) {
         long k = index++;
         long t = task;
-        futures.add(threads.submit(() -> {
-          active.add(Thread.currentThread());
-          try {
-            if (stopping.get()) {
-              throw new InterruptedException("shard stopping");
-            }
-            return runTask(request, k, t, tasksEnv, parallel, weight, listener, deadline);
-          } finally {
-            active.remove(Thread.currentThread());
-          }
-        }));
+        futures.add(
+            threads.submit(
+                () -> {
+                  active.add(Thread.currentThread());
+                  try {
+                    if (stopping.get()) {
+                      throw new InterruptedException("shard stopping");
+                    }
+                    return runTask(request, k, t, tasksEnv, parallel, weight, listener, deadline);
+                  } finally {
+                    active.remove(Thread.currentThread());
+                  }
+                }));
       }
     }
     List<TaskResult> results = new ArrayList<>();
@@ -119,18 +126,25 @@ public final class LocalExecutor implements StageExecutor {
       if (cause instanceof ExecutorException ee) {
         throw ee;
       }
-      throw new ExecutorException("local executor failed running shard " + request.shard() + " of "
-          + step.qualifiedName() + ": " + cause, cause);
+      throw new ExecutorException(
+          "local executor failed running shard "
+              + request.shard()
+              + " of "
+              + step.qualifiedName()
+              + ": "
+              + cause,
+          cause);
     }
     return results;
   }
 
   /**
-   * Interrupts every task thread of the shard (each stops its task: the process killed after a grace period)
-   * and returns only when all of them have ended, so a caller never sees a shard as stopped while its tasks
-   * still run or hold slots.
+   * Interrupts every task thread of the shard (each stops its task: the process killed after a
+   * grace period) and returns only when all of them have ended, so a caller never sees a shard as
+   * stopped while its tasks still run or hold slots.
    */
-  private static void stopAll(List<Future<TaskResult>> futures, Set<Thread> active, AtomicBoolean stopping) {
+  private static void stopAll(
+      List<Future<TaskResult>> futures, Set<Thread> active, AtomicBoolean stopping) {
     stopping.set(true);
     for (Future<TaskResult> f : futures) {
       f.cancel(true);
@@ -148,8 +162,16 @@ public final class LocalExecutor implements StageExecutor {
     }
   }
 
-  private TaskResult runTask(ShardRequest req, long index, long task, String tasksEnv, Semaphore parallel, int weight,
-      ShardListener listener, long deadline) throws InterruptedException, ExecutorException {
+  private TaskResult runTask(
+      ShardRequest req,
+      long index,
+      long task,
+      String tasksEnv,
+      Semaphore parallel,
+      int weight,
+      ShardListener listener,
+      long deadline)
+      throws InterruptedException, ExecutorException {
     StepConfig step = req.step();
     StepLayout layout = new StepLayout(req.stepDir());
     TaskFailure failure = null;
@@ -172,11 +194,14 @@ public final class LocalExecutor implements StageExecutor {
           listener.taskStarted(task, attempt);
           RunningTask running;
           try {
-            running = launcher.launch(new TaskLaunch(req.stepDir(), tasksEnv, index, task, attempt, step.resources(),
-                logFile));
+            running =
+                launcher.launch(
+                    new TaskLaunch(
+                        req.stepDir(), tasksEnv, index, task, attempt, step.resources(), logFile));
           } catch (IOException e) {
-            throw new ExecutorException("cannot start task " + task + " of " + step.qualifiedName() + ": "
-                + e.getMessage(), e);
+            throw new ExecutorException(
+                "cannot start task " + task + " of " + step.qualifiedName() + ": " + e.getMessage(),
+                e);
           }
           Termination end = await(running, deadline, step.timeout());
           duration = Duration.between(start, Instant.now());
@@ -208,7 +233,8 @@ public final class LocalExecutor implements StageExecutor {
         }
         if (System.nanoTime() > deadline) {
           running.stop(STOP_GRACE);
-          return new Termination(-1, "DeadlineExceeded", "the shard ran past its timeout of " + timeout);
+          return new Termination(
+              -1, "DeadlineExceeded", "the shard ran past its timeout of " + timeout);
         }
       }
     } catch (InterruptedException e) {

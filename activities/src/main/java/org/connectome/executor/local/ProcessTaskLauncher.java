@@ -14,9 +14,10 @@ import org.connectome.spec.Quantities;
 import org.connectome.task.TaskEnv;
 
 /**
- * Starts each task attempt as a child JVM running {@code org.connectome.tasks.TaskMain}, the same entry point a
- * task container runs. The child's stdin is a pipe this process never writes: if this process dies, even by
- * SIGKILL, the pipe closes and the child stops itself, so no orphan keeps running units.
+ * Starts each task attempt as a child JVM running {@code org.connectome.tasks.TaskMain}, the same
+ * entry point a task container runs. The child's stdin is a pipe this process never writes: if this
+ * process dies, even by SIGKILL, the pipe closes and the child stops itself, so no orphan keeps
+ * running units.
  */
 public final class ProcessTaskLauncher implements TaskLauncher {
   static final String MAIN = "org.connectome.tasks.TaskMain";
@@ -26,7 +27,7 @@ public final class ProcessTaskLauncher implements TaskLauncher {
   private final List<String> javaOptions;
 
   /**
-   * @param classPath   class path of the child JVMs (the worker's own by default)
+   * @param classPath class path of the child JVMs (the worker's own by default)
    * @param javaOptions extra JVM options
    */
   public ProcessTaskLauncher(String classPath, List<String> javaOptions) {
@@ -47,7 +48,8 @@ public final class ProcessTaskLauncher implements TaskLauncher {
   List<String> command(TaskLaunch l) {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBin);
-    // Task JVMs are short-lived: start fast, small footprint, exit (code 3) instead of limping on OOM.
+    // Task JVMs are short-lived: start fast, small footprint, exit (code 3) instead of limping on
+    // OOM.
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-Xshare:auto");
@@ -78,7 +80,9 @@ public final class ProcessTaskLauncher implements TaskLauncher {
     return new RunningTask() {
       @Override
       public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-        return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? OptionalInt.of(p.exitValue()) : OptionalInt.empty();
+        return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            ? OptionalInt.of(p.exitValue())
+            : OptionalInt.empty();
       }
 
       @Override

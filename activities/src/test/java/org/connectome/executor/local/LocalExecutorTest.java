@@ -49,43 +49,77 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The local executor with real child JVMs ({@link ProcessTaskLauncher}) running {@code TaskMain} on the test class
- * path, and with the {@link ThreadTaskLauncher}. Task counts are kept small: each child JVM takes ~0.5 s to start.
+ * The local executor with real child JVMs ({@link ProcessTaskLauncher}) running {@code TaskMain} on
+ * the test class path, and with the {@link ThreadTaskLauncher}. Task counts are kept small: each
+ * child JVM takes ~0.5 s to start.
  */
 class LocalExecutorTest {
   private static final String HASH = "abc123";
   private static final Duration LONG = Duration.ofSeconds(60);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final List<LocalExecutor> executors = new ArrayList<>();
 
   @AfterEach
   void cleanUp() {
     executors.forEach(LocalExecutor::close);
-    // never leave a child JVM behind, even when a test failed (these are processes this JVM started)
+    // never leave a child JVM behind, even when a test failed (these are processes this JVM
+    // started)
     ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
   }
 
-  // ---------------------------------------------------------------------------------------------- fixtures
+  // ----------------------------------------------------------------------------------------------
+  // fixtures
 
   private StepLayout define(String name, Map<String, Object> params, long units, int unitsPerTask)
       throws IOException {
     StepLayout layout = new StepLayout(dir.resolve(name));
-    new TaskDefinition("s/r", "stitch", "stitch", "synthetic", params, HASH, "test",
-        new StepPlan(new UnitSpace("section", units, null, "test"), new Grouping(units, unitsPerTask, 100)),
-        dir.toString(), null, null).write(layout.definitionFile());
+    new TaskDefinition(
+            "s/r",
+            "stitch",
+            "stitch",
+            "synthetic",
+            params,
+            HASH,
+            "test",
+            new StepPlan(
+                new UnitSpace("section", units, null, "test"),
+                new Grouping(units, unitsPerTask, 100)),
+            dir.toString(),
+            null,
+            null)
+        .write(layout.definitionFile());
     return layout;
   }
 
   private static StepConfig config(TaskRetry retry, int parallelism, String cpu, Duration timeout) {
-    return new StepConfig("s/r", "s", "stitch", "stitch", 0, "synthetic", Map.of(), null, null, 1, 100, parallelism, 1,
-        retry, 0, 0.0, new Resources(cpu, "256Mi", 0), timeout, "q", HASH);
+    return new StepConfig(
+        "s/r",
+        "s",
+        "stitch",
+        "stitch",
+        0,
+        "synthetic",
+        Map.of(),
+        null,
+        null,
+        1,
+        100,
+        parallelism,
+        1,
+        retry,
+        0,
+        0.0,
+        new Resources(cpu, "256Mi", 0),
+        timeout,
+        "q",
+        HASH);
   }
 
   private static TaskRetry retry(int maxAttempts, Integer... nonRetryable) {
-    return new TaskRetry(maxAttempts, Duration.ofMillis(50), 2.0, Duration.ofMillis(200), List.of(nonRetryable));
+    return new TaskRetry(
+        maxAttempts, Duration.ofMillis(50), 2.0, Duration.ofMillis(200), List.of(nonRetryable));
   }
 
   private static ShardRequest request(StepConfig step, StepLayout layout, UnitRange... tasks) {
@@ -106,14 +140,18 @@ class LocalExecutorTest {
     return results.get(0);
   }
 
-  /** Marker file names relative to the markers folder: what "the same markers" means across launchers. */
+  /**
+   * Marker file names relative to the markers folder: what "the same markers" means across
+   * launchers.
+   */
   private static Set<String> markerFiles(StepLayout layout) throws IOException {
     Path root = layout.markersDir();
     if (!Files.isDirectory(root)) {
       return Set.of();
     }
     try (Stream<Path> s = Files.walk(root)) {
-      return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString())
+      return s.filter(Files::isRegularFile)
+          .map(p -> root.relativize(p).toString())
           .collect(Collectors.toCollection(TreeSet::new));
     }
   }
@@ -148,7 +186,8 @@ class LocalExecutorTest {
     return "task " + task + " attempt " + attempt + ": units";
   }
 
-  private static void awaitTrue(Duration limit, String what, java.util.function.BooleanSupplier condition)
+  private static void awaitTrue(
+      Duration limit, String what, java.util.function.BooleanSupplier condition)
       throws InterruptedException {
     long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
@@ -164,7 +203,10 @@ class LocalExecutorTest {
   }
 
   private static String describe(List<ProcessHandle> ps) {
-    return ps.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList().toString();
+    return ps.stream()
+        .map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+        .toList()
+        .toString();
   }
 
   private static void assertNoChildProcessWithin(Duration limit) throws InterruptedException {
@@ -199,7 +241,9 @@ class LocalExecutorTest {
 
     @Override
     public void taskFinished(TaskResult result) {
-      events.add(new Event("finished", result.task(), result.attempts(), result.failure(), System.nanoTime()));
+      events.add(
+          new Event(
+              "finished", result.task(), result.attempts(), result.failure(), System.nanoTime()));
       finished.add(result);
     }
 
@@ -210,16 +254,22 @@ class LocalExecutorTest {
     }
 
     Event event(String type, long task, int attempt) {
-      return of(type).stream().filter(e -> e.task() == task && e.attempt() == attempt).findFirst()
-          .orElseThrow(() -> new AssertionError("no " + type + " event for task " + task + " attempt " + attempt));
+      return of(type).stream()
+          .filter(e -> e.task() == task && e.attempt() == attempt)
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  new AssertionError(
+                      "no " + type + " event for task " + task + " attempt " + attempt));
     }
   }
 
   /**
-   * Wraps a launcher and counts the task attempts in flight, overall, CPU-weighted and per step folder (one step
-   * folder per shard in these tests). A task counts from the moment it is launched (the executor holds its slots)
-   * until the executor learns that it ended (before it gives the slots back): exact, unlike counting in the
-   * listener, whose {@code taskAttemptEnded} comes after the slots are released.
+   * Wraps a launcher and counts the task attempts in flight, overall, CPU-weighted and per step
+   * folder (one step folder per shard in these tests). A task counts from the moment it is launched
+   * (the executor holds its slots) until the executor learns that it ended (before it gives the
+   * slots back): exact, unlike counting in the listener, whose {@code taskAttemptEnded} comes after
+   * the slots are released.
    */
   static final class CountingLauncher implements TaskLauncher {
     final TaskLauncher inner;
@@ -245,7 +295,8 @@ class LocalExecutorTest {
     }
 
     private int weight(TaskLaunch l) {
-      return (int) Math.min(maxSlots, Math.max(1, Math.ceil(Double.parseDouble(l.resources().cpu()))));
+      return (int)
+          Math.min(maxSlots, Math.max(1, Math.ceil(Double.parseDouble(l.resources().cpu()))));
     }
 
     @Override
@@ -257,23 +308,26 @@ class LocalExecutorTest {
       maxRunning.accumulateAndGet(now, Math::max);
       maxWeighted.accumulateAndGet(weighted.addAndGet(w), Math::max);
       int heavy = w > 1 ? heavyRunning.incrementAndGet() : heavyRunning.get();
-      if (heavy > 0 && now > 1) { // a multi-core task in flight beside another task, whichever came first
+      if (heavy > 0
+          && now > 1) { // a multi-core task in flight beside another task, whichever came first
         heavyShared.set(true);
       }
       AtomicInteger shard = perShard.computeIfAbsent(l.stepDir(), k -> new AtomicInteger());
-      maxPerShard.computeIfAbsent(l.stepDir(), k -> new AtomicInteger()).accumulateAndGet(shard.incrementAndGet(),
-          Math::max);
+      maxPerShard
+          .computeIfAbsent(l.stepDir(), k -> new AtomicInteger())
+          .accumulateAndGet(shard.incrementAndGet(), Math::max);
       AtomicBoolean ended = new AtomicBoolean();
-      Runnable end = () -> {
-        if (ended.compareAndSet(false, true)) {
-          if (w > 1) {
-            heavyRunning.decrementAndGet();
-          }
-          running.decrementAndGet();
-          weighted.addAndGet(-w);
-          shard.decrementAndGet();
-        }
-      };
+      Runnable end =
+          () -> {
+            if (ended.compareAndSet(false, true)) {
+              if (w > 1) {
+                heavyRunning.decrementAndGet();
+              }
+              running.decrementAndGet();
+              weighted.addAndGet(-w);
+              shard.decrementAndGet();
+            }
+          };
       return new RunningTask() {
         @Override
         public OptionalInt waitFor(Duration timeout) throws InterruptedException {
@@ -309,30 +363,38 @@ class LocalExecutorTest {
     final Thread thread;
 
     ShardThread(LocalExecutor executor, ShardRequest request, ShardListener listener) {
-      thread = new Thread(() -> {
-        try {
-          outcome.set(executor.runShard(request, listener));
-        } catch (Throwable t) {
-          outcome.set(t);
-        }
-      }, "test-shard-" + request.stepDir().getFileName());
+      thread =
+          new Thread(
+              () -> {
+                try {
+                  outcome.set(executor.runShard(request, listener));
+                } catch (Throwable t) {
+                  outcome.set(t);
+                }
+              },
+              "test-shard-" + request.stepDir().getFileName());
       thread.setDaemon(true);
       thread.start();
     }
   }
 
-  // ---------------------------------------------------------------------------------------------- success
+  // ----------------------------------------------------------------------------------------------
+  // success
 
   @Test
   void everyTaskOfTheShardSucceedsAndMarksEveryUnit() throws Exception {
-    // 7 units, 2 per task: tasks 0..3 (task 3 holds unit 6 only); the shard runs tasks 0, 2 and 3, not 1, which
+    // 7 units, 2 per task: tasks 0..3 (task 3 holds unit 6 only); the shard runs tasks 0, 2 and 3,
+    // not 1, which
     // also proves that CX_TASKS + JOB_COMPLETION_INDEX select the same task as the executor thinks
     StepLayout layout = define("ok", Map.of("unitMillis", 0), 7, 2);
     LocalExecutor executor = processes(2);
     assertEquals("local (process, 2 slots)", executor.describe());
     Recorder rec = new Recorder();
-    List<TaskResult> results = executor.runShard(request(config(retry(3), 2, "1", LONG), layout,
-        UnitRange.single(0), new UnitRange(2, 4)), rec);
+    List<TaskResult> results =
+        executor.runShard(
+            request(
+                config(retry(3), 2, "1", LONG), layout, UnitRange.single(0), new UnitRange(2, 4)),
+            rec);
 
     assertEquals(List.of(0L, 2L, 3L), results.stream().map(TaskResult::task).toList());
     for (TaskResult r : results) {
@@ -349,7 +411,9 @@ class LocalExecutorTest {
     assertEquals(3, rec.of("ended").size());
     assertEquals(3, rec.of("finished").size());
     assertTrue(rec.of("ended").stream().allMatch(e -> e.failure() == null && e.attempt() == 1));
-    assertEquals(Set.of(0L, 2L, 3L), rec.finished.stream().map(TaskResult::task).collect(Collectors.toSet()));
+    assertEquals(
+        Set.of(0L, 2L, 3L),
+        rec.finished.stream().map(TaskResult::task).collect(Collectors.toSet()));
     for (long t : List.of(0L, 2L, 3L)) {
       assertTrue(rec.event("started", t, 1).nanos() <= rec.event("ended", t, 1).nanos());
       assertTrue(rec.event("ended", t, 1).nanos() <= rec.event("finished", t, 1).nanos());
@@ -365,13 +429,15 @@ class LocalExecutorTest {
     StepLayout byThread = define("by-thread", params, 5, 2);
     StepConfig step = config(retry(2), 3, "1", LONG);
 
-    List<TaskResult> p = processes(3).runShard(request(step, byProcess, new UnitRange(0, 3)), new Recorder());
+    List<TaskResult> p =
+        processes(3).runShard(request(step, byProcess, new UnitRange(0, 3)), new Recorder());
     LocalExecutor threads = track(new LocalExecutor(new ThreadTaskLauncher(), 3));
     assertEquals("local (thread, 3 slots)", threads.describe());
     Recorder rec = new Recorder();
     List<TaskResult> t = threads.runShard(request(step, byThread, new UnitRange(0, 3)), rec);
 
-    assertEquals(p.stream().map(r -> r.task() + ":" + r.attempts() + ":" + r.succeeded()).toList(),
+    assertEquals(
+        p.stream().map(r -> r.task() + ":" + r.attempts() + ":" + r.succeeded()).toList(),
         t.stream().map(r -> r.task() + ":" + r.attempts() + ":" + r.succeeded()).toList());
     assertTrue(t.stream().allMatch(TaskResult::succeeded), t.toString());
     assertEquals(Set.of(0L, 1L, 2L, 3L, 4L), doneUnits(byThread, 5));
@@ -383,22 +449,27 @@ class LocalExecutorTest {
     assertEquals(3, threads.freeSlots());
   }
 
-  // ---------------------------------------------------------------------------------------------- retries
+  // ----------------------------------------------------------------------------------------------
+  // retries
 
   @Test
   void retriesAfterBackoffUntilTheTaskSucceeds() throws Exception {
     StepLayout layout = define("retry-ok", Map.of("unitMillis", 0, "failFirstAttempts", 2), 1, 1);
-    TaskRetry retry = new TaskRetry(3, Duration.ofMillis(150), 2.0, Duration.ofSeconds(1), List.of());
+    TaskRetry retry =
+        new TaskRetry(3, Duration.ofMillis(150), 2.0, Duration.ofSeconds(1), List.of());
     Recorder rec = new Recorder();
-    TaskResult r = single(processes(2).runShard(request(config(retry, 1, "1", LONG), layout, UnitRange.single(0)),
-        rec));
+    TaskResult r =
+        single(
+            processes(2)
+                .runShard(request(config(retry, 1, "1", LONG), layout, UnitRange.single(0)), rec));
 
     assertTrue(r.succeeded(), r.toString());
     assertEquals(3, r.attempts());
     assertNull(r.logTail());
     assertEquals(Set.of(0L), doneUnits(layout, 1));
 
-    assertEquals(List.of(1, 2, 3), rec.of("started").stream().map(Recorder.Event::attempt).toList());
+    assertEquals(
+        List.of(1, 2, 3), rec.of("started").stream().map(Recorder.Event::attempt).toList());
     List<Recorder.Event> ended = rec.of("ended");
     assertEquals(3, ended.size());
     assertEquals(FailureKind.UNITS_FAILED, ended.get(0).failure().kind());
@@ -408,8 +479,12 @@ class LocalExecutorTest {
     // backoff: 150 ms before attempt 2, 300 ms before attempt 3
     long gap2 = rec.event("started", 0, 2).nanos() - rec.event("ended", 0, 1).nanos();
     long gap3 = rec.event("started", 0, 3).nanos() - rec.event("ended", 0, 2).nanos();
-    assertTrue(gap2 >= Duration.ofMillis(150).toNanos(), "gap before attempt 2: " + gap2 / 1_000_000 + " ms");
-    assertTrue(gap3 >= Duration.ofMillis(300).toNanos(), "gap before attempt 3: " + gap3 / 1_000_000 + " ms");
+    assertTrue(
+        gap2 >= Duration.ofMillis(150).toNanos(),
+        "gap before attempt 2: " + gap2 / 1_000_000 + " ms");
+    assertTrue(
+        gap3 >= Duration.ofMillis(300).toNanos(),
+        "gap before attempt 3: " + gap3 / 1_000_000 + " ms");
     // one log per attempt, each of them its own
     assertTrue(log(layout, 0, 1).contains("on attempt 1"), log(layout, 0, 1));
     assertTrue(log(layout, 0, 2).contains("on attempt 2"), log(layout, 0, 2));
@@ -421,8 +496,10 @@ class LocalExecutorTest {
     StepLayout layout = define("retry-out", Map.of("unitMillis", 0, "failFirstAttempts", 2), 1, 1);
     Recorder rec = new Recorder();
     LocalExecutor executor = processes(2);
-    TaskResult r = single(executor.runShard(request(config(retry(2), 1, "1", LONG), layout, UnitRange.single(0)),
-        rec));
+    TaskResult r =
+        single(
+            executor.runShard(
+                request(config(retry(2), 1, "1", LONG), layout, UnitRange.single(0)), rec));
 
     assertFalse(r.succeeded());
     assertEquals(2, r.attempts());
@@ -440,14 +517,19 @@ class LocalExecutorTest {
     assertEquals(2, executor.freeSlots());
   }
 
-  // ---------------------------------------------------------------------------------------------- non-retryable
+  // ----------------------------------------------------------------------------------------------
+  // non-retryable
 
   @Test
   void unitsThatFailOnTheirInputAreNotRetried() throws Exception {
-    StepLayout layout = define("permanent", Map.of("unitMillis", 0, "permanentFailUnits", "1"), 2, 2);
+    StepLayout layout =
+        define("permanent", Map.of("unitMillis", 0, "permanentFailUnits", "1"), 2, 2);
     Recorder rec = new Recorder();
-    TaskResult r = single(processes(2).runShard(request(config(retry(3), 1, "1", LONG), layout,
-        UnitRange.single(0)), rec));
+    TaskResult r =
+        single(
+            processes(2)
+                .runShard(
+                    request(config(retry(3), 1, "1", LONG), layout, UnitRange.single(0)), rec));
 
     assertEquals(1, r.attempts());
     assertEquals(FailureKind.UNITS_FAILED_PERMANENTLY, r.failure().kind());
@@ -462,8 +544,15 @@ class LocalExecutorTest {
   void anExitCodeTheSpecListsIsNotRetried() throws Exception {
     StepLayout layout = define("listed", Map.of("unitMillis", 0, "failUnits", "0"), 1, 1);
     Recorder rec = new Recorder();
-    TaskResult r = single(processes(2).runShard(request(config(retry(3, TaskExitCodes.UNITS_FAILED), 1, "1", LONG),
-        layout, UnitRange.single(0)), rec));
+    TaskResult r =
+        single(
+            processes(2)
+                .runShard(
+                    request(
+                        config(retry(3, TaskExitCodes.UNITS_FAILED), 1, "1", LONG),
+                        layout,
+                        UnitRange.single(0)),
+                    rec));
 
     assertEquals(1, r.attempts());
     assertEquals(FailureKind.NON_RETRYABLE_EXIT_CODE, r.failure().kind());
@@ -478,8 +567,11 @@ class LocalExecutorTest {
     StepLayout layout = new StepLayout(dir.resolve("no-definition"));
     Files.createDirectories(layout.dir());
     Recorder rec = new Recorder();
-    TaskResult r = single(processes(2).runShard(request(config(retry(3), 1, "1", LONG), layout,
-        UnitRange.single(0)), rec));
+    TaskResult r =
+        single(
+            processes(2)
+                .runShard(
+                    request(config(retry(3), 1, "1", LONG), layout, UnitRange.single(0)), rec));
 
     assertEquals(1, r.attempts());
     assertEquals(FailureKind.BAD_DEFINITION, r.failure().kind());
@@ -490,7 +582,8 @@ class LocalExecutorTest {
     assertEquals(1, rec.of("finished").size());
   }
 
-  // ---------------------------------------------------------------------------------------------- stopping
+  // ----------------------------------------------------------------------------------------------
+  // stopping
 
   @Test
   void aTaskRunningPastTheTimeoutIsKilled() throws Exception {
@@ -498,8 +591,12 @@ class LocalExecutorTest {
     LocalExecutor executor = processes(2);
     Recorder rec = new Recorder();
     long start = System.nanoTime();
-    TaskResult r = single(executor.runShard(request(config(retry(1), 1, "1", Duration.ofSeconds(3)), layout,
-        UnitRange.single(0)), rec));
+    TaskResult r =
+        single(
+            executor.runShard(
+                request(
+                    config(retry(1), 1, "1", Duration.ofSeconds(3)), layout, UnitRange.single(0)),
+                rec));
     long took = System.nanoTime() - start;
 
     assertFalse(r.succeeded());
@@ -522,10 +619,15 @@ class LocalExecutorTest {
     StepLayout layout = define("cancel", Map.of("unitMillis", 60_000), 2, 1);
     LocalExecutor executor = processes(2);
     Recorder rec = new Recorder();
-    ShardThread shard = new ShardThread(executor, request(config(retry(3), 2, "1", LONG), layout,
-        new UnitRange(0, 2)), rec);
-    awaitTrue(Duration.ofSeconds(20), "both tasks to run their unit",
-        () -> log(layout, 0, 1).contains(startLine(0, 1)) && log(layout, 1, 1).contains(startLine(1, 1)));
+    ShardThread shard =
+        new ShardThread(
+            executor, request(config(retry(3), 2, "1", LONG), layout, new UnitRange(0, 2)), rec);
+    awaitTrue(
+        Duration.ofSeconds(20),
+        "both tasks to run their unit",
+        () ->
+            log(layout, 0, 1).contains(startLine(0, 1))
+                && log(layout, 1, 1).contains(startLine(1, 1)));
     assertEquals(2, liveChildren().size(), describe(liveChildren()));
 
     long start = System.nanoTime();
@@ -545,57 +647,66 @@ class LocalExecutorTest {
   }
 
   /**
-   * StageExecutor.runShard promises that an interrupted shard's tasks are stopped when it throws. They are not
-   * yet: LocalExecutor.stopAll cancels the futures and then calls get() on them to "wait for them to be gone",
-   * but get() on a cancelled FutureTask throws CancellationException at once, without waiting for the task thread,
-   * which is still in RunningTask.stop (up to 5 s of grace for a process) holding its CPU slots. A task whose stop
-   * takes 500 ms makes the race certain. Enable once that is fixed.
+   * StageExecutor.runShard promises that an interrupted shard's tasks are stopped when it throws.
+   * They are not yet: LocalExecutor.stopAll cancels the futures and then calls get() on them to
+   * "wait for them to be gone", but get() on a cancelled FutureTask throws CancellationException at
+   * once, without waiting for the task thread, which is still in RunningTask.stop (up to 5 s of
+   * grace for a process) holding its CPU slots. A task whose stop takes 500 ms makes the race
+   * certain. Enable once that is fixed.
    */
   @Test
   void anInterruptedShardHasStoppedItsTasksWhenRunShardThrows() throws Exception {
     StepLayout layout = define("cancel-strict", Map.of("unitMillis", 60_000), 2, 1);
     AtomicInteger stopping = new AtomicInteger();
-    TaskLauncher slowToStop = new TaskLauncher() {
-      final ThreadTaskLauncher inner = new ThreadTaskLauncher();
+    TaskLauncher slowToStop =
+        new TaskLauncher() {
+          final ThreadTaskLauncher inner = new ThreadTaskLauncher();
 
-      @Override
-      public String name() {
-        return "slow-to-stop";
-      }
-
-      @Override
-      public RunningTask launch(TaskLaunch l) throws IOException {
-        RunningTask t = inner.launch(l);
-        return new RunningTask() {
           @Override
-          public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-            return t.waitFor(timeout);
+          public String name() {
+            return "slow-to-stop";
           }
 
           @Override
-          public void stop(Duration grace) {
-            stopping.incrementAndGet();
-            try {
-              Thread.sleep(500); // a process taking its time to honour SIGTERM
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            t.stop(grace);
-            stopping.decrementAndGet();
-          }
+          public RunningTask launch(TaskLaunch l) throws IOException {
+            RunningTask t = inner.launch(l);
+            return new RunningTask() {
+              @Override
+              public OptionalInt waitFor(Duration timeout) throws InterruptedException {
+                return t.waitFor(timeout);
+              }
 
-          @Override
-          public long pid() {
-            return t.pid();
+              @Override
+              public void stop(Duration grace) {
+                stopping.incrementAndGet();
+                try {
+                  Thread.sleep(500); // a process taking its time to honour SIGTERM
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                t.stop(grace);
+                stopping.decrementAndGet();
+              }
+
+              @Override
+              public long pid() {
+                return t.pid();
+              }
+            };
           }
         };
-      }
-    };
     LocalExecutor executor = track(new LocalExecutor(slowToStop, 2));
-    ShardThread shard = new ShardThread(executor, request(config(retry(3), 2, "1", LONG), layout,
-        new UnitRange(0, 2)), new Recorder());
-    awaitTrue(Duration.ofSeconds(10), "both tasks to run their unit",
-        () -> log(layout, 0, 1).contains(startLine(0, 1)) && log(layout, 1, 1).contains(startLine(1, 1)));
+    ShardThread shard =
+        new ShardThread(
+            executor,
+            request(config(retry(3), 2, "1", LONG), layout, new UnitRange(0, 2)),
+            new Recorder());
+    awaitTrue(
+        Duration.ofSeconds(10),
+        "both tasks to run their unit",
+        () ->
+            log(layout, 0, 1).contains(startLine(0, 1))
+                && log(layout, 1, 1).contains(startLine(1, 1)));
     shard.thread.interrupt();
     shard.thread.join(Duration.ofSeconds(10).toMillis());
     assertInstanceOf(InterruptedException.class, shard.outcome.get());
@@ -608,31 +719,41 @@ class LocalExecutorTest {
     StepLayout layout = define("cancel-threads", Map.of("unitMillis", 60_000), 2, 1);
     LocalExecutor executor = track(new LocalExecutor(new ThreadTaskLauncher(), 2));
     Recorder rec = new Recorder();
-    ShardThread shard = new ShardThread(executor, request(config(retry(3), 2, "1", LONG), layout,
-        new UnitRange(0, 2)), rec);
-    awaitTrue(Duration.ofSeconds(10), "both tasks to run their unit",
-        () -> log(layout, 0, 1).contains(startLine(0, 1)) && log(layout, 1, 1).contains(startLine(1, 1)));
+    ShardThread shard =
+        new ShardThread(
+            executor, request(config(retry(3), 2, "1", LONG), layout, new UnitRange(0, 2)), rec);
+    awaitTrue(
+        Duration.ofSeconds(10),
+        "both tasks to run their unit",
+        () ->
+            log(layout, 0, 1).contains(startLine(0, 1))
+                && log(layout, 1, 1).contains(startLine(1, 1)));
     shard.thread.interrupt();
     shard.thread.join(Duration.ofSeconds(10).toMillis());
     assertFalse(shard.thread.isAlive(), "runShard did not return within 10 s of the interrupt");
     assertInstanceOf(InterruptedException.class, shard.outcome.get());
     awaitTrue(Duration.ofSeconds(5), "the slots to be free again", () -> executor.freeSlots() == 2);
-    awaitTrue(Duration.ofSeconds(5), "the task threads to log that they stopped",
+    awaitTrue(
+        Duration.ofSeconds(5),
+        "the task threads to log that they stopped",
         () -> log(layout, 0, 1).contains("stopped") && log(layout, 1, 1).contains("stopped"));
     assertEquals(List.of(), rec.finished);
     assertEquals(Set.of(), doneUnits(layout, 2));
   }
 
-  // ---------------------------------------------------------------------------------------------- limits
+  // ----------------------------------------------------------------------------------------------
+  // limits
 
   @Test
   void noMoreTasksRunAtOnceThanTheExecutorHasSlots() throws Exception {
     StepLayout layout = define("slots", Map.of("unitMillis", 300), 6, 1);
-    CountingLauncher launcher = new CountingLauncher(ProcessTaskLauncher.withOwnClassPath(List.of()), 2);
+    CountingLauncher launcher =
+        new CountingLauncher(ProcessTaskLauncher.withOwnClassPath(List.of()), 2);
     LocalExecutor executor = track(new LocalExecutor(launcher, 2));
     Recorder rec = new Recorder();
-    List<TaskResult> results = executor.runShard(request(config(retry(1), 6, "1", LONG), layout,
-        new UnitRange(0, 6)), rec);
+    List<TaskResult> results =
+        executor.runShard(
+            request(config(retry(1), 6, "1", LONG), layout, new UnitRange(0, 6)), rec);
 
     assertEquals(6, results.size());
     assertTrue(results.stream().allMatch(TaskResult::succeeded), results.toString());
@@ -645,17 +766,25 @@ class LocalExecutorTest {
 
   @Test
   void aTaskNeedingTwoCoresRunsAloneOnATwoSlotExecutor() throws Exception {
-    // two shards at once on one executor: one of 1-core tasks, one of 2-core tasks (weight 2 = every slot)
+    // two shards at once on one executor: one of 1-core tasks, one of 2-core tasks (weight 2 =
+    // every slot)
     StepLayout light = define("light", Map.of("unitMillis", 300), 2, 1);
     StepLayout heavy = define("heavy", Map.of("unitMillis", 300), 2, 1);
-    CountingLauncher launcher = new CountingLauncher(ProcessTaskLauncher.withOwnClassPath(List.of()), 2);
+    CountingLauncher launcher =
+        new CountingLauncher(ProcessTaskLauncher.withOwnClassPath(List.of()), 2);
     LocalExecutor executor = track(new LocalExecutor(launcher, 2));
     Recorder lightRec = new Recorder();
     Recorder heavyRec = new Recorder();
-    ShardThread a = new ShardThread(executor, request(config(retry(1), 2, "1", LONG), light, new UnitRange(0, 2)),
-        lightRec);
-    ShardThread b = new ShardThread(executor, request(config(retry(1), 2, "2", LONG), heavy, new UnitRange(0, 2)),
-        heavyRec);
+    ShardThread a =
+        new ShardThread(
+            executor,
+            request(config(retry(1), 2, "1", LONG), light, new UnitRange(0, 2)),
+            lightRec);
+    ShardThread b =
+        new ShardThread(
+            executor,
+            request(config(retry(1), 2, "2", LONG), heavy, new UnitRange(0, 2)),
+            heavyRec);
     a.thread.join(30_000);
     b.thread.join(30_000);
 
@@ -675,8 +804,11 @@ class LocalExecutorTest {
     StepLayout layout = define("huge", Map.of("unitMillis", 0), 1, 1);
     CountingLauncher launcher = new CountingLauncher(new ThreadTaskLauncher(), 2);
     LocalExecutor executor = track(new LocalExecutor(launcher, 2));
-    TaskResult r = single(executor.runShard(request(config(retry(1), 1, "8", LONG), layout, UnitRange.single(0)),
-        new Recorder()));
+    TaskResult r =
+        single(
+            executor.runShard(
+                request(config(retry(1), 1, "8", LONG), layout, UnitRange.single(0)),
+                new Recorder()));
     assertTrue(r.succeeded(), r.toString());
     assertEquals(2, launcher.maxWeighted.get());
     assertEquals(2, executor.freeSlots());
@@ -684,14 +816,18 @@ class LocalExecutorTest {
 
   @Test
   void parallelismLimitsTheTasksOfOneShard() throws Exception {
-    // two shards of parallelism 1 at once on a 2-slot executor: one task of each shard at a time, two overall
+    // two shards of parallelism 1 at once on a 2-slot executor: one task of each shard at a time,
+    // two overall
     StepLayout first = define("serial-1", Map.of("unitMillis", 300), 2, 1);
     StepLayout second = define("serial-2", Map.of("unitMillis", 300), 2, 1);
-    CountingLauncher launcher = new CountingLauncher(ProcessTaskLauncher.withOwnClassPath(List.of()), 2);
+    CountingLauncher launcher =
+        new CountingLauncher(ProcessTaskLauncher.withOwnClassPath(List.of()), 2);
     LocalExecutor executor = track(new LocalExecutor(launcher, 2));
     StepConfig serial = config(retry(1), 1, "1", LONG);
-    ShardThread a = new ShardThread(executor, request(serial, first, new UnitRange(0, 2)), new Recorder());
-    ShardThread b = new ShardThread(executor, request(serial, second, new UnitRange(0, 2)), new Recorder());
+    ShardThread a =
+        new ShardThread(executor, request(serial, first, new UnitRange(0, 2)), new Recorder());
+    ShardThread b =
+        new ShardThread(executor, request(serial, second, new UnitRange(0, 2)), new Recorder());
     a.thread.join(30_000);
     b.thread.join(30_000);
 
@@ -700,16 +836,19 @@ class LocalExecutorTest {
     assertEquals(4, launcher.launches.get());
     assertEquals(1, launcher.maxOf(first), "tasks of shard 1 in flight");
     assertEquals(1, launcher.maxOf(second), "tasks of shard 2 in flight");
-    assertEquals(2, launcher.maxRunning.get(), "parallelism is per shard: the two shards should overlap");
+    assertEquals(
+        2, launcher.maxRunning.get(), "parallelism is per shard: the two shards should overlap");
     assertEquals(Set.of(0L, 1L), doneUnits(first, 2));
     assertEquals(Set.of(0L, 1L), doneUnits(second, 2));
   }
 
-  // ---------------------------------------------------------------------------------------------- small parts
+  // ----------------------------------------------------------------------------------------------
+  // small parts
 
   @Test
   void anExecutorNeedsAtLeastOneSlot() {
-    assertThrows(IllegalArgumentException.class, () -> new LocalExecutor(new ThreadTaskLauncher(), 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> new LocalExecutor(new ThreadTaskLauncher(), 0));
   }
 
   @Test

@@ -7,14 +7,18 @@ import java.util.concurrent.locks.LockSupport;
 import org.connectome.bench.DurationModel;
 import org.connectome.bench.InMemoryMarkerStores;
 
-/** A simulated unit: its duration drawn from the model, a transient failure at the given rate, then its marker. */
+/**
+ * A simulated unit: its duration drawn from the model, a transient failure at the given rate, then
+ * its marker.
+ */
 public final class NaiveActivitiesImpl implements NaiveActivities {
   private final InMemoryMarkerStores markers;
   private final DurationModel durations;
   private final double failureRate;
   private final SplittableRandom seeds;
 
-  public NaiveActivitiesImpl(InMemoryMarkerStores markers, DurationModel durations, double failureRate, long seed) {
+  public NaiveActivitiesImpl(
+      InMemoryMarkerStores markers, DurationModel durations, double failureRate, long seed) {
     this.markers = markers;
     this.durations = durations;
     this.failureRate = failureRate;
@@ -32,7 +36,8 @@ public final class NaiveActivitiesImpl implements NaiveActivities {
       LockSupport.parkNanos(nanos);
     }
     if (r.nextDouble() < failureRate) {
-      throw ApplicationFailure.newFailure("simulated transient failure of unit " + u.unit(), "UnitFailed");
+      throw ApplicationFailure.newFailure(
+          "simulated transient failure of unit " + u.unit(), "UnitFailed");
     }
     markers.markers(Path.of(u.stepKey())).mark(u.unit(), u.unit() + 1, u.paramsHash());
   }

@@ -12,11 +12,18 @@ import java.util.List;
 
 /** See {@link NaiveWorkflow}. */
 public class NaiveWorkflowImpl implements NaiveWorkflow {
-  private final NaiveActivities units = Workflow.newActivityStub(NaiveActivities.class, ActivityOptions.newBuilder()
-      .setStartToCloseTimeout(Duration.ofMinutes(5))
-      .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofMillis(10))
-          .setMaximumInterval(Duration.ofMillis(100)).setMaximumAttempts(3).build())
-      .build());
+  private final NaiveActivities units =
+      Workflow.newActivityStub(
+          NaiveActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(5))
+              .setRetryOptions(
+                  RetryOptions.newBuilder()
+                      .setInitialInterval(Duration.ofMillis(10))
+                      .setMaximumInterval(Duration.ofMillis(100))
+                      .setMaximumAttempts(3)
+                      .build())
+              .build());
 
   @Override
   public Result run(Input in) {
@@ -26,7 +33,9 @@ public class NaiveWorkflowImpl implements NaiveWorkflow {
     int maxPending = 0;
     while (next < in.units() || !pending.isEmpty()) {
       while (pending.size() < in.window() && next < in.units()) {
-        pending.add(Async.procedure(units::runUnit, new NaiveActivities.Unit(in.stepKey(), in.paramsHash(), next++)));
+        pending.add(
+            Async.procedure(
+                units::runUnit, new NaiveActivities.Unit(in.stepKey(), in.paramsHash(), next++)));
       }
       maxPending = Math.max(maxPending, pending.size());
       Promise.anyOf(pending).get();

@@ -42,22 +42,34 @@ import org.connectome.task.TaskEnv;
 import org.connectome.task.TaskExitCodes;
 import org.connectome.units.Ranges;
 
-/** Renders the Indexed Job of a shard. Pure: no API calls, so what it renders is tested as it is. */
+/**
+ * Renders the Indexed Job of a shard. Pure: no API calls, so what it renders is tested as it is.
+ */
 public final class JobFactory {
   public static final String CONTAINER = "task";
   public static final String GPU = "nvidia.com/gpu";
   public static final long RUN_AS = 10001;
+
   /** Implementation name of a facility's own container ({@code implementation: container}). */
   public static final String CONTAINER_IMPLEMENTATION = "container";
+
   static final String ANN_INDEX_FAILURES = "batch.kubernetes.io/job-index-failure-count";
-  static final String ANN_INDEX_IGNORED_FAILURES = "batch.kubernetes.io/job-index-ignored-failure-count";
-  /** Exit codes Kubernetes must not retry whatever the step says: the platform's own "retrying won't help". */
-  static final List<Integer> PLATFORM_NON_RETRYABLE = List.of(TaskExitCodes.UNITS_FAILED_PERMANENTLY,
-      TaskExitCodes.BAD_DEFINITION);
+  static final String ANN_INDEX_IGNORED_FAILURES =
+      "batch.kubernetes.io/job-index-ignored-failure-count";
+
+  /**
+   * Exit codes Kubernetes must not retry whatever the step says: the platform's own "retrying won't
+   * help".
+   */
+  static final List<Integer> PLATFORM_NON_RETRYABLE =
+      List.of(TaskExitCodes.UNITS_FAILED_PERMANENTLY, TaskExitCodes.BAD_DEFINITION);
 
   private JobFactory() {}
 
-  /** A shard that cannot become a Job: no image, an unknown placeholder. Its tasks fail as a bad definition. */
+  /**
+   * A shard that cannot become a Job: no image, an unknown placeholder. Its tasks fail as a bad
+   * definition.
+   */
   public static final class InvalidShardException extends Exception {
     private static final long serialVersionUID = 1L;
 
@@ -79,12 +91,15 @@ public final class JobFactory {
     return CONTAINER_IMPLEMENTATION.equals(step.implementation());
   }
 
-  /** Where the data claim is mounted: the configured path, else the data root above the step folder. */
+  /**
+   * Where the data claim is mounted: the configured path, else the data root above the step folder.
+   */
   static Path dataMountPath(ShardRequest r, KubernetesExecutorConfig config) {
     if (config.dataMountPath() != null) {
       return config.dataMountPath();
     }
-    Path p = r.stepDir().toAbsolutePath().normalize(); // <dataRoot>/<sample>/<run>/stages/<stage>/<step>
+    Path p =
+        r.stepDir().toAbsolutePath().normalize(); // <dataRoot>/<sample>/<run>/stages/<stage>/<step>
     for (int i = 0; i < 5 && p.getParent() != null; i++) {
       p = p.getParent();
     }
@@ -94,16 +109,18 @@ public final class JobFactory {
   /**
    * The shard's Job.
    *
-   * @param definition the step's definition; needed only by container steps whose command uses per-unit
-   *                   placeholders (may be null otherwise)
+   * @param definition the step's definition; needed only by container steps whose command uses
+   *     per-unit placeholders (may be null otherwise)
    */
-  public static V1Job render(ShardRequest r, KubernetesExecutorConfig config, TaskDefinition definition)
+  public static V1Job render(
+      ShardRequest r, KubernetesExecutorConfig config, TaskDefinition definition)
       throws InvalidShardException {
     StepConfig step = r.step();
     String image = image(step, config);
     if (image == null) {
-      throw new InvalidShardException("no task image: set executor.kubernetes.image in the run spec, the worker's "
-          + "--image (CX_TASK_IMAGE), or the stage's container.image");
+      throw new InvalidShardException(
+          "no task image: set executor.kubernetes.image in the run spec, the worker's "
+              + "--image (CX_TASK_IMAGE), or the stage's container.image");
     }
     int completions = (int) Ranges.count(r.tasks());
     if (completions < 1) {
@@ -123,26 +140,45 @@ public final class JobFactory {
       jobLabels.put(JobNaming.LABEL_KUEUE_QUEUE, config.kueueQueue());
     }
 
-    V1Container container = new V1Container().name(CONTAINER).image(image)
-        .command(command(r, definition, config))
-        .env(env(r, definition))
-        .resources(resources(step.resources()))
-        .securityContext(new V1SecurityContext().runAsNonRoot(true).runAsUser(RUN_AS).runAsGroup(RUN_AS)
-            .readOnlyRootFilesystem(true).allowPrivilegeEscalation(false).privileged(false)
-            .capabilities(new V1Capabilities().drop(List.of("ALL")))
-            .seccompProfile(new V1SeccompProfile().type("RuntimeDefault")))
-        .addVolumeMountsItem(new V1VolumeMount().name("tmp").mountPath("/tmp"));
-    V1PodSpec pod = new V1PodSpec().restartPolicy("Never")
-        .automountServiceAccountToken(false)
-        .enableServiceLinks(false)
-        .terminationGracePeriodSeconds(30L)
-        .securityContext(new V1PodSecurityContext().runAsNonRoot(true).runAsUser(RUN_AS).runAsGroup(RUN_AS)
-            .fsGroup(RUN_AS).seccompProfile(new V1SeccompProfile().type("RuntimeDefault")))
-        .addVolumesItem(new V1Volume().name("tmp").emptyDir(new V1EmptyDirVolumeSource()));
+    V1Container container =
+        new V1Container()
+            .name(CONTAINER)
+            .image(image)
+            .command(command(r, definition, config))
+            .env(env(r, definition))
+            .resources(resources(step.resources()))
+            .securityContext(
+                new V1SecurityContext()
+                    .runAsNonRoot(true)
+                    .runAsUser(RUN_AS)
+                    .runAsGroup(RUN_AS)
+                    .readOnlyRootFilesystem(true)
+                    .allowPrivilegeEscalation(false)
+                    .privileged(false)
+                    .capabilities(new V1Capabilities().drop(List.of("ALL")))
+                    .seccompProfile(new V1SeccompProfile().type("RuntimeDefault")))
+            .addVolumeMountsItem(new V1VolumeMount().name("tmp").mountPath("/tmp"));
+    V1PodSpec pod =
+        new V1PodSpec()
+            .restartPolicy("Never")
+            .automountServiceAccountToken(false)
+            .enableServiceLinks(false)
+            .terminationGracePeriodSeconds(30L)
+            .securityContext(
+                new V1PodSecurityContext()
+                    .runAsNonRoot(true)
+                    .runAsUser(RUN_AS)
+                    .runAsGroup(RUN_AS)
+                    .fsGroup(RUN_AS)
+                    .seccompProfile(new V1SeccompProfile().type("RuntimeDefault")))
+            .addVolumesItem(new V1Volume().name("tmp").emptyDir(new V1EmptyDirVolumeSource()));
     if (config.dataClaim() != null) {
       String mount = dataMountPath(r, config).toString();
-      pod.addVolumesItem(new V1Volume().name("data").persistentVolumeClaim(
-          new V1PersistentVolumeClaimVolumeSource().claimName(config.dataClaim())));
+      pod.addVolumesItem(
+          new V1Volume()
+              .name("data")
+              .persistentVolumeClaim(
+                  new V1PersistentVolumeClaimVolumeSource().claimName(config.dataClaim())));
       container.addVolumeMountsItem(new V1VolumeMount().name("data").mountPath(mount));
     }
     pod.addContainersItem(container);
@@ -152,7 +188,8 @@ public final class JobFactory {
     for (String secret : config.imagePullSecrets()) {
       pod.addImagePullSecretsItem(new V1LocalObjectReference().name(secret));
     }
-    boolean gpu = step.resources() != null && step.resources().gpu() != null && step.resources().gpu() > 0;
+    boolean gpu =
+        step.resources() != null && step.resources().gpu() != null && step.resources().gpu() > 0;
     KubernetesStageSpec placement = step.kubernetes();
     Map<String, String> nodeSelector = new LinkedHashMap<>(config.nodeSelector());
     if (gpu) {
@@ -176,33 +213,46 @@ public final class JobFactory {
     if (!tols.isEmpty()) {
       pod.tolerations(tols);
     }
-    String priority = placement != null && placement.priorityClass() != null ? placement.priorityClass()
-        : config.priorityClass();
+    String priority =
+        placement != null && placement.priorityClass() != null
+            ? placement.priorityClass()
+            : config.priorityClass();
     if (priority != null) {
       pod.priorityClassName(priority);
     }
 
-    V1JobSpec spec = new V1JobSpec()
-        .completionMode("Indexed")
-        .completions(completions)
-        .parallelism(Math.max(1, Math.min(step.parallelism(), completions)))
-        .backoffLimitPerIndex(Math.max(0, step.retry().maxAttempts() - 1))
-        .maxFailedIndexes(completions)
-        .podReplacementPolicy("Failed")
-        .podFailurePolicy(failurePolicy(step))
-        .ttlSecondsAfterFinished(config.ttlSecondsAfterFinished())
-        .activeDeadlineSeconds(Math.max(1, (step.timeout().toMillis() + 999) / 1000))
-        .template(new V1PodTemplateSpec().metadata(new V1ObjectMeta().labels(labels)).spec(pod));
+    V1JobSpec spec =
+        new V1JobSpec()
+            .completionMode("Indexed")
+            .completions(completions)
+            .parallelism(Math.max(1, Math.min(step.parallelism(), completions)))
+            .backoffLimitPerIndex(Math.max(0, step.retry().maxAttempts() - 1))
+            .maxFailedIndexes(completions)
+            .podReplacementPolicy("Failed")
+            .podFailurePolicy(failurePolicy(step))
+            .ttlSecondsAfterFinished(config.ttlSecondsAfterFinished())
+            .activeDeadlineSeconds(Math.max(1, (step.timeout().toMillis() + 999) / 1000))
+            .template(
+                new V1PodTemplateSpec().metadata(new V1ObjectMeta().labels(labels)).spec(pod));
     if (config.kueueQueue() != null) {
       spec.suspend(true);
     }
-    return new V1Job().apiVersion("batch/v1").kind("Job")
-        .metadata(new V1ObjectMeta().name(name).namespace(config.namespace()).labels(jobLabels)
-            .annotations(annotations))
+    return new V1Job()
+        .apiVersion("batch/v1")
+        .kind("Job")
+        .metadata(
+            new V1ObjectMeta()
+                .name(name)
+                .namespace(config.namespace())
+                .labels(jobLabels)
+                .annotations(annotations))
         .spec(spec);
   }
 
-  /** Evictions and preemptions never count; the platform's and the step's non-retryable exit codes fail at once. */
+  /**
+   * Evictions and preemptions never count; the platform's and the step's non-retryable exit codes
+   * fail at once.
+   */
   static V1PodFailurePolicy failurePolicy(StepConfig step) {
     TreeSet<Integer> codes = new TreeSet<>(PLATFORM_NON_RETRYABLE);
     codes.addAll(step.retry().nonRetryableExitCodes());
@@ -213,11 +263,18 @@ public final class JobFactory {
       values = values.subList(0, 255);
     }
     return new V1PodFailurePolicy()
-        .addRulesItem(new V1PodFailurePolicyRule().action("Ignore")
-            .addOnPodConditionsItem(new V1PodFailurePolicyOnPodConditionsPattern().type("DisruptionTarget")
-                .status("True")))
-        .addRulesItem(new V1PodFailurePolicyRule().action("FailIndex")
-            .onExitCodes(new V1PodFailurePolicyOnExitCodesRequirement().operator("In").values(values)));
+        .addRulesItem(
+            new V1PodFailurePolicyRule()
+                .action("Ignore")
+                .addOnPodConditionsItem(
+                    new V1PodFailurePolicyOnPodConditionsPattern()
+                        .type("DisruptionTarget")
+                        .status("True")))
+        .addRulesItem(
+            new V1PodFailurePolicyRule()
+                .action("FailIndex")
+                .onExitCodes(
+                    new V1PodFailurePolicyOnExitCodesRequirement().operator("In").values(values)));
   }
 
   static V1ResourceRequirements resources(Resources res) {
@@ -229,11 +286,14 @@ public final class JobFactory {
     if (res != null && res.gpu() != null && res.gpu() > 0) {
       q.put(GPU, Quantity.fromString(Integer.toString(res.gpu())));
     }
-    return new V1ResourceRequirements().requests(new LinkedHashMap<>(q)).limits(new LinkedHashMap<>(q));
+    return new V1ResourceRequirements()
+        .requests(new LinkedHashMap<>(q))
+        .limits(new LinkedHashMap<>(q));
   }
 
   private static V1Toleration toleration(TolerationSpec t) {
-    V1Toleration v = new V1Toleration().key(t.key()).operator(t.operator() == null ? "Equal" : t.operator());
+    V1Toleration v =
+        new V1Toleration().key(t.key()).operator(t.operator() == null ? "Equal" : t.operator());
     if (t.value() != null && !"Exists".equals(t.operator())) {
       v.value(t.value());
     }
@@ -243,7 +303,8 @@ public final class JobFactory {
     return v;
   }
 
-  private static List<String> command(ShardRequest r, TaskDefinition def, KubernetesExecutorConfig config)
+  private static List<String> command(
+      ShardRequest r, TaskDefinition def, KubernetesExecutorConfig config)
       throws InvalidShardException {
     StepConfig step = r.step();
     if (!isContainerStep(step)) {
@@ -251,8 +312,11 @@ public final class JobFactory {
     }
     ContainerSpec c = step.container();
     if (c == null || c.command() == null || c.command().isEmpty()) {
-      throw new InvalidShardException("step " + step.qualifiedName() + " has implementation 'container' but no "
-          + "container.command");
+      throw new InvalidShardException(
+          "step "
+              + step.qualifiedName()
+              + " has implementation 'container' but no "
+              + "container.command");
     }
     try {
       return CommandTemplate.container(c.command(), r.stepDir().toString(), step.params());
@@ -261,14 +325,19 @@ public final class JobFactory {
     }
   }
 
-  private static List<V1EnvVar> env(ShardRequest r, TaskDefinition def) throws InvalidShardException {
+  private static List<V1EnvVar> env(ShardRequest r, TaskDefinition def)
+      throws InvalidShardException {
     StepConfig step = r.step();
     List<V1EnvVar> env = new ArrayList<>();
     env.add(new V1EnvVar().name(TaskEnv.STEP_DIR).value(r.stepDir().toString()));
     env.add(new V1EnvVar().name(TaskEnv.TASKS).value(Ranges.format(r.tasks())));
-    env.add(fieldRef(CommandTemplate.INDEX_FAILURES, "metadata.annotations['" + ANN_INDEX_FAILURES + "']"));
-    env.add(fieldRef(CommandTemplate.INDEX_IGNORED_FAILURES,
-        "metadata.annotations['" + ANN_INDEX_IGNORED_FAILURES + "']"));
+    env.add(
+        fieldRef(
+            CommandTemplate.INDEX_FAILURES, "metadata.annotations['" + ANN_INDEX_FAILURES + "']"));
+    env.add(
+        fieldRef(
+            CommandTemplate.INDEX_IGNORED_FAILURES,
+            "metadata.annotations['" + ANN_INDEX_IGNORED_FAILURES + "']"));
     env.add(fieldRef("CX_POD_NAME", "metadata.name"));
     env.add(fieldRef("CX_NODE_NAME", "spec.nodeName"));
     env.add(new V1EnvVar().name(TaskEnv.HOST).value("$(CX_POD_NAME)@$(CX_NODE_NAME)"));
@@ -278,26 +347,44 @@ public final class JobFactory {
     env.add(new V1EnvVar().name("HOME").value("/tmp"));
     if (isContainerStep(step)) {
       if (def == null || def.plan() == null) {
-        throw new InvalidShardException("step " + step.qualifiedName() + ": cannot read its plan from "
-            + r.stepDir().resolve("step.json"));
+        throw new InvalidShardException(
+            "step "
+                + step.qualifiedName()
+                + ": cannot read its plan from "
+                + r.stepDir().resolve("step.json"));
       }
-      env.add(new V1EnvVar().name(CommandTemplate.UNIT_TABLE).value(CommandTemplate.unitTable(r.tasks(), def.plan(),
-          CommandTemplate.usesBbox(step.container().command()))));
-      env.add(new V1EnvVar().name("CX_UNITS_PER_TASK").value(Integer.toString(def.plan().grouping().unitsPerTask())));
-      env.add(new V1EnvVar().name("CX_UNIT_COUNT").value(Long.toString(def.plan().grouping().unitCount())));
+      env.add(
+          new V1EnvVar()
+              .name(CommandTemplate.UNIT_TABLE)
+              .value(
+                  CommandTemplate.unitTable(
+                      r.tasks(),
+                      def.plan(),
+                      CommandTemplate.usesBbox(step.container().command()))));
+      env.add(
+          new V1EnvVar()
+              .name("CX_UNITS_PER_TASK")
+              .value(Integer.toString(def.plan().grouping().unitsPerTask())));
+      env.add(
+          new V1EnvVar()
+              .name("CX_UNIT_COUNT")
+              .value(Long.toString(def.plan().grouping().unitCount())));
     }
     ContainerSpec c = step.container();
     if (c != null && c.env() != null) {
       java.util.Set<String> platform = new java.util.HashSet<>();
       env.forEach(e -> platform.add(e.getName()));
-      c.env().entrySet().stream().sorted(Map.Entry.comparingByKey()).filter(e -> !platform.contains(e.getKey()))
+      c.env().entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .filter(e -> !platform.contains(e.getKey()))
           .forEach(e -> env.add(new V1EnvVar().name(e.getKey()).value(e.getValue())));
     }
     return env;
   }
 
   private static V1EnvVar fieldRef(String name, String path) {
-    return new V1EnvVar().name(name).valueFrom(new V1EnvVarSource().fieldRef(new V1ObjectFieldSelector()
-        .fieldPath(path)));
+    return new V1EnvVar()
+        .name(name)
+        .valueFrom(new V1EnvVarSource().fieldRef(new V1ObjectFieldSelector().fieldPath(path)));
   }
 }

@@ -12,19 +12,22 @@ import org.connectome.executor.ShardRequest;
 import org.connectome.pipeline.StepConfig;
 
 /**
- * Names, labels and annotations of a shard's Job. The name is deterministic: a readable prefix (sample, run,
- * stage, step, shard, attempt) and a short hash of the full identity (run id, stage, step, shard, activity attempt,
- * parameters hash), so a retried activity finds the Job it created before and a replanned step never reuses one.
+ * Names, labels and annotations of a shard's Job. The name is deterministic: a readable prefix
+ * (sample, run, stage, step, shard, attempt) and a short hash of the full identity (run id, stage,
+ * step, shard, activity attempt, parameters hash), so a retried activity finds the Job it created
+ * before and a replanned step never reuses one.
  */
 public final class JobNaming {
   /**
-   * Longest Job name. Kubernetes allows 63 for a label value and a DNS label; an Indexed Job's pods get the host
-   * name {@code <job>-<index>}, so the name leaves room for a 10-digit index.
+   * Longest Job name. Kubernetes allows 63 for a label value and a DNS label; an Indexed Job's pods
+   * get the host name {@code <job>-<index>}, so the name leaves room for a 10-digit index.
    */
   public static final int MAX_NAME = 52;
+
   private static final int HASH_CHARS = 8;
   private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
+  private static final Pattern LABEL_VALUE =
+      Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
 
   public static final String PREFIX = "connectome.org/";
   public static final String LABEL_NAME = "app.kubernetes.io/name";
@@ -40,10 +43,15 @@ public final class JobNaming {
 
   public static final String ANN_RUN_ID = PREFIX + "run-id";
   public static final String ANN_PARAMS_HASH = PREFIX + "params-hash";
-  /** The full identity hash: a Job found under a name is adopted only if it carries the same key. */
+
+  /**
+   * The full identity hash: a Job found under a name is adopted only if it carries the same key.
+   */
   public static final String ANN_KEY = PREFIX + "job-key";
+
   /** The shard's task list ({@code CX_TASKS}): index k of the Job runs its k-th task. */
   public static final String ANN_TASKS = PREFIX + "tasks";
+
   public static final String ANN_ATTEMPT = PREFIX + "shard-attempt";
   public static final String ANN_STEP_DIR = PREFIX + "step-dir";
 
@@ -56,15 +64,23 @@ public final class JobNaming {
   /** The full identity of the shard's Job for this activity attempt (hex SHA-256). */
   public static String key(ShardRequest r) {
     StepConfig s = r.step();
-    return sha256(String.join("\n", r.runId(), s.stage(), s.step(), Long.toString(r.shard()),
-        Integer.toString(r.attempt()), s.paramsHash()));
+    return sha256(
+        String.join(
+            "\n",
+            r.runId(),
+            s.stage(),
+            s.step(),
+            Long.toString(r.shard()),
+            Integer.toString(r.attempt()),
+            s.paramsHash()));
   }
 
   /** The Job's name: a DNS-1123 label of at most {@link #MAX_NAME} characters. */
   public static String jobName(ShardRequest r) {
     StepConfig s = r.step();
     String suffix = "-s" + r.shard() + "-a" + r.attempt() + "-" + key(r).substring(0, HASH_CHARS);
-    String readable = dnsPart("cx-" + s.sample() + "-" + runName(r.runId()) + "-" + s.stage() + "-" + s.step());
+    String readable =
+        dnsPart("cx-" + s.sample() + "-" + runName(r.runId()) + "-" + s.stage() + "-" + s.step());
     int room = MAX_NAME - suffix.length(); // at least 10: a long shard and an int attempt take 42
     if (readable.length() > room) {
       readable = readable.substring(0, room);
@@ -85,7 +101,9 @@ public final class JobNaming {
     return l;
   }
 
-  /** The labels that find every Job of the shard, whatever its activity attempt (equality-based). */
+  /**
+   * The labels that find every Job of the shard, whatever its activity attempt (equality-based).
+   */
   public static Map<String, String> shardSelector(ShardRequest r) {
     StepConfig s = r.step();
     Map<String, String> l = new LinkedHashMap<>();
@@ -111,8 +129,9 @@ public final class JobNaming {
   }
 
   /**
-   * A valid label value for {@code value}: characters outside {@code [A-Za-z0-9._-]} become {@code _}, ends are
-   * alphanumeric, and a value longer than 63 characters is cut and ends in a hash of the whole.
+   * A valid label value for {@code value}: characters outside {@code [A-Za-z0-9._-]} become {@code
+   * _}, ends are alphanumeric, and a value longer than 63 characters is cut and ends in a hash of
+   * the whole.
    */
   public static String labelValue(String value) {
     if (value == null || value.isEmpty()) {
@@ -141,7 +160,9 @@ public final class JobNaming {
 
   static String sha256(String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

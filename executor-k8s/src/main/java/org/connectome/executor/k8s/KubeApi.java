@@ -14,11 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Calls the Kubernetes API with bounded retries: 429 (waiting as long as {@code Retry-After} says), 5xx,
- * timeouts and refused connections are retried with exponential backoff and jitter; after the last attempt the
- * call fails with an {@link ExecutorException} (the activity is retried by Temporal and adopts its Job). Other
- * errors (404, 409, 422, 403 ...) are the caller's to handle. An interrupted thread gets an
- * {@link InterruptedException}, never a retry.
+ * Calls the Kubernetes API with bounded retries: 429 (waiting as long as {@code Retry-After} says),
+ * 5xx, timeouts and refused connections are retried with exponential backoff and jitter; after the
+ * last attempt the call fails with an {@link ExecutorException} (the activity is retried by
+ * Temporal and adopts its Job). Other errors (404, 409, 422, 403 ...) are the caller's to handle.
+ * An interrupted thread gets an {@link InterruptedException}, never a retry.
  */
 final class KubeApi {
   private static final Logger log = LoggerFactory.getLogger(KubeApi.class);
@@ -40,7 +40,8 @@ final class KubeApi {
   }
 
   /** Runs {@code call}; an {@link ApiException} that is not transient is rethrown as it is. */
-  <T> T call(String what, Call<T> call) throws ApiException, ExecutorException, InterruptedException {
+  <T> T call(String what, Call<T> call)
+      throws ApiException, ExecutorException, InterruptedException {
     ApiException last = null;
     for (int attempt = 1; attempt <= attempts; attempt++) {
       if (Thread.interrupted()) {
@@ -62,10 +63,16 @@ final class KubeApi {
           break;
         }
         Duration wait = backoff(attempt, retryAfter(e));
-        log.info("Kubernetes API: {} failed ({}); attempt {} of {} in {} ms", what, describe(e), attempt + 1,
-            attempts, wait.toMillis());
+        log.info(
+            "Kubernetes API: {} failed ({}); attempt {} of {} in {} ms",
+            what,
+            describe(e),
+            attempt + 1,
+            attempts,
+            wait.toMillis());
         Thread.sleep(wait.toMillis());
-      } catch (RuntimeException e) { // a garbled response (proxy, truncated body): as transient as a 502
+      } catch (
+          RuntimeException e) { // a garbled response (proxy, truncated body): as transient as a 502
         if (Thread.currentThread().isInterrupted()) {
           throw new InterruptedException("interrupted during " + what);
         }
@@ -76,8 +83,9 @@ final class KubeApi {
         Thread.sleep(backoff(attempt, null).toMillis());
       }
     }
-    throw new ExecutorException("Kubernetes API: " + what + " failed " + attempts + " times; last: "
-        + describe(last), last);
+    throw new ExecutorException(
+        "Kubernetes API: " + what + " failed " + attempts + " times; last: " + describe(last),
+        last);
   }
 
   static boolean isTransient(ApiException e) {
@@ -87,7 +95,9 @@ final class KubeApi {
     }
     if (code == 0) { // no HTTP response: connection refused or reset, timeout, DNS
       for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-        if (t instanceof ConnectException || t instanceof SocketTimeoutException || t instanceof UnknownHostException
+        if (t instanceof ConnectException
+            || t instanceof SocketTimeoutException
+            || t instanceof UnknownHostException
             || t instanceof java.io.IOException) {
           return true;
         }
@@ -112,9 +122,14 @@ final class KubeApi {
     return false;
   }
 
-  /** The wait before attempt {@code attempt + 1}: exponential with full jitter, at least what the server asked. */
+  /**
+   * The wait before attempt {@code attempt + 1}: exponential with full jitter, at least what the
+   * server asked.
+   */
   Duration backoff(int attempt, Duration retryAfter) {
-    long cap = Math.min(maxBackoff.toMillis(), initialBackoff.toMillis() * (1L << Math.min(20, attempt - 1)));
+    long cap =
+        Math.min(
+            maxBackoff.toMillis(), initialBackoff.toMillis() * (1L << Math.min(20, attempt - 1)));
     long wait = cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
     if (retryAfter != null) {
       wait = Math.max(wait, Math.min(retryAfter.toMillis(), Math.max(maxBackoff.toMillis(), 1000)));
@@ -129,7 +144,9 @@ final class KubeApi {
       return null;
     }
     for (Map.Entry<String, List<String>> h : headers.entrySet()) {
-      if (h.getKey() != null && h.getKey().equalsIgnoreCase("Retry-After") && h.getValue() != null
+      if (h.getKey() != null
+          && h.getKey().equalsIgnoreCase("Retry-After")
+          && h.getValue() != null
           && !h.getValue().isEmpty()) {
         try {
           return Duration.ofSeconds(Long.parseLong(h.getValue().get(0).trim()));
@@ -147,7 +164,9 @@ final class KubeApi {
     }
     if (e.getCode() == 0) {
       Throwable c = e.getCause();
-      return c == null ? String.valueOf(e.getMessage()) : c.getClass().getSimpleName() + ": " + c.getMessage();
+      return c == null
+          ? String.valueOf(e.getMessage())
+          : c.getClass().getSimpleName() + ": " + c.getMessage();
     }
     String body = e.getResponseBody();
     String msg = body;

@@ -12,12 +12,23 @@ import java.util.Map;
 import java.util.Set;
 import org.connectome.executor.Termination;
 
-/** What the executor reads from one pod of a shard's Job: its index, attempt, state and how it ended. */
+/**
+ * What the executor reads from one pod of a shard's Job: its index, attempt, state and how it
+ * ended.
+ */
 final class PodView {
   static final String ANN_INDEX = "batch.kubernetes.io/job-completion-index";
+
   /** Waiting reasons of a pod that will not start without a change of its spec or the registry. */
-  static final Set<String> STUCK = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull",
-      "RegistryUnavailable", "CreateContainerConfigError", "CreateContainerError");
+  static final Set<String> STUCK =
+      Set.of(
+          "ImagePullBackOff",
+          "ErrImagePull",
+          "InvalidImageName",
+          "ErrImageNeverPull",
+          "RegistryUnavailable",
+          "CreateContainerConfigError",
+          "CreateContainerError");
 
   final V1Pod pod;
 
@@ -42,7 +53,10 @@ final class PodView {
     }
   }
 
-  /** The attempt as the pod's wrapper computes it, or 0 when the Job controller set no failure counts. */
+  /**
+   * The attempt as the pod's wrapper computes it, or 0 when the Job controller set no failure
+   * counts.
+   */
   int attemptFromAnnotations() {
     String f = annotation(JobFactory.ANN_INDEX_FAILURES);
     String i = annotation(JobFactory.ANN_INDEX_IGNORED_FAILURES);
@@ -58,7 +72,9 @@ final class PodView {
   }
 
   String phase() {
-    return pod.getStatus() == null || pod.getStatus().getPhase() == null ? "Pending" : pod.getStatus().getPhase();
+    return pod.getStatus() == null || pod.getStatus().getPhase() == null
+        ? "Pending"
+        : pod.getStatus().getPhase();
   }
 
   boolean succeeded() {
@@ -89,7 +105,9 @@ final class PodView {
       return null;
     }
     V1ContainerStateWaiting w = waiting();
-    return w != null && w.getReason() != null && STUCK.contains(w.getReason()) ? w.getReason() : null;
+    return w != null && w.getReason() != null && STUCK.contains(w.getReason())
+        ? w.getReason()
+        : null;
   }
 
   String stuckMessage() {
@@ -131,14 +149,19 @@ final class PodView {
     return start == null ? Duration.ZERO : Duration.between(start, OffsetDateTime.now()).abs();
   }
 
-  /** The DisruptionTarget condition's reason when it is True (eviction, preemption, node going away), else null. */
+  /**
+   * The DisruptionTarget condition's reason when it is True (eviction, preemption, node going
+   * away), else null.
+   */
   String disruption() {
     if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
       return null;
     }
     for (V1PodCondition c : pod.getStatus().getConditions()) {
       if ("DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus())) {
-        return c.getReason() == null || c.getReason().isBlank() ? "DisruptionTarget" : c.getReason();
+        return c.getReason() == null || c.getReason().isBlank()
+            ? "DisruptionTarget"
+            : c.getReason();
       }
     }
     return null;
@@ -152,12 +175,16 @@ final class PodView {
     String podMessage = pod.getStatus() == null ? null : pod.getStatus().getMessage();
     String disruption = disruption();
     if (disruption != null) {
-      return new Termination(code, disruption, join("pod " + name() + " on node " + nodeName(), podMessage));
+      return new Termination(
+          code, disruption, join("pod " + name() + " on node " + nodeName(), podMessage));
     }
     if ("Evicted".equals(podReason)) {
       return new Termination(code, "Evicted", join("pod " + name(), podMessage));
     }
-    if (t != null && t.getReason() != null && !"Error".equals(t.getReason()) && !"Completed".equals(t.getReason())) {
+    if (t != null
+        && t.getReason() != null
+        && !"Error".equals(t.getReason())
+        && !"Completed".equals(t.getReason())) {
       return new Termination(code, t.getReason(), join("pod " + name(), t.getMessage()));
     }
     if (t == null && podReason != null) {

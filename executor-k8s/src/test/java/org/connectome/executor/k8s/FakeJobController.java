@@ -36,15 +36,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * A test double of Kubernetes' Job controller and kubelet, over fabric8's CRUD mock: creates one pod per index
- * (at most {@code parallelism} at once), plays each pod per a script (exit codes, OOMKilled, eviction, image pull
- * errors, or the pod's real command as a local process), and keeps the Job's status as the real controller does:
- * {@code completedIndexes}, {@code failedIndexes}, per-index failure counts on the pods' annotations honouring
- * {@code backoffLimitPerIndex} and the {@code podFailurePolicy} (Ignore, FailIndex, Count), the deadline, and the
- * terminal conditions. Pods of deleted Jobs are deleted (garbage collection) and their processes killed.
+ * A test double of Kubernetes' Job controller and kubelet, over fabric8's CRUD mock: creates one
+ * pod per index (at most {@code parallelism} at once), plays each pod per a script (exit codes,
+ * OOMKilled, eviction, image pull errors, or the pod's real command as a local process), and keeps
+ * the Job's status as the real controller does: {@code completedIndexes}, {@code failedIndexes},
+ * per-index failure counts on the pods' annotations honouring {@code backoffLimitPerIndex} and the
+ * {@code podFailurePolicy} (Ignore, FailIndex, Count), the deadline, and the terminal conditions.
+ * Pods of deleted Jobs are deleted (garbage collection) and their processes killed.
  */
 final class FakeJobController implements AutoCloseable {
-  /** The outcome of attempt {@code attempt} (from 1, counting every pod of the index) of index {@code index}. */
+  /**
+   * The outcome of attempt {@code attempt} (from 1, counting every pod of the index) of index
+   * {@code index}.
+   */
   @FunctionalInterface
   interface Script {
     Outcome outcome(String job, int index, int attempt);
@@ -58,11 +62,14 @@ final class FakeJobController implements AutoCloseable {
   private volatile boolean closed;
   private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
   final AtomicInteger podsCreated = new AtomicInteger();
+
   /** Every pod this double ran: job name → index → outcomes in order. */
   final Map<String, Map<Integer, List<Outcome.Kind>>> history = new ConcurrentHashMap<>();
+
   volatile Throwable error;
 
-  FakeJobController(KubernetesClient client, String ns, FaultyDispatcher dispatcher, Script script) {
+  FakeJobController(
+      KubernetesClient client, String ns, FaultyDispatcher dispatcher, Script script) {
     this.client = client;
     this.ns = ns;
     this.dispatcher = dispatcher;
@@ -143,8 +150,9 @@ final class FakeJobController implements AutoCloseable {
     List<Job> jobs = client.batch().v1().jobs().inNamespace(ns).list().getItems();
     Set<String> live = jobs.stream().map(j -> j.getMetadata().getUid()).collect(Collectors.toSet());
     for (Job job : jobs) {
-      JobRun run = runs.computeIfAbsent(job.getMetadata().getUid(),
-          u -> new JobRun(job.getMetadata().getName(), u));
+      JobRun run =
+          runs.computeIfAbsent(
+              job.getMetadata().getUid(), u -> new JobRun(job.getMetadata().getName(), u));
       if (run.finished || Boolean.TRUE.equals(job.getSpec().getSuspend())) {
         continue;
       }
@@ -161,10 +169,13 @@ final class FakeJobController implements AutoCloseable {
         runs.remove(e.getKey());
       }
     }
-    Set<String> liveNames = jobs.stream().map(j -> j.getMetadata().getName()).collect(Collectors.toSet());
+    Set<String> liveNames =
+        jobs.stream().map(j -> j.getMetadata().getName()).collect(Collectors.toSet());
     for (Pod p : client.pods().inNamespace(ns).list().getItems()) {
-      String owner = p.getMetadata().getLabels() == null ? null
-          : p.getMetadata().getLabels().get("batch.kubernetes.io/job-name");
+      String owner =
+          p.getMetadata().getLabels() == null
+              ? null
+              : p.getMetadata().getLabels().get("batch.kubernetes.io/job-name");
       if (owner != null && !liveNames.contains(owner)) {
         client.pods().inNamespace(ns).withName(p.getMetadata().getName()).delete();
       }
@@ -174,7 +185,10 @@ final class FakeJobController implements AutoCloseable {
   private void advance(JobRun run, Job job) {
     int completions = job.getSpec().getCompletions();
     int parallelism = job.getSpec().getParallelism() == null ? 1 : job.getSpec().getParallelism();
-    int backoff = job.getSpec().getBackoffLimitPerIndex() == null ? 6 : job.getSpec().getBackoffLimitPerIndex();
+    int backoff =
+        job.getSpec().getBackoffLimitPerIndex() == null
+            ? 6
+            : job.getSpec().getBackoffLimitPerIndex();
     for (int k = 0; k < completions; k++) {
       run.idx.computeIfAbsent(k, x -> new Idx());
     }
@@ -249,11 +263,15 @@ final class FakeJobController implements AutoCloseable {
     i.created++;
     int attempt = i.created;
     Outcome outcome = script.outcome(run.name, index, attempt);
-    history.computeIfAbsent(run.name, x -> new ConcurrentHashMap<>())
-        .computeIfAbsent(index, x -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(outcome.kind());
-    String name = run.name + "-" + index + "-" + String.format("%05d", podsCreated.incrementAndGet());
+    history
+        .computeIfAbsent(run.name, x -> new ConcurrentHashMap<>())
+        .computeIfAbsent(index, x -> new java.util.concurrent.CopyOnWriteArrayList<>())
+        .add(outcome.kind());
+    String name =
+        run.name + "-" + index + "-" + String.format("%05d", podsCreated.incrementAndGet());
     Map<String, String> labels = new LinkedHashMap<>();
-    if (job.getSpec().getTemplate().getMetadata() != null && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
+    if (job.getSpec().getTemplate().getMetadata() != null
+        && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
       labels.putAll(job.getSpec().getTemplate().getMetadata().getLabels());
     }
     labels.put("batch.kubernetes.io/job-name", run.name);
@@ -269,13 +287,29 @@ final class FakeJobController implements AutoCloseable {
     PodSpec spec = Serialization.clone(job.getSpec().getTemplate().getSpec());
     spec.setNodeName("node-a");
     spec.setHostname(run.name + "-" + index);
-    Pod pod = new PodBuilder().withNewMetadata().withName(name).withNamespace(ns).withLabels(labels)
-        .withAnnotations(ann).withCreationTimestamp(now())
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job")
-            .withName(run.name).withUid(run.uid).withController(true).withBlockOwnerDeletion(true).build())
-        .endMetadata().withSpec(spec).build();
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(ns)
+            .withLabels(labels)
+            .withAnnotations(ann)
+            .withCreationTimestamp(now())
+            .withOwnerReferences(
+                new OwnerReferenceBuilder()
+                    .withApiVersion("batch/v1")
+                    .withKind("Job")
+                    .withName(run.name)
+                    .withUid(run.uid)
+                    .withController(true)
+                    .withBlockOwnerDeletion(true)
+                    .build())
+            .endMetadata()
+            .withSpec(spec)
+            .build();
     Pod created = client.pods().inNamespace(ns).resource(pod).create();
-    created.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Pending").build());
+    created.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Pending").build());
     created = updateStatus(created);
     return new PodRun(name, index, attempt, outcome, created);
   }
@@ -285,30 +319,61 @@ final class FakeJobController implements AutoCloseable {
     switch (p.outcome.kind()) {
       case IMAGE_PULL -> {
         p.waiting = true;
-        p.pod.getStatus().setContainerStatuses(List.of(waiting(image, "ImagePullBackOff",
-            "Back-off pulling image \"" + image + "\"")));
+        p.pod
+            .getStatus()
+            .setContainerStatuses(
+                List.of(
+                    waiting(
+                        image, "ImagePullBackOff", "Back-off pulling image \"" + image + "\"")));
         p.pod = updateStatus(p.pod);
         return;
       }
       case CONFIG_ERROR -> {
         p.waiting = true;
-        p.pod.getStatus().setContainerStatuses(List.of(waiting(image, "CreateContainerConfigError",
-            "secret \"facility-credentials\" not found")));
+        p.pod
+            .getStatus()
+            .setContainerStatuses(
+                List.of(
+                    waiting(
+                        image,
+                        "CreateContainerConfigError",
+                        "secret \"facility-credentials\" not found")));
         p.pod = updateStatus(p.pod);
         return;
       }
       case RUN -> p.process = launch(p, job);
-      default -> p.log.append("index ").append(p.index).append(" attempt ").append(p.attempt).append(": ")
-          .append(p.outcome.kind()).append(p.outcome.kind() == Outcome.Kind.EXIT ? " " + p.outcome.exitCode() : "")
-          .append('\n');
+      default ->
+          p.log
+              .append("index ")
+              .append(p.index)
+              .append(" attempt ")
+              .append(p.attempt)
+              .append(": ")
+              .append(p.outcome.kind())
+              .append(p.outcome.kind() == Outcome.Kind.EXIT ? " " + p.outcome.exitCode() : "")
+              .append('\n');
     }
     p.running = true;
     p.runningSince = System.nanoTime();
     p.pod.getStatus().setPhase("Running");
     p.pod.getStatus().setStartTime(now());
-    p.pod.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder().withName(JobFactory.CONTAINER)
-        .withImage(image).withImageID("").withReady(true).withRestartCount(0).withStarted(true).withNewState()
-        .withNewRunning().withStartedAt(now()).endRunning().endState().build()));
+    p.pod
+        .getStatus()
+        .setContainerStatuses(
+            List.of(
+                new ContainerStatusBuilder()
+                    .withName(JobFactory.CONTAINER)
+                    .withImage(image)
+                    .withImageID("")
+                    .withReady(true)
+                    .withRestartCount(0)
+                    .withStarted(true)
+                    .withNewState()
+                    .withNewRunning()
+                    .withStartedAt(now())
+                    .endRunning()
+                    .endState()
+                    .build()));
     p.pod = updateStatus(p.pod);
     dispatcher.logs.put(p.name, p.log.toString());
   }
@@ -321,34 +386,61 @@ final class FakeJobController implements AutoCloseable {
     return switch (p.outcome.kind()) {
       case HANG -> null;
       case RUN -> p.process != null && !p.process.isAlive() ? p.process.exitValue() : null;
-      default -> System.nanoTime() - p.runningSince >= p.outcome.millis() * 1_000_000L ? p.outcome.exitCode() : null;
+      default ->
+          System.nanoTime() - p.runningSince >= p.outcome.millis() * 1_000_000L
+              ? p.outcome.exitCode()
+              : null;
     };
   }
 
   private void terminate(PodRun p, int exit) {
     String image = p.pod.getSpec().getContainers().get(0).getImage();
-    String reason = exit == 0 ? "Completed" : p.outcome.kind() == Outcome.Kind.OOM ? "OOMKilled" : "Error";
+    String reason =
+        exit == 0 ? "Completed" : p.outcome.kind() == Outcome.Kind.OOM ? "OOMKilled" : "Error";
     List<PodCondition> conditions = new ArrayList<>();
     if (p.outcome.kind() == Outcome.Kind.EVICT) {
-      conditions.add(new PodConditionBuilder().withType("DisruptionTarget").withStatus("True")
-          .withReason("TerminationByKubelet").withMessage("The node was low on resource: memory.")
-          .withLastTransitionTime(now()).build());
+      conditions.add(
+          new PodConditionBuilder()
+              .withType("DisruptionTarget")
+              .withStatus("True")
+              .withReason("TerminationByKubelet")
+              .withMessage("The node was low on resource: memory.")
+              .withLastTransitionTime(now())
+              .build());
       p.pod.getStatus().setReason("Evicted");
       p.pod.getStatus().setMessage("The node was low on resource: memory.");
     }
     p.pod.getStatus().setConditions(conditions);
     p.pod.getStatus().setPhase(exit == 0 ? "Succeeded" : "Failed");
-    p.pod.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder().withName(JobFactory.CONTAINER)
-        .withImage(image).withImageID("").withReady(false).withRestartCount(0).withStarted(false).withNewState()
-        .withNewTerminated().withExitCode(exit).withReason(reason).withStartedAt(p.pod.getStatus().getStartTime())
-        .withFinishedAt(now()).endTerminated().endState().build()));
+    p.pod
+        .getStatus()
+        .setContainerStatuses(
+            List.of(
+                new ContainerStatusBuilder()
+                    .withName(JobFactory.CONTAINER)
+                    .withImage(image)
+                    .withImageID("")
+                    .withReady(false)
+                    .withRestartCount(0)
+                    .withStarted(false)
+                    .withNewState()
+                    .withNewTerminated()
+                    .withExitCode(exit)
+                    .withReason(reason)
+                    .withStartedAt(p.pod.getStatus().getStartTime())
+                    .withFinishedAt(now())
+                    .endTerminated()
+                    .endState()
+                    .build()));
     p.pod = updateStatus(p.pod);
     synchronized (p.log) {
       dispatcher.logs.put(p.name, p.log.toString());
     }
   }
 
-  /** Which podFailurePolicy action applies to a failed pod: the first matching rule's, else Count. */
+  /**
+   * Which podFailurePolicy action applies to a failed pod: the first matching rule's, else Count.
+   */
   static String action(PodFailurePolicy policy, Pod pod, int exit) {
     if (policy == null || policy.getRules() == null) {
       return "Count";
@@ -356,9 +448,14 @@ final class FakeJobController implements AutoCloseable {
     for (PodFailurePolicyRule rule : policy.getRules()) {
       if (rule.getOnPodConditions() != null && !rule.getOnPodConditions().isEmpty()) {
         for (PodFailurePolicyOnPodConditionsPattern c : rule.getOnPodConditions()) {
-          boolean has = pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
-              .anyMatch(pc -> pc.getType().equals(c.getType()) && pc.getStatus().equals(
-                  c.getStatus() == null ? "True" : c.getStatus()));
+          boolean has =
+              pod.getStatus().getConditions() != null
+                  && pod.getStatus().getConditions().stream()
+                      .anyMatch(
+                          pc ->
+                              pc.getType().equals(c.getType())
+                                  && pc.getStatus()
+                                      .equals(c.getStatus() == null ? "True" : c.getStatus()));
           if (has) {
             return rule.getAction();
           }
@@ -390,12 +487,20 @@ final class FakeJobController implements AutoCloseable {
     }
     List<JobCondition> conditions = new ArrayList<>();
     if (failReason != null) {
-      conditions.add(condition("FailureTarget", failReason, "Job was active longer than specified deadline"));
-      conditions.add(condition("Failed", failReason, "Job was active longer than specified deadline"));
+      conditions.add(
+          condition("FailureTarget", failReason, "Job was active longer than specified deadline"));
+      conditions.add(
+          condition("Failed", failReason, "Job was active longer than specified deadline"));
     } else if (run.finished) {
       if (failed.isEmpty()) {
-        conditions.add(condition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"));
-        conditions.add(condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods"));
+        conditions.add(
+            condition(
+                "SuccessCriteriaMet",
+                "CompletionsReached",
+                "Reached expected number of succeeded pods"));
+        conditions.add(
+            condition(
+                "Complete", "CompletionsReached", "Reached expected number of succeeded pods"));
       } else {
         conditions.add(condition("FailureTarget", "FailedIndexes", "Job has failed indexes"));
         conditions.add(condition("Failed", "FailedIndexes", "Job has failed indexes"));
@@ -422,8 +527,14 @@ final class FakeJobController implements AutoCloseable {
   }
 
   private static JobCondition condition(String type, String reason, String message) {
-    return new JobConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
-        .withLastTransitionTime(now()).withLastProbeTime(now()).build();
+    return new JobConditionBuilder()
+        .withType(type)
+        .withStatus("True")
+        .withReason(reason)
+        .withMessage(message)
+        .withLastTransitionTime(now())
+        .withLastProbeTime(now())
+        .build();
   }
 
   /** {@code 0-2,5}: the form of completedIndexes and failedIndexes. */
@@ -452,16 +563,29 @@ final class FakeJobController implements AutoCloseable {
   }
 
   private static ContainerStatus waiting(String image, String reason, String message) {
-    return new ContainerStatusBuilder().withName(JobFactory.CONTAINER).withImage(image).withImageID("")
-        .withReady(false).withRestartCount(0).withStarted(false).withNewState().withNewWaiting()
-        .withReason(reason).withMessage(message).endWaiting().endState().build();
+    return new ContainerStatusBuilder()
+        .withName(JobFactory.CONTAINER)
+        .withImage(image)
+        .withImageID("")
+        .withReady(false)
+        .withRestartCount(0)
+        .withStarted(false)
+        .withNewState()
+        .withNewWaiting()
+        .withReason(reason)
+        .withMessage(message)
+        .endWaiting()
+        .endState()
+        .build();
   }
 
   private static String now() {
     return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
-  /** Runs the pod's command as the kubelet would: the environment resolved, {@code $(VAR)} expanded. */
+  /**
+   * Runs the pod's command as the kubelet would: the environment resolved, {@code $(VAR)} expanded.
+   */
   private Process launch(PodRun p, Job job) {
     var c = p.pod.getSpec().getContainers().get(0);
     Map<String, String> env = new LinkedHashMap<>();
@@ -490,19 +614,22 @@ final class FakeJobController implements AutoCloseable {
     pb.environment().putAll(env);
     try {
       Process proc = pb.start();
-      Thread reader = new Thread(() -> {
-        try (InputStream in = proc.getInputStream()) {
-          byte[] buf = new byte[8192];
-          int n;
-          while ((n = in.read(buf)) >= 0) {
-            synchronized (p.log) {
-              p.log.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-            }
-          }
-        } catch (IOException ignored) {
-          // the process is gone
-        }
-      }, "pod-log-" + p.name);
+      Thread reader =
+          new Thread(
+              () -> {
+                try (InputStream in = proc.getInputStream()) {
+                  byte[] buf = new byte[8192];
+                  int n;
+                  while ((n = in.read(buf)) >= 0) {
+                    synchronized (p.log) {
+                      p.log.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                    }
+                  }
+                } catch (IOException ignored) {
+                  // the process is gone
+                }
+              },
+              "pod-log-" + p.name);
       reader.setDaemon(true);
       reader.start();
       return proc;
@@ -535,7 +662,10 @@ final class FakeJobController implements AutoCloseable {
     throw new IllegalArgumentException("unsupported fieldRef " + path);
   }
 
-  /** Kubernetes' expansion: {@code $$} is {@code $}, {@code $(VAR)} a defined variable, anything else as is. */
+  /**
+   * Kubernetes' expansion: {@code $$} is {@code $}, {@code $(VAR)} a defined variable, anything
+   * else as is.
+   */
   static String expand(String s, Map<String, String> env) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < s.length(); i++) {
@@ -576,11 +706,12 @@ final class FakeJobController implements AutoCloseable {
   Map<String, Integer> activePods() {
     Map<String, Integer> out = new HashMap<>();
     for (JobRun r : runs.values()) {
-      r.idx.forEach((k, i) -> {
-        if (i.active != null) {
-          out.put(i.active.name, k);
-        }
-      });
+      r.idx.forEach(
+          (k, i) -> {
+            if (i.active != null) {
+              out.put(i.active.name, k);
+            }
+          });
     }
     return out;
   }

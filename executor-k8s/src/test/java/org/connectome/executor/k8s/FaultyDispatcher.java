@@ -13,12 +13,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * In front of fabric8's CRUD dispatcher: serves pod logs (which the CRUD mock does not), records the executor's
- * requests and answers some of them with errors, as an overloaded or failing API server would. Requests of the
- * controller double (the fabric8 client) are never failed.
+ * In front of fabric8's CRUD dispatcher: serves pod logs (which the CRUD mock does not), records
+ * the executor's requests and answers some of them with errors, as an overloaded or failing API
+ * server would. Requests of the controller double (the fabric8 client) are never failed.
  */
 final class FaultyDispatcher extends Dispatcher {
-  private static final Pattern LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log.*");
+  private static final Pattern LOG =
+      Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log.*");
 
   /** Errors to answer: each matching request takes one. */
   static final class Fault {
@@ -38,8 +39,10 @@ final class FaultyDispatcher extends Dispatcher {
   private final Dispatcher delegate;
   final Map<String, String> logs = new ConcurrentHashMap<>();
   final List<Fault> faults = new CopyOnWriteArrayList<>();
+
   /** The executor's requests: method and path. */
   final List<String> requests = new CopyOnWriteArrayList<>();
+
   final AtomicInteger failed = new AtomicInteger();
 
   FaultyDispatcher(Dispatcher delegate) {
@@ -57,7 +60,9 @@ final class FaultyDispatcher extends Dispatcher {
   }
 
   long count(String method, String pathPart) {
-    return requests.stream().filter(s -> s.startsWith(method + " ") && s.contains(pathPart)).count();
+    return requests.stream()
+        .filter(s -> s.startsWith(method + " ") && s.contains(pathPart))
+        .count();
   }
 
   @Override
@@ -68,9 +73,15 @@ final class FaultyDispatcher extends Dispatcher {
       for (Fault f : faults) {
         if (f.matches.test(r) && f.left.getAndDecrement() > 0) {
           failed.incrementAndGet();
-          MockResponse resp = new MockResponse().setResponseCode(f.code)
-              .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"injected "
-                  + f.code + "\",\"code\":" + f.code + "}");
+          MockResponse resp =
+              new MockResponse()
+                  .setResponseCode(f.code)
+                  .setBody(
+                      "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"injected "
+                          + f.code
+                          + "\",\"code\":"
+                          + f.code
+                          + "}");
           if (f.retryAfterSeconds != null) {
             resp.setHeader("Retry-After", f.retryAfterSeconds);
           }
@@ -82,7 +93,9 @@ final class FaultyDispatcher extends Dispatcher {
     if (m.matches() && "GET".equals(r.getMethod())) {
       String text = logs.get(m.group(2));
       if (text == null) {
-        return new MockResponse().setResponseCode(404).setBody("{\"kind\":\"Status\",\"code\":404}");
+        return new MockResponse()
+            .setResponseCode(404)
+            .setBody("{\"kind\":\"Status\",\"code\":404}");
       }
       String[] lines = text.split("\n");
       Matcher t = Pattern.compile("tailLines=(\\d+)").matcher(r.getPath());

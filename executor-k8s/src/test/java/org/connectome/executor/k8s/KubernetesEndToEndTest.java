@@ -35,12 +35,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A whole sample through the Kubernetes executor: the real workflows on Temporal's test server, the real catalog,
- * every shard an Indexed Job on the mock API server, and every pod's command (the wrapper, then the task entry
- * point) run by the controller double as a local process with the pod's environment.
+ * A whole sample through the Kubernetes executor: the real workflows on Temporal's test server, the
+ * real catalog, every shard an Indexed Job on the mock API server, and every pod's command (the
+ * wrapper, then the task entry point) run by the controller double as a local process with the
+ * pod's environment.
  */
 class KubernetesEndToEndTest {
-  static final String SPEC = """
+  static final String SPEC =
+      """
       sample: k8s1
       run: r1
       dataRoot: DATA
@@ -66,47 +68,78 @@ class KubernetesEndToEndTest {
         - {stage: mesh, implementation: synthetic, params: {unitMillis: 1, blockSize: [512, 512, 4], mergeShards: 2}}
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   @Timeout(180)
   void aWholeSampleRunsAsIndexedJobs() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    KubernetesExecutorConfig config = MockCluster.config().pollInterval(Duration.ofMillis(100))
-        .taskCommand(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xmx128m",
-            "-Dconnectome.markers.fsync=false", "-cp", System.getProperty("java.class.path"),
-            "org.connectome.tasks.TaskMain"))
-        .build();
-    RunSpec spec = new RunSpecLoader().parse(SPEC.replace("DATA", dir.resolve("data").toString()), "k8s.yaml", dir);
+    KubernetesExecutorConfig config =
+        MockCluster.config()
+            .pollInterval(Duration.ofMillis(100))
+            .taskCommand(
+                List.of(
+                    java,
+                    "-XX:TieredStopAtLevel=1",
+                    "-XX:+UseSerialGC",
+                    "-Xshare:auto",
+                    "-Xmx128m",
+                    "-Dconnectome.markers.fsync=false",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    "org.connectome.tasks.TaskMain"))
+            .build();
+    RunSpec spec =
+        new RunSpecLoader()
+            .parse(SPEC.replace("DATA", dir.resolve("data").toString()), "k8s.yaml", dir);
     long t0 = System.nanoTime();
     try (MockCluster cluster = new MockCluster((job, index, attempt) -> Outcome.run());
-         Catalog catalog = Catalog.open(Catalog.h2FileUrl(dir.resolve("catalog")));
-         KubernetesExecutor executor = new KubernetesExecutor(cluster.apiClient(null), config)) {
-      TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(
-          TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+        Catalog catalog = Catalog.open(Catalog.h2FileUrl(dir.resolve("catalog")));
+        KubernetesExecutor executor = new KubernetesExecutor(cluster.apiClient(null), config)) {
+      TestWorkflowEnvironment env =
+          TestWorkflowEnvironment.newInstance(
+              TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
       try {
-        PlatformWorkers.register(env.getWorkerFactory(), catalog, executor, new PlatformMetrics(new PrometheusRegistry()));
+        PlatformWorkers.register(
+            env.getWorkerFactory(),
+            catalog,
+            executor,
+            new PlatformMetrics(new PrometheusRegistry()));
         env.start();
         RunLauncher.Launch launch = new RunLauncher(env.getWorkflowClient()).launch(spec, 0, null);
-        SampleRunResult result = env.getWorkflowClient().newUntypedWorkflowStub(launch.execution(), Optional.empty())
-            .getResult(SampleRunResult.class);
+        SampleRunResult result =
+            env.getWorkflowClient()
+                .newUntypedWorkflowStub(launch.execution(), Optional.empty())
+                .getResult(SampleRunResult.class);
         assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
         assertEquals(RunState.DONE, catalog.status(spec.runId()).run().state());
 
         int shards = 0;
         for (StepConfig step : Pipeline.steps(spec)) {
-          var status = catalog.status(spec.runId()).stages().stream().filter(s -> s.stage().equals(step.stage()))
-              .flatMap(s -> s.steps().stream()).filter(s -> s.step().equals(step.step())).findFirst().orElseThrow();
+          var status =
+              catalog.status(spec.runId()).stages().stream()
+                  .filter(s -> s.stage().equals(step.stage()))
+                  .flatMap(s -> s.steps().stream())
+                  .filter(s -> s.step().equals(step.step()))
+                  .findFirst()
+                  .orElseThrow();
           Map<Long, List<Integer>> ex = executions(spec, step);
           assertEquals(status.unitsTotal(), ex.size(), step.qualifiedName() + ": units executed");
-          ex.forEach((u, attempts) -> assertEquals(1, attempts.size(), step.qualifiedName() + " unit " + u));
-          shards += (int) ((status.unitsTotal() + (long) step.unitsPerTask() * step.tasksPerShard() - 1)
-              / ((long) step.unitsPerTask() * step.tasksPerShard()));
+          ex.forEach(
+              (u, attempts) ->
+                  assertEquals(1, attempts.size(), step.qualifiedName() + " unit " + u));
+          shards +=
+              (int)
+                  ((status.unitsTotal() + (long) step.unitsPerTask() * step.tasksPerShard() - 1)
+                      / ((long) step.unitsPerTask() * step.tasksPerShard()));
         }
-        // stitch failed every unit's first attempt: Kubernetes ran the index again, and the pod knew its attempt
-        StepConfig stitch = Pipeline.steps(spec).stream().filter(s -> s.stage().equals("stitch")).findFirst()
-            .orElseThrow();
+        // stitch failed every unit's first attempt: Kubernetes ran the index again, and the pod
+        // knew its attempt
+        StepConfig stitch =
+            Pipeline.steps(spec).stream()
+                .filter(s -> s.stage().equals("stitch"))
+                .findFirst()
+                .orElseThrow();
         executions(spec, stitch).values().forEach(a -> assertEquals(List.of(2), a));
         for (JsonNode m : markers(spec, stitch)) {
           assertEquals(2, m.get("attempt").asInt(), m.toString());
@@ -116,13 +149,20 @@ class KubernetesEndToEndTest {
         assertEquals(shards, jobs.size(), "one Indexed Job per shard");
         for (Job j : jobs) {
           assertEquals("connectome", j.getMetadata().getLabels().get("app.kubernetes.io/part-of"));
-          assertTrue(j.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Complete")));
+          assertTrue(
+              j.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Complete")));
         }
-        Job segment = jobs.stream().filter(j -> "segment".equals(j.getMetadata().getLabels()
-            .get("connectome.org/stage"))).findFirst().orElseThrow();
-        assertEquals("gpu", segment.getSpec().getTemplate().getSpec().getNodeSelector().get("pool"));
-        System.out.printf("end-to-end: %d Jobs, %d pods, %.1f s%n", jobs.size(), cluster.controller.podsCreated.get(),
-            (System.nanoTime() - t0) / 1e9);
+        Job segment =
+            jobs.stream()
+                .filter(
+                    j -> "segment".equals(j.getMetadata().getLabels().get("connectome.org/stage")))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(
+            "gpu", segment.getSpec().getTemplate().getSpec().getNodeSelector().get("pool"));
+        System.out.printf(
+            "end-to-end: %d Jobs, %d pods, %.1f s%n",
+            jobs.size(), cluster.controller.podsCreated.get(), (System.nanoTime() - t0) / 1e9);
       } finally {
         env.close();
       }
@@ -131,20 +171,27 @@ class KubernetesEndToEndTest {
 
   /** Attempts of each executed unit, from the synthetic step's execution log. */
   static Map<Long, List<Integer>> executions(RunSpec spec, StepConfig step) throws Exception {
-    Path log = RunLayout.of(spec.dataRoot(), spec.sample(), spec.run()).step(step.stage(), step.step()).dir()
-        .resolve(SyntheticUnitRunner.EXECUTION_LOG);
+    Path log =
+        RunLayout.of(spec.dataRoot(), spec.sample(), spec.run())
+            .step(step.stage(), step.step())
+            .dir()
+            .resolve(SyntheticUnitRunner.EXECUTION_LOG);
     Map<Long, List<Integer>> out = new TreeMap<>();
     if (Files.exists(log)) {
       for (String line : Files.readAllLines(log)) {
         String[] f = line.split("\t");
-        out.computeIfAbsent(Long.parseLong(f[0]), k -> new ArrayList<>()).add(Integer.parseInt(f[1]));
+        out.computeIfAbsent(Long.parseLong(f[0]), k -> new ArrayList<>())
+            .add(Integer.parseInt(f[1]));
       }
     }
     return out;
   }
 
   static List<JsonNode> markers(RunSpec spec, StepConfig step) throws Exception {
-    Path dir = RunLayout.of(spec.dataRoot(), spec.sample(), spec.run()).step(step.stage(), step.step()).markersDir();
+    Path dir =
+        RunLayout.of(spec.dataRoot(), spec.sample(), spec.run())
+            .step(step.stage(), step.step())
+            .markersDir();
     List<JsonNode> out = new ArrayList<>();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {

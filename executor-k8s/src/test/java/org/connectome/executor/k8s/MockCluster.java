@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * fabric8's Kubernetes mock server in CRUD mode over HTTP, behind a {@link FaultyDispatcher}, with the Job
- * controller double running against it, and official-client {@link ApiClient}s pointed at it (no auth).
+ * fabric8's Kubernetes mock server in CRUD mode over HTTP, behind a {@link FaultyDispatcher}, with
+ * the Job controller double running against it, and official-client {@link ApiClient}s pointed at
+ * it (no auth).
  */
 final class MockCluster implements AutoCloseable {
   static final String NS = "cx-test";
@@ -25,13 +26,17 @@ final class MockCluster implements AutoCloseable {
   final FakeJobController controller;
 
   MockCluster(FakeJobController.Script script) {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    server =
+        new KubernetesMockServer(
+            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init();
     fabric8 = server.createClient();
     controller = new FakeJobController(fabric8, NS, dispatcher, script);
   }
 
-  /** An official client for the mock; {@code worker} tags its requests (header {@code X-Worker}). */
+  /**
+   * An official client for the mock; {@code worker} tags its requests (header {@code X-Worker}).
+   */
   ApiClient apiClient(String worker) {
     ApiClient c = new ApiClient();
     c.setBasePath(server.url("/").toString().replaceAll("/$", ""));
@@ -45,9 +50,14 @@ final class MockCluster implements AutoCloseable {
 
   /** Quick settings for tests: polls every 50 ms, short API backoff. */
   static KubernetesExecutorConfig.Builder config() {
-    return KubernetesExecutorConfig.builder(NS).image("registry.example.org/connectome-task:test")
-        .serviceAccount("connectome-task").pollInterval(Duration.ofMillis(50)).stuckPodGrace(Duration.ZERO)
-        .apiAttempts(6).apiInitialBackoff(Duration.ofMillis(20)).apiMaxBackoff(Duration.ofMillis(200))
+    return KubernetesExecutorConfig.builder(NS)
+        .image("registry.example.org/connectome-task:test")
+        .serviceAccount("connectome-task")
+        .pollInterval(Duration.ofMillis(50))
+        .stuckPodGrace(Duration.ZERO)
+        .apiAttempts(6)
+        .apiInitialBackoff(Duration.ofMillis(20))
+        .apiMaxBackoff(Duration.ofMillis(200))
         .deleteTimeout(Duration.ofSeconds(10));
   }
 

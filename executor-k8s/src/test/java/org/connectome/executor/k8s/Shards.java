@@ -20,21 +20,59 @@ import org.connectome.units.UnitRange;
 final class Shards {
   private Shards() {}
 
-  static StepConfig step(String stage, String step, int maxAttempts, List<Integer> nonRetryable, Resources res,
-      KubernetesStageSpec k8s, ContainerSpec container, String implementation) {
-    return new StepConfig("fly1/r7", "fly1", stage, step, 0, implementation, Map.of("unitMillis", 1), container, k8s,
-        2, 100, 4, 2, new TaskRetry(maxAttempts, Duration.ofMillis(10), 2, Duration.ofMillis(50), nonRetryable), 0, 0,
-        res, Duration.ofHours(1), "connectome", "p" + Integer.toHexString((stage + step).hashCode()));
+  static StepConfig step(
+      String stage,
+      String step,
+      int maxAttempts,
+      List<Integer> nonRetryable,
+      Resources res,
+      KubernetesStageSpec k8s,
+      ContainerSpec container,
+      String implementation) {
+    return new StepConfig(
+        "fly1/r7",
+        "fly1",
+        stage,
+        step,
+        0,
+        implementation,
+        Map.of("unitMillis", 1),
+        container,
+        k8s,
+        2,
+        100,
+        4,
+        2,
+        new TaskRetry(maxAttempts, Duration.ofMillis(10), 2, Duration.ofMillis(50), nonRetryable),
+        0,
+        0,
+        res,
+        Duration.ofHours(1),
+        "connectome",
+        "p" + Integer.toHexString((stage + step).hashCode()));
   }
 
   static StepConfig step(int maxAttempts) {
-    return step("stitch", "stitch", maxAttempts, List.of(), new Resources("500m", "256Mi", 0), null, null,
+    return step(
+        "stitch",
+        "stitch",
+        maxAttempts,
+        List.of(),
+        new Resources("500m", "256Mi", 0),
+        null,
+        null,
         "synthetic");
   }
 
   static ShardRequest request(StepConfig step, long shard, int attempt, UnitRange... tasks) {
-    return new ShardRequest(step, shard, List.of(tasks), Path.of("/data/fly1/r7/stages/" + step.stage() + "/"
-        + step.step()), attempt, "fly1/r7", null);
+    return new ShardRequest(
+        step,
+        shard,
+        List.of(tasks),
+        Path.of("/data/fly1/r7/stages/" + step.stage() + "/" + step.step()),
+        attempt,
+        "fly1/r7",
+        null);
   }
 
   /** Records every call, in order, as text. */
@@ -49,7 +87,8 @@ final class Shards {
 
     @Override
     public void taskAttemptEnded(long task, int attempt, TaskFailure failure, Duration duration) {
-      events.add("end " + task + "/" + attempt + " " + (failure == null ? "ok" : failure.kind().name()));
+      events.add(
+          "end " + task + "/" + attempt + " " + (failure == null ? "ok" : failure.kind().name()));
     }
 
     @Override

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 import org.connectome.layout.StepLayout;
 import org.connectome.stages.stitch.OutputFiles;
-import org.connectome.stages.stitch.StepParams;
 import org.connectome.stages.stitch.Stats;
+import org.connectome.stages.stitch.StepParams;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.BadDefinitionException;
 import org.connectome.tasks.UnitContext;
@@ -18,49 +18,58 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * The reference {@code align.pairs}: unit {@code k} registers section {@code k+1}'s montage to section {@code k}'s
- * ({@link MontageRegistration}) and writes {@code output/p<kkkk>.json}; with {@code params.secondNeighbours} (true)
- * it also registers section {@code k+2} to {@code k} into {@code output/q<kkkk>.json}, which lets the solve
- * average out registration errors instead of chaining them. A pair with fewer than {@code minMatches} patch
- * matches fails its unit for good.
+ * The reference {@code align.pairs}: unit {@code k} registers section {@code k+1}'s montage to
+ * section {@code k}'s ({@link MontageRegistration}) and writes {@code output/p<kkkk>.json}; with
+ * {@code params.secondNeighbours} (true) it also registers section {@code k+2} to {@code k} into
+ * {@code output/q<kkkk>.json}, which lets the solve average out registration errors instead of
+ * chaining them. A pair with fewer than {@code minMatches} patch matches fails its unit for good.
  *
- * <p>Parameters: {@code coarseScale} (8), {@code maxRotationDeg} (3), {@code rotationStepDeg} (0.5),
- * {@code maxShiftPx} (200), {@code patchSize} (128), {@code patchStep} (64), {@code minPatchNcc} (0.2),
- * {@code matchOutlierPx} (2), {@code matchOutlierK} (3), {@code minMatches} (6), {@code secondNeighbours} (true).
+ * <p>Parameters: {@code coarseScale} (8), {@code maxRotationDeg} (3), {@code rotationStepDeg}
+ * (0.5), {@code maxShiftPx} (200), {@code patchSize} (128), {@code patchStep} (64), {@code
+ * minPatchNcc} (0.2), {@code matchOutlierPx} (2), {@code matchOutlierK} (3), {@code minMatches}
+ * (6), {@code secondNeighbours} (true).
  */
 public final class AlignPairsRunner implements UnitRunner {
-  public static final String METHOD = "rigid: coarse rotation search with phase correlation, then patch phase"
-      + " correlation at full resolution and a robust least-squares fit";
+  public static final String METHOD =
+      "rigid: coarse rotation search with phase correlation, then patch phase"
+          + " correlation at full resolution and a robust least-squares fit";
 
   private final TaskDefinition def;
   private final StepLayout layout;
   private final MontageRegistration.Params params;
   private final boolean secondNeighbours;
   private final long sections;
-  private final Map<Integer, SectionMontage> cache = new LinkedHashMap<>(4, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
+  private final Map<Integer, SectionMontage> cache =
+      new LinkedHashMap<>(4, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
 
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Integer, SectionMontage> e) {
-      return size() > 3;
-    }
-  };
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, SectionMontage> e) {
+          return size() > 3;
+        }
+      };
 
   public AlignPairsRunner(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
     this.def = def;
     this.layout = layout;
     this.params = params(new StepParams(def.params(), "align.pairs"));
-    this.secondNeighbours = new StepParams(def.params(), "align.pairs").flag("secondNeighbours", true);
+    this.secondNeighbours =
+        new StepParams(def.params(), "align.pairs").flag("secondNeighbours", true);
     this.sections = def.plan().units().unitCount() + 1;
   }
 
   static MontageRegistration.Params params(StepParams p) throws BadDefinitionException {
     MontageRegistration.Params d = MontageRegistration.Params.DEFAULT;
-    return new MontageRegistration.Params(p.integer("coarseScale", d.coarseScale()),
-        p.number("maxRotationDeg", d.maxRotationDeg()), p.number("rotationStepDeg", d.rotationStepDeg()),
-        p.number("maxShiftPx", d.maxShiftPx()), p.integer("patchSize", d.patchSize()),
-        p.integer("patchStep", d.patchStep()), p.number("minPatchNcc", d.minPatchNcc()),
-        p.number("matchOutlierPx", d.outlierPx()), p.number("matchOutlierK", d.outlierK()),
+    return new MontageRegistration.Params(
+        p.integer("coarseScale", d.coarseScale()),
+        p.number("maxRotationDeg", d.maxRotationDeg()),
+        p.number("rotationStepDeg", d.rotationStepDeg()),
+        p.number("maxShiftPx", d.maxShiftPx()),
+        p.integer("patchSize", d.patchSize()),
+        p.integer("patchStep", d.patchStep()),
+        p.number("minPatchNcc", d.minPatchNcc()),
+        p.number("matchOutlierPx", d.outlierPx()),
+        p.number("matchOutlierK", d.outlierK()),
         p.integer("minMatches", d.minMatches()));
   }
 
@@ -79,12 +88,14 @@ public final class AlignPairsRunner implements UnitRunner {
     if (m == null) {
       Path dir = SectionMontage.dir(Path.of(def.runDir()), z);
       if (!Files.exists(dir.resolve("montage.json"))) {
-        throw new UnitException("section " + z + ": no stitched montage in " + dir + " (did it stitch?)", false);
+        throw new UnitException(
+            "section " + z + ": no stitched montage in " + dir + " (did it stitch?)", false);
       }
       try {
         m = SectionMontage.read(dir, true);
       } catch (IOException e) {
-        throw new UnitException("section " + z + ": cannot read its montage: " + e.getMessage(), true, e);
+        throw new UnitException(
+            "section " + z + ": cannot read its montage: " + e.getMessage(), true, e);
       }
       cache.put(z, m);
     }
@@ -100,8 +111,11 @@ public final class AlignPairsRunner implements UnitRunner {
     SectionMontage b = montage(k + 1);
     MontageRegistration.Result r = MontageRegistration.register(a.image(), b.image(), params);
     if (r.inliers() < params.minMatches()) {
-      throw new UnitException(String.format("sections %d and %d do not register: %d of %d patch matches kept (need"
-          + " %d), coarse NCC %.3f", k, k + 1, r.inliers(), r.matches().size(), params.minMatches(), r.coarseNcc()),
+      throw new UnitException(
+          String.format(
+              "sections %d and %d do not register: %d of %d patch matches kept (need"
+                  + " %d), coarse NCC %.3f",
+              k, k + 1, r.inliers(), r.matches().size(), params.minMatches(), r.coarseNcc()),
           false);
     }
     try {

@@ -14,8 +14,8 @@ import org.connectome.layout.FactsStore;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.Json;
 import org.connectome.stages.stitch.OutputFiles;
-import org.connectome.stages.stitch.StepParams;
 import org.connectome.stages.stitch.Stats;
+import org.connectome.stages.stitch.StepParams;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.BadDefinitionException;
 import org.connectome.tasks.UnitContext;
@@ -23,12 +23,14 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * The reference {@code align.solve}: reads every pair of {@code align.pairs} ({@code p<kkkk>.json} and, when
- * present, {@code q<kkkk>.json}), solves all sections' rigid transforms together ({@link RigidStackSolver}),
- * places the aligned frame's origin at the top-left of the union of the transformed montages, writes
- * {@code output/transforms.json} and publishes the aligned volume's size as the {@code volume} fact.
+ * The reference {@code align.solve}: reads every pair of {@code align.pairs} ({@code p<kkkk>.json}
+ * and, when present, {@code q<kkkk>.json}), solves all sections' rigid transforms together ({@link
+ * RigidStackSolver}), places the aligned frame's origin at the top-left of the union of the
+ * transformed montages, writes {@code output/transforms.json} and publishes the aligned volume's
+ * size as the {@code volume} fact.
  *
- * <p>Parameters: {@code pairOutlierPx} (5), {@code pairOutlierK} (4), {@code secondNeighbourWeight} (1).
+ * <p>Parameters: {@code pairOutlierPx} (5), {@code pairOutlierK} (4), {@code secondNeighbourWeight}
+ * (1).
  */
 public final class AlignSolveRunner implements UnitRunner {
   private final TaskDefinition def;
@@ -48,12 +50,18 @@ public final class AlignSolveRunner implements UnitRunner {
 
   /** The transforms file of a run. */
   public static Path transformsFile(Path runDir) {
-    return runDir.resolve("stages").resolve("align").resolve("solve").resolve("output").resolve("transforms.json");
+    return runDir
+        .resolve("stages")
+        .resolve("align")
+        .resolve("solve")
+        .resolve("output")
+        .resolve("transforms.json");
   }
 
   private int sections() throws UnitException {
     try {
-      Optional<JsonNode> f = new FactsStore(Path.of(def.runDir()).resolve("facts")).read(FactsStore.SECTIONS);
+      Optional<JsonNode> f =
+          new FactsStore(Path.of(def.runDir()).resolve("facts")).read(FactsStore.SECTIONS);
       if (f.isPresent() && f.get().path("sections").asInt() > 0) {
         return f.get().path("sections").asInt();
       }
@@ -63,7 +71,8 @@ public final class AlignSolveRunner implements UnitRunner {
     } catch (IOException e) {
       throw new UnitException("cannot count the sections: " + e.getMessage(), true, e);
     }
-    throw new UnitException("cannot count the sections: no sections fact and no acquisition", false);
+    throw new UnitException(
+        "cannot count the sections: no sections fact and no acquisition", false);
   }
 
   @Override
@@ -90,13 +99,15 @@ public final class AlignSolveRunner implements UnitRunner {
         }
       }
     } catch (IOException e) {
-      throw new UnitException("cannot read the stitched sections or the pairs: " + e.getMessage(), false, e);
+      throw new UnitException(
+          "cannot read the stitched sections or the pairs: " + e.getMessage(), false, e);
     }
     RigidStackSolver.Solution sol;
     try {
       sol = RigidStackSolver.solve(n, pairs, sizes, outlierPx, outlierK);
     } catch (IllegalArgumentException e) {
-      throw new UnitException("cannot align: " + e.getMessage() + " (pairs in " + pairsDir + ")", false, e);
+      throw new UnitException(
+          "cannot align: " + e.getMessage() + " (pairs in " + pairsDir + ")", false, e);
     }
     // aligned frame: the union of the transformed montages, origin at its top-left
     double minX = Double.MAX_VALUE;
@@ -104,8 +115,10 @@ public final class AlignSolveRunner implements UnitRunner {
     double maxX = -Double.MAX_VALUE;
     double maxY = -Double.MAX_VALUE;
     for (int z = 0; z < n; z++) {
-      for (double[] c : new double[][] {{0, 0}, {sizes[z][0] - 1, 0}, {0, sizes[z][1] - 1},
-          {sizes[z][0] - 1, sizes[z][1] - 1}}) {
+      for (double[] c :
+          new double[][] {
+            {0, 0}, {sizes[z][0] - 1, 0}, {0, sizes[z][1] - 1}, {sizes[z][0] - 1, sizes[z][1] - 1}
+          }) {
         double[] a = sol.transforms().get(z).apply(c[0], c[1]);
         minX = Math.min(minX, a[0]);
         minY = Math.min(minY, a[1]);
@@ -157,7 +170,8 @@ public final class AlignSolveRunner implements UnitRunner {
     out.put("seconds", Stats.r3((System.nanoTime() - t0) / 1e9));
     try {
       OutputFiles.writeJson(layout.outputDir().resolve("transforms.json"), out);
-      new FactsStore(runDir.resolve("facts")).publish(FactsStore.VOLUME, Map.of("x", width, "y", height, "z", n));
+      new FactsStore(runDir.resolve("facts"))
+          .publish(FactsStore.VOLUME, Map.of("x", width, "y", height, "z", n));
     } catch (IOException e) {
       throw new UnitException("cannot write the transforms: " + e.getMessage(), true, e);
     }
@@ -169,7 +183,10 @@ public final class AlignSolveRunner implements UnitRunner {
   private static RigidStackSolver.PairTransform read(Path p, int fixed, int moving, double weight)
       throws IOException {
     JsonNode j = Json.mapper().readTree(p.toFile());
-    return new RigidStackSolver.PairTransform(fixed, moving, new Rigid(j.path("thetaDeg").asDouble(),
-        j.path("dx").asDouble(), j.path("dy").asDouble()), weight);
+    return new RigidStackSolver.PairTransform(
+        fixed,
+        moving,
+        new Rigid(j.path("thetaDeg").asDouble(), j.path("dx").asDouble(), j.path("dy").asDouble()),
+        weight);
   }
 }

@@ -7,55 +7,71 @@ import org.connectome.stages.stitch.PhaseCorrelation;
 import org.connectome.stages.stitch.Stats;
 
 /**
- * Registers one section montage to another with a rigid transform. Coarse: on montages downsampled by
- * {@code coarseScale}, a search over rotations (every {@code rotationStepDeg} up to {@code maxRotationDeg}, then a
- * parabola through the best three) with phase correlation for the translation at each angle, scored by
- * normalized cross-correlation (NCC) over the pixels both cover. Fine: at full resolution, a grid of patches of
- * the first montage is matched by phase correlation (sub-pixel) against the second montage resampled through the
- * current transform; the patch correspondences give the rigid transform by least squares (Procrustes) with
- * outlier rejection, twice. The patch offsets left after the rigid fit are the local deformation mesh.
+ * Registers one section montage to another with a rigid transform. Coarse: on montages downsampled
+ * by {@code coarseScale}, a search over rotations (every {@code rotationStepDeg} up to {@code
+ * maxRotationDeg}, then a parabola through the best three) with phase correlation for the
+ * translation at each angle, scored by normalized cross-correlation (NCC) over the pixels both
+ * cover. Fine: at full resolution, a grid of patches of the first montage is matched by phase
+ * correlation (sub-pixel) against the second montage resampled through the current transform; the
+ * patch correspondences give the rigid transform by least squares (Procrustes) with outlier
+ * rejection, twice. The patch offsets left after the rigid fit are the local deformation mesh.
  */
 public final class MontageRegistration {
   /**
-   * @param coarseScale     downsampling of the coarse search
-   * @param maxRotationDeg  largest rotation searched, degrees
+   * @param coarseScale downsampling of the coarse search
+   * @param maxRotationDeg largest rotation searched, degrees
    * @param rotationStepDeg rotation step of the coarse search, degrees
-   * @param maxShiftPx      largest translation searched, px (full resolution)
-   * @param patchSize       fine patch size, px
-   * @param patchStep       fine patch spacing, px
-   * @param minPatchNcc     least NCC of a patch match
-   * @param outlierPx       residual floor of the outlier threshold, px
-   * @param outlierK        multiple of the residuals' robust sigma in the outlier threshold
-   * @param minMatches      least patch matches of a valid registration
+   * @param maxShiftPx largest translation searched, px (full resolution)
+   * @param patchSize fine patch size, px
+   * @param patchStep fine patch spacing, px
+   * @param minPatchNcc least NCC of a patch match
+   * @param outlierPx residual floor of the outlier threshold, px
+   * @param outlierK multiple of the residuals' robust sigma in the outlier threshold
+   * @param minMatches least patch matches of a valid registration
    */
-  public record Params(int coarseScale, double maxRotationDeg, double rotationStepDeg, double maxShiftPx,
-      int patchSize, int patchStep, double minPatchNcc, double outlierPx, double outlierK, int minMatches) {
+  public record Params(
+      int coarseScale,
+      double maxRotationDeg,
+      double rotationStepDeg,
+      double maxShiftPx,
+      int patchSize,
+      int patchStep,
+      double minPatchNcc,
+      double outlierPx,
+      double outlierK,
+      int minMatches) {
     public static final Params DEFAULT = new Params(8, 3.0, 0.5, 200, 128, 64, 0.2, 2.0, 3.0, 6);
   }
 
   /**
    * A patch correspondence.
    *
-   * @param bx  point in the moving montage (b), x
-   * @param by  y
-   * @param ax  where it lies in the fixed montage (a), x
-   * @param ay  y
+   * @param bx point in the moving montage (b), x
+   * @param by y
+   * @param ax where it lies in the fixed montage (a), x
+   * @param ay y
    * @param ncc NCC of the patch match
    * @param inlier whether the rigid fit kept it
    */
   public record Match(double bx, double by, double ax, double ay, double ncc, boolean inlier) {}
 
   /**
-   * @param transform   takes b's pixel coordinates into a's
-   * @param score       median NCC of the kept patch matches (coarse NCC when there are none)
-   * @param coarseNcc   NCC of the coarse search's best angle
-   * @param matches     every patch match of the last pass
-   * @param inliers     matches kept by the fit
+   * @param transform takes b's pixel coordinates into a's
+   * @param score median NCC of the kept patch matches (coarse NCC when there are none)
+   * @param coarseNcc NCC of the coarse search's best angle
+   * @param matches every patch match of the last pass
+   * @param inliers matches kept by the fit
    * @param residualRmsPx RMS distance of the kept matches from the rigid fit, px
    * @param residualMaxPx largest such distance
    */
-  public record Result(Rigid transform, double score, double coarseNcc, List<Match> matches, int inliers,
-      double residualRmsPx, double residualMaxPx) {}
+  public record Result(
+      Rigid transform,
+      double score,
+      double coarseNcc,
+      List<Match> matches,
+      int inliers,
+      double residualRmsPx,
+      double residualMaxPx) {}
 
   private MontageRegistration() {}
 
@@ -75,8 +91,8 @@ public final class MontageRegistration {
   }
 
   /**
-   * Coarse rotation and translation: {thetaDeg, dx, dy, ncc} of the transform b -> a at full resolution (the fine
-   * stage then measures the rotation precisely from patch correspondences).
+   * Coarse rotation and translation: {thetaDeg, dx, dy, ncc} of the transform b -> a at full
+   * resolution (the fine stage then measures the rotation precisely from patch correspondences).
    */
   static double[] coarse(FloatImage a, FloatImage b, Params p) {
     int f = Math.max(1, p.coarseScale());
@@ -84,17 +100,25 @@ public final class MontageRegistration {
   }
 
   /**
-   * Rotation search at downsampling {@code f}: angles {@code centre +- range} every {@code step}, each scored by
-   * the NCC at the best of the top phase correlation peaks; the best angle refined by a parabola.
+   * Rotation search at downsampling {@code f}: angles {@code centre +- range} every {@code step},
+   * each scored by the NCC at the best of the top phase correlation peaks; the best angle refined
+   * by a parabola.
    */
-  static double[] search(FloatImage a, FloatImage b, int f, double centre, double range, double step,
+  static double[] search(
+      FloatImage a,
+      FloatImage b,
+      int f,
+      double centre,
+      double range,
+      double step,
       double maxShiftPx) {
     FloatImage as = a.downsample(f);
     FloatImage bs = b.downsample(f);
     int pad = (int) Math.ceil(maxShiftPx / f);
     int cw = Math.max(as.width(), bs.width()) + 2 * pad;
     int ch = Math.max(as.height(), bs.height()) + 2 * pad;
-    double[] sa = PhaseCorrelation.spectrum(PhaseCorrelation.prepare(canvas(as, cw, ch), cw, ch, 4), cw, ch);
+    double[] sa =
+        PhaseCorrelation.spectrum(PhaseCorrelation.prepare(canvas(as, cw, ch), cw, ch, 4), cw, ch);
     double cx = (bs.width() - 1) / 2.0;
     double cy = (bs.height() - 1) / 2.0;
     int steps = (int) Math.round(range / step);
@@ -136,9 +160,11 @@ public final class MontageRegistration {
         th += Math.max(-0.5, Math.min(0.5, 0.5 * (l - r) / den)) * step;
       }
     }
-    // a_c = R(th) (b_c - c) + c + s at scale f; full = f * coarse + k, k = (f - 1) / 2; rotation about C = f c + k
+    // a_c = R(th) (b_c - c) + c + s at scale f; full = f * coarse + k, k = (f - 1) / 2; rotation
+    // about C = f c + k
     double k = (f - 1) / 2.0;
-    Rigid full = Rigid.aboutCentre(th, f * cx + k, f * cy + k, f * shift[best][0], f * shift[best][1]);
+    Rigid full =
+        Rigid.aboutCentre(th, f * cx + k, f * cy + k, f * shift[best][0], f * shift[best][1]);
     return new double[] {full.thetaDeg(), full.dx(), full.dy(), score[best]};
   }
 
@@ -151,7 +177,10 @@ public final class MontageRegistration {
     return c;
   }
 
-  /** {@code img} rotated by {@code thetaDeg} about (cx, cy): out(p) = img(R(-theta)(p - c) + c); NaN outside. */
+  /**
+   * {@code img} rotated by {@code thetaDeg} about (cx, cy): out(p) = img(R(-theta)(p - c) + c); NaN
+   * outside.
+   */
   static FloatImage rotate(FloatImage img, double thetaDeg, double cx, double cy) {
     if (thetaDeg == 0) {
       return img;
@@ -249,7 +278,8 @@ public final class MontageRegistration {
         if (Math.abs(pk.ix()) > ps / 4 || Math.abs(pk.iy()) > ps / 4) {
           continue;
         }
-        double ncc = maskedNcc(new FloatImage(ps, ps, pa), new FloatImage(ps, ps, pb), -pk.ix(), -pk.iy());
+        double ncc =
+            maskedNcc(new FloatImage(ps, ps, pa), new FloatImage(ps, ps, pb), -pk.ix(), -pk.iy());
         if (ncc < p.minPatchNcc()) {
           continue;
         }
@@ -304,7 +334,9 @@ public final class MontageRegistration {
     double mx = 0;
     int inliers = 0;
     for (int i = 0; i < n; i++) {
-      matches.add(new Match(from.get(i)[0], from.get(i)[1], to.get(i)[0], to.get(i)[1], nccs.get(i), in[i]));
+      matches.add(
+          new Match(
+              from.get(i)[0], from.get(i)[1], to.get(i)[0], to.get(i)[1], nccs.get(i), in[i]));
       if (in[i]) {
         inliers++;
         ss += res[i] * res[i];
@@ -312,9 +344,17 @@ public final class MontageRegistration {
         inNcc.add(nccs.get(i));
       }
     }
-    double score = inNcc.isEmpty() ? coarseNcc : Stats.median(inNcc.stream().mapToDouble(Double::doubleValue)
-        .toArray());
-    return new Result(fit, score, coarseNcc, matches, inliers, inliers == 0 ? Double.NaN : Math.sqrt(ss / inliers),
+    double score =
+        inNcc.isEmpty()
+            ? coarseNcc
+            : Stats.median(inNcc.stream().mapToDouble(Double::doubleValue).toArray());
+    return new Result(
+        fit,
+        score,
+        coarseNcc,
+        matches,
+        inliers,
+        inliers == 0 ? Double.NaN : Math.sqrt(ss / inliers),
         mx);
   }
 }

@@ -2,8 +2,8 @@ package org.connectome.stages.align;
 
 /**
  * A rigid transform of the plane: rotation by {@code thetaDeg} about the origin, then translation:
- * {@code p' = R(theta) p + (dx, dy)}. Pixel coordinates: x right, y down, so a positive angle turns clockwise on
- * screen (from +x towards +y).
+ * {@code p' = R(theta) p + (dx, dy)}. Pixel coordinates: x right, y down, so a positive angle turns
+ * clockwise on screen (from +x towards +y).
  */
 public record Rigid(double thetaDeg, double dx, double dy) {
   public static final Rigid IDENTITY = new Rigid(0, 0, 0);
@@ -38,8 +38,8 @@ public record Rigid(double thetaDeg, double dx, double dy) {
   }
 
   /**
-   * The least-squares rigid transform taking points {@code from[i]} to {@code to[i]} (2D Procrustes), with
-   * weights; null for fewer than two points.
+   * The least-squares rigid transform taking points {@code from[i]} to {@code to[i]} (2D
+   * Procrustes), with weights; null for fewer than two points.
    */
   public static Rigid fit(double[][] from, double[][] to, double[] w) {
     double sw = 0;

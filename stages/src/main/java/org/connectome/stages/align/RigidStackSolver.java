@@ -7,45 +7,51 @@ import org.connectome.stages.stitch.GraphSolver;
 import org.connectome.stages.stitch.Stats;
 
 /**
- * Solves every section's rigid transform into the aligned frame from the pairwise registrations, all at once by
- * least squares: angles first ({@code theta_j - theta_i = phi_ij}), then translations given the angles
- * ({@code t_j - t_i = R(theta_i) d_ij}), section 0 fixed. With neighbour and second-neighbour pairs, a pair's error
- * is averaged with its neighbours' instead of being carried to every later section. Robust: the pair whose
- * residual is largest, above {@code max(outlierPx, median + k sigma)}, is dropped and the rest solved again, as
- * long as every section stays connected.
+ * Solves every section's rigid transform into the aligned frame from the pairwise registrations,
+ * all at once by least squares: angles first ({@code theta_j - theta_i = phi_ij}), then
+ * translations given the angles ({@code t_j - t_i = R(theta_i) d_ij}), section 0 fixed. With
+ * neighbour and second-neighbour pairs, a pair's error is averaged with its neighbours' instead of
+ * being carried to every later section. Robust: the pair whose residual is largest, above {@code
+ * max(outlierPx, median + k sigma)}, is dropped and the rest solved again, as long as every section
+ * stays connected.
  */
 public final class RigidStackSolver {
   /**
-   * A registered pair: {@code transform} takes section {@code moving}'s montage coordinates into section
-   * {@code fixed}'s.
+   * A registered pair: {@code transform} takes section {@code moving}'s montage coordinates into
+   * section {@code fixed}'s.
    */
   public record PairTransform(int fixed, int moving, Rigid transform, double weight) {}
 
   /**
    * @param transforms per section, montage frame into the aligned frame (before the frame shift)
-   * @param used       per pair: kept
-   * @param residualPx per pair: largest disagreement at the moving montage's corners between the pair's transform
-   *                   and the solved ones, px
-   * @param outliers   pairs dropped
+   * @param used per pair: kept
+   * @param residualPx per pair: largest disagreement at the moving montage's corners between the
+   *     pair's transform and the solved ones, px
+   * @param outliers pairs dropped
    */
-  public record Solution(List<Rigid> transforms, boolean[] used, double[] residualPx, int outliers) {}
+  public record Solution(
+      List<Rigid> transforms, boolean[] used, double[] residualPx, int outliers) {}
 
   private RigidStackSolver() {}
 
   /**
-   * @param n        sections
-   * @param pairs    registered pairs
-   * @param sizes    per section its montage {width, height}
+   * @param n sections
+   * @param pairs registered pairs
+   * @param sizes per section its montage {width, height}
    * @throws IllegalArgumentException when the pairs leave sections unconnected, naming them
    */
-  public static Solution solve(int n, List<PairTransform> pairs, int[][] sizes, double outlierPx, double k) {
+  public static Solution solve(
+      int n, List<PairTransform> pairs, int[][] sizes, double outlierPx, double k) {
     int m = pairs.size();
     boolean[] used = new boolean[m];
     Arrays.fill(used, true);
     List<Integer> unconnected = unconnected(n, pairs, used);
     if (!unconnected.isEmpty()) {
-      throw new IllegalArgumentException("sections " + ranges(unconnected) + " are not linked to section 0 by any"
-          + " registered pair");
+      throw new IllegalArgumentException(
+          "sections "
+              + ranges(unconnected)
+              + " are not linked to section 0 by any"
+              + " registered pair");
     }
     double[] res = new double[m];
     List<Rigid> t = null;

@@ -12,24 +12,36 @@ import org.connectome.pipeline.Json;
 import org.connectome.stages.stitch.FloatImage;
 
 /**
- * A stitched section as {@code stitch.stitch} writes it ({@code output/s<iiii>/montage.raw, montage.json,
- * tiles.tsv}), as a float image whose pixels no tile covers are NaN (from the tiles' solved positions).
+ * A stitched section as {@code stitch.stitch} writes it ({@code output/s<iiii>/montage.raw,
+ * montage.json, tiles.tsv}), as a float image whose pixels no tile covers are NaN (from the tiles'
+ * solved positions).
  *
- * @param width   columns
- * @param height  rows
+ * @param width columns
+ * @param height rows
  * @param originX stage x of pixel (0, 0)
  * @param originY stage y of pixel (0, 0)
- * @param image   the pixels, NaN where no tile is
- * @param tiles   solved top-left positions of the tiles in montage pixels ({@code x, y} per tile)
- * @param tileWidth  tile width
+ * @param image the pixels, NaN where no tile is
+ * @param tiles solved top-left positions of the tiles in montage pixels ({@code x, y} per tile)
+ * @param tileWidth tile width
  * @param tileHeight tile height
  */
-public record SectionMontage(int width, int height, double originX, double originY, FloatImage image,
-    List<double[]> tiles, int tileWidth, int tileHeight) {
+public record SectionMontage(
+    int width,
+    int height,
+    double originX,
+    double originY,
+    FloatImage image,
+    List<double[]> tiles,
+    int tileWidth,
+    int tileHeight) {
 
   /** The stitch output folder of section unit {@code z}. */
   public static Path dir(Path runDir, int z) {
-    return runDir.resolve("stages").resolve("stitch").resolve("stitch").resolve("output")
+    return runDir
+        .resolve("stages")
+        .resolve("stitch")
+        .resolve("stitch")
+        .resolve("output")
         .resolve(String.format("s%04d", z));
   }
 
@@ -66,7 +78,8 @@ public record SectionMontage(int width, int height, double originX, double origi
     if (pixels) {
       byte[] raw = Files.readAllBytes(dir.resolve("montage.raw"));
       if (raw.length != (long) w * h) {
-        throw new IOException(dir.resolve("montage.raw") + ": " + raw.length + " bytes, expected " + w + " x " + h);
+        throw new IOException(
+            dir.resolve("montage.raw") + ": " + raw.length + " bytes, expected " + w + " x " + h);
       }
       img = FloatImage.ofBytes(w, h, raw);
       if (!tiles.isEmpty() && tw > 0) {
@@ -90,6 +103,7 @@ public record SectionMontage(int width, int height, double originX, double origi
         }
       }
     }
-    return new SectionMontage(w, h, j.path("originX").asDouble(), j.path("originY").asDouble(), img, tiles, tw, th);
+    return new SectionMontage(
+        w, h, j.path("originX").asDouble(), j.path("originY").asDouble(), img, tiles, tw, th);
   }
 }

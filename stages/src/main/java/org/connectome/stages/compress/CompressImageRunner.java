@@ -22,10 +22,11 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code compress.image}: unit {@code i} is block {@code i} of {@code blockSize} over the aligned volume. It reads
- * the block from {@code volumes/aligned/} (raw uint8, align.render), writes it to {@code neuroglancer/image/} at
- * scale 0 and, averaged by {@code downsample} per level, at every coarser scale ({@link ScalePyramid}), in the
- * chosen encoding ({@code jpeg} or {@code raw}), and writes {@link CompressStats} for the unit.
+ * {@code compress.image}: unit {@code i} is block {@code i} of {@code blockSize} over the aligned
+ * volume. It reads the block from {@code volumes/aligned/} (raw uint8, align.render), writes it to
+ * {@code neuroglancer/image/} at scale 0 and, averaged by {@code downsample} per level, at every
+ * coarser scale ({@link ScalePyramid}), in the chosen encoding ({@code jpeg} or {@code raw}), and
+ * writes {@link CompressStats} for the unit.
  */
 public final class CompressImageRunner implements UnitRunner {
   private final Path runDir;
@@ -41,30 +42,43 @@ public final class CompressImageRunner implements UnitRunner {
     this.layout = layout;
     this.grid = grid;
     this.params = params;
-    this.pyramid = ScalePyramid.plan("compress.image", new long[] {grid.volume().x(), grid.volume().y(),
-        grid.volume().z()}, blockSize(grid), params.chunkSize(), params.downsample(), params.scales());
+    this.pyramid =
+        ScalePyramid.plan(
+            "compress.image",
+            new long[] {grid.volume().x(), grid.volume().y(), grid.volume().z()},
+            blockSize(grid),
+            params.chunkSize(),
+            params.downsample(),
+            params.scales());
   }
 
-  public static CompressImageRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
+  public static CompressImageRunner create(TaskDefinition def, StepLayout layout)
+      throws BadDefinitionException {
     BlockGrid grid = grid(def);
     try {
-      return new CompressImageRunner(Path.of(def.runDir()), layout, grid, CompressParams.image(def.params()));
+      return new CompressImageRunner(
+          Path.of(def.runDir()), layout, grid, CompressParams.image(def.params()));
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
   }
 
   static BlockGrid grid(TaskDefinition def) throws BadDefinitionException {
-    BlockGrid grid = def.plan() == null || def.plan().units() == null ? null : def.plan().units().grid();
+    BlockGrid grid =
+        def.plan() == null || def.plan().units() == null ? null : def.plan().units().grid();
     if (grid == null) {
-      throw new BadDefinitionException(def.stage() + "." + def.step() + ": the step definition has no block grid");
+      throw new BadDefinitionException(
+          def.stage() + "." + def.step() + ": the step definition has no block grid");
     }
     return grid;
   }
 
   static int[] blockSize(BlockGrid grid) {
-    return new int[] {Math.toIntExact(grid.blockSize().x()), Math.toIntExact(grid.blockSize().y()),
-        Math.toIntExact(grid.blockSize().z())};
+    return new int[] {
+      Math.toIntExact(grid.blockSize().x()),
+      Math.toIntExact(grid.blockSize().y()),
+      Math.toIntExact(grid.blockSize().z())
+    };
   }
 
   public ScalePyramid pyramid() {
@@ -75,8 +89,13 @@ public final class CompressImageRunner implements UnitRunner {
   public VolumeInfo outputInfo(double[] resolution0) {
     List<VolumeInfo.Scale> scales = new ArrayList<>();
     for (ScalePyramid.Level l : pyramid.levels()) {
-      scales.add(VolumeInfo.Scale.of(l.size(), pyramid.resolution(resolution0, l.index()), params.chunkSize(),
-          params.encoding(), null));
+      scales.add(
+          VolumeInfo.Scale.of(
+              l.size(),
+              pyramid.resolution(resolution0, l.index()),
+              params.chunkSize(),
+              params.encoding(),
+              null));
     }
     return VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1, scales);
   }
@@ -104,16 +123,32 @@ public final class CompressImageRunner implements UnitRunner {
         Box region = pyramid.region(block, l.index());
         long n = output.grid(l.index()).chunksIntersecting(region).size();
         long written = output.writeImage(l.index(), region, data);
-        perScale.add(new CompressStats.ScaleStats(output.info().scale(l.index()).key(), data.data().length, written, n));
+        perScale.add(
+            new CompressStats.ScaleStats(
+                output.info().scale(l.index()).key(), data.data().length, written, n));
         raw += data.data().length;
         out += written;
         chunks += n;
       }
-      new CompressStats(unit.unit(), block.chunkName(), params.encoding().json(), bytesIn, raw, out, chunks, perScale,
-          null).write(layout.outputDir());
+      new CompressStats(
+              unit.unit(),
+              block.chunkName(),
+              params.encoding().json(),
+              bytesIn,
+              raw,
+              out,
+              chunks,
+              perScale,
+              null)
+          .write(layout.outputDir());
     } catch (NoSuchFileException e) {
-      throw new UnitException(what + ": missing input " + e.getFile()
-          + (e.getReason() == null ? "" : " (" + e.getReason() + ")"), true, e);
+      throw new UnitException(
+          what
+              + ": missing input "
+              + e.getFile()
+              + (e.getReason() == null ? "" : " (" + e.getReason() + ")"),
+          true,
+          e);
     } catch (IOException | RuntimeException e) {
       throw new UnitException(what + ": " + e, true, e);
     }
@@ -125,15 +160,24 @@ public final class CompressImageRunner implements UnitRunner {
       VolumeInfo.Scale s0 = in.info().scale(0);
       long[] expected = {grid.volume().x(), grid.volume().y(), grid.volume().z()};
       if (in.info().dataType() != DataType.UINT8 || !Arrays.equals(s0.size(), expected)) {
-        throw new UnitException("compress.image: volumes/aligned is " + in.info().dataType().json() + " of "
-            + Arrays.toString(s0.size()) + ", the plan expects uint8 of " + Arrays.toString(expected)
-            + " (was the step planned before align.render wrote the volume?)", false);
+        throw new UnitException(
+            "compress.image: volumes/aligned is "
+                + in.info().dataType().json()
+                + " of "
+                + Arrays.toString(s0.size())
+                + ", the plan expects uint8 of "
+                + Arrays.toString(expected)
+                + " (was the step planned before align.render wrote the volume?)",
+            false);
       }
       input = in;
     }
     if (output == null) {
-      output = PrecomputedVolume.create(RunVolumes.neuroglancerImage(runDir),
-          outputInfo(input.info().scale(0).resolution())).withJpegQuality(Math.max(1, params.jpegQuality()));
+      output =
+          PrecomputedVolume.create(
+                  RunVolumes.neuroglancerImage(runDir),
+                  outputInfo(input.info().scale(0).resolution()))
+              .withJpegQuality(Math.max(1, params.jpegQuality()));
     }
   }
 

@@ -23,12 +23,13 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code compress.segmentation}: unit {@code i} is block {@code i} of {@code blockSize}. It reads the block from
- * {@code volumes/segmentation/} (the global segmentation, uint64 or uint32, one scale, written by
- * segment.relabel), writes it to {@code neuroglancer/segmentation/} at scale 0 and, by the most frequent label
- * per {@code downsample} box, at every coarser scale, as {@code compressed_segmentation} (or raw), with the
- * input's data type; the info names {@code mesh} and {@code segment_properties} folders when the params ask. With
- * {@code whenNoSegmentation: skip} a unit whose input volume does not exist records that and succeeds.
+ * {@code compress.segmentation}: unit {@code i} is block {@code i} of {@code blockSize}. It reads
+ * the block from {@code volumes/segmentation/} (the global segmentation, uint64 or uint32, one
+ * scale, written by segment.relabel), writes it to {@code neuroglancer/segmentation/} at scale 0
+ * and, by the most frequent label per {@code downsample} box, at every coarser scale, as {@code
+ * compressed_segmentation} (or raw), with the input's data type; the info names {@code mesh} and
+ * {@code segment_properties} folders when the params ask. With {@code whenNoSegmentation: skip} a
+ * unit whose input volume does not exist records that and succeeds.
  */
 public final class CompressSegmentationRunner implements UnitRunner {
   private final Path runDir;
@@ -39,22 +40,28 @@ public final class CompressSegmentationRunner implements UnitRunner {
   private PrecomputedVolume input;
   private PrecomputedVolume output;
 
-  CompressSegmentationRunner(Path runDir, StepLayout layout, BlockGrid grid, CompressParams params) {
+  CompressSegmentationRunner(
+      Path runDir, StepLayout layout, BlockGrid grid, CompressParams params) {
     this.runDir = runDir;
     this.layout = layout;
     this.grid = grid;
     this.params = params;
-    this.pyramid = ScalePyramid.plan("compress.segmentation", new long[] {grid.volume().x(), grid.volume().y(),
-        grid.volume().z()}, CompressImageRunner.blockSize(grid), params.chunkSize(), params.downsample(),
-        params.scales());
+    this.pyramid =
+        ScalePyramid.plan(
+            "compress.segmentation",
+            new long[] {grid.volume().x(), grid.volume().y(), grid.volume().z()},
+            CompressImageRunner.blockSize(grid),
+            params.chunkSize(),
+            params.downsample(),
+            params.scales());
   }
 
   public static CompressSegmentationRunner create(TaskDefinition def, StepLayout layout)
       throws BadDefinitionException {
     BlockGrid grid = CompressImageRunner.grid(def);
     try {
-      return new CompressSegmentationRunner(Path.of(def.runDir()), layout, grid,
-          CompressParams.segmentation(def.params()));
+      return new CompressSegmentationRunner(
+          Path.of(def.runDir()), layout, grid, CompressParams.segmentation(def.params()));
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -68,10 +75,21 @@ public final class CompressSegmentationRunner implements UnitRunner {
   public VolumeInfo outputInfo(DataType type, double[] resolution0) {
     List<VolumeInfo.Scale> scales = new ArrayList<>();
     for (ScalePyramid.Level l : pyramid.levels()) {
-      scales.add(VolumeInfo.Scale.of(l.size(), pyramid.resolution(resolution0, l.index()), params.chunkSize(),
-          params.encoding(), params.csBlockSize()));
+      scales.add(
+          VolumeInfo.Scale.of(
+              l.size(),
+              pyramid.resolution(resolution0, l.index()),
+              params.chunkSize(),
+              params.encoding(),
+              params.csBlockSize()));
     }
-    return new VolumeInfo(VolumeInfo.TYPE, VolumeInfo.SEGMENTATION, type, 1, scales, params.mesh(),
+    return new VolumeInfo(
+        VolumeInfo.TYPE,
+        VolumeInfo.SEGMENTATION,
+        type,
+        1,
+        scales,
+        params.mesh(),
         params.segmentProperties());
   }
 
@@ -80,10 +98,20 @@ public final class CompressSegmentationRunner implements UnitRunner {
     Box block = grid.core(unit.unit());
     String what = "compress.segmentation block " + unit.unit() + " (" + block.chunkName() + ")";
     try {
-      if (input == null && params.skipWithoutInput()
+      if (input == null
+          && params.skipWithoutInput()
           && !Files.isRegularFile(RunVolumes.segmentation(runDir).resolve("info"))) {
-        new CompressStats(unit.unit(), block.chunkName(), params.encoding().json(), 0, 0, 0, 0, List.of(),
-            "no " + RunVolumes.SEGMENTATION + " (whenNoSegmentation: skip)").write(layout.outputDir());
+        new CompressStats(
+                unit.unit(),
+                block.chunkName(),
+                params.encoding().json(),
+                0,
+                0,
+                0,
+                0,
+                List.of(),
+                "no " + RunVolumes.SEGMENTATION + " (whenNoSegmentation: skip)")
+            .write(layout.outputDir());
         return;
       }
       open();
@@ -106,16 +134,32 @@ public final class CompressSegmentationRunner implements UnitRunner {
         long n = output.grid(l.index()).chunksIntersecting(region).size();
         long written = output.writeLabels(l.index(), region, data);
         long rawBytes = (long) data.data().length * width;
-        perScale.add(new CompressStats.ScaleStats(output.info().scale(l.index()).key(), rawBytes, written, n));
+        perScale.add(
+            new CompressStats.ScaleStats(
+                output.info().scale(l.index()).key(), rawBytes, written, n));
         raw += rawBytes;
         out += written;
         chunks += n;
       }
-      new CompressStats(unit.unit(), block.chunkName(), params.encoding().json(), bytesIn, raw, out, chunks, perScale,
-          null).write(layout.outputDir());
+      new CompressStats(
+              unit.unit(),
+              block.chunkName(),
+              params.encoding().json(),
+              bytesIn,
+              raw,
+              out,
+              chunks,
+              perScale,
+              null)
+          .write(layout.outputDir());
     } catch (NoSuchFileException e) {
-      throw new UnitException(what + ": missing input " + e.getFile()
-          + (e.getReason() == null ? "" : " (" + e.getReason() + ")"), true, e);
+      throw new UnitException(
+          what
+              + ": missing input "
+              + e.getFile()
+              + (e.getReason() == null ? "" : " (" + e.getReason() + ")"),
+          true,
+          e);
     } catch (IOException | RuntimeException e) {
       throw new UnitException(what + ": " + e, true, e);
     }
@@ -127,17 +171,28 @@ public final class CompressSegmentationRunner implements UnitRunner {
       VolumeInfo.Scale s0 = in.info().scale(0);
       long[] expected = {grid.volume().x(), grid.volume().y(), grid.volume().z()};
       DataType t = in.info().dataType();
-      if ((t != DataType.UINT64 && t != DataType.UINT32) || in.info().numChannels() != 1
+      if ((t != DataType.UINT64 && t != DataType.UINT32)
+          || in.info().numChannels() != 1
           || !Arrays.equals(s0.size(), expected)) {
-        throw new UnitException("compress.segmentation: volumes/segmentation is " + t.json() + " x"
-            + in.info().numChannels() + " of " + Arrays.toString(s0.size()) + "; expected uint64 or uint32, one"
-            + " channel, of " + Arrays.toString(expected), false);
+        throw new UnitException(
+            "compress.segmentation: volumes/segmentation is "
+                + t.json()
+                + " x"
+                + in.info().numChannels()
+                + " of "
+                + Arrays.toString(s0.size())
+                + "; expected uint64 or uint32, one"
+                + " channel, of "
+                + Arrays.toString(expected),
+            false);
       }
       input = in;
     }
     if (output == null) {
-      output = PrecomputedVolume.create(RunVolumes.neuroglancerSegmentation(runDir),
-          outputInfo(input.info().dataType(), input.info().scale(0).resolution()));
+      output =
+          PrecomputedVolume.create(
+              RunVolumes.neuroglancerSegmentation(runDir),
+              outputInfo(input.info().dataType(), input.info().scale(0).resolution()));
     }
   }
 

@@ -10,23 +10,31 @@ import java.util.stream.Stream;
 import org.connectome.stages.precomputed.AtomicFiles;
 
 /**
- * What one compress unit read and wrote, for the report's compression ratio: {@code output/stats/<unit / 1000>/
- * u<unit>.json} in the step folder.
+ * What one compress unit read and wrote, for the report's compression ratio: {@code
+ * output/stats/<unit / 1000>/ u<unit>.json} in the step folder.
  *
- * @param unit        unit index
- * @param block       the block at scale 0, {@code x0-x1_y0-y1_z0-z1}
- * @param encoding    chunk encoding written
- * @param bytesIn     bytes of the input voxels read (scale 0, uncompressed)
- * @param rawBytes    uncompressed bytes of everything written (all scales)
- * @param storedBytes bytes of the chunk files written (all scales); {@code rawBytes / storedBytes} is the
- *                    compression ratio
- * @param chunks      chunk files written
- * @param scales      the same per scale
- * @param skipped     why the unit wrote nothing, or null
+ * @param unit unit index
+ * @param block the block at scale 0, {@code x0-x1_y0-y1_z0-z1}
+ * @param encoding chunk encoding written
+ * @param bytesIn bytes of the input voxels read (scale 0, uncompressed)
+ * @param rawBytes uncompressed bytes of everything written (all scales)
+ * @param storedBytes bytes of the chunk files written (all scales); {@code rawBytes / storedBytes}
+ *     is the compression ratio
+ * @param chunks chunk files written
+ * @param scales the same per scale
+ * @param skipped why the unit wrote nothing, or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record CompressStats(long unit, String block, String encoding, long bytesIn, long rawBytes, long storedBytes,
-    long chunks, List<ScaleStats> scales, String skipped) {
+public record CompressStats(
+    long unit,
+    String block,
+    String encoding,
+    long bytesIn,
+    long rawBytes,
+    long storedBytes,
+    long chunks,
+    List<ScaleStats> scales,
+    String skipped) {
 
   /** One scale's share. */
   public record ScaleStats(String key, long rawBytes, long storedBytes, long chunks) {}
@@ -42,7 +50,10 @@ public record CompressStats(long unit, String block, String encoding, long bytes
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   public static Path file(Path stepOutputDir, long unit) {
-    return stepOutputDir.resolve("stats").resolve(String.format("%06d", unit / 1000)).resolve("u" + unit + ".json");
+    return stepOutputDir
+        .resolve("stats")
+        .resolve(String.format("%06d", unit / 1000))
+        .resolve("u" + unit + ".json");
   }
 
   public void write(Path stepOutputDir) throws IOException {
@@ -65,7 +76,9 @@ public record CompressStats(long unit, String block, String encoding, long bytes
     long out = 0;
     long chunks = 0;
     try (Stream<Path> files = Files.walk(dir, 2)) {
-      for (Path f : (Iterable<Path>) files.filter(p -> p.getFileName().toString().matches("u\\d+\\.json"))::iterator) {
+      for (Path f :
+          (Iterable<Path>)
+              files.filter(p -> p.getFileName().toString().matches("u\\d+\\.json"))::iterator) {
         CompressStats s = read(f);
         units++;
         in += s.bytesIn();

@@ -1,17 +1,18 @@
 package org.connectome.stages.image;
 
 /**
- * Exact squared Euclidean distance transform of a 2D grid (Felzenszwalb and Huttenlocher's lower envelope of
- * parabolas, one pass along x, one along y): linear in the number of pixels. Segmentation measures distances to
- * membranes with it (seeds), synapse detection the depth of dark clefts.
+ * Exact squared Euclidean distance transform of a 2D grid (Felzenszwalb and Huttenlocher's lower
+ * envelope of parabolas, one pass along x, one along y): linear in the number of pixels.
+ * Segmentation measures distances to membranes with it (seeds), synapse detection the depth of dark
+ * clefts.
  */
 public final class EuclideanDistance {
   private EuclideanDistance() {}
 
   /**
-   * Replaces {@code f} (x fastest, {@code w * h}; 0 on the pixels distances are measured to, a huge value
-   * elsewhere) by the squared distance of every pixel to the nearest 0 pixel. With no 0 pixel at all the values stay
-   * huge.
+   * Replaces {@code f} (x fastest, {@code w * h}; 0 on the pixels distances are measured to, a huge
+   * value elsewhere) by the squared distance of every pixel to the nearest 0 pixel. With no 0 pixel
+   * at all the values stay huge.
    */
   public static void squared(float[] f, int w, int h) {
     int n = Math.max(w, h);

@@ -13,9 +13,9 @@ import java.util.Map;
 import org.connectome.stages.precomputed.AtomicFiles;
 
 /**
- * What mesh.blocks writes per block and mesh.merge reads: {@code output/blocks/<unit / 1000>/u<unit>.mesh}, one
- * file with every segment the block saw, so a merge shard reads the small index of each block and then only its
- * own segments' bytes. Little-endian:
+ * What mesh.blocks writes per block and mesh.merge reads: {@code output/blocks/<unit /
+ * 1000>/u<unit>.mesh}, one file with every segment the block saw, so a merge shard reads the small
+ * index of each block and then only its own segments' bytes. Little-endian:
  *
  * <pre>
  * "CMBK", int32 version (1), int64 unit, int32 entries
@@ -25,8 +25,8 @@ import org.connectome.stages.precomputed.AtomicFiles;
  *            locked vertex (the first ones)
  * </pre>
  *
- * A segment with voxels in the core and no mesh here (its surface lies in other blocks) has an entry with no
- * vertices: the merge learns from the entries which segments exist.
+ * A segment with voxels in the core and no mesh here (its surface lies in other blocks) has an
+ * entry with no vertices: the merge learns from the entries which segments exist.
  */
 public final class BlockMeshFile {
   static final byte[] MAGIC = "CMBK".getBytes(StandardCharsets.US_ASCII);
@@ -39,26 +39,37 @@ public final class BlockMeshFile {
   /**
    * One segment's entry.
    *
-   * @param id           segment id
-   * @param voxels       its voxels in the block's core
+   * @param id segment id
+   * @param voxels its voxels in the block's core
    * @param rawTriangles triangles before simplification
-   * @param vertices     vertices stored
-   * @param locked       of which locked (seam) vertices, stored first
-   * @param triangles    triangles stored
-   * @param offset       where its data starts in the file
+   * @param vertices vertices stored
+   * @param locked of which locked (seam) vertices, stored first
+   * @param triangles triangles stored
+   * @param offset where its data starts in the file
    */
-  public record Entry(long id, long voxels, long rawTriangles, int vertices, int locked, int triangles, long offset) {
+  public record Entry(
+      long id,
+      long voxels,
+      long rawTriangles,
+      int vertices,
+      int locked,
+      int triangles,
+      long offset) {
     long bytes() {
       return 12L * vertices + 12L * triangles + 12L * locked;
     }
   }
 
   public static Path file(Path stepOutputDir, long unit) {
-    return stepOutputDir.resolve("blocks").resolve(String.format("%06d", unit / 1000)).resolve("u" + unit + ".mesh");
+    return stepOutputDir
+        .resolve("blocks")
+        .resolve(String.format("%06d", unit / 1000))
+        .resolve("u" + unit + ".mesh");
   }
 
   /** Writes a block's parts atomically; returns the file's size. */
-  public static long write(Path file, long unit, Map<Long, BlockMesher.Part> parts) throws IOException {
+  public static long write(Path file, long unit, Map<Long, BlockMesher.Part> parts)
+      throws IOException {
     long size = HEADER + (long) ENTRY * parts.size();
     for (BlockMesher.Part p : parts.values()) {
       TriangleMesh m = p.mesh();
@@ -69,8 +80,13 @@ public final class BlockMeshFile {
     long offset = HEADER + (long) ENTRY * parts.size();
     for (var e : parts.entrySet()) {
       TriangleMesh m = e.getValue().mesh();
-      b.putLong(e.getKey()).putLong(e.getValue().voxels()).putLong(e.getValue().rawTriangles())
-          .putInt(m.vertexCount()).putInt(m.lockedCount()).putInt(m.triangleCount()).putLong(offset);
+      b.putLong(e.getKey())
+          .putLong(e.getValue().voxels())
+          .putLong(e.getValue().rawTriangles())
+          .putInt(m.vertexCount())
+          .putInt(m.lockedCount())
+          .putInt(m.triangleCount())
+          .putLong(offset);
       offset += 12L * m.vertexCount() + 4L * m.triangles().length + 12L * m.lockedCount();
     }
     for (BlockMesher.Part p : parts.values()) {
@@ -107,10 +123,23 @@ public final class BlockMeshFile {
       ByteBuffer b = read(ch, HEADER, ENTRY * n, file);
       List<Entry> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        Entry e = new Entry(b.getLong(), b.getLong(), b.getLong(), b.getInt(), b.getInt(), b.getInt(), b.getLong());
-        if (e.vertices() < 0 || e.locked() < 0 || e.locked() > e.vertices() || e.triangles() < 0
-            || e.offset() < 0 || e.offset() + e.bytes() > ch.size()) {
-          throw new IOException(file + ": entry of segment " + Long.toUnsignedString(e.id()) + " is out of bounds");
+        Entry e =
+            new Entry(
+                b.getLong(),
+                b.getLong(),
+                b.getLong(),
+                b.getInt(),
+                b.getInt(),
+                b.getInt(),
+                b.getLong());
+        if (e.vertices() < 0
+            || e.locked() < 0
+            || e.locked() > e.vertices()
+            || e.triangles() < 0
+            || e.offset() < 0
+            || e.offset() + e.bytes() > ch.size()) {
+          throw new IOException(
+              file + ": entry of segment " + Long.toUnsignedString(e.id()) + " is out of bounds");
         }
         out.add(e);
       }

@@ -8,11 +8,12 @@ import org.connectome.pipeline.Vec3;
 import org.connectome.stages.precomputed.LabelVolume;
 
 /**
- * Meshes one block of a segmentation: the marching cubes whose low corner lies in the block's core (the first block
- * on an axis also takes the cubes that start one voxel outside the volume, the last one those that end outside), so
- * every cube of the volume belongs to exactly one block. A cube reads its high neighbours, hence the block's
- * one-voxel overlap on the high side; the vertices on the planes a block shares with its neighbours are computed
- * identically on both sides and locked, and mesh.merge joins the blocks there.
+ * Meshes one block of a segmentation: the marching cubes whose low corner lies in the block's core
+ * (the first block on an axis also takes the cubes that start one voxel outside the volume, the
+ * last one those that end outside), so every cube of the volume belongs to exactly one block. A
+ * cube reads its high neighbours, hence the block's one-voxel overlap on the high side; the
+ * vertices on the planes a block shares with its neighbours are computed identically on both sides
+ * and locked, and mesh.merge joins the blocks there.
  */
 public final class BlockMesher {
   private BlockMesher() {}
@@ -26,30 +27,39 @@ public final class BlockMesher {
   /**
    * One segment's share of a block.
    *
-   * @param voxels         the segment's voxels in the block's core (0 when it only reaches in through the overlap)
-   * @param rawTriangles   triangles before simplification
-   * @param mesh           the (simplified) mesh, vertices on shared planes first
+   * @param voxels the segment's voxels in the block's core (0 when it only reaches in through the
+   *     overlap)
+   * @param rawTriangles triangles before simplification
+   * @param mesh the (simplified) mesh, vertices on shared planes first
    */
   public record Part(long voxels, long rawTriangles, TriangleMesh mesh) {}
 
-  /** The box of voxels a block's cubes read: the core and one voxel beyond its high end, within the volume. */
+  /**
+   * The box of voxels a block's cubes read: the core and one voxel beyond its high end, within the
+   * volume.
+   */
   public static Box readBox(Box core, Vec3 volume) {
-    return new Box(core.start(), new Vec3(Math.min(volume.x(), core.end().x() + 1),
-        Math.min(volume.y(), core.end().y() + 1), Math.min(volume.z(), core.end().z() + 1)));
+    return new Box(
+        core.start(),
+        new Vec3(
+            Math.min(volume.x(), core.end().x() + 1),
+            Math.min(volume.y(), core.end().y() + 1),
+            Math.min(volume.z(), core.end().z() + 1)));
   }
 
   /**
    * Meshes every segment of the block.
    *
-   * @param core       the block without overlap
-   * @param volume     the volume's size
-   * @param reader     reads {@link #readBox} of the segmentation
+   * @param core the block without overlap
+   * @param volume the volume's size
+   * @param reader reads {@link #readBox} of the segmentation
    * @param resolution nm per voxel
-   * @param simplify   simplification, or null for none
+   * @param simplify simplification, or null for none
    * @return per segment (sorted by id, unsigned): its voxels in the core and its mesh here
    */
-  public static Map<Long, Part> mesh(Box core, Vec3 volume, LabelReader reader, double[] resolution,
-      MeshParams.Simplify simplify) throws IOException, InterruptedException {
+  public static Map<Long, Part> mesh(
+      Box core, Vec3 volume, LabelReader reader, double[] resolution, MeshParams.Simplify simplify)
+      throws IOException, InterruptedException {
     long[] vol = {volume.x(), volume.y(), volume.z()};
     long[] start = {core.start().x(), core.start().y(), core.start().z()};
     long[] end = {core.end().x(), core.end().y(), core.end().z()};
@@ -68,7 +78,11 @@ public final class BlockMesher {
     int oz = Math.toIntExact(box.start().z() - cellLo[2]);
     for (int z = 0; z < in.sz(); z++) {
       for (int y = 0; y < in.sy(); y++) {
-        System.arraycopy(in.data(), in.index(0, y, z, 0), padded, ox + size[0] * (oy + y + size[1] * (oz + z)),
+        System.arraycopy(
+            in.data(),
+            in.index(0, y, z, 0),
+            padded,
+            ox + size[0] * (oy + y + size[1] * (oz + z)),
             in.sx());
       }
     }
@@ -110,7 +124,10 @@ public final class BlockMesher {
         throw new InterruptedException();
       }
       TriangleMesh m = e.getValue();
-      TriangleMesh s = simplify == null ? m : QuadricSimplifier.simplify(m, simplify.ratio(), simplify.maxError());
+      TriangleMesh s =
+          simplify == null
+              ? m
+              : QuadricSimplifier.simplify(m, simplify.ratio(), simplify.maxError());
       out.put(e.getKey(), new Part(voxels.getOrDefault(e.getKey(), 0L), m.triangleCount(), s));
     }
     return out;

@@ -13,13 +13,15 @@ import java.util.List;
 
 /**
  * Neuroglancer's legacy mesh format (precomputed {@code mesh} folder): the folder's {@code info} is
- * {@code {"@type":"neuroglancer_legacy_mesh"}}; per segment a manifest {@code <id>:0} (level of detail 0) lists its
- * fragment files, {@code {"fragments": [...]}}; a fragment is uint32 vertex count, then float32 x y z per vertex
- * (nm), then uint32 vertex indices, three per triangle, all little-endian.
+ * {@code {"@type":"neuroglancer_legacy_mesh"}}; per segment a manifest {@code <id>:0} (level of
+ * detail 0) lists its fragment files, {@code {"fragments": [...]}}; a fragment is uint32 vertex
+ * count, then float32 x y z per vertex (nm), then uint32 vertex indices, three per triangle, all
+ * little-endian.
  */
 public final class LegacyMesh {
   /** The mesh folder's info. */
   public static final String INFO_JSON = "{\"@type\":\"neuroglancer_legacy_mesh\"}";
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private LegacyMesh() {}
@@ -35,8 +37,9 @@ public final class LegacyMesh {
   }
 
   public static byte[] encode(TriangleMesh m) {
-    ByteBuffer b = ByteBuffer.allocate(4 + 12 * m.vertexCount() + 4 * m.triangles().length)
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(4 + 12 * m.vertexCount() + 4 * m.triangles().length)
+            .order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(m.vertexCount());
     for (float f : m.vertices()) {
       b.putFloat(f);
@@ -55,8 +58,13 @@ public final class LegacyMesh {
     long n = Integer.toUnsignedLong(b.getInt());
     long rest = data.length - 4 - 12 * n;
     if (n > (data.length - 4) / 12 || rest % 12 != 0) {
-      throw new IOException("fragment of " + data.length + " bytes does not hold " + n + " vertices and whole"
-          + " triangles");
+      throw new IOException(
+          "fragment of "
+              + data.length
+              + " bytes does not hold "
+              + n
+              + " vertices and whole"
+              + " triangles");
     }
     float[] v = new float[(int) (3 * n)];
     b.asFloatBuffer().get(v);
@@ -65,7 +73,8 @@ public final class LegacyMesh {
     b.asIntBuffer().get(t);
     for (int i : t) {
       if (i < 0 || i >= n) {
-        throw new IOException("fragment triangle index " + Integer.toUnsignedString(i) + " of " + n + " vertices");
+        throw new IOException(
+            "fragment triangle index " + Integer.toUnsignedString(i) + " of " + n + " vertices");
       }
     }
     return TriangleMesh.of(v, t);
@@ -87,7 +96,8 @@ public final class LegacyMesh {
     JsonNode j = MAPPER.readTree(manifest);
     JsonNode f = j.path("fragments");
     if (!f.isArray()) {
-      throw new IOException("manifest without a fragments list: " + new String(manifest, StandardCharsets.UTF_8));
+      throw new IOException(
+          "manifest without a fragments list: " + new String(manifest, StandardCharsets.UTF_8));
     }
     List<String> out = new ArrayList<>();
     f.forEach(x -> out.add(x.asText()));

@@ -8,34 +8,45 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Marching cubes over a label volume, every segment at once: a cube's corners are 8 neighbouring voxel centres, and
- * for each segment among them the cube gets the polygons that separate the segment's corners from the others, with
- * a vertex at the midpoint of each edge whose ends differ (the surface of a voxelised object lies on its voxel
- * faces, up to the chamfers at edges and corners).
+ * Marching cubes over a label volume, every segment at once: a cube's corners are 8 neighbouring
+ * voxel centres, and for each segment among them the cube gets the polygons that separate the
+ * segment's corners from the others, with a vertex at the midpoint of each edge whose ends differ
+ * (the surface of a voxelised object lies on its voxel faces, up to the chamfers at edges and
+ * corners).
  *
- * <p>The case table is built here, not copied: each cube face gets oriented segments around its runs of inside
- * corners, and the segments chain into the cube's polygons. On a face with two diagonal inside corners the corners
- * are always kept apart (inside is 6-connected); because that choice depends on the face alone, the two cubes
- * sharing a face cut it identically, which makes the surface closed and consistently oriented across cubes, and
- * across blocks, where classic tables with complementary symmetry leave holes. Polygons run counter-clockwise
- * seen from outside the segment, so normals point out.
+ * <p>The case table is built here, not copied: each cube face gets oriented segments around its
+ * runs of inside corners, and the segments chain into the cube's polygons. On a face with two
+ * diagonal inside corners the corners are always kept apart (inside is 6-connected); because that
+ * choice depends on the face alone, the two cubes sharing a face cut it identically, which makes
+ * the surface closed and consistently oriented across cubes, and across blocks, where classic
+ * tables with complementary symmetry leave holes. Polygons run counter-clockwise seen from outside
+ * the segment, so normals point out.
  *
- * <p>Coordinates: cube {@code c} spans voxels {@code c .. c + 1} on each axis. A vertex is identified by its
- * doubled voxel coordinates (the sum of the edge's two voxel positions: exact integers), and placed at nanometre
- * position {@code (doubled / 2 + 0.5) * resolution}: Neuroglancer's voxel {@code i} covers {@code [i, i + 1) *
- * resolution}, so a surface between voxels {@code i} and {@code i + 1} lies on their shared face at
- * {@code (i + 1) * resolution}.
+ * <p>Coordinates: cube {@code c} spans voxels {@code c .. c + 1} on each axis. A vertex is
+ * identified by its doubled voxel coordinates (the sum of the edge's two voxel positions: exact
+ * integers), and placed at nanometre position {@code (doubled / 2 + 0.5) * resolution}:
+ * Neuroglancer's voxel {@code i} covers {@code [i, i + 1) * resolution}, so a surface between
+ * voxels {@code i} and {@code i + 1} lies on their shared face at {@code (i + 1) * resolution}.
  */
 public final class MarchingCubes {
-  /** Edge {@code e} joins corners {@code EDGES[e][0]} and {@code EDGES[e][1]}; corner bits are x, y, z. */
-  static final int[][] EDGES = new int[12][];
-  /** Per configuration (bit {@code c} set: corner {@code c} inside), its polygons as loops of edge indices. */
-  static final int[][][] LOOPS = new int[256][][];
   /**
-   * Per configuration and loop: whether the loop is triangulated around an added centre vertex instead of as a fan
-   * from its first vertex. A fan diagonal between two vertices on one cube face would lie in that face, where the
-   * neighbouring cube may draw the same diagonal: loops are rotated so that no diagonal does, and the few that
-   * cannot be (around ambiguous faces) get a centre vertex, which belongs to the cube alone.
+   * Edge {@code e} joins corners {@code EDGES[e][0]} and {@code EDGES[e][1]}; corner bits are x, y,
+   * z.
+   */
+  static final int[][] EDGES = new int[12][];
+
+  /**
+   * Per configuration (bit {@code c} set: corner {@code c} inside), its polygons as loops of edge
+   * indices.
+   */
+  static final int[][][] LOOPS = new int[256][][];
+
+  /**
+   * Per configuration and loop: whether the loop is triangulated around an added centre vertex
+   * instead of as a fan from its first vertex. A fan diagonal between two vertices on one cube face
+   * would lie in that face, where the neighbouring cube may draw the same diagonal: loops are
+   * rotated so that no diagonal does, and the few that cannot be (around ambiguous faces) get a
+   * centre vertex, which belongs to the cube alone.
    */
   static final boolean[][] CENTRE = new boolean[256][];
 
@@ -87,7 +98,8 @@ public final class MarchingCubes {
             int enter = edgeOf[f[(k + 3) % 4]][f[k]];
             int leave = edgeOf[f[j]][f[(j + 1) % 4]];
             if (next[enter] != -1) {
-              throw new IllegalStateException("edge " + enter + " starts two segments in case " + config);
+              throw new IllegalStateException(
+                  "edge " + enter + " starts two segments in case " + config);
             }
             next[enter] = leave;
           }
@@ -166,33 +178,45 @@ public final class MarchingCubes {
   }
 
   /**
-   * Meshes every non-zero label of the cubes whose low corner lies in {@code [cellLo, cellHi)}. {@code labels}
-   * holds the voxels {@code cellLo .. cellHi} (inclusive) on each axis, x fastest: one more than the cubes, because a
-   * cube reads its high neighbours; voxels outside the volume must be 0 there, which closes the surfaces at the
-   * volume's faces. Over a whole volume of size {@code W} the cubes are {@code [-1, W)} per axis; a block of it
-   * takes its share, and the planes it shares with other blocks ({@code cellLo} unless {@code -1}, {@code cellHi}
-   * unless {@code W}) hold its locked vertices.
+   * Meshes every non-zero label of the cubes whose low corner lies in {@code [cellLo, cellHi)}.
+   * {@code labels} holds the voxels {@code cellLo .. cellHi} (inclusive) on each axis, x fastest:
+   * one more than the cubes, because a cube reads its high neighbours; voxels outside the volume
+   * must be 0 there, which closes the surfaces at the volume's faces. Over a whole volume of size
+   * {@code W} the cubes are {@code [-1, W)} per axis; a block of it takes its share, and the planes
+   * it shares with other blocks ({@code cellLo} unless {@code -1}, {@code cellHi} unless {@code W})
+   * hold its locked vertices.
    *
-   * @param labels     the voxels, {@code (cellHi - cellLo + 1)} per axis
-   * @param cellLo     global low corner of the first cube, per axis
-   * @param cellHi     global end of the cubes, per axis
-   * @param volume     the volume's size, per axis
+   * @param labels the voxels, {@code (cellHi - cellLo + 1)} per axis
+   * @param cellLo global low corner of the first cube, per axis
+   * @param cellHi global end of the cubes, per axis
+   * @param volume the volume's size, per axis
    * @param resolution nanometres per voxel
-   * @return per label (sorted, unsigned), its mesh with the vertices on shared planes first and locked
+   * @return per label (sorted, unsigned), its mesh with the vertices on shared planes first and
+   *     locked
    */
-  public static Map<Long, TriangleMesh> mesh(long[] labels, long[] cellLo, long[] cellHi, long[] volume,
-      double[] resolution) {
+  public static Map<Long, TriangleMesh> mesh(
+      long[] labels, long[] cellLo, long[] cellHi, long[] volume, double[] resolution) {
     int sx = Math.toIntExact(cellHi[0] - cellLo[0] + 1);
     int sy = Math.toIntExact(cellHi[1] - cellLo[1] + 1);
     int sz = Math.toIntExact(cellHi[2] - cellLo[2] + 1);
     if (labels.length != (long) sx * sy * sz) {
-      throw new IllegalArgumentException("labels of " + labels.length + " voxels for " + sx + "x" + sy + "x" + sz);
+      throw new IllegalArgumentException(
+          "labels of " + labels.length + " voxels for " + sx + "x" + sy + "x" + sz);
     }
     for (int a = 0; a < 3; a++) {
-      if (cellLo[a] < -1 || cellHi[a] > volume[a] || cellHi[a] <= cellLo[a]
+      if (cellLo[a] < -1
+          || cellHi[a] > volume[a]
+          || cellHi[a] <= cellLo[a]
           || 2 * (cellHi[a] - cellLo[a]) >= 1L << KEY_BITS) {
-        throw new IllegalArgumentException("cubes " + cellLo[a] + ".." + cellHi[a] + " on axis " + a
-            + " of a volume of " + volume[a]);
+        throw new IllegalArgumentException(
+            "cubes "
+                + cellLo[a]
+                + ".."
+                + cellHi[a]
+                + " on axis "
+                + a
+                + " of a volume of "
+                + volume[a]);
       }
     }
     int sxy = sx * sy;
@@ -200,7 +224,8 @@ public final class MarchingCubes {
     for (int c = 0; c < 8; c++) {
       cornerOffset[c] = (c & 1) + sx * ((c >> 1) & 1) + sxy * ((c >> 2) & 1);
     }
-    // per edge: the doubled offset of its midpoint from the cube's low corner, packed into a key delta
+    // per edge: the doubled offset of its midpoint from the cube's low corner, packed into a key
+    // delta
     long[] edgeKey = new long[12];
     int[][] edgeDoubled = new int[12][3];
     for (int e = 0; e < 12; e++) {
@@ -209,8 +234,10 @@ public final class MarchingCubes {
       for (int k = 0; k < 3; k++) {
         edgeDoubled[e][k] = ((a >> k) & 1) + ((b >> k) & 1);
       }
-      edgeKey[e] = edgeDoubled[e][0] + ((long) edgeDoubled[e][1] << KEY_BITS)
-          + ((long) edgeDoubled[e][2] << (2 * KEY_BITS));
+      edgeKey[e] =
+          edgeDoubled[e][0]
+              + ((long) edgeDoubled[e][1] << KEY_BITS)
+              + ((long) edgeDoubled[e][2] << (2 * KEY_BITS));
     }
     Map<Long, Builder> builders = new HashMap<>();
     long lastLabel = 0;
@@ -225,8 +252,12 @@ public final class MarchingCubes {
         int base = sx * (j + sy * k);
         for (int i = 0; i < ncx; i++, base++) {
           long v0 = labels[base];
-          if (labels[base + 1] == v0 && labels[base + sx] == v0 && labels[base + sx + 1] == v0
-              && labels[base + sxy] == v0 && labels[base + sxy + 1] == v0 && labels[base + sxy + sx] == v0
+          if (labels[base + 1] == v0
+              && labels[base + sx] == v0
+              && labels[base + sx + 1] == v0
+              && labels[base + sxy] == v0
+              && labels[base + sxy + 1] == v0
+              && labels[base + sxy + sx] == v0
               && labels[base + sxy + sx + 1] == v0) {
             continue;
           }
@@ -270,7 +301,14 @@ public final class MarchingCubes {
               if (CENTRE[config][l]) {
                 int[] ring = new int[loop.length];
                 for (int q = 0; q < loop.length; q++) {
-                  ring[q] = b.vertex(cellKey + edgeKey[loop[q]], cellLo, 2 * i, 2 * j, 2 * k, edgeDoubled[loop[q]]);
+                  ring[q] =
+                      b.vertex(
+                          cellKey + edgeKey[loop[q]],
+                          cellLo,
+                          2 * i,
+                          2 * j,
+                          2 * k,
+                          edgeDoubled[loop[q]]);
                 }
                 int centre = b.centre(ring);
                 for (int q = 0; q < ring.length; q++) {
@@ -278,10 +316,31 @@ public final class MarchingCubes {
                 }
                 continue;
               }
-              int first = b.vertex(cellKey + edgeKey[loop[0]], cellLo, 2 * i, 2 * j, 2 * k, edgeDoubled[loop[0]]);
-              int prev = b.vertex(cellKey + edgeKey[loop[1]], cellLo, 2 * i, 2 * j, 2 * k, edgeDoubled[loop[1]]);
+              int first =
+                  b.vertex(
+                      cellKey + edgeKey[loop[0]],
+                      cellLo,
+                      2 * i,
+                      2 * j,
+                      2 * k,
+                      edgeDoubled[loop[0]]);
+              int prev =
+                  b.vertex(
+                      cellKey + edgeKey[loop[1]],
+                      cellLo,
+                      2 * i,
+                      2 * j,
+                      2 * k,
+                      edgeDoubled[loop[1]]);
               for (int q = 2; q < loop.length; q++) {
-                int cur = b.vertex(cellKey + edgeKey[loop[q]], cellLo, 2 * i, 2 * j, 2 * k, edgeDoubled[loop[q]]);
+                int cur =
+                    b.vertex(
+                        cellKey + edgeKey[loop[q]],
+                        cellLo,
+                        2 * i,
+                        2 * j,
+                        2 * k,
+                        edgeDoubled[loop[q]]);
                 b.triangle(first, prev, cur);
                 prev = cur;
               }
@@ -298,7 +357,8 @@ public final class MarchingCubes {
   }
 
   /** Meshes a whole volume (tests, small volumes): cubes {@code [-1, size)} on each axis. */
-  public static Map<Long, TriangleMesh> meshVolume(long[] labels, int sx, int sy, int sz, double[] resolution) {
+  public static Map<Long, TriangleMesh> meshVolume(
+      long[] labels, int sx, int sy, int sz, double[] resolution) {
     // the cubes [-1, size) read voxels -1 .. size: pad with background on every side
     int px = sx + 2;
     int py = sy + 2;
@@ -309,17 +369,28 @@ public final class MarchingCubes {
         System.arraycopy(labels, sx * (y + sy * z), full, 1 + px * (y + 1 + py * (z + 1)), sx);
       }
     }
-    return mesh(full, new long[] {-1, -1, -1}, new long[] {sx, sy, sz}, new long[] {sx, sy, sz}, resolution);
+    return mesh(
+        full,
+        new long[] {-1, -1, -1},
+        new long[] {sx, sy, sz},
+        new long[] {sx, sy, sz},
+        resolution);
   }
 
-  /** One label's mesh while it grows: vertices by doubled local position, locked ones reordered first at the end. */
+  /**
+   * One label's mesh while it grows: vertices by doubled local position, locked ones reordered
+   * first at the end.
+   */
   private static final class Builder {
     /** The doubled coordinates of a centre vertex: never on a plane. */
     private static final int NONE = Integer.MIN_VALUE;
+
     private final LongIntMap index = new LongIntMap(256);
     private int[] doubled = new int[3 * 256];
+
     /** Centre vertices' doubled coordinates, as the mean of their ring's (not integers). */
     private double[] centres = new double[0];
+
     private int vertices;
     private int[] triangles = new int[3 * 256];
     private int triangleInts;
@@ -329,7 +400,9 @@ public final class MarchingCubes {
       if (known >= 0) {
         return known;
       }
-      return add(Math.toIntExact(2 * cellLo[0] + di + edge[0]), Math.toIntExact(2 * cellLo[1] + dj + edge[1]),
+      return add(
+          Math.toIntExact(2 * cellLo[0] + di + edge[0]),
+          Math.toIntExact(2 * cellLo[1] + dj + edge[1]),
           Math.toIntExact(2 * cellLo[2] + dk + edge[2]));
     }
 
@@ -373,7 +446,8 @@ public final class MarchingCubes {
     }
 
     TriangleMesh build(long[] cellLo, long[] cellHi, long[] volume, double[] resolution) {
-      // shared planes (doubled): the low cube plane unless the volume's outside, the high one unless the volume's end
+      // shared planes (doubled): the low cube plane unless the volume's outside, the high one
+      // unless the volume's end
       long[] lo = new long[3];
       long[] hi = new long[3];
       for (int a = 0; a < 3; a++) {
@@ -401,8 +475,10 @@ public final class MarchingCubes {
         newIndex[v] = n;
         for (int a = 0; a < 3; a++) {
           int d = doubled[3 * v + a];
-          pos[3 * n + a] = d == NONE ? (float) ((centres[3 * v + a] + 1) * 0.5 * resolution[a])
-              : position(d, resolution[a]);
+          pos[3 * n + a] =
+              d == NONE
+                  ? (float) ((centres[3 * v + a] + 1) * 0.5 * resolution[a])
+                  : position(d, resolution[a]);
           if (n < locked) {
             keys[3 * n + a] = d;
           }

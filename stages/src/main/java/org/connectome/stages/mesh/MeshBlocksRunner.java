@@ -22,11 +22,12 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code mesh.blocks}: unit {@code i} is block {@code i} of {@code blockSize} (with {@code blockOverlap}, at least
- * one voxel) over {@code volumes/segmentation/}. It meshes every segment of the block by marching cubes
- * ({@link BlockMesher}), vertices in nm from the voxel size ({@code params.voxelSize}, else the run spec's),
- * simplifies them when {@code params.simplify} asks (seams fixed), and writes {@code output/blocks/<unit / 1000>/
- * u<unit>.mesh} ({@link BlockMeshFile}) and {@code output/stats/<unit / 1000>/u<unit>.json}, each atomically.
+ * {@code mesh.blocks}: unit {@code i} is block {@code i} of {@code blockSize} (with {@code
+ * blockOverlap}, at least one voxel) over {@code volumes/segmentation/}. It meshes every segment of
+ * the block by marching cubes ({@link BlockMesher}), vertices in nm from the voxel size ({@code
+ * params.voxelSize}, else the run spec's), simplifies them when {@code params.simplify} asks (seams
+ * fixed), and writes {@code output/blocks/<unit / 1000>/ u<unit>.mesh} ({@link BlockMeshFile}) and
+ * {@code output/stats/<unit / 1000>/u<unit>.json}, each atomically.
  */
 public final class MeshBlocksRunner implements UnitRunner {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -37,7 +38,8 @@ public final class MeshBlocksRunner implements UnitRunner {
   private final MeshParams params;
   private PrecomputedVolume segmentation;
 
-  MeshBlocksRunner(Path runDir, StepLayout layout, BlockGrid grid, double[] resolution, MeshParams params) {
+  MeshBlocksRunner(
+      Path runDir, StepLayout layout, BlockGrid grid, double[] resolution, MeshParams params) {
     this.runDir = runDir;
     this.layout = layout;
     this.grid = grid;
@@ -45,18 +47,26 @@ public final class MeshBlocksRunner implements UnitRunner {
     this.params = params;
   }
 
-  public static MeshBlocksRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
-    BlockGrid grid = def.plan() == null || def.plan().units() == null ? null : def.plan().units().grid();
+  public static MeshBlocksRunner create(TaskDefinition def, StepLayout layout)
+      throws BadDefinitionException {
+    BlockGrid grid =
+        def.plan() == null || def.plan().units() == null ? null : def.plan().units().grid();
     if (grid == null) {
       throw new BadDefinitionException("mesh.blocks: the step definition has no block grid");
     }
     if (grid.overlap().x() < 1 || grid.overlap().y() < 1 || grid.overlap().z() < 1) {
-      throw new BadDefinitionException("mesh.blocks: params.blockOverlap must be at least [1, 1, 1] (a cube reads"
-          + " the voxel past the block's high end, which makes neighbouring meshes meet), not " + grid.overlap());
+      throw new BadDefinitionException(
+          "mesh.blocks: params.blockOverlap must be at least [1, 1, 1] (a cube reads"
+              + " the voxel past the block's high end, which makes neighbouring meshes meet), not "
+              + grid.overlap());
     }
     try {
-      return new MeshBlocksRunner(Path.of(def.runDir()), layout, grid,
-          VoxelSize.resolve("mesh.blocks", def.params(), def), MeshParams.of("mesh.blocks", def.params()));
+      return new MeshBlocksRunner(
+          Path.of(def.runDir()),
+          layout,
+          grid,
+          VoxelSize.resolve("mesh.blocks", def.params(), def),
+          MeshParams.of("mesh.blocks", def.params()));
     } catch (IllegalArgumentException | IOException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -65,21 +75,32 @@ public final class MeshBlocksRunner implements UnitRunner {
   /**
    * What one unit did, {@code output/stats/<unit / 1000>/u<unit>.json}.
    *
-   * @param unit         unit index
-   * @param block        the block's core, {@code x0-x1_y0-y1_z0-z1}
-   * @param segments     segments with voxels in the core or surface in the block
-   * @param meshes       of which with triangles here
+   * @param unit unit index
+   * @param block the block's core, {@code x0-x1_y0-y1_z0-z1}
+   * @param segments segments with voxels in the core or surface in the block
+   * @param meshes of which with triangles here
    * @param rawTriangles triangles before simplification
-   * @param triangles    triangles written
-   * @param vertices     vertices written
-   * @param bytes        size of the block file
-   * @param seconds      time taken
+   * @param triangles triangles written
+   * @param vertices vertices written
+   * @param bytes size of the block file
+   * @param seconds time taken
    */
-  public record Stats(long unit, String block, int segments, int meshes, long rawTriangles, long triangles,
-      long vertices, long bytes, double seconds) {}
+  public record Stats(
+      long unit,
+      String block,
+      int segments,
+      int meshes,
+      long rawTriangles,
+      long triangles,
+      long vertices,
+      long bytes,
+      double seconds) {}
 
   public static Path statsFile(Path stepOutputDir, long unit) {
-    return stepOutputDir.resolve("stats").resolve(String.format("%06d", unit / 1000)).resolve("u" + unit + ".json");
+    return stepOutputDir
+        .resolve("stats")
+        .resolve(String.format("%06d", unit / 1000))
+        .resolve("u" + unit + ".json");
   }
 
   @Override
@@ -89,9 +110,16 @@ public final class MeshBlocksRunner implements UnitRunner {
     String what = "mesh.blocks block " + unit.unit() + " (" + core.chunkName() + ")";
     try {
       open();
-      Map<Long, BlockMesher.Part> parts = BlockMesher.mesh(core, grid.volume(), box -> segmentation.readLabels(0, box),
-          resolution, params.simplify());
-      long bytes = BlockMeshFile.write(BlockMeshFile.file(layout.outputDir(), unit.unit()), unit.unit(), parts);
+      Map<Long, BlockMesher.Part> parts =
+          BlockMesher.mesh(
+              core,
+              grid.volume(),
+              box -> segmentation.readLabels(0, box),
+              resolution,
+              params.simplify());
+      long bytes =
+          BlockMeshFile.write(
+              BlockMeshFile.file(layout.outputDir(), unit.unit()), unit.unit(), parts);
       int meshes = 0;
       long raw = 0;
       long tris = 0;
@@ -103,8 +131,19 @@ public final class MeshBlocksRunner implements UnitRunner {
         verts += p.mesh().vertexCount();
       }
       double seconds = Math.round((System.nanoTime() - t0) / 1e6) / 1e3;
-      AtomicFiles.write(statsFile(layout.outputDir(), unit.unit()), MAPPER.writeValueAsBytes(new Stats(unit.unit(),
-          core.chunkName(), parts.size(), meshes, raw, tris, verts, bytes, seconds)));
+      AtomicFiles.write(
+          statsFile(layout.outputDir(), unit.unit()),
+          MAPPER.writeValueAsBytes(
+              new Stats(
+                  unit.unit(),
+                  core.chunkName(),
+                  parts.size(),
+                  meshes,
+                  raw,
+                  tris,
+                  verts,
+                  bytes,
+                  seconds)));
     } catch (NoSuchFileException e) {
       throw new UnitException(what + ": missing input " + e.getFile(), true, e);
     } catch (IOException | RuntimeException e) {
@@ -120,11 +159,22 @@ public final class MeshBlocksRunner implements UnitRunner {
     VolumeInfo.Scale s0 = in.info().scale(0);
     long[] expected = {grid.volume().x(), grid.volume().y(), grid.volume().z()};
     DataType t = in.info().dataType();
-    if ((t != DataType.UINT64 && t != DataType.UINT32) || in.info().numChannels() != 1
+    if ((t != DataType.UINT64 && t != DataType.UINT32)
+        || in.info().numChannels() != 1
         || !Arrays.equals(s0.size(), expected)) {
-      throw new UnitException("mesh.blocks: " + RunVolumes.SEGMENTATION + " is " + t.json() + " x"
-          + in.info().numChannels() + " of " + Arrays.toString(s0.size()) + "; expected uint64 or uint32, one channel,"
-          + " of " + Arrays.toString(expected), false);
+      throw new UnitException(
+          "mesh.blocks: "
+              + RunVolumes.SEGMENTATION
+              + " is "
+              + t.json()
+              + " x"
+              + in.info().numChannels()
+              + " of "
+              + Arrays.toString(s0.size())
+              + "; expected uint64 or uint32, one channel,"
+              + " of "
+              + Arrays.toString(expected),
+          false);
     }
     segmentation = in;
   }

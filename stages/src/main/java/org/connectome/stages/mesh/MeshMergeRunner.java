@@ -19,13 +19,15 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code mesh.merge}: unit {@code k} of {@code S} segment shards (the plan's unit count, {@code params.mergeShards})
- * handles the segments with {@code id % S == k} (unsigned). It reads the index of every block file mesh.blocks wrote
- * (the block count from that step's {@code step.json}; a missing block fails the unit for good), joins each segment's
- * block meshes at their seam vertices ({@link SeamMerge}) and writes, in {@code neuroglancer/segmentation/<params.mesh,
- * default mesh>/}, the fragment {@code <id>.frag} and then the manifest {@code <id>:0} for every segment any block
- * saw (an empty fragment list when it has no triangles), and the folder's {@code info}; all atomically, fragments
- * before manifests. Figures go to {@code output/shards/<k / 1000>/s<k>.json} and, per segment, {@code s<k>.tsv}.
+ * {@code mesh.merge}: unit {@code k} of {@code S} segment shards (the plan's unit count, {@code
+ * params.mergeShards}) handles the segments with {@code id % S == k} (unsigned). It reads the index
+ * of every block file mesh.blocks wrote (the block count from that step's {@code step.json}; a
+ * missing block fails the unit for good), joins each segment's block meshes at their seam vertices
+ * ({@link SeamMerge}) and writes, in {@code neuroglancer/segmentation/<params.mesh, default
+ * mesh>/}, the fragment {@code <id>.frag} and then the manifest {@code <id>:0} for every segment
+ * any block saw (an empty fragment list when it has no triangles), and the folder's {@code info};
+ * all atomically, fragments before manifests. Figures go to {@code output/shards/<k /
+ * 1000>/s<k>.json} and, per segment, {@code s<k>.tsv}.
  */
 public final class MeshMergeRunner implements UnitRunner {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -33,6 +35,7 @@ public final class MeshMergeRunner implements UnitRunner {
   private final StepLayout layout;
   private final long shards;
   private final MeshParams params;
+
   /** Per block file, its entries: read once per task, each shard takes its own. */
   private Map<Path, List<BlockMeshFile.Entry>> indexes;
 
@@ -43,14 +46,19 @@ public final class MeshMergeRunner implements UnitRunner {
     this.params = params;
   }
 
-  public static MeshMergeRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
-    long shards = def.plan() == null || def.plan().units() == null ? 0 : def.plan().units().unitCount();
+  public static MeshMergeRunner create(TaskDefinition def, StepLayout layout)
+      throws BadDefinitionException {
+    long shards =
+        def.plan() == null || def.plan().units() == null ? 0 : def.plan().units().unitCount();
     if (shards < 1) {
-      throw new BadDefinitionException("mesh.merge: params.mergeShards must be at least 1 (the plan has " + shards
-          + " segment shards)");
+      throw new BadDefinitionException(
+          "mesh.merge: params.mergeShards must be at least 1 (the plan has "
+              + shards
+              + " segment shards)");
     }
     try {
-      return new MeshMergeRunner(Path.of(def.runDir()), layout, shards, MeshParams.of("mesh.merge", def.params()));
+      return new MeshMergeRunner(
+          Path.of(def.runDir()), layout, shards, MeshParams.of("mesh.merge", def.params()));
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -64,25 +72,39 @@ public final class MeshMergeRunner implements UnitRunner {
   /**
    * One shard's figures, {@code output/shards/<k / 1000>/s<k>.json}.
    *
-   * @param shard     shard index
-   * @param shards    shard count
-   * @param blocks    block files read
-   * @param segments  segments of the shard (manifests written)
-   * @param meshes    of which with triangles
-   * @param vertices  vertices written
+   * @param shard shard index
+   * @param shards shard count
+   * @param blocks block files read
+   * @param segments segments of the shard (manifests written)
+   * @param meshes of which with triangles
+   * @param vertices vertices written
    * @param triangles triangles written
-   * @param bytes     fragment bytes written
-   * @param seconds   time taken
+   * @param bytes fragment bytes written
+   * @param seconds time taken
    */
-  public record Stats(long shard, long shards, int blocks, int segments, int meshes, long vertices, long triangles,
-      long bytes, double seconds) {}
+  public record Stats(
+      long shard,
+      long shards,
+      int blocks,
+      int segments,
+      int meshes,
+      long vertices,
+      long triangles,
+      long bytes,
+      double seconds) {}
 
   public static Path statsFile(Path stepOutputDir, long shard) {
-    return stepOutputDir.resolve("shards").resolve(String.format("%06d", shard / 1000)).resolve("s" + shard + ".json");
+    return stepOutputDir
+        .resolve("shards")
+        .resolve(String.format("%06d", shard / 1000))
+        .resolve("s" + shard + ".json");
   }
 
   public static Path segmentsFile(Path stepOutputDir, long shard) {
-    return stepOutputDir.resolve("shards").resolve(String.format("%06d", shard / 1000)).resolve("s" + shard + ".tsv");
+    return stepOutputDir
+        .resolve("shards")
+        .resolve(String.format("%06d", shard / 1000))
+        .resolve("s" + shard + ".tsv");
   }
 
   @Override
@@ -103,7 +125,8 @@ public final class MeshMergeRunner implements UnitRunner {
       }
       Path dir = meshDir(runDir, params.folder());
       Files.createDirectories(dir);
-      AtomicFiles.writeIfChanged(dir.resolve("info"), LegacyMesh.INFO_JSON.getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.writeIfChanged(
+          dir.resolve("info"), LegacyMesh.INFO_JSON.getBytes(StandardCharsets.UTF_8));
       StringBuilder tsv = new StringBuilder("# id\tvoxels\tvertices\ttriangles\tbytes\n");
       int meshes = 0;
       long vertices = 0;
@@ -137,13 +160,33 @@ public final class MeshMergeRunner implements UnitRunner {
         }
         // the manifest last: whoever sees it finds its fragment whole
         AtomicFiles.write(dir.resolve(LegacyMesh.manifestName(id)), LegacyMesh.manifest(fragments));
-        tsv.append(Long.toUnsignedString(id)).append('\t').append(voxels).append('\t').append(merged.vertexCount())
-            .append('\t').append(merged.triangleCount()).append('\t').append(size).append('\n');
+        tsv.append(Long.toUnsignedString(id))
+            .append('\t')
+            .append(voxels)
+            .append('\t')
+            .append(merged.vertexCount())
+            .append('\t')
+            .append(merged.triangleCount())
+            .append('\t')
+            .append(size)
+            .append('\n');
       }
-      AtomicFiles.write(segmentsFile(layout.outputDir(), shard), tsv.toString().getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.write(
+          segmentsFile(layout.outputDir(), shard), tsv.toString().getBytes(StandardCharsets.UTF_8));
       double seconds = Math.round((System.nanoTime() - t0) / 1e6) / 1e3;
-      AtomicFiles.write(statsFile(layout.outputDir(), shard), MAPPER.writeValueAsBytes(new Stats(shard, shards,
-          indexes.size(), segments.size(), meshes, vertices, triangles, bytes, seconds)));
+      AtomicFiles.write(
+          statsFile(layout.outputDir(), shard),
+          MAPPER.writeValueAsBytes(
+              new Stats(
+                  shard,
+                  shards,
+                  indexes.size(),
+                  segments.size(),
+                  meshes,
+                  vertices,
+                  triangles,
+                  bytes,
+                  seconds)));
     } catch (IOException | RuntimeException e) {
       throw new UnitException(what + ": " + e, true, e);
     }
@@ -162,7 +205,10 @@ public final class MeshMergeRunner implements UnitRunner {
       throw new UnitException(what + ": no " + def + ": mesh.blocks has not run", false);
     }
     TaskDefinition blocks = TaskDefinition.read(def);
-    long count = blocks.plan() == null || blocks.plan().units() == null ? -1 : blocks.plan().units().unitCount();
+    long count =
+        blocks.plan() == null || blocks.plan().units() == null
+            ? -1
+            : blocks.plan().units().unitCount();
     if (count < 0) {
       throw new UnitException(what + ": " + def + " has no unit count", false);
     }
@@ -179,8 +225,17 @@ public final class MeshMergeRunner implements UnitRunner {
     }
     if (!missing.isEmpty()) {
       // a segment seen only by a missing block would get no manifest, and others would have holes
-      throw new UnitException(what + ": " + missing.size() + " of " + count + " mesh.blocks outputs are missing"
-          + " (first " + missing.get(0) + "); rerun mesh.blocks", false);
+      throw new UnitException(
+          what
+              + ": "
+              + missing.size()
+              + " of "
+              + count
+              + " mesh.blocks outputs are missing"
+              + " (first "
+              + missing.get(0)
+              + "); rerun mesh.blocks",
+          false);
     }
     indexes = read;
   }

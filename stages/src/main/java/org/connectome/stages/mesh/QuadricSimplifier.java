@@ -3,28 +3,34 @@ package org.connectome.stages.mesh;
 import java.util.Arrays;
 
 /**
- * Quadric edge-collapse simplification (Garland and Heckbert): every vertex carries the sum of the planes of the
- * triangles around it (area weighted), an edge's cost is the collapsed vertex's mean squared distance to those
- * planes (nm^2) at the position that minimises it, and cheap edges collapse before dear ones (in sweeps of rising
- * threshold rather than through a priority queue, which costs several times more on meshes of millions of
- * triangles). The mesh's locked vertices (block seams) never move and are never removed, so a block's simplified
- * mesh still meets its neighbours' exactly; an edge with one locked end collapses onto it.
+ * Quadric edge-collapse simplification (Garland and Heckbert): every vertex carries the sum of the
+ * planes of the triangles around it (area weighted), an edge's cost is the collapsed vertex's mean
+ * squared distance to those planes (nm^2) at the position that minimises it, and cheap edges
+ * collapse before dear ones (in sweeps of rising threshold rather than through a priority queue,
+ * which costs several times more on meshes of millions of triangles). The mesh's locked vertices
+ * (block seams) never move and are never removed, so a block's simplified mesh still meets its
+ * neighbours' exactly; an edge with one locked end collapses onto it.
  *
- * <p>A collapse is refused when it would change the topology (the two ends share neighbours other than the two
- * opposite vertices, or an opposite vertex would be left with fewer than three triangles), turn a triangle over, or
- * join two locked vertices by a new edge (the neighbouring block could draw the same edge on its side), so a closed
- * mesh stays closed and consistently oriented, and so do the blocks' meshes once merged.
+ * <p>A collapse is refused when it would change the topology (the two ends share neighbours other
+ * than the two opposite vertices, or an opposite vertex would be left with fewer than three
+ * triangles), turn a triangle over, or join two locked vertices by a new edge (the neighbouring
+ * block could draw the same edge on its side), so a closed mesh stays closed and consistently
+ * oriented, and so do the blocks' meshes once merged.
  */
 public final class QuadricSimplifier {
   /** A collapse may tilt a surviving triangle's normal by at most about 84 degrees. */
   static final double MIN_COS = 0.1;
+
   /**
-   * Most triangles around a vertex after a collapse: keeps each collapse's checks bounded (a vertex that swallowed a
-   * whole flat region would be checked with all its triangles at every later collapse) and the triangles well shaped.
+   * Most triangles around a vertex after a collapse: keeps each collapse's checks bounded (a vertex
+   * that swallowed a whole flat region would be checked with all its triangles at every later
+   * collapse) and the triangles well shaped.
    */
   static final int MAX_VALENCE = 32;
+
   /** The first sweep's error threshold (nm^2): collapses of no error, in flat regions. */
   static final double FIRST_THRESHOLD = 1e-6;
+
   /** Each sweep's threshold over the last's, until the bound. */
   static final double THRESHOLD_GROWTH = 16;
 
@@ -34,12 +40,22 @@ public final class QuadricSimplifier {
   private final double[] quadric;
   private final double[] weight;
   private final boolean[] removed;
+
   /** Per vertex, the last sweep a collapse went into it: it sits out the rest of that sweep. */
   private final int[] touched;
-  /** Per vertex, how often it changed (moved or took a quadric): cached edge costs hold for one value. */
+
+  /**
+   * Per vertex, how often it changed (moved or took a quadric): cached edge costs hold for one
+   * value.
+   */
   private final int[] modified;
-  /** Per triangle edge slot: the cost last planned, for the ends' {@code modified} values it was planned with. */
+
+  /**
+   * Per triangle edge slot: the cost last planned, for the ends' {@code modified} values it was
+   * planned with.
+   */
   private final double[] cachedCost;
+
   private final int[] cacheA;
   private final int[] cacheB;
   private final int[] tri;
@@ -97,15 +113,17 @@ public final class QuadricSimplifier {
   }
 
   /**
-   * Simplifies {@code mesh}: collapses edges, cheap ones first, until at most {@code ratio} of the triangles remain or
-   * the next collapse would move a vertex by more than {@code maxError} nm (root mean square over its planes).
+   * Simplifies {@code mesh}: collapses edges, cheap ones first, until at most {@code ratio} of the
+   * triangles remain or the next collapse would move a vertex by more than {@code maxError} nm
+   * (root mean square over its planes).
    *
-   * @param ratio    share of the triangles to keep, 0 to 1 (0: as far as {@code maxError} allows)
+   * @param ratio share of the triangles to keep, 0 to 1 (0: as far as {@code maxError} allows)
    * @param maxError largest error in nm ({@link Double#POSITIVE_INFINITY}: no bound)
    */
   public static TriangleMesh simplify(TriangleMesh mesh, double ratio, double maxError) {
     if (!(ratio >= 0 && ratio <= 1) || !(maxError >= 0)) {
-      throw new IllegalArgumentException("ratio must be in [0, 1] and maxError >= 0, not " + ratio + ", " + maxError);
+      throw new IllegalArgumentException(
+          "ratio must be in [0, 1] and maxError >= 0, not " + ratio + ", " + maxError);
     }
     if (mesh.isEmpty() || ratio >= 1) {
       return mesh;
@@ -135,7 +153,9 @@ public final class QuadricSimplifier {
     double ny = nrm[1] / len;
     double nz = nrm[2] / len;
     double d = -(nx * pos[3 * a] + ny * pos[3 * a + 1] + nz * pos[3 * a + 2]);
-    double[] p = {nx * nx, nx * ny, nx * nz, nx * d, ny * ny, ny * nz, ny * d, nz * nz, nz * d, d * d};
+    double[] p = {
+      nx * nx, nx * ny, nx * nz, nx * d, ny * ny, ny * nz, ny * d, nz * nz, nz * d, d * d
+    };
     for (int k = 0; k < 3; k++) {
       int v = tri[3 * t + k];
       for (int i = 0; i < 10; i++) {
@@ -146,8 +166,17 @@ public final class QuadricSimplifier {
   }
 
   private static double cost(double[] q, double w, double x, double y, double z) {
-    double e = q[0] * x * x + 2 * q[1] * x * y + 2 * q[2] * x * z + 2 * q[3] * x + q[4] * y * y + 2 * q[5] * y * z
-        + 2 * q[6] * y + q[7] * z * z + 2 * q[8] * z + q[9];
+    double e =
+        q[0] * x * x
+            + 2 * q[1] * x * y
+            + 2 * q[2] * x * z
+            + 2 * q[3] * x
+            + q[4] * y * y
+            + 2 * q[5] * y * z
+            + 2 * q[6] * y
+            + q[7] * z * z
+            + 2 * q[8] * z
+            + q[9];
     return Math.max(0, e) / Math.max(w, 1e-30);
   }
 
@@ -191,19 +220,30 @@ public final class QuadricSimplifier {
     planRemove = b;
     planCost = Double.POSITIVE_INFINITY;
     // the quadric's minimum, when well defined and not far from the edge
-    double det = q[0] * (q[4] * q[7] - q[5] * q[5]) - q[1] * (q[1] * q[7] - q[5] * q[2])
-        + q[2] * (q[1] * q[5] - q[4] * q[2]);
+    double det =
+        q[0] * (q[4] * q[7] - q[5] * q[5])
+            - q[1] * (q[1] * q[7] - q[5] * q[2])
+            + q[2] * (q[1] * q[5] - q[4] * q[2]);
     double scale = q[0] + q[4] + q[7];
     if (scale > 0 && Math.abs(det) > 1e-9 * scale * scale * scale) {
       double r0 = -q[3];
       double r1 = -q[6];
       double r2 = -q[8];
-      double x = (r0 * (q[4] * q[7] - q[5] * q[5]) - q[1] * (r1 * q[7] - q[5] * r2) + q[2] * (r1 * q[5] - q[4] * r2))
-          / det;
-      double y = (q[0] * (r1 * q[7] - r2 * q[5]) - r0 * (q[1] * q[7] - q[5] * q[2]) + q[2] * (q[1] * r2 - r1 * q[2]))
-          / det;
-      double z = (q[0] * (q[4] * r2 - q[5] * r1) - q[1] * (q[1] * r2 - r1 * q[2]) + r0 * (q[1] * q[5] - q[4] * q[2]))
-          / det;
+      double x =
+          (r0 * (q[4] * q[7] - q[5] * q[5])
+                  - q[1] * (r1 * q[7] - q[5] * r2)
+                  + q[2] * (r1 * q[5] - q[4] * r2))
+              / det;
+      double y =
+          (q[0] * (r1 * q[7] - r2 * q[5])
+                  - r0 * (q[1] * q[7] - q[5] * q[2])
+                  + q[2] * (q[1] * r2 - r1 * q[2]))
+              / det;
+      double z =
+          (q[0] * (q[4] * r2 - q[5] * r1)
+                  - q[1] * (q[1] * r2 - r1 * q[2])
+                  + r0 * (q[1] * q[5] - q[4] * q[2]))
+              / det;
       double mx = (ax + bx) / 2 - x;
       double my = (ay + by) / 2 - y;
       double mz = (az + bz) / 2 - z;
@@ -213,7 +253,11 @@ public final class QuadricSimplifier {
     }
     consider(cost(q, w, ax, ay, az), ax, ay, az);
     consider(cost(q, w, bx, by, bz), bx, by, bz);
-    consider(cost(q, w, (ax + bx) / 2, (ay + by) / 2, (az + bz) / 2), (ax + bx) / 2, (ay + by) / 2, (az + bz) / 2);
+    consider(
+        cost(q, w, (ax + bx) / 2, (ay + by) / 2, (az + bz) / 2),
+        (ax + bx) / 2,
+        (ay + by) / 2,
+        (az + bz) / 2);
     return true;
   }
 
@@ -227,9 +271,12 @@ public final class QuadricSimplifier {
   }
 
   private void run(long targetTriangles, double maxCost) {
-    // sweeps over the triangles with a rising error threshold: each sweep collapses the edges under the threshold
-    // whose ends no other collapse of the sweep touched, so collapses spread over the surface; the cheapest (flat
-    // regions, error 0) go in the first sweeps, the dearest last. Linear per sweep, with no queue to maintain.
+    // sweeps over the triangles with a rising error threshold: each sweep collapses the edges under
+    // the threshold
+    // whose ends no other collapse of the sweep touched, so collapses spread over the surface; the
+    // cheapest (flat
+    // regions, error 0) go in the first sweeps, the dearest last. Linear per sweep, with no queue
+    // to maintain.
     double threshold = Math.min(FIRST_THRESHOLD, maxCost);
     // the live triangles, compacted after each sweep: later sweeps visit only what is left
     int[] live = new int[dead.length];
@@ -300,7 +347,10 @@ public final class QuadricSimplifier {
     return markStamp;
   }
 
-  /** Collapses {@code v} into {@code u} at {@code p}, unless that breaks the topology or turns a triangle over. */
+  /**
+   * Collapses {@code v} into {@code u} at {@code p}, unless that breaks the topology or turns a
+   * triangle over.
+   */
   private boolean collapse(int u, int v, double px, double py, double pz, int sweep) {
     // the two triangles on the edge and their opposite vertices
     int shared = 0;
@@ -342,7 +392,8 @@ public final class QuadricSimplifier {
       for (int k = 0; k < 3; k++) {
         int w = tri[3 * t + k];
         if (w != u && w != v && w != opposite[0] && w != opposite[1]) {
-          // a new edge between two seam vertices could be drawn by the neighbouring block too: four triangles
+          // a new edge between two seam vertices could be drawn by the neighbouring block too: four
+          // triangles
           // on one edge once merged
           if (mark[w] == s || (uLocked && w < locked)) {
             return false;
@@ -385,13 +436,17 @@ public final class QuadricSimplifier {
     vtn[v] = 0;
     removed[v] = true;
     modified[u]++;
-    // u sits out the rest of the sweep: it just moved and took v's planes, so a second collapse into it would
+    // u sits out the rest of the sweep: it just moved and took v's planes, so a second collapse
+    // into it would
     // pile the region onto one vertex before the cheaper collapses elsewhere had their turn
     touched[u] = sweep;
     return true;
   }
 
-  /** Whether moving {@code moved} to {@code p} keeps the normals of {@code of}'s triangles without {@code other}. */
+  /**
+   * Whether moving {@code moved} to {@code p} keeps the normals of {@code of}'s triangles without
+   * {@code other}.
+   */
   private boolean keepsOrientation(int of, int other, int moved, double px, double py, double pz) {
     for (int i = 0; i < vtn[of]; i++) {
       int t = vt[of][i];

@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Joins a segment's block meshes into one: the locked vertices (on block seams) with the same grid position are the
- * same vertex, so the blocks' surfaces share their seam vertices and edges, and a segment that is closed gives a
- * closed mesh; other vertices are copied as they are.
+ * Joins a segment's block meshes into one: the locked vertices (on block seams) with the same grid
+ * position are the same vertex, so the blocks' surfaces share their seam vertices and edges, and a
+ * segment that is closed gives a closed mesh; other vertices are copied as they are.
  */
 public final class SeamMerge {
   private static final int BITS = 21;
@@ -52,10 +52,20 @@ public final class SeamMerge {
 
   private static long key(int x, int y, int z) {
     if (Math.abs((long) x) >= LIMIT || Math.abs((long) y) >= LIMIT || Math.abs((long) z) >= LIMIT) {
-      throw new IllegalArgumentException("seam vertex (" + x + ", " + y + ", " + z + ") / 2 outside the "
-          + (LIMIT / 2) + " voxels a merge key holds");
+      throw new IllegalArgumentException(
+          "seam vertex ("
+              + x
+              + ", "
+              + y
+              + ", "
+              + z
+              + ") / 2 outside the "
+              + (LIMIT / 2)
+              + " voxels a merge key holds");
     }
     long mask = (1L << BITS) - 1;
-    return ((x + LIMIT) & mask) | (((y + LIMIT) & mask) << BITS) | (((z + LIMIT) & mask) << (2 * BITS));
+    return ((x + LIMIT) & mask)
+        | (((y + LIMIT) & mask) << BITS)
+        | (((z + LIMIT) & mask) << (2 * BITS));
   }
 }

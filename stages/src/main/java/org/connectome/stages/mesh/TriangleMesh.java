@@ -3,10 +3,11 @@ package org.connectome.stages.mesh;
 import java.util.Arrays;
 
 /**
- * A triangle mesh of one segment: vertex positions in nanometres ({@code x, y, z} per vertex) and triangles as
- * vertex index triples, counter-clockwise seen from outside (normals point out of the segment). The first
- * {@link #lockedCount()} vertices lie on a block face shared with a neighbouring block; {@link #lockedKeys()}
- * holds their exact grid positions (doubled voxel coordinates, integers), by which mesh.merge joins the blocks.
+ * A triangle mesh of one segment: vertex positions in nanometres ({@code x, y, z} per vertex) and
+ * triangles as vertex index triples, counter-clockwise seen from outside (normals point out of the
+ * segment). The first {@link #lockedCount()} vertices lie on a block face shared with a
+ * neighbouring block; {@link #lockedKeys()} holds their exact grid positions (doubled voxel
+ * coordinates, integers), by which mesh.merge joins the blocks.
  */
 public final class TriangleMesh {
   private final float[] vertices;
@@ -15,17 +16,20 @@ public final class TriangleMesh {
   private final int[] lockedKeys;
 
   /**
-   * @param vertices    {@code 3 n} floats
-   * @param triangles   {@code 3 m} indices below {@code n}
+   * @param vertices {@code 3 n} floats
+   * @param triangles {@code 3 m} indices below {@code n}
    * @param lockedCount vertices at the start that stay fixed (block seams)
-   * @param lockedKeys  {@code 3 lockedCount} doubled voxel coordinates of the locked vertices
+   * @param lockedKeys {@code 3 lockedCount} doubled voxel coordinates of the locked vertices
    */
   public TriangleMesh(float[] vertices, int[] triangles, int lockedCount, int[] lockedKeys) {
     if (vertices.length % 3 != 0 || triangles.length % 3 != 0) {
       throw new IllegalArgumentException("vertex and triangle arrays must hold triples");
     }
-    if (lockedCount < 0 || lockedCount > vertices.length / 3 || lockedKeys.length != 3 * lockedCount) {
-      throw new IllegalArgumentException("locked vertices: " + lockedCount + " with " + lockedKeys.length + " keys");
+    if (lockedCount < 0
+        || lockedCount > vertices.length / 3
+        || lockedKeys.length != 3 * lockedCount) {
+      throw new IllegalArgumentException(
+          "locked vertices: " + lockedCount + " with " + lockedKeys.length + " keys");
     }
     int n = vertices.length / 3;
     for (int t : triangles) {
@@ -78,7 +82,10 @@ public final class TriangleMesh {
     return triangles.length == 0;
   }
 
-  /** The enclosed volume (nm^3) by the divergence theorem: exact for a closed mesh, positive when normals point out. */
+  /**
+   * The enclosed volume (nm^3) by the divergence theorem: exact for a closed mesh, positive when
+   * normals point out.
+   */
   public double signedVolume() {
     double v = 0;
     for (int t = 0; t < triangles.length; t += 3) {
@@ -121,8 +128,9 @@ public final class TriangleMesh {
   }
 
   /**
-   * Edges whose two sides do not match: a directed edge used twice, or without its reverse. Zero means the mesh is
-   * closed (watertight), every edge joins exactly two triangles, and the triangles are oriented consistently.
+   * Edges whose two sides do not match: a directed edge used twice, or without its reverse. Zero
+   * means the mesh is closed (watertight), every edge joins exactly two triangles, and the
+   * triangles are oriented consistently.
    */
   public long unmatchedEdges() {
     int m = triangles.length;

@@ -16,30 +16,33 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * Writes a point annotation collection in Neuroglancer's precomputed format (unsharded): the {@code info}, the
- * annotation id index {@code by_id/<id>}, one related-object index per relationship {@code rel_<relationship>/<id>},
- * and a multi-level spatial index {@code spatial<k>/<i>_<j>_<l>}.
+ * Writes a point annotation collection in Neuroglancer's precomputed format (unsharded): the {@code
+ * info}, the annotation id index {@code by_id/<id>}, one related-object index per relationship
+ * {@code rel_<relationship>/<id>}, and a multi-level spatial index {@code spatial<k>/<i>_<j>_<l>}.
  *
- * <p>Spatial levels follow the format's recipe: level 0 is one cell over the bounds; each next level halves the
- * cell along every dimension whose physical size is more than half the largest (the most isotropic choice); a
- * level emits from each cell a uniform subsample of the annotations not yet emitted, with probability
- * {@code min(1, limit / most remaining in a cell)}; levels are added until everything is emitted. The subsample and
- * the order within a cell come from a hash of the annotation id, so the same annotations always give the same
- * bytes: concurrent writers of one collection write identical files.
+ * <p>Spatial levels follow the format's recipe: level 0 is one cell over the bounds; each next
+ * level halves the cell along every dimension whose physical size is more than half the largest
+ * (the most isotropic choice); a level emits from each cell a uniform subsample of the annotations
+ * not yet emitted, with probability {@code min(1, limit / most remaining in a cell)}; levels are
+ * added until everything is emitted. The subsample and the order within a cell come from a hash of
+ * the annotation id, so the same annotations always give the same bytes: concurrent writers of one
+ * collection write identical files.
  *
- * <p>Every file is written atomically and the {@code info} last; files of an earlier collection in the same folder
- * that the new one does not have are removed afterwards, so a reader sees the old collection or the new one file
- * by file, never a half-written file. Cells of a level with at most {@link #EMPTY_CELL_FILES_UP_TO} cells are
- * written even when empty (a count of 0): Neuroglancer asks for every visible cell, and an empty list answers
- * without an HTTP 404.
+ * <p>Every file is written atomically and the {@code info} last; files of an earlier collection in
+ * the same folder that the new one does not have are removed afterwards, so a reader sees the old
+ * collection or the new one file by file, never a half-written file. Cells of a level with at most
+ * {@link #EMPTY_CELL_FILES_UP_TO} cells are written even when empty (a count of 0): Neuroglancer
+ * asks for every visible cell, and an empty list answers without an HTTP 404.
  */
 public final class AnnotationsWriter {
   /** Levels with at most this many cells get a file for every cell, empty or not. */
   public static final int EMPTY_CELL_FILES_UP_TO = 4096;
+
   /** Most spatial levels written; the last one emits whatever remains. */
   public static final int MAX_LEVELS = 16;
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final Annotations.Schema schema;
   private final double[] lower;
@@ -48,9 +51,10 @@ public final class AnnotationsWriter {
 
   /**
    * @param schema the collection's schema
-   * @param lower  lower bound of every position, in the dimensions' units (the spatial grid's origin)
-   * @param upper  exclusive upper bound
-   * @param limit  most annotations per spatial cell per level (Neuroglancer's {@code limit})
+   * @param lower lower bound of every position, in the dimensions' units (the spatial grid's
+   *     origin)
+   * @param upper exclusive upper bound
+   * @param limit most annotations per spatial cell per level (Neuroglancer's {@code limit})
    */
   public AnnotationsWriter(Annotations.Schema schema, double[] lower, double[] upper, int limit) {
     if (lower.length != schema.rank() || upper.length != schema.rank()) {
@@ -70,8 +74,12 @@ public final class AnnotationsWriter {
     this.limit = limit;
   }
 
-  /** One spatial index level: its grid and, per cell (grid coordinates joined by '_'), the annotations it emits. */
-  public record Level(int[] gridShape, double[] chunkSize, Map<String, List<Annotations.Point>> cells) {}
+  /**
+   * One spatial index level: its grid and, per cell (grid coordinates joined by '_'), the
+   * annotations it emits.
+   */
+  public record Level(
+      int[] gridShape, double[] chunkSize, Map<String, List<Annotations.Point>> cells) {}
 
   /** The spatial index levels of {@code points}, coarse to fine. */
   public List<Level> spatialLevels(List<Annotations.Point> points) {
@@ -88,8 +96,14 @@ public final class AnnotationsWriter {
       for (int d = 0; d < rank; d++) {
         double c = p.position()[d];
         if (!(c >= lower[d] && c <= upper[d])) {
-          throw new IllegalArgumentException("annotation " + Long.toUnsignedString(p.id()) + " lies outside the"
-              + " bounds along " + schema.dimensions().get(d) + ": " + c);
+          throw new IllegalArgumentException(
+              "annotation "
+                  + Long.toUnsignedString(p.id())
+                  + " lies outside the"
+                  + " bounds along "
+                  + schema.dimensions().get(d)
+                  + ": "
+                  + c);
         }
       }
     }
@@ -113,9 +127,11 @@ public final class AnnotationsWriter {
             next.add(p);
           }
         }
-        // the format asks for a random order within a cell: a fixed one from the id hash keeps files reproducible
-        out.sort(Comparator.comparingLong((Annotations.Point p) -> mix(p.id() ^ 0x5DEECE66DL))
-            .thenComparingLong(Annotations.Point::id));
+        // the format asks for a random order within a cell: a fixed one from the id hash keeps
+        // files reproducible
+        out.sort(
+            Comparator.comparingLong((Annotations.Point p) -> mix(p.id() ^ 0x5DEECE66DL))
+                .thenComparingLong(Annotations.Point::id));
         if (!out.isEmpty()) {
           emitted.put(e.getKey(), out);
         }
@@ -125,7 +141,8 @@ public final class AnnotationsWriter {
       if (remaining.isEmpty()) {
         return levels;
       }
-      // halve along the dimensions whose physical size is more than half the largest: the most isotropic cells
+      // halve along the dimensions whose physical size is more than half the largest: the most
+      // isotropic cells
       double largest = 0;
       for (int d = 0; d < rank; d++) {
         largest = Math.max(largest, chunk[d] * metres[d]);
@@ -204,7 +221,8 @@ public final class AnnotationsWriter {
   }
 
   /**
-   * Writes the collection into {@code dir} (created if needed), then removes what an earlier collection left there.
+   * Writes the collection into {@code dir} (created if needed), then removes what an earlier
+   * collection left there.
    *
    * @return files written
    */
@@ -213,21 +231,24 @@ public final class AnnotationsWriter {
   }
 
   /**
-   * As {@link #write(Path, List)}, and every object of {@code objects} gets a related-object entry in every
-   * relationship, empty (a count of 0) when no annotation names it: a viewer that filters the annotations by
-   * selected segments then finds a file for each segment of the segmentation instead of an HTTP 404.
+   * As {@link #write(Path, List)}, and every object of {@code objects} gets a related-object entry
+   * in every relationship, empty (a count of 0) when no annotation names it: a viewer that filters
+   * the annotations by selected segments then finds a file for each segment of the segmentation
+   * instead of an HTTP 404.
    */
   public int write(Path dir, List<Annotations.Point> points, Set<Long> objects) throws IOException {
     Set<Long> ids = new HashSet<>();
     for (Annotations.Point p : points) {
       if (!ids.add(p.id())) {
-        throw new IllegalArgumentException("duplicate annotation id " + Long.toUnsignedString(p.id()));
+        throw new IllegalArgumentException(
+            "duplicate annotation id " + Long.toUnsignedString(p.id()));
       }
     }
     List<Level> levels = spatialLevels(points);
     Set<Path> written = new HashSet<>();
     for (Annotations.Point p : points) {
-      written.add(put(dir.resolve("by_id").resolve(Long.toUnsignedString(p.id())), schema.encodeSingle(p)));
+      written.add(
+          put(dir.resolve("by_id").resolve(Long.toUnsignedString(p.id())), schema.encodeSingle(p)));
     }
     for (int r = 0; r < schema.relationships().size(); r++) {
       Map<Long, List<Annotations.Point>> byObject = new TreeMap<>();
@@ -243,7 +264,8 @@ public final class AnnotationsWriter {
       }
       Path rel = dir.resolve(relationshipKey(schema.relationships().get(r)));
       for (Map.Entry<Long, List<Annotations.Point>> e : byObject.entrySet()) {
-        written.add(put(rel.resolve(Long.toUnsignedString(e.getKey())), schema.encodeList(e.getValue())));
+        written.add(
+            put(rel.resolve(Long.toUnsignedString(e.getKey())), schema.encodeList(e.getValue())));
       }
     }
     for (int k = 0; k < levels.size(); k++) {
@@ -255,7 +277,8 @@ public final class AnnotationsWriter {
       }
       if (cells <= EMPTY_CELL_FILES_UP_TO) {
         for (String cell : allCells(l.gridShape())) {
-          written.add(put(level.resolve(cell), schema.encodeList(l.cells().getOrDefault(cell, List.of()))));
+          written.add(
+              put(level.resolve(cell), schema.encodeList(l.cells().getOrDefault(cell, List.of()))));
         }
       } else {
         for (Map.Entry<String, List<Annotations.Point>> e : l.cells().entrySet()) {
@@ -310,7 +333,8 @@ public final class AnnotationsWriter {
       folders.add(dir.resolve(relationshipKey(r)));
     }
     try (Stream<Path> s = Files.list(dir)) {
-      s.filter(p -> p.getFileName().toString().matches("spatial\\d+") && Files.isDirectory(p)).forEach(folders::add);
+      s.filter(p -> p.getFileName().toString().matches("spatial\\d+") && Files.isDirectory(p))
+          .forEach(folders::add);
     }
     for (Path f : folders) {
       if (!Files.isDirectory(f)) {
@@ -324,8 +348,9 @@ public final class AnnotationsWriter {
           }
         }
       }
-      boolean deeper = f.getFileName().toString().matches("spatial\\d+")
-          && Integer.parseInt(f.getFileName().toString().substring(7)) >= levels;
+      boolean deeper =
+          f.getFileName().toString().matches("spatial\\d+")
+              && Integer.parseInt(f.getFileName().toString().substring(7)) >= levels;
       if (deeper) {
         try (Stream<Path> s = Files.list(f)) {
           if (s.findAny().isEmpty()) {

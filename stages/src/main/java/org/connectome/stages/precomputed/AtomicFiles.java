@@ -11,9 +11,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Files written whole or not at all: a temporary file in the same folder, its content forced to disk, then an
- * atomic rename over the target. A reader (another unit, Neuroglancer) sees the old file or the new one, never a
- * part; two writers of the same content both succeed.
+ * Files written whole or not at all: a temporary file in the same folder, its content forced to
+ * disk, then an atomic rename over the target. A reader (another unit, Neuroglancer) sees the old
+ * file or the new one, never a part; two writers of the same content both succeed.
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
@@ -21,10 +21,16 @@ public final class AtomicFiles {
   public static void write(Path target, byte[] content) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
-        + ".tmp");
+    Path tmp =
+        dir.resolve(
+            "."
+                + target.getFileName()
+                + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                + ".tmp");
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         ByteBuffer b = ByteBuffer.wrap(content);
         while (b.hasRemaining()) {
           ch.write(b);
@@ -32,7 +38,8 @@ public final class AtomicFiles {
         ch.force(false);
       }
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
@@ -47,7 +54,8 @@ public final class AtomicFiles {
    * @return whether the file was written
    */
   public static boolean writeIfChanged(Path target, byte[] content) throws IOException {
-    if (Files.isRegularFile(target) && Files.size(target) == content.length
+    if (Files.isRegularFile(target)
+        && Files.size(target) == content.length
         && java.util.Arrays.equals(Files.readAllBytes(target), content)) {
       return false;
     }

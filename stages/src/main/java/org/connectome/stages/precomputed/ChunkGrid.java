@@ -6,9 +6,9 @@ import org.connectome.pipeline.Box;
 import org.connectome.pipeline.Vec3;
 
 /**
- * The chunk grid of one scale: chunk {@code g} covers {@code [offset + g * chunk, offset + min((g + 1) * chunk,
- * size))} on each axis, so the last chunk of an axis is clipped to the volume, and is stored as
- * {@code <key>/x0-x1_y0-y1_z0-z1} (absolute voxel coordinates).
+ * The chunk grid of one scale: chunk {@code g} covers {@code [offset + g * chunk, offset + min((g +
+ * 1) * chunk, size))} on each axis, so the last chunk of an axis is clipped to the volume, and is
+ * stored as {@code <key>/x0-x1_y0-y1_z0-z1} (absolute voxel coordinates).
  */
 public final class ChunkGrid {
   private final long[] size;
@@ -28,7 +28,8 @@ public final class ChunkGrid {
 
   /** The volume's box in absolute voxel coordinates. */
   public Box bounds() {
-    return new Box(new Vec3(offset[0], offset[1], offset[2]),
+    return new Box(
+        new Vec3(offset[0], offset[1], offset[2]),
         new Vec3(offset[0] + size[0], offset[1] + size[1], offset[2] + size[2]));
   }
 
@@ -39,7 +40,8 @@ public final class ChunkGrid {
     long[] e = new long[3];
     for (int i = 0; i < 3; i++) {
       if (g[i] < 0 || g[i] >= ceil(size[i], chunk[i])) {
-        throw new IndexOutOfBoundsException("chunk " + gx + "," + gy + "," + gz + " outside grid " + gridSize());
+        throw new IndexOutOfBoundsException(
+            "chunk " + gx + "," + gy + "," + gz + " outside grid " + gridSize());
       }
       s[i] = offset[i] + g[i] * chunk[i];
       e[i] = offset[i] + Math.min((g[i] + 1) * chunk[i], size[i]);
@@ -74,8 +76,8 @@ public final class ChunkGrid {
   }
 
   /**
-   * Whether {@code region} is a union of whole chunks: each start on a chunk boundary and each end on a chunk
-   * boundary or at the end of the volume.
+   * Whether {@code region} is a union of whole chunks: each start on a chunk boundary and each end
+   * on a chunk boundary or at the end of the volume.
    */
   public boolean isChunkAligned(Box region) {
     long[] rs = {region.start().x(), region.start().y(), region.start().z()};

@@ -9,24 +9,28 @@ import java.util.Map;
 /**
  * Neuroglancer's {@code compressed_segmentation} chunk encoding, for uint32 and uint64 labels.
  *
- * <p>A chunk is a sequence of little-endian 32-bit words. It starts with one word per channel: the offset of the
- * channel's data, in words from the start of the chunk. A channel's data is cut into blocks of {@code blockSize}
- * (the chunk padded up to whole blocks); it starts with two header words per block, blocks in x-fastest order:
- * <ol>
- *   <li>{@code lookupTableOffset | encodedBits << 24}: where the block's lookup table starts (24 bits) and the bits
- *   per encoded value (0, 1, 2, 4, 8, 16 or 32);</li>
- *   <li>{@code encodedValuesOffset}: where its packed values start;</li>
- * </ol>
- * both offsets in words from the start of the channel's data. The lookup table lists the block's distinct values
- * in ascending (unsigned) order, one word each for uint32, low word then high word for uint64. The packed values
- * are table indices of {@code encodedBits} each, for every position of the full block in x-fastest order, value
- * {@code i} at bit {@code (i * bits) % 32} of word {@code (i * bits) / 32}; positions of a partial block outside the
- * chunk carry index 0 (the block's smallest value). With one distinct value a block has 0 bits and no packed
- * words.
+ * <p>A chunk is a sequence of little-endian 32-bit words. It starts with one word per channel: the
+ * offset of the channel's data, in words from the start of the chunk. A channel's data is cut into
+ * blocks of {@code blockSize} (the chunk padded up to whole blocks); it starts with two header
+ * words per block, blocks in x-fastest order:
  *
- * <p>The layout and its choices (values then table per block, a lookup table shared by later blocks with the same
- * distinct values, per channel) are those of Neuroglancer's own encoder, so this encoder's output is identical to
- * it (a test checks this against the npm package when it is installed).
+ * <ol>
+ *   <li>{@code lookupTableOffset | encodedBits << 24}: where the block's lookup table starts (24
+ *       bits) and the bits per encoded value (0, 1, 2, 4, 8, 16 or 32);
+ *   <li>{@code encodedValuesOffset}: where its packed values start;
+ * </ol>
+ *
+ * both offsets in words from the start of the channel's data. The lookup table lists the block's
+ * distinct values in ascending (unsigned) order, one word each for uint32, low word then high word
+ * for uint64. The packed values are table indices of {@code encodedBits} each, for every position
+ * of the full block in x-fastest order, value {@code i} at bit {@code (i * bits) % 32} of word
+ * {@code (i * bits) / 32}; positions of a partial block outside the chunk carry index 0 (the
+ * block's smallest value). With one distinct value a block has 0 bits and no packed words.
+ *
+ * <p>The layout and its choices (values then table per block, a lookup table shared by later blocks
+ * with the same distinct values, per channel) are those of Neuroglancer's own encoder, so this
+ * encoder's output is identical to it (a test checks this against the npm package when it is
+ * installed).
  */
 public final class CompressedSegmentation {
   private static final int[] ALLOWED_BITS = {0, 1, 2, 4, 8, 16, 32};
@@ -40,7 +44,8 @@ public final class CompressedSegmentation {
     if (type == DataType.UINT32) {
       for (long x : v.data()) {
         if ((x >>> 32) != 0) {
-          throw new IllegalArgumentException("label " + Long.toUnsignedString(x) + " does not fit uint32");
+          throw new IllegalArgumentException(
+              "label " + Long.toUnsignedString(x) + " does not fit uint32");
         }
       }
     }
@@ -104,8 +109,10 @@ public final class CompressedSegmentation {
             tableOffset = shared;
           }
           if (tableOffset >= 1 << 24) {
-            throw new IllegalArgumentException("compressed segmentation chunk too large: lookup table offset "
-                + tableOffset + " does not fit 24 bits (use smaller chunks)");
+            throw new IllegalArgumentException(
+                "compressed segmentation chunk too large: lookup table offset "
+                    + tableOffset
+                    + " does not fit 24 bits (use smaller chunks)");
           }
           int at = out.size();
           out.resize(at + packedWords + (writeTable ? unique * words : 0));
@@ -143,21 +150,26 @@ public final class CompressedSegmentation {
     }
   }
 
-  /** Decodes a chunk of {@code sx x sy x sz x channels} voxels; fails on data that does not fit the format. */
-  public static LabelVolume decode(byte[] chunk, int sx, int sy, int sz, int channels, int[] blockSize,
-      DataType type) {
+  /**
+   * Decodes a chunk of {@code sx x sy x sz x channels} voxels; fails on data that does not fit the
+   * format.
+   */
+  public static LabelVolume decode(
+      byte[] chunk, int sx, int sy, int sz, int channels, int[] blockSize, DataType type) {
     int words = RawCodec.width(type) / 4;
     checkBlockSize(blockSize);
     if (chunk.length % 4 != 0) {
-      throw new IllegalArgumentException("compressed segmentation chunk of " + chunk.length
-          + " bytes is not whole 32-bit words");
+      throw new IllegalArgumentException(
+          "compressed segmentation chunk of " + chunk.length + " bytes is not whole 32-bit words");
     }
     int[] w = new int[chunk.length / 4];
     ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(w);
     if (w.length < channels) {
-      throw new IllegalArgumentException("compressed segmentation chunk too short for " + channels + " channels");
+      throw new IllegalArgumentException(
+          "compressed segmentation chunk too short for " + channels + " channels");
     }
-    LabelVolume out = new LabelVolume(sx, sy, sz, channels, new long[Math.multiplyExact(sx * sy * sz, channels)]);
+    LabelVolume out =
+        new LabelVolume(sx, sy, sz, channels, new long[Math.multiplyExact(sx * sy * sz, channels)]);
     long[] d = out.data();
     int[] bs = blockSize;
     int gx = ceil(sx, bs[0]);
@@ -165,7 +177,9 @@ public final class CompressedSegmentation {
     int gz = ceil(sz, bs[2]);
     for (int c = 0; c < channels; c++) {
       int base = w[c];
-      check(base >= channels && (long) base + 2L * gx * gy * gz <= w.length, "channel offset " + base);
+      check(
+          base >= channels && (long) base + 2L * gx * gy * gz <= w.length,
+          "channel offset " + base);
       for (int z = 0; z < sz; z++) {
         for (int y = 0; y < sy; y++) {
           for (int x = 0; x < sx; x++) {
@@ -174,7 +188,9 @@ public final class CompressedSegmentation {
             int valuesOffset = w[base + 2 * block + 1];
             int tableOffset = h0 & 0xffffff;
             int bits = h0 >>> 24;
-            check(Arrays.binarySearch(ALLOWED_BITS, bits) >= 0, "block " + block + " has " + bits + " bits");
+            check(
+                Arrays.binarySearch(ALLOWED_BITS, bits) >= 0,
+                "block " + block + " has " + bits + " bits");
             int index = 0;
             if (bits > 0) {
               long bit = (long) bits * ((x % bs[0]) + bs[0] * ((y % bs[1]) + bs[1] * (z % bs[2])));
@@ -184,8 +200,9 @@ public final class CompressedSegmentation {
               index = bits == 32 ? shifted : shifted & ((1 << bits) - 1);
             }
             long entry = (long) base + tableOffset + (long) index * words;
-            check(index >= 0 && entry + words <= w.length, "lookup table entry of block " + block
-                + " outside the chunk");
+            check(
+                index >= 0 && entry + words <= w.length,
+                "lookup table entry of block " + block + " outside the chunk");
             long value = Integer.toUnsignedLong(w[(int) entry]);
             if (words == 2) {
               value |= Integer.toUnsignedLong(w[(int) entry + 1]) << 32;
@@ -198,7 +215,10 @@ public final class CompressedSegmentation {
     return out;
   }
 
-  /** Bits per value for a block with {@code unique} distinct values: 0 for one, else 1, 2, 4, 8, 16 or 32. */
+  /**
+   * Bits per value for a block with {@code unique} distinct values: 0 for one, else 1, 2, 4, 8, 16
+   * or 32.
+   */
   static int bitsFor(int unique) {
     if (unique <= 1) {
       return 0;
@@ -212,7 +232,8 @@ public final class CompressedSegmentation {
 
   private static void checkBlockSize(int[] bs) {
     if (bs == null || bs.length != 3 || bs[0] < 1 || bs[1] < 1 || bs[2] < 1) {
-      throw new IllegalArgumentException("compressed segmentation block size must be three positive integers");
+      throw new IllegalArgumentException(
+          "compressed segmentation block size must be three positive integers");
     }
   }
 

@@ -6,7 +6,11 @@ import java.util.Locale;
 
 /** A precomputed volume's {@code data_type}. */
 public enum DataType {
-  UINT8(1), UINT16(2), UINT32(4), UINT64(8), FLOAT32(4);
+  UINT8(1),
+  UINT16(2),
+  UINT32(4),
+  UINT64(8),
+  FLOAT32(4);
 
   private final int bytes;
 
@@ -29,7 +33,8 @@ public enum DataType {
     try {
       return valueOf(s.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown data_type '" + s + "' (uint8, uint16, uint32, uint64, float32)");
+      throw new IllegalArgumentException(
+          "unknown data_type '" + s + "' (uint8, uint16, uint32, uint64, float32)");
     }
   }
 }

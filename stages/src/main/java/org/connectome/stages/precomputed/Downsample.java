@@ -1,20 +1,23 @@
 package org.connectome.stages.precomputed;
 
 /**
- * Downsampling by integer factors per axis (2x2x1 or 2x2x2 between precomputed scales). The output has
- * {@code ceil(size / factor)} voxels per axis; a box at the upper edge that the input covers only partly uses the
- * voxels that are there.
+ * Downsampling by integer factors per axis (2x2x1 or 2x2x2 between precomputed scales). The output
+ * has {@code ceil(size / factor)} voxels per axis; a box at the upper edge that the input covers
+ * only partly uses the voxels that are there.
  */
 public final class Downsample {
   private Downsample() {}
 
-  /** Image downsampling: the rounded mean of each box of {@code fx x fy x fz} voxels, per channel. */
+  /**
+   * Image downsampling: the rounded mean of each box of {@code fx x fy x fz} voxels, per channel.
+   */
   public static ByteVolume average(ByteVolume src, int fx, int fy, int fz) {
     checkFactors(fx, fy, fz);
     int ox = ceil(src.sx(), fx);
     int oy = ceil(src.sy(), fy);
     int oz = ceil(src.sz(), fz);
-    ByteVolume out = new ByteVolume(ox, oy, oz, src.channels(), new byte[ox * oy * oz * src.channels()]);
+    ByteVolume out =
+        new ByteVolume(ox, oy, oz, src.channels(), new byte[ox * oy * oz * src.channels()]);
     byte[] s = src.data();
     byte[] d = out.data();
     for (int c = 0; c < src.channels(); c++) {
@@ -46,15 +49,17 @@ public final class Downsample {
   }
 
   /**
-   * Segmentation downsampling: the most frequent label of each box; a tie goes to a non-zero label (so thin
-   * processes are not eroded into the background), then to the label met first in x-fastest order.
+   * Segmentation downsampling: the most frequent label of each box; a tie goes to a non-zero label
+   * (so thin processes are not eroded into the background), then to the label met first in
+   * x-fastest order.
    */
   public static LabelVolume mode(LabelVolume src, int fx, int fy, int fz) {
     checkFactors(fx, fy, fz);
     int ox = ceil(src.sx(), fx);
     int oy = ceil(src.sy(), fy);
     int oz = ceil(src.sz(), fz);
-    LabelVolume out = new LabelVolume(ox, oy, oz, src.channels(), new long[ox * oy * oz * src.channels()]);
+    LabelVolume out =
+        new LabelVolume(ox, oy, oz, src.channels(), new long[ox * oy * oz * src.channels()]);
     long[] s = src.data();
     long[] d = out.data();
     long[] box = new long[fx * fy * fz];

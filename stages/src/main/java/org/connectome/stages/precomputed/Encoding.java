@@ -23,7 +23,8 @@ public enum Encoding {
     try {
       return valueOf(s.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown encoding '" + s + "' (raw, jpeg, compressed_segmentation)");
+      throw new IllegalArgumentException(
+          "unknown encoding '" + s + "' (raw, jpeg, compressed_segmentation)");
     }
   }
 }

@@ -17,9 +17,10 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
- * The {@code jpeg} chunk encoding for uint8 single-channel images: the chunk is one grayscale JPEG of width
- * {@code nx} and height {@code ny * nz}, whose rows read in order are the chunk's voxels in x-fastest order (the
- * precomputed spec allows any width and height whose product is the voxel count; Neuroglancer checks only that).
+ * The {@code jpeg} chunk encoding for uint8 single-channel images: the chunk is one grayscale JPEG
+ * of width {@code nx} and height {@code ny * nz}, whose rows read in order are the chunk's voxels
+ * in x-fastest order (the precomputed spec allows any width and height whose product is the voxel
+ * count; Neuroglancer checks only that).
  */
 public final class JpegCodec {
   /** JPEG's largest width or height. */
@@ -34,7 +35,8 @@ public final class JpegCodec {
    */
   public static byte[] encode(ByteVolume v, int quality) {
     if (v.channels() != 1) {
-      throw new IllegalArgumentException("this JPEG encoder writes grayscale (1 channel), not " + v.channels());
+      throw new IllegalArgumentException(
+          "this JPEG encoder writes grayscale (1 channel), not " + v.channels());
     }
     if (quality < 1 || quality > 100) {
       throw new IllegalArgumentException("JPEG quality must be 1 to 100, not " + quality);
@@ -42,8 +44,20 @@ public final class JpegCodec {
     int width = v.sx();
     long height = (long) v.sy() * v.sz();
     if (width < 1 || height < 1 || width > MAX_DIMENSION || height > MAX_DIMENSION) {
-      throw new IllegalArgumentException("a JPEG chunk of " + v.sx() + "x" + v.sy() + "x" + v.sz()
-          + " would be an image of " + width + "x" + height + " (each side must be 1 to " + MAX_DIMENSION + ")");
+      throw new IllegalArgumentException(
+          "a JPEG chunk of "
+              + v.sx()
+              + "x"
+              + v.sy()
+              + "x"
+              + v.sz()
+              + " would be an image of "
+              + width
+              + "x"
+              + height
+              + " (each side must be 1 to "
+              + MAX_DIMENSION
+              + ")");
     }
     BufferedImage img = new BufferedImage(width, (int) height, BufferedImage.TYPE_BYTE_GRAY);
     byte[] pixels = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
@@ -65,7 +79,10 @@ public final class JpegCodec {
     }
   }
 
-  /** Decodes a chunk of {@code sx x sy x sz} voxels; fails unless the image is grayscale with that many pixels. */
+  /**
+   * Decodes a chunk of {@code sx x sy x sz} voxels; fails unless the image is grayscale with that
+   * many pixels.
+   */
   public static ByteVolume decode(byte[] jpeg, int sx, int sy, int sz) {
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(jpeg))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -77,14 +94,27 @@ public final class JpegCodec {
         reader.setInput(in);
         Raster r = reader.readRaster(0, null);
         if (r.getNumBands() != 1) {
-          throw new IllegalArgumentException("JPEG chunk has " + r.getNumBands() + " components, expected 1");
+          throw new IllegalArgumentException(
+              "JPEG chunk has " + r.getNumBands() + " components, expected 1");
         }
         long area = (long) r.getWidth() * r.getHeight();
         if (area != (long) sx * sy * sz) {
-          throw new IllegalArgumentException("JPEG chunk is " + r.getWidth() + "x" + r.getHeight() + ", expected "
-              + sx * (long) sy * sz + " pixels for " + sx + "x" + sy + "x" + sz);
+          throw new IllegalArgumentException(
+              "JPEG chunk is "
+                  + r.getWidth()
+                  + "x"
+                  + r.getHeight()
+                  + ", expected "
+                  + sx * (long) sy * sz
+                  + " pixels for "
+                  + sx
+                  + "x"
+                  + sy
+                  + "x"
+                  + sz);
         }
-        int[] samples = r.getSamples(r.getMinX(), r.getMinY(), r.getWidth(), r.getHeight(), 0, (int[]) null);
+        int[] samples =
+            r.getSamples(r.getMinX(), r.getMinY(), r.getWidth(), r.getHeight(), 0, (int[]) null);
         byte[] d = new byte[samples.length];
         for (int i = 0; i < d.length; i++) {
           d[i] = (byte) samples[i];

@@ -1,8 +1,8 @@
 package org.connectome.stages.precomputed;
 
 /**
- * A box of segment labels in memory (uint32 or uint64 held as {@code long}, compared unsigned where order
- * matters): index {@code x + sx * (y + sy * (z + sz * c))}, x fastest and channels outermost.
+ * A box of segment labels in memory (uint32 or uint64 held as {@code long}, compared unsigned where
+ * order matters): index {@code x + sx * (y + sy * (z + sz * c))}, x fastest and channels outermost.
  */
 public final class LabelVolume {
   private final int sx;
@@ -14,11 +14,23 @@ public final class LabelVolume {
   public LabelVolume(int sx, int sy, int sz, int channels, long[] data) {
     long n = (long) sx * sy * sz * channels;
     if (sx < 0 || sy < 0 || sz < 0 || channels < 1 || n > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("bad volume size " + sx + "x" + sy + "x" + sz + "x" + channels);
+      throw new IllegalArgumentException(
+          "bad volume size " + sx + "x" + sy + "x" + sz + "x" + channels);
     }
     if (data.length != n) {
-      throw new IllegalArgumentException("volume " + sx + "x" + sy + "x" + sz + "x" + channels + " needs " + n
-          + " labels, not " + data.length);
+      throw new IllegalArgumentException(
+          "volume "
+              + sx
+              + "x"
+              + sy
+              + "x"
+              + sz
+              + "x"
+              + channels
+              + " needs "
+              + n
+              + " labels, not "
+              + data.length);
     }
     this.sx = sx;
     this.sy = sy;
@@ -65,14 +77,16 @@ public final class LabelVolume {
   }
 
   /** Copies a box of this volume (all channels) into {@code dst} at {@code (dx, dy, dz)}. */
-  public void copyTo(int x0, int y0, int z0, int nx, int ny, int nz, LabelVolume dst, int dx, int dy, int dz) {
+  public void copyTo(
+      int x0, int y0, int z0, int nx, int ny, int nz, LabelVolume dst, int dx, int dy, int dz) {
     if (dst.channels != channels) {
       throw new IllegalArgumentException("channel counts differ");
     }
     for (int c = 0; c < channels; c++) {
       for (int z = 0; z < nz; z++) {
         for (int y = 0; y < ny; y++) {
-          System.arraycopy(data, index(x0, y0 + y, z0 + z, c), dst.data, dst.index(dx, dy + y, dz + z, c), nx);
+          System.arraycopy(
+              data, index(x0, y0 + y, z0 + z, c), dst.data, dst.index(dx, dy + y, dz + z, c), nx);
         }
       }
     }

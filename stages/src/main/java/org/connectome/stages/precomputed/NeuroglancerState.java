@@ -12,9 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A Neuroglancer viewer state for a run's {@code neuroglancer/} folder served at some base URL: an image layer for
- * {@code image/}, a segmentation layer for {@code segmentation/}, an annotation layer for {@code synapses/} (those
- * present), the global dimensions from the first volume's scale 0 and the view centred on it.
+ * A Neuroglancer viewer state for a run's {@code neuroglancer/} folder served at some base URL: an
+ * image layer for {@code image/}, a segmentation layer for {@code segmentation/}, an annotation
+ * layer for {@code synapses/} (those present), the global dimensions from the first volume's scale
+ * 0 and the view centred on it.
  */
 public final class NeuroglancerState {
   /** The public Neuroglancer that {@link #url} links to by default. */
@@ -43,10 +44,14 @@ public final class NeuroglancerState {
     return out;
   }
 
-  /** The state: layers, dimensions in metres, position at the volume's centre, the xy panel fitting 1024x768. */
+  /**
+   * The state: layers, dimensions in metres, position at the volume's centre, the xy panel fitting
+   * 1024x768.
+   */
   public static ObjectNode state(List<Layer> layers) {
     ObjectNode s = MAPPER.createObjectNode();
-    VolumeInfo first = layers.stream().map(Layer::info).filter(i -> i != null).findFirst().orElse(null);
+    VolumeInfo first =
+        layers.stream().map(Layer::info).filter(i -> i != null).findFirst().orElse(null);
     if (first != null) {
       VolumeInfo.Scale s0 = first.scale(0);
       ObjectNode dims = s.putObject("dimensions");
@@ -58,7 +63,9 @@ public final class NeuroglancerState {
         d.add("m");
         pos.add(s0.voxelOffset()[i] + s0.size()[i] / 2.0 + (i == 2 ? 0.5 : 0));
       }
-      s.put("crossSectionScale", Math.max(1.0, Math.max(s0.size()[0] / 1024.0, s0.size()[1] / 768.0) * 1.05));
+      s.put(
+          "crossSectionScale",
+          Math.max(1.0, Math.max(s0.size()[0] / 1024.0, s0.size()[1] / 768.0) * 1.05));
     }
     ArrayNode ls = s.putArray("layers");
     for (Layer l : layers) {
@@ -76,6 +83,8 @@ public final class NeuroglancerState {
 
   /** {@code viewer#!<state>}, the state URL-encoded as Neuroglancer reads it from the fragment. */
   public static String url(String viewer, ObjectNode state) {
-    return viewer + "#!" + URLEncoder.encode(state.toString(), StandardCharsets.UTF_8).replace("+", "%20");
+    return viewer
+        + "#!"
+        + URLEncoder.encode(state.toString(), StandardCharsets.UTF_8).replace("+", "%20");
   }
 }

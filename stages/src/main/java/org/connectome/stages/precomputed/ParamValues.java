@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads typed values from a step's {@code params} (YAML numbers arrive as Integer, Long or Double), with messages
- * that name the parameter. Throws {@link IllegalArgumentException}; runner factories turn it into a bad definition.
+ * Reads typed values from a step's {@code params} (YAML numbers arrive as Integer, Long or Double),
+ * with messages that name the parameter. Throws {@link IllegalArgumentException}; runner factories
+ * turn it into a bad definition.
  */
 public final class ParamValues {
   private final String step;
@@ -31,7 +32,9 @@ public final class ParamValues {
     }
     int[] out = new int[3];
     for (int i = 0; i < 3; i++) {
-      if (!(l.get(i) instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() < min
+      if (!(l.get(i) instanceof Number n)
+          || n.doubleValue() != Math.rint(n.doubleValue())
+          || n.longValue() < min
           || n.longValue() > Integer.MAX_VALUE) {
         throw bad(key, v, "three integers >= " + min + " [x, y, z]");
       }
@@ -40,7 +43,10 @@ public final class ParamValues {
     return out;
   }
 
-  /** Three positive numbers, as a list {@code [x, y, z]} or a map {@code {x, y, z}}, or null when absent. */
+  /**
+   * Three positive numbers, as a list {@code [x, y, z]} or a map {@code {x, y, z}}, or null when
+   * absent.
+   */
   public double[] positive3(String key) {
     Object v = params.get(key);
     if (v == null) {
@@ -69,7 +75,9 @@ public final class ParamValues {
     if (v == null) {
       return fallback;
     }
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() < min
+    if (!(v instanceof Number n)
+        || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.longValue() < min
         || n.longValue() > max) {
       throw bad(key, v, "an integer from " + min + " to " + max);
     }
@@ -89,6 +97,7 @@ public final class ParamValues {
   }
 
   private IllegalArgumentException bad(String key, Object v, String expected) {
-    return new IllegalArgumentException(step + ": params." + key + " must be " + expected + ", not " + v);
+    return new IllegalArgumentException(
+        step + ": params." + key + " must be " + expected + ", not " + v);
   }
 }

@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import org.connectome.pipeline.Box;
 
 /**
- * A precomputed volume on disk: {@code <root>/info} and one folder per scale key holding the chunk files
- * {@code x0-x1_y0-y1_z0-z1} (unsharded). Writes are atomic per file ({@link AtomicFiles}); chunk contents are
- * encoded per the scale's encoding. Regions given to the read and write methods are in absolute voxel
- * coordinates of the scale.
+ * A precomputed volume on disk: {@code <root>/info} and one folder per scale key holding the chunk
+ * files {@code x0-x1_y0-y1_z0-z1} (unsharded). Writes are atomic per file ({@link AtomicFiles});
+ * chunk contents are encoded per the scale's encoding. Regions given to the read and write methods
+ * are in absolute voxel coordinates of the scale.
  */
 public final class PrecomputedVolume {
   /** JPEG quality when the writer was not given one. */
@@ -30,18 +30,20 @@ public final class PrecomputedVolume {
   public static PrecomputedVolume open(Path root) throws IOException {
     Path f = root.resolve("info");
     if (!Files.isRegularFile(f)) {
-      throw new NoSuchFileException(f.toString(), null, "no precomputed volume here (no info file)");
+      throw new NoSuchFileException(
+          f.toString(), null, "no precomputed volume here (no info file)");
     }
     try {
-      return new PrecomputedVolume(root, VolumeInfo.fromJson(Files.readAllBytes(f)), DEFAULT_JPEG_QUALITY);
+      return new PrecomputedVolume(
+          root, VolumeInfo.fromJson(Files.readAllBytes(f)), DEFAULT_JPEG_QUALITY);
     } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IOException("bad precomputed info " + f + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Creates (or joins) a volume: writes {@code info} atomically unless it already has exactly this content, so
-   * every unit of a step may call it, in any order, concurrently.
+   * Creates (or joins) a volume: writes {@code info} atomically unless it already has exactly this
+   * content, so every unit of a step may call it, in any order, concurrently.
    */
   public static PrecomputedVolume create(Path root, VolumeInfo info) throws IOException {
     AtomicFiles.writeIfChanged(root.resolve("info"), info.toJson());
@@ -81,8 +83,8 @@ public final class PrecomputedVolume {
     try {
       return Files.readAllBytes(p);
     } catch (NoSuchFileException e) {
-      throw new NoSuchFileException(p.toString(), null, "missing chunk of " + root + " scale "
-          + info.scale(scale).key());
+      throw new NoSuchFileException(
+          p.toString(), null, "missing chunk of " + root + " scale " + info.scale(scale).key());
     }
   }
 
@@ -94,8 +96,9 @@ public final class PrecomputedVolume {
     return switch (info.scale(scale).encoding()) {
       case RAW -> RawCodec.encode(chunk);
       case JPEG -> JpegCodec.encode(chunk, jpegQuality);
-      case COMPRESSED_SEGMENTATION -> throw new IllegalArgumentException(
-          "compressed_segmentation needs uint32 or uint64 labels");
+      case COMPRESSED_SEGMENTATION ->
+          throw new IllegalArgumentException(
+              "compressed_segmentation needs uint32 or uint64 labels");
     };
   }
 
@@ -104,8 +107,9 @@ public final class PrecomputedVolume {
     VolumeInfo.Scale s = info.scale(scale);
     return switch (s.encoding()) {
       case RAW -> RawCodec.encode(chunk, info.dataType());
-      case COMPRESSED_SEGMENTATION -> CompressedSegmentation.encode(chunk, s.compressedSegmentationBlockSize(),
-          info.dataType());
+      case COMPRESSED_SEGMENTATION ->
+          CompressedSegmentation.encode(
+              chunk, s.compressedSegmentationBlockSize(), info.dataType());
       case JPEG -> throw new IllegalArgumentException("labels cannot be stored as jpeg");
     };
   }
@@ -124,9 +128,17 @@ public final class PrecomputedVolume {
     int[] n = size(chunk);
     VolumeInfo.Scale s = info.scale(scale);
     return switch (s.encoding()) {
-      case RAW -> RawCodec.decodeLabels(data, info.dataType(), n[0], n[1], n[2], info.numChannels());
-      case COMPRESSED_SEGMENTATION -> CompressedSegmentation.decode(data, n[0], n[1], n[2], info.numChannels(),
-          s.compressedSegmentationBlockSize(), info.dataType());
+      case RAW ->
+          RawCodec.decodeLabels(data, info.dataType(), n[0], n[1], n[2], info.numChannels());
+      case COMPRESSED_SEGMENTATION ->
+          CompressedSegmentation.decode(
+              data,
+              n[0],
+              n[1],
+              n[2],
+              info.numChannels(),
+              s.compressedSegmentationBlockSize(),
+              info.dataType());
       case JPEG -> throw new IllegalArgumentException("labels cannot be stored as jpeg");
     };
   }
@@ -169,8 +181,13 @@ public final class PrecomputedVolume {
   public ByteVolume readImage(int scale, Box region) throws IOException {
     int[] n = size(region);
     checkInside(scale, region);
-    ByteVolume out = new ByteVolume(n[0], n[1], n[2], info.numChannels(),
-        new byte[Math.multiplyExact(n[0] * n[1] * n[2], info.numChannels())]);
+    ByteVolume out =
+        new ByteVolume(
+            n[0],
+            n[1],
+            n[2],
+            info.numChannels(),
+            new byte[Math.multiplyExact(n[0] * n[1] * n[2], info.numChannels())]);
     for (Box c : grid(scale).chunksIntersecting(region)) {
       ByteVolume chunk = decodeImage(scale, c, readChunk(scale, c));
       Box i = intersect(region, c);
@@ -186,8 +203,13 @@ public final class PrecomputedVolume {
   public LabelVolume readLabels(int scale, Box region) throws IOException {
     int[] n = size(region);
     checkInside(scale, region);
-    LabelVolume out = new LabelVolume(n[0], n[1], n[2], info.numChannels(),
-        new long[Math.multiplyExact(n[0] * n[1] * n[2], info.numChannels())]);
+    LabelVolume out =
+        new LabelVolume(
+            n[0],
+            n[1],
+            n[2],
+            info.numChannels(),
+            new long[Math.multiplyExact(n[0] * n[1] * n[2], info.numChannels())]);
     for (Box c : grid(scale).chunksIntersecting(region)) {
       LabelVolume chunk = decodeLabels(scale, c, readChunk(scale, c));
       Box i = intersect(region, c);
@@ -201,46 +223,69 @@ public final class PrecomputedVolume {
 
   private void checkType(DataType t) {
     if (info.dataType() != t) {
-      throw new IllegalArgumentException("volume " + root + " is " + info.dataType().json() + ", not " + t.json());
+      throw new IllegalArgumentException(
+          "volume " + root + " is " + info.dataType().json() + ", not " + t.json());
     }
   }
 
   private void checkRegion(int scale, Box region, int sx, int sy, int sz) {
     int[] n = size(region);
     if (n[0] != sx || n[1] != sy || n[2] != sz) {
-      throw new IllegalArgumentException("data of " + sx + "x" + sy + "x" + sz + " for region " + region.chunkName());
+      throw new IllegalArgumentException(
+          "data of " + sx + "x" + sy + "x" + sz + " for region " + region.chunkName());
     }
     if (!grid(scale).isChunkAligned(region)) {
       VolumeInfo.Scale s = info.scale(scale);
-      throw new IllegalArgumentException("region " + region.chunkName() + " of scale " + s.key()
-          + " is not made of whole chunks of " + java.util.Arrays.toString(s.chunkSize()) + " in a volume of "
-          + java.util.Arrays.toString(s.size()));
+      throw new IllegalArgumentException(
+          "region "
+              + region.chunkName()
+              + " of scale "
+              + s.key()
+              + " is not made of whole chunks of "
+              + java.util.Arrays.toString(s.chunkSize())
+              + " in a volume of "
+              + java.util.Arrays.toString(s.size()));
     }
   }
 
   private void checkInside(int scale, Box region) {
     Box b = grid(scale).bounds();
-    if (region.start().x() < b.start().x() || region.start().y() < b.start().y() || region.start().z() < b.start().z()
-        || region.end().x() > b.end().x() || region.end().y() > b.end().y() || region.end().z() > b.end().z()) {
-      throw new IllegalArgumentException("region " + region.chunkName() + " outside volume " + b.chunkName());
+    if (region.start().x() < b.start().x()
+        || region.start().y() < b.start().y()
+        || region.start().z() < b.start().z()
+        || region.end().x() > b.end().x()
+        || region.end().y() > b.end().y()
+        || region.end().z() > b.end().z()) {
+      throw new IllegalArgumentException(
+          "region " + region.chunkName() + " outside volume " + b.chunkName());
     }
   }
 
   static int[] size(Box b) {
-    return new int[] {Math.toIntExact(b.end().x() - b.start().x()), Math.toIntExact(b.end().y() - b.start().y()),
-        Math.toIntExact(b.end().z() - b.start().z())};
+    return new int[] {
+      Math.toIntExact(b.end().x() - b.start().x()),
+      Math.toIntExact(b.end().y() - b.start().y()),
+      Math.toIntExact(b.end().z() - b.start().z())
+    };
   }
 
   private static int[] offsetIn(Box outer, Box inner) {
-    return new int[] {Math.toIntExact(inner.start().x() - outer.start().x()),
-        Math.toIntExact(inner.start().y() - outer.start().y()), Math.toIntExact(inner.start().z() - outer.start().z())};
+    return new int[] {
+      Math.toIntExact(inner.start().x() - outer.start().x()),
+      Math.toIntExact(inner.start().y() - outer.start().y()),
+      Math.toIntExact(inner.start().z() - outer.start().z())
+    };
   }
 
   static Box intersect(Box a, Box b) {
     return new Box(
-        new org.connectome.pipeline.Vec3(Math.max(a.start().x(), b.start().x()), Math.max(a.start().y(), b.start().y()),
+        new org.connectome.pipeline.Vec3(
+            Math.max(a.start().x(), b.start().x()),
+            Math.max(a.start().y(), b.start().y()),
             Math.max(a.start().z(), b.start().z())),
-        new org.connectome.pipeline.Vec3(Math.min(a.end().x(), b.end().x()), Math.min(a.end().y(), b.end().y()),
+        new org.connectome.pipeline.Vec3(
+            Math.min(a.end().x(), b.end().x()),
+            Math.min(a.end().y(), b.end().y()),
             Math.min(a.end().z(), b.end().z())));
   }
 }

@@ -4,8 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The {@code raw} chunk encoding: voxels little-endian in {@code [x, y, z, channel]} Fortran order (x fastest,
- * channels outermost), no header; a chunk of {@code nx * ny * nz * channels * bytesPerVoxel} bytes.
+ * The {@code raw} chunk encoding: voxels little-endian in {@code [x, y, z, channel]} Fortran order
+ * (x fastest, channels outermost), no header; a chunk of {@code nx * ny * nz * channels *
+ * bytesPerVoxel} bytes.
  */
 public final class RawCodec {
   private RawCodec() {}
@@ -17,8 +18,19 @@ public final class RawCodec {
   public static ByteVolume decodeBytes(byte[] chunk, int sx, int sy, int sz, int channels) {
     long expected = (long) sx * sy * sz * channels;
     if (chunk.length != expected) {
-      throw new IllegalArgumentException("raw uint8 chunk of " + sx + "x" + sy + "x" + sz + "x" + channels + " has "
-          + chunk.length + " bytes, expected " + expected);
+      throw new IllegalArgumentException(
+          "raw uint8 chunk of "
+              + sx
+              + "x"
+              + sy
+              + "x"
+              + sz
+              + "x"
+              + channels
+              + " has "
+              + chunk.length
+              + " bytes, expected "
+              + expected);
     }
     return new ByteVolume(sx, sy, sz, channels, chunk.clone());
   }
@@ -32,7 +44,8 @@ public final class RawCodec {
     } else {
       for (int i = 0; i < d.length; i++) {
         if ((d[i] >>> 32) != 0) {
-          throw new IllegalArgumentException("label " + Long.toUnsignedString(d[i]) + " does not fit uint32");
+          throw new IllegalArgumentException(
+              "label " + Long.toUnsignedString(d[i]) + " does not fit uint32");
         }
         b.putInt(i * 4, (int) d[i]);
       }
@@ -40,12 +53,26 @@ public final class RawCodec {
     return b.array();
   }
 
-  public static LabelVolume decodeLabels(byte[] chunk, DataType type, int sx, int sy, int sz, int channels) {
+  public static LabelVolume decodeLabels(
+      byte[] chunk, DataType type, int sx, int sy, int sz, int channels) {
     int w = width(type);
     long n = (long) sx * sy * sz * channels;
     if (chunk.length != n * w) {
-      throw new IllegalArgumentException("raw " + type.json() + " chunk of " + sx + "x" + sy + "x" + sz + "x" + channels
-          + " has " + chunk.length + " bytes, expected " + n * w);
+      throw new IllegalArgumentException(
+          "raw "
+              + type.json()
+              + " chunk of "
+              + sx
+              + "x"
+              + sy
+              + "x"
+              + sz
+              + "x"
+              + channels
+              + " has "
+              + chunk.length
+              + " bytes, expected "
+              + n * w);
     }
     long[] d = new long[(int) n];
     ByteBuffer b = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);

@@ -17,10 +17,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A static file server for precomputed volumes (and optionally a viewer bundle), with
- * {@code Access-Control-Allow-Origin: *} on every answer so Neuroglancer served from another origin can read the
- * volumes. GET and HEAD of files below the mounted folders, OPTIONS preflights; no directory listings, nothing
- * outside the folders.
+ * A static file server for precomputed volumes (and optionally a viewer bundle), with {@code
+ * Access-Control-Allow-Origin: *} on every answer so Neuroglancer served from another origin can
+ * read the volumes. GET and HEAD of files below the mounted folders, OPTIONS preflights; no
+ * directory listings, nothing outside the folders.
  */
 public final class StaticFileServer implements AutoCloseable {
   private final HttpServer server;
@@ -38,21 +38,30 @@ public final class StaticFileServer implements AutoCloseable {
   /**
    * Starts serving.
    *
-   * @param host   interface to bind, for example {@code 127.0.0.1}
-   * @param port   port, 0 for a free one
-   * @param mounts URL prefix (like {@code /} or {@code /viewer/}) to folder; the longest matching prefix wins
+   * @param host interface to bind, for example {@code 127.0.0.1}
+   * @param port port, 0 for a free one
+   * @param mounts URL prefix (like {@code /} or {@code /viewer/}) to folder; the longest matching
+   *     prefix wins
    */
-  public static StaticFileServer start(String host, int port, Map<String, Path> mounts) throws IOException {
+  public static StaticFileServer start(String host, int port, Map<String, Path> mounts)
+      throws IOException {
     Map<String, Path> m = new LinkedHashMap<>();
-    mounts.entrySet().stream().sorted((a, b) -> b.getKey().length() - a.getKey().length())
-        .forEach(e -> m.put(e.getKey().endsWith("/") ? e.getKey() : e.getKey() + "/",
-            e.getValue().toAbsolutePath().normalize()));
+    mounts.entrySet().stream()
+        .sorted((a, b) -> b.getKey().length() - a.getKey().length())
+        .forEach(
+            e ->
+                m.put(
+                    e.getKey().endsWith("/") ? e.getKey() : e.getKey() + "/",
+                    e.getValue().toAbsolutePath().normalize()));
     HttpServer s = HttpServer.create(new InetSocketAddress(host, port), 64);
-    ExecutorService ex = Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "static-files");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService ex =
+        Executors.newFixedThreadPool(
+            8,
+            r -> {
+              Thread t = new Thread(r, "static-files");
+              t.setDaemon(true);
+              return t;
+            });
     StaticFileServer f = new StaticFileServer(s, ex, m);
     s.createContext("/", f::handle);
     s.setExecutor(ex);
@@ -91,7 +100,8 @@ public final class StaticFileServer implements AutoCloseable {
       h.set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
       h.set("Access-Control-Allow-Headers", "*");
       h.set("Access-Control-Expose-Headers", "Content-Length, Content-Type");
-      // Chrome's private network access: a public Neuroglancer page may read from this loopback server
+      // Chrome's private network access: a public Neuroglancer page may read from this loopback
+      // server
       h.set("Access-Control-Allow-Private-Network", "true");
       String method = x.getRequestMethod();
       if (method.equals("OPTIONS")) {
@@ -105,8 +115,13 @@ public final class StaticFileServer implements AutoCloseable {
       String path = x.getRequestURI().getPath();
       if (path != null && !path.equals("/") && mounts.containsKey(path + "/")) {
         // /viewer -> /viewer/, so the bundle's relative URLs resolve inside it
-        h.set("Location", path + "/" + (x.getRequestURI().getRawQuery() == null ? ""
-            : "?" + x.getRequestURI().getRawQuery()));
+        h.set(
+            "Location",
+            path
+                + "/"
+                + (x.getRequestURI().getRawQuery() == null
+                    ? ""
+                    : "?" + x.getRequestURI().getRawQuery()));
         x.sendResponseHeaders(301, -1);
         return;
       }
@@ -130,7 +145,8 @@ public final class StaticFileServer implements AutoCloseable {
         return;
       }
       x.sendResponseHeaders(200, size == 0 ? -1 : size);
-      try (InputStream in = Files.newInputStream(file); OutputStream out = x.getResponseBody()) {
+      try (InputStream in = Files.newInputStream(file);
+          OutputStream out = x.getResponseBody()) {
         in.transferTo(out);
       }
     } catch (IOException e) {

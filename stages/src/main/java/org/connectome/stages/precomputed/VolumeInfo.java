@@ -14,19 +14,28 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The {@code info} file of a Neuroglancer precomputed volume ({@code @type neuroglancer_multiscale_volume}).
+ * The {@code info} file of a Neuroglancer precomputed volume ({@code @type
+ * neuroglancer_multiscale_volume}).
  *
- * @param atType            always {@link #TYPE}
- * @param type              {@code image} or {@code segmentation}
- * @param dataType          voxel type
- * @param numChannels       channels (1 for EM images and segmentations)
- * @param scales            scale 0 first, then coarser ones
- * @param mesh              segmentation only: the mesh folder, or null
+ * @param atType always {@link #TYPE}
+ * @param type {@code image} or {@code segmentation}
+ * @param dataType voxel type
+ * @param numChannels channels (1 for EM images and segmentations)
+ * @param scales scale 0 first, then coarser ones
+ * @param mesh segmentation only: the mesh folder, or null
  * @param segmentProperties segmentation only: the segment properties folder, or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-@JsonPropertyOrder({"@type", "type", "data_type", "num_channels", "scales", "mesh", "segment_properties"})
+@JsonPropertyOrder({
+  "@type",
+  "type",
+  "data_type",
+  "num_channels",
+  "scales",
+  "mesh",
+  "segment_properties"
+})
 public record VolumeInfo(
     @JsonProperty("@type") String atType,
     @JsonProperty("type") String type,
@@ -40,9 +49,10 @@ public record VolumeInfo(
   public static final String IMAGE = "image";
   public static final String SEGMENTATION = "segmentation";
 
-  private static final ObjectMapper MAPPER = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   public VolumeInfo {
     Objects.requireNonNull(type, "type");
@@ -95,18 +105,25 @@ public record VolumeInfo(
   /**
    * One resolution level.
    *
-   * @param key                             the folder of its chunks
-   * @param size                            voxels {@code [x, y, z]}
-   * @param resolution                      nanometres per voxel {@code [x, y, z]}
-   * @param voxelOffset                     origin in voxels
-   * @param chunkSizes                      chunk sizes (this library writes one)
-   * @param encoding                        chunk encoding
+   * @param key the folder of its chunks
+   * @param size voxels {@code [x, y, z]}
+   * @param resolution nanometres per voxel {@code [x, y, z]}
+   * @param voxelOffset origin in voxels
+   * @param chunkSizes chunk sizes (this library writes one)
+   * @param encoding chunk encoding
    * @param compressedSegmentationBlockSize block size of {@code compressed_segmentation}, else null
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
-  @JsonPropertyOrder({"key", "size", "resolution", "voxel_offset", "chunk_sizes", "encoding",
-      "compressed_segmentation_block_size"})
+  @JsonPropertyOrder({
+    "key",
+    "size",
+    "resolution",
+    "voxel_offset",
+    "chunk_sizes",
+    "encoding",
+    "compressed_segmentation_block_size"
+  })
   public record Scale(
       @JsonProperty("key") String key,
       @JsonProperty("size") long[] size,
@@ -136,20 +153,32 @@ public record VolumeInfo(
       }
       chunkSizes = new ArrayList<>(chunkSizes);
       Objects.requireNonNull(encoding, "encoding");
-      if ((encoding == Encoding.COMPRESSED_SEGMENTATION) != (compressedSegmentationBlockSize != null)) {
+      if ((encoding == Encoding.COMPRESSED_SEGMENTATION)
+          != (compressedSegmentationBlockSize != null)) {
         throw new IllegalArgumentException(
             "compressed_segmentation_block_size is required with, and only with, compressed_segmentation");
       }
-      if (compressedSegmentationBlockSize != null && (compressedSegmentationBlockSize.length != 3
-          || compressedSegmentationBlockSize[0] < 1 || compressedSegmentationBlockSize[1] < 1
-          || compressedSegmentationBlockSize[2] < 1)) {
-        throw new IllegalArgumentException("compressed_segmentation_block_size must be three positive integers");
+      if (compressedSegmentationBlockSize != null
+          && (compressedSegmentationBlockSize.length != 3
+              || compressedSegmentationBlockSize[0] < 1
+              || compressedSegmentationBlockSize[1] < 1
+              || compressedSegmentationBlockSize[2] < 1)) {
+        throw new IllegalArgumentException(
+            "compressed_segmentation_block_size must be three positive integers");
       }
     }
 
     /** A scale with one chunk size and a key derived from the resolution ({@link #keyOf}). */
-    public static Scale of(long[] size, double[] resolution, int[] chunkSize, Encoding encoding, int[] csBlockSize) {
-      return new Scale(keyOf(resolution), size, resolution, new long[3], List.of(chunkSize), encoding, csBlockSize);
+    public static Scale of(
+        long[] size, double[] resolution, int[] chunkSize, Encoding encoding, int[] csBlockSize) {
+      return new Scale(
+          keyOf(resolution),
+          size,
+          resolution,
+          new long[3],
+          List.of(chunkSize),
+          encoding,
+          csBlockSize);
     }
 
     /** The first (this library's only) chunk size. */
@@ -165,8 +194,10 @@ public record VolumeInfo(
           b.append('_');
         }
         double r = resolution[i];
-        b.append(r == Math.rint(r) && Math.abs(r) < 1e15 ? Long.toString((long) r)
-            : java.math.BigDecimal.valueOf(r).stripTrailingZeros().toPlainString());
+        b.append(
+            r == Math.rint(r) && Math.abs(r) < 1e15
+                ? Long.toString((long) r)
+                : java.math.BigDecimal.valueOf(r).stripTrailingZeros().toPlainString());
       }
       return b.toString();
     }
@@ -179,13 +210,17 @@ public record VolumeInfo(
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Scale s && key.equals(s.key) && java.util.Arrays.equals(size, s.size)
-          && java.util.Arrays.equals(resolution, s.resolution) && java.util.Arrays.equals(voxelOffset, s.voxelOffset)
+      return o instanceof Scale s
+          && key.equals(s.key)
+          && java.util.Arrays.equals(size, s.size)
+          && java.util.Arrays.equals(resolution, s.resolution)
+          && java.util.Arrays.equals(voxelOffset, s.voxelOffset)
           && chunkSizes.size() == s.chunkSizes.size()
           && java.util.stream.IntStream.range(0, chunkSizes.size())
               .allMatch(i -> java.util.Arrays.equals(chunkSizes.get(i), s.chunkSizes.get(i)))
-          && encoding == s.encoding && java.util.Arrays.equals(compressedSegmentationBlockSize,
-              s.compressedSegmentationBlockSize);
+          && encoding == s.encoding
+          && java.util.Arrays.equals(
+              compressedSegmentationBlockSize, s.compressedSegmentationBlockSize);
     }
 
     @Override
@@ -195,8 +230,15 @@ public record VolumeInfo(
 
     @Override
     public String toString() {
-      return "Scale[" + key + " size " + java.util.Arrays.toString(size) + " chunk "
-          + java.util.Arrays.toString(chunkSize()) + " " + encoding.json() + "]";
+      return "Scale["
+          + key
+          + " size "
+          + java.util.Arrays.toString(size)
+          + " chunk "
+          + java.util.Arrays.toString(chunkSize())
+          + " "
+          + encoding.json()
+          + "]";
     }
   }
 }

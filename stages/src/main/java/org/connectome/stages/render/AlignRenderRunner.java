@@ -23,12 +23,13 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code align.render}: unit {@code i} is block {@code i} of {@code renderBlockSize} over the aligned volume (the
- * plan's grid, sized from {@code facts/volume.json}). Every voxel {@code (x, y, z)} of the block is the bilinear
- * sample of section {@code z}'s stitched montage at the inverse of the section's rigid transform
- * ({@code transforms.json} of align.solve) applied to {@code (x, y)}; 0 outside the montage and for sections the
- * solve left out. The block is one raw uint8 chunk of {@code volumes/aligned/} (chunk size = render block size),
- * whose info each unit writes idempotently (atomic, identical content).
+ * {@code align.render}: unit {@code i} is block {@code i} of {@code renderBlockSize} over the
+ * aligned volume (the plan's grid, sized from {@code facts/volume.json}). Every voxel {@code (x, y,
+ * z)} of the block is the bilinear sample of section {@code z}'s stitched montage at the inverse of
+ * the section's rigid transform ({@code transforms.json} of align.solve) applied to {@code (x, y)};
+ * 0 outside the montage and for sections the solve left out. The block is one raw uint8 chunk of
+ * {@code volumes/aligned/} (chunk size = render block size), whose info each unit writes
+ * idempotently (atomic, identical content).
  */
 public final class AlignRenderRunner implements UnitRunner {
   private final Path runDir;
@@ -44,25 +45,37 @@ public final class AlignRenderRunner implements UnitRunner {
     this.info = alignedInfo(grid, resolution);
   }
 
-  public static AlignRenderRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
-    BlockGrid grid = def.plan() == null || def.plan().units() == null ? null : def.plan().units().grid();
+  public static AlignRenderRunner create(TaskDefinition def, StepLayout layout)
+      throws BadDefinitionException {
+    BlockGrid grid =
+        def.plan() == null || def.plan().units() == null ? null : def.plan().units().grid();
     if (grid == null) {
       throw new BadDefinitionException("align.render: the step definition has no block grid");
     }
     Path runDir = Path.of(def.runDir());
     try {
-      return new AlignRenderRunner(runDir, grid, VoxelSize.resolve("align.render", def.params(), def));
+      return new AlignRenderRunner(
+          runDir, grid, VoxelSize.resolve("align.render", def.params(), def));
     } catch (IllegalArgumentException | IOException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
   }
 
-  /** The info of {@code volumes/aligned/}: uint8 image, one raw scale whose chunk is the render block. */
+  /**
+   * The info of {@code volumes/aligned/}: uint8 image, one raw scale whose chunk is the render
+   * block.
+   */
   public static VolumeInfo alignedInfo(BlockGrid grid, double[] resolution) {
     long[] size = {grid.volume().x(), grid.volume().y(), grid.volume().z()};
-    int[] chunk = {Math.toIntExact(grid.blockSize().x()), Math.toIntExact(grid.blockSize().y()),
-        Math.toIntExact(grid.blockSize().z())};
-    return VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1,
+    int[] chunk = {
+      Math.toIntExact(grid.blockSize().x()),
+      Math.toIntExact(grid.blockSize().y()),
+      Math.toIntExact(grid.blockSize().z())
+    };
+    return VolumeInfo.of(
+        VolumeInfo.IMAGE,
+        DataType.UINT8,
+        1,
         List.of(VolumeInfo.Scale.of(size, resolution.clone(), chunk, Encoding.RAW, null)));
   }
 
@@ -79,10 +92,19 @@ public final class AlignRenderRunner implements UnitRunner {
       }
       volume.writeImage(0, box, out);
     } catch (NoSuchFileException e) {
-      throw new UnitException("align.render block " + unit.unit() + " (" + box.chunkName() + "): missing input "
-          + e.getFile() + (e.getReason() == null ? "" : ": " + e.getReason()), true, e);
+      throw new UnitException(
+          "align.render block "
+              + unit.unit()
+              + " ("
+              + box.chunkName()
+              + "): missing input "
+              + e.getFile()
+              + (e.getReason() == null ? "" : ": " + e.getReason()),
+          true,
+          e);
     } catch (IOException | RuntimeException e) {
-      throw new UnitException("align.render block " + unit.unit() + " (" + box.chunkName() + "): " + e, true, e);
+      throw new UnitException(
+          "align.render block " + unit.unit() + " (" + box.chunkName() + "): " + e, true, e);
     }
   }
 

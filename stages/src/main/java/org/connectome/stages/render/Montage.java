@@ -12,12 +12,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One stitched section from stitch ({@code output/s<iiii>/montage.raw}, uint8 row-major with x fastest, and
- * {@code montage.json} with its width and height), memory-mapped in bands of rows so sections larger than 2 GB work
- * and only the rows a block touches are read.
+ * One stitched section from stitch ({@code output/s<iiii>/montage.raw}, uint8 row-major with x
+ * fastest, and {@code montage.json} with its width and height), memory-mapped in bands of rows so
+ * sections larger than 2 GB work and only the rows a block touches are read.
  */
 public final class Montage {
-  /** Relative to the run folder, for section {@code i}: {@code stages/stitch/stitch/output/s0007}. */
+  /**
+   * Relative to the run folder, for section {@code i}: {@code stages/stitch/stitch/output/s0007}.
+   */
   public static String dir(int section) {
     return String.format("stages/stitch/stitch/output/s%04d", section);
   }
@@ -41,7 +43,8 @@ public final class Montage {
     Path json = dir.resolve("montage.json");
     Path raw = dir.resolve("montage.raw");
     if (!Files.isRegularFile(json) || !Files.isRegularFile(raw)) {
-      throw new NoSuchFileException(dir.toString(), null, "no montage.json and montage.raw of section " + section);
+      throw new NoSuchFileException(
+          dir.toString(), null, "no montage.json and montage.raw of section " + section);
     }
     JsonNode j = new ObjectMapper().readTree(json.toFile());
     long w = j.path("width").asLong(-1);
@@ -51,7 +54,8 @@ public final class Montage {
     }
     long size = Files.size(raw);
     if (size != w * h) {
-      throw new IOException(raw + " has " + size + " bytes, montage.json says " + w + "x" + h + " = " + w * h);
+      throw new IOException(
+          raw + " has " + size + " bytes, montage.json says " + w + "x" + h + " = " + w * h);
     }
     int rowsPerBand = (int) Math.max(1, Math.min(h, BAND_BYTES / w));
     int n = (int) ((h + rowsPerBand - 1) / rowsPerBand);
@@ -71,7 +75,8 @@ public final class Montage {
     if (pixels.length != (long) width * height) {
       throw new IllegalArgumentException("pixels do not match " + width + "x" + height);
     }
-    return new Montage(width, height, new ByteBuffer[] {ByteBuffer.wrap(pixels)}, Math.max(1, height));
+    return new Montage(
+        width, height, new ByteBuffer[] {ByteBuffer.wrap(pixels)}, Math.max(1, height));
   }
 
   public int width() {
@@ -88,8 +93,9 @@ public final class Montage {
   }
 
   /**
-   * Bilinear sample at {@code (x, y)} (pixel centres at integers): 0 outside the montage's pixels (more than half a
-   * pixel beyond the first or last centre), edge pixels extended within that half pixel.
+   * Bilinear sample at {@code (x, y)} (pixel centres at integers): 0 outside the montage's pixels
+   * (more than half a pixel beyond the first or last centre), edge pixels extended within that half
+   * pixel.
    */
   public double sample(double x, double y) {
     if (!(x >= -0.5 && y >= -0.5 && x <= width - 0.5 && y <= height - 0.5)) {

@@ -11,8 +11,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * align.solve's {@code output/transforms.json}: per section {@code z} the rigid transform from the section's montage
- * frame into the aligned frame ({@code {"sections": [{"section", "thetaDeg", "tx", "ty"}], "width", "height"}}).
+ * align.solve's {@code output/transforms.json}: per section {@code z} the rigid transform from the
+ * section's montage frame into the aligned frame ({@code {"sections": [{"section", "thetaDeg",
+ * "tx", "ty"}], "width", "height"}}).
  */
 public final class SectionTransforms {
   /** Relative to the run folder. */
@@ -31,7 +32,8 @@ public final class SectionTransforms {
   public static SectionTransforms read(Path runDir) throws IOException {
     Path f = runDir.resolve(FILE);
     if (!Files.isRegularFile(f)) {
-      throw new NoSuchFileException(f.toString(), null, "align.solve has not written its transforms");
+      throw new NoSuchFileException(
+          f.toString(), null, "align.solve has not written its transforms");
     }
     JsonNode root = new ObjectMapper().readTree(f.toFile());
     JsonNode sections = root.path("sections");
@@ -43,13 +45,18 @@ public final class SectionTransforms {
       if (!s.path("section").canConvertToInt()) {
         throw new IOException(f + ": a section entry has no integer \"section\": " + s);
       }
-      m.put(s.path("section").asInt(), new RigidTransform(s.path("thetaDeg").asDouble(0), s.path("tx").asDouble(0),
-          s.path("ty").asDouble(0)));
+      m.put(
+          s.path("section").asInt(),
+          new RigidTransform(
+              s.path("thetaDeg").asDouble(0), s.path("tx").asDouble(0), s.path("ty").asDouble(0)));
     }
     return new SectionTransforms(m, root.path("width").asLong(0), root.path("height").asLong(0));
   }
 
-  /** The transform of section {@code z} into the aligned frame, or empty when the solve left the section out. */
+  /**
+   * The transform of section {@code z} into the aligned frame, or empty when the solve left the
+   * section out.
+   */
   public Optional<RigidTransform> of(int z) {
     return Optional.ofNullable(bySection.get(z));
   }

@@ -16,15 +16,17 @@ import org.connectome.stages.align.Rigid;
 import org.connectome.stages.stitch.Stats;
 
 /**
- * Alignment: the solve's figures (volume, pair residuals, registration scores), and with a ground truth the
- * alignment residual: a grid of points of each section's montage (where tiles are) mapped through the solved
- * transform and through the ground truth's (montage to section frame by the stitching's mean offset, then the
- * section's true transform into the aligned volume); after removing the one rigid transform between the two
- * aligned frames that fits best, the distances' median, 95th percentile and maximum.
+ * Alignment: the solve's figures (volume, pair residuals, registration scores), and with a ground
+ * truth the alignment residual: a grid of points of each section's montage (where tiles are) mapped
+ * through the solved transform and through the ground truth's (montage to section frame by the
+ * stitching's mean offset, then the section's true transform into the aligned volume); after
+ * removing the one rigid transform between the two aligned frames that fits best, the distances'
+ * median, 95th percentile and maximum.
  */
 public final class AlignScorer implements StageScorer {
   /** Goal on the demo: alignment residual under 2 px. */
   public static final double GOAL_PX = 2.0;
+
   static final int GRID = 12;
 
   @Override
@@ -43,7 +45,8 @@ public final class AlignScorer implements StageScorer {
     List<Double> scores = new ArrayList<>();
     if (Files.isDirectory(pairsDir)) {
       try (Stream<Path> s = Files.list(pairsDir)) {
-        for (Path p : s.filter(p -> p.getFileName().toString().matches("[pq]\\d+\\.json")).toList()) {
+        for (Path p :
+            s.filter(p -> p.getFileName().toString().matches("[pq]\\d+\\.json")).toList()) {
           JsonNode j = Json.mapper().readTree(p.toFile());
           scores.add(j.path("score").asDouble());
         }
@@ -52,7 +55,9 @@ public final class AlignScorer implements StageScorer {
     double[] sc = scores.stream().mapToDouble(Double::doubleValue).toArray();
     m.put("pairs", sc.length);
     m.put("pairScoreMedian", Stats.r3(Stats.median(sc)));
-    m.put("pairScoreMin", Stats.r3(sc.length == 0 ? Double.NaN : java.util.Arrays.stream(sc).min().getAsDouble()));
+    m.put(
+        "pairScoreMin",
+        Stats.r3(sc.length == 0 ? Double.NaN : java.util.Arrays.stream(sc).min().getAsDouble()));
     String summary = sc.length + " registered pairs";
     if (!Files.exists(tf)) {
       m.put("summary", summary + " (no solve yet)");
@@ -61,15 +66,26 @@ public final class AlignScorer implements StageScorer {
     JsonNode t = Json.mapper().readTree(tf.toFile());
     Map<Integer, Rigid> transforms = new HashMap<>();
     for (JsonNode s : t.path("sections")) {
-      transforms.put(s.path("section").asInt(), new Rigid(s.path("thetaDeg").asDouble(), s.path("tx").asDouble(),
-          s.path("ty").asDouble()));
+      transforms.put(
+          s.path("section").asInt(),
+          new Rigid(
+              s.path("thetaDeg").asDouble(), s.path("tx").asDouble(), s.path("ty").asDouble()));
     }
-    m.put("volume", Map.of("x", t.path("width").asLong(), "y", t.path("height").asLong(), "z", transforms.size()));
+    m.put(
+        "volume",
+        Map.of(
+            "x", t.path("width").asLong(), "y", t.path("height").asLong(), "z", transforms.size()));
     m.put("solveResidualMedianPx", t.path("residualMedianPx").asDouble());
     m.put("solveResidualMaxPx", t.path("residualMaxPx").asDouble());
     m.put("solveOutliers", t.path("outliers").asInt());
-    summary = String.format("volume %d x %d x %d, %d pairs, solve residual max %.2f px", t.path("width").asLong(),
-        t.path("height").asLong(), transforms.size(), sc.length, t.path("residualMaxPx").asDouble());
+    summary =
+        String.format(
+            "volume %d x %d x %d, %d pairs, solve residual max %.2f px",
+            t.path("width").asLong(),
+            t.path("height").asLong(),
+            transforms.size(),
+            sc.length,
+            t.path("residualMaxPx").asDouble());
     TruthFiles truth = ctx.truth().orElse(null);
     if (truth != null) {
       List<double[]> ours = new ArrayList<>();
@@ -117,9 +133,18 @@ public final class AlignScorer implements StageScorer {
         worst.forEach((z, v) -> per.put(Integer.toString(z), Stats.r3(v)));
         gt.put("maxPerSectionPx", per);
         m.put("groundTruth", gt);
-        summary = String.format("residual median %.2f px, p95 %.2f px, max %.2f px (%d points in %d sections; goal"
-            + " < %.0f px: %s); ", Stats.median(res), Stats.quantile(res, 0.95), Stats.max(res), res.length,
-            worst.size(), GOAL_PX, Stats.median(res) < GOAL_PX ? "met" : "MISSED") + summary;
+        summary =
+            String.format(
+                    "residual median %.2f px, p95 %.2f px, max %.2f px (%d points in %d sections; goal"
+                        + " < %.0f px: %s); ",
+                    Stats.median(res),
+                    Stats.quantile(res, 0.95),
+                    Stats.max(res),
+                    res.length,
+                    worst.size(),
+                    GOAL_PX,
+                    Stats.median(res) < GOAL_PX ? "met" : "MISSED")
+                + summary;
       }
     }
     m.put("summary", summary);
@@ -131,7 +156,10 @@ public final class AlignScorer implements StageScorer {
       return true;
     }
     for (StitchedSections.Tile t : s.tiles()) {
-      if (x >= t.x() && y >= t.y() && x <= t.x() + s.tileWidth() - 1 && y <= t.y() + s.tileHeight() - 1) {
+      if (x >= t.x()
+          && y >= t.y()
+          && x <= t.x() + s.tileWidth() - 1
+          && y <= t.y() + s.tileHeight() - 1) {
         return true;
       }
     }

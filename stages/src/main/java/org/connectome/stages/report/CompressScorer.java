@@ -12,14 +12,16 @@ import org.connectome.pipeline.Json;
 import org.connectome.stages.stitch.Stats;
 
 /**
- * Compression: the image compression ratio. From {@code stages/compress/image/output/*.json} when they carry
- * byte counts (the sums of {@code rawBytes} and {@code storedBytes}; also accepted: {@code uncompressedBytes} /
- * {@code compressedBytes}, {@code bytesIn} / {@code bytesOut}), else from the aligned volume's size (the
- * {@code volume} fact, one byte per voxel) over the bytes of {@code neuroglancer/image/} (all scales).
+ * Compression: the image compression ratio. From {@code stages/compress/image/output/*.json} when
+ * they carry byte counts (the sums of {@code rawBytes} and {@code storedBytes}; also accepted:
+ * {@code uncompressedBytes} / {@code compressedBytes}, {@code bytesIn} / {@code bytesOut}), else
+ * from the aligned volume's size (the {@code volume} fact, one byte per voxel) over the bytes of
+ * {@code neuroglancer/image/} (all scales).
  */
 public final class CompressScorer implements StageScorer {
-  private static final String[][] KEYS = {{"rawBytes", "storedBytes"}, {"uncompressedBytes", "compressedBytes"},
-      {"bytesIn", "bytesOut"}};
+  private static final String[][] KEYS = {
+    {"rawBytes", "storedBytes"}, {"uncompressedBytes", "compressedBytes"}, {"bytesIn", "bytesOut"}
+  };
 
   @Override
   public String stage() {
@@ -73,8 +75,11 @@ public final class CompressScorer implements StageScorer {
     m.put("rawBytes", raw);
     m.put("storedBytes", stored);
     m.put("compressionRatio", Stats.r3(ratio));
-    m.put("summary", String.format("image compression %.2fx (%s raw, %s stored)", ratio, DiskUsage.human(raw),
-        DiskUsage.human(stored)));
+    m.put(
+        "summary",
+        String.format(
+            "image compression %.2fx (%s raw, %s stored)",
+            ratio, DiskUsage.human(raw), DiskUsage.human(stored)));
     return Optional.of(m);
   }
 }

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Bytes a stage read and wrote, from the sizes of its input and output folders. A stage's outputs are its steps'
- * {@code output/} folders plus what it publishes outside them; its inputs are what the stages before it left for
- * it:
+ * Bytes a stage read and wrote, from the sizes of its input and output folders. A stage's outputs
+ * are its steps' {@code output/} folders plus what it publishes outside them; its inputs are what
+ * the stages before it left for it:
  *
  * <table>
  *   <caption>inputs and outputs per stage</caption>
@@ -52,8 +52,10 @@ public final class DiskUsage {
       }
       case "compress" -> {
         in = bytes(aligned) + outputs(st.resolve("segment"));
-        out += bytes(ng.resolve("image")) + bytes(ng.resolve("segmentation"))
-            - bytes(ng.resolve("segmentation").resolve("mesh"));
+        out +=
+            bytes(ng.resolve("image"))
+                + bytes(ng.resolve("segmentation"))
+                - bytes(ng.resolve("segmentation").resolve("mesh"));
       }
       case "mesh" -> {
         in = outputs(st.resolve("segment"));

@@ -20,12 +20,13 @@ import org.connectome.stages.precomputed.RunVolumes;
 import org.connectome.stages.stitch.Stats;
 
 /**
- * Meshes: what {@code neuroglancer/segmentation/<mesh>/} holds, read back as Neuroglancer reads it. Manifests,
- * meshes with triangles, vertices, triangles (total, per mesh), bytes, and the share of closed meshes (every edge
- * joins exactly two triangles, oriented consistently); segments that mesh.merge saw without a manifest (the viewer
- * would never finish loading them); the simplification's reduction (mesh.blocks' triangle counts before and after).
- * Against the segmentation, per segment of at least {@value #MIN_VOXELS} voxels: the mesh's enclosed volume over its
- * voxels' volume (a voxelised surface cuts its edges and corners, so a little below 1).
+ * Meshes: what {@code neuroglancer/segmentation/<mesh>/} holds, read back as Neuroglancer reads it.
+ * Manifests, meshes with triangles, vertices, triangles (total, per mesh), bytes, and the share of
+ * closed meshes (every edge joins exactly two triangles, oriented consistently); segments that
+ * mesh.merge saw without a manifest (the viewer would never finish loading them); the
+ * simplification's reduction (mesh.blocks' triangle counts before and after). Against the
+ * segmentation, per segment of at least {@value #MIN_VOXELS} voxels: the mesh's enclosed volume
+ * over its voxels' volume (a voxelised surface cuts its edges and corners, so a little below 1).
  */
 public final class MeshScorer implements StageScorer {
   /** Segments this small are left out of the volume check: their chamfers dominate. */
@@ -46,8 +47,10 @@ public final class MeshScorer implements StageScorer {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("folder", ctx.runDir().relativize(dir).toString());
     Path info = dir.resolve("info");
-    boolean infoOk = Files.isRegularFile(info)
-        && "neuroglancer_legacy_mesh".equals(Json.mapper().readTree(info.toFile()).path("@type").asText());
+    boolean infoOk =
+        Files.isRegularFile(info)
+            && "neuroglancer_legacy_mesh"
+                .equals(Json.mapper().readTree(info.toFile()).path("@type").asText());
     m.put("info", infoOk);
     Map<Long, Long> voxels = segmentVoxels(merge);
     int manifests = 0;
@@ -147,13 +150,27 @@ public final class MeshScorer implements StageScorer {
       m.put("volumeCheck", vc);
       check = String.format("; mesh / voxel volume median %.3f", Stats.median(r));
     }
-    m.put("summary", String.format("%d meshes (%d closed%s), %d triangles, %s; %d of %d segments without a"
-        + " manifest%s%s", meshes, closed, meshes == 0 ? "" : String.format(", %.0f%%", 100.0 * closed / meshes),
-        triangles, DiskUsage.human(bytes), missing, voxels.size(), infoOk ? "" : "; mesh info MISSING", check));
+    m.put(
+        "summary",
+        String.format(
+            "%d meshes (%d closed%s), %d triangles, %s; %d of %d segments without a"
+                + " manifest%s%s",
+            meshes,
+            closed,
+            meshes == 0 ? "" : String.format(", %.0f%%", 100.0 * closed / meshes),
+            triangles,
+            DiskUsage.human(bytes),
+            missing,
+            voxels.size(),
+            infoOk ? "" : "; mesh info MISSING",
+            check));
     return Optional.of(m);
   }
 
-  /** The mesh folder: as the segmentation's info names it, else mesh.merge's params, else {@code mesh}. */
+  /**
+   * The mesh folder: as the segmentation's info names it, else mesh.merge's params, else {@code
+   * mesh}.
+   */
   private static String folder(ReportContext ctx) throws IOException {
     Path info = RunVolumes.neuroglancerSegmentation(ctx.runDir()).resolve("info");
     if (Files.isRegularFile(info)) {
@@ -202,7 +219,8 @@ public final class MeshScorer implements StageScorer {
     }
     try (Stream<Path> s = Files.walk(stats, 2)) {
       for (Path p : s.filter(p -> p.getFileName().toString().matches("u\\d+\\.json")).toList()) {
-        MeshBlocksRunner.Stats st = Json.mapper().readValue(p.toFile(), MeshBlocksRunner.Stats.class);
+        MeshBlocksRunner.Stats st =
+            Json.mapper().readValue(p.toFile(), MeshBlocksRunner.Stats.class);
         out[0] += st.rawTriangles();
         out[1] += st.triangles();
       }
@@ -212,10 +230,13 @@ public final class MeshScorer implements StageScorer {
 
   /** The volume of one voxel (nm^3) from the segmentation's resolution, or 0 when unknown. */
   private static double voxelVolume(ReportContext ctx) throws IOException {
-    for (Path info : List.of(RunVolumes.segmentation(ctx.runDir()).resolve("info"),
-        RunVolumes.neuroglancerSegmentation(ctx.runDir()).resolve("info"))) {
+    for (Path info :
+        List.of(
+            RunVolumes.segmentation(ctx.runDir()).resolve("info"),
+            RunVolumes.neuroglancerSegmentation(ctx.runDir()).resolve("info"))) {
       if (Files.isRegularFile(info)) {
-        JsonNode r = Json.mapper().readTree(info.toFile()).path("scales").path(0).path("resolution");
+        JsonNode r =
+            Json.mapper().readTree(info.toFile()).path("scales").path(0).path("resolution");
         if (r.size() == 3) {
           return r.get(0).asDouble() * r.get(1).asDouble() * r.get(2).asDouble();
         }

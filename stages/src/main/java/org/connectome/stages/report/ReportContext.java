@@ -8,12 +8,15 @@ import java.util.Optional;
 /**
  * What scorers read.
  *
- * @param runDir      the run's folder
+ * @param runDir the run's folder
  * @param acquisition the acquisition folder, or null
  * @param groundTruth the simulator's ground-truth folder, or null when none is known
  */
 public record ReportContext(Path runDir, Path acquisition, Path groundTruth) {
-  /** The ground truth next to a simulated acquisition ({@code <acquisition>/../ground-truth}), if there is one. */
+  /**
+   * The ground truth next to a simulated acquisition ({@code <acquisition>/../ground-truth}), if
+   * there is one.
+   */
   public static Optional<Path> findGroundTruth(Path acquisition) {
     if (acquisition == null || acquisition.toAbsolutePath().getParent() == null) {
       return Optional.empty();

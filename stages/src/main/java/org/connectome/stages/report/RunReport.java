@@ -15,27 +15,39 @@ import java.util.stream.Stream;
 import org.connectome.stages.stitch.OutputFiles;
 
 /**
- * {@code connectome report}: per stage its compute time (from the catalog's step start and end), the bytes it read
- * and wrote ({@link DiskUsage}) and its quality from the {@link StageScorer}s, against the ground truth when there
- * is one; written to {@code <run>/report.json} and printed as a table.
+ * {@code connectome report}: per stage its compute time (from the catalog's step start and end),
+ * the bytes it read and wrote ({@link DiskUsage}) and its quality from the {@link StageScorer}s,
+ * against the ground truth when there is one; written to {@code <run>/report.json} and printed as a
+ * table.
  */
 public final class RunReport {
   /** A step's timing from the catalog. */
-  public record StepTime(String step, String state, Instant startedAt, Instant finishedAt, long unitsDone,
+  public record StepTime(
+      String step,
+      String state,
+      Instant startedAt,
+      Instant finishedAt,
+      long unitsDone,
       long unitsTotal) {}
 
   /** A stage's timing from the catalog, its steps in order. */
-  public record StageTime(String stage, String implementation, String state, Instant startedAt,
-      Instant finishedAt, List<StepTime> steps) {}
+  public record StageTime(
+      String stage,
+      String implementation,
+      String state,
+      Instant startedAt,
+      Instant finishedAt,
+      List<StepTime> steps) {}
 
-  public static final List<String> CHAIN = List.of("ingest", "stitch", "align", "segment", "synapses", "compress",
-      "mesh");
+  public static final List<String> CHAIN =
+      List.of("ingest", "stitch", "align", "segment", "synapses", "compress", "mesh");
 
   private RunReport() {}
 
   /** The built-in scorers, then those on the class path ({@link ServiceLoader}). */
   public static List<StageScorer> scorers() {
-    List<StageScorer> out = new ArrayList<>(List.of(new StitchScorer(), new AlignScorer(), new CompressScorer()));
+    List<StageScorer> out =
+        new ArrayList<>(List.of(new StitchScorer(), new AlignScorer(), new CompressScorer()));
     for (StageScorer s : ServiceLoader.load(StageScorer.class, RunReport.class.getClassLoader())) {
       out.add(s);
     }
@@ -45,12 +57,17 @@ public final class RunReport {
   /**
    * Builds the report.
    *
-   * @param runId  {@code sample/run}
-   * @param ctx    run folder, acquisition, ground truth
+   * @param runId {@code sample/run}
+   * @param ctx run folder, acquisition, ground truth
    * @param stages timings from the catalog (stages without one are found from the run folder)
    */
-  public static Map<String, Object> build(String runId, ReportContext ctx, List<StageTime> stages,
-      List<StageScorer> scorers, Instant now) throws IOException {
+  public static Map<String, Object> build(
+      String runId,
+      ReportContext ctx,
+      List<StageTime> stages,
+      List<StageScorer> scorers,
+      Instant now)
+      throws IOException {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("run", runId);
     r.put("generatedAt", now.toString());
@@ -134,21 +151,33 @@ public final class RunReport {
   public static String text(Map<String, Object> report) {
     StringBuilder b = new StringBuilder();
     b.append("Report of ").append(report.get("run")).append('\n');
-    b.append("ground truth: ").append(report.get("groundTruth") == null ? "none found" : report.get("groundTruth"))
+    b.append("ground truth: ")
+        .append(report.get("groundTruth") == null ? "none found" : report.get("groundTruth"))
         .append('\n');
-    b.append(String.format("%-9s %-10s %-9s %9s %10s %10s%n", "STAGE", "IMPL", "STATE", "COMPUTE", "IN", "OUT"));
+    b.append(
+        String.format(
+            "%-9s %-10s %-9s %9s %10s %10s%n", "STAGE", "IMPL", "STATE", "COMPUTE", "IN", "OUT"));
     for (Map<String, Object> s : (List<Map<String, Object>>) report.get("stages")) {
       Object sec = s.get("seconds");
-      b.append(String.format("%-9s %-10s %-9s %9s %10s %10s%n", s.get("stage"),
-          s.getOrDefault("implementation", "-"), s.getOrDefault("state", "-"),
-          sec == null ? "-" : String.format("%.1f s", ((Number) sec).doubleValue()),
-          DiskUsage.human(((Number) s.get("bytesIn")).longValue()),
-          DiskUsage.human(((Number) s.get("bytesOut")).longValue())));
+      b.append(
+          String.format(
+              "%-9s %-10s %-9s %9s %10s %10s%n",
+              s.get("stage"),
+              s.getOrDefault("implementation", "-"),
+              s.getOrDefault("state", "-"),
+              sec == null ? "-" : String.format("%.1f s", ((Number) sec).doubleValue()),
+              DiskUsage.human(((Number) s.get("bytesIn")).longValue()),
+              DiskUsage.human(((Number) s.get("bytesOut")).longValue())));
       for (Map<String, Object> t : (List<Map<String, Object>>) s.get("steps")) {
         if (((List<?>) s.get("steps")).size() > 1) {
           Object ts = t.get("seconds");
-          b.append(String.format("  %-18s %-9s %9s   units %s%n", t.get("step"), t.get("state"),
-              ts == null ? "-" : String.format("%.1f s", ((Number) ts).doubleValue()), t.get("units")));
+          b.append(
+              String.format(
+                  "  %-18s %-9s %9s   units %s%n",
+                  t.get("step"),
+                  t.get("state"),
+                  ts == null ? "-" : String.format("%.1f s", ((Number) ts).doubleValue()),
+                  t.get("units")));
         }
       }
       Map<String, Object> q = (Map<String, Object>) s.get("quality");
@@ -158,8 +187,10 @@ public final class RunReport {
         b.append("  quality: cannot score: ").append(q.get("error")).append('\n');
       }
     }
-    b.append(String.format("compute time (sum of steps): %.1f s%n", ((Number) report.get("computeSeconds"))
-        .doubleValue()));
+    b.append(
+        String.format(
+            "compute time (sum of steps): %.1f s%n",
+            ((Number) report.get("computeSeconds")).doubleValue()));
     return b.toString();
   }
 

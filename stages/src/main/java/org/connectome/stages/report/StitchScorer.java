@@ -10,9 +10,10 @@ import java.util.Optional;
 import org.connectome.stages.stitch.Stats;
 
 /**
- * Stitching: the QC figures of every section, and with a ground truth the tile position error: per tile the
- * distance between its solved and its true top-left after removing each section's mean offset (the montage and
- * section frames differ by a translation), median, 95th percentile and maximum over all tiles.
+ * Stitching: the QC figures of every section, and with a ground truth the tile position error: per
+ * tile the distance between its solved and its true top-left after removing each section's mean
+ * offset (the montage and section frames differ by a translation), median, 95th percentile and
+ * maximum over all tiles.
  */
 public final class StitchScorer implements StageScorer {
   /** Goal on the demo: median tile error under 1 px. */
@@ -61,11 +62,16 @@ public final class StitchScorer implements StageScorer {
     qc.put("pairs", pairs);
     qc.put("used", used);
     qc.put("outliers", outliers);
-    qc.put("residualMedianPx", Stats.r3(Stats.median(qcMedians.stream().mapToDouble(Double::doubleValue).toArray())));
+    qc.put(
+        "residualMedianPx",
+        Stats.r3(Stats.median(qcMedians.stream().mapToDouble(Double::doubleValue).toArray())));
     qc.put("residualMaxPx", Stats.r3(worstQc));
     m.put("qc", qc);
-    String summary = String.format("%d sections, QC residual median %.2f px, max %.2f px, %d outlier pairs", stitched,
-        (double) qc.get("residualMedianPx"), worstQc, outliers) + (failed > 0 ? ", " + failed + " failed QC" : "");
+    String summary =
+        String.format(
+                "%d sections, QC residual median %.2f px, max %.2f px, %d outlier pairs",
+                stitched, (double) qc.get("residualMedianPx"), worstQc, outliers)
+            + (failed > 0 ? ", " + failed + " failed QC" : "");
     if (truth != null) {
       List<Double> err = new ArrayList<>();
       List<Map<String, Object>> per = new ArrayList<>();
@@ -99,9 +105,16 @@ public final class StitchScorer implements StageScorer {
       g.put("perSection", per);
       m.put("groundTruth", g);
       if (a.length > 0) {
-        summary = String.format("tile error median %.2f px, p95 %.2f px, max %.2f px (%d tiles; goal median < %.0f px: %s); ",
-            Stats.median(a), Stats.quantile(a, 0.95), Stats.max(a), a.length, GOAL_MEDIAN_PX,
-            Stats.median(a) < GOAL_MEDIAN_PX ? "met" : "MISSED") + summary;
+        summary =
+            String.format(
+                    "tile error median %.2f px, p95 %.2f px, max %.2f px (%d tiles; goal median < %.0f px: %s); ",
+                    Stats.median(a),
+                    Stats.quantile(a, 0.95),
+                    Stats.max(a),
+                    a.length,
+                    GOAL_MEDIAN_PX,
+                    Stats.median(a) < GOAL_MEDIAN_PX ? "met" : "MISSED")
+                + summary;
       }
     }
     m.put("summary", summary);

@@ -20,30 +20,34 @@ import org.connectome.stages.synapses.Site;
 import org.connectome.stages.synapses.SynapseIndex;
 
 /**
- * Synapses: the sites {@code synapses.detect} found ({@code output/synapses.tsv}), and against the ground truth
- * ({@code synapses.tsv} of the simulator, cleft centres mapped into the run's aligned frame with
- * {@link TruthVolume#fromTruth}) precision, recall and F1 of a one-to-one matching, and the share of matched sites
- * whose pre- and post-synaptic segments are right.
+ * Synapses: the sites {@code synapses.detect} found ({@code output/synapses.tsv}), and against the
+ * ground truth ({@code synapses.tsv} of the simulator, cleft centres mapped into the run's aligned
+ * frame with {@link TruthVolume#fromTruth}) precision, recall and F1 of a one-to-one matching, and
+ * the share of matched sites whose pre- and post-synaptic segments are right.
  *
- * <p>A detection matches a true synapse within {@value #MATCH_XY_VOXELS} voxels in the section plane and
- * {@value #MATCH_Z_SECTIONS} section (at the run's voxel size, stated in nm in the report); pairs are taken
- * closest first (physical distance), each detection and each synapse at most once. True synapses whose centre
- * the run has no image of (a missing tile, outside the stitched area) cannot be found and are left out of recall
- * (counted as {@code notImaged}). The same figures at twice the distance ({@code looseMatch}) tell how many of the
- * misses are localisation errors. A detection's segment is right when the ground-truth cell that overlaps that
- * segment most (voxel counts of {@code volumes/segmentation/} against {@link TruthVolume#truthLabels}) is the true
- * cell.
+ * <p>A detection matches a true synapse within {@value #MATCH_XY_VOXELS} voxels in the section
+ * plane and {@value #MATCH_Z_SECTIONS} section (at the run's voxel size, stated in nm in the
+ * report); pairs are taken closest first (physical distance), each detection and each synapse at
+ * most once. True synapses whose centre the run has no image of (a missing tile, outside the
+ * stitched area) cannot be found and are left out of recall (counted as {@code notImaged}). The
+ * same figures at twice the distance ({@code looseMatch}) tell how many of the misses are
+ * localisation errors. A detection's segment is right when the ground-truth cell that overlaps that
+ * segment most (voxel counts of {@code volumes/segmentation/} against {@link
+ * TruthVolume#truthLabels}) is the true cell.
  */
 public final class SynapseScorer implements StageScorer {
   /** Matching distance in the section plane, voxels. */
   public static final double MATCH_XY_VOXELS = 5;
+
   /** Matching distance across sections. */
   public static final int MATCH_Z_SECTIONS = 1;
+
   /**
-   * The secondary, looser matching distance (this many times the first) reported beside, to tell localisation
-   * errors (a synapse found a few voxels or sections away) from missed and false ones.
+   * The secondary, looser matching distance (this many times the first) reported beside, to tell
+   * localisation errors (a synapse found a few voxels or sections away) from missed and false ones.
    */
   public static final int LOOSE_FACTOR = 2;
+
   /** Goal on the demo: F1 above 0.8. */
   public static final double GOAL_F1 = 0.8;
 
@@ -64,18 +68,29 @@ public final class SynapseScorer implements StageScorer {
     List<SynapseIndex.Entry> found = SynapseIndex.readTable(table);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("detections", found.size());
-    long withPrePost = found.stream().filter(e -> e.site().pre() != 0 && e.site().post() != 0).count();
+    long withPrePost =
+        found.stream().filter(e -> e.site().pre() != 0 && e.site().post() != 0).count();
     m.put("withPreAndPost", withPrePost);
-    m.put("meanScore", Math.round(found.stream().mapToDouble(e -> e.site().score()).average().orElse(0) * 1000)
-        / 1000.0);
+    m.put(
+        "meanScore",
+        Math.round(found.stream().mapToDouble(e -> e.site().score()).average().orElse(0) * 1000)
+            / 1000.0);
     String summary = found.size() + " synapses, " + withPrePost + " with pre and post";
     Optional<TruthVolume> tv = TruthVolume.load(ctx);
     Path truthTable = ctx.groundTruth() == null ? null : ctx.groundTruth().resolve("synapses.tsv");
     if (tv.isPresent() && truthTable != null && Files.isRegularFile(truthTable)) {
       Map<String, Object> gt = groundTruth(ctx, tv.get(), readTruth(truthTable), found);
       m.put("groundTruth", gt);
-      summary += String.format(Locale.ROOT, "; vs truth: precision %.3f, recall %.3f, F1 %.3f (goal > %.1f), pre/post"
-          + " right %.3f", gt.get("precision"), gt.get("recall"), gt.get("f1"), GOAL_F1, gt.get("prePostCorrect"));
+      summary +=
+          String.format(
+              Locale.ROOT,
+              "; vs truth: precision %.3f, recall %.3f, F1 %.3f (goal > %.1f), pre/post"
+                  + " right %.3f",
+              gt.get("precision"),
+              gt.get("recall"),
+              gt.get("f1"),
+              GOAL_F1,
+              gt.get("prePostCorrect"));
     }
     m.put("summary", summary);
     return Optional.of(m);
@@ -92,22 +107,32 @@ public final class SynapseScorer implements StageScorer {
       }
       String[] f = line.split("\t");
       try {
-        out.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
-            Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5])});
+        out.add(
+            new double[] {
+              Double.parseDouble(f[0]),
+              Double.parseDouble(f[1]),
+              Double.parseDouble(f[2]),
+              Double.parseDouble(f[3]),
+              Double.parseDouble(f[4]),
+              Double.parseDouble(f[5])
+            });
       } catch (RuntimeException e) {
-        throw new IOException(file + ":" + n + ": not a synapse line (id x y z pre post ...): " + e.getMessage(), e);
+        throw new IOException(
+            file + ":" + n + ": not a synapse line (id x y z pre post ...): " + e.getMessage(), e);
       }
     }
     return out;
   }
 
-  static Map<String, Object> groundTruth(ReportContext ctx, TruthVolume tv, List<double[]> truthRows,
-      List<SynapseIndex.Entry> found) throws IOException {
+  static Map<String, Object> groundTruth(
+      ReportContext ctx, TruthVolume tv, List<double[]> truthRows, List<SynapseIndex.Entry> found)
+      throws IOException {
     List<Truth> truths = new ArrayList<>();
     int notImaged = 0;
     for (double[] r : truthRows) {
       double[] at = tv.fromTruth(r[1], r[2], (int) r[3]);
-      if (at == null || !tv.covered((int) at[2], (int) Math.round(at[0]), (int) Math.round(at[1]))) {
+      if (at == null
+          || !tv.covered((int) at[2], (int) Math.round(at[0]), (int) Math.round(at[1]))) {
         notImaged++;
         continue;
       }
@@ -187,10 +212,11 @@ public final class SynapseScorer implements StageScorer {
   }
 
   /**
-   * Closest pairs first (physical distance), one-to-one, within {@code factor} times the matching distance;
-   * {truth, detection}.
+   * Closest pairs first (physical distance), one-to-one, within {@code factor} times the matching
+   * distance; {truth, detection}.
    */
-  static List<int[]> match(List<Truth> truths, List<SynapseIndex.Entry> found, double[] res, int factor) {
+  static List<int[]> match(
+      List<Truth> truths, List<SynapseIndex.Entry> found, double[] res, int factor) {
     List<double[]> cand = new ArrayList<>();
     for (int i = 0; i < truths.size(); i++) {
       Truth t = truths.get(i);
@@ -204,8 +230,10 @@ public final class SynapseScorer implements StageScorer {
         }
       }
     }
-    cand.sort(Comparator.<double[]>comparingDouble(c -> c[0]).thenComparingDouble(c -> c[1])
-        .thenComparingDouble(c -> c[2]));
+    cand.sort(
+        Comparator.<double[]>comparingDouble(c -> c[0])
+            .thenComparingDouble(c -> c[1])
+            .thenComparingDouble(c -> c[2]));
     Set<Integer> usedT = new HashSet<>();
     Set<Integer> usedD = new HashSet<>();
     List<int[]> out = new ArrayList<>();
@@ -222,22 +250,26 @@ public final class SynapseScorer implements StageScorer {
   }
 
   /** For each segment, the truth cell with the most voxels in it (0 when it has none). */
-  static Map<Long, Integer> majorityCells(ReportContext ctx, TruthVolume tv, Set<Long> segments) throws IOException {
+  static Map<Long, Integer> majorityCells(ReportContext ctx, TruthVolume tv, Set<Long> segments)
+      throws IOException {
     Map<Long, Integer> out = new HashMap<>();
     Path segDir = RunVolumes.segmentation(ctx.runDir());
     if (segments.isEmpty() || !Files.isRegularFile(segDir.resolve("info"))) {
       return out;
     }
     Map<Long, Map<Integer, Long>> counts = new HashMap<>();
-    tv.overlap(PrecomputedVolume.open(segDir), (s, t) -> {
-      if (s != 0 && segments.contains(s)) {
-        counts.computeIfAbsent(s, key -> new HashMap<>()).merge(t, 1L, Long::sum);
-      }
-    });
+    tv.overlap(
+        PrecomputedVolume.open(segDir),
+        (s, t) -> {
+          if (s != 0 && segments.contains(s)) {
+            counts.computeIfAbsent(s, key -> new HashMap<>()).merge(t, 1L, Long::sum);
+          }
+        });
     for (Map.Entry<Long, Map<Integer, Long>> e : counts.entrySet()) {
       e.getValue().entrySet().stream()
-          .max(Map.Entry.<Integer, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey(
-              Comparator.reverseOrder())))
+          .max(
+              Map.Entry.<Integer, Long>comparingByValue()
+                  .thenComparing(Map.Entry.comparingByKey(Comparator.reverseOrder())))
           .ifPresent(best -> out.put(e.getKey(), best.getKey()));
     }
     return out;

@@ -13,13 +13,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.connectome.pipeline.Json;
 
 /**
- * The simulator's ground truth as far as scoring stitching and alignment needs it ({@code volume.json},
- * {@code sections.tsv}, {@code tiles.tsv}; frames as its README defines them), read with no dependency on the
- * simulator.
+ * The simulator's ground truth as far as scoring stitching and alignment needs it ({@code
+ * volume.json}, {@code sections.tsv}, {@code tiles.tsv}; frames as its README defines them), read
+ * with no dependency on the simulator.
  */
 public final class TruthFiles {
-  /** A row of sections.tsv: the aligned-to-section transform {@code s = R(theta)(a - c) + c + d}. */
-  public record Section(int section, int z, String folder, double driftX, double driftY, double rotationDeg) {}
+  /**
+   * A row of sections.tsv: the aligned-to-section transform {@code s = R(theta)(a - c) + c + d}.
+   */
+  public record Section(
+      int section, int z, String folder, double driftX, double driftY, double rotationDeg) {}
 
   /** A row of tiles.tsv (true top-left in the section frame). */
   public record Tile(int section, int mfov, int beam, String status, double trueX, double trueY) {}
@@ -42,9 +45,14 @@ public final class TruthFiles {
     cx = c.isArray() ? c.get(0).asDouble() : (width - 1) / 2.0;
     cy = c.isArray() ? c.get(1).asDouble() : (height - 1) / 2.0;
     for (Map<String, String> r : tsv(dir.resolve("sections.tsv"))) {
-      Section s = new Section(Integer.parseInt(r.get("section")), Integer.parseInt(r.get("z")), r.get("folder"),
-          Double.parseDouble(r.get("drift_x")), Double.parseDouble(r.get("drift_y")),
-          Double.parseDouble(r.get("rotation_deg")));
+      Section s =
+          new Section(
+              Integer.parseInt(r.get("section")),
+              Integer.parseInt(r.get("z")),
+              r.get("folder"),
+              Double.parseDouble(r.get("drift_x")),
+              Double.parseDouble(r.get("drift_y")),
+              Double.parseDouble(r.get("rotation_deg")));
       sections.add(s);
       sectionsByFolder.put(s.folder(), s);
     }
@@ -53,9 +61,14 @@ public final class TruthFiles {
       if (!status.equals("ok") && !status.equals("reimaged")) {
         continue;
       }
-      Tile t = new Tile(Integer.parseInt(r.get("section")), Integer.parseInt(r.get("mfov")),
-          Integer.parseInt(r.get("beam")), status, Double.parseDouble(r.get("true_x")),
-          Double.parseDouble(r.get("true_y")));
+      Tile t =
+          new Tile(
+              Integer.parseInt(r.get("section")),
+              Integer.parseInt(r.get("mfov")),
+              Integer.parseInt(r.get("beam")),
+              status,
+              Double.parseDouble(r.get("true_x")),
+              Double.parseDouble(r.get("true_y")));
       tiles.put(t.section() + "/" + t.mfov() + "/" + t.beam(), t);
     }
   }
@@ -112,13 +125,18 @@ public final class TruthFiles {
     return tiles.get(section + "/" + mfov + "/" + beam);
   }
 
-  /** Aligned-volume point (section 1's frame) to section {@code s}'s frame: {@code R(theta)(a - c) + c + d}. */
+  /**
+   * Aligned-volume point (section 1's frame) to section {@code s}'s frame: {@code R(theta)(a - c) +
+   * c + d}.
+   */
   public double[] toSection(Section s, double x, double y) {
     double t = Math.toRadians(s.rotationDeg());
     double ax = x - cx;
     double ay = y - cy;
-    return new double[] {cx + Math.cos(t) * ax - Math.sin(t) * ay + s.driftX(),
-        cy + Math.sin(t) * ax + Math.cos(t) * ay + s.driftY()};
+    return new double[] {
+      cx + Math.cos(t) * ax - Math.sin(t) * ay + s.driftX(),
+      cy + Math.sin(t) * ax + Math.cos(t) * ay + s.driftY()
+    };
   }
 
   /** Section-frame point of section {@code s} to the aligned volume (section 1's frame). */
@@ -126,6 +144,8 @@ public final class TruthFiles {
     double t = Math.toRadians(s.rotationDeg());
     double sx = x - cx - s.driftX();
     double sy = y - cy - s.driftY();
-    return new double[] {cx + Math.cos(t) * sx + Math.sin(t) * sy, cy - Math.sin(t) * sx + Math.cos(t) * sy};
+    return new double[] {
+      cx + Math.cos(t) * sx + Math.sin(t) * sy, cy - Math.sin(t) * sx + Math.cos(t) * sy
+    };
   }
 }

@@ -6,37 +6,41 @@ import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.LabelVolume;
 
 /**
- * The reference segmentation of one subvolume of the aligned EM image: seeded flood filling that stops at
- * membranes, section by section, then linked across sections.
+ * The reference segmentation of one subvolume of the aligned EM image: seeded flood filling that
+ * stops at membranes, section by section, then linked across sections.
  *
  * <p>Per section (plane {@code z}):
+ *
  * <ol>
- *   <li><b>Membrane map.</b> The image smoothed by a Gaussian ({@code smoothingSigma}, normalised over imaged
- *   voxels only, so the edge of the imaged area does not look dark), thresholded: membranes are darker than
- *   {@code membraneThreshold}. Dark blobs that are not part of the membrane network (connected dark areas smaller
- *   than {@code organelleArea} that touch neither the unimaged area nor the subvolume's edge) are mitochondria,
- *   vesicles or noise inside a cell: they are not membrane, so they neither split a cell nor stop its growth.</li>
- *   <li><b>Seeds</b> away from membranes: the connected areas (4-connected, imaged voxels only) whose Euclidean
- *   distance to the nearest membrane voxel is at least {@code seedDistance}; an area smaller than
- *   {@code minSeedArea} is no seed. One seed per cell cross-section, since a cell's cross-section is convex or
- *   nearly so.</li>
- *   <li><b>Flood filling</b> from the seeds in the order of the smoothed image's darkness (a priority flood with
- *   first-in first-out order on plateaus), over every imaged voxel: regions grow through the bright cytoplasm
- *   first and meet on the darkest line of the membrane between them, so every imaged voxel gets a segment and
- *   the boundaries lie where the true cell boundaries are. Imaged areas that no seed reaches become segments of
- *   their own.</li>
+ *   <li><b>Membrane map.</b> The image smoothed by a Gaussian ({@code smoothingSigma}, normalised
+ *       over imaged voxels only, so the edge of the imaged area does not look dark), thresholded:
+ *       membranes are darker than {@code membraneThreshold}. Dark blobs that are not part of the
+ *       membrane network (connected dark areas smaller than {@code organelleArea} that touch
+ *       neither the unimaged area nor the subvolume's edge) are mitochondria, vesicles or noise
+ *       inside a cell: they are not membrane, so they neither split a cell nor stop its growth.
+ *   <li><b>Seeds</b> away from membranes: the connected areas (4-connected, imaged voxels only)
+ *       whose Euclidean distance to the nearest membrane voxel is at least {@code seedDistance}; an
+ *       area smaller than {@code minSeedArea} is no seed. One seed per cell cross-section, since a
+ *       cell's cross-section is convex or nearly so.
+ *   <li><b>Flood filling</b> from the seeds in the order of the smoothed image's darkness (a
+ *       priority flood with first-in first-out order on plateaus), over every imaged voxel: regions
+ *       grow through the bright cytoplasm first and meet on the darkest line of the membrane
+ *       between them, so every imaged voxel gets a segment and the boundaries lie where the true
+ *       cell boundaries are. Imaged areas that no seed reaches become segments of their own.
  * </ol>
- * Then the sections are linked, comparing segments only where both sections are imaged: a segment of section
- * {@code z} and one of {@code z + 1} belong to the same object when their intersection over union is at least
- * {@code linkOverlap}, or when at least {@code linkContained} of the smaller lies in the larger and that is at
- * least {@code linkMinShare} of the larger (a neurite that a membrane smear cuts in two in one section); across a
- * missing tile (voxels imaged in {@code z} and {@code z + 2} but not {@code z + 1}), when their intersection over
- * union there is at least {@code gapLinkOverlap} over at least {@code gapMinOverlap} voxels. Linking by overlap
- * rather than growing through z is what the anisotropy asks for: a section is 33 nm thick against 8 nm pixels,
- * so a membrane nearly parallel to the section plane shows only as a faint smear, and a region growing through
- * z would leak across it; the overlap of cross-sections of the same neurite in consecutive aligned sections is
- * large, that of a neurite and the one lying over it is not. Voxels outside the imaged data (aligned value 0)
- * stay 0.
+ *
+ * Then the sections are linked, comparing segments only where both sections are imaged: a segment
+ * of section {@code z} and one of {@code z + 1} belong to the same object when their intersection
+ * over union is at least {@code linkOverlap}, or when at least {@code linkContained} of the smaller
+ * lies in the larger and that is at least {@code linkMinShare} of the larger (a neurite that a
+ * membrane smear cuts in two in one section); across a missing tile (voxels imaged in {@code z} and
+ * {@code z + 2} but not {@code z + 1}), when their intersection over union there is at least {@code
+ * gapLinkOverlap} over at least {@code gapMinOverlap} voxels. Linking by overlap rather than
+ * growing through z is what the anisotropy asks for: a section is 33 nm thick against 8 nm pixels,
+ * so a membrane nearly parallel to the section plane shows only as a faint smear, and a region
+ * growing through z would leak across it; the overlap of cross-sections of the same neurite in
+ * consecutive aligned sections is large, that of a neurite and the one lying over it is not. Voxels
+ * outside the imaged data (aligned value 0) stay 0.
  */
 public final class FloodFillSegmenter {
   private final SegmentParams p;
@@ -48,8 +52,8 @@ public final class FloodFillSegmenter {
   /**
    * Segments a subvolume.
    *
-   * @return labels from 1, consecutive in order of first appearance (x fastest, then y, then z); 0 outside the
-   *     imaged data
+   * @return labels from 1, consecutive in order of first appearance (x fastest, then y, then z); 0
+   *     outside the imaged data
    */
   public LabelVolume segment(ByteVolume image) throws InterruptedException {
     int nx = image.sx();
@@ -71,7 +75,8 @@ public final class FloodFillSegmenter {
         link(image.data(), labels2d, z, z + 2, plane, next, sets);
       }
     }
-    // consecutive ids in order of first appearance: deterministic, and small enough for FFN's reduced bit widths
+    // consecutive ids in order of first appearance: deterministic, and small enough for FFN's
+    // reduced bit widths
     int[] id = new int[next];
     Arrays.fill(id, -1);
     id[sets.find(0)] = 0;
@@ -91,7 +96,9 @@ public final class FloodFillSegmenter {
     return new LabelVolume(nx, ny, nz, 1, out);
   }
 
-  /** The per-section segments: labels from 1, unique over the subvolume; 0 outside the imaged data. */
+  /**
+   * The per-section segments: labels from 1, unique over the subvolume; 0 outside the imaged data.
+   */
   int[] sections(ByteVolume image) throws InterruptedException {
     int plane = image.sx() * image.sy();
     int[] labels2d = new int[plane * image.sz()];
@@ -107,9 +114,9 @@ public final class FloodFillSegmenter {
   }
 
   /**
-   * Links the segments of sections {@code z} and {@code z2} ({@code z + 1}, or {@code z + 2} across voxels that
-   * section {@code z + 1} did not image), comparing them only where both sections are imaged: a missing tile or a
-   * different imaged outline must not make a neurite look like it ends.
+   * Links the segments of sections {@code z} and {@code z2} ({@code z + 1}, or {@code z + 2} across
+   * voxels that section {@code z + 1} did not image), comparing them only where both sections are
+   * imaged: a missing tile or a different imaged outline must not make a neurite look like it ends.
    */
   private void link(byte[] img, int[] l, int z, int z2, int n, int labels, UnionFind sets) {
     int a0 = z * n;
@@ -131,25 +138,29 @@ public final class FloodFillSegmenter {
       pairs.add(((long) a << 32) | b, 1);
     }
     boolean gap = z2 > z + 1;
-    pairs.forEach((k, c) -> {
-      int a = (int) (k >>> 32);
-      int b = (int) k;
-      long sa = areaA[a];
-      long sb = areaB[b];
-      double iou = (double) c / (sa + sb - c);
-      boolean linked;
-      if (gap) {
-        linked = c >= p.gapMinOverlap() && iou >= p.gapLinkOverlap();
-      } else {
-        // one segment (nearly) inside the other: a neurite cut in two in one section by a membrane smear
-        double inSmall = (double) c / Math.min(sa, sb);
-        double ofLarge = (double) c / Math.max(sa, sb);
-        linked = iou >= p.linkOverlap() || (inSmall >= p.linkContained() && ofLarge >= p.linkMinShare());
-      }
-      if (linked) {
-        sets.union(a, b);
-      }
-    });
+    pairs.forEach(
+        (k, c) -> {
+          int a = (int) (k >>> 32);
+          int b = (int) k;
+          long sa = areaA[a];
+          long sb = areaB[b];
+          double iou = (double) c / (sa + sb - c);
+          boolean linked;
+          if (gap) {
+            linked = c >= p.gapMinOverlap() && iou >= p.gapLinkOverlap();
+          } else {
+            // one segment (nearly) inside the other: a neurite cut in two in one section by a
+            // membrane smear
+            double inSmall = (double) c / Math.min(sa, sb);
+            double ofLarge = (double) c / Math.max(sa, sb);
+            linked =
+                iou >= p.linkOverlap()
+                    || (inSmall >= p.linkContained() && ofLarge >= p.linkMinShare());
+          }
+          if (linked) {
+            sets.union(a, b);
+          }
+        });
   }
 
   /** Working arrays of one section, reused for every section of the subvolume. */
@@ -185,7 +196,9 @@ public final class FloodFillSegmenter {
       kernel = gaussian(p.smoothingSigma());
     }
 
-    /** Segments one section into {@code out} from label {@code next}; returns the next free label. */
+    /**
+     * Segments one section into {@code out} from label {@code next}; returns the next free label.
+     */
     int segment(byte[] img, int off, int[] out, int outOff, int next) {
       int n = nx * ny;
       boolean any = false;
@@ -308,7 +321,10 @@ public final class FloodFillSegmenter {
       }
     }
 
-    /** Squared Euclidean distance to the nearest membrane voxel (exact, Felzenszwalb and Huttenlocher). */
+    /**
+     * Squared Euclidean distance to the nearest membrane voxel (exact, Felzenszwalb and
+     * Huttenlocher).
+     */
     private void distance() {
       int n = nx * ny;
       for (int i = 0; i < n; i++) {
@@ -416,7 +432,9 @@ public final class FloodFillSegmenter {
         int q = stack[--top];
         int x = q % nx;
         int y = q / nx;
-        int[] nb = {x > 0 ? q - 1 : -1, x + 1 < nx ? q + 1 : -1, y > 0 ? q - nx : -1, y + 1 < ny ? q + nx : -1};
+        int[] nb = {
+          x > 0 ? q - 1 : -1, x + 1 < nx ? q + 1 : -1, y > 0 ? q - nx : -1, y + 1 < ny ? q + nx : -1
+        };
         for (int r : nb) {
           if (r >= 0 && data[r] && out[off + r] == 0) {
             out[off + r] = label;

@@ -3,8 +3,9 @@ package org.connectome.stages.segment;
 import java.util.Arrays;
 
 /**
- * A map from {@code long} keys to {@code long} counts with open addressing: counting voxels per label or per label
- * pair over millions of voxels without boxing. Key {@link #EMPTY} ({@code Long.MIN_VALUE}) is reserved.
+ * A map from {@code long} keys to {@code long} counts with open addressing: counting voxels per
+ * label or per label pair over millions of voxels without boxing. Key {@link #EMPTY} ({@code
+ * Long.MIN_VALUE}) is reserved.
  */
 public final class LongCounts {
   /** The reserved key that marks an empty slot. */

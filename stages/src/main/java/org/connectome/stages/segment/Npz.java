@@ -26,14 +26,16 @@ import java.util.zip.ZipOutputStream;
 import org.connectome.stages.precomputed.AtomicFiles;
 
 /**
- * NumPy's {@code .npz} archives ({@code np.savez}, {@code np.savez_compressed}: a zip of {@code .npy} files, stored
- * or deflated) holding integer arrays, as google/ffn writes a subvolume's segmentation.
+ * NumPy's {@code .npz} archives ({@code np.savez}, {@code np.savez_compressed}: a zip of {@code
+ * .npy} files, stored or deflated) holding integer arrays, as google/ffn writes a subvolume's
+ * segmentation.
  *
- * <p>Reading understands {@code .npy} format versions 1 to 3, integer and boolean dtypes of either byte order
- * ({@code |u1 <u2 <u4 <u8 |i1 <i2 <i4 <i8 |b1}, and {@code >} variants), C and Fortran order. Arrays of other
- * dtypes (FFN's pickled {@code origins} dictionary, strings, floats) are listed with their header and never
- * decoded: asking for their values is an error naming the array. Writing produces format 1.0 with the header
- * padded to 64 bytes, little-endian, C order, as {@code np.save} does.
+ * <p>Reading understands {@code .npy} format versions 1 to 3, integer and boolean dtypes of either
+ * byte order ({@code |u1 <u2 <u4 <u8 |i1 <i2 <i4 <i8 |b1}, and {@code >} variants), C and Fortran
+ * order. Arrays of other dtypes (FFN's pickled {@code origins} dictionary, strings, floats) are
+ * listed with their header and never decoded: asking for their values is an error naming the array.
+ * Writing produces format 1.0 with the header padded to 64 bytes, little-endian, C order, as {@code
+ * np.save} does.
  */
 public final class Npz {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -46,20 +48,26 @@ public final class Npz {
   /**
    * The header of one {@code .npy} array.
    *
-   * @param descr        NumPy's type string, for example {@code <u8}
+   * @param descr NumPy's type string, for example {@code <u8}
    * @param fortranOrder whether the first axis varies fastest
-   * @param shape        the shape, outermost axis first as NumPy writes it
+   * @param shape the shape, outermost axis first as NumPy writes it
    */
   public record Header(String descr, boolean fortranOrder, long[] shape) {
     /** Whether the values are integers (or booleans) this class decodes. */
     public boolean isInteger() {
-      return descr.length() >= 3 && "<>|=".indexOf(descr.charAt(0)) >= 0 && "uib".indexOf(descr.charAt(1)) >= 0
+      return descr.length() >= 3
+          && "<>|=".indexOf(descr.charAt(0)) >= 0
+          && "uib".indexOf(descr.charAt(1)) >= 0
           && width() > 0;
     }
 
-    /** Bytes per value, or 0 when the dtype is not a plain number (objects, strings, structures). */
+    /**
+     * Bytes per value, or 0 when the dtype is not a plain number (objects, strings, structures).
+     */
     public int width() {
-      if (descr.length() < 3 || "<>|=".indexOf(descr.charAt(0)) < 0 || "uifb".indexOf(descr.charAt(1)) < 0) {
+      if (descr.length() < 3
+          || "<>|=".indexOf(descr.charAt(0)) < 0
+          || "uifb".indexOf(descr.charAt(1)) < 0) {
         return 0;
       }
       try {
@@ -88,8 +96,12 @@ public final class Npz {
 
     /** The header dictionary as {@code np.save} writes it. */
     String dictionary() {
-      StringBuilder b = new StringBuilder("{'descr': '").append(descr).append("', 'fortran_order': ")
-          .append(fortranOrder ? "True" : "False").append(", 'shape': (");
+      StringBuilder b =
+          new StringBuilder("{'descr': '")
+              .append(descr)
+              .append("', 'fortran_order': ")
+              .append(fortranOrder ? "True" : "False")
+              .append(", 'shape': (");
       for (int i = 0; i < shape.length; i++) {
         b.append(shape[i]);
         if (i < shape.length - 1 || shape.length == 1) {
@@ -106,7 +118,9 @@ public final class Npz {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Header h && descr.equals(h.descr) && fortranOrder == h.fortranOrder
+      return o instanceof Header h
+          && descr.equals(h.descr)
+          && fortranOrder == h.fortranOrder
           && Arrays.equals(shape, h.shape);
     }
 
@@ -117,11 +131,11 @@ public final class Npz {
   }
 
   /**
-   * An integer array: values widened to {@code long} (uint64 values above 2^63 wrap to negative, as Java's
-   * unsigned convention has it), in C order (last axis fastest) whatever the file's order.
+   * An integer array: values widened to {@code long} (uint64 values above 2^63 wrap to negative, as
+   * Java's unsigned convention has it), in C order (last axis fastest) whatever the file's order.
    *
-   * @param descr  the dtype it was read from or is to be written as
-   * @param shape  outermost axis first
+   * @param descr the dtype it was read from or is to be written as
+   * @param shape outermost axis first
    * @param values the values, C order
    */
   public record Array(String descr, long[] shape, long[] values) {
@@ -131,8 +145,8 @@ public final class Npz {
         n *= s;
       }
       if (n != values.length) {
-        throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + n + " values, not "
-            + values.length);
+        throw new IllegalArgumentException(
+            "shape " + Arrays.toString(shape) + " needs " + n + " values, not " + values.length);
       }
     }
   }
@@ -147,7 +161,8 @@ public final class Npz {
         if (entry.isDirectory()) {
           continue;
         }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(zip.getInputStream(entry)))) {
+        try (DataInputStream in =
+            new DataInputStream(new BufferedInputStream(zip.getInputStream(entry)))) {
           out.put(arrayName(entry.getName()), header(in, npz, entry.getName()));
         }
       }
@@ -159,12 +174,14 @@ public final class Npz {
   public static Array read(Path npz, String name) throws IOException {
     try (ZipFile zip = open(npz)) {
       ZipEntry entry = entry(zip, npz, name);
-      try (DataInputStream in = new DataInputStream(new BufferedInputStream(zip.getInputStream(entry), 1 << 16))) {
+      try (DataInputStream in =
+          new DataInputStream(new BufferedInputStream(zip.getInputStream(entry), 1 << 16))) {
         Header h = header(in, npz, entry.getName());
         requireInteger(h, npz, name);
         long n = h.count();
         if (n > Integer.MAX_VALUE - 8) {
-          throw new IOException(npz + ": array '" + name + "' of " + h + " is too large to read whole");
+          throw new IOException(
+              npz + ": array '" + name + "' of " + h + " is too large to read whole");
         }
         long[] v = new long[(int) n];
         ValueReader r = new ValueReader(in, h);
@@ -201,25 +218,40 @@ public final class Npz {
   }
 
   /**
-   * Reads the part {@code [z0, z0+nz) x [y0, y0+ny) x [x0, x0+nx)} of the 3D integer array {@code name} (axes z, y,
-   * x as FFN writes them, C order), streaming through the rest: a neighbour's overlap region or a block's share of
-   * a subvolume without holding the whole subvolume.
+   * Reads the part {@code [z0, z0+nz) x [y0, y0+ny) x [x0, x0+nx)} of the 3D integer array {@code
+   * name} (axes z, y, x as FFN writes them, C order), streaming through the rest: a neighbour's
+   * overlap region or a block's share of a subvolume without holding the whole subvolume.
    *
    * @return the values, x fastest then y then z ({@code nx * ny * nz})
    */
-  public static long[] readBox(Path npz, String name, long[] expectedShape, int z0, int y0, int x0, int nz, int ny,
-      int nx) throws IOException {
+  public static long[] readBox(
+      Path npz, String name, long[] expectedShape, int z0, int y0, int x0, int nz, int ny, int nx)
+      throws IOException {
     try (ZipFile zip = open(npz)) {
       ZipEntry entry = entry(zip, npz, name);
-      try (DataInputStream in = new DataInputStream(new BufferedInputStream(zip.getInputStream(entry), 1 << 16))) {
+      try (DataInputStream in =
+          new DataInputStream(new BufferedInputStream(zip.getInputStream(entry), 1 << 16))) {
         Header h = header(in, npz, entry.getName());
         requireInteger(h, npz, name);
         if (expectedShape != null && !Arrays.equals(h.shape(), expectedShape)) {
-          throw new IOException(npz + ": array '" + name + "' has shape " + Arrays.toString(h.shape())
-              + ", expected " + Arrays.toString(expectedShape) + " (z, y, x)");
+          throw new IOException(
+              npz
+                  + ": array '"
+                  + name
+                  + "' has shape "
+                  + Arrays.toString(h.shape())
+                  + ", expected "
+                  + Arrays.toString(expectedShape)
+                  + " (z, y, x)");
         }
         if (h.shape().length != 3) {
-          throw new IOException(npz + ": array '" + name + "' has " + h.shape().length + " axes, expected 3 (z, y, x)");
+          throw new IOException(
+              npz
+                  + ": array '"
+                  + name
+                  + "' has "
+                  + h.shape().length
+                  + " axes, expected 3 (z, y, x)");
         }
         long sz = h.shape()[0];
         long sy = h.shape()[1];
@@ -233,7 +265,8 @@ public final class Npz {
           for (int z = 0; z < nz; z++) {
             for (int y = 0; y < ny; y++) {
               for (int x = 0; x < nx; x++) {
-                out[x + nx * (y + ny * z)] = all.values()[(int) (((z0 + z) * sy + y0 + y) * sx + x0 + x)];
+                out[x + nx * (y + ny * z)] =
+                    all.values()[(int) (((z0 + z) * sy + y0 + y) * sx + x0 + x)];
               }
             }
           }
@@ -259,10 +292,11 @@ public final class Npz {
   }
 
   /**
-   * Writes an archive atomically (temporary file, then rename), deflated like {@code np.savez_compressed} or
-   * stored like {@code np.savez}.
+   * Writes an archive atomically (temporary file, then rename), deflated like {@code
+   * np.savez_compressed} or stored like {@code np.savez}.
    */
-  public static void write(Path npz, Map<String, Array> arrays, boolean compressed) throws IOException {
+  public static void write(Path npz, Map<String, Array> arrays, boolean compressed)
+      throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
       zip.setLevel(compressed ? 6 : 0);
@@ -300,9 +334,13 @@ public final class Npz {
     int total = MAGIC.length + 2 + 2 + dict.length() + 1;
     int pad = (64 - total % 64) % 64;
     String header = dict + " ".repeat(pad) + "\n";
-    ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 4 + header.length() + w * a.values().length)
-        .order(ByteOrder.LITTLE_ENDIAN);
-    b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length())
+    ByteBuffer b =
+        ByteBuffer.allocate(MAGIC.length + 4 + header.length() + w * a.values().length)
+            .order(ByteOrder.LITTLE_ENDIAN);
+    b.put(MAGIC)
+        .put((byte) 1)
+        .put((byte) 0)
+        .putShort((short) header.length())
         .put(header.getBytes(StandardCharsets.US_ASCII));
     ByteOrder order = h.order();
     b.order(order);
@@ -370,8 +408,14 @@ public final class Npz {
 
   private static void requireInteger(Header h, Path npz, String name) throws IOException {
     if (!h.isInteger()) {
-      throw new IOException(npz + ": array '" + name + "' has dtype " + h.descr() + "; only integer arrays are read"
-          + (h.descr().contains("O") ? " (object arrays are pickled Python objects)" : ""));
+      throw new IOException(
+          npz
+              + ": array '"
+              + name
+              + "' has dtype "
+              + h.descr()
+              + "; only integer arrays are read"
+              + (h.descr().contains("O") ? " (object arrays are pickled Python objects)" : ""));
     }
   }
 
@@ -389,7 +433,8 @@ public final class Npz {
     } else if (major == 2 || major == 3) {
       len = Integer.toUnsignedLong(Integer.reverseBytes(in.readInt()));
     } else {
-      throw new IOException(npz + ": entry " + entry + " has .npy format version " + major + ", not 1 to 3");
+      throw new IOException(
+          npz + ": entry " + entry + " has .npy format version " + major + ", not 1 to 3");
     }
     if (len > 1 << 20) {
       throw new IOException(npz + ": entry " + entry + " has a header of " + len + " bytes");
@@ -411,7 +456,8 @@ public final class Npz {
         shape.add(Long.parseLong(t));
       }
     }
-    return new Header(d.group(1), f.group(1).equals("True"), shape.stream().mapToLong(Long::longValue).toArray());
+    return new Header(
+        d.group(1), f.group(1).equals("True"), shape.stream().mapToLong(Long::longValue).toArray());
   }
 
   /** Values of one dtype from a stream. */

@@ -19,12 +19,13 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code segment.inference}, implementation {@code reference}: unit {@code i} is subvolume {@code i} of
- * {@code subvolumeSize} with {@code subvolumeOverlap} on every side (clipped to the volume) over
- * {@code volumes/aligned/}. It segments the subvolume with {@link FloodFillSegmenter} and writes the labels where
- * and as google/ffn writes a subvolume ({@link FfnSubvolumes}): {@code output/<x>/<y>/seg-<x>_<y>_<z>.npz} for the
- * subvolume's corner with overlap, a {@code segmentation} array in {@code (z, y, x)} order. Labels are local to
- * the subvolume (1, 2, ...); {@code segment.overlaps} and {@code segment.reconcile} make them global.
+ * {@code segment.inference}, implementation {@code reference}: unit {@code i} is subvolume {@code
+ * i} of {@code subvolumeSize} with {@code subvolumeOverlap} on every side (clipped to the volume)
+ * over {@code volumes/aligned/}. It segments the subvolume with {@link FloodFillSegmenter} and
+ * writes the labels where and as google/ffn writes a subvolume ({@link FfnSubvolumes}): {@code
+ * output/<x>/<y>/seg-<x>_<y>_<z>.npz} for the subvolume's corner with overlap, a {@code
+ * segmentation} array in {@code (z, y, x)} order. Labels are local to the subvolume (1, 2, ...);
+ * {@code segment.overlaps} and {@code segment.reconcile} make them global.
  */
 public final class SegmentInferenceRunner implements UnitRunner {
   private final Path runDir;
@@ -40,11 +41,12 @@ public final class SegmentInferenceRunner implements UnitRunner {
     this.segmenter = new FloodFillSegmenter(params);
   }
 
-  public static SegmentInferenceRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
+  public static SegmentInferenceRunner create(TaskDefinition def, StepLayout layout)
+      throws BadDefinitionException {
     BlockGrid grid = SegmentSteps.ownGrid(def);
     try {
-      return new SegmentInferenceRunner(Path.of(def.runDir()), layout, grid,
-          SegmentParams.of("segment.inference", def.params()));
+      return new SegmentInferenceRunner(
+          Path.of(def.runDir()), layout, grid, SegmentParams.of("segment.inference", def.params()));
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -60,8 +62,13 @@ public final class SegmentInferenceRunner implements UnitRunner {
       LabelVolume labels = segmenter.segment(image);
       FfnSubvolumes.write(layout.outputDir(), box, labels);
     } catch (NoSuchFileException e) {
-      throw new UnitException(what + ": missing input " + e.getFile()
-          + (e.getReason() == null ? "" : " (" + e.getReason() + ")"), true, e);
+      throw new UnitException(
+          what
+              + ": missing input "
+              + e.getFile()
+              + (e.getReason() == null ? "" : " (" + e.getReason() + ")"),
+          true,
+          e);
     } catch (IOException | RuntimeException e) {
       throw new UnitException(what + ": " + e, true, e);
     }
@@ -75,8 +82,15 @@ public final class SegmentInferenceRunner implements UnitRunner {
     long[] size = v.info().scale(0).size();
     long[] expected = {grid.volume().x(), grid.volume().y(), grid.volume().z()};
     if (v.info().dataType() != DataType.UINT8 || !Arrays.equals(size, expected)) {
-      throw new UnitException(what + ": volumes/aligned is " + v.info().dataType().json() + " of "
-          + Arrays.toString(size) + "; expected uint8 of " + Arrays.toString(expected) + " (the planned volume)",
+      throw new UnitException(
+          what
+              + ": volumes/aligned is "
+              + v.info().dataType().json()
+              + " of "
+              + Arrays.toString(size)
+              + "; expected uint8 of "
+              + Arrays.toString(expected)
+              + " (the planned volume)",
           false);
     }
     aligned = v;

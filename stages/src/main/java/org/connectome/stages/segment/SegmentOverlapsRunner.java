@@ -17,11 +17,11 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code segment.overlaps}: unit {@code i} is subvolume {@code i} of the inference's grid. It reads the
- * subvolume's labels (FFN's format, whichever implementation wrote them), counts its ids in its core, and for
- * each later neighbour (the 13 of the 26 around it with a larger index: +x, +y, +z and the diagonals) whose box
- * meets its own, reads the neighbour's labels in the shared region only and counts co-occurring id pairs there.
- * Writes {@link SubvolumeOverlaps}.
+ * {@code segment.overlaps}: unit {@code i} is subvolume {@code i} of the inference's grid. It reads
+ * the subvolume's labels (FFN's format, whichever implementation wrote them), counts its ids in its
+ * core, and for each later neighbour (the 13 of the 26 around it with a larger index: +x, +y, +z
+ * and the diagonals) whose box meets its own, reads the neighbour's labels in the shared region
+ * only and counts co-occurring id pairs there. Writes {@link SubvolumeOverlaps}.
  */
 public final class SegmentOverlapsRunner implements UnitRunner {
   private final Path runDir;
@@ -34,14 +34,23 @@ public final class SegmentOverlapsRunner implements UnitRunner {
     this.grid = grid;
   }
 
-  public static SegmentOverlapsRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
+  public static SegmentOverlapsRunner create(TaskDefinition def, StepLayout layout)
+      throws BadDefinitionException {
     BlockGrid subvolumes = SegmentSteps.subvolumes(def);
     BlockGrid own = SegmentSteps.ownGrid(def);
     if (own.blockCount() != subvolumes.blockCount()) {
-      throw new BadDefinitionException("segment.overlaps plans " + own.blockCount() + " subvolumes but "
-          + "segment.inference has " + subvolumes.blockCount() + " (" + subvolumes.blockSize() + " with overlap "
-          + subvolumes.overlap() + "): set subvolumeSize and subvolumeOverlap in the segment stage's params, which "
-          + "both steps read, rather than in the inference step's");
+      throw new BadDefinitionException(
+          "segment.overlaps plans "
+              + own.blockCount()
+              + " subvolumes but "
+              + "segment.inference has "
+              + subvolumes.blockCount()
+              + " ("
+              + subvolumes.blockSize()
+              + " with overlap "
+              + subvolumes.overlap()
+              + "): set subvolumeSize and subvolumeOverlap in the segment stage's params, which "
+              + "both steps read, rather than in the inference step's");
     }
     return new SegmentOverlapsRunner(Path.of(def.runDir()), layout, subvolumes);
   }
@@ -83,11 +92,17 @@ public final class SegmentOverlapsRunner implements UnitRunner {
         LabelVolume theirs = FfnSubvolumes.read(in, other, region);
         neighbours.add(pairs(v, own, box, theirs, region));
       }
-      new SubvolumeOverlaps(u, box.chunkName(), core.chunkName(), SubvolumeOverlaps.rows(coreCounts), neighbours)
+      new SubvolumeOverlaps(
+              u, box.chunkName(), core.chunkName(), SubvolumeOverlaps.rows(coreCounts), neighbours)
           .write(layout.outputDir());
     } catch (NoSuchFileException e) {
-      throw new UnitException(what + ": missing input " + e.getFile()
-          + (e.getReason() == null ? "" : " (" + e.getReason() + ")"), true, e);
+      throw new UnitException(
+          what
+              + ": missing input "
+              + e.getFile()
+              + (e.getReason() == null ? "" : " (" + e.getReason() + ")"),
+          true,
+          e);
     } catch (IOException | RuntimeException e) {
       throw new UnitException(what + ": " + e, true, e);
     }
@@ -95,15 +110,19 @@ public final class SegmentOverlapsRunner implements UnitRunner {
 
   /** Counts the non-zero labels of {@code labels} (covering {@code box}) inside {@code region}. */
   static void count(LabelVolume labels, Box box, Box region, LongCounts out) {
-    forEach(labels, box, region, (i, v) -> {
-      if (v != 0) {
-        out.add(v, 1);
-      }
-    });
+    forEach(
+        labels,
+        box,
+        region,
+        (i, v) -> {
+          if (v != 0) {
+            out.add(v, 1);
+          }
+        });
   }
 
-  private static SubvolumeOverlaps.Neighbour pairs(long v, LabelVolume own, Box box, LabelVolume theirs,
-      Box region) {
+  private static SubvolumeOverlaps.Neighbour pairs(
+      long v, LabelVolume own, Box box, LabelVolume theirs, Box region) {
     long[] b = theirs.data();
     LongCounts countsA = new LongCounts(256);
     LongCounts countsB = new LongCounts(256);
@@ -113,28 +132,41 @@ public final class SegmentOverlapsRunner implements UnitRunner {
     List<Long> idsA = new ArrayList<>();
     List<Long> idsB = new ArrayList<>();
     LongCounts pairs = new LongCounts(1024);
-    forEach(own, box, region, (i, a) -> {
-      long bb = b[i];
-      if (a != 0) {
-        countsA.add(a, 1);
-      }
-      if (bb != 0) {
-        countsB.add(bb, 1);
-      }
-      if (a != 0 && bb != 0) {
-        long ia = dense(indexA, idsA, a);
-        long ib = dense(indexB, idsB, bb);
-        pairs.add((ia << 32) | ib, 1);
-      }
-    });
+    forEach(
+        own,
+        box,
+        region,
+        (i, a) -> {
+          long bb = b[i];
+          if (a != 0) {
+            countsA.add(a, 1);
+          }
+          if (bb != 0) {
+            countsB.add(bb, 1);
+          }
+          if (a != 0 && bb != 0) {
+            long ia = dense(indexA, idsA, a);
+            long ib = dense(indexB, idsB, bb);
+            pairs.add((ia << 32) | ib, 1);
+          }
+        });
     long[] keys = pairs.sortedKeys();
     long[][] rows = new long[keys.length][];
     for (int k = 0; k < keys.length; k++) {
-      rows[k] = new long[] {idsA.get((int) (keys[k] >>> 32)), idsB.get((int) (keys[k] & 0xffffffffL)),
-          pairs.get(keys[k])};
+      rows[k] =
+          new long[] {
+            idsA.get((int) (keys[k] >>> 32)),
+            idsB.get((int) (keys[k] & 0xffffffffL)),
+            pairs.get(keys[k])
+          };
     }
-    java.util.Arrays.sort(rows, (x, y) -> x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1]));
-    return new SubvolumeOverlaps.Neighbour(v, region.chunkName(), rows, SubvolumeOverlaps.rows(countsA),
+    java.util.Arrays.sort(
+        rows, (x, y) -> x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1]));
+    return new SubvolumeOverlaps.Neighbour(
+        v,
+        region.chunkName(),
+        rows,
+        SubvolumeOverlaps.rows(countsA),
         SubvolumeOverlaps.rows(countsB));
   }
 
@@ -148,7 +180,10 @@ public final class SegmentOverlapsRunner implements UnitRunner {
     return i;
   }
 
-  /** Visits the voxels of {@code region} in {@code labels} (which covers {@code box}), region order, x fastest. */
+  /**
+   * Visits the voxels of {@code region} in {@code labels} (which covers {@code box}), region order,
+   * x fastest.
+   */
   private static void forEach(LabelVolume labels, Box box, Box region, Visitor f) {
     int nx = Math.toIntExact(region.size().x());
     int ny = Math.toIntExact(region.size().y());

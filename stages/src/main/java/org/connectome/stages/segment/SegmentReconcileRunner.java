@@ -23,25 +23,27 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code segment.reconcile} (one unit): merges the subvolumes' local segment ids into global ids by their agreement
- * in the overlaps, the part google/ffn leaves to the facility.
+ * {@code segment.reconcile} (one unit): merges the subvolumes' local segment ids into global ids by
+ * their agreement in the overlaps, the part google/ffn leaves to the facility.
  *
  * <p>Every (subvolume, local id) is an element of a union-find. A pair {@code (a, b)} counted by
- * {@code segment.overlaps} in the region two neighbouring subvolumes share is joined when its co-occurrence count
- * {@code n} is at least {@code minOverlapVoxels}, at least {@code minOverlapFraction} of the smaller of the two
- * segments' voxels in that region and at least {@code minLargerFraction} of the larger one's: one neurite seen by
- * both subvolumes covers most of the same voxels in both, while two neurites that merely touch (a boundary drawn a
- * voxel apart, a thin contact) share a small fraction of either and stay apart, and a sliver of a neurite that one
- * subvolume saw only at its edge and gave to its neighbour (a small share of that neighbour) does not join the two
- * neurites. Global ids are dense from 1, in the order of the subvolumes and then of the local ids of
- * their cores; a segment's voxel count is the sum of its members' core counts (each voxel lies in exactly one
- * subvolume core). Segments seen only in overlap regions (no core voxel) get no global id: no voxel of the volume
- * is theirs.
+ * {@code segment.overlaps} in the region two neighbouring subvolumes share is joined when its
+ * co-occurrence count {@code n} is at least {@code minOverlapVoxels}, at least {@code
+ * minOverlapFraction} of the smaller of the two segments' voxels in that region and at least {@code
+ * minLargerFraction} of the larger one's: one neurite seen by both subvolumes covers most of the
+ * same voxels in both, while two neurites that merely touch (a boundary drawn a voxel apart, a thin
+ * contact) share a small fraction of either and stay apart, and a sliver of a neurite that one
+ * subvolume saw only at its edge and gave to its neighbour (a small share of that neighbour) does
+ * not join the two neurites. Global ids are dense from 1, in the order of the subvolumes and then
+ * of the local ids of their cores; a segment's voxel count is the sum of its members' core counts
+ * (each voxel lies in exactly one subvolume core). Segments seen only in overlap regions (no core
+ * voxel) get no global id: no voxel of the volume is theirs.
  *
- * <p>Writes {@code output/maps/<unit / 1000>/s<unit>.tsv} ({@code local, global, voxels} of the ids in that
- * subvolume's core, what {@code segment.relabel} reads), {@code output/segments.tsv} ({@code id, voxels}),
- * {@code output/summary.json}, and the segment properties (voxel count and a label per segment) into
- * {@code neuroglancer/segmentation/<segmentProperties>/info} unless {@code segmentProperties} is {@code none}.
+ * <p>Writes {@code output/maps/<unit / 1000>/s<unit>.tsv} ({@code local, global, voxels} of the ids
+ * in that subvolume's core, what {@code segment.relabel} reads), {@code output/segments.tsv}
+ * ({@code id, voxels}), {@code output/summary.json}, and the segment properties (voxel count and a
+ * label per segment) into {@code neuroglancer/segmentation/<segmentProperties>/info} unless {@code
+ * segmentProperties} is {@code none}.
  */
 public final class SegmentReconcileRunner implements UnitRunner {
   private final Path runDir;
@@ -52,13 +54,18 @@ public final class SegmentReconcileRunner implements UnitRunner {
   /**
    * The rules.
    *
-   * @param minOverlapVoxels   least co-occurring voxels of a joined pair (default 100)
-   * @param minOverlapFraction least share of the smaller segment's voxels in the shared region (default 0.5)
-   * @param minLargerFraction  least share of the larger segment's voxels in the shared region (default 0.2)
-   * @param segmentProperties  folder of the segment properties beside the Neuroglancer segmentation's scales
-   *                           (default {@code segment_properties}), or null for none
+   * @param minOverlapVoxels least co-occurring voxels of a joined pair (default 100)
+   * @param minOverlapFraction least share of the smaller segment's voxels in the shared region
+   *     (default 0.5)
+   * @param minLargerFraction least share of the larger segment's voxels in the shared region
+   *     (default 0.2)
+   * @param segmentProperties folder of the segment properties beside the Neuroglancer
+   *     segmentation's scales (default {@code segment_properties}), or null for none
    */
-  public record Params(long minOverlapVoxels, double minOverlapFraction, double minLargerFraction,
+  public record Params(
+      long minOverlapVoxels,
+      double minOverlapFraction,
+      double minLargerFraction,
       String segmentProperties) {
     public static Params of(Map<String, Object> params) {
       Map<String, Object> m = params == null ? Map.of() : params;
@@ -67,9 +74,17 @@ public final class SegmentReconcileRunner implements UnitRunner {
       double fraction = SegmentParams.number(step, m, "minOverlapFraction", 0.5, 0, 1);
       double larger = SegmentParams.number(step, m, "minLargerFraction", 0.2, 0, 1);
       Object sp = m.getOrDefault("segmentProperties", SegmentProperties.DEFAULT_DIR);
-      if (!(sp instanceof String s) || s.isBlank() || s.contains("/") || s.contains("\\") || s.startsWith(".")) {
-        throw new IllegalArgumentException(step + ": params.segmentProperties must be a folder name (for example "
-            + SegmentProperties.DEFAULT_DIR + ") or none, not " + sp);
+      if (!(sp instanceof String s)
+          || s.isBlank()
+          || s.contains("/")
+          || s.contains("\\")
+          || s.startsWith(".")) {
+        throw new IllegalArgumentException(
+            step
+                + ": params.segmentProperties must be a folder name (for example "
+                + SegmentProperties.DEFAULT_DIR
+                + ") or none, not "
+                + sp);
       }
       return new Params(minVoxels, fraction, larger, s.equals("none") ? null : s);
     }
@@ -78,23 +93,45 @@ public final class SegmentReconcileRunner implements UnitRunner {
   /**
    * The step's figures ({@code output/summary.json}).
    *
-   * @param subvolumes       subvolumes read
-   * @param localSegments    local ids with core voxels, over all subvolumes
-   * @param segments         global segments
-   * @param voxels           segmented voxels (sum of the segments' voxel counts)
-   * @param pairs            co-occurring pairs considered
-   * @param joined           pairs that met the rules
-   * @param rejected         pairs that did not (touches)
+   * @param subvolumes subvolumes read
+   * @param localSegments local ids with core voxels, over all subvolumes
+   * @param segments global segments
+   * @param voxels segmented voxels (sum of the segments' voxel counts)
+   * @param pairs co-occurring pairs considered
+   * @param joined pairs that met the rules
+   * @param rejected pairs that did not (touches)
    * @param minOverlapVoxels the rule applied
    * @param minOverlapFraction the rule applied
    * @param minLargerFraction the rule applied
-   * @param largestSegment   voxels of the largest segment
-   * @param seconds          time taken
+   * @param largestSegment voxels of the largest segment
+   * @param seconds time taken
    */
-  @JsonPropertyOrder({"subvolumes", "localSegments", "segments", "voxels", "pairs", "joined", "rejected",
-      "minOverlapVoxels", "minOverlapFraction", "minLargerFraction", "largestSegment", "seconds"})
-  public record Summary(long subvolumes, long localSegments, long segments, long voxels, long pairs, long joined,
-      long rejected, long minOverlapVoxels, double minOverlapFraction, double minLargerFraction, long largestSegment,
+  @JsonPropertyOrder({
+    "subvolumes",
+    "localSegments",
+    "segments",
+    "voxels",
+    "pairs",
+    "joined",
+    "rejected",
+    "minOverlapVoxels",
+    "minOverlapFraction",
+    "minLargerFraction",
+    "largestSegment",
+    "seconds"
+  })
+  public record Summary(
+      long subvolumes,
+      long localSegments,
+      long segments,
+      long voxels,
+      long pairs,
+      long joined,
+      long rejected,
+      long minOverlapVoxels,
+      double minOverlapFraction,
+      double minLargerFraction,
+      long largestSegment,
       double seconds) {
     public static Summary read(Path outputDir) throws IOException {
       return Json.mapper().readValue(outputDir.resolve(SUMMARY).toFile(), Summary.class);
@@ -111,10 +148,12 @@ public final class SegmentReconcileRunner implements UnitRunner {
     this.params = params;
   }
 
-  public static SegmentReconcileRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
+  public static SegmentReconcileRunner create(TaskDefinition def, StepLayout layout)
+      throws BadDefinitionException {
     BlockGrid subvolumes = SegmentSteps.subvolumes(def);
     try {
-      return new SegmentReconcileRunner(Path.of(def.runDir()), layout, subvolumes, Params.of(def.params()));
+      return new SegmentReconcileRunner(
+          Path.of(def.runDir()), layout, subvolumes, Params.of(def.params()));
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -135,7 +174,8 @@ public final class SegmentReconcileRunner implements UnitRunner {
       for (long u = 0; u < grid.blockCount(); u++) {
         SubvolumeOverlaps s = SubvolumeOverlaps.read(overlaps, u);
         if (s.unit() != u) {
-          throw new IOException(SubvolumeOverlaps.file(overlaps, u) + " is about subvolume " + s.unit());
+          throw new IOException(
+              SubvolumeOverlaps.file(overlaps, u) + " is about subvolume " + s.unit());
         }
         all.add(s);
         for (long[] row : s.coreVoxels()) {
@@ -189,7 +229,11 @@ public final class SegmentReconcileRunner implements UnitRunner {
         StringBuilder b = new StringBuilder("# local\tglobal\tvoxels\n");
         for (long[] row : all.get((int) u).coreVoxels()) {
           int i = el.index(u, row[0]);
-          b.append(Long.toUnsignedString(row[0])).append('\t').append(global[i]).append('\t').append(row[1])
+          b.append(Long.toUnsignedString(row[0]))
+              .append('\t')
+              .append(global[i])
+              .append('\t')
+              .append(row[1])
               .append('\n');
         }
         AtomicFiles.write(mapFile(out, u), b.toString().getBytes(StandardCharsets.UTF_8));
@@ -207,18 +251,37 @@ public final class SegmentReconcileRunner implements UnitRunner {
       }
       AtomicFiles.write(out.resolve(SEGMENTS), seg.toString().getBytes(StandardCharsets.UTF_8));
       if (params.segmentProperties() != null) {
-        SegmentProperties.write(RunVolumes.neuroglancerSegmentation(runDir), params.segmentProperties(), labels,
+        SegmentProperties.write(
+            RunVolumes.neuroglancerSegmentation(runDir),
+            params.segmentProperties(),
+            labels,
             Map.of("voxels", counts));
       }
-      Summary summary = new Summary(grid.blockCount(), el.coreCount(), voxels.size() - 1, total, pairs, joined,
-          pairs - joined, params.minOverlapVoxels(), params.minOverlapFraction(), params.minLargerFraction(), largest,
-          Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
+      Summary summary =
+          new Summary(
+              grid.blockCount(),
+              el.coreCount(),
+              voxels.size() - 1,
+              total,
+              pairs,
+              joined,
+              pairs - joined,
+              params.minOverlapVoxels(),
+              params.minOverlapFraction(),
+              params.minLargerFraction(),
+              largest,
+              Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
       // the summary last: its presence says the maps and segment list are complete
-      AtomicFiles.write(out.resolve(SUMMARY), Json.mapper().writerWithDefaultPrettyPrinter()
-          .writeValueAsBytes(summary));
+      AtomicFiles.write(
+          out.resolve(SUMMARY),
+          Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
     } catch (NoSuchFileException e) {
-      throw new UnitException("segment.reconcile: missing input " + e.getFile()
-          + (e.getReason() == null ? "" : " (" + e.getReason() + ")"), true, e);
+      throw new UnitException(
+          "segment.reconcile: missing input "
+              + e.getFile()
+              + (e.getReason() == null ? "" : " (" + e.getReason() + ")"),
+          true,
+          e);
     } catch (IOException | RuntimeException e) {
       throw new UnitException("segment.reconcile: " + e, true, e);
     }
@@ -291,8 +354,8 @@ public final class SegmentReconcileRunner implements UnitRunner {
   public static LongCounts readMap(Path outputDir, long unit) throws IOException {
     Path f = mapFile(outputDir, unit);
     if (!Files.isRegularFile(f)) {
-      throw new NoSuchFileException(f.toString(), null, "segment.reconcile has not written the map of subvolume "
-          + unit);
+      throw new NoSuchFileException(
+          f.toString(), null, "segment.reconcile has not written the map of subvolume " + unit);
     }
     LongCounts m = new LongCounts(256);
     for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {

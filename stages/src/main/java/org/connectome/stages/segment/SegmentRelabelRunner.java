@@ -25,12 +25,13 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code segment.relabel}: unit {@code i} is block {@code i} of {@code blockSize}. Every voxel of the block lies in
- * exactly one subvolume core; the runner reads, from each subvolume whose core meets the block, only that part of
- * its labels (FFN's format) and maps its local ids to global ones through {@code segment.reconcile}'s map of that
- * subvolume. The block is one chunk of {@code volumes/segmentation/}: uint64, raw, one scale of the aligned volume's
- * size and resolution, chunk size = {@code blockSize} (every unit writes the same info, atomically, and its own
- * chunk). A local id with no global id (not in the map) fails the unit: the map and the subvolume disagree.
+ * {@code segment.relabel}: unit {@code i} is block {@code i} of {@code blockSize}. Every voxel of
+ * the block lies in exactly one subvolume core; the runner reads, from each subvolume whose core
+ * meets the block, only that part of its labels (FFN's format) and maps its local ids to global
+ * ones through {@code segment.reconcile}'s map of that subvolume. The block is one chunk of {@code
+ * volumes/segmentation/}: uint64, raw, one scale of the aligned volume's size and resolution, chunk
+ * size = {@code blockSize} (every unit writes the same info, atomically, and its own chunk). A
+ * local id with no global id (not in the map) fails the unit: the map and the subvolume disagree.
  */
 public final class SegmentRelabelRunner implements UnitRunner {
   private final Path runDir;
@@ -47,12 +48,16 @@ public final class SegmentRelabelRunner implements UnitRunner {
     this.resolution = resolution;
   }
 
-  public static SegmentRelabelRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
+  public static SegmentRelabelRunner create(TaskDefinition def, StepLayout layout)
+      throws BadDefinitionException {
     BlockGrid blocks = SegmentSteps.ownGrid(def);
     BlockGrid subvolumes = SegmentSteps.subvolumes(def);
     if (!blocks.volume().equals(subvolumes.volume())) {
-      throw new BadDefinitionException("segment.relabel: the blocks cover " + blocks.volume()
-          + " but the inference's subvolumes " + subvolumes.volume());
+      throw new BadDefinitionException(
+          "segment.relabel: the blocks cover "
+              + blocks.volume()
+              + " but the inference's subvolumes "
+              + subvolumes.volume());
     }
     try {
       return new SegmentRelabelRunner(Path.of(def.runDir()), blocks, subvolumes, resolution(def));
@@ -61,7 +66,10 @@ public final class SegmentRelabelRunner implements UnitRunner {
     }
   }
 
-  /** The aligned volume's resolution, so that the segmentation overlays it exactly; else the spec's voxel size. */
+  /**
+   * The aligned volume's resolution, so that the segmentation overlays it exactly; else the spec's
+   * voxel size.
+   */
   private static double[] resolution(TaskDefinition def) throws IOException {
     Path aligned = RunVolumes.aligned(Path.of(def.runDir()));
     if (Files.isRegularFile(aligned.resolve("info"))) {
@@ -73,9 +81,15 @@ public final class SegmentRelabelRunner implements UnitRunner {
   /** The info of {@code volumes/segmentation/}. */
   public static VolumeInfo info(BlockGrid blocks, double[] resolution) {
     long[] size = {blocks.volume().x(), blocks.volume().y(), blocks.volume().z()};
-    int[] chunk = {Math.toIntExact(blocks.blockSize().x()), Math.toIntExact(blocks.blockSize().y()),
-        Math.toIntExact(blocks.blockSize().z())};
-    return VolumeInfo.of(VolumeInfo.SEGMENTATION, DataType.UINT64, 1,
+    int[] chunk = {
+      Math.toIntExact(blocks.blockSize().x()),
+      Math.toIntExact(blocks.blockSize().y()),
+      Math.toIntExact(blocks.blockSize().z())
+    };
+    return VolumeInfo.of(
+        VolumeInfo.SEGMENTATION,
+        DataType.UINT64,
+        1,
         List.of(VolumeInfo.Scale.of(size, resolution.clone(), chunk, Encoding.RAW, null)));
   }
 
@@ -86,8 +100,11 @@ public final class SegmentRelabelRunner implements UnitRunner {
     Path in = SegmentSteps.inferenceOutput(runDir);
     Path mapsDir = SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir();
     try {
-      LabelVolume out = new LabelVolume(Math.toIntExact(block.size().x()), Math.toIntExact(block.size().y()),
-          Math.toIntExact(block.size().z()));
+      LabelVolume out =
+          new LabelVolume(
+              Math.toIntExact(block.size().x()),
+              Math.toIntExact(block.size().y()),
+              Math.toIntExact(block.size().z()));
       Vec3 s = subvolumes.blockSize();
       for (long k = block.start().z() / s.z(); k * s.z() < block.end().z(); k++) {
         for (long j = block.start().y() / s.y(); j * s.y() < block.end().y(); j++) {
@@ -107,19 +124,32 @@ public final class SegmentRelabelRunner implements UnitRunner {
         }
       }
       if (volume == null) {
-        volume = PrecomputedVolume.create(RunVolumes.segmentation(runDir), info(blocks, resolution));
+        volume =
+            PrecomputedVolume.create(RunVolumes.segmentation(runDir), info(blocks, resolution));
       }
       volume.writeLabels(0, block, out);
     } catch (NoSuchFileException e) {
-      throw new UnitException(what + ": missing input " + e.getFile()
-          + (e.getReason() == null ? "" : " (" + e.getReason() + ")"), true, e);
+      throw new UnitException(
+          what
+              + ": missing input "
+              + e.getFile()
+              + (e.getReason() == null ? "" : " (" + e.getReason() + ")"),
+          true,
+          e);
     } catch (IOException | RuntimeException e) {
       throw new UnitException(what + ": " + e, true, e);
     }
   }
 
-  private static void place(LabelVolume local, LongCounts map, Box region, Box block, LabelVolume out, long sub,
-      String what) throws UnitException {
+  private static void place(
+      LabelVolume local,
+      LongCounts map,
+      Box region,
+      Box block,
+      LabelVolume out,
+      long sub,
+      String what)
+      throws UnitException {
     int nx = local.sx();
     int ox = Math.toIntExact(region.start().x() - block.start().x());
     int oy = Math.toIntExact(region.start().y() - block.start().y());
@@ -140,9 +170,15 @@ public final class SegmentRelabelRunner implements UnitRunner {
           if (v != lastLocal) {
             long g = map.getOrDefault(v, -1);
             if (g <= 0) {
-              throw new UnitException(what + ": local id " + Long.toUnsignedString(v) + " of subvolume " + sub
-                  + " has no global id in segment.reconcile's map (rerun segment.overlaps and segment.reconcile "
-                  + "after the inference)", false);
+              throw new UnitException(
+                  what
+                      + ": local id "
+                      + Long.toUnsignedString(v)
+                      + " of subvolume "
+                      + sub
+                      + " has no global id in segment.reconcile's map (rerun segment.overlaps and segment.reconcile "
+                      + "after the inference)",
+                  false);
             }
             lastLocal = v;
             lastGlobal = g;

@@ -11,10 +11,11 @@ import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.BadDefinitionException;
 
 /**
- * What the segment steps share: their folders and the subvolume grid of {@code segment.inference}, which every
- * later step reads from the inference step's own definition ({@code stages/segment/inference/step.json}), so
- * that the overlaps, the reconciliation and the relabelling always agree with the subvolumes that were written,
- * whichever implementation wrote them.
+ * What the segment steps share: their folders and the subvolume grid of {@code segment.inference},
+ * which every later step reads from the inference step's own definition ({@code
+ * stages/segment/inference/step.json}), so that the overlaps, the reconciliation and the
+ * relabelling always agree with the subvolumes that were written, whichever implementation wrote
+ * them.
  */
 public final class SegmentSteps {
   public static final String STAGE = "segment";
@@ -41,16 +42,19 @@ public final class SegmentSteps {
 
   /** The block grid of a step's own plan, or a bad definition naming the step. */
   public static BlockGrid ownGrid(TaskDefinition def) throws BadDefinitionException {
-    BlockGrid g = def.plan() == null || def.plan().units() == null ? null : def.plan().units().grid();
+    BlockGrid g =
+        def.plan() == null || def.plan().units() == null ? null : def.plan().units().grid();
     if (g == null) {
-      throw new BadDefinitionException(def.stage() + "." + def.step() + ": the step definition has no block grid");
+      throw new BadDefinitionException(
+          def.stage() + "." + def.step() + ": the step definition has no block grid");
     }
     return g;
   }
 
   /**
-   * The inference's subvolume grid: from {@code stages/segment/inference/step.json} when it exists, else (a step
-   * run on its own, as in tests) from {@code def} itself when it is planned in subvolumes.
+   * The inference's subvolume grid: from {@code stages/segment/inference/step.json} when it exists,
+   * else (a step run on its own, as in tests) from {@code def} itself when it is planned in
+   * subvolumes.
    */
   public static BlockGrid subvolumes(TaskDefinition def) throws BadDefinitionException {
     Path runDir = Path.of(def.runDir());
@@ -62,16 +66,31 @@ public final class SegmentSteps {
           return inf.plan().units().grid();
         }
       } catch (IOException e) {
-        throw new BadDefinitionException(def.stage() + "." + def.step() + ": cannot read the inference step's "
-            + "definition " + f + ": " + e.getMessage(), e);
+        throw new BadDefinitionException(
+            def.stage()
+                + "."
+                + def.step()
+                + ": cannot read the inference step's "
+                + "definition "
+                + f
+                + ": "
+                + e.getMessage(),
+            e);
       }
       throw new BadDefinitionException(f + " has no subvolume grid");
     }
-    if (def.plan() != null && def.plan().units() != null && "subvolume".equals(def.plan().units().unitKind())) {
+    if (def.plan() != null
+        && def.plan().units() != null
+        && "subvolume".equals(def.plan().units().unitKind())) {
       return ownGrid(def);
     }
-    throw new BadDefinitionException(def.stage() + "." + def.step() + ": no " + f
-        + " to read the subvolume grid from; run segment.inference first");
+    throw new BadDefinitionException(
+        def.stage()
+            + "."
+            + def.step()
+            + ": no "
+            + f
+            + " to read the subvolume grid from; run segment.inference first");
   }
 
   /** The intersection of two boxes, or null when they do not overlap. */

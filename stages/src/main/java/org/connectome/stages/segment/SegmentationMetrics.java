@@ -1,18 +1,23 @@
 package org.connectome.stages.segment;
 
 /**
- * Segmentation against ground truth, from the contingency table of (segment, true cell) voxel counts:
+ * Segmentation against ground truth, from the contingency table of (segment, true cell) voxel
+ * counts:
+ *
  * <ul>
- *   <li><b>variation of information</b> in bits (log base 2): {@code split = H(seg | truth)} (how much a true cell
- *   is cut into segments) and {@code merge = H(truth | seg)} (how much a segment mixes cells); VI = split +
- *   merge;</li>
- *   <li><b>adapted Rand error</b> as in CREMI: with {@code n_ij} the contingency counts, {@code a_i} the segment
- *   sizes and {@code b_j} the cell sizes, Rand precision {@code P = sum n_ij^2 / sum a_i^2}, recall
- *   {@code R = sum n_ij^2 / sum b_j^2}, and {@code ARAND = 1 - 2PR / (P + R)}.</li>
+ *   <li><b>variation of information</b> in bits (log base 2): {@code split = H(seg | truth)} (how
+ *       much a true cell is cut into segments) and {@code merge = H(truth | seg)} (how much a
+ *       segment mixes cells); VI = split + merge;
+ *   <li><b>adapted Rand error</b> as in CREMI: with {@code n_ij} the contingency counts, {@code
+ *       a_i} the segment sizes and {@code b_j} the cell sizes, Rand precision {@code P = sum n_ij^2
+ *       / sum a_i^2}, recall {@code R = sum n_ij^2 / sum b_j^2}, and {@code ARAND = 1 - 2PR / (P +
+ *       R)}.
  * </ul>
- * Voxels are added one by one ({@link #add}); which voxels count (the imaged ones with a true label) is the
- * caller's choice. Segment label 0 counts as one segment like any other (an unsegmented voxel is not ignored: it
- * is a split from its cell and merges with every other unsegmented voxel).
+ *
+ * Voxels are added one by one ({@link #add}); which voxels count (the imaged ones with a true
+ * label) is the caller's choice. Segment label 0 counts as one segment like any other (an
+ * unsegmented voxel is not ignored: it is a split from its cell and merges with every other
+ * unsegmented voxel).
  */
 public final class SegmentationMetrics {
   private final LongCounts joint = new LongCounts(1 << 12);
@@ -25,7 +30,10 @@ public final class SegmentationMetrics {
   private long lastIndex;
   private long n;
 
-  /** Adds {@code count} voxels of segment {@code s} (any 64-bit label) and true cell {@code t} (0 to 2^32-1). */
+  /**
+   * Adds {@code count} voxels of segment {@code s} (any 64-bit label) and true cell {@code t} (0 to
+   * 2^32-1).
+   */
   public void add(long s, long t, long count) {
     if (t < 0 || t > 0xffffffffL) {
       throw new IllegalArgumentException("true cell ids must be 0 to 2^32-1, not " + t);
@@ -84,22 +92,25 @@ public final class SegmentationMetrics {
     }
     double[] hj = {0};
     double[] sumJ = {0};
-    joint.forEach((k, c) -> {
-      hj[0] += plogp(c);
-      sumJ[0] += (double) c * c;
-    });
+    joint.forEach(
+        (k, c) -> {
+          hj[0] += plogp(c);
+          sumJ[0] += (double) c * c;
+        });
     double[] hs = {0};
     double[] sumS = {0};
-    seg.forEach((k, c) -> {
-      hs[0] += plogp(c);
-      sumS[0] += (double) c * c;
-    });
+    seg.forEach(
+        (k, c) -> {
+          hs[0] += plogp(c);
+          sumS[0] += (double) c * c;
+        });
     double[] ht = {0};
     double[] sumT = {0};
-    truth.forEach((k, c) -> {
-      ht[0] += plogp(c);
-      sumT[0] += (double) c * c;
-    });
+    truth.forEach(
+        (k, c) -> {
+          ht[0] += plogp(c);
+          sumT[0] += (double) c * c;
+        });
     double hJoint = entropy(hj[0]);
     double hSeg = entropy(hs[0]);
     double hTruth = entropy(ht[0]);
@@ -127,15 +138,21 @@ public final class SegmentationMetrics {
   /**
    * The figures.
    *
-   * @param viSplit   H(seg | truth), bits
-   * @param viMerge   H(truth | seg), bits
-   * @param arand     adapted Rand error, 0 (perfect) to 1
+   * @param viSplit H(seg | truth), bits
+   * @param viMerge H(truth | seg), bits
+   * @param arand adapted Rand error, 0 (perfect) to 1
    * @param precision Rand precision
-   * @param recall    Rand recall
-   * @param segments  distinct segment labels among the voxels counted
-   * @param cells     distinct true cells among the voxels counted
+   * @param recall Rand recall
+   * @param segments distinct segment labels among the voxels counted
+   * @param cells distinct true cells among the voxels counted
    */
-  public record Result(double viSplit, double viMerge, double arand, double precision, double recall, int segments,
+  public record Result(
+      double viSplit,
+      double viMerge,
+      double arand,
+      double precision,
+      double recall,
+      int segments,
       int cells) {
     public double vi() {
       return viSplit + viMerge;

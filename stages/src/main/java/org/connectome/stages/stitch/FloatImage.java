@@ -3,8 +3,9 @@ package org.connectome.stages.stitch;
 import org.connectome.imaging.Image8;
 
 /**
- * A grey image as floats, rows top-down, pixel (x, y) at {@code y * width + x}; pixel centres at integer
- * coordinates. The working image of registration: tiles, montages and their downsampled copies.
+ * A grey image as floats, rows top-down, pixel (x, y) at {@code y * width + x}; pixel centres at
+ * integer coordinates. The working image of registration: tiles, montages and their downsampled
+ * copies.
  */
 public final class FloatImage {
   private final int width;
@@ -13,7 +14,8 @@ public final class FloatImage {
 
   public FloatImage(int width, int height, float[] data) {
     if (width <= 0 || height <= 0 || data.length != width * height) {
-      throw new IllegalArgumentException("image " + width + " x " + height + " with " + data.length + " values");
+      throw new IllegalArgumentException(
+          "image " + width + " x " + height + " with " + data.length + " values");
     }
     this.width = width;
     this.height = height;
@@ -84,8 +86,8 @@ public final class FloatImage {
   }
 
   /**
-   * Box-averages by {@code factor}; a NaN pixel (no data) is left out of its box's average, and a box with fewer
-   * than half its pixels known becomes NaN.
+   * Box-averages by {@code factor}; a NaN pixel (no data) is left out of its box's average, and a
+   * box with fewer than half its pixels known becomes NaN.
    */
   public FloatImage downsample(int factor) {
     if (factor <= 1) {

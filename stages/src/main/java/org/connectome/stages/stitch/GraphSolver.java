@@ -1,33 +1,42 @@
 package org.connectome.stages.stitch;
 
 /**
- * Weighted least squares on a graph of relative measurements: minimizes
- * {@code sum_e w_e (x[j_e] - x[i_e] - m_e)^2 + lambda sum_i (x[i] - prior[i])^2}. The small prior term anchors
- * the solution (the mean of the solution equals the mean of the prior) and places nodes no measurement reaches.
- * Solved by conjugate gradients with a Jacobi preconditioner on the sparse normal equations, so it scales to
- * sections of tens of thousands of tiles and to stacks of thousands of sections.
+ * Weighted least squares on a graph of relative measurements: minimizes {@code sum_e w_e (x[j_e] -
+ * x[i_e] - m_e)^2 + lambda sum_i (x[i] - prior[i])^2}. The small prior term anchors the solution
+ * (the mean of the solution equals the mean of the prior) and places nodes no measurement reaches.
+ * Solved by conjugate gradients with a Jacobi preconditioner on the sparse normal equations, so it
+ * scales to sections of tens of thousands of tiles and to stacks of thousands of sections.
  */
 public final class GraphSolver {
   private GraphSolver() {}
 
   /**
-   * @param n      nodes
-   * @param from   edge start nodes
-   * @param to     edge end nodes
+   * @param n nodes
+   * @param from edge start nodes
+   * @param to edge end nodes
    * @param weight edge weights (0 = edge unused)
-   * @param meas   measured {@code x[to] - x[from]} per edge
-   * @param prior  prior value of each node
+   * @param meas measured {@code x[to] - x[from]} per edge
+   * @param prior prior value of each node
    * @param lambda prior weight (greater than 0)
    */
-  public static double[] solve(int n, int[] from, int[] to, double[] weight, double[] meas, double[] prior,
-      double lambda) {
+  public static double[] solve(
+      int n, int[] from, int[] to, double[] weight, double[] meas, double[] prior, double lambda) {
     double[] l = new double[n];
     java.util.Arrays.fill(l, lambda);
     return solve(n, from, to, weight, meas, prior, l);
   }
 
-  /** As {@link #solve(int, int[], int[], double[], double[], double[], double)} with a prior weight per node. */
-  public static double[] solve(int n, int[] from, int[] to, double[] weight, double[] meas, double[] prior,
+  /**
+   * As {@link #solve(int, int[], int[], double[], double[], double[], double)} with a prior weight
+   * per node.
+   */
+  public static double[] solve(
+      int n,
+      int[] from,
+      int[] to,
+      double[] weight,
+      double[] meas,
+      double[] prior,
       double[] lambda) {
     double[] diag = new double[n];
     double[] b = new double[n];
@@ -81,8 +90,8 @@ public final class GraphSolver {
   }
 
   /** out = (L + lambda I) v, with the diagonal precomputed. */
-  private static void multiply(int n, int[] from, int[] to, double[] weight, double[] diag, double[] v,
-      double[] out) {
+  private static void multiply(
+      int n, int[] from, int[] to, double[] weight, double[] diag, double[] v, double[] out) {
     for (int i = 0; i < n; i++) {
       out[i] = diag[i] * v[i];
     }

@@ -1,10 +1,11 @@
 package org.connectome.stages.stitch;
 
 /**
- * Weighted least squares for 2D positions from relative measurements with a 2 x 2 weight (information) matrix per
- * measurement: minimizes {@code sum_e r_e^T W_e r_e + lambda sum_i |p_i - prior_i|^2} with
- * {@code r_e = p[to] - p[from] - m_e}. A measurement constrained in one direction only (a match along a single
- * straight membrane) then pulls only across it. Conjugate gradients with a block-Jacobi preconditioner.
+ * Weighted least squares for 2D positions from relative measurements with a 2 x 2 weight
+ * (information) matrix per measurement: minimizes {@code sum_e r_e^T W_e r_e + lambda sum_i |p_i -
+ * prior_i|^2} with {@code r_e = p[to] - p[from] - m_e}. A measurement constrained in one direction
+ * only (a match along a single straight membrane) then pulls only across it. Conjugate gradients
+ * with a block-Jacobi preconditioner.
  */
 public final class GraphSolver2 {
   private GraphSolver2() {}
@@ -13,8 +14,16 @@ public final class GraphSolver2 {
    * @param w per edge {wxx, wxy, wyy} (all 0 = unused)
    * @return {x[], y[]}
    */
-  public static double[][] solve(int n, int[] from, int[] to, double[][] w, double[] mx, double[] my,
-      double[] priorX, double[] priorY, double lambda) {
+  public static double[][] solve(
+      int n,
+      int[] from,
+      int[] to,
+      double[][] w,
+      double[] mx,
+      double[] my,
+      double[] priorX,
+      double[] priorY,
+      double lambda) {
     int m = from.length;
     // block diagonal
     double[] dxx = new double[n];
@@ -89,7 +98,8 @@ public final class GraphSolver2 {
     return new double[][] {ox, oy};
   }
 
-  private static void precondition(int n, double[] dxx, double[] dxy, double[] dyy, double[] r, double[] z) {
+  private static void precondition(
+      int n, double[] dxx, double[] dxy, double[] dyy, double[] r, double[] z) {
     for (int i = 0; i < n; i++) {
       double det = dxx[i] * dyy[i] - dxy[i] * dxy[i];
       z[2 * i] = (dyy[i] * r[2 * i] - dxy[i] * r[2 * i + 1]) / det;
@@ -97,8 +107,16 @@ public final class GraphSolver2 {
     }
   }
 
-  private static void multiply(int n, int[] from, int[] to, double[][] w, double[] dxx, double[] dxy, double[] dyy,
-      double[] v, double[] out) {
+  private static void multiply(
+      int n,
+      int[] from,
+      int[] to,
+      double[][] w,
+      double[] dxx,
+      double[] dxy,
+      double[] dyy,
+      double[] v,
+      double[] out) {
     for (int i = 0; i < n; i++) {
       out[2 * i] = dxx[i] * v[2 * i] + dxy[i] * v[2 * i + 1];
       out[2 * i + 1] = dxy[i] * v[2 * i] + dyy[i] * v[2 * i + 1];

@@ -13,7 +13,8 @@ import java.util.List;
  */
 public final class Manifest {
   /** One ingested tile. */
-  public record Entry(int mfov, int beam, String path, double stageX, double stageY, int width, int height) {}
+  public record Entry(
+      int mfov, int beam, String path, double stageX, double stageY, int width, int height) {}
 
   private Manifest() {}
 
@@ -28,11 +29,24 @@ public final class Manifest {
       }
       String[] f = line.split("\t");
       try {
-        out.add(new Entry(Integer.parseInt(f[0]), Integer.parseInt(f[1]), f[2], Double.parseDouble(f[3]),
-            Double.parseDouble(f[4]), Integer.parseInt(f[5]), Integer.parseInt(f[6])));
+        out.add(
+            new Entry(
+                Integer.parseInt(f[0]),
+                Integer.parseInt(f[1]),
+                f[2],
+                Double.parseDouble(f[3]),
+                Double.parseDouble(f[4]),
+                Integer.parseInt(f[5]),
+                Integer.parseInt(f[6])));
       } catch (RuntimeException e) {
-        throw new IOException(file + ":" + (i + 1) + ": malformed manifest line (expected mfov, beam, path, stage_x,"
-            + " stage_y, width, height, crc32c): " + e.getMessage(), e);
+        throw new IOException(
+            file
+                + ":"
+                + (i + 1)
+                + ": malformed manifest line (expected mfov, beam, path, stage_x,"
+                + " stage_y, width, height, crc32c): "
+                + e.getMessage(),
+            e);
       }
     }
     return out;
@@ -40,7 +54,13 @@ public final class Manifest {
 
   /** The manifest of section folder {@code folder} in the ingest outputs of the run. */
   public static Path of(Path runDir, String folder) {
-    return runDir.resolve("stages").resolve("ingest").resolve("ingest").resolve("output").resolve("sections")
-        .resolve(folder).resolve("manifest.tsv");
+    return runDir
+        .resolve("stages")
+        .resolve("ingest")
+        .resolve("ingest")
+        .resolve("output")
+        .resolve("sections")
+        .resolve(folder)
+        .resolve("manifest.tsv");
   }
 }

@@ -3,25 +3,29 @@ package org.connectome.stages.stitch;
 import java.util.List;
 
 /**
- * Renders a section montage: each tile placed at its solved position (bilinear resampling at the sub-pixel
- * offset), brightness-corrected, and blended with its neighbours by feathering (weights rising linearly from a
- * tile's edge over {@code featherPx}), so overlaps have no seams. Pixels no tile covers are 0.
+ * Renders a section montage: each tile placed at its solved position (bilinear resampling at the
+ * sub-pixel offset), brightness-corrected, and blended with its neighbours by feathering (weights
+ * rising linearly from a tile's edge over {@code featherPx}), so overlaps have no seams. Pixels no
+ * tile covers are 0.
  */
 public final class MontageRenderer {
   /**
    * A rendered montage.
    *
-   * @param width   columns
-   * @param height  rows
+   * @param width columns
+   * @param height rows
    * @param originX stage x of montage pixel (0, 0)
    * @param originY stage y of montage pixel (0, 0)
-   * @param pixels  uint8, row-major, x fastest
+   * @param pixels uint8, row-major, x fastest
    */
   public record Montage(int width, int height, double originX, double originY, byte[] pixels) {}
 
   private MontageRenderer() {}
 
-  /** The montage frame: origin at the floor of the smallest solved top-left, size covering every tile. */
+  /**
+   * The montage frame: origin at the floor of the smallest solved top-left, size covering every
+   * tile.
+   */
   public static double[] frame(List<SectionStitcher.Tile> tiles, double[] x, double[] y) {
     double minX = Double.MAX_VALUE;
     double minY = Double.MAX_VALUE;
@@ -38,15 +42,21 @@ public final class MontageRenderer {
     return new double[] {ox, oy, Math.floor(maxX - ox) + 1, Math.floor(maxY - oy) + 1};
   }
 
-  public static Montage render(List<SectionStitcher.Tile> tiles, double[] x, double[] y, double[] gain,
-      double[] offset, double featherPx) {
+  public static Montage render(
+      List<SectionStitcher.Tile> tiles,
+      double[] x,
+      double[] y,
+      double[] gain,
+      double[] offset,
+      double featherPx) {
     double[] f = frame(tiles, x, y);
     double ox = f[0];
     double oy = f[1];
     int w = (int) f[2];
     int h = (int) f[3];
     if ((long) w * h > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("montage of " + w + " x " + h + " px is too large to render in memory");
+      throw new IllegalArgumentException(
+          "montage of " + w + " x " + h + " px is too large to render in memory");
     }
     float[] sum = new float[w * h];
     float[] wsum = new float[w * h];

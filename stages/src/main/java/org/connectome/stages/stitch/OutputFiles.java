@@ -8,7 +8,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.connectome.pipeline.Json;
 
-/** Writes output files atomically (temp file beside the target, then rename), as the data layout requires. */
+/**
+ * Writes output files atomically (temp file beside the target, then rename), as the data layout
+ * requires.
+ */
 public final class OutputFiles {
   private OutputFiles() {}
 

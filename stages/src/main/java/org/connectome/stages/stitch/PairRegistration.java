@@ -3,40 +3,52 @@ package org.connectome.stages.stitch;
 import java.util.List;
 
 /**
- * Registers two overlapping images (tiles) whose relative position is known roughly: phase correlation over the
- * nominal overlap widened by the search radius gives candidate shifts, normalized cross-correlation (NCC) over
- * the true overlap of the two images picks and verifies the best one (integer hill climb), and a quadratic fit of
- * the NCC surface around it gives the sub-pixel offset. Pairs whose overlap is too small, too flat (blank,
- * low texture) or too weakly correlated are rejected.
+ * Registers two overlapping images (tiles) whose relative position is known roughly: phase
+ * correlation over the nominal overlap widened by the search radius gives candidate shifts,
+ * normalized cross-correlation (NCC) over the true overlap of the two images picks and verifies the
+ * best one (integer hill climb), and a quadratic fit of the NCC surface around it gives the
+ * sub-pixel offset. Pairs whose overlap is too small, too flat (blank, low texture) or too weakly
+ * correlated are rejected.
  */
 public final class PairRegistration {
   /**
    * @param searchRadiusPx largest difference between the true and the nominal offset, px
-   * @param minNcc         least NCC of an accepted pair
-   * @param minOverlapPx   least overlap area at the found offset, px
-   * @param minStd         least standard deviation of grey values of either image in the overlap (texture)
-   * @param candidates     phase correlation peaks checked by NCC
-   * @param taperPx        raised-cosine taper at the patch borders, px
+   * @param minNcc least NCC of an accepted pair
+   * @param minOverlapPx least overlap area at the found offset, px
+   * @param minStd least standard deviation of grey values of either image in the overlap (texture)
+   * @param candidates phase correlation peaks checked by NCC
+   * @param taperPx raised-cosine taper at the patch borders, px
    */
-  public record Params(double searchRadiusPx, double minNcc, double minOverlapPx, double minStd, int candidates,
+  public record Params(
+      double searchRadiusPx,
+      double minNcc,
+      double minOverlapPx,
+      double minStd,
+      int candidates,
       double taperPx) {
     public static final Params DEFAULT = new Params(24, 0.6, 400, 3, 8, 6);
   }
 
   /**
-   * The offset of image {@code b}'s top-left relative to image {@code a}'s: b's pixel (i, j) lies at a's
-   * (i + dx, j + dy).
+   * The offset of image {@code b}'s top-left relative to image {@code a}'s: b's pixel (i, j) lies
+   * at a's (i + dx, j + dy).
    *
-   * @param accepted  whether the pair passed the checks
-   * @param dx        offset in x, px
-   * @param dy        offset in y, px
-   * @param ncc       NCC at the integer offset nearest the result
+   * @param accepted whether the pair passed the checks
+   * @param dx offset in x, px
+   * @param dy offset in y, px
+   * @param ncc NCC at the integer offset nearest the result
    * @param overlapPx overlap area at that offset, px
-   * @param reason    why the pair was rejected, or null
-   * @param information the offset's information matrix {ixx, ixy, iyy} (px^-2, positive semi-definite; see
-   *                  {@link #information})
+   * @param reason why the pair was rejected, or null
+   * @param information the offset's information matrix {ixx, ixy, iyy} (px^-2, positive
+   *     semi-definite; see {@link #information})
    */
-  public record Result(boolean accepted, double dx, double dy, double ncc, double overlapPx, String reason,
+  public record Result(
+      boolean accepted,
+      double dx,
+      double dy,
+      double ncc,
+      double overlapPx,
+      String reason,
       double[] information) {
     static Result rejected(double dx, double dy, double ncc, double overlap, String reason) {
       return new Result(false, dx, dy, ncc, overlap, reason, new double[3]);
@@ -49,14 +61,15 @@ public final class PairRegistration {
   private PairRegistration() {}
 
   /**
-   * Registers {@code b} to {@code a}, {@code b}'s top-left nominally at {@code (nomDx, nomDy)} in {@code a}'s
-   * pixels.
+   * Registers {@code b} to {@code a}, {@code b}'s top-left nominally at {@code (nomDx, nomDy)} in
+   * {@code a}'s pixels.
    */
   public static Result register(FloatImage a, FloatImage b, double nomDx, double nomDy, Params p) {
     int r = (int) Math.ceil(p.searchRadiusPx());
     int ndx = (int) Math.round(nomDx);
     int ndy = (int) Math.round(nomDy);
-    // the nominal overlap in a's pixels: both images are cut to it (b placed at the rounded nominal offset)
+    // the nominal overlap in a's pixels: both images are cut to it (b placed at the rounded nominal
+    // offset)
     int cx0 = Math.max(0, ndx);
     int cx1 = Math.min(a.width(), ndx + b.width());
     int cy0 = Math.max(0, ndy);
@@ -64,8 +77,12 @@ public final class PairRegistration {
     int cw = cx1 - cx0;
     int ch = cy1 - cy0;
     if (cw < 4 || ch < 4) {
-      return Result.rejected(nomDx, nomDy, 0, 0, "nominal overlap " + Math.max(cw, 0) + " x " + Math.max(ch, 0)
-          + " px is too small");
+      return Result.rejected(
+          nomDx,
+          nomDy,
+          0,
+          0,
+          "nominal overlap " + Math.max(cw, 0) + " x " + Math.max(ch, 0) + " px is too small");
     }
     float[] pa = new float[cw * ch];
     float[] pb = new float[cw * ch];
@@ -78,8 +95,10 @@ public final class PairRegistration {
     double taper = Math.min(p.taperPx(), Math.min(cw, ch) / 4.0);
     float[] qa = PhaseCorrelation.prepare(pa, cw, ch, taper);
     float[] qb = PhaseCorrelation.prepare(pb, cw, ch, taper);
-    // the cut of b at q shows what a shows at q + s (s = true offset - nominal), a peak at d = -s; the transform
-    // is periodic, so each peak stands for d + k * size as well: every such shift within the radius is a candidate
+    // the cut of b at q shows what a shows at q + s (s = true offset - nominal), a peak at d = -s;
+    // the transform
+    // is periodic, so each peak stands for d + k * size as well: every such shift within the radius
+    // is a candidate
     int fw = PhaseCorrelation.goodSize(cw);
     int fh = PhaseCorrelation.goodSize(ch);
     List<PhaseCorrelation.Peak> peaks = PhaseCorrelation.peaks(qa, qb, cw, ch, p.candidates(), 2);
@@ -104,8 +123,16 @@ public final class PairRegistration {
       }
     }
     if (best == null) {
-      return Result.rejected(nomDx, nomDy, 0, 0, "no correlation peak with an overlap of " + (int) p.minOverlapPx()
-          + " px within " + r + " px");
+      return Result.rejected(
+          nomDx,
+          nomDy,
+          0,
+          0,
+          "no correlation peak with an overlap of "
+              + (int) p.minOverlapPx()
+              + " px within "
+              + r
+              + " px");
     }
     // integer hill climb on NCC: phase correlation peaks can be off by a pixel
     for (int step = 0; step < 2 * r; step++) {
@@ -133,25 +160,39 @@ public final class PairRegistration {
       best = nb;
     }
     if (Math.abs(bestX - nomDx) > r + 1 || Math.abs(bestY - nomDy) > r + 1) {
-      return Result.rejected(bestX, bestY, best.ncc(), best.n(), "best match outside the search radius");
+      return Result.rejected(
+          bestX, bestY, best.ncc(), best.n(), "best match outside the search radius");
     }
     if (best.stdA() < p.minStd() || best.stdB() < p.minStd()) {
-      return Result.rejected(bestX, bestY, best.ncc(), best.n(), String.format(
-          "low texture (grey-level standard deviation %.1f and %.1f < %.1f)", best.stdA(), best.stdB(), p.minStd()));
+      return Result.rejected(
+          bestX,
+          bestY,
+          best.ncc(),
+          best.n(),
+          String.format(
+              "low texture (grey-level standard deviation %.1f and %.1f < %.1f)",
+              best.stdA(), best.stdB(), p.minStd()));
     }
     if (best.ncc() < p.minNcc()) {
-      return Result.rejected(bestX, bestY, best.ncc(), best.n(),
+      return Result.rejected(
+          bestX,
+          bestY,
+          best.ncc(),
+          best.n(),
           String.format("weak correlation (NCC %.3f < %.3f)", best.ncc(), p.minNcc()));
     }
     double[] sub = subPixel(a, b, bestX, bestY);
     double[] info = psd(information(a, b, bestX, bestY));
     if (info[0] + info[2] <= 0) {
-      return Result.rejected(bestX, bestY, best.ncc(), best.n(), "no structure to register (zero information)");
+      return Result.rejected(
+          bestX, bestY, best.ncc(), best.n(), "no structure to register (zero information)");
     }
     return new Result(true, bestX + sub[0], bestY + sub[1], best.ncc(), best.n(), null, info);
   }
 
-  /** Sub-pixel offset around an integer NCC maximum: a 2D quadratic fitted to the 3 x 3 NCC values. */
+  /**
+   * Sub-pixel offset around an integer NCC maximum: a 2D quadratic fitted to the 3 x 3 NCC values.
+   */
   static double[] subPixel(FloatImage a, FloatImage b, int x, int y) {
     double[] f = new double[9];
     for (int j = -1; j <= 1; j++) {
@@ -163,8 +204,9 @@ public final class PairRegistration {
   }
 
   /**
-   * Vertex of the quadratic {@code c0 + c1 x + c2 y + c3 x^2 + c4 xy + c5 y^2} fitted to a 3 x 3 neighbourhood
-   * {@code f[(y + 1) * 3 + x + 1]}, clamped to [-1, 1]; separable parabolas when the fit has no maximum.
+   * Vertex of the quadratic {@code c0 + c1 x + c2 y + c3 x^2 + c4 xy + c5 y^2} fitted to a 3 x 3
+   * neighbourhood {@code f[(y + 1) * 3 + x + 1]}, clamped to [-1, 1]; separable parabolas when the
+   * fit has no maximum.
    */
   public static double[] quadraticPeak(double[] f) {
     // least-squares coefficients on the 3 x 3 grid (closed form)
@@ -188,7 +230,9 @@ public final class PairRegistration {
     double c1 = sx / 6;
     double c2 = sy / 6;
     double c4 = sxy / 4;
-    double c3 = (sxx - 2.0 / 3 * s0) / 2; // sum x^2 v = 6 c0 + 6 c3 + 4 c5 ... solved for the symmetric grid
+    double c3 =
+        (sxx - 2.0 / 3 * s0)
+            / 2; // sum x^2 v = 6 c0 + 6 c3 + 4 c5 ... solved for the symmetric grid
     double c5 = (syy - 2.0 / 3 * s0) / 2;
     double det = 4 * c3 * c5 - c4 * c4;
     if (c3 < 0 && c5 < 0 && det > 0) {
@@ -198,14 +242,17 @@ public final class PairRegistration {
         return new double[] {x, y};
       }
     }
-    return new double[] {PhaseCorrelation.parabola(f[3], f[4], f[5]), PhaseCorrelation.parabola(f[1], f[4], f[7])};
+    return new double[] {
+      PhaseCorrelation.parabola(f[3], f[4], f[5]), PhaseCorrelation.parabola(f[1], f[4], f[7])
+    };
   }
 
   /**
-   * Fisher information of the offset measured at integer offset (dx, dy): the structure tensor of the overlap
-   * (gradients of both images, lightly smoothed) over twice the noise variance, where the noise is what is left
-   * of {@code a} after the best linear fit of {@code b}. A matching along a single straight membrane is
-   * constrained across it only: the tensor is nearly singular along the membrane (the aperture problem).
+   * Fisher information of the offset measured at integer offset (dx, dy): the structure tensor of
+   * the overlap (gradients of both images, lightly smoothed) over twice the noise variance, where
+   * the noise is what is left of {@code a} after the best linear fit of {@code b}. A matching along
+   * a single straight membrane is constrained across it only: the tensor is nearly singular along
+   * the membrane (the aperture problem).
    *
    * @return {ixx, ixy, iyy}
    */
@@ -244,7 +291,8 @@ public final class PairRegistration {
     }
     double var = Math.max(1e-6, res / count);
     // gradients of noise add about var per axis per pixel (central differences): remove that floor
-    // noise of the averaged central-difference gradients: var / 8 per axis per pixel (var holds both images' noise)
+    // noise of the averaged central-difference gradients: var / 8 per axis per pixel (var holds
+    // both images' noise)
     double floor = var * count / 8;
     double ixx = Math.max(0, sxx - floor) / (2 * var);
     double iyy = Math.max(0, syy - floor) / (2 * var);
@@ -252,7 +300,10 @@ public final class PairRegistration {
     return new double[] {ixx, ixy, iyy};
   }
 
-  /** The nearest positive semi-definite matrix to symmetric {a, b, c} (negative eigenvalues set to 0). */
+  /**
+   * The nearest positive semi-definite matrix to symmetric {a, b, c} (negative eigenvalues set to
+   * 0).
+   */
   static double[] psd(double[] m) {
     double tr = m[0] + m[2];
     double det = m[0] * m[2] - m[1] * m[1];

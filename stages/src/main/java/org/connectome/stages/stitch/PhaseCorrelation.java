@@ -5,13 +5,13 @@ import java.util.List;
 import org.jtransforms.fft.DoubleFFT_2D;
 
 /**
- * Phase correlation of two equally sized images with JTransforms' 2D FFT: the normalized cross-power spectrum's
- * inverse has a peak at the shift between them. Images are prepared by {@link #prepare}: the mean of the known
- * pixels subtracted, unknown pixels (NaN) set to 0, and a raised-cosine taper towards the borders of the known
- * area so the borders do not correlate.
+ * Phase correlation of two equally sized images with JTransforms' 2D FFT: the normalized
+ * cross-power spectrum's inverse has a peak at the shift between them. Images are prepared by
+ * {@link #prepare}: the mean of the known pixels subtracted, unknown pixels (NaN) set to 0, and a
+ * raised-cosine taper towards the borders of the known area so the borders do not correlate.
  *
- * <p>Convention: a peak at {@code (dx, dy)} means {@code b(p) = a(p - d)}, i.e. what {@code a} shows at {@code p}
- * appears in {@code b} at {@code p + d}.
+ * <p>Convention: a peak at {@code (dx, dy)} means {@code b(p) = a(p - d)}, i.e. what {@code a}
+ * shows at {@code p} appears in {@code b} at {@code p + d}.
  */
 public final class PhaseCorrelation {
   static {
@@ -22,18 +22,18 @@ public final class PhaseCorrelation {
   /**
    * A correlation peak.
    *
-   * @param dx    shift in x, sub-pixel (parabola through the peak and its neighbours)
-   * @param dy    shift in y
-   * @param ix    integer shift in x
-   * @param iy    integer shift in y
+   * @param dx shift in x, sub-pixel (parabola through the peak and its neighbours)
+   * @param dy shift in y
+   * @param ix integer shift in x
+   * @param iy integer shift in y
    * @param value height of the peak (1 for a pure shift of identical images)
    */
   public record Peak(double dx, double dy, int ix, int iy, double value) {}
 
   /**
-   * Exponent of the spectrum normalization: the cross-power spectrum is divided by its magnitude to this power
-   * (1 = pure phase correlation; lower keeps some weight on the strong low frequencies, which makes the peak
-   * robust to noise in the weak high frequencies of smooth EM textures).
+   * Exponent of the spectrum normalization: the cross-power spectrum is divided by its magnitude to
+   * this power (1 = pure phase correlation; lower keeps some weight on the strong low frequencies,
+   * which makes the peak robust to noise in the weak high frequencies of smooth EM textures).
    */
   static final double WHITENING = 0.8;
 
@@ -55,8 +55,9 @@ public final class PhaseCorrelation {
   }
 
   /**
-   * Returns a copy of {@code v} ready for correlation: mean of the known values subtracted, NaN set to 0, and a
-   * raised-cosine taper of {@code taper} pixels towards the image border and towards unknown pixels.
+   * Returns a copy of {@code v} ready for correlation: mean of the known values subtracted, NaN set
+   * to 0, and a raised-cosine taper of {@code taper} pixels towards the image border and towards
+   * unknown pixels.
    */
   public static float[] prepare(float[] v, int w, int h, double taper) {
     double sum = 0;
@@ -92,25 +93,28 @@ public final class PhaseCorrelation {
     return out;
   }
 
-  private static final java.util.Map<String, float[]> WINDOWS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Map<String, float[]> WINDOWS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** The raised-cosine border window of a fully known image (what {@link #prepare} applies). */
   private static float[] window(int w, int h, double taper) {
-    return WINDOWS.computeIfAbsent(w + "x" + h + "/" + taper, k -> {
-      float[] v = new float[w * h];
-      float[] d = distanceToUnknown(v, w, h);
-      float[] out = new float[w * h];
-      for (int i = 0; i < out.length; i++) {
-        double t = Math.min(1, d[i] / taper);
-        out[i] = (float) (0.5 - 0.5 * Math.cos(Math.PI * t));
-      }
-      return out;
-    });
+    return WINDOWS.computeIfAbsent(
+        w + "x" + h + "/" + taper,
+        k -> {
+          float[] v = new float[w * h];
+          float[] d = distanceToUnknown(v, w, h);
+          float[] out = new float[w * h];
+          for (int i = 0; i < out.length; i++) {
+            double t = Math.min(1, d[i] / taper);
+            out[i] = (float) (0.5 - 0.5 * Math.cos(Math.PI * t));
+          }
+          return out;
+        });
   }
 
   /**
-   * Chamfer distance (3-4, in pixels) from each known pixel to the nearest unknown pixel or to outside the image;
-   * a pixel on the border is at distance 0.5.
+   * Chamfer distance (3-4, in pixels) from each known pixel to the nearest unknown pixel or to
+   * outside the image; a pixel on the border is at distance 0.5.
    */
   static float[] distanceToUnknown(float[] v, int w, int h) {
     float inf = 1e9f;
@@ -155,15 +159,20 @@ public final class PhaseCorrelation {
   }
 
   /**
-   * The highest peaks of the phase correlation of two prepared images of {@code w x h}, best first, at least
-   * {@code minSeparation} pixels apart (Chebyshev distance). Shifts are in {@code [-size/2, size/2)} of the
-   * transform size, which is at least {@code w x h}; pad the images yourself when shifts may exceed half of it.
+   * The highest peaks of the phase correlation of two prepared images of {@code w x h}, best first,
+   * at least {@code minSeparation} pixels apart (Chebyshev distance). Shifts are in {@code
+   * [-size/2, size/2)} of the transform size, which is at least {@code w x h}; pad the images
+   * yourself when shifts may exceed half of it.
    */
-  public static List<Peak> peaks(float[] a, float[] b, int w, int h, int maxPeaks, int minSeparation) {
+  public static List<Peak> peaks(
+      float[] a, float[] b, int w, int h, int maxPeaks, int minSeparation) {
     return peaks(spectrum(a, w, h), b, w, h, maxPeaks, minSeparation);
   }
 
-  /** The 2D spectrum of a prepared image, for correlating one image with many (the other {@code peaks}). */
+  /**
+   * The 2D spectrum of a prepared image, for correlating one image with many (the other {@code
+   * peaks}).
+   */
   public static double[] spectrum(float[] a, int w, int h) {
     int fw = goodSize(w);
     int fh = goodSize(h);
@@ -177,15 +186,20 @@ public final class PhaseCorrelation {
     return fa;
   }
 
-  private static final java.util.Map<Long, DoubleFFT_2D> PLANS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Map<Long, DoubleFFT_2D> PLANS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A cached transform plan: making one costs more than transforming a small image. */
   private static DoubleFFT_2D fft(int rows, int cols) {
     return PLANS.computeIfAbsent(((long) rows << 32) | cols, k -> new DoubleFFT_2D(rows, cols));
   }
 
-  /** As {@link #peaks(float[], float[], int, int, int, int)} with the first image's {@link #spectrum}. */
-  public static List<Peak> peaks(double[] spectrumA, float[] b, int w, int h, int maxPeaks, int minSeparation) {
+  /**
+   * As {@link #peaks(float[], float[], int, int, int, int)} with the first image's {@link
+   * #spectrum}.
+   */
+  public static List<Peak> peaks(
+      double[] spectrumA, float[] b, int w, int h, int maxPeaks, int minSeparation) {
     int fw = goodSize(w);
     int fh = goodSize(h);
     double[] fa = new double[fh * 2 * fw];
@@ -215,7 +229,9 @@ public final class PhaseCorrelation {
     return findPeaks(r, fw, fh, maxPeaks, minSeparation);
   }
 
-  /** Local maxima of a periodic surface, highest first, with sub-pixel positions by parabola fits. */
+  /**
+   * Local maxima of a periodic surface, highest first, with sub-pixel positions by parabola fits.
+   */
   static List<Peak> findPeaks(double[] r, int fw, int fh, int maxPeaks, int minSeparation) {
     List<int[]> cand = new ArrayList<>();
     if (maxPeaks == 1) {
@@ -234,7 +250,8 @@ public final class PhaseCorrelation {
         boolean max = true;
         for (int j = -1; j <= 1 && max; j++) {
           for (int i = -1; i <= 1; i++) {
-            if ((i != 0 || j != 0) && r[Math.floorMod(y + j, fh) * fw + Math.floorMod(x + i, fw)] > v) {
+            if ((i != 0 || j != 0)
+                && r[Math.floorMod(y + j, fh) * fw + Math.floorMod(x + i, fw)] > v) {
               max = false;
               break;
             }
@@ -249,8 +266,8 @@ public final class PhaseCorrelation {
     return subPixel(r, fw, fh, cand, maxPeaks, minSeparation);
   }
 
-  private static List<Peak> subPixel(double[] r, int fw, int fh, List<int[]> cand, int maxPeaks,
-      int minSeparation) {
+  private static List<Peak> subPixel(
+      double[] r, int fw, int fh, List<int[]> cand, int maxPeaks, int minSeparation) {
     List<Peak> out = new ArrayList<>();
     for (int[] c : cand) {
       int ix = c[0] >= fw / 2 ? c[0] - fw : c[0];

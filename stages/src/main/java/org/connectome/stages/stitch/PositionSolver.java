@@ -5,18 +5,23 @@ import java.util.List;
 
 /**
  * Solves 2D positions from pairwise offset measurements by least squares (x and y separately, with
- * {@link GraphSolver}), anchored weakly at the nominal positions so the mean position stays nominal and a tile no
- * pair reaches stays where it nominally is. Iterative outlier rejection: after each solve, an edge whose
- * residual exceeds {@code max(outlierPx, median + k * sigma)} ({@code sigma} from the residuals' MAD) and is the
- * largest residual at both of its nodes is dropped, then the rest is solved again, until no edge is dropped.
+ * {@link GraphSolver}), anchored weakly at the nominal positions so the mean position stays nominal
+ * and a tile no pair reaches stays where it nominally is. Iterative outlier rejection: after each
+ * solve, an edge whose residual exceeds {@code max(outlierPx, median + k * sigma)} ({@code sigma}
+ * from the residuals' MAD) and is the largest residual at both of its nodes is dropped, then the
+ * rest is solved again, until no edge is dropped.
  */
 public final class PositionSolver {
-  /** Prior weight relative to an edge of weight 1: small enough to bias offsets by well under 0.01 px. */
+  /**
+   * Prior weight relative to an edge of weight 1: small enough to bias offsets by well under 0.01
+   * px.
+   */
   public static final double PRIOR_WEIGHT = 1e-4;
 
   /**
-   * A measured offset {@code p[to] - p[from] = (dx, dy)} with its information matrix {@code w = {wxx, wxy, wyy}}
-   * (positive semi-definite; how much the measurement constrains each direction, px^-2).
+   * A measured offset {@code p[to] - p[from] = (dx, dy)} with its information matrix {@code w =
+   * {wxx, wxy, wyy}} (positive semi-definite; how much the measurement constrains each direction,
+   * px^-2).
    */
   public record Edge(int from, int to, double dx, double dy, double[] w) {
     /** An edge constraining both directions equally. */
@@ -32,8 +37,8 @@ public final class PositionSolver {
     }
 
     /**
-     * The residual in px as the information sees it: full length across the best-constrained direction, scaled
-     * down along weakly constrained ones ({@code sqrt(r^T W r / lambda_max)}).
+     * The residual in px as the information sees it: full length across the best-constrained
+     * direction, scaled down along weakly constrained ones ({@code sqrt(r^T W r / lambda_max)}).
      */
     double residual(double rx, double ry) {
       double l = strongest();
@@ -45,23 +50,30 @@ public final class PositionSolver {
   }
 
   /**
-   * @param params    outlier threshold floor (px), multiple of the residuals' robust sigma, most rounds
+   * @param params outlier threshold floor (px), multiple of the residuals' robust sigma, most
+   *     rounds
    */
   public record Params(double outlierPx, double k, int maxRounds) {
     public static final Params DEFAULT = new Params(5.0, 4.0, 1000);
   }
 
   /**
-   * @param x          solved x per node
-   * @param y          solved y per node
-   * @param used       per edge: kept (false = rejected as an outlier)
-   * @param residual   per edge: distance between solved and measured offset, px, along the directions the
-   *                   measurement constrains (see {@link Edge#residual})
-   * @param outliers   edges rejected
-   * @param component  per node: its connected component over the kept edges (0 = the largest)
+   * @param x solved x per node
+   * @param y solved y per node
+   * @param used per edge: kept (false = rejected as an outlier)
+   * @param residual per edge: distance between solved and measured offset, px, along the directions
+   *     the measurement constrains (see {@link Edge#residual})
+   * @param outliers edges rejected
+   * @param component per node: its connected component over the kept edges (0 = the largest)
    * @param components number of connected components
    */
-  public record Solution(double[] x, double[] y, boolean[] used, double[] residual, int outliers, int[] component,
+  public record Solution(
+      double[] x,
+      double[] y,
+      boolean[] used,
+      double[] residual,
+      int outliers,
+      int[] component,
       int components) {
     /** Residuals of the kept edges. */
     public double[] usedResiduals() {
@@ -109,7 +121,8 @@ public final class PositionSolver {
       y = xy[1];
       List<Double> ur = new ArrayList<>();
       for (int e = 0; e < m; e++) {
-        res[e] = edges.get(e).residual(x[to[e]] - x[from[e]] - mx[e], y[to[e]] - y[from[e]] - my[e]);
+        res[e] =
+            edges.get(e).residual(x[to[e]] - x[from[e]] - mx[e], y[to[e]] - y[from[e]] - my[e]);
         if (used[e]) {
           ur.add(res[e]);
         }
@@ -163,7 +176,8 @@ public final class PositionSolver {
         roots.add(i);
       }
     }
-    roots.sort((a, b) -> size[b] != size[a] ? Integer.compare(size[b], size[a]) : Integer.compare(a, b));
+    roots.sort(
+        (a, b) -> size[b] != size[a] ? Integer.compare(size[b], size[a]) : Integer.compare(a, b));
     int[] rank = new int[n];
     for (int k = 0; k < roots.size(); k++) {
       rank[roots.get(k)] = k;

@@ -6,85 +6,116 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Stitches one section: finds the tile pairs that overlap at their nominal stage positions (within and between
- * mFoVs), registers each pair ({@link PairRegistration}), solves all tile positions by least squares with outlier
- * rejection ({@link PositionSolver}), evens out tile brightness from the overlaps, and checks the result against
- * the QC limits.
+ * Stitches one section: finds the tile pairs that overlap at their nominal stage positions (within
+ * and between mFoVs), registers each pair ({@link PairRegistration}), solves all tile positions by
+ * least squares with outlier rejection ({@link PositionSolver}), evens out tile brightness from the
+ * overlaps, and checks the result against the QC limits.
  */
 public final class SectionStitcher {
   /**
    * A tile to place.
    *
-   * @param mfov   mFoV
-   * @param beam   beam
-   * @param path   the tile file
+   * @param mfov mFoV
+   * @param beam beam
+   * @param path the tile file
    * @param stageX nominal top-left x, stage pixels
    * @param stageY nominal top-left y, stage pixels
-   * @param image  its pixels
+   * @param image its pixels
    */
-  public record Tile(int mfov, int beam, String path, double stageX, double stageY, FloatImage image) {}
+  public record Tile(
+      int mfov, int beam, String path, double stageX, double stageY, FloatImage image) {}
 
   /**
-   * @param pair             pair registration settings
-   * @param solver           solver and outlier settings
-   * @param maxResidualPx    QC: largest allowed residual statistic of the kept pairs, px
-   * @param qcStatistic      {@code max} or {@code p95}: which residual statistic the QC gate checks
-   * @param maxUnplacedTiles QC: tiles allowed to be unplaced (outside the largest connected group of registered
-   *                         tiles) or weakly placed (fewer than {@code minPairsPerTile} kept pairs, so nothing
-   *                         checks the one pair that places them)
-   * @param minPairsPerTile  kept pairs a tile needs to count as placed
-   * @param equalize         whether to even out tile brightness (gain and offset per tile) from the overlaps
+   * @param pair pair registration settings
+   * @param solver solver and outlier settings
+   * @param maxResidualPx QC: largest allowed residual statistic of the kept pairs, px
+   * @param qcStatistic {@code max} or {@code p95}: which residual statistic the QC gate checks
+   * @param maxUnplacedTiles QC: tiles allowed to be unplaced (outside the largest connected group
+   *     of registered tiles) or weakly placed (fewer than {@code minPairsPerTile} kept pairs, so
+   *     nothing checks the one pair that places them)
+   * @param minPairsPerTile kept pairs a tile needs to count as placed
+   * @param equalize whether to even out tile brightness (gain and offset per tile) from the
+   *     overlaps
    */
-  public record Params(PairRegistration.Params pair, PositionSolver.Params solver, double maxResidualPx,
-      String qcStatistic, int maxUnplacedTiles, int minPairsPerTile, boolean equalize) {
-    public static final Params DEFAULT = new Params(PairRegistration.Params.DEFAULT, PositionSolver.Params.DEFAULT,
-        2.0, "max", 0, 2, true);
+  public record Params(
+      PairRegistration.Params pair,
+      PositionSolver.Params solver,
+      double maxResidualPx,
+      String qcStatistic,
+      int maxUnplacedTiles,
+      int minPairsPerTile,
+      boolean equalize) {
+    public static final Params DEFAULT =
+        new Params(
+            PairRegistration.Params.DEFAULT, PositionSolver.Params.DEFAULT, 2.0, "max", 0, 2, true);
   }
 
   /**
    * A candidate pair and what became of it.
    *
-   * @param a            first tile (index into the tiles)
-   * @param b            second tile
+   * @param a first tile (index into the tiles)
+   * @param b second tile
    * @param registration the registration ({@code dx, dy}: b's top-left relative to a's)
-   * @param used         kept by the solver
-   * @param outlier      rejected by the solver
-   * @param residualPx   distance between the solved and the measured offset (NaN for unregistered pairs)
+   * @param used kept by the solver
+   * @param outlier rejected by the solver
+   * @param residualPx distance between the solved and the measured offset (NaN for unregistered
+   *     pairs)
    */
-  public record Pair(int a, int b, PairRegistration.Result registration, boolean used, boolean outlier,
+  public record Pair(
+      int a,
+      int b,
+      PairRegistration.Result registration,
+      boolean used,
+      boolean outlier,
       double residualPx) {}
 
   /**
    * QC figures, as written to {@code qc.json}.
    *
-   * @param tiles            tiles in the section
-   * @param pairs            candidate pairs (nominally overlapping)
-   * @param registered       pairs that registered (passed the texture, overlap and correlation checks)
-   * @param used             registered pairs the solver kept
-   * @param outliers         registered pairs the solver rejected
-   * @param rejected         pairs that did not register
+   * @param tiles tiles in the section
+   * @param pairs candidate pairs (nominally overlapping)
+   * @param registered pairs that registered (passed the texture, overlap and correlation checks)
+   * @param used registered pairs the solver kept
+   * @param outliers registered pairs the solver rejected
+   * @param rejected pairs that did not register
    * @param residualMedianPx median residual of the kept pairs, px
-   * @param residualP95Px    95th percentile
-   * @param residualMaxPx    maximum
-   * @param unplacedTiles    tiles outside the largest connected group (placed at their nominal position
-   *                         relative to it) and tiles placed by fewer than {@code minPairsPerTile} pairs
-   * @param passed           whether the section passed the QC gate
-   * @param failure          why not, with the numbers; null when passed
+   * @param residualP95Px 95th percentile
+   * @param residualMaxPx maximum
+   * @param unplacedTiles tiles outside the largest connected group (placed at their nominal
+   *     position relative to it) and tiles placed by fewer than {@code minPairsPerTile} pairs
+   * @param passed whether the section passed the QC gate
+   * @param failure why not, with the numbers; null when passed
    */
-  public record Qc(int tiles, int pairs, int registered, int used, int outliers, int rejected,
-      double residualMedianPx, double residualP95Px, double residualMaxPx, List<String> unplacedTiles,
-      boolean passed, String failure) {}
+  public record Qc(
+      int tiles,
+      int pairs,
+      int registered,
+      int used,
+      int outliers,
+      int rejected,
+      double residualMedianPx,
+      double residualP95Px,
+      double residualMaxPx,
+      List<String> unplacedTiles,
+      boolean passed,
+      String failure) {}
 
   /**
-   * @param tiles  the tiles
-   * @param x      solved top-left x per tile, stage pixels
-   * @param y      solved top-left y per tile, stage pixels
-   * @param gain   brightness gain per tile (1 without equalization)
+   * @param tiles the tiles
+   * @param x solved top-left x per tile, stage pixels
+   * @param y solved top-left y per tile, stage pixels
+   * @param gain brightness gain per tile (1 without equalization)
    * @param offset brightness offset per tile (grey levels)
-   * @param pairs  every candidate pair
-   * @param qc     the QC figures
+   * @param pairs every candidate pair
+   * @param qc the QC figures
    */
-  public record Result(List<Tile> tiles, double[] x, double[] y, double[] gain, double[] offset, List<Pair> pairs,
+  public record Result(
+      List<Tile> tiles,
+      double[] x,
+      double[] y,
+      double[] gain,
+      double[] offset,
+      List<Pair> pairs,
       Qc qc) {}
 
   private SectionStitcher() {}
@@ -104,10 +135,12 @@ public final class SectionStitcher {
         if (b.stageX() >= a.stageX() + a.image().width()) {
           break;
         }
-        double ow = Math.min(a.stageX() + a.image().width(), b.stageX() + b.image().width())
-            - Math.max(a.stageX(), b.stageX());
-        double oh = Math.min(a.stageY() + a.image().height(), b.stageY() + b.image().height())
-            - Math.max(a.stageY(), b.stageY());
+        double ow =
+            Math.min(a.stageX() + a.image().width(), b.stageX() + b.image().width())
+                - Math.max(a.stageX(), b.stageX());
+        double oh =
+            Math.min(a.stageY() + a.image().height(), b.stageY() + b.image().height())
+                - Math.max(a.stageY(), b.stageY());
         if (ow > 0 && oh > 0) {
           int i = Math.min(order[oi], order[oj]);
           int j = Math.max(order[oi], order[oj]);
@@ -128,11 +161,14 @@ public final class SectionStitcher {
     for (int k = 0; k < cand.size(); k++) {
       Tile a = tiles.get(cand.get(k)[0]);
       Tile b = tiles.get(cand.get(k)[1]);
-      PairRegistration.Result r = PairRegistration.register(a.image(), b.image(), b.stageX() - a.stageX(),
-          b.stageY() - a.stageY(), p.pair());
+      PairRegistration.Result r =
+          PairRegistration.register(
+              a.image(), b.image(), b.stageX() - a.stageX(), b.stageY() - a.stageY(), p.pair());
       regs.add(r);
       if (r.accepted()) {
-        edges.add(new PositionSolver.Edge(cand.get(k)[0], cand.get(k)[1], r.dx(), r.dy(), r.information()));
+        edges.add(
+            new PositionSolver.Edge(
+                cand.get(k)[0], cand.get(k)[1], r.dx(), r.dy(), r.information()));
         edgePair.add(k);
       }
     }
@@ -148,7 +184,14 @@ public final class SectionStitcher {
     for (int k = 0; k < cand.size(); k++) {
       PairRegistration.Result r = regs.get(k);
       if (r.accepted()) {
-        pairs.add(new Pair(cand.get(k)[0], cand.get(k)[1], r, sol.used()[e], !sol.used()[e], sol.residual()[e]));
+        pairs.add(
+            new Pair(
+                cand.get(k)[0],
+                cand.get(k)[1],
+                r,
+                sol.used()[e],
+                !sol.used()[e],
+                sol.residual()[e]));
         e++;
       } else {
         pairs.add(new Pair(cand.get(k)[0], cand.get(k)[1], r, false, false, Double.NaN));
@@ -186,19 +229,37 @@ public final class SectionStitcher {
     double gated = "p95".equals(p.qcStatistic()) ? p95 : max;
     List<String> problems = new ArrayList<>();
     if (res.length > 0 && gated > p.maxResidualPx()) {
-      problems.add(String.format("residual %s %.2f px exceeds maxResidualPx %.2f (median %.2f, p95 %.2f, max %.2f px"
-          + " over %d pairs; worst: %s)", p.qcStatistic(), gated, p.maxResidualPx(), med, p95, max, used,
-          worstPairs(tiles, pairs, 3)));
+      problems.add(
+          String.format(
+              "residual %s %.2f px exceeds maxResidualPx %.2f (median %.2f, p95 %.2f, max %.2f px"
+                  + " over %d pairs; worst: %s)",
+              p.qcStatistic(),
+              gated,
+              p.maxResidualPx(),
+              med,
+              p95,
+              max,
+              used,
+              worstPairs(tiles, pairs, 3)));
     }
     if (unplaced.size() + weak.size() > p.maxUnplacedTiles()) {
       List<String> parts = new ArrayList<>();
       if (!unplaced.isEmpty()) {
-        parts.add(String.format("%d of %d tiles not connected to the rest by registered pairs: %s", unplaced.size(), n,
-            String.join(", ", unplaced.subList(0, Math.min(10, unplaced.size())))));
+        parts.add(
+            String.format(
+                "%d of %d tiles not connected to the rest by registered pairs: %s",
+                unplaced.size(),
+                n,
+                String.join(", ", unplaced.subList(0, Math.min(10, unplaced.size())))));
       }
       if (!weak.isEmpty()) {
-        parts.add(String.format("%d of %d tiles placed by fewer than %d registered pairs: %s", weak.size(), n,
-            p.minPairsPerTile(), String.join(", ", weak.subList(0, Math.min(10, weak.size())))));
+        parts.add(
+            String.format(
+                "%d of %d tiles placed by fewer than %d registered pairs: %s",
+                weak.size(),
+                n,
+                p.minPairsPerTile(),
+                String.join(", ", weak.subList(0, Math.min(10, weak.size())))));
       }
       problems.add(String.join("; ", parts) + " (maxUnplacedTiles " + p.maxUnplacedTiles() + ")");
     }
@@ -207,24 +268,52 @@ public final class SectionStitcher {
     }
     List<String> notPlaced = new ArrayList<>(unplaced);
     notPlaced.addAll(weak);
-    Qc qc = new Qc(n, cand.size(), registered, used, sol.outliers(), cand.size() - registered, med, p95, max,
-        notPlaced, problems.isEmpty(), problems.isEmpty() ? null : String.join("; ", problems));
+    Qc qc =
+        new Qc(
+            n,
+            cand.size(),
+            registered,
+            used,
+            sol.outliers(),
+            cand.size() - registered,
+            med,
+            p95,
+            max,
+            notPlaced,
+            problems.isEmpty(),
+            problems.isEmpty() ? null : String.join("; ", problems));
     return new Result(tiles, sol.x(), sol.y(), gain, offset, pairs, qc);
   }
 
   private static String worstPairs(List<Tile> tiles, List<Pair> pairs, int k) {
-    return pairs.stream().filter(Pair::used).sorted(Comparator.comparingDouble(Pair::residualPx).reversed()).limit(k)
-        .map(q -> String.format("mfov %d beam %d - mfov %d beam %d %.2f px", tiles.get(q.a()).mfov(),
-            tiles.get(q.a()).beam(), tiles.get(q.b()).mfov(), tiles.get(q.b()).beam(), q.residualPx()))
-        .reduce((s, t) -> s + ", " + t).orElse("none");
+    return pairs.stream()
+        .filter(Pair::used)
+        .sorted(Comparator.comparingDouble(Pair::residualPx).reversed())
+        .limit(k)
+        .map(
+            q ->
+                String.format(
+                    "mfov %d beam %d - mfov %d beam %d %.2f px",
+                    tiles.get(q.a()).mfov(),
+                    tiles.get(q.a()).beam(),
+                    tiles.get(q.b()).mfov(),
+                    tiles.get(q.b()).beam(),
+                    q.residualPx()))
+        .reduce((s, t) -> s + ", " + t)
+        .orElse("none");
   }
 
   /**
-   * Gain and offset per tile so overlapping tiles agree: {@code v' = 128 + gain (v - 128) + offset}. Log gains
-   * from the ratio of grey-level spreads in each overlap, then offsets from the means, both solved on the pair
-   * graph with a weak prior (gain 1, offset 0) that keeps the section's mean brightness.
+   * Gain and offset per tile so overlapping tiles agree: {@code v' = 128 + gain (v - 128) +
+   * offset}. Log gains from the ratio of grey-level spreads in each overlap, then offsets from the
+   * means, both solved on the pair graph with a weak prior (gain 1, offset 0) that keeps the
+   * section's mean brightness.
    */
-  static void equalize(List<Tile> tiles, PositionSolver.Solution sol, List<Pair> pairs, double[] gain,
+  static void equalize(
+      List<Tile> tiles,
+      PositionSolver.Solution sol,
+      List<Pair> pairs,
+      double[] gain,
       double[] offset) {
     int n = tiles.size();
     List<int[]> ends = new ArrayList<>();
@@ -235,7 +324,8 @@ public final class SectionStitcher {
       }
       int dx = (int) Math.round(sol.x()[q.b()] - sol.x()[q.a()]);
       int dy = (int) Math.round(sol.y()[q.b()] - sol.y()[q.a()]);
-      PairRegistration.Ncc s = PairRegistration.ncc(tiles.get(q.a()).image(), tiles.get(q.b()).image(), dx, dy);
+      PairRegistration.Ncc s =
+          PairRegistration.ncc(tiles.get(q.a()).image(), tiles.get(q.b()).image(), dx, dy);
       if (s.n() > 0 && s.stdA() > 0.5 && s.stdB() > 0.5) {
         ends.add(new int[] {q.a(), q.b()});
         stats.add(new double[] {s.meanA(), s.meanB(), s.stdA(), s.stdB()});

@@ -3,7 +3,10 @@ package org.connectome.stages.stitch;
 import java.util.Map;
 import org.connectome.tasks.BadDefinitionException;
 
-/** Typed access to a step's {@code params}, with defaults; a wrong type is a {@link BadDefinitionException}. */
+/**
+ * Typed access to a step's {@code params}, with defaults; a wrong type is a {@link
+ * BadDefinitionException}.
+ */
 public final class StepParams {
   private final Map<String, Object> params;
   private final String step;
@@ -21,7 +24,8 @@ public final class StepParams {
     if (v instanceof Number n) {
       return n.doubleValue();
     }
-    throw new BadDefinitionException(step + ": params." + key + " must be a number, not '" + v + "'");
+    throw new BadDefinitionException(
+        step + ": params." + key + " must be a number, not '" + v + "'");
   }
 
   public int integer(String key, int fallback) throws BadDefinitionException {
@@ -40,7 +44,8 @@ public final class StepParams {
     if (v instanceof Boolean b) {
       return b;
     }
-    throw new BadDefinitionException(step + ": params." + key + " must be true or false, not '" + v + "'");
+    throw new BadDefinitionException(
+        step + ": params." + key + " must be true or false, not '" + v + "'");
   }
 
   public String text(String key, String fallback, String... allowed) throws BadDefinitionException {
@@ -53,7 +58,14 @@ public final class StepParams {
         return a;
       }
     }
-    throw new BadDefinitionException(step + ": params." + key + " must be one of " + String.join(", ", allowed)
-        + ", not '" + v + "'");
+    throw new BadDefinitionException(
+        step
+            + ": params."
+            + key
+            + " must be one of "
+            + String.join(", ", allowed)
+            + ", not '"
+            + v
+            + "'");
   }
 }

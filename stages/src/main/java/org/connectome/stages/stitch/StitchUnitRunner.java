@@ -18,15 +18,16 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * The reference {@code stitch.stitch}: unit {@code i} stitches the {@code i}-th section folder from its ingest
- * manifest and writes {@code output/s<iiii>/} (tiles.tsv, montage.raw, montage.json, qc.json; see
- * docs/data-layout.md). A section failing the QC gate fails its unit for good with the figures in the message
- * (its qc.json is still written, for inspection).
+ * The reference {@code stitch.stitch}: unit {@code i} stitches the {@code i}-th section folder from
+ * its ingest manifest and writes {@code output/s<iiii>/} (tiles.tsv, montage.raw, montage.json,
+ * qc.json; see docs/data-layout.md). A section failing the QC gate fails its unit for good with the
+ * figures in the message (its qc.json is still written, for inspection).
  *
- * <p>Parameters ({@code params}): {@code searchRadiusPx} (24), {@code minNcc} (0.6), {@code minOverlapPx} (400),
- * {@code minStd} (3), {@code candidates} (8), {@code taperPx} (6), {@code outlierPx} (5), {@code outlierK} (4),
- * {@code maxResidualPx} (2), {@code qcStatistic} ({@code max} or {@code p95}; max), {@code maxUnplacedTiles} (0),
- * {@code minPairsPerTile} (2), {@code equalize} (true), {@code featherPx} (16).
+ * <p>Parameters ({@code params}): {@code searchRadiusPx} (24), {@code minNcc} (0.6), {@code
+ * minOverlapPx} (400), {@code minStd} (3), {@code candidates} (8), {@code taperPx} (6), {@code
+ * outlierPx} (5), {@code outlierK} (4), {@code maxResidualPx} (2), {@code qcStatistic} ({@code max}
+ * or {@code p95}; max), {@code maxUnplacedTiles} (0), {@code minPairsPerTile} (2), {@code equalize}
+ * (true), {@code featherPx} (16).
  */
 public final class StitchUnitRunner implements UnitRunner {
   private final TaskDefinition def;
@@ -39,18 +40,33 @@ public final class StitchUnitRunner implements UnitRunner {
     this.layout = layout;
     StepParams p = new StepParams(def.params(), "stitch.stitch");
     PairRegistration.Params d = PairRegistration.Params.DEFAULT;
-    PairRegistration.Params pair = new PairRegistration.Params(p.number("searchRadiusPx", d.searchRadiusPx()),
-        p.number("minNcc", d.minNcc()), p.number("minOverlapPx", d.minOverlapPx()), p.number("minStd", d.minStd()),
-        p.integer("candidates", d.candidates()), p.number("taperPx", d.taperPx()));
-    PositionSolver.Params s = new PositionSolver.Params(p.number("outlierPx", PositionSolver.Params.DEFAULT.outlierPx()),
-        p.number("outlierK", PositionSolver.Params.DEFAULT.k()), PositionSolver.Params.DEFAULT.maxRounds());
+    PairRegistration.Params pair =
+        new PairRegistration.Params(
+            p.number("searchRadiusPx", d.searchRadiusPx()),
+            p.number("minNcc", d.minNcc()),
+            p.number("minOverlapPx", d.minOverlapPx()),
+            p.number("minStd", d.minStd()),
+            p.integer("candidates", d.candidates()),
+            p.number("taperPx", d.taperPx()));
+    PositionSolver.Params s =
+        new PositionSolver.Params(
+            p.number("outlierPx", PositionSolver.Params.DEFAULT.outlierPx()),
+            p.number("outlierK", PositionSolver.Params.DEFAULT.k()),
+            PositionSolver.Params.DEFAULT.maxRounds());
     SectionStitcher.Params sd = SectionStitcher.Params.DEFAULT;
-    this.params = new SectionStitcher.Params(pair, s, p.number("maxResidualPx", sd.maxResidualPx()),
-        p.text("qcStatistic", sd.qcStatistic(), "max", "p95"), p.integer("maxUnplacedTiles", sd.maxUnplacedTiles()),
-        p.integer("minPairsPerTile", sd.minPairsPerTile()), p.flag("equalize", sd.equalize()));
+    this.params =
+        new SectionStitcher.Params(
+            pair,
+            s,
+            p.number("maxResidualPx", sd.maxResidualPx()),
+            p.text("qcStatistic", sd.qcStatistic(), "max", "p95"),
+            p.integer("maxUnplacedTiles", sd.maxUnplacedTiles()),
+            p.integer("minPairsPerTile", sd.minPairsPerTile()),
+            p.flag("equalize", sd.equalize()));
     this.featherPx = p.number("featherPx", 16);
     if (def.acquisition() == null) {
-      throw new BadDefinitionException("stitch.stitch needs the run's acquisition folder (the spec's acquisition)");
+      throw new BadDefinitionException(
+          "stitch.stitch needs the run's acquisition folder (the spec's acquisition)");
     }
   }
 
@@ -70,14 +86,26 @@ public final class StitchUnitRunner implements UnitRunner {
       throw new UnitException("cannot list the acquisition's sections: " + e.getMessage(), true, e);
     }
     if (unit >= sections.size()) {
-      throw new UnitException("section unit " + unit + " does not exist: the acquisition has " + sections.size()
-          + " section folders", false);
+      throw new UnitException(
+          "section unit "
+              + unit
+              + " does not exist: the acquisition has "
+              + sections.size()
+              + " section folders",
+          false);
     }
     String folder = sections.get((int) unit).name();
     Path manifest = Manifest.of(Path.of(def.runDir()), folder);
     if (!Files.exists(manifest)) {
-      throw new UnitException("section " + folder + " (unit " + unit + "): no tile manifest " + manifest
-          + " (was it ingested?)", false);
+      throw new UnitException(
+          "section "
+              + folder
+              + " (unit "
+              + unit
+              + "): no tile manifest "
+              + manifest
+              + " (was it ingested?)",
+          false);
     }
     List<SectionStitcher.Tile> tiles = new ArrayList<>();
     try {
@@ -85,16 +113,25 @@ public final class StitchUnitRunner implements UnitRunner {
         if (Thread.interrupted()) {
           throw new InterruptedException();
         }
-        tiles.add(new SectionStitcher.Tile(e.mfov(), e.beam(), e.path(), e.stageX(), e.stageY(),
-            FloatImage.of(Bmp.read8(Path.of(e.path())))));
+        tiles.add(
+            new SectionStitcher.Tile(
+                e.mfov(),
+                e.beam(),
+                e.path(),
+                e.stageX(),
+                e.stageY(),
+                FloatImage.of(Bmp.read8(Path.of(e.path())))));
       }
     } catch (BmpException e) {
-      throw new UnitException("section " + folder + ": unreadable tile " + e.getMessage(), false, e);
+      throw new UnitException(
+          "section " + folder + ": unreadable tile " + e.getMessage(), false, e);
     } catch (IOException e) {
-      throw new UnitException("section " + folder + ": cannot read tiles: " + e.getMessage(), true, e);
+      throw new UnitException(
+          "section " + folder + ": cannot read tiles: " + e.getMessage(), true, e);
     }
     if (tiles.isEmpty()) {
-      throw new UnitException("section " + folder + " (unit " + unit + "): the manifest lists no tiles", false);
+      throw new UnitException(
+          "section " + folder + " (unit " + unit + "): the manifest lists no tiles", false);
     }
     SectionStitcher.Result r = SectionStitcher.stitch(tiles, params);
     Path out = sectionDir(layout.outputDir(), unit);
@@ -104,16 +141,26 @@ public final class StitchUnitRunner implements UnitRunner {
         Files.deleteIfExists(out.resolve("montage.json"));
         Files.deleteIfExists(out.resolve("tiles.tsv"));
         OutputFiles.writeJson(out.resolve("qc.json"), qcJson(folder, unit, r, t0));
-        throw new UnitException("section " + folder + " (unit " + unit + ") failed stitching QC: " + r.qc().failure(),
+        throw new UnitException(
+            "section " + folder + " (unit " + unit + ") failed stitching QC: " + r.qc().failure(),
             false);
       }
-      MontageRenderer.Montage m = MontageRenderer.render(tiles, r.x(), r.y(), r.gain(), r.offset(), featherPx);
+      MontageRenderer.Montage m =
+          MontageRenderer.render(tiles, r.x(), r.y(), r.gain(), r.offset(), featherPx);
       List<String> lines = new ArrayList<>();
       lines.add("# mfov\tbeam\tpath\tx\ty");
       for (int i = 0; i < tiles.size(); i++) {
         SectionStitcher.Tile t = tiles.get(i);
-        lines.add(t.mfov() + "\t" + t.beam() + "\t" + t.path() + "\t" + String.format("%.3f", r.x()[i] - m.originX())
-            + "\t" + String.format("%.3f", r.y()[i] - m.originY()));
+        lines.add(
+            t.mfov()
+                + "\t"
+                + t.beam()
+                + "\t"
+                + t.path()
+                + "\t"
+                + String.format("%.3f", r.x()[i] - m.originX())
+                + "\t"
+                + String.format("%.3f", r.y()[i] - m.originY()));
       }
       OutputFiles.writeLines(out.resolve("tiles.tsv"), lines);
       OutputFiles.write(out.resolve("montage.raw"), m.pixels());
@@ -129,7 +176,9 @@ public final class StitchUnitRunner implements UnitRunner {
       OutputFiles.writeJson(out.resolve("montage.json"), mj);
       OutputFiles.writeJson(out.resolve("qc.json"), qcJson(folder, unit, r, t0));
     } catch (IOException e) {
-      throw new UnitException("section " + folder + ": cannot write outputs to " + out + ": " + e.getMessage(), true,
+      throw new UnitException(
+          "section " + folder + ": cannot write outputs to " + out + ": " + e.getMessage(),
+          true,
           e);
     }
   }
@@ -166,8 +215,11 @@ public final class StitchUnitRunner implements UnitRunner {
         SectionStitcher.Tile b = r.tiles().get(p.b());
         x.put("a", a.mfov() + "/" + a.beam());
         x.put("b", b.mfov() + "/" + b.beam());
-        x.put("reason", p.outlier() ? String.format("outlier (residual %.2f px)", p.residualPx())
-            : p.registration().reason());
+        x.put(
+            "reason",
+            p.outlier()
+                ? String.format("outlier (residual %.2f px)", p.residualPx())
+                : p.registration().reason());
         rejected.add(x);
       }
     }

@@ -1,11 +1,15 @@
 package org.connectome.stages.synapses;
 
-/** The in-plane Gaussian smoothing the detector and its grey levels share (edges repeat the border voxel). */
+/**
+ * The in-plane Gaussian smoothing the detector and its grey levels share (edges repeat the border
+ * voxel).
+ */
 final class Smoothing {
   private Smoothing() {}
 
   /**
-   * Smooths one section: {@code nx * ny} bytes of {@code src} from {@code offset} (x fastest) into {@code out}.
+   * Smooths one section: {@code nx * ny} bytes of {@code src} from {@code offset} (x fastest) into
+   * {@code out}.
    */
   static void gaussian(byte[] src, int offset, int nx, int ny, double sigma, float[] out) {
     int r = Math.max(1, (int) Math.ceil(3 * sigma));

@@ -13,34 +13,36 @@ import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.LabelVolume;
 
 /**
- * The reference synapse detector: finds synaptic clefts in a region of the aligned image and gives each its
- * pre- and post-synaptic segments from the global segmentation.
+ * The reference synapse detector: finds synaptic clefts in a region of the aligned image and gives
+ * each its pre- and post-synaptic segments from the global segmentation.
  *
- * <p>What it looks for, as the simulator (and EM of stained tissue) shows a chemical synapse: at a contact of two
- * cells, the cleft with the post-synaptic density is a dark band several pixels thick and a few sections deep,
- * darker than membranes, which are thin dark lines; the pre-synaptic side holds a cluster of vesicles, small dark
- * rings with a light lumen.
+ * <p>What it looks for, as the simulator (and EM of stained tissue) shows a chemical synapse: at a
+ * contact of two cells, the cleft with the post-synaptic density is a dark band several pixels
+ * thick and a few sections deep, darker than membranes, which are thin dark lines; the pre-synaptic
+ * side holds a cluster of vesicles, small dark rings with a light lumen.
  *
  * <ol>
- *   <li>Per section: smooth (Gaussian) and take the dark mask below a level between the membrane cores and the
- *   cytoplasm ({@link GreyLevels}, measured on whole tiles of a fixed grid).</li>
- *   <li>Cleft voxels lie at least {@code coreRadius} inside the dark mask (a Euclidean distance transform per
- *   section) and are {@code cleftMargin} darker than the thin membranes of their tile: thick dark bands, not
- *   membranes, and not a membrane cut obliquely by the section (thick, but only as dark as a membrane).</li>
- *   <li>Cleft voxels connect in 3D (26-neighbourhood, and across a section without data); pieces close together
- *   are one site (a missing tile or a thin section can cut a cleft).</li>
- *   <li>A site needs {@code minVoxels} and a median at least {@code minContrast} darker than the thin
- *   membranes.</li>
- *   <li>Position: the section is the area-weighted mean of the cleft's sections (a cleft disc is deepest in its
- *   middle section), or the section of largest area when the cleft touches the end of the data; x and y are the
- *   cleft's centroid in that section.</li>
- *   <li>Pre and post: the two segments most present around the cleft; vesicles (ring detector) vote for the
- *   segment they lie in, the side with more is pre-synaptic. Without vesicles the side holding more of the dark
- *   band is post-synaptic (the post-synaptic density).</li>
+ *   <li>Per section: smooth (Gaussian) and take the dark mask below a level between the membrane
+ *       cores and the cytoplasm ({@link GreyLevels}, measured on whole tiles of a fixed grid).
+ *   <li>Cleft voxels lie at least {@code coreRadius} inside the dark mask (a Euclidean distance
+ *       transform per section) and are {@code cleftMargin} darker than the thin membranes of their
+ *       tile: thick dark bands, not membranes, and not a membrane cut obliquely by the section
+ *       (thick, but only as dark as a membrane).
+ *   <li>Cleft voxels connect in 3D (26-neighbourhood, and across a section without data); pieces
+ *       close together are one site (a missing tile or a thin section can cut a cleft).
+ *   <li>A site needs {@code minVoxels} and a median at least {@code minContrast} darker than the
+ *       thin membranes.
+ *   <li>Position: the section is the area-weighted mean of the cleft's sections (a cleft disc is
+ *       deepest in its middle section), or the section of largest area when the cleft touches the
+ *       end of the data; x and y are the cleft's centroid in that section.
+ *   <li>Pre and post: the two segments most present around the cleft; vesicles (ring detector) vote
+ *       for the segment they lie in, the side with more is pre-synaptic. Without vesicles the side
+ *       holding more of the dark band is post-synaptic (the post-synaptic density).
  * </ol>
  *
- * <p>The result for a site depends only on the voxels near it, so two overlapping blocks that both see a site whole
- * give it the same position, and the block whose core holds that position reports it.
+ * <p>The result for a site depends only on the voxels near it, so two overlapping blocks that both
+ * see a site whole give it the same position, and the block whose core holds that position reports
+ * it.
  */
 public final class SynapseDetector {
   private static final int HIST = 1024;
@@ -55,14 +57,16 @@ public final class SynapseDetector {
   /**
    * Detects sites in a region.
    *
-   * @param region      the region's box in the aligned volume (voxels)
-   * @param image       the aligned image of the region
-   * @param labels      the segmentation of the region, or null (sites then have no pre and post)
-   * @param volumeDepth sections of the whole volume (a cleft touching its first or last section is cut)
-   * @param levels      membrane and cytoplasm levels covering the region
+   * @param region the region's box in the aligned volume (voxels)
+   * @param image the aligned image of the region
+   * @param labels the segmentation of the region, or null (sites then have no pre and post)
+   * @param volumeDepth sections of the whole volume (a cleft touching its first or last section is
+   *     cut)
+   * @param levels membrane and cytoplasm levels covering the region
    * @return every site of the region, positions in volume voxels; callers keep those in their core
    */
-  public List<Site> detect(Box region, ByteVolume image, LabelVolume labels, long volumeDepth, GreyLevels levels)
+  public List<Site> detect(
+      Box region, ByteVolume image, LabelVolume labels, long volumeDepth, GreyLevels levels)
       throws InterruptedException {
     return new Pass(region, image, labels, volumeDepth, levels).run();
   }
@@ -100,8 +104,19 @@ public final class SynapseDetector {
       invalidWithin7 = new boolean[img.length];
       this.levels = levels;
       if (labels != null && (labels.sx() != nx || labels.sy() != ny || labels.sz() != nz)) {
-        throw new IllegalArgumentException("segmentation of " + labels.sx() + "x" + labels.sy() + "x" + labels.sz()
-            + " for an image of " + nx + "x" + ny + "x" + nz);
+        throw new IllegalArgumentException(
+            "segmentation of "
+                + labels.sx()
+                + "x"
+                + labels.sy()
+                + "x"
+                + labels.sz()
+                + " for an image of "
+                + nx
+                + "x"
+                + ny
+                + "x"
+                + nz);
       }
     }
 
@@ -132,7 +147,10 @@ public final class SynapseDetector {
           out.add(site);
         }
       }
-      out.sort(Comparator.comparingInt(Site::z).thenComparingDouble(Site::y).thenComparingDouble(Site::x));
+      out.sort(
+          Comparator.comparingInt(Site::z)
+              .thenComparingDouble(Site::y)
+              .thenComparingDouble(Site::x));
       return out;
     }
 
@@ -236,7 +254,10 @@ public final class SynapseDetector {
       return cleft;
     }
 
-    /** Connected pieces of cleft voxels (26-neighbourhood; a section without data in between also connects). */
+    /**
+     * Connected pieces of cleft voxels (26-neighbourhood; a section without data in between also
+     * connects).
+     */
     List<Piece> connect(boolean[] cleft) {
       boolean[] set = cleft.clone();
       for (int z = 1; z < nz - 1; z++) {
@@ -319,8 +340,11 @@ public final class SynapseDetector {
       double darkRef = 0;
       for (int j = 0; j < c.count; j++) {
         int i = c.voxels[j];
-        darkRef += levels.membrane(region.start().x() + i % nx, region.start().y() + (i % plane) / nx,
-            region.start().z() + i / plane);
+        darkRef +=
+            levels.membrane(
+                region.start().x() + i % nx,
+                region.start().y() + (i % plane) / nx,
+                region.start().z() + i / plane);
       }
       darkRef /= c.count;
       double contrast = darkRef - c.median();
@@ -359,7 +383,8 @@ public final class SynapseDetector {
           if (va != vb || b == 0) {
             aIsPre = va >= vb;
           } else {
-            // no vesicle says: the post-synaptic density puts more of the dark band on the post side
+            // no vesicle says: the post-synaptic density puts more of the dark band on the post
+            // side
             aIsPre = c.labelCount(labels.data(), a) < c.labelCount(labels.data(), b);
           }
           pre = aIsPre ? a : b;
@@ -380,7 +405,8 @@ public final class SynapseDetector {
           towardY += v[1] - y;
         }
       }
-      // the cleft is the pre-synaptic edge of the dark band (the post-synaptic density thickens the band on the
+      // the cleft is the pre-synaptic edge of the dark band (the post-synaptic density thickens the
+      // band on the
       // other side): move across the band towards the vesicles
       double[] across = c.minorAxis(z, nx, plane);
       double side = across[0] * towardX + across[1] * towardY;
@@ -388,18 +414,31 @@ public final class SynapseDetector {
         x += Math.signum(side) * p.cleftShift() * across[0];
         y += Math.signum(side) * p.cleftShift() * across[1];
       }
-      double score = 0.5 * Math.min(1, Math.max(0, contrast) / (2 * Math.max(1, p.minContrast())))
-          + 0.5 * Math.min(1, preVes / 6.0);
-      return new Site(region.start().x() + x, region.start().y() + y, (int) (region.start().z() + z),
-          Math.round(score * 1000) / 1000.0, pre, post, c.count, Math.round(contrast * 100) / 100.0, preVes, postVes);
+      double score =
+          0.5 * Math.min(1, Math.max(0, contrast) / (2 * Math.max(1, p.minContrast())))
+              + 0.5 * Math.min(1, preVes / 6.0);
+      return new Site(
+          region.start().x() + x,
+          region.start().y() + y,
+          (int) (region.start().z() + z),
+          Math.round(score * 1000) / 1000.0,
+          pre,
+          post,
+          c.count,
+          Math.round(contrast * 100) / 100.0,
+          preVes,
+          postVes);
     }
 
     /** The section of a site (local index). */
     int section(Piece c) {
       long gz0 = region.start().z() + c.zmin;
       long gz1 = region.start().z() + c.zmax;
-      boolean cut = gz0 == 0 || gz1 == volumeDepth - 1 || (c.zmin == 0 && gz0 > 0)
-          || (c.zmax == nz - 1 && gz1 < volumeDepth - 1);
+      boolean cut =
+          gz0 == 0
+              || gz1 == volumeDepth - 1
+              || (c.zmin == 0 && gz0 > 0)
+              || (c.zmax == nz - 1 && gz1 < volumeDepth - 1);
       int best;
       if (!cut) {
         double m = 0;
@@ -412,7 +451,8 @@ public final class SynapseDetector {
         best = c.zmin;
         double bestA = -1;
         for (int z = c.zmin; z <= c.zmax; z++) {
-          double a = 2.0 * c.area[z] + (z > c.zmin ? c.area[z - 1] : 0) + (z < c.zmax ? c.area[z + 1] : 0);
+          double a =
+              2.0 * c.area[z] + (z > c.zmin ? c.area[z - 1] : 0) + (z < c.zmax ? c.area[z + 1] : 0);
           if (a > bestA) {
             bestA = a;
             best = z;
@@ -433,7 +473,10 @@ public final class SynapseDetector {
       return best;
     }
 
-    /** The two segments most present within 6 px of the cleft (0 when fewer), the first the more present. */
+    /**
+     * The two segments most present within 6 px of the cleft (0 when fewer), the first the more
+     * present.
+     */
     long[] sides(Piece c) {
       int band = 6;
       Map<Long, Integer> counts = new HashMap<>();
@@ -467,15 +510,21 @@ public final class SynapseDetector {
         }
       }
       List<Map.Entry<Long, Integer>> e = new ArrayList<>(counts.entrySet());
-      e.sort(Map.Entry.<Long, Integer>comparingByValue().reversed()
-          .thenComparing(Map.Entry.comparingByKey(Long::compareUnsigned)));
+      e.sort(
+          Map.Entry.<Long, Integer>comparingByValue()
+              .reversed()
+              .thenComparing(Map.Entry.comparingByKey(Long::compareUnsigned)));
       long a = e.isEmpty() ? 0 : e.get(0).getKey();
       // a second segment that barely touches the band is noise, not the other side of a contact
-      long b = e.size() < 2 || e.get(1).getValue() * 10 < e.get(0).getValue() ? 0 : e.get(1).getKey();
+      long b =
+          e.size() < 2 || e.get(1).getValue() * 10 < e.get(0).getValue() ? 0 : e.get(1).getKey();
       return new long[] {a, b};
     }
 
-    /** The segment of a vesicle: where it lies, else the most frequent of a, b around it; 0 when neither. */
+    /**
+     * The segment of a vesicle: where it lies, else the most frequent of a, b around it; 0 when
+     * neither.
+     */
     long vesicleSegment(int[] v, long a, long b) {
       long[] lab = labels.data();
       int z = v[2];
@@ -504,8 +553,9 @@ public final class SynapseDetector {
     }
 
     /**
-     * Vesicles near a cleft: local maxima of a ring contrast (centre and surround light, a ring of radius 1.8 to
-     * 3.4 px dark) within {@code vesicleReach} of the cleft, in its sections and one beyond; {x, y, z} local.
+     * Vesicles near a cleft: local maxima of a ring contrast (centre and surround light, a ring of
+     * radius 1.8 to 3.4 px dark) within {@code vesicleReach} of the cleft, in its sections and one
+     * beyond; {x, y, z} local.
      */
     List<int[]> vesicles(Piece c) {
       int reach = (int) Math.ceil(p.vesicleReach());
@@ -532,9 +582,12 @@ public final class SynapseDetector {
             double ring = Rings.mean(img, i, nx, Rings.RING);
             double outer = Rings.mean(img, i, nx, Rings.OUTER);
             double r = centre + outer - 2 * ring;
-            // a light lumen (not a mitochondrion's grey inside) and a ring darker than the surround all round: a
-            // membrane passing by darkens one or two of the ring's eight sectors, a vesicle all of them
-            if (r >= p.vesicleContrast() && centre > outer - 25
+            // a light lumen (not a mitochondrion's grey inside) and a ring darker than the surround
+            // all round: a
+            // membrane passing by darkens one or two of the ring's eight sectors, a vesicle all of
+            // them
+            if (r >= p.vesicleContrast()
+                && centre > outer - 25
                 && Rings.lightestSector(img, i, nx) < outer - p.vesicleRing()) {
               resp[(y - y0) * w + (x - x0)] = (float) r;
             }
@@ -628,7 +681,10 @@ public final class SynapseDetector {
     return hist.length - 1;
   }
 
-  /** Cleft voxels that belong together: counts per section, centroid sums, bounds, a histogram of darkness. */
+  /**
+   * Cleft voxels that belong together: counts per section, centroid sums, bounds, a histogram of
+   * darkness.
+   */
   private static final class Piece {
     final int[] area;
     final double[] sumX;

@@ -18,22 +18,28 @@ import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.precomputed.RunVolumes;
 
 /**
- * All sites of a run's {@code synapses.detect}: the table {@code output/synapses.tsv} and the Neuroglancer point
- * annotations in {@code neuroglancer/synapses/}, built from the per-block files once every block has one.
+ * All sites of a run's {@code synapses.detect}: the table {@code output/synapses.tsv} and the
+ * Neuroglancer point annotations in {@code neuroglancer/synapses/}, built from the per-block files
+ * once every block has one.
  *
- * <p>Site ids are 1, 2, ... in the order of the sites' positions (z, then y, then x): the same sites give the same
- * ids and the same bytes whatever the block size, so any number of builders may run at once (each writes whole
- * files atomically, all with the same content), and a rerun rebuilds the same collection. Every segment the blocks
- * saw gets a related-object entry (empty without synapses).
+ * <p>Site ids are 1, 2, ... in the order of the sites' positions (z, then y, then x): the same
+ * sites give the same ids and the same bytes whatever the block size, so any number of builders may
+ * run at once (each writes whole files atomically, all with the same content), and a rerun rebuilds
+ * the same collection. Every segment the blocks saw gets a related-object entry (empty without
+ * synapses).
  */
 public final class SynapseIndex {
   /** The annotation folder, under the run folder. */
   public static final String FOLDER = RunVolumes.NEUROGLANCER + "/synapses";
+
   public static final String PRE = "pre_synaptic_cell";
   public static final String POST = "post_synaptic_cell";
+
   /** The table of all sites, in the step's output folder. */
   public static final String TABLE = "synapses.tsv";
-  static final String HEADER = "id\tx\ty\tz\tscore\tpre\tpost\tcleft_voxels\tcontrast\tpre_vesicles\tpost_vesicles";
+
+  static final String HEADER =
+      "id\tx\ty\tz\tscore\tpre\tpost\tcleft_voxels\tcontrast\tpre_vesicles\tpost_vesicles";
 
   private SynapseIndex() {}
 
@@ -41,8 +47,9 @@ public final class SynapseIndex {
   public record Entry(long id, Site site) {}
 
   /**
-   * Whether every unit of the step has its block file for {@code paramsHash}. Checks from the last unit down and
-   * stops at the first missing file: units finish roughly in index order, so all but the last few stop at once.
+   * Whether every unit of the step has its block file for {@code paramsHash}. Checks from the last
+   * unit down and stops at the first missing file: units finish roughly in index order, so all but
+   * the last few stop at once.
    */
   public static boolean complete(Path stepOutputDir, long units, String paramsHash) {
     for (long u = units - 1; u >= 0; u--) {
@@ -54,11 +61,15 @@ public final class SynapseIndex {
   }
 
   /** Every site of the step's block files, with ids. */
-  public static List<Entry> collect(Path stepOutputDir, long units, String paramsHash) throws IOException {
+  public static List<Entry> collect(Path stepOutputDir, long units, String paramsHash)
+      throws IOException {
     return collect(stepOutputDir, units, paramsHash, null);
   }
 
-  /** As {@link #collect(Path, long, String)}, adding the segments the blocks saw to {@code segments} if given. */
+  /**
+   * As {@link #collect(Path, long, String)}, adding the segments the blocks saw to {@code segments}
+   * if given.
+   */
   static List<Entry> collect(Path stepOutputDir, long units, String paramsHash, Set<Long> segments)
       throws IOException {
     List<Site> sites = new ArrayList<>();
@@ -71,7 +82,8 @@ public final class SynapseIndex {
         }
       }
     }
-    sites.sort(Comparator.comparingInt(Site::z).thenComparingDouble(Site::y).thenComparingDouble(Site::x));
+    sites.sort(
+        Comparator.comparingInt(Site::z).thenComparingDouble(Site::y).thenComparingDouble(Site::x));
     List<Entry> out = new ArrayList<>(sites.size());
     for (Site s : sites) {
       out.add(new Entry(out.size() + 1, s));
@@ -79,62 +91,95 @@ public final class SynapseIndex {
     return out;
   }
 
-  /** The annotations' schema: x, y, z at the volume's resolution, four properties, pre and post relationships. */
+  /**
+   * The annotations' schema: x, y, z at the volume's resolution, four properties, pre and post
+   * relationships.
+   */
   public static Annotations.Schema schema(double[] resolutionNm) {
-    return new Annotations.Schema(List.of("x", "y", "z"),
+    return new Annotations.Schema(
+        List.of("x", "y", "z"),
         new double[] {resolutionNm[0] / 1e9, resolutionNm[1] / 1e9, resolutionNm[2] / 1e9},
-        List.of(new Annotations.Property("score", Annotations.PropertyType.FLOAT32, "detection confidence, 0 to 1"),
-            new Annotations.Property("contrast", Annotations.PropertyType.FLOAT32,
+        List.of(
+            new Annotations.Property(
+                "score", Annotations.PropertyType.FLOAT32, "detection confidence, 0 to 1"),
+            new Annotations.Property(
+                "contrast",
+                Annotations.PropertyType.FLOAT32,
                 "grey levels darker than the membranes around"),
-            new Annotations.Property("cleft_voxels", Annotations.PropertyType.UINT32, "voxels of the cleft"),
-            new Annotations.Property("vesicles", Annotations.PropertyType.UINT16,
+            new Annotations.Property(
+                "cleft_voxels", Annotations.PropertyType.UINT32, "voxels of the cleft"),
+            new Annotations.Property(
+                "vesicles",
+                Annotations.PropertyType.UINT16,
                 "vesicles found on the pre-synaptic side")),
         List.of(PRE, POST));
   }
 
   /**
-   * A site as a point annotation. The position is the site's voxel centre: Neuroglancer puts voxel {@code i}'s
-   * centre at {@code i + 0.5}, the run at {@code i}.
+   * A site as a point annotation. The position is the site's voxel centre: Neuroglancer puts voxel
+   * {@code i}'s centre at {@code i + 0.5}, the run at {@code i}.
    */
   public static Annotations.Point point(Entry e) {
     Site s = e.site();
-    return new Annotations.Point(e.id(), new double[] {s.x() + 0.5, s.y() + 0.5, s.z() + 0.5},
+    return new Annotations.Point(
+        e.id(),
+        new double[] {s.x() + 0.5, s.y() + 0.5, s.z() + 0.5},
         new double[] {s.score(), s.contrast(), s.voxels(), s.preVesicles()},
-        new long[][] {s.pre() == 0 ? new long[0] : new long[] {s.pre()},
-            s.post() == 0 ? new long[0] : new long[] {s.post()}});
+        new long[][] {
+          s.pre() == 0 ? new long[0] : new long[] {s.pre()},
+          s.post() == 0 ? new long[0] : new long[] {s.post()}
+        });
   }
 
   /**
    * Writes the table and the annotation collection of every site.
    *
-   * @param runDir        the run folder
+   * @param runDir the run folder
    * @param stepOutputDir the step's output folder
-   * @param units         units (blocks) of the step
-   * @param paramsHash    the step's params hash (names the block files)
-   * @param volume        the aligned volume's size, voxels (the annotations' bounds)
-   * @param spatialLimit  most annotations per spatial index cell and level
+   * @param units units (blocks) of the step
+   * @param paramsHash the step's params hash (names the block files)
+   * @param volume the aligned volume's size, voxels (the annotations' bounds)
+   * @param spatialLimit most annotations per spatial index cell and level
    * @return sites written
    */
-  public static int build(Path runDir, Path stepOutputDir, long units, String paramsHash, Vec3 volume,
-      int spatialLimit) throws IOException {
+  public static int build(
+      Path runDir, Path stepOutputDir, long units, String paramsHash, Vec3 volume, int spatialLimit)
+      throws IOException {
     Set<Long> segments = new HashSet<>();
     List<Entry> entries = collect(stepOutputDir, units, paramsHash, segments);
-    double[] resolution = PrecomputedVolume.open(RunVolumes.aligned(runDir)).info().scale(0).resolution();
+    double[] resolution =
+        PrecomputedVolume.open(RunVolumes.aligned(runDir)).info().scale(0).resolution();
     StringBuilder t = new StringBuilder(HEADER).append('\n');
     List<Annotations.Point> points = new ArrayList<>();
     for (Entry e : entries) {
       Site s = e.site();
-      t.append(String.format(Locale.ROOT, "%d\t%.2f\t%.2f\t%d\t%.3f\t%s\t%s\t%d\t%.2f\t%d\t%d%n", e.id(), s.x(), s.y(),
-          s.z(), s.score(), Long.toUnsignedString(s.pre()), Long.toUnsignedString(s.post()), s.voxels(),
-          s.contrast(), s.preVesicles(), s.postVesicles()));
+      t.append(
+          String.format(
+              Locale.ROOT,
+              "%d\t%.2f\t%.2f\t%d\t%.3f\t%s\t%s\t%d\t%.2f\t%d\t%d%n",
+              e.id(),
+              s.x(),
+              s.y(),
+              s.z(),
+              s.score(),
+              Long.toUnsignedString(s.pre()),
+              Long.toUnsignedString(s.post()),
+              s.voxels(),
+              s.contrast(),
+              s.preVesicles(),
+              s.postVesicles()));
       points.add(point(e));
     }
     Annotations.Schema schema = schema(resolution);
-    new AnnotationsWriter(schema, new double[] {0, 0, 0},
-        new double[] {volume.x(), volume.y(), volume.z()}, spatialLimit).write(runDir.resolve(FOLDER), points,
-        segments);
+    new AnnotationsWriter(
+            schema,
+            new double[] {0, 0, 0},
+            new double[] {volume.x(), volume.y(), volume.z()},
+            spatialLimit)
+        .write(runDir.resolve(FOLDER), points, segments);
     // the table last: its presence says the annotations are complete
-    AtomicFiles.writeIfChanged(stepOutputDir.resolve(TABLE), t.toString().getBytes(StandardCharsets.UTF_8));
+    AtomicFiles.writeIfChanged(
+        stepOutputDir.resolve(TABLE), t.toString().getBytes(StandardCharsets.UTF_8));
     return entries.size();
   }
 
@@ -149,13 +194,24 @@ public final class SynapseIndex {
       }
       String[] f = line.split("\t");
       if (f.length < 11) {
-        throw new IOException(file + ":" + n + ": " + f.length + " columns, expected 11 (" + HEADER + ")");
+        throw new IOException(
+            file + ":" + n + ": " + f.length + " columns, expected 11 (" + HEADER + ")");
       }
       try {
-        out.add(new Entry(Long.parseLong(f[0]), new Site(Double.parseDouble(f[1]), Double.parseDouble(f[2]),
-            Integer.parseInt(f[3]), Double.parseDouble(f[4]), Long.parseUnsignedLong(f[5]),
-            Long.parseUnsignedLong(f[6]), Integer.parseInt(f[7]), Double.parseDouble(f[8]), Integer.parseInt(f[9]),
-            Integer.parseInt(f[10]))));
+        out.add(
+            new Entry(
+                Long.parseLong(f[0]),
+                new Site(
+                    Double.parseDouble(f[1]),
+                    Double.parseDouble(f[2]),
+                    Integer.parseInt(f[3]),
+                    Double.parseDouble(f[4]),
+                    Long.parseUnsignedLong(f[5]),
+                    Long.parseUnsignedLong(f[6]),
+                    Integer.parseInt(f[7]),
+                    Double.parseDouble(f[8]),
+                    Integer.parseInt(f[9]),
+                    Integer.parseInt(f[10]))));
       } catch (NumberFormatException e) {
         throw new IOException(file + ":" + n + ": " + e.getMessage(), e);
       }

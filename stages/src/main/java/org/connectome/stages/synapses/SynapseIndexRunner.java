@@ -12,12 +12,12 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code synapses.index} (reference): one unit that builds {@code synapses.tsv} and the annotations in
- * {@code neuroglancer/synapses/} from the block files of {@code synapses.detect} ({@link SynapseIndex}). One unit
- * reads the block files once, where {@code index: last-block} has every detect unit check whether it is the last
- * (quadratic in the blocks). It reads the detect step's definition
- * ({@code stages/synapses/detect/step.json}) for the block grid and the params hash; a missing block file fails
- * the unit (retryable: the detect step may be rerun).
+ * {@code synapses.index} (reference): one unit that builds {@code synapses.tsv} and the annotations
+ * in {@code neuroglancer/synapses/} from the block files of {@code synapses.detect} ({@link
+ * SynapseIndex}). One unit reads the block files once, where {@code index: last-block} has every
+ * detect unit check whether it is the last (quadratic in the blocks). It reads the detect step's
+ * definition ({@code stages/synapses/detect/step.json}) for the block grid and the params hash; a
+ * missing block file fails the unit (retryable: the detect step may be rerun).
  */
 public final class SynapseIndexRunner implements UnitRunner {
   private final Path runDir;
@@ -28,11 +28,13 @@ public final class SynapseIndexRunner implements UnitRunner {
     this.params = params;
   }
 
-  public static SynapseIndexRunner create(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
+  public static SynapseIndexRunner create(TaskDefinition def, StepLayout layout)
+      throws BadDefinitionException {
     try {
       return new SynapseIndexRunner(Path.of(def.runDir()), DetectParams.parse(def.params()));
     } catch (IllegalArgumentException e) {
-      throw new BadDefinitionException(e.getMessage().replace("synapses.detect:", "synapses.index:"), e);
+      throw new BadDefinitionException(
+          e.getMessage().replace("synapses.detect:", "synapses.index:"), e);
     }
   }
 
@@ -41,18 +43,33 @@ public final class SynapseIndexRunner implements UnitRunner {
     StepLayout detect = new StepLayout(runDir.resolve("stages/synapses/detect"));
     try {
       TaskDefinition def = TaskDefinition.read(detect.definitionFile());
-      BlockGrid grid = def.plan() == null || def.plan().units() == null ? null : def.plan().units().grid();
+      BlockGrid grid =
+          def.plan() == null || def.plan().units() == null ? null : def.plan().units().grid();
       if (grid == null) {
-        throw new UnitException("synapses.index: " + detect.definitionFile() + " has no block grid", false);
+        throw new UnitException(
+            "synapses.index: " + detect.definitionFile() + " has no block grid", false);
       }
       String hash = def.paramsHash() == null ? "none" : def.paramsHash();
       for (long u = 0; u < grid.blockCount(); u++) {
         if (!java.nio.file.Files.isRegularFile(BlockSites.file(detect.outputDir(), u, hash))) {
-          throw new UnitException("synapses.index: block " + u + " of " + grid.blockCount() + " has no output ("
-              + BlockSites.file(detect.outputDir(), u, hash) + "); synapses.detect is not complete", true);
+          throw new UnitException(
+              "synapses.index: block "
+                  + u
+                  + " of "
+                  + grid.blockCount()
+                  + " has no output ("
+                  + BlockSites.file(detect.outputDir(), u, hash)
+                  + "); synapses.detect is not complete",
+              true);
         }
       }
-      SynapseIndex.build(runDir, detect.outputDir(), grid.blockCount(), hash, grid.volume(), params.spatialLimit());
+      SynapseIndex.build(
+          runDir,
+          detect.outputDir(),
+          grid.blockCount(),
+          hash,
+          grid.volume(),
+          params.spatialLimit());
     } catch (NoSuchFileException e) {
       throw new UnitException("synapses.index: missing input " + e.getFile(), true, e);
     } catch (IOException | RuntimeException e) {

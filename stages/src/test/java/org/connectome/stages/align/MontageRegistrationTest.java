@@ -25,7 +25,8 @@ class MontageRegistrationTest {
   /** Largest distance between two transforms over the image's corners and centre. */
   static double distance(Rigid a, Rigid b, int w, int h) {
     double worst = 0;
-    for (double[] c : new double[][] {{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}, {w / 2.0, h / 2.0}}) {
+    for (double[] c :
+        new double[][] {{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}, {w / 2.0, h / 2.0}}) {
       double[] p = a.apply(c[0], c[1]);
       double[] q = b.apply(c[0], c[1]);
       worst = Math.max(worst, Math.hypot(p[0] - q[0], p[1] - q[1]));
@@ -38,16 +39,26 @@ class MontageRegistrationTest {
   void recoversRotationAndTranslation(double deg, double sx, double sy) {
     double cx = 359.5;
     double cy = 279.5;
-    // b shows a rotated by -deg: b's content maps into a by the rotation +deg about c, then the shift
+    // b shows a rotated by -deg: b's content maps into a by the rotation +deg about c, then the
+    // shift
     FloatImage a = Textures.crop(tissue, 0, 0, 720, 560, 3, 1);
-    FloatImage b = Textures.crop(Textures.rotated(tissue, -deg, cx, cy, -sx, -sy), 0, 0, 720, 560, 3, 2);
-    MontageRegistration.Result r = MontageRegistration.register(a, b, MontageRegistration.Params.DEFAULT);
+    FloatImage b =
+        Textures.crop(Textures.rotated(tissue, -deg, cx, cy, -sx, -sy), 0, 0, 720, 560, 3, 2);
+    MontageRegistration.Result r =
+        MontageRegistration.register(a, b, MontageRegistration.Params.DEFAULT);
     Rigid truth = Rigid.aboutCentre(deg, cx + sx, cy + sy, 0, 0).compose(new Rigid(0, sx, sy));
     // b(p) = tissue(R(deg)(p - c + s) + c): b's point p shows tissue (= a) at R(deg)(p + s - c) + c
     truth = Rigid.aboutCentre(deg, cx, cy, 0, 0).compose(new Rigid(0, sx, sy));
     assertEquals(deg, r.transform().thetaDeg(), 0.05, "rotation");
-    assertTrue(distance(truth, r.transform(), 720, 560) < 0.5,
-        "transform " + r.transform() + " vs " + truth + ": " + distance(truth, r.transform(), 720, 560) + " px");
+    assertTrue(
+        distance(truth, r.transform(), 720, 560) < 0.5,
+        "transform "
+            + r.transform()
+            + " vs "
+            + truth
+            + ": "
+            + distance(truth, r.transform(), 720, 560)
+            + " px");
     assertTrue(r.inliers() >= 6, "inliers " + r.inliers());
   }
 

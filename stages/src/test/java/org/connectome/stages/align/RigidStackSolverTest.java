@@ -29,14 +29,17 @@ class RigidStackSolverTest {
     List<Rigid> t = new ArrayList<>();
     t.add(Rigid.IDENTITY);
     for (int z = 1; z < N; z++) {
-      t.add(new Rigid(r.nextDouble() * 2 - 1, 30 * (r.nextDouble() - 0.5), 30 * (r.nextDouble() - 0.5)));
+      t.add(
+          new Rigid(
+              r.nextDouble() * 2 - 1, 30 * (r.nextDouble() - 0.5), 30 * (r.nextDouble() - 0.5)));
     }
     return t;
   }
 
   /** The measured pair transform: section b's montage into section a's, A_a^-1 A_b. */
   static RigidStackSolver.PairTransform pair(List<Rigid> t, int a, int b, Rigid error) {
-    return new RigidStackSolver.PairTransform(a, b, error.compose(t.get(a).inverse().compose(t.get(b))), 1);
+    return new RigidStackSolver.PairTransform(
+        a, b, error.compose(t.get(a).inverse().compose(t.get(b))), 1);
   }
 
   static void assertClose(List<Rigid> truth, List<Rigid> solved, double px) {
@@ -44,8 +47,9 @@ class RigidStackSolverTest {
       for (double[] c : new double[][] {{0, 0}, {1399, 899}, {700, 450}}) {
         double[] p = truth.get(z).apply(c[0], c[1]);
         double[] q = solved.get(z).apply(c[0], c[1]);
-        assertTrue(Math.hypot(p[0] - q[0], p[1] - q[1]) < px, "section " + z + ": " + solved.get(z) + " vs "
-            + truth.get(z));
+        assertTrue(
+            Math.hypot(p[0] - q[0], p[1] - q[1]) < px,
+            "section " + z + ": " + solved.get(z) + " vs " + truth.get(z));
       }
     }
   }
@@ -89,8 +93,9 @@ class RigidStackSolverTest {
         pairs.add(pair(t, k, k + 1, Rigid.IDENTITY));
       }
     }
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> RigidStackSolver.solve(N, pairs, SIZES, 5, 4));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> RigidStackSolver.solve(N, pairs, SIZES, 5, 4));
     assertTrue(e.getMessage().contains("sections 7-11"), e.getMessage());
   }
 }

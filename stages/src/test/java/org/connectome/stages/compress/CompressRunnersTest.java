@@ -33,7 +33,10 @@ class CompressRunnersTest {
     return new Box(new Vec3(0, 0, 0), new Vec3(size[0], size[1], size[2]));
   }
 
-  /** An aligned volume as align.render writes it (raw, chunk = render block 64x64x8), with a smooth pattern. */
+  /**
+   * An aligned volume as align.render writes it (raw, chunk = render block 64x64x8), with a smooth
+   * pattern.
+   */
   static ByteVolume writeAligned(Path runDir) throws Exception {
     ByteVolume v = new ByteVolume(200, 150, 20);
     for (int z = 0; z < 20; z++) {
@@ -43,14 +46,27 @@ class CompressRunnersTest {
         }
       }
     }
-    PrecomputedVolume a = PrecomputedVolume.create(RunVolumes.aligned(runDir), VolumeInfo.of(VolumeInfo.IMAGE,
-        DataType.UINT8, 1, List.of(VolumeInfo.Scale.of(new long[] {200, 150, 20}, new double[] {8, 8, 33},
-            new int[] {64, 64, 8}, Encoding.RAW, null))));
+    PrecomputedVolume a =
+        PrecomputedVolume.create(
+            RunVolumes.aligned(runDir),
+            VolumeInfo.of(
+                VolumeInfo.IMAGE,
+                DataType.UINT8,
+                1,
+                List.of(
+                    VolumeInfo.Scale.of(
+                        new long[] {200, 150, 20},
+                        new double[] {8, 8, 33},
+                        new int[] {64, 64, 8},
+                        Encoding.RAW,
+                        null))));
     a.writeImage(0, all(new long[] {200, 150, 20}), v);
     return v;
   }
 
-  /** A global segmentation as segment.relabel writes it: uint64 labels above 2^32, raw, one scale. */
+  /**
+   * A global segmentation as segment.relabel writes it: uint64 labels above 2^32, raw, one scale.
+   */
   static LabelVolume writeSegmentation(Path runDir) throws Exception {
     LabelVolume l = new LabelVolume(200, 150, 20);
     SplittableRandom r = new SplittableRandom(3);
@@ -61,44 +77,77 @@ class CompressRunnersTest {
     for (int z = 0; z < 20; z++) {
       for (int y = 0; y < 150; y++) {
         for (int x = 0; x < 200; x++) {
-          int cell = (int) (Math.floor((x + 3 * z) / 37.0) + 4 * Math.floor((y + Math.sin(x / 10.0) * 5) / 45.0));
+          int cell =
+              (int)
+                  (Math.floor((x + 3 * z) / 37.0)
+                      + 4 * Math.floor((y + Math.sin(x / 10.0) * 5) / 45.0));
           l.set(x, y, z, (x + y) % 23 == 0 ? 0 : ids[Math.floorMod(cell, ids.length)]);
         }
       }
     }
-    PrecomputedVolume s = PrecomputedVolume.create(RunVolumes.segmentation(runDir), VolumeInfo.of(
-        VolumeInfo.SEGMENTATION, DataType.UINT64, 1, List.of(VolumeInfo.Scale.of(new long[] {200, 150, 20},
-            new double[] {8, 8, 33}, new int[] {64, 64, 8}, Encoding.RAW, null))));
+    PrecomputedVolume s =
+        PrecomputedVolume.create(
+            RunVolumes.segmentation(runDir),
+            VolumeInfo.of(
+                VolumeInfo.SEGMENTATION,
+                DataType.UINT64,
+                1,
+                List.of(
+                    VolumeInfo.Scale.of(
+                        new long[] {200, 150, 20},
+                        new double[] {8, 8, 33},
+                        new int[] {64, 64, 8},
+                        Encoding.RAW,
+                        null))));
     s.writeLabels(0, all(new long[] {200, 150, 20}), l);
     return l;
   }
 
   @Test
-  void imageScalesEqualTheWholeVolumeDownsampledAndStatsAddUp(@TempDir Path runDir) throws Exception {
+  void imageScalesEqualTheWholeVolumeDownsampledAndStatsAddUp(@TempDir Path runDir)
+      throws Exception {
     ByteVolume aligned = writeAligned(runDir);
-    TaskDefinition def = BlockSteps.definition(runDir, "compress", "image", VOLUME, new Vec3(64, 64, 16),
-        Map.of("blockSize", List.of(64, 64, 16), "chunkSize", List.of(32, 32, 8), "encoding", "raw"));
+    TaskDefinition def =
+        BlockSteps.definition(
+            runDir,
+            "compress",
+            "image",
+            VOLUME,
+            new Vec3(64, 64, 16),
+            Map.of(
+                "blockSize",
+                List.of(64, 64, 16),
+                "chunkSize",
+                List.of(32, 32, 8),
+                "encoding",
+                "raw"));
     BlockSteps.runAll(CompressImageRunner::create, def);
     PrecomputedVolume img = PrecomputedVolume.open(RunVolumes.neuroglancerImage(runDir));
     VolumeInfo info = img.info();
     assertEquals(VolumeInfo.IMAGE, info.type());
-    assertEquals(List.of("8_8_33", "16_16_33"), info.scales().stream().map(VolumeInfo.Scale::key).toList(),
+    assertEquals(
+        List.of("8_8_33", "16_16_33"),
+        info.scales().stream().map(VolumeInfo.Scale::key).toList(),
         "a block of 64 covers one 32-chunk at scale 1 and half a chunk at scale 2");
     ByteVolume expected = aligned;
     for (int k = 0; k < info.scales().size(); k++) {
       if (k > 0) {
         expected = Downsample.average(expected, 2, 2, 1);
       }
-      assertArrayEquals(new long[] {expected.sx(), expected.sy(), expected.sz()}, info.scale(k).size());
-      assertArrayEquals(expected.data(), img.readImage(k, all(info.scale(k).size())).data(), "scale " + k);
+      assertArrayEquals(
+          new long[] {expected.sx(), expected.sy(), expected.sz()}, info.scale(k).size());
+      assertArrayEquals(
+          expected.data(), img.readImage(k, all(info.scale(k).size())).data(), "scale " + k);
     }
-    CompressStats.Summary s = CompressStats.summarize(BlockSteps.layout(runDir, "compress", "image").outputDir());
+    CompressStats.Summary s =
+        CompressStats.summarize(BlockSteps.layout(runDir, "compress", "image").outputDir());
     assertEquals(def.plan().units().unitCount(), s.units());
     assertEquals(200L * 150 * 20, s.bytesIn());
     assertEquals(200L * 150 * 20 + 100L * 75 * 20, s.rawBytes());
     assertEquals(s.rawBytes(), s.storedBytes(), "raw chunks store what they hold");
-    CompressStats u0 = CompressStats.read(CompressStats.file(BlockSteps.layout(runDir, "compress", "image")
-        .outputDir(), 0));
+    CompressStats u0 =
+        CompressStats.read(
+            CompressStats.file(BlockSteps.layout(runDir, "compress", "image").outputDir(), 0));
     assertEquals("0-64_0-64_0-16", u0.block());
     assertEquals(2 * 2 * 2 + 1 * 1 * 2, u0.chunks());
   }
@@ -106,8 +155,14 @@ class CompressRunnersTest {
   @Test
   void jpegScalesCompressAndStayCloseToTheInput(@TempDir Path runDir) throws Exception {
     ByteVolume aligned = writeAligned(runDir);
-    TaskDefinition def = BlockSteps.definition(runDir, "compress", "image", VOLUME, new Vec3(128, 128, 16),
-        Map.of("chunkSize", List.of(32, 32, 8), "jpegQuality", 85, "scales", 3));
+    TaskDefinition def =
+        BlockSteps.definition(
+            runDir,
+            "compress",
+            "image",
+            VOLUME,
+            new Vec3(128, 128, 16),
+            Map.of("chunkSize", List.of(32, 32, 8), "jpegQuality", 85, "scales", 3));
     BlockSteps.runAll(CompressImageRunner::create, def);
     PrecomputedVolume img = PrecomputedVolume.open(RunVolumes.neuroglancerImage(runDir));
     assertEquals(3, img.info().scales().size());
@@ -118,30 +173,56 @@ class CompressRunnersTest {
       err += Math.abs((back.data()[i] & 0xff) - (aligned.data()[i] & 0xff));
     }
     assertTrue(err / back.data().length < 3, "mean abs error " + err / back.data().length);
-    CompressStats.Summary s = CompressStats.summarize(BlockSteps.layout(runDir, "compress", "image").outputDir());
+    CompressStats.Summary s =
+        CompressStats.summarize(BlockSteps.layout(runDir, "compress", "image").outputDir());
     assertTrue(s.ratio() > 3, "compression ratio " + s.ratio());
     assertEquals(200L * 150 * 20 + 100L * 75 * 20 + 50L * 38 * 20, s.rawBytes());
   }
 
   @Test
   void blockSizeMustBeAMultipleOfTheChunkSizeAtEveryScale(@TempDir Path runDir) {
-    TaskDefinition def = BlockSteps.definition(runDir, "compress", "image", VOLUME, new Vec3(64, 64, 16),
-        Map.of("chunkSize", List.of(64, 64, 16), "scales", 2));
-    BadDefinitionException e = assertThrows(BadDefinitionException.class,
-        () -> BlockSteps.create(CompressImageRunner::create, def));
-    assertTrue(e.getMessage().contains("must be a multiple of the chunk size [64, 64, 16] at every scale"),
+    TaskDefinition def =
+        BlockSteps.definition(
+            runDir,
+            "compress",
+            "image",
+            VOLUME,
+            new Vec3(64, 64, 16),
+            Map.of("chunkSize", List.of(64, 64, 16), "scales", 2));
+    BadDefinitionException e =
+        assertThrows(
+            BadDefinitionException.class,
+            () -> BlockSteps.create(CompressImageRunner::create, def));
+    assertTrue(
+        e.getMessage().contains("must be a multiple of the chunk size [64, 64, 16] at every scale"),
         e.getMessage());
-    TaskDefinition bad = BlockSteps.definition(runDir, "compress", "image", VOLUME, new Vec3(64, 64, 16),
-        Map.of("encoding", "png"));
-    e = assertThrows(BadDefinitionException.class, () -> BlockSteps.create(CompressImageRunner::create, bad));
+    TaskDefinition bad =
+        BlockSteps.definition(
+            runDir, "compress", "image", VOLUME, new Vec3(64, 64, 16), Map.of("encoding", "png"));
+    e =
+        assertThrows(
+            BadDefinitionException.class,
+            () -> BlockSteps.create(CompressImageRunner::create, bad));
     assertTrue(e.getMessage().contains("params.encoding must be one of jpeg, raw"), e.getMessage());
   }
 
   @Test
   void segmentationIsCompressedWithModeDownsampling(@TempDir Path runDir) throws Exception {
     LabelVolume labels = writeSegmentation(runDir);
-    TaskDefinition def = BlockSteps.definition(runDir, "compress", "segmentation", VOLUME, new Vec3(128, 128, 16),
-        Map.of("chunkSize", List.of(32, 32, 8), "mesh", "mesh", "segmentProperties", "segment_properties"));
+    TaskDefinition def =
+        BlockSteps.definition(
+            runDir,
+            "compress",
+            "segmentation",
+            VOLUME,
+            new Vec3(128, 128, 16),
+            Map.of(
+                "chunkSize",
+                List.of(32, 32, 8),
+                "mesh",
+                "mesh",
+                "segmentProperties",
+                "segment_properties"));
     BlockSteps.runAll(CompressSegmentationRunner::create, def);
     PrecomputedVolume seg = PrecomputedVolume.open(RunVolumes.neuroglancerSegmentation(runDir));
     VolumeInfo info = seg.info();
@@ -149,7 +230,8 @@ class CompressRunnersTest {
     assertEquals(DataType.UINT64, info.dataType());
     assertEquals("mesh", info.mesh());
     assertEquals("segment_properties", info.segmentProperties());
-    assertEquals(3, info.scales().size(), "a 128 block covers 16 voxels at scale 3: not a 32 chunk");
+    assertEquals(
+        3, info.scales().size(), "a 128 block covers 16 voxels at scale 3: not a 32 chunk");
     LabelVolume expected = labels;
     for (int k = 0; k < info.scales().size(); k++) {
       assertEquals(Encoding.COMPRESSED_SEGMENTATION, info.scale(k).encoding());
@@ -157,38 +239,60 @@ class CompressRunnersTest {
       if (k > 0) {
         expected = Downsample.mode(expected, 2, 2, 1);
       }
-      assertArrayEquals(expected.data(), seg.readLabels(k, all(info.scale(k).size())).data(), "scale " + k);
+      assertArrayEquals(
+          expected.data(), seg.readLabels(k, all(info.scale(k).size())).data(), "scale " + k);
     }
-    CompressStats.Summary s = CompressStats.summarize(
-        BlockSteps.layout(runDir, "compress", "segmentation").outputDir());
+    CompressStats.Summary s =
+        CompressStats.summarize(BlockSteps.layout(runDir, "compress", "segmentation").outputDir());
     assertTrue(s.ratio() > 10, "compressed segmentation ratio " + s.ratio());
   }
 
   @Test
   void theTaskEntryPointFindsBothCompressSteps(@TempDir Path runDir) throws Exception {
     assertTrue(org.connectome.tasks.UnitRunners.isAvailable("reference", "compress"));
-    TaskDefinition def = BlockSteps.definition(runDir, "compress", "image", VOLUME, new Vec3(64, 64, 16), Map.of());
-    try (var r = org.connectome.tasks.UnitRunners.create(def, BlockSteps.layout(runDir, "compress", "image"))) {
+    TaskDefinition def =
+        BlockSteps.definition(runDir, "compress", "image", VOLUME, new Vec3(64, 64, 16), Map.of());
+    try (var r =
+        org.connectome.tasks.UnitRunners.create(
+            def, BlockSteps.layout(runDir, "compress", "image"))) {
       assertTrue(r instanceof CompressImageRunner);
     }
-    TaskDefinition seg = BlockSteps.definition(runDir, "compress", "segmentation", VOLUME, new Vec3(64, 64, 16),
-        Map.of());
-    try (var r = org.connectome.tasks.UnitRunners.create(seg, BlockSteps.layout(runDir, "compress", "segmentation"))) {
+    TaskDefinition seg =
+        BlockSteps.definition(
+            runDir, "compress", "segmentation", VOLUME, new Vec3(64, 64, 16), Map.of());
+    try (var r =
+        org.connectome.tasks.UnitRunners.create(
+            seg, BlockSteps.layout(runDir, "compress", "segmentation"))) {
       assertTrue(r instanceof CompressSegmentationRunner);
     }
   }
 
   @Test
   void segmentationWithoutItsInputFailsOrIsSkippedAsAsked(@TempDir Path runDir) throws Exception {
-    TaskDefinition def = BlockSteps.definition(runDir, "compress", "segmentation", VOLUME, new Vec3(64, 64, 16),
-        Map.of("chunkSize", List.of(32, 32, 8)));
-    Exception e = assertThrows(Exception.class, () -> BlockSteps.runAll(CompressSegmentationRunner::create, def));
+    TaskDefinition def =
+        BlockSteps.definition(
+            runDir,
+            "compress",
+            "segmentation",
+            VOLUME,
+            new Vec3(64, 64, 16),
+            Map.of("chunkSize", List.of(32, 32, 8)));
+    Exception e =
+        assertThrows(
+            Exception.class, () -> BlockSteps.runAll(CompressSegmentationRunner::create, def));
     assertTrue(e.getMessage().contains("volumes/segmentation"), e.getMessage());
-    TaskDefinition skip = BlockSteps.definition(runDir, "compress", "segmentation", VOLUME, new Vec3(64, 64, 16),
-        Map.of("chunkSize", List.of(32, 32, 8), "whenNoSegmentation", "skip"));
+    TaskDefinition skip =
+        BlockSteps.definition(
+            runDir,
+            "compress",
+            "segmentation",
+            VOLUME,
+            new Vec3(64, 64, 16),
+            Map.of("chunkSize", List.of(32, 32, 8), "whenNoSegmentation", "skip"));
     BlockSteps.runAll(CompressSegmentationRunner::create, skip);
     Path out = BlockSteps.layout(runDir, "compress", "segmentation").outputDir();
-    assertTrue(CompressStats.read(CompressStats.file(out, 0)).skipped().contains("volumes/segmentation"));
+    assertTrue(
+        CompressStats.read(CompressStats.file(out, 0)).skipped().contains("volumes/segmentation"));
     assertTrue(!Files.exists(RunVolumes.neuroglancerSegmentation(runDir)));
   }
 }

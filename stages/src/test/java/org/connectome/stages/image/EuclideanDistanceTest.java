@@ -27,9 +27,12 @@ class EuclideanDistanceTest {
 
   @Test
   void aLineIsExactAndALineWithoutZerosStaysHuge() {
-    float[] f = {Float.MAX_VALUE, 0, Float.MAX_VALUE, Float.MAX_VALUE, Float.MAX_VALUE, 0, Float.MAX_VALUE};
+    float[] f = {
+      Float.MAX_VALUE, 0, Float.MAX_VALUE, Float.MAX_VALUE, Float.MAX_VALUE, 0, Float.MAX_VALUE
+    };
     EuclideanDistance.squared(f, 7, 1);
-    assertEquals(List.of(1f, 0f, 1f, 4f, 1f, 0f, 1f), List.of(f[0], f[1], f[2], f[3], f[4], f[5], f[6]));
+    assertEquals(
+        List.of(1f, 0f, 1f, 4f, 1f, 0f, 1f), List.of(f[0], f[1], f[2], f[3], f[4], f[5], f[6]));
     float[] none = new float[5];
     Arrays.fill(none, Float.MAX_VALUE);
     EuclideanDistance.squared(none, 5, 1);

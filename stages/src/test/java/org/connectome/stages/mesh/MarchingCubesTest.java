@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 class MarchingCubesTest {
   static final double[] RES = {8, 8, 33};
 
-  /** A ball of radius {@code r} nm around the volume's centre, voxelised at {@code res}, as label {@code id}. */
+  /**
+   * A ball of radius {@code r} nm around the volume's centre, voxelised at {@code res}, as label
+   * {@code id}.
+   */
   static long[] ball(int sx, int sy, int sz, double[] res, double r, long id) {
     long[] l = new long[sx * sy * sz];
     for (int z = 0; z < sz; z++) {
@@ -38,7 +41,8 @@ class MarchingCubesTest {
 
   @Test
   void everyCaseCutsFacesConsistentlyAndClosesItsLoops() {
-    // the table: a configuration and its complement cut every face alike except on ambiguous faces, and every
+    // the table: a configuration and its complement cut every face alike except on ambiguous faces,
+    // and every
     // crossing edge (ends on different sides) is in exactly one loop once
     for (int c = 1; c < 255; c++) {
       int[] uses = new int[12];
@@ -49,7 +53,8 @@ class MarchingCubesTest {
         }
       }
       for (int e = 0; e < 12; e++) {
-        boolean crossing = ((c >> MarchingCubes.EDGES[e][0]) & 1) != ((c >> MarchingCubes.EDGES[e][1]) & 1);
+        boolean crossing =
+            ((c >> MarchingCubes.EDGES[e][0]) & 1) != ((c >> MarchingCubes.EDGES[e][1]) & 1);
         assertEquals(crossing ? 1 : 0, uses[e], "case " + c + " edge " + e);
       }
     }
@@ -59,7 +64,8 @@ class MarchingCubesTest {
 
   @Test
   void everyPairOfCubesSharingAFaceJoinsClosed() {
-    // all 4096 binary patterns of two cubes sharing a face, along each axis: every pair of cases meets, including
+    // all 4096 binary patterns of two cubes sharing a face, along each axis: every pair of cases
+    // meets, including
     // two ambiguous faces against each other, where fan diagonals could lie in the shared face
     int[][] shapes = {{2, 2, 3}, {2, 3, 2}, {3, 2, 2}};
     for (int[] s : shapes) {
@@ -69,7 +75,8 @@ class MarchingCubesTest {
           l[i] = (bits >> i) & 1;
         }
         TriangleMesh m = MarchingCubes.meshVolume(l, s[0], s[1], s[2], RES).get(1L);
-        assertEquals(0, m.unmatchedEdges(), "pattern " + bits + " in " + java.util.Arrays.toString(s));
+        assertEquals(
+            0, m.unmatchedEdges(), "pattern " + bits + " in " + java.util.Arrays.toString(s));
         assertTrue(m.signedVolume() > 0);
       }
     }
@@ -95,16 +102,25 @@ class MarchingCubesTest {
     assertTrue(m.isWatertight());
     assertEquals(0, m.unusedVertices());
     // per cube (voxel units): inside 1, face cube 1/2, edge cube 1/8, corner cube 1/48
-    double voxels = (a - 1) * (b - 1) * (c - 1) + ((a - 1) * (b - 1) + (a - 1) * (c - 1) + (b - 1) * (c - 1))
-        + 0.5 * ((a - 1) + (b - 1) + (c - 1)) + 8.0 / 48;
+    double voxels =
+        (a - 1) * (b - 1) * (c - 1)
+            + ((a - 1) * (b - 1) + (a - 1) * (c - 1) + (b - 1) * (c - 1))
+            + 0.5 * ((a - 1) + (b - 1) + (c - 1))
+            + 8.0 / 48;
     assertEquals(voxels * 8 * 8 * 33, m.signedVolume(), 1e-6 * voxels * 8 * 8 * 33);
     double rx = RES[0];
     double ry = RES[1];
     double rz = RES[2];
-    double area = 2 * ((b - 1) * (c - 1) * ry * rz + (a - 1) * (c - 1) * rx * rz + (a - 1) * (b - 1) * rx * ry)
-        + 4 * ((c - 1) * 0.5 * Math.hypot(rx, ry) * rz + (a - 1) * 0.5 * Math.hypot(ry, rz) * rx
-            + (b - 1) * 0.5 * Math.hypot(rx, rz) * ry)
-        + 8 * 0.125 * Math.sqrt(ry * rz * ry * rz + rx * rz * rx * rz + rx * ry * rx * ry);
+    double area =
+        2
+                * ((b - 1) * (c - 1) * ry * rz
+                    + (a - 1) * (c - 1) * rx * rz
+                    + (a - 1) * (b - 1) * rx * ry)
+            + 4
+                * ((c - 1) * 0.5 * Math.hypot(rx, ry) * rz
+                    + (a - 1) * 0.5 * Math.hypot(ry, rz) * rx
+                    + (b - 1) * 0.5 * Math.hypot(rx, rz) * ry)
+            + 8 * 0.125 * Math.sqrt(ry * rz * ry * rz + rx * rz * rx * rz + rx * ry * rx * ry);
     assertEquals(area, m.area(), 1e-6 * area);
     // flat faces lie on the voxel faces: x from 3 to 3 + a voxels, in Neuroglancer's frame
     float minX = Float.MAX_VALUE;
@@ -125,7 +141,13 @@ class MarchingCubesTest {
     checkBall(new double[] {1, 1, 1}, 12, 30, 30, 30, 0.02, 0.10);
   }
 
-  private static void checkBall(double[] res, double r, int sx, int sy, int sz, double volumeTolerance,
+  private static void checkBall(
+      double[] res,
+      double r,
+      int sx,
+      int sy,
+      int sz,
+      double volumeTolerance,
       double areaTolerance) {
     long[] l = ball(sx, sy, sz, res, r, 7);
     Map<Long, TriangleMesh> meshes = MarchingCubes.meshVolume(l, sx, sy, sz, res);
@@ -134,12 +156,14 @@ class MarchingCubesTest {
     assertTrue(m.isWatertight());
     double sphere = 4.0 / 3 * Math.PI * r * r * r;
     double voxels = count(l, 7) * res[0] * res[1] * res[2];
-    // the mesh cuts the voxels' edges and corners: a little below the voxel volume, near the sphere's
+    // the mesh cuts the voxels' edges and corners: a little below the voxel volume, near the
+    // sphere's
     assertTrue(m.signedVolume() < voxels, m.signedVolume() + " vs " + voxels);
     double v = m.signedVolume() / sphere;
     double a = m.area() / (4 * Math.PI * r * r);
-    System.out.printf("ball r=%.0f res=%s: volume/sphere %.4f, area/sphere %.4f, voxels/sphere %.4f%n", r,
-        java.util.Arrays.toString(res), v, a, voxels / sphere);
+    System.out.printf(
+        "ball r=%.0f res=%s: volume/sphere %.4f, area/sphere %.4f, voxels/sphere %.4f%n",
+        r, java.util.Arrays.toString(res), v, a, voxels / sphere);
     assertEquals(1, v, volumeTolerance, "volume " + m.signedVolume() + " sphere " + sphere);
     assertEquals(1, a, areaTolerance, "area " + m.area());
   }
@@ -152,7 +176,9 @@ class MarchingCubesTest {
     SplittableRandom rnd = new SplittableRandom(11);
     long[] l = new long[sx * sy * sz];
     for (int i = 0; i < l.length; i++) {
-      l[i] = rnd.nextInt(4); // 0 is background: three segments in a noisy tangle, every ambiguous case occurs
+      l[i] =
+          rnd.nextInt(
+              4); // 0 is background: three segments in a noisy tangle, every ambiguous case occurs
     }
     Map<Long, TriangleMesh> meshes = MarchingCubes.meshVolume(l, sx, sy, sz, RES);
     assertEquals(3, meshes.size());

@@ -37,7 +37,10 @@ class MeshRunnersTest {
   static final long DOT = 77;
   static final long SLAB = 4;
 
-  /** A ball (uint64 id above 2^32), a box, a lone voxel, a slab on the volume's face, noisy neighbours. */
+  /**
+   * A ball (uint64 id above 2^32), a box, a lone voxel, a slab on the volume's face, noisy
+   * neighbours.
+   */
   static LabelVolume labels() {
     LabelVolume l = new LabelVolume(SX, SY, SZ);
     long[] ball = MarchingCubesTest.ball(SX, SY, SZ, MarchingCubesTest.RES, 150, BALL);
@@ -71,7 +74,9 @@ class MeshRunnersTest {
   }
 
   static void runBoth(Path runDir, Map<String, Object> params, long shards) throws Exception {
-    MeshSteps.runAll(MeshBlocksRunner::create, MeshSteps.blocks(runDir, VOLUME, BLOCK, new Vec3(1, 1, 1), params));
+    MeshSteps.runAll(
+        MeshBlocksRunner::create,
+        MeshSteps.blocks(runDir, VOLUME, BLOCK, new Vec3(1, 1, 1), params));
     MeshSteps.runAll(MeshMergeRunner::create, MeshSteps.merge(runDir, shards, params));
   }
 
@@ -90,9 +95,11 @@ class MeshRunnersTest {
     LabelVolume l = labels();
     MeshSteps.writeSegmentation(runDir, l, new int[] {32, 32, 8});
     runBoth(runDir, Map.of(), 3);
-    assertEquals("{\"@type\":\"neuroglancer_legacy_mesh\"}",
+    assertEquals(
+        "{\"@type\":\"neuroglancer_legacy_mesh\"}",
         Files.readString(meshDir(runDir).resolve("info"), StandardCharsets.UTF_8));
-    Map<Long, TriangleMesh> whole = MarchingCubes.meshVolume(l.data(), SX, SY, SZ, MarchingCubesTest.RES);
+    Map<Long, TriangleMesh> whole =
+        MarchingCubes.meshVolume(l.data(), SX, SY, SZ, MarchingCubesTest.RES);
     TreeSet<Long> ids = new TreeSet<>();
     for (long v : l.data()) {
       if (v != 0) {
@@ -113,7 +120,8 @@ class MeshRunnersTest {
       assertEquals(whole.get(id).vertexCount(), m.vertexCount(), "segment " + id);
       assertEquals(SeamsTest.triangleSet(whole.get(id)), SeamsTest.triangleSet(m), "segment " + id);
     }
-    // the lone voxel: an octahedron around its voxel, (40, 50, 8) covering [40, 41) x [50, 51) x [8, 9) voxels
+    // the lone voxel: an octahedron around its voxel, (40, 50, 8) covering [40, 41) x [50, 51) x
+    // [8, 9) voxels
     TriangleMesh dot = fragment(runDir, DOT);
     assertEquals(6, dot.vertexCount());
     assertEquals(8, dot.triangleCount());
@@ -133,7 +141,9 @@ class MeshRunnersTest {
       }
     }
     assertEquals(ids.size(), segments);
-    assertEquals(Stream.of(l.data()).flatMapToLong(java.util.Arrays::stream).filter(v -> v != 0).count(), voxels);
+    assertEquals(
+        Stream.of(l.data()).flatMapToLong(java.util.Arrays::stream).filter(v -> v != 0).count(),
+        voxels);
   }
 
   @Test
@@ -141,22 +151,33 @@ class MeshRunnersTest {
     LabelVolume l = new LabelVolume(4, 3, 2);
     l.set(1, 1, 0, 9);
     MeshSteps.writeSegmentation(runDir, l, new int[] {4, 3, 2});
-    MeshSteps.runAll(MeshBlocksRunner::create, MeshSteps.blocks(runDir, new Vec3(4, 3, 2), new Vec3(4, 3, 2),
-        new Vec3(1, 1, 1), Map.of()));
+    MeshSteps.runAll(
+        MeshBlocksRunner::create,
+        MeshSteps.blocks(
+            runDir, new Vec3(4, 3, 2), new Vec3(4, 3, 2), new Vec3(1, 1, 1), Map.of()));
     MeshSteps.runAll(MeshMergeRunner::create, MeshSteps.merge(runDir, 1, Map.of()));
     assertEquals("{\"fragments\":[\"9.frag\"]}", Files.readString(meshDir(runDir).resolve("9:0")));
     byte[] b = Files.readAllBytes(meshDir(runDir).resolve("9.frag"));
     ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
     assertEquals(6, buf.getInt());
     assertEquals(4 + 6 * 12 + 8 * 12, b.length);
-    // the octahedron's tips: the midpoints of the voxel (1, 1, 0)'s faces, in nm; Neuroglancer's voxel i spans
+    // the octahedron's tips: the midpoints of the voxel (1, 1, 0)'s faces, in nm; Neuroglancer's
+    // voxel i spans
     // [i, i + 1) x resolution
     TreeSet<String> tips = new TreeSet<>();
     for (int v = 0; v < 6; v++) {
       tips.add(buf.getFloat() + " " + buf.getFloat() + " " + buf.getFloat());
     }
-    assertEquals(new TreeSet<>(List.of("8.0 12.0 16.5", "16.0 12.0 16.5", "12.0 8.0 16.5", "12.0 16.0 16.5",
-        "12.0 12.0 0.0", "12.0 12.0 33.0")), tips);
+    assertEquals(
+        new TreeSet<>(
+            List.of(
+                "8.0 12.0 16.5",
+                "16.0 12.0 16.5",
+                "12.0 8.0 16.5",
+                "12.0 16.0 16.5",
+                "12.0 12.0 0.0",
+                "12.0 12.0 33.0")),
+        tips);
     for (int t = 0; t < 24; t++) {
       int i = buf.getInt();
       assertTrue(i >= 0 && i < 6);
@@ -169,14 +190,16 @@ class MeshRunnersTest {
     LabelVolume l = labels();
     MeshSteps.writeSegmentation(runDir, l, new int[] {32, 32, 8});
     runBoth(runDir, Map.of("simplify", Map.of("ratio", 0.2, "maxError", 12)), 2);
-    Map<Long, TriangleMesh> whole = MarchingCubes.meshVolume(l.data(), SX, SY, SZ, MarchingCubesTest.RES);
+    Map<Long, TriangleMesh> whole =
+        MarchingCubes.meshVolume(l.data(), SX, SY, SZ, MarchingCubesTest.RES);
     long before = 0;
     long after = 0;
     for (long id : whole.keySet()) {
       TriangleMesh m = fragment(runDir, id);
       assertEquals(0, m.unmatchedEdges(), "segment " + id);
       if (id == BALL || id == BOX || id == SLAB) {
-        // smooth shapes keep their volume; the noise segments (voxel-sized pieces) may lose much of theirs
+        // smooth shapes keep their volume; the noise segments (voxel-sized pieces) may lose much of
+        // theirs
         assertEquals(1, m.signedVolume() / whole.get(id).signedVolume(), 0.03, "segment " + id);
       }
       before += whole.get(id).triangleCount();
@@ -213,9 +236,10 @@ class MeshRunnersTest {
 
   @Test
   void aSegmentWithoutTrianglesGetsAnEmptyManifest(@TempDir Path runDir) throws Exception {
-    // a block that saw a segment's voxels but drew none of its surface (as when another block holds it all)
-    TaskDefinition blocks = MeshSteps.blocks(runDir, new Vec3(4, 4, 4), new Vec3(4, 4, 4), new Vec3(1, 1, 1),
-        Map.of());
+    // a block that saw a segment's voxels but drew none of its surface (as when another block holds
+    // it all)
+    TaskDefinition blocks =
+        MeshSteps.blocks(runDir, new Vec3(4, 4, 4), new Vec3(4, 4, 4), new Vec3(1, 1, 1), Map.of());
     blocks.write(MeshSteps.layout(blocks).definitionFile());
     Map<Long, BlockMesher.Part> parts = new TreeMap<>(Long::compareUnsigned);
     parts.put(12L, new BlockMesher.Part(3, 0, TriangleMesh.empty()));
@@ -230,8 +254,10 @@ class MeshRunnersTest {
     MeshSteps.writeSegmentation(runDir, labels(), new int[] {32, 32, 8});
     TaskDefinition blocks = MeshSteps.blocks(runDir, VOLUME, BLOCK, new Vec3(1, 1, 1), Map.of());
     MeshSteps.run(MeshBlocksRunner::create, blocks, List.of(0L, 1L, 2L));
-    UnitException e = assertThrows(UnitException.class,
-        () -> MeshSteps.runAll(MeshMergeRunner::create, MeshSteps.merge(runDir, 2, Map.of())));
+    UnitException e =
+        assertThrows(
+            UnitException.class,
+            () -> MeshSteps.runAll(MeshMergeRunner::create, MeshSteps.merge(runDir, 2, Map.of())));
     assertFalse(e.retryable());
     assertTrue(e.getMessage().contains("15 of 18 mesh.blocks outputs are missing"), e.getMessage());
     assertTrue(e.getMessage().contains("u3.mesh"), e.getMessage());
@@ -241,23 +267,36 @@ class MeshRunnersTest {
   void badParametersNameTheField(@TempDir Path runDir) {
     Map<String, Object[]> cases = new HashMap<>();
     cases.put("params.blockOverlap", new Object[] {new Vec3(1, 0, 1), Map.of()});
-    cases.put("params.simplify.ratio", new Object[] {new Vec3(1, 1, 1), Map.of("simplify", Map.of("ratio", 2))});
-    cases.put("params.simplify.maxError", new Object[] {new Vec3(1, 1, 1),
-        Map.of("simplify", Map.of("maxError", -1))});
-    cases.put("params.simplify.target", new Object[] {new Vec3(1, 1, 1), Map.of("simplify", Map.of("target", 1))});
+    cases.put(
+        "params.simplify.ratio",
+        new Object[] {new Vec3(1, 1, 1), Map.of("simplify", Map.of("ratio", 2))});
+    cases.put(
+        "params.simplify.maxError",
+        new Object[] {new Vec3(1, 1, 1), Map.of("simplify", Map.of("maxError", -1))});
+    cases.put(
+        "params.simplify.target",
+        new Object[] {new Vec3(1, 1, 1), Map.of("simplify", Map.of("target", 1))});
     cases.put("params.simplify must", new Object[] {new Vec3(1, 1, 1), Map.of("simplify", "yes")});
-    cases.put("params.voxelSize", new Object[] {new Vec3(1, 1, 1), Map.of("voxelSize", List.of(8, 0, 33))});
+    cases.put(
+        "params.voxelSize",
+        new Object[] {new Vec3(1, 1, 1), Map.of("voxelSize", List.of(8, 0, 33))});
     cases.put("params.mesh", new Object[] {new Vec3(1, 1, 1), Map.of("mesh", "../x")});
     for (var c : cases.entrySet()) {
       @SuppressWarnings("unchecked")
-      TaskDefinition def = MeshSteps.blocks(runDir, VOLUME, BLOCK, (Vec3) c.getValue()[0],
-          (Map<String, Object>) c.getValue()[1]);
-      BadDefinitionException e = assertThrows(BadDefinitionException.class,
-          () -> MeshBlocksRunner.create(def, MeshSteps.layout(def)), c.getKey());
+      TaskDefinition def =
+          MeshSteps.blocks(
+              runDir, VOLUME, BLOCK, (Vec3) c.getValue()[0], (Map<String, Object>) c.getValue()[1]);
+      BadDefinitionException e =
+          assertThrows(
+              BadDefinitionException.class,
+              () -> MeshBlocksRunner.create(def, MeshSteps.layout(def)),
+              c.getKey());
       assertTrue(e.getMessage().contains(c.getKey()), e.getMessage());
     }
-    BadDefinitionException e = assertThrows(BadDefinitionException.class,
-        () -> MeshMergeRunner.create(MeshSteps.merge(runDir, 0, Map.of()), null));
+    BadDefinitionException e =
+        assertThrows(
+            BadDefinitionException.class,
+            () -> MeshMergeRunner.create(MeshSteps.merge(runDir, 0, Map.of()), null));
     assertTrue(e.getMessage().contains("params.mergeShards"), e.getMessage());
   }
 }

@@ -45,18 +45,27 @@ class MeshScorerTest {
     @SuppressWarnings("unchecked")
     Map<String, Object> vc = (Map<String, Object>) m.get("volumeCheck");
     // the ball, the box and the slab (the noise segments are smaller than the check's minimum)
-    // the ball, the box and the slab keep nearly all their volume; the three noise segments (voxel-sized pieces,
+    // the ball, the box and the slab keep nearly all their volume; the three noise segments
+    // (voxel-sized pieces,
     // above the minimum size only in total) far less
     assertEquals(6, vc.get("segments"));
-    assertTrue((double) vc.get("meshOverVoxelVolumeP95") > 0.9 && (double) vc.get("meshOverVoxelVolumeP95") < 1.0);
+    assertTrue(
+        (double) vc.get("meshOverVoxelVolumeP95") > 0.9
+            && (double) vc.get("meshOverVoxelVolumeP95") < 1.0);
     assertTrue((double) vc.get("meshOverVoxelVolumeP5") < 0.5);
-    assertTrue(m.get("summary").toString().startsWith(ids.size() + " meshes (" + ids.size() + " closed, 100%)"),
+    assertTrue(
+        m.get("summary")
+            .toString()
+            .startsWith(ids.size() + " meshes (" + ids.size() + " closed, 100%)"),
         m.get("summary").toString());
 
     // a lost manifest and a damaged fragment show
     Path dir = MeshMergeRunner.meshDir(runDir, "mesh");
     Files.delete(dir.resolve(MeshRunnersTest.DOT + ":0"));
-    Files.write(dir.resolve(MeshRunnersTest.BOX + ".frag"), new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+    Files.write(
+        dir.resolve(MeshRunnersTest.BOX + ".frag"),
+        new byte[] {1, 2, 3},
+        StandardOpenOption.APPEND);
     m = new MeshScorer().score(ctx).orElseThrow();
     assertEquals(1L, m.get("missingManifests"));
     assertEquals(ids.size() - 1, m.get("manifests"));

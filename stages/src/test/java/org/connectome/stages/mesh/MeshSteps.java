@@ -25,27 +25,53 @@ import org.connectome.units.Grouping;
 final class MeshSteps {
   private MeshSteps() {}
 
-  static TaskDefinition blocks(Path runDir, Vec3 volume, Vec3 block, Vec3 overlap, Map<String, Object> params) {
+  static TaskDefinition blocks(
+      Path runDir, Vec3 volume, Vec3 block, Vec3 overlap, Map<String, Object> params) {
     BlockGrid grid = new BlockGrid(volume, block, overlap);
     UnitSpace units = new UnitSpace("block", grid.blockCount(), grid, "test");
-    return new TaskDefinition("sample/r1", "mesh", "blocks", "reference", params, "h1", "test",
-        new StepPlan(units, new Grouping(grid.blockCount(), 4, 100)), runDir.toString(), null, null,
+    return new TaskDefinition(
+        "sample/r1",
+        "mesh",
+        "blocks",
+        "reference",
+        params,
+        "h1",
+        "test",
+        new StepPlan(units, new Grouping(grid.blockCount(), 4, 100)),
+        runDir.toString(),
+        null,
+        null,
         new org.connectome.spec.VoxelSize(8, 8, 33));
   }
 
   static TaskDefinition merge(Path runDir, long shards, Map<String, Object> params) {
     UnitSpace units = new UnitSpace("segment-shard", shards, null, "test");
-    return new TaskDefinition("sample/r1", "mesh", "merge", "reference", params, "h2", "test",
-        new StepPlan(units, new Grouping(shards, 2, 100)), runDir.toString(), null, null,
+    return new TaskDefinition(
+        "sample/r1",
+        "mesh",
+        "merge",
+        "reference",
+        params,
+        "h2",
+        "test",
+        new StepPlan(units, new Grouping(shards, 2, 100)),
+        runDir.toString(),
+        null,
+        null,
         new org.connectome.spec.VoxelSize(8, 8, 33));
   }
 
   static StepLayout layout(TaskDefinition def) {
-    return new StepLayout(Path.of(def.runDir()).resolve("stages").resolve(def.stage()).resolve(def.step()));
+    return new StepLayout(
+        Path.of(def.runDir()).resolve("stages").resolve(def.stage()).resolve(def.step()));
   }
 
-  /** Writes the step definition (as the planner does) and runs the given units with one runner, like one task. */
-  static void run(UnitRunnerFactory factory, TaskDefinition def, List<Long> units) throws Exception {
+  /**
+   * Writes the step definition (as the planner does) and runs the given units with one runner, like
+   * one task.
+   */
+  static void run(UnitRunnerFactory factory, TaskDefinition def, List<Long> units)
+      throws Exception {
     StepLayout layout = layout(def);
     def.write(layout.definitionFile());
     try (UnitRunner r = factory.create(def, layout)) {
@@ -56,15 +82,28 @@ final class MeshSteps {
   }
 
   static void runAll(UnitRunnerFactory factory, TaskDefinition def) throws Exception {
-    run(factory, def, java.util.stream.LongStream.range(0, def.plan().units().unitCount()).boxed().toList());
+    run(
+        factory,
+        def,
+        java.util.stream.LongStream.range(0, def.plan().units().unitCount()).boxed().toList());
   }
 
-  /** Writes a global segmentation as segment.relabel does: raw uint64, one scale, the given chunk size. */
+  /**
+   * Writes a global segmentation as segment.relabel does: raw uint64, one scale, the given chunk
+   * size.
+   */
   static void writeSegmentation(Path runDir, LabelVolume labels, int[] chunk) throws Exception {
     long[] size = {labels.sx(), labels.sy(), labels.sz()};
-    PrecomputedVolume s = PrecomputedVolume.create(RunVolumes.segmentation(runDir), VolumeInfo.of(
-        VolumeInfo.SEGMENTATION, DataType.UINT64, 1, List.of(VolumeInfo.Scale.of(size, new double[] {8, 8, 33},
-            chunk, Encoding.RAW, null))));
+    PrecomputedVolume s =
+        PrecomputedVolume.create(
+            RunVolumes.segmentation(runDir),
+            VolumeInfo.of(
+                VolumeInfo.SEGMENTATION,
+                DataType.UINT64,
+                1,
+                List.of(
+                    VolumeInfo.Scale.of(
+                        size, new double[] {8, 8, 33}, chunk, Encoding.RAW, null))));
     s.writeLabels(0, new Box(new Vec3(0, 0, 0), new Vec3(size[0], size[1], size[2])), labels);
   }
 }

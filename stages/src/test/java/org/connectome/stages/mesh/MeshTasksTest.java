@@ -18,12 +18,20 @@ import org.connectome.tasks.TaskMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Both steps through the task entry point, as the executors run them: registration, markers, reruns. */
+/**
+ * Both steps through the task entry point, as the executors run them: registration, markers,
+ * reruns.
+ */
 class MeshTasksTest {
   static int task(TaskDefinition def, long task, StringBuilder log) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = TaskMain.run(Map.of(), new String[] {"--step-dir", MeshSteps.layout(def).dir().toString(), "--task",
-        Long.toString(task)}, new PrintStream(out, true, StandardCharsets.UTF_8));
+    int code =
+        TaskMain.run(
+            Map.of(),
+            new String[] {
+              "--step-dir", MeshSteps.layout(def).dir().toString(), "--task", Long.toString(task)
+            },
+            new PrintStream(out, true, StandardCharsets.UTF_8));
     log.append(out.toString(StandardCharsets.UTF_8));
     return code;
   }
@@ -41,8 +49,9 @@ class MeshTasksTest {
   void theTaskEntryPointRunsBothStepsAndSkipsFinishedUnits(@TempDir Path runDir) throws Exception {
     MeshSteps.writeSegmentation(runDir, MeshRunnersTest.labels(), new int[] {32, 32, 8});
     Map<String, Object> params = Map.of("simplify", true, "mergeShards", 3);
-    TaskDefinition blocks = MeshSteps.blocks(runDir, MeshRunnersTest.VOLUME, MeshRunnersTest.BLOCK,
-        new Vec3(1, 1, 1), params);
+    TaskDefinition blocks =
+        MeshSteps.blocks(
+            runDir, MeshRunnersTest.VOLUME, MeshRunnersTest.BLOCK, new Vec3(1, 1, 1), params);
     TaskDefinition merge = MeshSteps.merge(runDir, 3, params);
     blocks.write(MeshSteps.layout(blocks).definitionFile());
     merge.write(MeshSteps.layout(merge).definitionFile());
@@ -59,7 +68,8 @@ class MeshTasksTest {
     Path mesh = MeshMergeRunner.meshDir(runDir, "mesh");
     long manifests = count(mesh, ":0");
     assertTrue(manifests >= 7, "manifests " + manifests);
-    // a second attempt finds every unit done and writes nothing (the ball, id 2^40 + 5, is in shard 0: task 0)
+    // a second attempt finds every unit done and writes nothing (the ball, id 2^40 + 5, is in shard
+    // 0: task 0)
     Path frag = mesh.resolve(MeshRunnersTest.BALL + ".frag");
     FileTime before = Files.getLastModifiedTime(frag);
     Path blockFile = BlockMeshFile.file(MeshSteps.layout(blocks).outputDir(), 0);

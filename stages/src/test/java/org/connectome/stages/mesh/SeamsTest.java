@@ -20,18 +20,36 @@ import org.junit.jupiter.api.Test;
 class SeamsTest {
   static final double[] RES = MarchingCubesTest.RES;
 
-  /** Meshes every block of {@code grid} over the in-memory labels and merges each segment's parts. */
-  static Map<Long, TriangleMesh> blockwise(long[] labels, Vec3 volume, Vec3 block, MeshParams.Simplify simplify,
-      Map<Long, List<TriangleMesh>> partsOut) throws Exception {
+  /**
+   * Meshes every block of {@code grid} over the in-memory labels and merges each segment's parts.
+   */
+  static Map<Long, TriangleMesh> blockwise(
+      long[] labels,
+      Vec3 volume,
+      Vec3 block,
+      MeshParams.Simplify simplify,
+      Map<Long, List<TriangleMesh>> partsOut)
+      throws Exception {
     int sx = (int) volume.x();
     int sy = (int) volume.y();
     LabelVolume all = new LabelVolume(sx, sy, (int) volume.z(), 1, labels);
     BlockGrid grid = new BlockGrid(volume, block, new Vec3(1, 1, 1));
     Map<Long, List<TriangleMesh>> parts = partsOut == null ? new TreeMap<>() : partsOut;
     for (long u = 0; u < grid.blockCount(); u++) {
-      Map<Long, BlockMesher.Part> b = BlockMesher.mesh(grid.core(u), volume, box -> all.crop((int) box.start().x(),
-          (int) box.start().y(), (int) box.start().z(), (int) box.size().x(), (int) box.size().y(),
-          (int) box.size().z()), RES, simplify);
+      Map<Long, BlockMesher.Part> b =
+          BlockMesher.mesh(
+              grid.core(u),
+              volume,
+              box ->
+                  all.crop(
+                      (int) box.start().x(),
+                      (int) box.start().y(),
+                      (int) box.start().z(),
+                      (int) box.size().x(),
+                      (int) box.size().y(),
+                      (int) box.size().z()),
+              RES,
+              simplify);
       b.forEach((id, p) -> parts.computeIfAbsent(id, k -> new ArrayList<>()).add(p.mesh()));
     }
     Map<Long, TriangleMesh> out = new TreeMap<>();
@@ -39,7 +57,10 @@ class SeamsTest {
     return out;
   }
 
-  /** Triangles as sets of positions (order-free, index-free), each rotated to start at its smallest vertex. */
+  /**
+   * Triangles as sets of positions (order-free, index-free), each rotated to start at its smallest
+   * vertex.
+   */
   static Set<List<Float>> triangleSet(TriangleMesh m) {
     Set<List<Float>> s = new HashSet<>();
     for (int t = 0; t < m.triangleCount(); t++) {
@@ -72,7 +93,8 @@ class SeamsTest {
   }
 
   @Test
-  void aBallSplitAcrossBlocksMergesBackIntoTheWholeMeshWithoutDuplicatedSeamVertices() throws Exception {
+  void aBallSplitAcrossBlocksMergesBackIntoTheWholeMeshWithoutDuplicatedSeamVertices()
+      throws Exception {
     Vec3 volume = new Vec3(52, 50, 15);
     long[] l = MarchingCubesTest.ball(52, 50, 15, RES, 180, 9);
     TriangleMesh whole = MarchingCubes.meshVolume(l, 52, 50, 15, RES).get(9L);
@@ -97,8 +119,9 @@ class SeamsTest {
     Map<Long, List<TriangleMesh>> raw = new TreeMap<>();
     TriangleMesh full = blockwise(l, volume, new Vec3(20, 18, 6), null, raw).get(9L);
     Map<Long, List<TriangleMesh>> simple = new TreeMap<>();
-    TriangleMesh merged = blockwise(l, volume, new Vec3(20, 18, 6), new MeshParams.Simplify(0.2, 1000), simple)
-        .get(9L);
+    TriangleMesh merged =
+        blockwise(l, volume, new Vec3(20, 18, 6), new MeshParams.Simplify(0.2, 1000), simple)
+            .get(9L);
     for (int b = 0; b < raw.get(9L).size(); b++) {
       TriangleMesh before = raw.get(9L).get(b);
       TriangleMesh after = simple.get(9L).get(b);
@@ -112,11 +135,14 @@ class SeamsTest {
     }
     assertTrue(merged.isWatertight());
     assertEquals(0, merged.unusedVertices());
-    System.out.printf("ball: %d -> %d triangles, volume %.4f of the unsimplified%n", full.triangleCount(),
-        merged.triangleCount(), merged.signedVolume() / full.signedVolume());
-    // the seams' vertices cannot go, so a block keeps more than the ratio; the whole still loses most
-    assertTrue(merged.triangleCount() < 0.45 * full.triangleCount(), merged.triangleCount() + " of "
-        + full.triangleCount());
+    System.out.printf(
+        "ball: %d -> %d triangles, volume %.4f of the unsimplified%n",
+        full.triangleCount(), merged.triangleCount(), merged.signedVolume() / full.signedVolume());
+    // the seams' vertices cannot go, so a block keeps more than the ratio; the whole still loses
+    // most
+    assertTrue(
+        merged.triangleCount() < 0.45 * full.triangleCount(),
+        merged.triangleCount() + " of " + full.triangleCount());
     assertEquals(1, merged.signedVolume() / full.signedVolume(), 0.03);
   }
 
@@ -155,7 +181,8 @@ class SeamsTest {
         for (int x = 0; x < sx; x++) {
           // blobs of three labels with ragged borders, and some background speckle
           int cell = (int) ((x + 2 * Math.sin(y / 3.0)) / 10) + 3 * (int) (y / 13.0);
-          l[x + sx * (y + sy * z)] = rnd.nextInt(12) == 0 ? 0 : 1 + cell % 4 + (rnd.nextInt(10) == 0 ? 1 : 0);
+          l[x + sx * (y + sy * z)] =
+              rnd.nextInt(12) == 0 ? 0 : 1 + cell % 4 + (rnd.nextInt(10) == 0 ? 1 : 0);
         }
       }
     }
@@ -169,7 +196,8 @@ class SeamsTest {
       assertEquals(triangleSet(whole.get(e.getKey())), triangleSet(e.getValue()));
       assertEquals(0, e.getValue().unmatchedEdges(), "segment " + e.getKey());
     }
-    Map<Long, TriangleMesh> merged = blockwise(l, volume, new Vec3(8, 9, 4), new MeshParams.Simplify(0.3, 20), null);
+    Map<Long, TriangleMesh> merged =
+        blockwise(l, volume, new Vec3(8, 9, 4), new MeshParams.Simplify(0.3, 20), null);
     assertEquals(whole.keySet(), merged.keySet());
     for (var e : merged.entrySet()) {
       assertEquals(0, e.getValue().unmatchedEdges(), "segment " + e.getKey());
@@ -188,7 +216,9 @@ class SeamsTest {
       for (int z = 0; z < sz; z++) {
         for (int y = 0; y < sy; y++) {
           for (int x = 0; x < sx; x++) {
-            int cell = (int) ((x + 2 * Math.sin(y / 3.0 + seed)) / (5 + seed % 4)) + 3 * (int) (y / (7.0 + seed % 5));
+            int cell =
+                (int) ((x + 2 * Math.sin(y / 3.0 + seed)) / (5 + seed % 4))
+                    + 3 * (int) (y / (7.0 + seed % 5));
             long v = 1 + cell % 4;
             if (seed % 3 == 0) {
               v = rnd.nextInt(12) == 0 ? 0 : v + (rnd.nextInt(10) == 0 ? 1 : 0);
@@ -201,7 +231,8 @@ class SeamsTest {
       }
       // blocks as thin as 2 planes; simplification as far as it goes, or bounded
       Vec3 block = new Vec3(4 + seed % 5, 5 + seed % 3, 2 + seed % 3);
-      MeshParams.Simplify s = seed % 2 == 0 ? new MeshParams.Simplify(0, 1e9) : new MeshParams.Simplify(0.2, 10);
+      MeshParams.Simplify s =
+          seed % 2 == 0 ? new MeshParams.Simplify(0, 1e9) : new MeshParams.Simplify(0.2, 10);
       for (var e : blockwise(l, new Vec3(sx, sy, sz), block, s, null).entrySet()) {
         assertEquals(0, e.getValue().unmatchedEdges(), "seed " + seed + " segment " + e.getKey());
         assertTrue(e.getValue().signedVolume() > 0, "seed " + seed + " segment " + e.getKey());
@@ -218,8 +249,20 @@ class SeamsTest {
     long sum = 0;
     for (long u = 0; u < grid.blockCount(); u++) {
       Box core = grid.core(u);
-      var parts = BlockMesher.mesh(core, volume, box -> all.crop((int) box.start().x(), (int) box.start().y(),
-          (int) box.start().z(), (int) box.size().x(), (int) box.size().y(), (int) box.size().z()), RES, null);
+      var parts =
+          BlockMesher.mesh(
+              core,
+              volume,
+              box ->
+                  all.crop(
+                      (int) box.start().x(),
+                      (int) box.start().y(),
+                      (int) box.start().z(),
+                      (int) box.size().x(),
+                      (int) box.size().y(),
+                      (int) box.size().z()),
+              RES,
+              null);
       sum += parts.containsKey(9L) ? parts.get(9L).voxels() : 0;
     }
     assertEquals(MarchingCubesTest.count(l, 9), sum);

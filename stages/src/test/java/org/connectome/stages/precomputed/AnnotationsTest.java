@@ -24,14 +24,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The point annotation encodings against the byte layout of Neuroglancer's precomputed annotation format, and the
- * collection the writer lays out: info, by-id, related-object and spatial index files, decoded again.
+ * The point annotation encodings against the byte layout of Neuroglancer's precomputed annotation
+ * format, and the collection the writer lays out: info, by-id, related-object and spatial index
+ * files, decoded again.
  */
 class AnnotationsTest {
   /** Properties in an order that is not the encoded one: 1-, 4-, 2- and 4-byte values. */
   static Annotations.Schema schema() {
-    return new Annotations.Schema(List.of("x", "y", "z"), new double[] {8e-9, 8e-9, 33e-9},
-        List.of(new Annotations.Property("flag", Annotations.PropertyType.UINT8, null),
+    return new Annotations.Schema(
+        List.of("x", "y", "z"),
+        new double[] {8e-9, 8e-9, 33e-9},
+        List.of(
+            new Annotations.Property("flag", Annotations.PropertyType.UINT8, null),
             new Annotations.Property("score", Annotations.PropertyType.FLOAT32, "confidence"),
             new Annotations.Property("count", Annotations.PropertyType.UINT16, null),
             new Annotations.Property("size", Annotations.PropertyType.UINT32, null)),
@@ -39,14 +43,18 @@ class AnnotationsTest {
   }
 
   static Annotations.Point point(long id, double x, double y, double z, long pre, long post) {
-    return new Annotations.Point(id, new double[] {x, y, z}, new double[] {id % 3, 0.25 * id, id % 1000, 7 * id},
+    return new Annotations.Point(
+        id,
+        new double[] {x, y, z},
+        new double[] {id % 3, 0.25 * id, id % 1000, 7 * id},
         new long[][] {new long[] {pre}, new long[] {post}});
   }
 
   @Test
   void oneAnnotationFollowsTheFormatsByteLayout() {
     Annotations.Schema s = schema();
-    // position 3 x float32 (12), then by alignment: score float32 @12, size uint32 @16, count uint16 @20,
+    // position 3 x float32 (12), then by alignment: score float32 @12, size uint32 @16, count
+    // uint16 @20,
     // flag uint8 @22, one byte of padding to 24
     assertEquals(12, s.propertyOffset(1));
     assertEquals(16, s.propertyOffset(3));
@@ -54,11 +62,21 @@ class AnnotationsTest {
     assertEquals(22, s.propertyOffset(0));
     assertEquals(24, s.recordBytes());
     long big = (1L << 40) + 5;
-    Annotations.Point p = new Annotations.Point(9, new double[] {1.5, 2.25, 3.5}, new double[] {2, 0.75, 513, 70000},
-        new long[][] {new long[] {big}, new long[] {11, -1L}});
+    Annotations.Point p =
+        new Annotations.Point(
+            9,
+            new double[] {1.5, 2.25, 3.5},
+            new double[] {2, 0.75, 513, 70000},
+            new long[][] {new long[] {big}, new long[] {11, -1L}});
     ByteBuffer e = ByteBuffer.allocate(24 + 4 + 8 + 4 + 16).order(ByteOrder.LITTLE_ENDIAN);
-    e.putFloat(1.5f).putFloat(2.25f).putFloat(3.5f).putFloat(0.75f).putInt(70000).putShort((short) 513)
-        .put((byte) 2).put((byte) 0);
+    e.putFloat(1.5f)
+        .putFloat(2.25f)
+        .putFloat(3.5f)
+        .putFloat(0.75f)
+        .putInt(70000)
+        .putShort((short) 513)
+        .put((byte) 2)
+        .put((byte) 0);
     e.putInt(1).putLong(big).putInt(2).putLong(11).putLong(-1L);
     byte[] enc = s.encodeSingle(p);
     assertArrayEquals(e.array(), enc);
@@ -68,8 +86,12 @@ class AnnotationsTest {
     assertArrayEquals(p.related()[0], back.related()[0]);
     assertArrayEquals(p.related()[1], back.related()[1]);
     // truncated or padded files are refused
-    assertThrows(IllegalArgumentException.class, () -> s.decodeSingle(9, java.util.Arrays.copyOf(enc, enc.length - 1)));
-    assertThrows(IllegalArgumentException.class, () -> s.decodeSingle(9, java.util.Arrays.copyOf(enc, enc.length + 4)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> s.decodeSingle(9, java.util.Arrays.copyOf(enc, enc.length - 1)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> s.decodeSingle(9, java.util.Arrays.copyOf(enc, enc.length + 4)));
   }
 
   @Test
@@ -89,35 +111,47 @@ class AnnotationsTest {
     assertArrayEquals(new double[] {4, 5, 6}, back.get(1).position(), 0);
     assertArrayEquals(pts.get(1).properties(), back.get(1).properties(), 0);
     assertArrayEquals(new byte[8], s.encodeList(List.of()));
-    assertThrows(IllegalArgumentException.class, () -> s.decodeList(java.util.Arrays.copyOf(enc, enc.length - 8)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> s.decodeList(java.util.Arrays.copyOf(enc, enc.length - 8)));
   }
 
   @Test
   void badSchemasAreRefusedByName() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new Annotations.Property("Score", Annotations.PropertyType.FLOAT32, null));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new Annotations.Property("Score", Annotations.PropertyType.FLOAT32, null));
     assertTrue(e.getMessage().contains("Score"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> new Annotations.Schema(List.of("x", "y"),
-        new double[] {1e-9}, List.of(), List.of()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Annotations.Schema(List.of("x", "y"), new double[] {1e-9}, List.of(), List.of()));
   }
 
   @Test
-  void theWrittenCollectionHoldsEveryAnnotationOnceInTheSpatialIndexAndIndexesRelationships(@TempDir Path dir)
-      throws Exception {
+  void theWrittenCollectionHoldsEveryAnnotationOnceInTheSpatialIndexAndIndexesRelationships(
+      @TempDir Path dir) throws Exception {
     Annotations.Schema s = schema();
     SplittableRandom r = new SplittableRandom(11);
     List<Annotations.Point> pts = new ArrayList<>();
     for (int i = 1; i <= 300; i++) {
-      pts.add(point(i, r.nextDouble() * 1000, r.nextDouble() * 600, r.nextInt(40) + 0.5, 1 + r.nextInt(20),
-          (1L << 40) + r.nextInt(20)));
+      pts.add(
+          point(
+              i,
+              r.nextDouble() * 1000,
+              r.nextDouble() * 600,
+              r.nextInt(40) + 0.5,
+              1 + r.nextInt(20),
+              (1L << 40) + r.nextInt(20)));
     }
     double[] upper = {1000, 600, 40};
     AnnotationsWriter w = new AnnotationsWriter(s, new double[] {0, 0, 0}, upper, 25);
     // segment 999 has no annotation: it still gets an (empty) entry in both relationships
     w.write(dir, pts, Set.of(999L, 1L));
     for (String rel : s.relationships()) {
-      assertArrayEquals(new byte[8], Files.readAllBytes(dir.resolve(AnnotationsWriter.relationshipKey(rel))
-          .resolve("999")));
+      assertArrayEquals(
+          new byte[8],
+          Files.readAllBytes(dir.resolve(AnnotationsWriter.relationshipKey(rel)).resolve("999")));
     }
     JsonNode info = new ObjectMapper().readTree(dir.resolve("info").toFile());
     assertEquals("neuroglancer_annotations_v1", info.path("@type").asText());
@@ -146,7 +180,8 @@ class AnnotationsTest {
       if (k > 0) {
         for (int d = 0; d < 3; d++) {
           double parent = spatial.get(k - 1).path("chunk_size").get(d).asDouble();
-          assertTrue(chunk[d] == parent || chunk[d] == parent / 2, "level " + k + " halves or keeps " + d);
+          assertTrue(
+              chunk[d] == parent || chunk[d] == parent / 2, "level " + k + " halves or keeps " + d);
         }
       }
       try (Stream<Path> files = Files.list(dir.resolve("spatial" + k))) {
@@ -156,7 +191,8 @@ class AnnotationsTest {
           for (Annotations.Point p : cell) {
             for (int d = 0; d < 3; d++) {
               int at = Integer.parseInt(c[d]);
-              assertTrue(p.position()[d] >= at * chunk[d] && p.position()[d] <= (at + 1) * chunk[d],
+              assertTrue(
+                  p.position()[d] >= at * chunk[d] && p.position()[d] <= (at + 1) * chunk[d],
                   "annotation " + p.id() + " in cell " + f.getFileName() + " of level " + k);
             }
             seen.merge(p.id(), 1, Integer::sum);
@@ -165,10 +201,13 @@ class AnnotationsTest {
       }
     }
     assertEquals(300, seen.size());
-    assertTrue(seen.values().stream().allMatch(n -> n == 1), "every annotation in exactly one cell of one level");
+    assertTrue(
+        seen.values().stream().allMatch(n -> n == 1),
+        "every annotation in exactly one cell of one level");
     // by id: the record with its relationships
     for (Annotations.Point p : pts) {
-      Annotations.Point back = s.decodeSingle(p.id(), Files.readAllBytes(dir.resolve("by_id").resolve("" + p.id())));
+      Annotations.Point back =
+          s.decodeSingle(p.id(), Files.readAllBytes(dir.resolve("by_id").resolve("" + p.id())));
       assertArrayEquals(p.related()[1], back.related()[1]);
       assertEquals((float) p.position()[0], back.position()[0], 0);
     }
@@ -181,8 +220,8 @@ class AnnotationsTest {
       Path relDir = dir.resolve(AnnotationsWriter.relationshipKey(s.relationships().get(rel)));
       for (Map.Entry<Long, Set<Long>> e : expected.entrySet()) {
         Set<Long> got = new HashSet<>();
-        for (Annotations.Point p : s.decodeList(Files.readAllBytes(relDir.resolve(Long.toUnsignedString(
-            e.getKey()))))) {
+        for (Annotations.Point p :
+            s.decodeList(Files.readAllBytes(relDir.resolve(Long.toUnsignedString(e.getKey()))))) {
           got.add(p.id());
         }
         assertEquals(e.getValue(), got, "segment " + e.getKey());
@@ -196,13 +235,15 @@ class AnnotationsTest {
   }
 
   @Test
-  void rewritingGivesTheSameBytesAndDropsWhatTheNewCollectionLacks(@TempDir Path dir) throws Exception {
+  void rewritingGivesTheSameBytesAndDropsWhatTheNewCollectionLacks(@TempDir Path dir)
+      throws Exception {
     Annotations.Schema s = schema();
     List<Annotations.Point> pts = new ArrayList<>();
     for (int i = 1; i <= 40; i++) {
       pts.add(point(i, i * 10, i * 5, i % 8, 3, 4 + i % 2));
     }
-    AnnotationsWriter w = new AnnotationsWriter(s, new double[] {0, 0, 0}, new double[] {500, 300, 10}, 8);
+    AnnotationsWriter w =
+        new AnnotationsWriter(s, new double[] {0, 0, 0}, new double[] {500, 300, 10}, 8);
     w.write(dir, pts);
     Map<String, byte[]> first = snapshot(dir);
     w.write(dir, pts);
@@ -211,14 +252,25 @@ class AnnotationsTest {
     for (String k : first.keySet()) {
       assertArrayEquals(first.get(k), second.get(k), k);
     }
-    // a smaller collection (one level, fewer ids, one post segment) leaves no file of the larger one behind
+    // a smaller collection (one level, fewer ids, one post segment) leaves no file of the larger
+    // one behind
     w = new AnnotationsWriter(s, new double[] {0, 0, 0}, new double[] {500, 300, 10}, 1000);
-    w.write(dir, pts.subList(0, 10).stream().map(p -> new Annotations.Point(p.id(), p.position(), p.properties(),
-        new long[][] {new long[] {3}, new long[] {4}})).toList());
+    w.write(
+        dir,
+        pts.subList(0, 10).stream()
+            .map(
+                p ->
+                    new Annotations.Point(
+                        p.id(),
+                        p.position(),
+                        p.properties(),
+                        new long[][] {new long[] {3}, new long[] {4}}))
+            .toList());
     Map<String, byte[]> third = snapshot(dir);
     assertFalse(third.containsKey("by_id/11"));
     assertFalse(third.containsKey("rel_post_synaptic_cell/5"));
-    assertFalse(third.keySet().stream().anyMatch(k -> k.startsWith("spatial1")), third.keySet().toString());
+    assertFalse(
+        third.keySet().stream().anyMatch(k -> k.startsWith("spatial1")), third.keySet().toString());
     assertTrue(third.containsKey("spatial0/0_0_0"));
     assertEquals(10, s.decodeList(third.get("spatial0/0_0_0")).size());
   }

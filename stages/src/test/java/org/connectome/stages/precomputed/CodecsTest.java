@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class CodecsTest {
   @Test
   void rawLabelsAreLittleEndianXFastestChannelsOutermost() {
-    LabelVolume v = new LabelVolume(2, 1, 1, 2, new long[] {0x0102030405060708L, 2, 3, 0xffffffffffffffffL});
+    LabelVolume v =
+        new LabelVolume(2, 1, 1, 2, new long[] {0x0102030405060708L, 2, 3, 0xffffffffffffffffL});
     byte[] b = RawCodec.encode(v, DataType.UINT64);
     assertEquals(32, b.length);
     assertArrayEquals(new byte[] {8, 7, 6, 5, 4, 3, 2, 1}, java.util.Arrays.copyOfRange(b, 0, 8));
@@ -28,9 +29,12 @@ class CodecsTest {
     byte[] s = RawCodec.encode(small, DataType.UINT32);
     assertArrayEquals(new byte[] {1, 0, 0, 0, -2, -1, -1, -1, 0, 0, 1, 0}, s);
     assertArrayEquals(small.data(), RawCodec.decodeLabels(s, DataType.UINT32, 3, 1, 1, 1).data());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> RawCodec.encode(new LabelVolume(1, 1, 1, 1, new long[] {1L << 32}), DataType.UINT32));
-    assertThrows(IllegalArgumentException.class, () -> RawCodec.decodeLabels(new byte[5], DataType.UINT32, 1, 1, 1, 1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> RawCodec.decodeLabels(new byte[5], DataType.UINT32, 1, 1, 1, 1));
   }
 
   @Test
@@ -41,7 +45,8 @@ class CodecsTest {
     }
     assertArrayEquals(v.data(), RawCodec.encode(v));
     assertEquals(200, RawCodec.decodeBytes(RawCodec.encode(v), 3, 2, 2, 1).get(1, 1, 1));
-    assertThrows(IllegalArgumentException.class, () -> RawCodec.decodeBytes(new byte[11], 3, 2, 2, 1));
+    assertThrows(
+        IllegalArgumentException.class, () -> RawCodec.decodeBytes(new byte[11], 3, 2, 2, 1));
   }
 
   @Test
@@ -72,7 +77,10 @@ class CodecsTest {
     assertTrue(err / v.data().length < 2.0, "mean abs error " + err / v.data().length);
     assertTrue(JpegCodec.encode(v, 50).length < jpeg.length);
     assertThrows(IllegalArgumentException.class, () -> JpegCodec.decode(jpeg, sx, sy, sz + 1));
-    assertThrows(IllegalArgumentException.class, () -> JpegCodec.encode(new ByteVolume(2, 2, 2, 2, new byte[16]), 90));
-    assertThrows(IllegalArgumentException.class, () -> JpegCodec.encode(new ByteVolume(1, 1000, 100), 90));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> JpegCodec.encode(new ByteVolume(2, 2, 2, 2, new byte[16]), 90));
+    assertThrows(
+        IllegalArgumentException.class, () -> JpegCodec.encode(new ByteVolume(1, 1000, 100), 90));
   }
 }

@@ -26,8 +26,8 @@ class CompressedSegmentationTest {
     return w;
   }
 
-  private static LabelVolume random(SplittableRandom r, int sx, int sy, int sz, int channels, int distinct,
-      boolean big) {
+  private static LabelVolume random(
+      SplittableRandom r, int sx, int sy, int sz, int channels, int distinct, boolean big) {
     long[] d = new long[sx * sy * sz * channels];
     for (int i = 0; i < d.length; i++) {
       long v = r.nextInt(distinct) + 1;
@@ -38,16 +38,22 @@ class CompressedSegmentationTest {
 
   private static void roundTrip(LabelVolume v, int[] block, DataType t) {
     byte[] enc = CompressedSegmentation.encode(v, block, t);
-    LabelVolume back = CompressedSegmentation.decode(enc, v.sx(), v.sy(), v.sz(), v.channels(), block, t);
-    assertArrayEquals(v.data(), back.data(), () -> "round trip of " + v.sx() + "x" + v.sy() + "x" + v.sz() + " " + t);
+    LabelVolume back =
+        CompressedSegmentation.decode(enc, v.sx(), v.sy(), v.sz(), v.channels(), block, t);
+    assertArrayEquals(
+        v.data(),
+        back.data(),
+        () -> "round trip of " + v.sx() + "x" + v.sy() + "x" + v.sz() + " " + t);
   }
 
   @Test
   void matchesNeuroglancersEncoderOnAKnownExample() {
-    // Neuroglancer 2.41's encodeChannels([2,2,1] blocks) on [1,2,3,1, 5,5,5,5] (2x2x2, uint64) gives these words
+    // Neuroglancer 2.41's encodeChannels([2,2,1] blocks) on [1,2,3,1, 5,5,5,5] (2x2x2, uint64)
+    // gives these words
     LabelVolume v = new LabelVolume(2, 2, 2, 1, new long[] {1, 2, 3, 1, 5, 5, 5, 5});
     byte[] enc = CompressedSegmentation.encode(v, new int[] {2, 2, 1}, DataType.UINT64);
-    assertArrayEquals(new int[] {1, 2 << 24 | 5, 4, 11, 11, 0b100100, 1, 0, 2, 0, 3, 0, 5, 0}, words(enc));
+    assertArrayEquals(
+        new int[] {1, 2 << 24 | 5, 4, 11, 11, 0b100100, 1, 0, 2, 0, 3, 0, 5, 0}, words(enc));
   }
 
   @Test
@@ -125,7 +131,8 @@ class CompressedSegmentationTest {
     int[] w = words(CompressedSegmentation.encode(v, new int[] {4, 1, 1}, DataType.UINT64));
     // table after one packed word: 0, 1, 2^63, 2^64-1 (low word, high word)
     int t = 1 + (w[1] & 0xffffff);
-    assertArrayEquals(new int[] {0, 0, 1, 0, 0, 0x80000000, -1, -1}, java.util.Arrays.copyOfRange(w, t, t + 8));
+    assertArrayEquals(
+        new int[] {0, 0, 1, 0, 0, 0x80000000, -1, -1}, java.util.Arrays.copyOfRange(w, t, t + 8));
     roundTrip(v, new int[] {4, 1, 1}, DataType.UINT64);
   }
 
@@ -135,15 +142,25 @@ class CompressedSegmentationTest {
     byte[] enc = CompressedSegmentation.encode(v, B8, DataType.UINT32);
     byte[] badBits = enc.clone();
     badBits[7] = 3;
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> CompressedSegmentation.decode(badBits, 8, 8, 8, 1, B8, DataType.UINT32));
-    assertThrows(IllegalArgumentException.class,
-        () -> CompressedSegmentation.decode(java.util.Arrays.copyOf(enc, 12), 8, 8, 8, 1, B8, DataType.UINT32));
-    assertThrows(IllegalArgumentException.class,
-        () -> CompressedSegmentation.encode(new LabelVolume(1, 1, 1, 1, new long[] {1L << 40}), B8, DataType.UINT32));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            CompressedSegmentation.decode(
+                java.util.Arrays.copyOf(enc, 12), 8, 8, 8, 1, B8, DataType.UINT32));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            CompressedSegmentation.encode(
+                new LabelVolume(1, 1, 1, 1, new long[] {1L << 40}), B8, DataType.UINT32));
   }
 
-  /** Byte-for-byte against Neuroglancer's own encoder (the npm package), when viewer/node_modules is installed. */
+  /**
+   * Byte-for-byte against Neuroglancer's own encoder (the npm package), when viewer/node_modules is
+   * installed.
+   */
   @Test
   void identicalToNeuroglancersEncoder(@TempDir Path dir) throws Exception {
     Path viewer = ViewerEnvironment.requireNodeModules();
@@ -168,14 +185,29 @@ class CompressedSegmentationTest {
       Path in = dir.resolve("in" + i + ".raw");
       Path out = dir.resolve("out" + i + ".bin");
       Files.write(in, RawCodec.encode(c.v(), c.type()));
-      Process p = new ProcessBuilder(ViewerEnvironment.node(), "tools/cs-encode.mjs", c.type().json(),
-          "" + c.v().sx(), "" + c.v().sy(), "" + c.v().sz(), "" + c.v().channels(), "" + c.block()[0],
-          "" + c.block()[1], "" + c.block()[2], in.toString(), out.toString())
-          .directory(viewer.toFile()).redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder(
+                  ViewerEnvironment.node(),
+                  "tools/cs-encode.mjs",
+                  c.type().json(),
+                  "" + c.v().sx(),
+                  "" + c.v().sy(),
+                  "" + c.v().sz(),
+                  "" + c.v().channels(),
+                  "" + c.block()[0],
+                  "" + c.block()[1],
+                  "" + c.block()[2],
+                  in.toString(),
+                  out.toString())
+              .directory(viewer.toFile())
+              .redirectErrorStream(true)
+              .start();
       String log = new String(p.getInputStream().readAllBytes());
       assertTrue(p.waitFor(60, TimeUnit.SECONDS));
       assertEquals(0, p.exitValue(), log);
-      assertArrayEquals(Files.readAllBytes(out), CompressedSegmentation.encode(c.v(), c.block(), c.type()),
+      assertArrayEquals(
+          Files.readAllBytes(out),
+          CompressedSegmentation.encode(c.v(), c.block(), c.type()),
           "case " + i);
       i++;
     }

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 class DownsampleTest {
   @Test
   void averages2x2x1WithPartialEdges() {
-    ByteVolume v = new ByteVolume(3, 3, 1, 1, new byte[] {0, 10, 20, 30, 40, 50, 60, 70, (byte) 255});
+    ByteVolume v =
+        new ByteVolume(3, 3, 1, 1, new byte[] {0, 10, 20, 30, 40, 50, 60, 70, (byte) 255});
     ByteVolume d = Downsample.average(v, 2, 2, 1);
     assertEquals(2, d.sx());
     assertEquals(2, d.sy());

@@ -24,8 +24,18 @@ class PrecomputedVolumeTest {
 
   @Test
   void writesChunksPerScaleKeyAndReadsAnyRegionBack(@TempDir Path dir) throws Exception {
-    VolumeInfo info = VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1, List.of(VolumeInfo.Scale.of(
-        new long[] {50, 40, 7}, new double[] {8, 8, 33}, new int[] {16, 16, 4}, Encoding.RAW, null)));
+    VolumeInfo info =
+        VolumeInfo.of(
+            VolumeInfo.IMAGE,
+            DataType.UINT8,
+            1,
+            List.of(
+                VolumeInfo.Scale.of(
+                    new long[] {50, 40, 7},
+                    new double[] {8, 8, 33},
+                    new int[] {16, 16, 4},
+                    Encoding.RAW,
+                    null)));
     PrecomputedVolume v = PrecomputedVolume.create(dir.resolve("img"), info);
     ByteVolume all = new ByteVolume(50, 40, 7);
     new SplittableRandom(1).nextBytes(all.data());
@@ -41,23 +51,45 @@ class PrecomputedVolumeTest {
     assertEquals(info, reopened.info());
     ByteVolume part = reopened.readImage(0, box(5, 45, 3, 39, 1, 6));
     assertArrayEquals(all.crop(5, 3, 1, 40, 36, 5).data(), part.data());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> v.writeImage(0, box(8, 24, 0, 16, 0, 4), new ByteVolume(16, 16, 4)));
     assertThrows(IllegalArgumentException.class, () -> v.readImage(0, box(0, 51, 0, 1, 0, 1)));
   }
 
   @Test
-  void infoIsWrittenOnceForIdenticalContentAndReplacedWhenItChanges(@TempDir Path dir) throws Exception {
-    VolumeInfo a = VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1, List.of(VolumeInfo.Scale.of(
-        new long[] {5, 5, 5}, new double[] {1, 1, 1}, new int[] {5, 5, 5}, Encoding.RAW, null)));
+  void infoIsWrittenOnceForIdenticalContentAndReplacedWhenItChanges(@TempDir Path dir)
+      throws Exception {
+    VolumeInfo a =
+        VolumeInfo.of(
+            VolumeInfo.IMAGE,
+            DataType.UINT8,
+            1,
+            List.of(
+                VolumeInfo.Scale.of(
+                    new long[] {5, 5, 5},
+                    new double[] {1, 1, 1},
+                    new int[] {5, 5, 5},
+                    Encoding.RAW,
+                    null)));
     Path info = dir.resolve("v/info");
     assertTrue(AtomicFiles.writeIfChanged(info, a.toJson()));
     var t = Files.getLastModifiedTime(info);
     PrecomputedVolume.create(dir.resolve("v"), a);
     assertFalse(AtomicFiles.writeIfChanged(info, a.toJson()));
     assertEquals(t, Files.getLastModifiedTime(info));
-    VolumeInfo b = VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1, List.of(VolumeInfo.Scale.of(
-        new long[] {5, 5, 5}, new double[] {2, 2, 2}, new int[] {5, 5, 5}, Encoding.RAW, null)));
+    VolumeInfo b =
+        VolumeInfo.of(
+            VolumeInfo.IMAGE,
+            DataType.UINT8,
+            1,
+            List.of(
+                VolumeInfo.Scale.of(
+                    new long[] {5, 5, 5},
+                    new double[] {2, 2, 2},
+                    new int[] {5, 5, 5},
+                    Encoding.RAW,
+                    null)));
     PrecomputedVolume.create(dir.resolve("v"), b);
     assertEquals(b, PrecomputedVolume.open(dir.resolve("v")).info());
     try (Stream<Path> s = Files.list(dir.resolve("v"))) {
@@ -66,10 +98,20 @@ class PrecomputedVolumeTest {
   }
 
   @Test
-  void labelsRoundTripThroughCompressedSegmentationAndJpegImagesDecode(@TempDir Path dir) throws Exception {
-    VolumeInfo seg = VolumeInfo.of(VolumeInfo.SEGMENTATION, DataType.UINT64, 1, List.of(VolumeInfo.Scale.of(
-        new long[] {40, 30, 9}, new double[] {8, 8, 33}, new int[] {32, 32, 8}, Encoding.COMPRESSED_SEGMENTATION,
-        new int[] {8, 8, 8})));
+  void labelsRoundTripThroughCompressedSegmentationAndJpegImagesDecode(@TempDir Path dir)
+      throws Exception {
+    VolumeInfo seg =
+        VolumeInfo.of(
+            VolumeInfo.SEGMENTATION,
+            DataType.UINT64,
+            1,
+            List.of(
+                VolumeInfo.Scale.of(
+                    new long[] {40, 30, 9},
+                    new double[] {8, 8, 33},
+                    new int[] {32, 32, 8},
+                    Encoding.COMPRESSED_SEGMENTATION,
+                    new int[] {8, 8, 8})));
     PrecomputedVolume v = PrecomputedVolume.create(dir.resolve("seg"), seg);
     LabelVolume labels = new LabelVolume(40, 30, 9);
     for (int i = 0; i < labels.data().length; i++) {
@@ -79,8 +121,18 @@ class PrecomputedVolumeTest {
     assertArrayEquals(labels.data(), v.readLabels(0, box(0, 40, 0, 30, 0, 9)).data());
     assertThrows(IllegalArgumentException.class, () -> v.encode(0, new ByteVolume(1, 1, 1)));
 
-    VolumeInfo img = VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1, List.of(VolumeInfo.Scale.of(
-        new long[] {40, 30, 9}, new double[] {8, 8, 33}, new int[] {32, 32, 8}, Encoding.JPEG, null)));
+    VolumeInfo img =
+        VolumeInfo.of(
+            VolumeInfo.IMAGE,
+            DataType.UINT8,
+            1,
+            List.of(
+                VolumeInfo.Scale.of(
+                    new long[] {40, 30, 9},
+                    new double[] {8, 8, 33},
+                    new int[] {32, 32, 8},
+                    Encoding.JPEG,
+                    null)));
     PrecomputedVolume j = PrecomputedVolume.create(dir.resolve("img"), img).withJpegQuality(95);
     ByteVolume flat = new ByteVolume(40, 30, 9);
     java.util.Arrays.fill(flat.data(), (byte) 200);

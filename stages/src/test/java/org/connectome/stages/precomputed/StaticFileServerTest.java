@@ -22,34 +22,52 @@ class StaticFileServerTest {
     Files.writeString(dir.resolve("secret"), "no");
     Path bundle = Files.createDirectories(dir.resolve("dist"));
     Files.writeString(bundle.resolve("index.html"), "<html>");
-    try (StaticFileServer s = StaticFileServer.start("127.0.0.1", 0, Map.of("/", dir.resolve("ng"),
-        "/viewer/", bundle))) {
+    try (StaticFileServer s =
+        StaticFileServer.start(
+            "127.0.0.1", 0, Map.of("/", dir.resolve("ng"), "/viewer/", bundle))) {
       HttpClient c = HttpClient.newHttpClient();
-      HttpResponse<byte[]> chunk = c.send(HttpRequest.newBuilder(URI.create(s.baseUrl()
-          + "/image/8_8_33/0-64_0-64_0-16")).header("Origin", "http://elsewhere:1").build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> chunk =
+          c.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/8_8_33/0-64_0-64_0-16"))
+                  .header("Origin", "http://elsewhere:1")
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
       assertEquals(200, chunk.statusCode());
       assertEquals("*", chunk.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
       assertArrayEquals(new byte[] {1, 2, 3}, chunk.body());
-      HttpResponse<String> info = c.send(HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/info")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> info =
+          c.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/info")).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals("application/json", info.headers().firstValue("Content-Type").orElse(null));
-      HttpResponse<String> missing = c.send(HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/nope")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> missing =
+          c.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/nope")).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(404, missing.statusCode());
       assertEquals("*", missing.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
-      HttpResponse<String> escape = c.send(HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/../../secret"))
-          .build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> escape =
+          c.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/../../secret")).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(404, escape.statusCode());
-      HttpResponse<String> viewer = c.send(HttpRequest.newBuilder(URI.create(s.baseUrl() + "/viewer/")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> viewer =
+          c.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/viewer/")).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals("<html>", viewer.body());
-      HttpResponse<String> redirect = c.send(HttpRequest.newBuilder(URI.create(s.baseUrl() + "/viewer")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> redirect =
+          c.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/viewer")).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(301, redirect.statusCode());
       assertEquals("/viewer/", redirect.headers().firstValue("Location").orElse(null));
-      HttpResponse<Void> preflight = c.send(HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/info"))
-          .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+      HttpResponse<Void> preflight =
+          c.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/info"))
+                  .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
       assertEquals(204, preflight.statusCode());
       assertEquals("*", preflight.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
     }

@@ -14,11 +14,26 @@ import org.junit.jupiter.api.Test;
 
 class VolumeInfoTest {
   private static VolumeInfo segmentation() {
-    return new VolumeInfo(VolumeInfo.TYPE, VolumeInfo.SEGMENTATION, DataType.UINT64, 1, List.of(
-        VolumeInfo.Scale.of(new long[] {1446, 973, 16}, new double[] {8, 8, 33}, new int[] {64, 64, 16},
-            Encoding.COMPRESSED_SEGMENTATION, new int[] {8, 8, 8}),
-        VolumeInfo.Scale.of(new long[] {723, 487, 16}, new double[] {16, 16, 33}, new int[] {64, 64, 16},
-            Encoding.COMPRESSED_SEGMENTATION, new int[] {8, 8, 8})), "mesh", "segment_properties");
+    return new VolumeInfo(
+        VolumeInfo.TYPE,
+        VolumeInfo.SEGMENTATION,
+        DataType.UINT64,
+        1,
+        List.of(
+            VolumeInfo.Scale.of(
+                new long[] {1446, 973, 16},
+                new double[] {8, 8, 33},
+                new int[] {64, 64, 16},
+                Encoding.COMPRESSED_SEGMENTATION,
+                new int[] {8, 8, 8}),
+            VolumeInfo.Scale.of(
+                new long[] {723, 487, 16},
+                new double[] {16, 16, 33},
+                new int[] {64, 64, 16},
+                Encoding.COMPRESSED_SEGMENTATION,
+                new int[] {8, 8, 8})),
+        "mesh",
+        "segment_properties");
   }
 
   @Test
@@ -42,8 +57,18 @@ class VolumeInfoTest {
 
   @Test
   void imageInfoOmitsSegmentationFields() {
-    VolumeInfo v = VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1, List.of(VolumeInfo.Scale.of(
-        new long[] {10, 10, 10}, new double[] {4.5, 4.5, 40}, new int[] {8, 8, 8}, Encoding.JPEG, null)));
+    VolumeInfo v =
+        VolumeInfo.of(
+            VolumeInfo.IMAGE,
+            DataType.UINT8,
+            1,
+            List.of(
+                VolumeInfo.Scale.of(
+                    new long[] {10, 10, 10},
+                    new double[] {4.5, 4.5, 40},
+                    new int[] {8, 8, 8},
+                    Encoding.JPEG,
+                    null)));
     String text = new String(v.toJson(), StandardCharsets.UTF_8);
     assertFalse(text.contains("mesh"), text);
     assertFalse(text.contains("compressed_segmentation_block_size"), text);
@@ -61,7 +86,8 @@ class VolumeInfoTest {
 
   @Test
   void readsInfoFilesOfOtherWriters() throws Exception {
-    String json = """
+    String json =
+        """
         {"data_type": "UINT8", "num_channels": 1, "type": "image", "extra": true,
          "scales": [{"chunk_sizes": [[64, 64, 64]], "encoding": "jpeg", "key": "8_8_8", "resolution": [8, 8, 8],
            "size": [6446, 6643, 8090], "voxel_offset": [0, 0, 0]}]}""";
@@ -73,12 +99,34 @@ class VolumeInfoTest {
 
   @Test
   void rejectsInconsistentScales() {
-    assertThrows(IllegalArgumentException.class, () -> VolumeInfo.Scale.of(new long[] {1, 1, 1},
-        new double[] {1, 1, 1}, new int[] {1, 1, 1}, Encoding.COMPRESSED_SEGMENTATION, null));
-    assertThrows(IllegalArgumentException.class, () -> VolumeInfo.Scale.of(new long[] {1, 1, 1},
-        new double[] {1, 1, 1}, new int[] {1, 1, 1}, Encoding.RAW, new int[] {8, 8, 8}));
-    assertThrows(IllegalArgumentException.class, () -> VolumeInfo.Scale.of(new long[] {1, 1, 1},
-        new double[] {1, 1, 1}, new int[] {0, 1, 1}, Encoding.RAW, null));
-    assertThrows(IllegalArgumentException.class, () -> VolumeInfo.of("mesh", DataType.UINT8, 1, List.of()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            VolumeInfo.Scale.of(
+                new long[] {1, 1, 1},
+                new double[] {1, 1, 1},
+                new int[] {1, 1, 1},
+                Encoding.COMPRESSED_SEGMENTATION,
+                null));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            VolumeInfo.Scale.of(
+                new long[] {1, 1, 1},
+                new double[] {1, 1, 1},
+                new int[] {1, 1, 1},
+                Encoding.RAW,
+                new int[] {8, 8, 8}));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            VolumeInfo.Scale.of(
+                new long[] {1, 1, 1},
+                new double[] {1, 1, 1},
+                new int[] {0, 1, 1},
+                Encoding.RAW,
+                null));
+    assertThrows(
+        IllegalArgumentException.class, () -> VolumeInfo.of("mesh", DataType.UINT8, 1, List.of()));
   }
 }

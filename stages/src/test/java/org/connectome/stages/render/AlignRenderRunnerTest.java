@@ -31,7 +31,10 @@ class AlignRenderRunnerTest {
   static final int MW = 60;
   static final int MH = 50;
 
-  /** A montage: dim background (30) with a bright 6x4 rectangle (250) at x 20..25, y 10..13 and a marker pixel. */
+  /**
+   * A montage: dim background (30) with a bright 6x4 rectangle (250) at x 20..25, y 10..13 and a
+   * marker pixel.
+   */
   static byte[] montage() {
     byte[] p = new byte[MW * MH];
     java.util.Arrays.fill(p, (byte) 30);
@@ -47,14 +50,20 @@ class AlignRenderRunnerTest {
   static void writeSection(Path runDir, int z, byte[] pixels) throws Exception {
     Path dir = Files.createDirectories(runDir.resolve(Montage.dir(z)));
     Files.write(dir.resolve("montage.raw"), pixels);
-    Files.writeString(dir.resolve("montage.json"),
-        "{\"width\": " + MW + ", \"height\": " + MH + ", \"originX\": 0, \"originY\": 0, \"scale\": 1}");
+    Files.writeString(
+        dir.resolve("montage.json"),
+        "{\"width\": "
+            + MW
+            + ", \"height\": "
+            + MH
+            + ", \"originX\": 0, \"originY\": 0, \"scale\": 1}");
   }
 
   static void writeTransforms(Path runDir, List<Map<String, Object>> sections) throws Exception {
     Path f = runDir.resolve(SectionTransforms.FILE);
     Files.createDirectories(f.getParent());
-    new ObjectMapper().writeValue(f.toFile(), Map.of("sections", sections, "width", 90, "height", 70));
+    new ObjectMapper()
+        .writeValue(f.toFile(), Map.of("sections", sections, "width", 90, "height", 70));
   }
 
   @Test
@@ -62,13 +71,22 @@ class AlignRenderRunnerTest {
     for (int z = 0; z < 4; z++) {
       writeSection(runDir, z, montage());
     }
-    // z 0: identity; z 1: shifted by (+13, +7); z 2: rotated 90 degrees then shifted; z 3: left out by the solve
-    writeTransforms(runDir, List.of(
-        Map.of("section", 0, "thetaDeg", 0, "tx", 0, "ty", 0),
-        Map.of("section", 1, "thetaDeg", 0.0, "tx", 13, "ty", 7),
-        Map.of("section", 2, "thetaDeg", 90.0, "tx", 60, "ty", 5)));
-    TaskDefinition def = BlockSteps.definition(runDir, "align", "render", new Vec3(90, 70, 4), new Vec3(32, 32, 2),
-        Map.of("renderBlockSize", List.of(32, 32, 2), "voxelSize", List.of(8, 8, 33)));
+    // z 0: identity; z 1: shifted by (+13, +7); z 2: rotated 90 degrees then shifted; z 3: left out
+    // by the solve
+    writeTransforms(
+        runDir,
+        List.of(
+            Map.of("section", 0, "thetaDeg", 0, "tx", 0, "ty", 0),
+            Map.of("section", 1, "thetaDeg", 0.0, "tx", 13, "ty", 7),
+            Map.of("section", 2, "thetaDeg", 90.0, "tx", 60, "ty", 5)));
+    TaskDefinition def =
+        BlockSteps.definition(
+            runDir,
+            "align",
+            "render",
+            new Vec3(90, 70, 4),
+            new Vec3(32, 32, 2),
+            Map.of("renderBlockSize", List.of(32, 32, 2), "voxelSize", List.of(8, 8, 33)));
     BlockSteps.runAll(AlignRenderRunner::create, def);
 
     PrecomputedVolume v = PrecomputedVolume.open(RunVolumes.aligned(runDir));
@@ -94,7 +112,8 @@ class AlignRenderRunnerTest {
         assertEquals(0, a.get(x, y, 3), "z 3 is blank");
       }
     }
-    // rotation by 90 degrees: montage (u, v) -> (-v + 60, u + 5); the rectangle's corner (20, 10) lands at (50, 25)
+    // rotation by 90 degrees: montage (u, v) -> (-v + 60, u + 5); the rectangle's corner (20, 10)
+    // lands at (50, 25)
     // and its far corner (25, 13) at (47, 30)
     assertEquals(250, a.get(50, 25, 2));
     assertEquals(250, a.get(47, 30, 2));
@@ -104,17 +123,25 @@ class AlignRenderRunnerTest {
   }
 
   @Test
-  void bilinearSamplingPutsAPatternAtItsSubpixelAlignedPosition(@TempDir Path runDir) throws Exception {
+  void bilinearSamplingPutsAPatternAtItsSubpixelAlignedPosition(@TempDir Path runDir)
+      throws Exception {
     writeSection(runDir, 0, montage());
     double theta = 17.0;
     double tx = 21.25;
     double ty = -3.5;
     writeTransforms(runDir, List.of(Map.of("section", 0, "thetaDeg", theta, "tx", tx, "ty", ty)));
-    TaskDefinition def = BlockSteps.definition(runDir, "align", "render", new Vec3(96, 80, 1), new Vec3(48, 40, 1),
-        Map.of("voxelSize", Map.of("x", 4, "y", 4, "z", 40)));
+    TaskDefinition def =
+        BlockSteps.definition(
+            runDir,
+            "align",
+            "render",
+            new Vec3(96, 80, 1),
+            new Vec3(48, 40, 1),
+            Map.of("voxelSize", Map.of("x", 4, "y", 4, "z", 40)));
     BlockSteps.runAll(AlignRenderRunner::create, def);
-    ByteVolume a = PrecomputedVolume.open(RunVolumes.aligned(runDir))
-        .readImage(0, new Box(new Vec3(0, 0, 0), new Vec3(96, 80, 1)));
+    ByteVolume a =
+        PrecomputedVolume.open(RunVolumes.aligned(runDir))
+            .readImage(0, new Box(new Vec3(0, 0, 0), new Vec3(96, 80, 1)));
     // the bright rectangle's centroid (22.5, 11.5) must come out at the forward transform of it
     double[] expected = new RigidTransform(theta, tx, ty).apply(22.5, 11.5);
     double sx = 0;
@@ -139,10 +166,12 @@ class AlignRenderRunnerTest {
     for (int y = 0; y < 80; y += 3) {
       for (int x = 0; x < 96; x += 3) {
         double[] uv = t.applyInverse(x, y);
-        assertEquals((int) Math.round(mo.sample(uv[0], uv[1])), a.get(x, y, 0), 1, "at " + x + "," + y);
+        assertEquals(
+            (int) Math.round(mo.sample(uv[0], uv[1])), a.get(x, y, 0), 1, "at " + x + "," + y);
       }
     }
-    assertEquals("4_4_40", PrecomputedVolume.open(RunVolumes.aligned(runDir)).info().scale(0).key());
+    assertEquals(
+        "4_4_40", PrecomputedVolume.open(RunVolumes.aligned(runDir)).info().scale(0).key());
   }
 
   @Test
@@ -162,24 +191,33 @@ class AlignRenderRunnerTest {
 
   @Test
   void missingInputsFailTheUnitWithTheirPath(@TempDir Path runDir) throws Exception {
-    TaskDefinition def = BlockSteps.definition(runDir, "align", "render", new Vec3(90, 70, 4), new Vec3(32, 32, 2),
-        Map.of());
+    TaskDefinition def =
+        BlockSteps.definition(
+            runDir, "align", "render", new Vec3(90, 70, 4), new Vec3(32, 32, 2), Map.of());
     try (UnitRunner r = BlockSteps.create(AlignRenderRunner::create, def)) {
-      UnitException e = assertThrows(UnitException.class, () -> r.run(new UnitContext(def, null, 0, 0, 1)));
+      UnitException e =
+          assertThrows(UnitException.class, () -> r.run(new UnitContext(def, null, 0, 0, 1)));
       assertTrue(e.getMessage().contains("transforms.json"), e.getMessage());
       writeTransforms(runDir, List.of(Map.of("section", 0, "thetaDeg", 0, "tx", 0, "ty", 0)));
     }
     try (UnitRunner r = BlockSteps.create(AlignRenderRunner::create, def)) {
-      UnitException e = assertThrows(UnitException.class, () -> r.run(new UnitContext(def, null, 0, 0, 1)));
+      UnitException e =
+          assertThrows(UnitException.class, () -> r.run(new UnitContext(def, null, 0, 0, 1)));
       assertTrue(e.getMessage().contains("s0000"), e.getMessage());
     }
   }
 
   @Test
   void isRegisteredAsTheReferenceRenderStep() {
-    Optional<?> r = new ReferenceStageCode().runners().stream()
-        .filter(x -> x.stage().equals("align") && x.step().equals("render") && x.implementation().equals("reference"))
-        .findFirst();
+    Optional<?> r =
+        new ReferenceStageCode()
+            .runners().stream()
+                .filter(
+                    x ->
+                        x.stage().equals("align")
+                            && x.step().equals("render")
+                            && x.implementation().equals("reference"))
+                .findFirst();
     assertTrue(r.isPresent());
   }
 }

@@ -18,12 +18,22 @@ import org.connectome.units.Grouping;
 public final class BlockSteps {
   private BlockSteps() {}
 
-  public static TaskDefinition definition(Path runDir, String stage, String step, Vec3 volume, Vec3 block,
-      Map<String, Object> params) {
+  public static TaskDefinition definition(
+      Path runDir, String stage, String step, Vec3 volume, Vec3 block, Map<String, Object> params) {
     BlockGrid grid = new BlockGrid(volume, block, new Vec3(0, 0, 0));
     UnitSpace units = new UnitSpace("block", grid.blockCount(), grid, "test");
-    return new TaskDefinition("sample/r1", stage, step, "reference", params, "h1", "test",
-        new StepPlan(units, new Grouping(grid.blockCount(), 4, 100)), runDir.toString(), null, null,
+    return new TaskDefinition(
+        "sample/r1",
+        stage,
+        step,
+        "reference",
+        params,
+        "h1",
+        "test",
+        new StepPlan(units, new Grouping(grid.blockCount(), 4, 100)),
+        runDir.toString(),
+        null,
+        null,
         new org.connectome.spec.VoxelSize(8, 8, 33));
   }
 
@@ -41,8 +51,8 @@ public final class BlockSteps {
     }
   }
 
-  public static UnitRunner create(UnitRunnerFactory factory, TaskDefinition def) throws BadDefinitionException {
+  public static UnitRunner create(UnitRunnerFactory factory, TaskDefinition def)
+      throws BadDefinitionException {
     return factory.create(def, layout(Path.of(def.runDir()), def.stage(), def.step()));
   }
-
 }

@@ -21,20 +21,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The report on a hand-made run folder whose scores are known exactly. */
 class RunReportTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   Path runDir;
   Path acquisition;
   Path truth;
 
   static final double CX = 199.5;
   static final double CY = 99.5;
+
   /** Section z's montage frame = section frame - OFFSET[z]. */
   static final double[][] OFFSET = {{10, 20}, {-5, 7}};
+
   static final double[][] DRIFT = {{0, 0}, {3, -2}};
   static final double[] ROTATION = {0, 0.5};
+
   /** True top-left of the two tiles of each section, in the section frame. */
   static final double[][][] TRUE = {{{10, 20}, {110, 20}}, {{-5, 7}, {95, 7}}};
+
   /** Stitching error of each tile (the mean per section is 0). */
   static final double[][][] ERR = {{{0.3, 0}, {-0.3, 0}}, {{0, 0.2}, {0, -0.2}}};
 
@@ -46,36 +49,77 @@ class RunReportTest {
     Files.createDirectories(acquisition.resolve("001_S1R1"));
     Files.createDirectories(acquisition.resolve("002_S2R1"));
     Files.createDirectories(truth);
-    Files.writeString(truth.resolve("volume.json"), "{\"volume\": {\"width\": 400, \"height\": 200, \"sections\": 2},"
-        + " \"tiling\": {\"rotationCentre\": [199.5, 99.5]}}");
-    List<String> sections = new ArrayList<>(List.of("section\tz\tfolder\tdrift_x\tdrift_y\trotation_deg"));
-    List<String> tiles = new ArrayList<>(List.of("section\tmfov\tbeam\tfile\tstatus\ttrue_x\ttrue_y"));
+    Files.writeString(
+        truth.resolve("volume.json"),
+        "{\"volume\": {\"width\": 400, \"height\": 200, \"sections\": 2},"
+            + " \"tiling\": {\"rotationCentre\": [199.5, 99.5]}}");
+    List<String> sections =
+        new ArrayList<>(List.of("section\tz\tfolder\tdrift_x\tdrift_y\trotation_deg"));
+    List<String> tiles =
+        new ArrayList<>(List.of("section\tmfov\tbeam\tfile\tstatus\ttrue_x\ttrue_y"));
     for (int z = 0; z < 2; z++) {
       String folder = String.format("%03d_S%dR1", z + 1, z + 1);
-      sections.add((z + 1) + "\t" + z + "\t" + folder + "\t" + DRIFT[z][0] + "\t" + DRIFT[z][1] + "\t" + ROTATION[z]);
+      sections.add(
+          (z + 1)
+              + "\t"
+              + z
+              + "\t"
+              + folder
+              + "\t"
+              + DRIFT[z][0]
+              + "\t"
+              + DRIFT[z][1]
+              + "\t"
+              + ROTATION[z]);
       List<String> stitched = new ArrayList<>(List.of("# mfov\tbeam\tpath\tx\ty"));
       for (int t = 0; t < 2; t++) {
-        tiles.add((z + 1) + "\t1\t" + (t + 1) + "\t" + folder + "/t" + t + ".bmp\tok\t" + TRUE[z][t][0] + "\t"
-            + TRUE[z][t][1]);
-        stitched.add("1\t" + (t + 1) + "\t/x/t" + t + ".bmp\t" + (TRUE[z][t][0] - OFFSET[z][0] + ERR[z][t][0]) + "\t"
-            + (TRUE[z][t][1] - OFFSET[z][1] + ERR[z][t][1]));
+        tiles.add(
+            (z + 1)
+                + "\t1\t"
+                + (t + 1)
+                + "\t"
+                + folder
+                + "/t"
+                + t
+                + ".bmp\tok\t"
+                + TRUE[z][t][0]
+                + "\t"
+                + TRUE[z][t][1]);
+        stitched.add(
+            "1\t"
+                + (t + 1)
+                + "\t/x/t"
+                + t
+                + ".bmp\t"
+                + (TRUE[z][t][0] - OFFSET[z][0] + ERR[z][t][0])
+                + "\t"
+                + (TRUE[z][t][1] - OFFSET[z][1] + ERR[z][t][1]));
       }
       // a superseded tile is not a tile of the section
       tiles.add((z + 1) + "\t1\t1\t" + folder + "/old.bmp\tsuperseded\t999\t999");
       Path out = runDir.resolve(String.format("stages/stitch/stitch/output/s%04d", z));
       Files.createDirectories(out);
       Files.write(out.resolve("tiles.tsv"), stitched);
-      Files.writeString(out.resolve("montage.json"), "{\"width\": 200, \"height\": 100, \"originX\": 0, \"originY\": 0,"
-          + " \"scale\": 1, \"tileWidth\": 100, \"tileHeight\": 100, \"section\": \"" + folder + "\"}");
+      Files.writeString(
+          out.resolve("montage.json"),
+          "{\"width\": 200, \"height\": 100, \"originX\": 0, \"originY\": 0,"
+              + " \"scale\": 1, \"tileWidth\": 100, \"tileHeight\": 100, \"section\": \""
+              + folder
+              + "\"}");
       Files.write(out.resolve("montage.raw"), new byte[200 * 100]);
-      Files.writeString(out.resolve("qc.json"), "{\"pairs\": 1, \"used\": 1, \"outliers\": 0, \"residualMedianPx\": 0.1,"
-          + " \"residualP95Px\": 0.1, \"residualMaxPx\": 0.1, \"passed\": true}");
+      Files.writeString(
+          out.resolve("qc.json"),
+          "{\"pairs\": 1, \"used\": 1, \"outliers\": 0, \"residualMedianPx\": 0.1,"
+              + " \"residualP95Px\": 0.1, \"residualMaxPx\": 0.1, \"passed\": true}");
     }
     Files.write(truth.resolve("sections.tsv"), sections);
     Files.write(truth.resolve("tiles.tsv"), tiles);
   }
 
-  /** The exact transforms (montage to section 1's frame), moved by a common rigid transform, plus extra shifts. */
+  /**
+   * The exact transforms (montage to section 1's frame), moved by a common rigid transform, plus
+   * extra shifts.
+   */
   void writeTransforms(double extraShiftOfSection1) throws IOException {
     Rigid frame = new Rigid(2.0, 100, 50);
     List<Map<String, Object>> secs = new ArrayList<>();
@@ -83,7 +127,8 @@ class RunReportTest {
       double th = -ROTATION[z];
       Rigid r = new Rigid(th, 0, 0);
       double[] t = r.apply(OFFSET[z][0] - CX - DRIFT[z][0], OFFSET[z][1] - CY - DRIFT[z][1]);
-      Rigid a = frame.compose(new Rigid(th, t[0] + CX + (z == 1 ? extraShiftOfSection1 : 0), t[1] + CY));
+      Rigid a =
+          frame.compose(new Rigid(th, t[0] + CX + (z == 1 ? extraShiftOfSection1 : 0), t[1] + CY));
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("section", z);
       s.put("thetaDeg", a.thetaDeg());
@@ -93,27 +138,47 @@ class RunReportTest {
     }
     Path f = runDir.resolve("stages/align/solve/output/transforms.json");
     Files.createDirectories(f.getParent());
-    Files.write(f, Json.bytes(Map.of("sections", secs, "width", 420, "height", 230, "residualMedianPx", 0.2,
-        "residualMaxPx", 0.4, "outliers", 0)));
+    Files.write(
+        f,
+        Json.bytes(
+            Map.of(
+                "sections",
+                secs,
+                "width",
+                420,
+                "height",
+                230,
+                "residualMedianPx",
+                0.2,
+                "residualMaxPx",
+                0.4,
+                "outliers",
+                0)));
     Path p = runDir.resolve("stages/align/pairs/output/p0000.json");
     Files.createDirectories(p.getParent());
-    Files.writeString(p, "{\"dx\": 1, \"dy\": 2, \"thetaDeg\": 0.5, \"score\": 0.8, \"method\": \"test\"}");
+    Files.writeString(
+        p, "{\"dx\": 1, \"dy\": 2, \"thetaDeg\": 0.5, \"score\": 0.8, \"method\": \"test\"}");
   }
 
   Map<String, Object> build(List<RunReport.StageTime> times) throws IOException {
-    return RunReport.build("s/r1", new ReportContext(runDir, acquisition, truth), times, RunReport.scorers(),
+    return RunReport.build(
+        "s/r1",
+        new ReportContext(runDir, acquisition, truth),
+        times,
+        RunReport.scorers(),
         Instant.parse("2026-01-01T00:10:00Z"));
   }
 
   @SuppressWarnings("unchecked")
   static Map<String, Object> stage(Map<String, Object> report, String name) {
-    return ((List<Map<String, Object>>) report.get("stages")).stream().filter(s -> s.get("stage").equals(name))
-        .findFirst().orElseThrow();
+    return ((List<Map<String, Object>>) report.get("stages"))
+        .stream().filter(s -> s.get("stage").equals(name)).findFirst().orElseThrow();
   }
 
   @SuppressWarnings("unchecked")
   static Map<String, Object> gt(Map<String, Object> report, String name) {
-    return (Map<String, Object>) ((Map<String, Object>) stage(report, name).get("quality")).get("groundTruth");
+    return (Map<String, Object>)
+        ((Map<String, Object>) stage(report, name).get("quality")).get("groundTruth");
   }
 
   @Test
@@ -151,12 +216,25 @@ class RunReportTest {
     Files.writeString(c.resolve("u0.json"), "{\"rawBytes\": 1000, \"storedBytes\": 250}");
     Files.writeString(c.resolve("u1.json"), "{\"rawBytes\": 3000, \"storedBytes\": 750}");
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-    List<RunReport.StageTime> times = List.of(
-        new RunReport.StageTime("stitch", "reference", "DONE", t0, t0.plusSeconds(13), List.of(
-            new RunReport.StepTime("stitch", "DONE", t0, t0.plusMillis(12_500), 2, 2))),
-        new RunReport.StageTime("align", "reference", "RUNNING", t0.plusSeconds(13), null, List.of(
-            new RunReport.StepTime("pairs", "DONE", t0.plusSeconds(13), t0.plusSeconds(20), 1, 1),
-            new RunReport.StepTime("solve", "RUNNING", t0.plusSeconds(20), null, 0, 1))));
+    List<RunReport.StageTime> times =
+        List.of(
+            new RunReport.StageTime(
+                "stitch",
+                "reference",
+                "DONE",
+                t0,
+                t0.plusSeconds(13),
+                List.of(new RunReport.StepTime("stitch", "DONE", t0, t0.plusMillis(12_500), 2, 2))),
+            new RunReport.StageTime(
+                "align",
+                "reference",
+                "RUNNING",
+                t0.plusSeconds(13),
+                null,
+                List.of(
+                    new RunReport.StepTime(
+                        "pairs", "DONE", t0.plusSeconds(13), t0.plusSeconds(20), 1, 1),
+                    new RunReport.StepTime("solve", "RUNNING", t0.plusSeconds(20), null, 0, 1))));
     Map<String, Object> r = build(times);
     assertEquals(12.5, stage(r, "stitch").get("seconds"));
     // a running step counts until now (00:10:00)
@@ -170,8 +248,15 @@ class RunReportTest {
     Path f = RunReport.write(runDir, r);
     JsonNode j = Json.mapper().readTree(f.toFile());
     assertEquals("s/r1", j.path("run").asText());
-    assertEquals(0.25, j.path("stages").get(0).path("quality").path("groundTruth").path("tileErrorMedianPx")
-        .asDouble(), 1e-9);
+    assertEquals(
+        0.25,
+        j.path("stages")
+            .get(0)
+            .path("quality")
+            .path("groundTruth")
+            .path("tileErrorMedianPx")
+            .asDouble(),
+        1e-9);
     String text = RunReport.text(r);
     assertTrue(text.contains("tile error median 0.25 px"), text);
     assertTrue(text.contains("image compression 4.00x"), text);
@@ -180,30 +265,41 @@ class RunReportTest {
   @Test
   void aPluggedInScorerIsCalledForItsStage() throws IOException {
     writeTransforms(0);
-    StageScorer seg = new StageScorer() {
-      @Override
-      public String stage() {
-        return "segment";
-      }
+    StageScorer seg =
+        new StageScorer() {
+          @Override
+          public String stage() {
+            return "segment";
+          }
 
-      @Override
-      public Optional<Map<String, Object>> score(ReportContext context) {
-        return Optional.of(Map.of("summary", "VI 0.1"));
-      }
-    };
+          @Override
+          public Optional<Map<String, Object>> score(ReportContext context) {
+            return Optional.of(Map.of("summary", "VI 0.1"));
+          }
+        };
     Files.createDirectories(runDir.resolve("stages/segment/inference/output"));
     List<StageScorer> scorers = new ArrayList<>(RunReport.scorers());
     scorers.add(seg);
-    Map<String, Object> r = RunReport.build("s/r1", new ReportContext(runDir, acquisition, truth), List.of(),
-        scorers, Instant.now());
+    Map<String, Object> r =
+        RunReport.build(
+            "s/r1",
+            new ReportContext(runDir, acquisition, truth),
+            List.of(),
+            scorers,
+            Instant.now());
     assertTrue(RunReport.text(r).contains("quality: VI 0.1"), RunReport.text(r));
   }
 
   @Test
   void withoutGroundTruthOnlyTheRunsOwnFigures() throws IOException {
     writeTransforms(0);
-    Map<String, Object> r = RunReport.build("s/r1", new ReportContext(runDir, acquisition, null), List.of(),
-        RunReport.scorers(), Instant.now());
+    Map<String, Object> r =
+        RunReport.build(
+            "s/r1",
+            new ReportContext(runDir, acquisition, null),
+            List.of(),
+            RunReport.scorers(),
+            Instant.now());
     @SuppressWarnings("unchecked")
     Map<String, Object> q = (Map<String, Object>) stage(r, "stitch").get("quality");
     assertTrue(!q.containsKey("groundTruth") && q.containsKey("qc"), q.toString());

@@ -28,16 +28,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The synapse score of the smoke sample (stitched, aligned, rendered), with a segmentation made from the truth
- * labels under other ids: crafted detections with known errors give known figures, and the reference detector's
- * own output scores.
+ * The synapse score of the smoke sample (stitched, aligned, rendered), with a segmentation made
+ * from the truth labels under other ids: crafted detections with known errors give known figures,
+ * and the reference detector's own output scores.
  */
 class SynapseScorerTest {
   /** Segment ids: truth cell ids moved above 2^33, so that the scorer has to map them back. */
   static final long SHIFT = 1L << 33;
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static SimulatedRun run;
   static ReportContext ctx;
   static TruthVolume truth;
@@ -48,16 +47,28 @@ class SynapseScorerTest {
     ctx = run.reportContext();
     truth = TruthVolume.load(ctx).orElseThrow();
     long[] size = {truth.width(), truth.height(), truth.depth()};
-    PrecomputedVolume seg = PrecomputedVolume.create(RunVolumes.segmentation(run.runDir), VolumeInfo.of(
-        VolumeInfo.SEGMENTATION, DataType.UINT64, 1, List.of(VolumeInfo.Scale.of(size, new double[] {8, 8, 33},
-            new int[] {truth.width(), truth.height(), 1}, Encoding.RAW, null))));
+    PrecomputedVolume seg =
+        PrecomputedVolume.create(
+            RunVolumes.segmentation(run.runDir),
+            VolumeInfo.of(
+                VolumeInfo.SEGMENTATION,
+                DataType.UINT64,
+                1,
+                List.of(
+                    VolumeInfo.Scale.of(
+                        size,
+                        new double[] {8, 8, 33},
+                        new int[] {truth.width(), truth.height(), 1},
+                        Encoding.RAW,
+                        null))));
     for (int z = 0; z < truth.depth(); z++) {
       int[] t = truth.truthLabels(z);
       LabelVolume l = new LabelVolume(truth.width(), truth.height(), 1);
       for (int i = 0; i < t.length; i++) {
         l.data()[i] = t[i] == 0 ? 0 : t[i] + SHIFT;
       }
-      seg.writeLabels(0, new Box(new Vec3(0, 0, z), new Vec3(truth.width(), truth.height(), z + 1)), l);
+      seg.writeLabels(
+          0, new Box(new Vec3(0, 0, z), new Vec3(truth.width(), truth.height(), z + 1)), l);
     }
   }
 
@@ -66,7 +77,8 @@ class SynapseScorerTest {
     List<double[]> out = new ArrayList<>();
     for (double[] r : SynapseScorer.readTruth(run.sim.groundTruth().resolve("synapses.tsv"))) {
       double[] at = truth.fromTruth(r[1], r[2], (int) r[3]);
-      if (at != null && truth.covered((int) at[2], (int) Math.round(at[0]), (int) Math.round(at[1]))) {
+      if (at != null
+          && truth.covered((int) at[2], (int) Math.round(at[0]), (int) Math.round(at[1]))) {
         out.add(new double[] {at[0], at[1], at[2], r[4], r[5]});
       }
     }
@@ -132,16 +144,26 @@ class SynapseScorerTest {
   @SuppressWarnings("unchecked")
   void theDetectorsOwnOutputScores() throws Exception {
     Vec3 volume = new Vec3(truth.width(), truth.height(), truth.depth());
-    BlockSteps.runAll(SynapseDetectRunner::create, BlockSteps.definition(run.runDir, "synapses", "detect", volume,
-        new Vec3(256, 256, truth.depth()), Map.of("index", "last-block")));
+    BlockSteps.runAll(
+        SynapseDetectRunner::create,
+        BlockSteps.definition(
+            run.runDir,
+            "synapses",
+            "detect",
+            volume,
+            new Vec3(256, 256, truth.depth()),
+            Map.of("index", "last-block")));
     Map<String, Object> q = new SynapseScorer().score(ctx).orElseThrow();
     Map<String, Object> gt = (Map<String, Object>) q.get("groundTruth");
     System.out.println("smoke sample synapses: " + q.get("summary"));
-    assertEquals(SynapseIndex.readTable(ctx.stepOutput("synapses", "detect").resolve(SynapseIndex.TABLE)).size(),
+    assertEquals(
+        SynapseIndex.readTable(ctx.stepOutput("synapses", "detect").resolve(SynapseIndex.TABLE))
+            .size(),
         q.get("detections"));
     assertTrue((Double) gt.get("recall") >= 0.7, gt.toString());
     assertTrue((Double) gt.get("precision") >= 0.6, gt.toString());
-    // within twice the distance every synapse of the smoke sample is found, and hardly anything else
+    // within twice the distance every synapse of the smoke sample is found, and hardly anything
+    // else
     Map<String, Object> loose = (Map<String, Object>) gt.get("looseMatch");
     assertTrue((Double) loose.get("recall") >= 0.99, loose.toString());
     assertTrue((Double) loose.get("precision") >= 0.85, loose.toString());

@@ -17,9 +17,9 @@ import org.connectome.tasks.PlatformSpecChecks;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code examples/ffn/run.yaml} loads with every check this build runs (the reference segment steps exist, the
- * container step has Kubernetes, an image and a command), and resolves to FFN's container for
- * {@code segment.inference} only, with placeholders the executor fills.
+ * {@code examples/ffn/run.yaml} loads with every check this build runs (the reference segment steps
+ * exist, the container step has Kubernetes, an image and a command), and resolves to FFN's
+ * container for {@code segment.inference} only, with placeholders the executor fills.
  */
 class FfnExampleSpecTest {
   static final Path SPEC = Path.of("..", "examples", "ffn", "run.yaml");
@@ -28,21 +28,26 @@ class FfnExampleSpecTest {
   @Test
   void theFfnExampleIsValidAndRunsFfnForInferenceOnly() throws Exception {
     // as the CLI checks it: the reference ingest runs inside the workers (IngestExecutor.ROUTE)
-    RunSpec spec = new RunSpecLoader(PlatformSpecChecks.all(java.util.Set.of("ingest/reference"))).load(SPEC);
+    RunSpec spec =
+        new RunSpecLoader(PlatformSpecChecks.all(java.util.Set.of("ingest/reference"))).load(SPEC);
     Map<String, StepConfig> steps = new java.util.HashMap<>();
     Pipeline.steps(spec).forEach(s -> steps.put(s.qualifiedName(), s));
     StepConfig inference = steps.get("segment.inference");
     assertEquals("container", inference.implementation());
-    assertEquals(1, inference.unitsPerTask(), "{bbox} is one subvolume's box only with one unit per task");
+    assertEquals(
+        1, inference.unitsPerTask(), "{bbox} is one subvolume's box only with one unit per task");
     assertEquals(1, inference.resources().gpu());
     List<String> command = inference.container().command();
-    assertTrue(command.contains("{bbox}") && command.contains("{stepDir}/output"), command.toString());
+    assertTrue(
+        command.contains("{bbox}") && command.contains("{stepDir}/output"), command.toString());
     for (String arg : command) {
       Matcher m = PLACEHOLDER.matcher(arg);
       while (m.find()) {
         String name = m.group(1);
-        assertTrue(List.of("bbox", "stepDir", "unitStart", "unitEnd").contains(name)
-            || name.startsWith("params.") && inference.params().containsKey(name.substring(7)), arg);
+        assertTrue(
+            List.of("bbox", "stepDir", "unitStart", "unitEnd").contains(name)
+                || name.startsWith("params.") && inference.params().containsKey(name.substring(7)),
+            arg);
       }
     }
     for (String other : List.of("segment.overlaps", "segment.reconcile", "segment.relabel")) {
@@ -50,8 +55,11 @@ class FfnExampleSpecTest {
       assertNull(steps.get(other).container(), other);
     }
     // inference and overlaps plan the same subvolumes: the grid is the stage's
-    assertEquals(inference.params().get("subvolumeSize"), steps.get("segment.overlaps").params().get("subvolumeSize"));
-    assertEquals(inference.params().get("subvolumeOverlap"),
+    assertEquals(
+        inference.params().get("subvolumeSize"),
+        steps.get("segment.overlaps").params().get("subvolumeSize"));
+    assertEquals(
+        inference.params().get("subvolumeOverlap"),
         steps.get("segment.overlaps").params().get("subvolumeOverlap"));
   }
 }

@@ -29,7 +29,8 @@ class FloodFillSegmenterTest {
     assertTrue(r.arand() < 0.02, "arand " + r.arand());
     Map<Integer, Double> shares = t.majorityShares(l.data(), 12, 500);
     assertTrue(shares.size() >= 15, "cells inside: " + shares.size());
-    shares.forEach((cell, share) -> assertTrue(share > 0.95, "cell " + cell + " is split: " + share));
+    shares.forEach(
+        (cell, share) -> assertTrue(share > 0.95, "cell " + cell + " is split: " + share));
     // every imaged voxel has a segment; labels are consecutive from 1
     Set<Long> ids = new HashSet<>();
     for (long v : l.data()) {
@@ -62,8 +63,10 @@ class FloodFillSegmenterTest {
       }
       int top = votes.values().stream().max(Integer::compare).orElse(0);
       assertTrue(top > 0.95 * n, "section " + z + ": the mitochondrion's cell is split " + votes);
-      assertEquals(votes.entrySet().stream().filter(e -> e.getValue() == top).findFirst().get().getKey(),
-          l.get(100, 80, z), "the mitochondrion belongs to its cell");
+      assertEquals(
+          votes.entrySet().stream().filter(e -> e.getValue() == top).findFirst().get().getKey(),
+          l.get(100, 80, z),
+          "the mitochondrion belongs to its cell");
       for (int y = 0; y < 50; y++) {
         for (int x = 0; x < 60; x++) {
           assertEquals(0, l.get(x, y, z), "unimaged voxel " + x + "," + y + "," + z);
@@ -79,7 +82,8 @@ class FloodFillSegmenterTest {
     SyntheticTissue.Options o = new SyntheticTissue.Options();
     o.drift = 1;
     SyntheticTissue t = SyntheticTissue.generate(160, 120, 5, o);
-    // section 2 loses a tile over the whole middle: cells there are seen in sections 0, 1, 3 and 4 only
+    // section 2 loses a tile over the whole middle: cells there are seen in sections 0, 1, 3 and 4
+    // only
     byte[] img = t.image.data();
     for (int y = 20; y < 100; y++) {
       for (int x = 20; x < 140; x++) {
@@ -91,8 +95,8 @@ class FloodFillSegmenterTest {
     LabelVolume l = segment(t);
     SegmentationMetrics.Result r = t.scoreInside(l.data(), 12);
     assertTrue(r.viSplit() < 0.1, "split " + r.viSplit() + ": a missing tile cut the neurites");
-    t.majorityShares(l.data(), 12, 500).forEach((cell, share) -> assertTrue(share > 0.95, "cell " + cell + ": "
-        + share));
+    t.majorityShares(l.data(), 12, 500)
+        .forEach((cell, share) -> assertTrue(share > 0.95, "cell " + cell + ": " + share));
     // the centre cell is one segment above and below the hole
     Set<Long> centre = new HashSet<>();
     for (int z : new int[] {1, 3}) {

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The NPZ reader against archives NumPy itself wrote (test resources made with {@code np.savez_compressed} and
- * {@code np.savez}, values {@code 100 z + 10 y + x (+ 1)} of shape (3, 4, 5)), and the writer by round trip and
- * by byte layout.
+ * The NPZ reader against archives NumPy itself wrote (test resources made with {@code
+ * np.savez_compressed} and {@code np.savez}, values {@code 100 z + 10 y + x (+ 1)} of shape (3, 4,
+ * 5)), and the writer by round trip and by byte layout.
  */
 class NpzTest {
   static Path resource(Path dir, String name) throws IOException {
@@ -41,7 +41,8 @@ class NpzTest {
   void readsFfnsSaveSubvolumeOutputAndIgnoresPickledEntries(@TempDir Path dir) throws Exception {
     Path f = resource(dir, "ffn-like.npz");
     Map<String, Npz.Header> arrays = Npz.list(f);
-    assertEquals(java.util.List.of("segmentation", "origins", "request", "counters", "overlaps"),
+    assertEquals(
+        java.util.List.of("segmentation", "origins", "request", "counters", "overlaps"),
         java.util.List.copyOf(arrays.keySet()));
     assertEquals("<u2", arrays.get("segmentation").descr());
     assertArrayEquals(new long[] {3, 4, 5}, arrays.get("segmentation").shape());
@@ -56,7 +57,8 @@ class NpzTest {
       }
     }
     IOException e = assertThrows(IOException.class, () -> Npz.read(f, "origins"));
-    assertTrue(e.getMessage().contains("origins") && e.getMessage().contains("pickled"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("origins") && e.getMessage().contains("pickled"), e.getMessage());
     IOException missing = assertThrows(IOException.class, () -> Npz.read(f, "labels"));
     assertTrue(missing.getMessage().contains("no array 'labels'"), missing.getMessage());
   }
@@ -76,8 +78,12 @@ class NpzTest {
     for (int z = 0; z < 3; z++) {
       for (int y = 0; y < 4; y++) {
         for (int x = 0; x < 5; x++) {
-          assertEquals(expected(z, y, x), fortran.values()[(z * 4 + y) * 5 + x], "fortran " + z + y + x);
-          assertEquals(expected(z, y, x), bigEndian.values()[(z * 4 + y) * 5 + x], "big endian " + z + y + x);
+          assertEquals(
+              expected(z, y, x), fortran.values()[(z * 4 + y) * 5 + x], "fortran " + z + y + x);
+          assertEquals(
+              expected(z, y, x),
+              bigEndian.values()[(z * 4 + y) * 5 + x],
+              "big endian " + z + y + x);
         }
       }
     }
@@ -112,18 +118,22 @@ class NpzTest {
         assertArrayEquals(e.getValue().values(), back.values(), e.getKey());
       }
       try (ZipFile zip = new ZipFile(f.toFile())) {
-        assertEquals(compressed ? java.util.zip.ZipEntry.DEFLATED : java.util.zip.ZipEntry.STORED,
+        assertEquals(
+            compressed ? java.util.zip.ZipEntry.DEFLATED : java.util.zip.ZipEntry.STORED,
             zip.getEntry("u2.npy").getMethod());
       }
     }
-    // np.save's layout: magic, version 1.0, header padded with spaces to a multiple of 64 and ended by a newline
+    // np.save's layout: magic, version 1.0, header padded with spaces to a multiple of 64 and ended
+    // by a newline
     byte[] npy = Npz.npy(arrays.get("u2"));
     assertEquals((byte) 0x93, npy[0]);
     assertEquals("NUMPY", new String(npy, 1, 5, java.nio.charset.StandardCharsets.US_ASCII));
     int headerLen = (npy[8] & 0xff) | (npy[9] & 0xff) << 8;
     assertEquals(0, (10 + headerLen) % 64);
     String header = new String(npy, 10, headerLen, java.nio.charset.StandardCharsets.US_ASCII);
-    assertTrue(header.startsWith("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3, 4), }"), header);
+    assertTrue(
+        header.startsWith("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3, 4), }"),
+        header);
     assertTrue(header.endsWith("\n"));
     assertEquals(10 + headerLen + 2 * 24, npy.length);
   }
@@ -161,11 +171,16 @@ class NpzTest {
     // FFN's older flat layout is read too
     Files.createDirectories(dir.resolve("legacy"));
     Files.move(f, dir.resolve("legacy/seg-480_96_12.npz"));
-    assertEquals((1L << 33) + expected(2, 2, 3), FfnSubvolumes.read(dir.resolve("legacy"), box, region).get(1, 1, 1));
+    assertEquals(
+        (1L << 33) + expected(2, 2, 3),
+        FfnSubvolumes.read(dir.resolve("legacy"), box, region).get(1, 1, 1));
     // a file of another shape than the subvolume is refused, naming the file
     Box other = new Box(new Vec3(480, 96, 12), new Vec3(486, 100, 15));
-    IOException e = assertThrows(IOException.class, () -> FfnSubvolumes.read(dir.resolve("legacy"), other, region));
-    assertTrue(e.getMessage().contains("seg-480_96_12.npz") && e.getMessage().contains("[3, 4, 5]"),
+    IOException e =
+        assertThrows(
+            IOException.class, () -> FfnSubvolumes.read(dir.resolve("legacy"), other, region));
+    assertTrue(
+        e.getMessage().contains("seg-480_96_12.npz") && e.getMessage().contains("[3, 4, 5]"),
         e.getMessage());
   }
 

@@ -30,9 +30,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The four segment steps on synthetic tissue cut into 3 x 2 x 2 subvolumes with overlap, the reference inference
- * writing FFN's files: the global segmentation must find the known cells (a long one across three subvolumes
- * included), count voxels exactly, and give identical files when rerun.
+ * The four segment steps on synthetic tissue cut into 3 x 2 x 2 subvolumes with overlap, the
+ * reference inference writing FFN's files: the global segmentation must find the known cells (a
+ * long one across three subvolumes included), count voxels exactly, and give identical files when
+ * rerun.
  */
 class SegmentChainTest {
   static final Vec3 VOLUME = new Vec3(240, 180, 8);
@@ -40,8 +41,7 @@ class SegmentChainTest {
   static final Vec3 OVERLAP = new Vec3(16, 16, 2);
   static final Vec3 BLOCK = new Vec3(80, 90, 4);
 
-  @TempDir
-  static Path runDir;
+  @TempDir static Path runDir;
   static SyntheticTissue tissue;
   static TaskDefinition inference;
   static LabelVolume global;
@@ -55,17 +55,32 @@ class SegmentChainTest {
     writeAligned(runDir, tissue);
     inference = SegmentStepRuns.inference(runDir, VOLUME, SUBVOLUME, OVERLAP, Map.of());
     SegmentStepRuns.runAll(SegmentInferenceRunner::create, inference);
-    SegmentStepRuns.runAll(SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(runDir, inference, Map.of()));
-    SegmentStepRuns.runAll(SegmentReconcileRunner::create, SegmentStepRuns.reconcile(runDir, Map.of()));
-    SegmentStepRuns.runAll(SegmentRelabelRunner::create, SegmentStepRuns.relabel(runDir, VOLUME, BLOCK));
-    global = PrecomputedVolume.open(RunVolumes.segmentation(runDir)).readLabels(0, new Box(new Vec3(0, 0, 0),
-        VOLUME));
+    SegmentStepRuns.runAll(
+        SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(runDir, inference, Map.of()));
+    SegmentStepRuns.runAll(
+        SegmentReconcileRunner::create, SegmentStepRuns.reconcile(runDir, Map.of()));
+    SegmentStepRuns.runAll(
+        SegmentRelabelRunner::create, SegmentStepRuns.relabel(runDir, VOLUME, BLOCK));
+    global =
+        PrecomputedVolume.open(RunVolumes.segmentation(runDir))
+            .readLabels(0, new Box(new Vec3(0, 0, 0), VOLUME));
   }
 
   static void writeAligned(Path runDir, SyntheticTissue t) throws Exception {
-    PrecomputedVolume a = PrecomputedVolume.create(RunVolumes.aligned(runDir), VolumeInfo.of(VolumeInfo.IMAGE,
-        DataType.UINT8, 1, List.of(VolumeInfo.Scale.of(new long[] {t.nx, t.ny, t.nz}, new double[] {8, 8, 33},
-            new int[] {120, 90, 8}, Encoding.RAW, null))));
+    PrecomputedVolume a =
+        PrecomputedVolume.create(
+            RunVolumes.aligned(runDir),
+            VolumeInfo.of(
+                VolumeInfo.IMAGE,
+                DataType.UINT8,
+                1,
+                List.of(
+                    VolumeInfo.Scale.of(
+                        new long[] {t.nx, t.ny, t.nz},
+                        new double[] {8, 8, 33},
+                        new int[] {120, 90, 8},
+                        Encoding.RAW,
+                        null))));
     a.writeImage(0, new Box(new Vec3(0, 0, 0), new Vec3(t.nx, t.ny, t.nz)), t.image);
   }
 
@@ -80,20 +95,26 @@ class SegmentChainTest {
       Npz.Header h = Npz.list(f).get(FfnSubvolumes.SEGMENTATION);
       assertArrayEquals(new long[] {box.size().z(), box.size().y(), box.size().x()}, h.shape());
     }
-    // the subvolume at grid (1, 0, 1) starts 16 px before its core in x and y, 2 sections before in z
-    assertTrue(Files.isRegularFile(SegmentSteps.inferenceOutput(runDir).resolve("64/0/seg-64_0_2.npz")));
+    // the subvolume at grid (1, 0, 1) starts 16 px before its core in x and y, 2 sections before in
+    // z
+    assertTrue(
+        Files.isRegularFile(SegmentSteps.inferenceOutput(runDir).resolve("64/0/seg-64_0_2.npz")));
   }
 
   @Test
   void theGlobalSegmentationFindsTheCellsAcrossSubvolumes() {
     SegmentationMetrics.Result r = tissue.scoreInside(global.data(), 12);
-    // as good as one subvolume over the whole volume (split 0.095, merge 0.101 here: boundary voxels and slivers)
+    // as good as one subvolume over the whole volume (split 0.095, merge 0.101 here: boundary
+    // voxels and slivers)
     assertTrue(r.viSplit() < 0.12, "split " + r.viSplit());
     assertTrue(r.viMerge() < 0.12, "merge " + r.viMerge());
-    // no two cells share a segment, no cell is cut at a subvolume boundary (a cut gives shares of 0.5 to 0.7; a
-    // cell narrowed to a few px next to the band loses up to 13 % of its voxels to it, subvolumes or not)
-    tissue.majorityShares(global.data(), 12, 500).forEach((cell, share) -> assertTrue(share > 0.85,
-        "cell " + cell + ": " + share));
+    // no two cells share a segment, no cell is cut at a subvolume boundary (a cut gives shares of
+    // 0.5 to 0.7; a
+    // cell narrowed to a few px next to the band loses up to 13 % of its voxels to it, subvolumes
+    // or not)
+    tissue
+        .majorityShares(global.data(), 12, 500)
+        .forEach((cell, share) -> assertTrue(share > 0.85, "cell " + cell + ": " + share));
     // the band crosses all three subvolumes in x (and both in z): one segment
     int band = tissue.truth[120 + 240 * 92];
     Map<Long, Integer> votes = new HashMap<>();
@@ -133,15 +154,21 @@ class SegmentChainTest {
     SegmentReconcileRunner.Summary s = SegmentReconcileRunner.Summary.read(out);
     assertEquals(imaged, s.voxels());
     assertEquals(listed.size(), s.segments());
-    JsonNode props = Json.mapper().readTree(RunVolumes.neuroglancerSegmentation(runDir)
-        .resolve("segment_properties/info").toFile());
+    JsonNode props =
+        Json.mapper()
+            .readTree(
+                RunVolumes.neuroglancerSegmentation(runDir)
+                    .resolve("segment_properties/info")
+                    .toFile());
     assertEquals("neuroglancer_segment_properties", props.path("@type").asText());
     JsonNode ids = props.path("inline").path("ids");
     assertEquals(listed.size(), ids.size());
     JsonNode voxels = props.path("inline").path("properties").get(1);
     assertEquals("voxels", voxels.path("id").asText());
     for (int i = 0; i < ids.size(); i++) {
-      assertEquals((double) listed.get(Long.parseLong(ids.get(i).asText())), voxels.path("values").get(i).asDouble());
+      assertEquals(
+          (double) listed.get(Long.parseLong(ids.get(i).asText())),
+          voxels.path("values").get(i).asDouble());
     }
     VolumeInfo info = PrecomputedVolume.open(RunVolumes.segmentation(runDir)).info();
     assertEquals(DataType.UINT64, info.dataType());
@@ -151,12 +178,17 @@ class SegmentChainTest {
 
   @Test
   void rerunningStepsRewritesIdenticalFiles() throws Exception {
-    Map<Path, byte[]> before = files(runDir.resolve("stages/segment"), runDir.resolve(RunVolumes.SEGMENTATION));
+    Map<Path, byte[]> before =
+        files(runDir.resolve("stages/segment"), runDir.resolve(RunVolumes.SEGMENTATION));
     SegmentStepRuns.runAll(SegmentInferenceRunner::create, inference);
-    SegmentStepRuns.runAll(SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(runDir, inference, Map.of()));
-    SegmentStepRuns.runAll(SegmentReconcileRunner::create, SegmentStepRuns.reconcile(runDir, Map.of()));
-    SegmentStepRuns.runAll(SegmentRelabelRunner::create, SegmentStepRuns.relabel(runDir, VOLUME, BLOCK));
-    Map<Path, byte[]> after = files(runDir.resolve("stages/segment"), runDir.resolve(RunVolumes.SEGMENTATION));
+    SegmentStepRuns.runAll(
+        SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(runDir, inference, Map.of()));
+    SegmentStepRuns.runAll(
+        SegmentReconcileRunner::create, SegmentStepRuns.reconcile(runDir, Map.of()));
+    SegmentStepRuns.runAll(
+        SegmentRelabelRunner::create, SegmentStepRuns.relabel(runDir, VOLUME, BLOCK));
+    Map<Path, byte[]> after =
+        files(runDir.resolve("stages/segment"), runDir.resolve(RunVolumes.SEGMENTATION));
     assertEquals(before.keySet(), after.keySet(), "no file more or less, no temporary file left");
     for (Path p : before.keySet()) {
       if (!p.endsWith(SegmentReconcileRunner.SUMMARY)) { // the summary holds the time taken
@@ -167,17 +199,39 @@ class SegmentChainTest {
 
   @Test
   void badParametersNameTheField() {
-    BadDefinitionException e = assertThrows(BadDefinitionException.class, () -> SegmentReconcileRunner.create(
-        SegmentStepRuns.reconcile(runDir, Map.of("minOverlapFraction", 2)), null));
+    BadDefinitionException e =
+        assertThrows(
+            BadDefinitionException.class,
+            () ->
+                SegmentReconcileRunner.create(
+                    SegmentStepRuns.reconcile(runDir, Map.of("minOverlapFraction", 2)), null));
     assertTrue(e.getMessage().contains("params.minOverlapFraction"), e.getMessage());
-    e = assertThrows(BadDefinitionException.class, () -> SegmentInferenceRunner.create(
-        SegmentStepRuns.definition(runDir, SegmentSteps.INFERENCE, "subvolume", inference.plan().units().grid(),
-            Map.of("membraneThreshold", "dark")), null));
+    e =
+        assertThrows(
+            BadDefinitionException.class,
+            () ->
+                SegmentInferenceRunner.create(
+                    SegmentStepRuns.definition(
+                        runDir,
+                        SegmentSteps.INFERENCE,
+                        "subvolume",
+                        inference.plan().units().grid(),
+                        Map.of("membraneThreshold", "dark")),
+                    null));
     assertTrue(e.getMessage().contains("params.membraneThreshold"), e.getMessage());
     // overlaps planned on other subvolumes than the inference wrote
-    e = assertThrows(BadDefinitionException.class, () -> SegmentOverlapsRunner.create(
-        SegmentStepRuns.definition(runDir, SegmentSteps.OVERLAPS, "subvolume", new BlockGrid(VOLUME,
-            new Vec3(512, 512, 64), OVERLAP), Map.of()), null));
+    e =
+        assertThrows(
+            BadDefinitionException.class,
+            () ->
+                SegmentOverlapsRunner.create(
+                    SegmentStepRuns.definition(
+                        runDir,
+                        SegmentSteps.OVERLAPS,
+                        "subvolume",
+                        new BlockGrid(VOLUME, new Vec3(512, 512, 64), OVERLAP),
+                        Map.of()),
+                    null));
     assertTrue(e.getMessage().contains("subvolumeSize"), e.getMessage());
   }
 
@@ -185,7 +239,10 @@ class SegmentChainTest {
     Map<Path, byte[]> out = new java.util.TreeMap<>();
     for (Path root : roots) {
       try (Stream<Path> s = Files.walk(root)) {
-        for (Path p : s.filter(Files::isRegularFile).filter(p -> !p.toString().contains("/markers/")).toList()) {
+        for (Path p :
+            s.filter(Files::isRegularFile)
+                .filter(p -> !p.toString().contains("/markers/"))
+                .toList()) {
           out.put(p, Files.readAllBytes(p));
         }
       }

@@ -20,14 +20,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * End to end on the simulator's smoke sample: stitched, aligned, rendered, then segmented by the four steps in
- * subvolumes; the report's segmentation score against the ground truth. The scorer itself is checked on
- * segmentations whose figures are known: the truth itself (0) and one segment for everything (split 0, merge = the
- * truth's entropy).
+ * End to end on the simulator's smoke sample: stitched, aligned, rendered, then segmented by the
+ * four steps in subvolumes; the report's segmentation score against the ground truth. The scorer
+ * itself is checked on segmentations whose figures are known: the truth itself (0) and one segment
+ * for everything (split 0, merge = the truth's entropy).
  */
 class SegmentScorerTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static SimulatedRun run;
   static ReportContext ctx;
   static TruthVolume truth;
@@ -40,11 +39,15 @@ class SegmentScorerTest {
     truth = TruthVolume.load(ctx).orElseThrow();
     volume = new Vec3(truth.width(), truth.height(), truth.depth());
     Vec3 sub = new Vec3(160, 160, truth.depth());
-    var inference = SegmentStepRuns.inference(run.runDir, volume, sub, new Vec3(24, 24, 0), Map.of());
+    var inference =
+        SegmentStepRuns.inference(run.runDir, volume, sub, new Vec3(24, 24, 0), Map.of());
     SegmentStepRuns.runAll(SegmentInferenceRunner::create, inference);
-    SegmentStepRuns.runAll(SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(run.runDir, inference, Map.of()));
-    SegmentStepRuns.runAll(SegmentReconcileRunner::create, SegmentStepRuns.reconcile(run.runDir, Map.of()));
-    SegmentStepRuns.runAll(SegmentRelabelRunner::create, SegmentStepRuns.relabel(run.runDir, volume, sub));
+    SegmentStepRuns.runAll(
+        SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(run.runDir, inference, Map.of()));
+    SegmentStepRuns.runAll(
+        SegmentReconcileRunner::create, SegmentStepRuns.reconcile(run.runDir, Map.of()));
+    SegmentStepRuns.runAll(
+        SegmentRelabelRunner::create, SegmentStepRuns.relabel(run.runDir, volume, sub));
   }
 
   @SuppressWarnings("unchecked")
@@ -66,8 +69,9 @@ class SegmentScorerTest {
     assertTrue((double) gt.get("arand") < 0.1, gt.toString());
     assertTrue(q.get("summary").toString().startsWith("VI "), q.get("summary").toString());
     // the scorer is found by the report through its service file
-    assertTrue(java.util.ServiceLoader.load(StageScorer.class).stream()
-        .anyMatch(p -> p.type().equals(SegmentScorer.class)));
+    assertTrue(
+        java.util.ServiceLoader.load(StageScorer.class).stream()
+            .anyMatch(p -> p.type().equals(SegmentScorer.class)));
   }
 
   @Test
@@ -75,9 +79,12 @@ class SegmentScorerTest {
     Path saved = dir.resolve("saved-segmentation");
     java.nio.file.Files.move(RunVolumes.segmentation(run.runDir), saved);
     try {
-      PrecomputedVolume v = PrecomputedVolume.create(RunVolumes.segmentation(run.runDir),
-          SegmentRelabelRunner.info(new org.connectome.pipeline.BlockGrid(volume, volume, new Vec3(0, 0, 0)),
-              new double[] {8, 8, 33}));
+      PrecomputedVolume v =
+          PrecomputedVolume.create(
+              RunVolumes.segmentation(run.runDir),
+              SegmentRelabelRunner.info(
+                  new org.connectome.pipeline.BlockGrid(volume, volume, new Vec3(0, 0, 0)),
+                  new double[] {8, 8, 33}));
       Box all = new Box(new Vec3(0, 0, 0), volume);
       int plane = truth.width() * truth.height();
       LabelVolume labels = new LabelVolume(truth.width(), truth.height(), truth.depth());

@@ -13,29 +13,54 @@ import org.connectome.tasks.UnitRunner;
 import org.connectome.tasks.UnitRunnerFactory;
 import org.connectome.units.Grouping;
 
-/** Test helper: the four segment steps' definitions as the planner writes them, and running their units. */
+/**
+ * Test helper: the four segment steps' definitions as the planner writes them, and running their
+ * units.
+ */
 final class SegmentStepRuns {
   private SegmentStepRuns() {}
 
-  static TaskDefinition definition(Path runDir, String step, String kind, BlockGrid grid, Map<String, Object> params) {
+  static TaskDefinition definition(
+      Path runDir, String step, String kind, BlockGrid grid, Map<String, Object> params) {
     long units = grid == null ? 1 : grid.blockCount();
     UnitSpace us = new UnitSpace(kind, units, grid, "test");
-    return new TaskDefinition("sample/r1", SegmentSteps.STAGE, step, "reference", params, "h-" + step, "test",
-        new StepPlan(us, new Grouping(units, 2, 100)), runDir.toString(), null, null,
+    return new TaskDefinition(
+        "sample/r1",
+        SegmentSteps.STAGE,
+        step,
+        "reference",
+        params,
+        "h-" + step,
+        "test",
+        new StepPlan(us, new Grouping(units, 2, 100)),
+        runDir.toString(),
+        null,
+        null,
         new org.connectome.spec.VoxelSize(8, 8, 33));
   }
 
-  /** The inference's definition, written to its step.json as the planner does (the later steps read its grid). */
-  static TaskDefinition inference(Path runDir, Vec3 volume, Vec3 size, Vec3 overlap, Map<String, Object> params)
+  /**
+   * The inference's definition, written to its step.json as the planner does (the later steps read
+   * its grid).
+   */
+  static TaskDefinition inference(
+      Path runDir, Vec3 volume, Vec3 size, Vec3 overlap, Map<String, Object> params)
       throws Exception {
-    TaskDefinition d = definition(runDir, SegmentSteps.INFERENCE, "subvolume", new BlockGrid(volume, size, overlap),
-        params);
+    TaskDefinition d =
+        definition(
+            runDir,
+            SegmentSteps.INFERENCE,
+            "subvolume",
+            new BlockGrid(volume, size, overlap),
+            params);
     d.write(SegmentSteps.layout(runDir, SegmentSteps.INFERENCE).definitionFile());
     return d;
   }
 
-  static TaskDefinition overlaps(Path runDir, TaskDefinition inference, Map<String, Object> params) {
-    return definition(runDir, SegmentSteps.OVERLAPS, "subvolume", inference.plan().units().grid(), params);
+  static TaskDefinition overlaps(
+      Path runDir, TaskDefinition inference, Map<String, Object> params) {
+    return definition(
+        runDir, SegmentSteps.OVERLAPS, "subvolume", inference.plan().units().grid(), params);
   }
 
   static TaskDefinition reconcile(Path runDir, Map<String, Object> params) {
@@ -43,7 +68,11 @@ final class SegmentStepRuns {
   }
 
   static TaskDefinition relabel(Path runDir, Vec3 volume, Vec3 block) {
-    return definition(runDir, SegmentSteps.RELABEL, "block", new BlockGrid(volume, block, new Vec3(0, 0, 0)),
+    return definition(
+        runDir,
+        SegmentSteps.RELABEL,
+        "block",
+        new BlockGrid(volume, block, new Vec3(0, 0, 0)),
         Map.of("blockSize", java.util.List.of(block.x(), block.y(), block.z())));
   }
 

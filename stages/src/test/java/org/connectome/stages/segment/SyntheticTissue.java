@@ -4,24 +4,26 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.connectome.stages.precomputed.ByteVolume;
 
 /**
- * Test tissue with known cells: a Voronoi partition of jittered grid sites, every site drifting a little from one
- * section to the next (oblique neurites), optionally a long cell across the whole width (a neurite crossing several
- * subvolumes). Images look like the simulator's: cytoplasm 150 to 200 with Gaussian noise, membranes dark (55)
- * and about 3 px wide along the cell boundaries, an optional dark mitochondrion inside a cell, and an optional
- * unimaged rectangle (0).
+ * Test tissue with known cells: a Voronoi partition of jittered grid sites, every site drifting a
+ * little from one section to the next (oblique neurites), optionally a long cell across the whole
+ * width (a neurite crossing several subvolumes). Images look like the simulator's: cytoplasm 150 to
+ * 200 with Gaussian noise, membranes dark (55) and about 3 px wide along the cell boundaries, an
+ * optional dark mitochondrion inside a cell, and an optional unimaged rectangle (0).
  */
 final class SyntheticTissue {
   final int nx;
   final int ny;
   final int nz;
   final ByteVolume image;
+
   /** True cell of every voxel (x fastest), 0 where not imaged. */
   final int[] truth;
+
   final int cells;
 
   private SyntheticTissue(int nx, int ny, int nz, ByteVolume image, int[] truth, int cells) {
@@ -38,15 +40,27 @@ final class SyntheticTissue {
     int spacing = 40;
     double drift = 2.0;
     long seed = 1;
-    /** A cell across the whole width at rows [bandY, bandY + bandHeight), or none when bandHeight is 0. */
+
+    /**
+     * A cell across the whole width at rows [bandY, bandY + bandHeight), or none when bandHeight is
+     * 0.
+     */
     int bandY = 0;
+
     int bandHeight = 0;
-    /** A dark blob of this radius at the centre of the cell under (mitoX, mitoY) in every section, or none. */
+
+    /**
+     * A dark blob of this radius at the centre of the cell under (mitoX, mitoY) in every section,
+     * or none.
+     */
     int mitoX = -1;
+
     int mitoY = -1;
     double mitoRadius = 6;
+
     /** An unimaged rectangle [x0, x1) x [y0, y1), or none. */
     int[] hole;
+
     double noise = 6;
   }
 
@@ -56,12 +70,19 @@ final class SyntheticTissue {
     for (int y = -o.spacing / 2; y < ny + o.spacing; y += o.spacing) {
       for (int x = -o.spacing / 2; x < nx + o.spacing; x += o.spacing) {
         double a = r.nextDouble() * 2 * Math.PI;
-        sites.add(new double[] {x + r.nextDouble(-0.3, 0.3) * o.spacing, y + r.nextDouble(-0.3, 0.3) * o.spacing,
-            o.drift * Math.cos(a), o.drift * Math.sin(a), 150 + r.nextDouble() * 50});
+        sites.add(
+            new double[] {
+              x + r.nextDouble(-0.3, 0.3) * o.spacing,
+              y + r.nextDouble(-0.3, 0.3) * o.spacing,
+              o.drift * Math.cos(a),
+              o.drift * Math.sin(a),
+              150 + r.nextDouble() * 50
+            });
       }
     }
     if (o.bandHeight > 0) {
-      // no site near the band: the band would cut its cell into slivers no segmentation can tell apart
+      // no site near the band: the band would cut its cell into slivers no segmentation can tell
+      // apart
       double centre = o.bandY + o.bandHeight / 2.0;
       sites.removeIf(p -> Math.abs(p[1] - centre) < o.bandHeight / 2.0 + 0.4 * o.spacing);
     }
@@ -153,7 +174,9 @@ final class SyntheticTissue {
     return (int) Math.max(1, Math.min(255, r));
   }
 
-  /** Variation of information and Rand figures of {@code labels} against the truth (imaged voxels). */
+  /**
+   * Variation of information and Rand figures of {@code labels} against the truth (imaged voxels).
+   */
   SegmentationMetrics.Result score(long[] labels) {
     SegmentationMetrics m = new SegmentationMetrics();
     m.addAll(labels, truth);
@@ -161,9 +184,10 @@ final class SyntheticTissue {
   }
 
   /**
-   * The same over the voxels at least {@code margin} px from the volume's sides in x and y. Cells the volume's
-   * side cuts to slivers narrower than a seed (a few px) are left to their neighbours by any segmentation that
-   * sees only this volume; in a run such slivers lie in a subvolume's overlap, not its core.
+   * The same over the voxels at least {@code margin} px from the volume's sides in x and y. Cells
+   * the volume's side cuts to slivers narrower than a seed (a few px) are left to their neighbours
+   * by any segmentation that sees only this volume; in a run such slivers lie in a subvolume's
+   * overlap, not its core.
    */
   SegmentationMetrics.Result scoreInside(long[] labels, int margin) {
     SegmentationMetrics m = new SegmentationMetrics();
@@ -181,8 +205,9 @@ final class SyntheticTissue {
   }
 
   /**
-   * For every cell with at least {@code minVoxels} voxels at least {@code margin} px inside, its most frequent
-   * segment there and that segment's share of it; fails when two such cells share their most frequent segment.
+   * For every cell with at least {@code minVoxels} voxels at least {@code margin} px inside, its
+   * most frequent segment there and that segment's share of it; fails when two such cells share
+   * their most frequent segment.
    */
   Map<Integer, Double> majorityShares(long[] labels, int margin, int minVoxels) {
     Map<Integer, Map<Long, Integer>> votes = new HashMap<>();
@@ -206,8 +231,8 @@ final class SyntheticTissue {
       var top = e.getValue().entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
       Integer other = owner.put(top.getKey(), e.getKey());
       if (other != null) {
-        throw new AssertionError("cells " + other + " and " + e.getKey() + " are both mostly segment "
-            + top.getKey());
+        throw new AssertionError(
+            "cells " + other + " and " + e.getKey() + " are both mostly segment " + top.getKey());
       }
       out.put(e.getKey(), top.getValue() / (double) total);
     }

@@ -17,8 +17,12 @@ class PairRegistrationTest {
     tissue = Textures.tissue(640, 420, 7);
   }
 
-  /** Tile a at (20, 30) of the tissue, tile b at (20 + dx, 30 + dy); b's nominal offset is (nomDx, nomDy). */
-  static PairRegistration.Result register(double dx, double dy, double nomDx, double nomDy, double noise) {
+  /**
+   * Tile a at (20, 30) of the tissue, tile b at (20 + dx, 30 + dy); b's nominal offset is (nomDx,
+   * nomDy).
+   */
+  static PairRegistration.Result register(
+      double dx, double dy, double nomDx, double nomDy, double noise) {
     FloatImage a = Textures.crop(tissue, 20, 30, 256, 224, noise, 1);
     FloatImage b = Textures.crop(tissue, 20 + dx, 30 + dy, 256, 224, noise, 2);
     return PairRegistration.register(a, b, nomDx, nomDy, PairRegistration.Params.DEFAULT);
@@ -64,9 +68,11 @@ class PairRegistrationTest {
     java.util.Arrays.fill(flat.data(), 140f);
     FloatImage a = Textures.crop(flat, 20, 30, 256, 224, 2, 1);
     FloatImage b = Textures.crop(flat, 260, 30, 256, 224, 2, 2);
-    PairRegistration.Result r = PairRegistration.register(a, b, 235, 0, PairRegistration.Params.DEFAULT);
+    PairRegistration.Result r =
+        PairRegistration.register(a, b, 235, 0, PairRegistration.Params.DEFAULT);
     assertFalse(r.accepted(), "a blank pair must not register: " + r);
-    assertTrue(r.reason().contains("low texture") || r.reason().contains("weak correlation"), r.reason());
+    assertTrue(
+        r.reason().contains("low texture") || r.reason().contains("weak correlation"), r.reason());
   }
 
   @Test
@@ -74,7 +80,8 @@ class PairRegistrationTest {
     FloatImage other = Textures.tissue(640, 420, 99);
     FloatImage a = Textures.crop(tissue, 20, 30, 256, 224, 4, 1);
     FloatImage b = Textures.crop(other, 260, 30, 256, 224, 4, 2);
-    PairRegistration.Result r = PairRegistration.register(a, b, 235, 0, PairRegistration.Params.DEFAULT);
+    PairRegistration.Result r =
+        PairRegistration.register(a, b, 235, 0, PairRegistration.Params.DEFAULT);
     assertFalse(r.accepted(), "unrelated tiles must not register: " + r);
   }
 
@@ -91,7 +98,8 @@ class PairRegistrationTest {
     FloatImage a = Textures.crop(edge, 0, 0, 256, 224, 0, 1);
     FloatImage b = Textures.crop(edge, 240, 0, 256, 224, 0, 2);
     double[] info = PairRegistration.psd(PairRegistration.information(a, b, 240, 0));
-    assertTrue(info[0] > 50 * Math.max(info[2], 1e-9), "x information " + info[0] + " y " + info[2]);
+    assertTrue(
+        info[0] > 50 * Math.max(info[2], 1e-9), "x information " + info[0] + " y " + info[2]);
   }
 
   @Test
@@ -101,8 +109,14 @@ class PairRegistrationTest {
     FloatImage a = Textures.crop(tissue, 100, 100, w, h, 0, 1);
     FloatImage b = Textures.crop(tissue, 100 - 7, 100 + 4, w, h, 0, 1);
     // b(p) = a(p - d) with d = (7, -4)
-    List<PhaseCorrelation.Peak> p = PhaseCorrelation.peaks(PhaseCorrelation.prepare(a.data(), w, h, 8),
-        PhaseCorrelation.prepare(b.data(), w, h, 8), w, h, 3, 2);
+    List<PhaseCorrelation.Peak> p =
+        PhaseCorrelation.peaks(
+            PhaseCorrelation.prepare(a.data(), w, h, 8),
+            PhaseCorrelation.prepare(b.data(), w, h, 8),
+            w,
+            h,
+            3,
+            2);
     assertEquals(7, p.get(0).ix());
     assertEquals(-4, p.get(0).iy());
     assertEquals(7, p.get(0).dx(), 0.2);
@@ -121,7 +135,8 @@ class PairRegistrationTest {
     double[] f = new double[9];
     for (int j = -1; j <= 1; j++) {
       for (int i = -1; i <= 1; i++) {
-        f[(j + 1) * 3 + i + 1] = 1 - (i - 0.3) * (i - 0.3) - 2 * (j + 0.2) * (j + 0.2) + 0.1 * (i - 0.3) * (j + 0.2);
+        f[(j + 1) * 3 + i + 1] =
+            1 - (i - 0.3) * (i - 0.3) - 2 * (j + 0.2) * (j + 0.2) + 0.1 * (i - 0.3) * (j + 0.2);
       }
     }
     double[] v = PairRegistration.quadraticPeak(f);

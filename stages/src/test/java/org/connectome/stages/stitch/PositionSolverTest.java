@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 class PositionSolverTest {
   /** A 6 x 5 grid of tiles with true positions off the nominal ones by a few px. */
   static final int NX = 6;
+
   static final int NY = 5;
 
   static double[][] truth(SplittableRandom r) {
@@ -35,8 +36,13 @@ class PositionSolverTest {
         for (int[] d : new int[][] {{1, 0}, {0, 1}, {1, 1}}) {
           if (i + d[0] < NX && j + d[1] < NY) {
             int b = (j + d[1]) * NX + i + d[0];
-            out.add(new PositionSolver.Edge(a, b, t[0][b] - t[0][a] + noise * Textures.gaussian(r),
-                t[1][b] - t[1][a] + noise * Textures.gaussian(r), 1.0));
+            out.add(
+                new PositionSolver.Edge(
+                    a,
+                    b,
+                    t[0][b] - t[0][a] + noise * Textures.gaussian(r),
+                    t[1][b] - t[1][a] + noise * Textures.gaussian(r),
+                    1.0));
           }
         }
       }
@@ -56,7 +62,10 @@ class PositionSolverTest {
     return new double[][] {x, y};
   }
 
-  /** Largest error after removing the mean offset (the solution's frame is only fixed up to a translation). */
+  /**
+   * Largest error after removing the mean offset (the solution's frame is only fixed up to a
+   * translation).
+   */
   static double maxError(double[][] t, PositionSolver.Solution s) {
     double mx = 0;
     double my = 0;
@@ -82,7 +91,8 @@ class PositionSolverTest {
     PositionSolver.Edge e = edges.get(bad);
     edges.set(bad, new PositionSolver.Edge(e.from(), e.to(), e.dx() + 9, e.dy() - 6, 1.0));
     double[][] nom = nominal();
-    PositionSolver.Solution s = PositionSolver.solve(NX * NY, nom[0], nom[1], edges, PositionSolver.Params.DEFAULT);
+    PositionSolver.Solution s =
+        PositionSolver.solve(NX * NY, nom[0], nom[1], edges, PositionSolver.Params.DEFAULT);
     assertFalse(s.used()[bad], "the corrupted pair must be rejected");
     assertEquals(1, s.outliers());
     assertTrue(maxError(t, s) < 0.1, "max error " + maxError(t, s));
@@ -99,7 +109,8 @@ class PositionSolverTest {
       edges.set(bad, new PositionSolver.Edge(e.from(), e.to(), e.dx() - 14, e.dy() + 11, 1.0));
     }
     double[][] nom = nominal();
-    PositionSolver.Solution s = PositionSolver.solve(NX * NY, nom[0], nom[1], edges, PositionSolver.Params.DEFAULT);
+    PositionSolver.Solution s =
+        PositionSolver.solve(NX * NY, nom[0], nom[1], edges, PositionSolver.Params.DEFAULT);
     assertEquals(3, s.outliers());
     assertTrue(maxError(t, s) < 0.1, "max error " + maxError(t, s));
   }
@@ -109,11 +120,13 @@ class PositionSolverTest {
     // three nodes in a row; the middle edge is known in x only and its y is wrong by 5 px
     double[] nx = {0, 100, 200};
     double[] ny = {0, 0, 0};
-    List<PositionSolver.Edge> edges = List.of(
-        new PositionSolver.Edge(0, 1, 101, 2, new double[] {1, 0, 1}),
-        new PositionSolver.Edge(1, 2, 99, 3, new double[] {1, 0, 1}),
-        new PositionSolver.Edge(0, 2, 200, 10, new double[] {1, 0, 1e-6}));
-    PositionSolver.Solution s = PositionSolver.solve(3, nx, ny, edges, PositionSolver.Params.DEFAULT);
+    List<PositionSolver.Edge> edges =
+        List.of(
+            new PositionSolver.Edge(0, 1, 101, 2, new double[] {1, 0, 1}),
+            new PositionSolver.Edge(1, 2, 99, 3, new double[] {1, 0, 1}),
+            new PositionSolver.Edge(0, 2, 200, 10, new double[] {1, 0, 1e-6}));
+    PositionSolver.Solution s =
+        PositionSolver.solve(3, nx, ny, edges, PositionSolver.Params.DEFAULT);
     assertEquals(5, s.y()[2] - s.y()[0], 0.01);
     assertEquals(200, s.x()[2] - s.x()[0], 0.01);
   }
@@ -123,7 +136,8 @@ class PositionSolverTest {
     double[] nx = {0, 100, 200};
     double[] ny = {0, 0, 0};
     List<PositionSolver.Edge> edges = List.of(new PositionSolver.Edge(0, 1, 103, 1, 1.0));
-    PositionSolver.Solution s = PositionSolver.solve(3, nx, ny, edges, PositionSolver.Params.DEFAULT);
+    PositionSolver.Solution s =
+        PositionSolver.solve(3, nx, ny, edges, PositionSolver.Params.DEFAULT);
     assertEquals(2, s.components());
     assertEquals(1, s.component()[2]);
     assertEquals(200, s.x()[2], 1e-6);

@@ -2,7 +2,10 @@ package org.connectome.stages.stitch;
 
 import java.util.SplittableRandom;
 
-/** Synthetic EM-like test images: smooth cell-like regions with dark boundaries, fine grain, detector noise. */
+/**
+ * Synthetic EM-like test images: smooth cell-like regions with dark boundaries, fine grain,
+ * detector noise.
+ */
 public final class Textures {
   private Textures() {}
 
@@ -47,8 +50,12 @@ public final class Textures {
     return out;
   }
 
-  /** A {@code w x h} window of {@code src} whose pixel (0, 0) is at (x0, y0) (bilinear), plus Gaussian noise. */
-  public static FloatImage crop(FloatImage src, double x0, double y0, int w, int h, double noise, long seed) {
+  /**
+   * A {@code w x h} window of {@code src} whose pixel (0, 0) is at (x0, y0) (bilinear), plus
+   * Gaussian noise.
+   */
+  public static FloatImage crop(
+      FloatImage src, double x0, double y0, int w, int h, double noise, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     FloatImage out = new FloatImage(w, h);
     for (int y = 0; y < h; y++) {
@@ -60,8 +67,12 @@ public final class Textures {
     return out;
   }
 
-  /** {@code src} rotated by {@code deg} about (cx, cy) then shifted: out(p) = src(R(-deg)(p - c - s) + c). */
-  public static FloatImage rotated(FloatImage src, double deg, double cx, double cy, double sx, double sy) {
+  /**
+   * {@code src} rotated by {@code deg} about (cx, cy) then shifted: out(p) = src(R(-deg)(p - c - s)
+   * + c).
+   */
+  public static FloatImage rotated(
+      FloatImage src, double deg, double cx, double cy, double sx, double sy) {
     double t = Math.toRadians(deg);
     double c = Math.cos(t);
     double s = Math.sin(t);

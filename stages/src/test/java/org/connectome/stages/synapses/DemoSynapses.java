@@ -25,12 +25,14 @@ import org.connectome.tasks.UnitContext;
 import org.connectome.units.Grouping;
 
 /**
- * Measures the reference detector on a finished demo run (not a unit test: it needs the demo's data). It builds a
- * scratch run that links the demo run's aligned image, stitching and alignment outputs and holds, as the
- * segmentation, the ground-truth labels mapped into the run's frame ({@link TruthVolume#truthLabels}); runs
- * {@code synapses.detect} over all blocks and prints the synapse score.
+ * Measures the reference detector on a finished demo run (not a unit test: it needs the demo's
+ * data). It builds a scratch run that links the demo run's aligned image, stitching and alignment
+ * outputs and holds, as the segmentation, the ground-truth labels mapped into the run's frame
+ * ({@link TruthVolume#truthLabels}); runs {@code synapses.detect} over all blocks and prints the
+ * synapse score.
  *
- * <p>Usage: {@code DemoSynapses <demo run dir> <ground-truth dir> <scratch dir> [blockXY] [key=value params...]}.
+ * <p>Usage: {@code DemoSynapses <demo run dir> <ground-truth dir> <scratch dir> [blockXY]
+ * [key=value params...]}.
  */
 public final class DemoSynapses {
   private DemoSynapses() {}
@@ -62,9 +64,20 @@ public final class DemoSynapses {
     Path segDir = RunVolumes.segmentation(run);
     if (!Files.exists(segDir.resolve("info"))) {
       long[] size = {tv.width(), tv.height(), tv.depth()};
-      PrecomputedVolume seg = PrecomputedVolume.create(segDir, VolumeInfo.of(VolumeInfo.SEGMENTATION,
-          DataType.UINT32, 1, List.of(VolumeInfo.Scale.of(size, new double[] {8, 8, 33},
-              new int[] {tv.width(), tv.height(), 1}, Encoding.RAW, null))));
+      PrecomputedVolume seg =
+          PrecomputedVolume.create(
+              segDir,
+              VolumeInfo.of(
+                  VolumeInfo.SEGMENTATION,
+                  DataType.UINT32,
+                  1,
+                  List.of(
+                      VolumeInfo.Scale.of(
+                          size,
+                          new double[] {8, 8, 33},
+                          new int[] {tv.width(), tv.height(), 1},
+                          Encoding.RAW,
+                          null))));
       for (int z = 0; z < tv.depth(); z++) {
         int[] t = tv.truthLabels(z);
         LabelVolume l = new LabelVolume(tv.width(), tv.height(), 1);
@@ -78,9 +91,20 @@ public final class DemoSynapses {
     Vec3 volume = new Vec3(tv.width(), tv.height(), tv.depth());
     BlockGrid grid = new BlockGrid(volume, new Vec3(block, block, 16), new Vec3(16, 16, 4));
     UnitSpace units = new UnitSpace("block", grid.blockCount(), grid, "demo");
-    TaskDefinition def = new TaskDefinition("demo/syn", "synapses", "detect", "reference", params,
-        Json.hash(params, 12), "test", new StepPlan(units, new Grouping(grid.blockCount(), 4, 100)), run.toString(),
-        null, null, new org.connectome.spec.VoxelSize(8, 8, 33));
+    TaskDefinition def =
+        new TaskDefinition(
+            "demo/syn",
+            "synapses",
+            "detect",
+            "reference",
+            params,
+            Json.hash(params, 12),
+            "test",
+            new StepPlan(units, new Grouping(grid.blockCount(), 4, 100)),
+            run.toString(),
+            null,
+            null,
+            new org.connectome.spec.VoxelSize(8, 8, 33));
     StepLayout layout = new StepLayout(run.resolve("stages/synapses/detect"));
     long t1 = System.nanoTime();
     try (SynapseDetectRunner r = SynapseDetectRunner.create(def, layout)) {
@@ -90,7 +114,8 @@ public final class DemoSynapses {
         System.out.printf("block %d: %.2f s%n", u, (System.nanoTime() - t) / 1e9);
       }
     }
-    System.out.printf("detect: %.1f s for %d blocks%n", (System.nanoTime() - t1) / 1e9, grid.blockCount());
+    System.out.printf(
+        "detect: %.1f s for %d blocks%n", (System.nanoTime() - t1) / 1e9, grid.blockCount());
     Map<String, Object> score = new SynapseScorer().score(ctx).orElseThrow();
     System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(score));
   }

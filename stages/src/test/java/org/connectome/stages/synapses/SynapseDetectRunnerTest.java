@@ -34,8 +34,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code synapses.detect} as tasks run it: blocks with overlap over a run folder, per-block files, the annotation
- * index built by the last block, whatever the order, the block size, a crash or concurrent tasks.
+ * {@code synapses.detect} as tasks run it: blocks with overlap over a run folder, per-block files,
+ * the annotation index built by the last block, whatever the order, the block size, a crash or
+ * concurrent tasks.
  */
 class SynapseDetectRunnerTest {
   static final int NX = 400;
@@ -46,11 +47,20 @@ class SynapseDetectRunnerTest {
   /** Two synapses on block borders of 120 x 100 blocks: x = 120 (a cell border) and y = 100. */
   @BeforeAll
   static void tissue() {
-    tissue = SyntheticTissue.build(NX, NY, NZ, 40, 40, List.of(
-        new SyntheticTissue.Spec(3, 100, 5, true, 14, 15),
-        new SyntheticTissue.Spec(6, 180, 6, false, 13, 15),
-        new SyntheticTissue.Spec(8, 260, 5, true, 15, 15),
-        new SyntheticTissue.Spec(4, 60, 6, false, 12, 15)), true, 5);
+    tissue =
+        SyntheticTissue.build(
+            NX,
+            NY,
+            NZ,
+            40,
+            40,
+            List.of(
+                new SyntheticTissue.Spec(3, 100, 5, true, 14, 15),
+                new SyntheticTissue.Spec(6, 180, 6, false, 13, 15),
+                new SyntheticTissue.Spec(8, 260, 5, true, 15, 15),
+                new SyntheticTissue.Spec(4, 60, 6, false, 12, 15)),
+            true,
+            5);
   }
 
   static Path run(Path dir) throws Exception {
@@ -58,14 +68,28 @@ class SynapseDetectRunnerTest {
     return dir;
   }
 
-  static TaskDefinition definition(Path runDir, int bx, int by, Map<String, Object> given, String hash) {
-    // these tests exercise the index the last block builds unless they ask for the synapses.index step
+  static TaskDefinition definition(
+      Path runDir, int bx, int by, Map<String, Object> given, String hash) {
+    // these tests exercise the index the last block builds unless they ask for the synapses.index
+    // step
     Map<String, Object> params = new java.util.HashMap<>(given);
     params.putIfAbsent("index", "last-block");
     BlockGrid grid = new BlockGrid(new Vec3(NX, NY, NZ), new Vec3(bx, by, NZ), new Vec3(16, 16, 4));
-    return new TaskDefinition("sample/r1", "synapses", "detect", "reference", params, hash, "test",
-        new StepPlan(new UnitSpace("block", grid.blockCount(), grid, "test"), new Grouping(grid.blockCount(), 2, 100)),
-        runDir.toString(), null, null, new org.connectome.spec.VoxelSize(8, 8, 33));
+    return new TaskDefinition(
+        "sample/r1",
+        "synapses",
+        "detect",
+        "reference",
+        params,
+        hash,
+        "test",
+        new StepPlan(
+            new UnitSpace("block", grid.blockCount(), grid, "test"),
+            new Grouping(grid.blockCount(), 2, 100)),
+        runDir.toString(),
+        null,
+        null,
+        new org.connectome.spec.VoxelSize(8, 8, 33));
   }
 
   static StepLayout layout(Path runDir) {
@@ -119,27 +143,43 @@ class SynapseDetectRunnerTest {
     runUnits(small, all(small));
     TaskDefinition big = definition(run(b), 200, 160, Map.of(), "h1");
     runUnits(big, all(big));
-    List<SynapseIndex.Entry> fromSmall = SynapseIndex.readTable(layout(a).outputDir().resolve(SynapseIndex.TABLE));
-    List<SynapseIndex.Entry> fromBig = SynapseIndex.readTable(layout(b).outputDir().resolve(SynapseIndex.TABLE));
+    List<SynapseIndex.Entry> fromSmall =
+        SynapseIndex.readTable(layout(a).outputDir().resolve(SynapseIndex.TABLE));
+    List<SynapseIndex.Entry> fromBig =
+        SynapseIndex.readTable(layout(b).outputDir().resolve(SynapseIndex.TABLE));
     assertEquals(fromBig, fromSmall);
     assertEquals(tissue.synapses.size(), fromSmall.size(), fromSmall.toString());
     for (SyntheticTissue.Synapse s : tissue.synapses) {
-      long near = fromSmall.stream().filter(e -> Math.hypot(e.site().x() - s.x(), e.site().y() - s.y()) <= 3
-          && Math.abs(e.site().z() - s.z()) <= 1 && e.site().pre() == s.pre() && e.site().post() == s.post()).count();
+      long near =
+          fromSmall.stream()
+              .filter(
+                  e ->
+                      Math.hypot(e.site().x() - s.x(), e.site().y() - s.y()) <= 3
+                          && Math.abs(e.site().z() - s.z()) <= 1
+                          && e.site().pre() == s.pre()
+                          && e.site().post() == s.post())
+              .count();
       assertEquals(1, near, "synapse " + s + " in " + fromSmall);
     }
-    // the synapse at x = 119.5, y = 100 lies where four 120 x 100 blocks meet: exactly one block file has it
+    // the synapse at x = 119.5, y = 100 lies where four 120 x 100 blocks meet: exactly one block
+    // file has it
     int holders = 0;
     for (long u = 0; u < small.plan().units().unitCount(); u++) {
       BlockSites bs = BlockSites.read(BlockSites.file(layout(a).outputDir(), u, "h1"));
-      holders += (int) bs.sites().stream().filter(x -> Math.hypot(x.x() - 119.5, x.y() - 100) <= 3).count();
+      holders +=
+          (int)
+              bs.sites().stream().filter(x -> Math.hypot(x.x() - 119.5, x.y() - 100) <= 3).count();
     }
     assertEquals(1, holders);
-    // the annotations: one by-id file per site, positions at voxel centres, pre and post as relationships
+    // the annotations: one by-id file per site, positions at voxel centres, pre and post as
+    // relationships
     Annotations.Schema schema = SynapseIndex.schema(new double[] {8, 8, 33});
     for (SynapseIndex.Entry e : fromSmall) {
-      Annotations.Point p = schema.decodeSingle(e.id(), Files.readAllBytes(a.resolve(SynapseIndex.FOLDER)
-          .resolve("by_id").resolve(Long.toString(e.id()))));
+      Annotations.Point p =
+          schema.decodeSingle(
+              e.id(),
+              Files.readAllBytes(
+                  a.resolve(SynapseIndex.FOLDER).resolve("by_id").resolve(Long.toString(e.id()))));
       assertEquals(e.site().x() + 0.5, p.position()[0], 1e-3);
       assertEquals(e.site().z() + 0.5, p.position()[2], 1e-6);
       assertArrayEquals(new long[] {e.site().pre()}, p.related()[0]);
@@ -147,24 +187,31 @@ class SynapseDetectRunnerTest {
       assertEquals(e.site().score(), p.properties()[0], 1e-6);
     }
     assertSameFiles(filter(outputs(a), "neuroglancer"), filter(outputs(b), "neuroglancer"));
-    // every cell of the tissue has a relationship entry, empty for a cell without synapses (no 404 in a viewer)
+    // every cell of the tissue has a relationship entry, empty for a cell without synapses (no 404
+    // in a viewer)
     long quiet = tissue.cell(15, 300);
-    assertArrayEquals(new byte[8], Files.readAllBytes(a.resolve(SynapseIndex.FOLDER)
-        .resolve("rel_post_synaptic_cell").resolve(Long.toString(quiet))));
+    assertArrayEquals(
+        new byte[8],
+        Files.readAllBytes(
+            a.resolve(SynapseIndex.FOLDER)
+                .resolve("rel_post_synaptic_cell")
+                .resolve(Long.toString(quiet))));
   }
 
   private static Map<String, byte[]> filter(Map<String, byte[]> m, String prefix) {
     Map<String, byte[]> out = new TreeMap<>();
-    m.forEach((k, v) -> {
-      if (k.startsWith(prefix)) {
-        out.put(k, v);
-      }
-    });
+    m.forEach(
+        (k, v) -> {
+          if (k.startsWith(prefix)) {
+            out.put(k, v);
+          }
+        });
     return out;
   }
 
   @Test
-  void theIndexWaitsForTheLastBlockAndARerunAfterACrashRebuildsTheSameFiles(@TempDir Path dir) throws Exception {
+  void theIndexWaitsForTheLastBlockAndARerunAfterACrashRebuildsTheSameFiles(@TempDir Path dir)
+      throws Exception {
     TaskDefinition def = definition(run(dir), 120, 100, Map.of(), "h1");
     List<Long> units = all(def);
     Path table = layout(dir).outputDir().resolve(SynapseIndex.TABLE);
@@ -177,7 +224,8 @@ class SynapseDetectRunnerTest {
     runUnits(def, List.of(0L));
     assertTrue(Files.exists(table));
     Map<String, byte[]> done = outputs(dir);
-    // a crash in block 5 after its file was written, before its completion marker: the task reruns the unit
+    // a crash in block 5 after its file was written, before its completion marker: the task reruns
+    // the unit
     Files.delete(BlockSites.file(layout(dir).outputDir(), 5, "h1"));
     Files.delete(table);
     Files.delete(dir.resolve(SynapseIndex.FOLDER).resolve("info"));
@@ -194,7 +242,8 @@ class SynapseDetectRunnerTest {
   }
 
   @Test
-  void concurrentTasksWriteTheSameFilesAsOneAfterTheOther(@TempDir Path seq, @TempDir Path par) throws Exception {
+  void concurrentTasksWriteTheSameFilesAsOneAfterTheOther(@TempDir Path seq, @TempDir Path par)
+      throws Exception {
     TaskDefinition one = definition(run(seq), 120, 100, Map.of(), "h1");
     runUnits(one, all(one));
     TaskDefinition many = definition(run(par), 120, 100, Map.of(), "h1");
@@ -202,10 +251,12 @@ class SynapseDetectRunnerTest {
     try {
       List<Future<?>> f = new ArrayList<>();
       for (long u : all(many)) {
-        f.add(pool.submit(() -> {
-          runUnits(many, List.of(u));
-          return null;
-        }));
+        f.add(
+            pool.submit(
+                () -> {
+                  runUnits(many, List.of(u));
+                  return null;
+                }));
       }
       for (Future<?> x : f) {
         x.get();
@@ -217,18 +268,32 @@ class SynapseDetectRunnerTest {
   }
 
   @Test
-  void aSeparateIndexStepBuildsTheSameFiles(@TempDir Path last, @TempDir Path step) throws Exception {
+  void aSeparateIndexStepBuildsTheSameFiles(@TempDir Path last, @TempDir Path step)
+      throws Exception {
     TaskDefinition auto = definition(run(last), 120, 100, Map.of(), "h1");
     runUnits(auto, all(auto));
     TaskDefinition manual = definition(run(step), 120, 100, Map.of("index", "step"), "h1");
     manual.write(layout(step).definitionFile());
-    TaskDefinition index = new TaskDefinition("sample/r1", "synapses", "index", "reference", Map.of("index", "step"),
-        "h1", "test", null, step.toString(), null, null);
+    TaskDefinition index =
+        new TaskDefinition(
+            "sample/r1",
+            "synapses",
+            "index",
+            "reference",
+            Map.of("index", "step"),
+            "h1",
+            "test",
+            null,
+            step.toString(),
+            null,
+            null);
     StepLayout indexLayout = new StepLayout(step.resolve("stages/synapses/index"));
     // before detect is complete the index step fails, and says which block is missing
     runUnits(manual, all(manual).subList(0, 3));
     try (UnitRunner r = SynapseIndexRunner.create(index, indexLayout)) {
-      UnitException e = assertThrows(UnitException.class, () -> r.run(new UnitContext(index, indexLayout, 0, 0, 1)));
+      UnitException e =
+          assertThrows(
+              UnitException.class, () -> r.run(new UnitContext(index, indexLayout, 0, 0, 1)));
       assertTrue(e.getMessage().contains("block 3"), e.getMessage());
     }
     runUnits(manual, all(manual).subList(3, all(manual).size()));
@@ -241,22 +306,33 @@ class SynapseDetectRunnerTest {
 
   @Test
   void badParamsAndMissingInputsSayWhat(@TempDir Path dir) throws Exception {
-    BadDefinitionException bad = assertThrows(BadDefinitionException.class, () -> SynapseDetectRunner.create(
-        definition(dir, 120, 100, Map.of("coreRadius", "thick"), "h1"), layout(dir)));
+    BadDefinitionException bad =
+        assertThrows(
+            BadDefinitionException.class,
+            () ->
+                SynapseDetectRunner.create(
+                    definition(dir, 120, 100, Map.of("coreRadius", "thick"), "h1"), layout(dir)));
     assertTrue(bad.getMessage().contains("params.coreRadius"), bad.getMessage());
-    bad = assertThrows(BadDefinitionException.class, () -> SynapseDetectRunner.create(
-        definition(dir, 120, 100, Map.of("whenNoSegmentation", "guess"), "h1"), layout(dir)));
+    bad =
+        assertThrows(
+            BadDefinitionException.class,
+            () ->
+                SynapseDetectRunner.create(
+                    definition(dir, 120, 100, Map.of("whenNoSegmentation", "guess"), "h1"),
+                    layout(dir)));
     assertTrue(bad.getMessage().contains("params.whenNoSegmentation"), bad.getMessage());
     tissue.writeRun(dir, new int[] {64, 64, NZ});
-    Files.walk(RunVolumes.segmentation(dir)).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile()
-        .delete());
+    Files.walk(RunVolumes.segmentation(dir))
+        .sorted(java.util.Comparator.reverseOrder())
+        .forEach(p -> p.toFile().delete());
     TaskDefinition def = definition(dir, 120, 100, Map.of(), "h1");
     UnitException missing = assertThrows(UnitException.class, () -> runUnits(def, List.of(0L)));
     assertTrue(missing.getMessage().contains("volumes/segmentation"), missing.getMessage());
     // told to go on without a segmentation: sites without pre and post
     TaskDefinition ignore = definition(dir, 120, 100, Map.of("whenNoSegmentation", "ignore"), "h3");
     runUnits(ignore, all(ignore));
-    List<SynapseIndex.Entry> found = SynapseIndex.readTable(layout(dir).outputDir().resolve(SynapseIndex.TABLE));
+    List<SynapseIndex.Entry> found =
+        SynapseIndex.readTable(layout(dir).outputDir().resolve(SynapseIndex.TABLE));
     assertEquals(tissue.synapses.size(), found.size());
     assertTrue(found.stream().allMatch(e -> e.site().pre() == 0 && e.site().post() == 0));
   }

@@ -18,7 +18,10 @@ class SynapseDetectorTest {
   static SyntheticTissue tissue;
   static Box all;
 
-  /** Synapses on vertical cell borders (every 40 px), away from corners and decoys; one without vesicles. */
+  /**
+   * Synapses on vertical cell borders (every 40 px), away from corners and decoys; one without
+   * vesicles.
+   */
   static List<SyntheticTissue.Spec> specs() {
     return List.of(
         new SyntheticTissue.Spec(2, 100, 5, true, 14, 15),
@@ -38,7 +41,10 @@ class SynapseDetectorTest {
     return GreyLevels.of(all, tissue.image, GreyLevels.Settings.of(DetectParams.defaults(), 4096));
   }
 
-  /** Pairs each true synapse with a detection within 3 voxels in the plane and one section; unmatched: null. */
+  /**
+   * Pairs each true synapse with a detection within 3 voxels in the plane and one section;
+   * unmatched: null.
+   */
   static List<Site> matches(List<Site> found) {
     List<Site> out = new ArrayList<>();
     List<Site> left = new ArrayList<>(found);
@@ -46,7 +52,8 @@ class SynapseDetectorTest {
       Site best = null;
       for (Site f : left) {
         double d = Math.hypot(f.x() - s.x(), f.y() - s.y());
-        if (d <= 3 && Math.abs(f.z() - s.z()) <= 1
+        if (d <= 3
+            && Math.abs(f.z() - s.z()) <= 1
             && (best == null || d < Math.hypot(best.x() - s.x(), best.y() - s.y()))) {
           best = f;
         }
@@ -59,8 +66,9 @@ class SynapseDetectorTest {
 
   @Test
   void findsEverySynapseOnceWithItsPreAndPostCells() throws Exception {
-    List<Site> found = new SynapseDetector(DetectParams.defaults()).detect(all, tissue.image, tissue.labels, NZ,
-        levels());
+    List<Site> found =
+        new SynapseDetector(DetectParams.defaults())
+            .detect(all, tissue.image, tissue.labels, NZ, levels());
     List<Site> matched = matches(found);
     int hits = 0;
     for (int i = 0; i < matched.size(); i++) {
@@ -74,7 +82,8 @@ class SynapseDetectorTest {
       assertEquals(truth.post(), s.post(), "post of synapse " + i + ": " + s);
       assertTrue(s.score() > 0 && s.score() <= 1, s.toString());
     }
-    // recall and precision 1: five synapses, the thick membrane-dark band and the mitochondrion are not synapses
+    // recall and precision 1: five synapses, the thick membrane-dark band and the mitochondrion are
+    // not synapses
     assertEquals(tissue.synapses.size(), hits, "found " + found);
     assertEquals(tissue.synapses.size(), found.size(), "found " + found);
     // the synapse without vesicles: pre and post from the post-synaptic density's side
@@ -83,13 +92,15 @@ class SynapseDetectorTest {
     // the others: vesicles counted on the pre-synaptic side
     for (int i = 0; i < 4; i++) {
       assertTrue(matched.get(i).preVesicles() >= 3, matched.get(i).toString());
-      assertTrue(matched.get(i).preVesicles() > matched.get(i).postVesicles(), matched.get(i).toString());
+      assertTrue(
+          matched.get(i).preVesicles() > matched.get(i).postVesicles(), matched.get(i).toString());
     }
   }
 
   @Test
   void withoutSegmentationSitesHaveNoPreOrPost() throws Exception {
-    List<Site> found = new SynapseDetector(DetectParams.defaults()).detect(all, tissue.image, null, NZ, levels());
+    List<Site> found =
+        new SynapseDetector(DetectParams.defaults()).detect(all, tissue.image, null, NZ, levels());
     assertEquals(tissue.synapses.size(), found.size(), found.toString());
     for (Site s : found) {
       assertEquals(0, s.pre());
@@ -100,11 +111,13 @@ class SynapseDetectorTest {
 
   @Test
   void aCleftNoDarkerThanMembranesIsNotASite() throws Exception {
-    // the same tissue with the cleft drawn at the membranes' grey: only the decoys' kind of band is left
+    // the same tissue with the cleft drawn at the membranes' grey: only the decoys' kind of band is
+    // left
     SyntheticTissue pale = SyntheticTissue.build(NX, NY, NZ, 40, 40, List.of(), true, 7);
-    GreyLevels lv = GreyLevels.of(all, pale.image, GreyLevels.Settings.of(DetectParams.defaults(), 4096));
-    assertEquals(List.of(), new SynapseDetector(DetectParams.defaults()).detect(all, pale.image, pale.labels, NZ,
-        lv));
+    GreyLevels lv =
+        GreyLevels.of(all, pale.image, GreyLevels.Settings.of(DetectParams.defaults(), 4096));
+    assertEquals(
+        List.of(),
+        new SynapseDetector(DetectParams.defaults()).detect(all, pale.image, pale.labels, NZ, lv));
   }
-
 }

@@ -14,12 +14,13 @@ import org.connectome.stages.precomputed.RunVolumes;
 import org.connectome.stages.precomputed.VolumeInfo;
 
 /**
- * Test tissue with known synapses: rectangular cells (columns of {@code cellW} voxels, rows of {@code cellH}) with
- * uint64 ids above 2^40, light cytoplasm, thin dark membranes on the cell borders, and synapses on vertical borders:
- * a cleft disc of radius {@code radius} (px; sections are {@link #Z_SCALE} px thick) drawn as a dark band 2 px
- * into the pre-synaptic cell and 4 px into the post-synaptic one (the post-synaptic density), with a cluster of
- * vesicles (dark rings, light lumen) in the pre-synaptic cell. Decoys: a thick band as dark as membranes (not a
- * cleft) and a mitochondrion (dark rim, grey inside). Gaussian noise on top.
+ * Test tissue with known synapses: rectangular cells (columns of {@code cellW} voxels, rows of
+ * {@code cellH}) with uint64 ids above 2^40, light cytoplasm, thin dark membranes on the cell
+ * borders, and synapses on vertical borders: a cleft disc of radius {@code radius} (px; sections
+ * are {@link #Z_SCALE} px thick) drawn as a dark band 2 px into the pre-synaptic cell and 4 px into
+ * the post-synaptic one (the post-synaptic density), with a cluster of vesicles (dark rings, light
+ * lumen) in the pre-synaptic cell. Decoys: a thick band as dark as membranes (not a cleft) and a
+ * mitochondrion (dark rim, grey inside). Gaussian noise on top.
  */
 final class SyntheticTissue {
   static final double Z_SCALE = 33.0 / 8.0;
@@ -27,8 +28,8 @@ final class SyntheticTissue {
   static final int CLEFT = 38;
 
   /**
-   * A synapse to draw: on the vertical border {@code border} (x = border * cellW, between columns border - 1 and
-   * border), centred at {@code y} in section {@code z}.
+   * A synapse to draw: on the vertical border {@code border} (x = border * cellW, between columns
+   * border - 1 and border), centred at {@code y} in section {@code z}.
    */
   record Spec(int border, double y, int z, boolean preOnLeft, double radius, int vesicles) {}
 
@@ -58,8 +59,8 @@ final class SyntheticTissue {
     return (1L << 40) + 1000L * (x / cellW) + y / cellH + 1;
   }
 
-  static SyntheticTissue build(int nx, int ny, int nz, int cellW, int cellH, List<Spec> specs, boolean decoys,
-      long seed) {
+  static SyntheticTissue build(
+      int nx, int ny, int nz, int cellW, int cellH, List<Spec> specs, boolean decoys, long seed) {
     SyntheticTissue t = new SyntheticTissue(nx, ny, nz, cellW, cellH);
     double[] v = new double[nx * ny * nz];
     SplittableRandom r = new SplittableRandom(seed);
@@ -69,7 +70,8 @@ final class SyntheticTissue {
           long c = t.cell(x, y);
           t.labels.set(x, y, z, c);
           double base = 150 + (c * 7919 % 40);
-          // distance to the nearest cell border (borders lie half way between two columns or rows of voxels)
+          // distance to the nearest cell border (borders lie half way between two columns or rows
+          // of voxels)
           double bx = Math.abs(((x + 0.5) % cellW + cellW) % cellW);
           double by = Math.abs(((y + 0.5) % cellH + cellH) % cellH);
           double md = Math.min(Math.min(bx, cellW - bx), Math.min(by, cellH - by));
@@ -117,7 +119,8 @@ final class SyntheticTissue {
         }
       }
     }
-    // vesicles: dark rings of radius 2.2 to 3 px with a light lumen, 6 to 20 px into the pre-synaptic cell
+    // vesicles: dark rings of radius 2.2 to 3 px with a light lumen, 6 to 20 px into the
+    // pre-synaptic cell
     for (int k = 0; k < s.vesicles(); k++) {
       double depth = 7 + r.nextDouble() * 13;
       double vx = bx - 0.5 - sign * depth;
@@ -174,15 +177,30 @@ final class SyntheticTissue {
     }
   }
 
-  /** Writes the image as {@code volumes/aligned/} and the cells as {@code volumes/segmentation/} of a run. */
+  /**
+   * Writes the image as {@code volumes/aligned/} and the cells as {@code volumes/segmentation/} of
+   * a run.
+   */
   void writeRun(java.nio.file.Path runDir, int[] chunk) throws java.io.IOException {
     long[] size = {nx, ny, nz};
     Box all = new Box(new Vec3(0, 0, 0), new Vec3(nx, ny, nz));
-    PrecomputedVolume.create(RunVolumes.aligned(runDir), VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1,
-        List.of(VolumeInfo.Scale.of(size, new double[] {8, 8, 33}, chunk, Encoding.RAW, null))))
+    PrecomputedVolume.create(
+            RunVolumes.aligned(runDir),
+            VolumeInfo.of(
+                VolumeInfo.IMAGE,
+                DataType.UINT8,
+                1,
+                List.of(
+                    VolumeInfo.Scale.of(size, new double[] {8, 8, 33}, chunk, Encoding.RAW, null))))
         .writeImage(0, all, image);
-    PrecomputedVolume.create(RunVolumes.segmentation(runDir), VolumeInfo.of(VolumeInfo.SEGMENTATION,
-        DataType.UINT64, 1, List.of(VolumeInfo.Scale.of(size, new double[] {8, 8, 33}, chunk, Encoding.RAW,
-            null)))).writeLabels(0, all, labels);
+    PrecomputedVolume.create(
+            RunVolumes.segmentation(runDir),
+            VolumeInfo.of(
+                VolumeInfo.SEGMENTATION,
+                DataType.UINT64,
+                1,
+                List.of(
+                    VolumeInfo.Scale.of(size, new double[] {8, 8, 33}, chunk, Encoding.RAW, null))))
+        .writeLabels(0, all, labels);
   }
 }

@@ -33,12 +33,14 @@ import org.connectome.tasks.UnitContext;
 import org.connectome.units.Grouping;
 
 /**
- * Measures the reference detector in the simulator's own frame (not a unit test: it needs a simulated sample's
- * ground truth with section images): the noise-free section images ({@code images/}) as the aligned volume, the
- * label volume ({@code labels/}) as the segmentation, scored against {@code synapses.tsv} with the synapse score's
- * matching (one to one, closest first, within 5 voxels and 1 section; and twice that).
+ * Measures the reference detector in the simulator's own frame (not a unit test: it needs a
+ * simulated sample's ground truth with section images): the noise-free section images ({@code
+ * images/}) as the aligned volume, the label volume ({@code labels/}) as the segmentation, scored
+ * against {@code synapses.tsv} with the synapse score's matching (one to one, closest first, within
+ * 5 voxels and 1 section; and twice that).
  *
- * <p>Usage: {@code TruthFrameSynapses <ground-truth dir> <scratch run dir> [blockXY] [name=number params...]}.
+ * <p>Usage: {@code TruthFrameSynapses <ground-truth dir> <scratch run dir> [blockXY] [name=number
+ * params...]}.
  */
 public final class TruthFrameSynapses {
   private TruthFrameSynapses() {}
@@ -59,30 +61,60 @@ public final class TruthFrameSynapses {
       for (int z = 0; z < d; z++) {
         Image8 im = Bmp.read8(gt.resolve(String.format(Locale.ROOT, "images/z%04d.bmp", z)));
         System.arraycopy(im.pixels(), 0, img.data(), z * w * h, w * h);
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(gt.resolve(String.format(Locale.ROOT, "labels/z%04d.raw",
-            z)))).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b =
+            ByteBuffer.wrap(
+                    Files.readAllBytes(
+                        gt.resolve(String.format(Locale.ROOT, "labels/z%04d.raw", z))))
+                .order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < w * h; i++) {
           lab.data()[z * w * h + i] = Integer.toUnsignedLong(b.getInt());
         }
       }
       int[] chunk = {512, 512, d};
-      PrecomputedVolume.create(RunVolumes.aligned(run), VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1,
-          List.of(VolumeInfo.Scale.of(size, new double[] {8, 8, 33}, chunk, Encoding.RAW, null))))
+      PrecomputedVolume.create(
+              RunVolumes.aligned(run),
+              VolumeInfo.of(
+                  VolumeInfo.IMAGE,
+                  DataType.UINT8,
+                  1,
+                  List.of(
+                      VolumeInfo.Scale.of(
+                          size, new double[] {8, 8, 33}, chunk, Encoding.RAW, null))))
           .writeImage(0, all, img);
-      PrecomputedVolume.create(RunVolumes.segmentation(run), VolumeInfo.of(VolumeInfo.SEGMENTATION,
-          DataType.UINT32, 1, List.of(VolumeInfo.Scale.of(size, new double[] {8, 8, 33}, chunk, Encoding.RAW,
-              null)))).writeLabels(0, all, lab);
+      PrecomputedVolume.create(
+              RunVolumes.segmentation(run),
+              VolumeInfo.of(
+                  VolumeInfo.SEGMENTATION,
+                  DataType.UINT32,
+                  1,
+                  List.of(
+                      VolumeInfo.Scale.of(
+                          size, new double[] {8, 8, 33}, chunk, Encoding.RAW, null))))
+          .writeLabels(0, all, lab);
     }
-    BlockGrid grid = new BlockGrid(new Vec3(w, h, d), new Vec3(block, block, d), new Vec3(16, 16, 4));
+    BlockGrid grid =
+        new BlockGrid(new Vec3(w, h, d), new Vec3(block, block, d), new Vec3(16, 16, 4));
     Map<String, Object> params = new java.util.LinkedHashMap<>();
     for (int i = 3; i < args.length; i++) {
       String[] kv = args[i].split("=", 2);
       params.put(kv[0], Double.valueOf(kv[1]));
     }
-    TaskDefinition def = new TaskDefinition("truth/frame", "synapses", "detect", "reference", params,
-        Json.hash(params, 12), "test", new StepPlan(new UnitSpace("block", grid.blockCount(), grid, "truth"),
-            new Grouping(grid.blockCount(), 8, 100)), run.toString(), null, null,
-        new org.connectome.spec.VoxelSize(8, 8, 33));
+    TaskDefinition def =
+        new TaskDefinition(
+            "truth/frame",
+            "synapses",
+            "detect",
+            "reference",
+            params,
+            Json.hash(params, 12),
+            "test",
+            new StepPlan(
+                new UnitSpace("block", grid.blockCount(), grid, "truth"),
+                new Grouping(grid.blockCount(), 8, 100)),
+            run.toString(),
+            null,
+            null,
+            new org.connectome.spec.VoxelSize(8, 8, 33));
     StepLayout layout = new StepLayout(run.resolve("stages/synapses/detect"));
     if (Files.isDirectory(layout.dir())) {
       try (var files = Files.walk(layout.dir())) {
@@ -95,14 +127,22 @@ public final class TruthFrameSynapses {
         r.run(new UnitContext(def, layout, u, 0, 1));
       }
     }
-    System.out.printf("detect: %.1f s for %d blocks%n", (System.nanoTime() - t0) / 1e9, grid.blockCount());
-    List<SynapseIndex.Entry> found = SynapseIndex.readTable(layout.outputDir().resolve(SynapseIndex.TABLE));
+    System.out.printf(
+        "detect: %.1f s for %d blocks%n", (System.nanoTime() - t0) / 1e9, grid.blockCount());
+    List<SynapseIndex.Entry> found =
+        SynapseIndex.readTable(layout.outputDir().resolve(SynapseIndex.TABLE));
     List<double[]> truth = new ArrayList<>();
     for (String line : Files.readAllLines(gt.resolve("synapses.tsv"))) {
       if (!line.startsWith("id")) {
         String[] f = line.split("\t");
-        truth.add(new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
-            Double.parseDouble(f[4]), Double.parseDouble(f[5])});
+        truth.add(
+            new double[] {
+              Double.parseDouble(f[1]),
+              Double.parseDouble(f[2]),
+              Double.parseDouble(f[3]),
+              Double.parseDouble(f[4]),
+              Double.parseDouble(f[5])
+            });
       }
     }
     for (int factor : new int[] {1, 2}) {
@@ -127,7 +167,8 @@ public final class TruthFrameSynapses {
         if (ut.add(i)) {
           if (ud.add(j)) {
             Site s = found.get(j).site();
-            prePost += s.pre() == (long) truth.get(i)[3] && s.post() == (long) truth.get(i)[4] ? 1 : 0;
+            prePost +=
+                s.pre() == (long) truth.get(i)[3] && s.post() == (long) truth.get(i)[4] ? 1 : 0;
           } else {
             ut.remove(i);
           }
@@ -136,9 +177,19 @@ public final class TruthFrameSynapses {
       int m = ut.size();
       double p = (double) m / found.size();
       double r = (double) m / truth.size();
-      System.out.printf(Locale.ROOT, "within %d voxels, %d sections: %d of %d truth, %d detections: precision %.3f,"
-          + " recall %.3f, F1 %.3f, pre/post right %.3f%n", 5 * factor, factor, m, truth.size(), found.size(), p, r,
-          2 * p * r / (p + r), (double) prePost / m);
+      System.out.printf(
+          Locale.ROOT,
+          "within %d voxels, %d sections: %d of %d truth, %d detections: precision %.3f,"
+              + " recall %.3f, F1 %.3f, pre/post right %.3f%n",
+          5 * factor,
+          factor,
+          m,
+          truth.size(),
+          found.size(),
+          p,
+          r,
+          2 * p * r / (p + r),
+          (double) prePost / m);
     }
   }
 }

@@ -31,20 +31,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Neuroglancer (viewer/, from npm) opens what compress writes: a small run's image (JPEG, 3 scales) and
- * segmentation (compressed_segmentation, uint64) served with CORS by {@link StaticFileServer}, in headless
- * Chromium via viewer/check.mjs, which waits for {@code viewer.isReady()} and fails on data-source errors, failed
- * chunk requests and "Error retrieving chunk". A volume with a corrupt chunk must fail the same check.
+ * Neuroglancer (viewer/, from npm) opens what compress writes: a small run's image (JPEG, 3 scales)
+ * and segmentation (compressed_segmentation, uint64) served with CORS by {@link StaticFileServer},
+ * in headless Chromium via viewer/check.mjs, which waits for {@code viewer.isReady()} and fails on
+ * data-source errors, failed chunk requests and "Error retrieving chunk". A volume with a corrupt
+ * chunk must fail the same check.
  */
 class ViewerCheckTest {
   static final Vec3 SIZE = new Vec3(320, 240, 16);
 
-  /** Cell-like labels (3D Voronoi of drifting seeds) and an EM-like image with dark membranes between them. */
+  /**
+   * Cell-like labels (3D Voronoi of drifting seeds) and an EM-like image with dark membranes
+   * between them.
+   */
   static void writeRun(Path runDir) throws Exception {
     writeRun(runDir, Map.of());
   }
 
-  static LabelVolume writeRun(Path runDir, Map<String, Object> segmentationParams) throws Exception {
+  static LabelVolume writeRun(Path runDir, Map<String, Object> segmentationParams)
+      throws Exception {
     SplittableRandom r = new SplittableRandom(5);
     int n = 45;
     double[][] seeds = new double[n][4];
@@ -81,8 +86,11 @@ class ViewerCheckTest {
       for (int y = 0; y < sy; y++) {
         for (int x = 0; x < sx; x++) {
           long l = labels.get(x, y, z);
-          boolean edge = (x > 0 && labels.get(x - 1, y, z) != l) || (y > 0 && labels.get(x, y - 1, z) != l)
-              || (x + 1 < sx && labels.get(x + 1, y, z) != l) || (y + 1 < sy && labels.get(x, y + 1, z) != l);
+          boolean edge =
+              (x > 0 && labels.get(x - 1, y, z) != l)
+                  || (y > 0 && labels.get(x, y - 1, z) != l)
+                  || (x + 1 < sx && labels.get(x + 1, y, z) != l)
+                  || (y + 1 < sy && labels.get(x, y + 1, z) != l);
           int v = edge ? 45 : 170 + (int) ((l / 1000) % 5) * 12;
           image.set(x, y, z, Math.max(0, Math.min(255, v + (int) (r.nextGaussian() * 10))));
         }
@@ -90,29 +98,68 @@ class ViewerCheckTest {
     }
     Box all = new Box(new Vec3(0, 0, 0), SIZE);
     double[] res = {8, 8, 33};
-    PrecomputedVolume.create(RunVolumes.aligned(runDir), VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1,
-        List.of(VolumeInfo.Scale.of(new long[] {sx, sy, sz}, res, new int[] {128, 128, 16}, Encoding.RAW, null))))
+    PrecomputedVolume.create(
+            RunVolumes.aligned(runDir),
+            VolumeInfo.of(
+                VolumeInfo.IMAGE,
+                DataType.UINT8,
+                1,
+                List.of(
+                    VolumeInfo.Scale.of(
+                        new long[] {sx, sy, sz},
+                        res,
+                        new int[] {128, 128, 16},
+                        Encoding.RAW,
+                        null))))
         .writeImage(0, all, image);
-    PrecomputedVolume.create(RunVolumes.segmentation(runDir), VolumeInfo.of(VolumeInfo.SEGMENTATION,
-        DataType.UINT64, 1, List.of(VolumeInfo.Scale.of(new long[] {sx, sy, sz}, res, new int[] {128, 128, 16},
-            Encoding.RAW, null)))).writeLabels(0, all, labels);
-    Map<String, Object> params = Map.of("chunkSize", List.of(64, 64, 8), "blockSize", List.of(256, 256, 16));
-    BlockSteps.runAll(CompressImageRunner::create, BlockSteps.definition(runDir, "compress", "image", SIZE,
-        new Vec3(256, 256, 16), params));
+    PrecomputedVolume.create(
+            RunVolumes.segmentation(runDir),
+            VolumeInfo.of(
+                VolumeInfo.SEGMENTATION,
+                DataType.UINT64,
+                1,
+                List.of(
+                    VolumeInfo.Scale.of(
+                        new long[] {sx, sy, sz},
+                        res,
+                        new int[] {128, 128, 16},
+                        Encoding.RAW,
+                        null))))
+        .writeLabels(0, all, labels);
+    Map<String, Object> params =
+        Map.of("chunkSize", List.of(64, 64, 8), "blockSize", List.of(256, 256, 16));
+    BlockSteps.runAll(
+        CompressImageRunner::create,
+        BlockSteps.definition(runDir, "compress", "image", SIZE, new Vec3(256, 256, 16), params));
     Map<String, Object> segParams = new java.util.HashMap<>(params);
     segParams.putAll(segmentationParams);
-    BlockSteps.runAll(CompressSegmentationRunner::create, BlockSteps.definition(runDir, "compress", "segmentation",
-        SIZE, new Vec3(256, 256, 16), segParams));
+    BlockSteps.runAll(
+        CompressSegmentationRunner::create,
+        BlockSteps.definition(
+            runDir, "compress", "segmentation", SIZE, new Vec3(256, 256, 16), segParams));
     return labels;
   }
 
   record Check(int exit, JsonNode result, String output) {}
 
-  static Check check(Path viewer, String base, Path png, String... extra) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(ViewerEnvironment.node(), "check.mjs", "--base", base, "--out",
-        png.toString(), "--timeout", "60", "--chromium", ViewerEnvironment.CHROMIUM));
+  static Check check(Path viewer, String base, Path png, String... extra)
+      throws IOException, InterruptedException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                ViewerEnvironment.node(),
+                "check.mjs",
+                "--base",
+                base,
+                "--out",
+                png.toString(),
+                "--timeout",
+                "60",
+                "--chromium",
+                ViewerEnvironment.CHROMIUM));
     cmd.addAll(List.of(extra));
-    Process p = new ProcessBuilder(cmd).directory(viewer.toFile()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(cmd).directory(viewer.toFile()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(180, TimeUnit.SECONDS)) {
       p.destroyForcibly();
@@ -123,16 +170,24 @@ class ViewerCheckTest {
   }
 
   @Test
-  void neuroglancerLoadsTheImageAndSegmentationAndFailsOnABadChunk(@TempDir Path runDir) throws Exception {
+  void neuroglancerLoadsTheImageAndSegmentationAndFailsOnABadChunk(@TempDir Path runDir)
+      throws Exception {
     Path viewer = ViewerEnvironment.requireBrowser();
     writeRun(runDir);
-    try (StaticFileServer server = StaticFileServer.start("127.0.0.1", 0, RunVolumes.neuroglancer(runDir))) {
+    try (StaticFileServer server =
+        StaticFileServer.start("127.0.0.1", 0, RunVolumes.neuroglancer(runDir))) {
       Path png = runDir.resolve("shot.png");
       long t0 = System.nanoTime();
       Check ok = check(viewer, server.baseUrl(), png);
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      System.out.println("viewer check: " + ms + " ms, " + ok.result().path("timings") + ", " + server.requests()
-          + " requests");
+      System.out.println(
+          "viewer check: "
+              + ms
+              + " ms, "
+              + ok.result().path("timings")
+              + ", "
+              + server.requests()
+              + " requests");
       assertEquals(0, ok.exit(), ok.output());
       assertTrue(ok.result().path("ok").asBoolean(), ok.output());
       assertEquals(2, ok.result().path("layers").size(), ok.output());
@@ -144,27 +199,33 @@ class ViewerCheckTest {
         Files.copy(png, Path.of(keep), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
 
-      // a truncated JPEG chunk of scale 0 in the middle plane: Neuroglancer reports it, the check fails
+      // a truncated JPEG chunk of scale 0 in the middle plane: Neuroglancer reports it, the check
+      // fails
       Path bad = RunVolumes.neuroglancerImage(runDir).resolve("8_8_33/128-192_64-128_8-16");
       byte[] b = Files.readAllBytes(bad);
       Files.write(bad, java.util.Arrays.copyOf(b, b.length / 3));
       Check broken = check(viewer, server.baseUrl(), runDir.resolve("broken.png"));
       assertEquals(1, broken.exit(), broken.output());
       assertFalse(broken.result().path("ok").asBoolean(true), broken.output());
-      assertTrue(broken.result().path("errors").toString().contains("Error retrieving chunk"), broken.output());
+      assertTrue(
+          broken.result().path("errors").toString().contains("Error retrieving chunk"),
+          broken.output());
     }
   }
 
   /**
-   * What the segmentation path writes, opened together: the image, the segmentation with its segment properties
-   * and the meshes of three selected segments (mesh.blocks and mesh.merge on the volume), and synapse point
-   * annotations (the synapses stage's schema) whose pre/post relationships link to the segmentation. A selected
-   * segment whose mesh manifest is gone must fail the check.
+   * What the segmentation path writes, opened together: the image, the segmentation with its
+   * segment properties and the meshes of three selected segments (mesh.blocks and mesh.merge on the
+   * volume), and synapse point annotations (the synapses stage's schema) whose pre/post
+   * relationships link to the segmentation. A selected segment whose mesh manifest is gone must
+   * fail the check.
    */
   @Test
-  void neuroglancerShowsSelectedSegmentsWithMeshesAndSynapses(@TempDir Path runDir) throws Exception {
+  void neuroglancerShowsSelectedSegmentsWithMeshesAndSynapses(@TempDir Path runDir)
+      throws Exception {
     Path viewer = ViewerEnvironment.requireBrowser();
-    LabelVolume labels = writeRun(runDir, Map.of("mesh", "mesh", "segmentProperties", "segment_properties"));
+    LabelVolume labels =
+        writeRun(runDir, Map.of("mesh", "mesh", "segmentProperties", "segment_properties"));
     Map<Long, Double> voxels = new java.util.HashMap<>();
     for (int z = 0; z < SIZE.z(); z++) {
       for (int y = 0; y < SIZE.y(); y++) {
@@ -175,21 +236,49 @@ class ViewerCheckTest {
     }
     Map<Long, String> names = new java.util.HashMap<>();
     voxels.keySet().forEach(id -> names.put(id, "cell " + Long.toUnsignedString(id)));
-    org.connectome.stages.precomputed.SegmentProperties.write(RunVolumes.neuroglancerSegmentation(runDir),
-        "segment_properties", names, Map.of("voxels", voxels));
-    // the mesh steps as the planners define them: blocks with a one-voxel overlap, then two segment shards
-    org.connectome.pipeline.BlockGrid grid = new org.connectome.pipeline.BlockGrid(SIZE, new Vec3(128, 128, 16),
-        new Vec3(1, 1, 1));
+    org.connectome.stages.precomputed.SegmentProperties.write(
+        RunVolumes.neuroglancerSegmentation(runDir),
+        "segment_properties",
+        names,
+        Map.of("voxels", voxels));
+    // the mesh steps as the planners define them: blocks with a one-voxel overlap, then two segment
+    // shards
+    org.connectome.pipeline.BlockGrid grid =
+        new org.connectome.pipeline.BlockGrid(SIZE, new Vec3(128, 128, 16), new Vec3(1, 1, 1));
     var spec = new org.connectome.spec.VoxelSize(8, 8, 33);
-    var blocks = new org.connectome.task.TaskDefinition("sample/r1", "mesh", "blocks", "reference",
-        Map.of("simplify", Map.of("ratio", 0.2, "maxError", 8)), "hb", "test",
-        new org.connectome.pipeline.StepPlan(new org.connectome.pipeline.UnitSpace("block", grid.blockCount(), grid,
-            "test"), new org.connectome.units.Grouping(grid.blockCount(), 4, 100)), runDir.toString(), null, null,
-        spec);
+    var blocks =
+        new org.connectome.task.TaskDefinition(
+            "sample/r1",
+            "mesh",
+            "blocks",
+            "reference",
+            Map.of("simplify", Map.of("ratio", 0.2, "maxError", 8)),
+            "hb",
+            "test",
+            new org.connectome.pipeline.StepPlan(
+                new org.connectome.pipeline.UnitSpace("block", grid.blockCount(), grid, "test"),
+                new org.connectome.units.Grouping(grid.blockCount(), 4, 100)),
+            runDir.toString(),
+            null,
+            null,
+            spec);
     BlockSteps.runAll(org.connectome.stages.mesh.MeshBlocksRunner::create, blocks);
-    var merge = new org.connectome.task.TaskDefinition("sample/r1", "mesh", "merge", "reference", Map.of(), "hm",
-        "test", new org.connectome.pipeline.StepPlan(new org.connectome.pipeline.UnitSpace("segment-shard", 2, null,
-            "test"), new org.connectome.units.Grouping(2, 1, 100)), runDir.toString(), null, null, spec);
+    var merge =
+        new org.connectome.task.TaskDefinition(
+            "sample/r1",
+            "mesh",
+            "merge",
+            "reference",
+            Map.of(),
+            "hm",
+            "test",
+            new org.connectome.pipeline.StepPlan(
+                new org.connectome.pipeline.UnitSpace("segment-shard", 2, null, "test"),
+                new org.connectome.units.Grouping(2, 1, 100)),
+            runDir.toString(),
+            null,
+            null,
+            spec);
     blocks.write(BlockSteps.layout(runDir, "mesh", "blocks").definitionFile());
     BlockSteps.runAll(org.connectome.stages.mesh.MeshMergeRunner::create, merge);
     // synapses at contacts of two cells, pre on the left, post on the right
@@ -202,20 +291,30 @@ class ViewerCheckTest {
       long pre = labels.get(x, y, z);
       long post = labels.get(x + 1, y, z);
       if (pre != post) {
-        points.add(new org.connectome.stages.precomputed.Annotations.Point(points.size() + 1,
-            new double[] {x + 1, y + 0.5, z + 0.5}, new double[] {0.9, 40, 30, 12},
-            new long[][] {{pre}, {post}}));
+        points.add(
+            new org.connectome.stages.precomputed.Annotations.Point(
+                points.size() + 1,
+                new double[] {x + 1, y + 0.5, z + 0.5},
+                new double[] {0.9, 40, 30, 12},
+                new long[][] {{pre}, {post}}));
       }
     }
     new org.connectome.stages.precomputed.AnnotationsWriter(
-        org.connectome.stages.synapses.SynapseIndex.schema(new double[] {8, 8, 33}), new double[] {0, 0, 0},
-        new double[] {SIZE.x(), SIZE.y(), SIZE.z()}, 16).write(RunVolumes.neuroglancer(runDir).resolve("synapses"),
-        points);
+            org.connectome.stages.synapses.SynapseIndex.schema(new double[] {8, 8, 33}),
+            new double[] {0, 0, 0},
+            new double[] {SIZE.x(), SIZE.y(), SIZE.z()},
+            16)
+        .write(RunVolumes.neuroglancer(runDir).resolve("synapses"), points);
 
-    try (StaticFileServer server = StaticFileServer.start("127.0.0.1", 0, RunVolumes.neuroglancer(runDir))) {
+    try (StaticFileServer server =
+        StaticFileServer.start("127.0.0.1", 0, RunVolumes.neuroglancer(runDir))) {
       Check ok = check(viewer, server.baseUrl(), runDir.resolve("segments.png"), "--segments", "3");
-      System.out.println("viewer check with meshes and synapses: " + ok.result().path("timings") + ", "
-          + server.requests() + " requests");
+      System.out.println(
+          "viewer check with meshes and synapses: "
+              + ok.result().path("timings")
+              + ", "
+              + server.requests()
+              + " requests");
       assertEquals(0, ok.exit(), ok.output());
       assertTrue(ok.result().path("ok").asBoolean(), ok.output());
       JsonNode layers = ok.result().path("layers");
@@ -225,19 +324,31 @@ class ViewerCheckTest {
       String url = ok.result().path("url").asText();
       assertTrue(url.contains("linkedSegmentationLayer"), url);
       // the three largest segments were selected: their mesh manifests were fetched
-      long biggest = voxels.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-      assertEquals(Long.toUnsignedString(biggest), layers.get(1).path("segments").get(0).asText(), ok.output());
+      long biggest =
+          voxels.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+      assertEquals(
+          Long.toUnsignedString(biggest),
+          layers.get(1).path("segments").get(0).asText(),
+          ok.output());
       String keep = System.getenv("CX_VIEWER_SEGMENTS_SCREENSHOT");
       if (keep != null && !keep.isBlank()) {
-        Files.copy(runDir.resolve("segments.png"), Path.of(keep), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+            runDir.resolve("segments.png"),
+            Path.of(keep),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
 
-      // a selected segment without its manifest: the 3D view cannot load it, the check fails naming it
-      Files.delete(RunVolumes.neuroglancerSegmentation(runDir).resolve("mesh").resolve(Long.toUnsignedString(biggest)
-          + ":0"));
-      Check broken = check(viewer, server.baseUrl(), runDir.resolve("broken.png"), "--segments", "3");
+      // a selected segment without its manifest: the 3D view cannot load it, the check fails naming
+      // it
+      Files.delete(
+          RunVolumes.neuroglancerSegmentation(runDir)
+              .resolve("mesh")
+              .resolve(Long.toUnsignedString(biggest) + ":0"));
+      Check broken =
+          check(viewer, server.baseUrl(), runDir.resolve("broken.png"), "--segments", "3");
       assertEquals(1, broken.exit(), broken.output());
-      assertTrue(broken.result().path("errors").toString().contains(Long.toUnsignedString(biggest) + ":0"),
+      assertTrue(
+          broken.result().path("errors").toString().contains(Long.toUnsignedString(biggest) + ":0"),
           broken.output());
     }
   }

@@ -7,16 +7,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Where the {@code viewer/} npm project is and whether node, its node_modules and Chromium are here. Tests that
- * need them are skipped with a message when they are missing, unless {@code CX_REQUIRE_VIEWER=1} (CI), which
- * makes their absence a failure.
+ * Where the {@code viewer/} npm project is and whether node, its node_modules and Chromium are
+ * here. Tests that need them are skipped with a message when they are missing, unless {@code
+ * CX_REQUIRE_VIEWER=1} (CI), which makes their absence a failure.
  */
 public final class ViewerEnvironment {
-  public static final String CHROMIUM = System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium");
+  public static final String CHROMIUM =
+      System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium");
 
   private ViewerEnvironment() {}
 
-  /** The viewer folder: {@code ../viewer} from the module, found by walking up from the working directory. */
+  /**
+   * The viewer folder: {@code ../viewer} from the module, found by walking up from the working
+   * directory.
+   */
   public static Path viewerDir() {
     for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
       if (Files.isRegularFile(p.resolve("viewer/package.json"))) {
@@ -43,10 +47,14 @@ public final class ViewerEnvironment {
   /** Skips (or fails under CX_REQUIRE_VIEWER=1) unless node and viewer/node_modules are there. */
   public static Path requireNodeModules() {
     Path v = viewerDir();
-    String why = v == null ? "no viewer/ folder above " + Path.of("").toAbsolutePath()
-        : node() == null ? "node is not on the PATH"
-        : !Files.isDirectory(v.resolve("node_modules/neuroglancer")) ? "viewer/node_modules is missing (run npm ci"
-            + " --prefix viewer)" : null;
+    String why =
+        v == null
+            ? "no viewer/ folder above " + Path.of("").toAbsolutePath()
+            : node() == null
+                ? "node is not on the PATH"
+                : !Files.isDirectory(v.resolve("node_modules/neuroglancer"))
+                    ? "viewer/node_modules is missing (run npm ci" + " --prefix viewer)"
+                    : null;
     need(why);
     return v;
   }
@@ -54,8 +62,10 @@ public final class ViewerEnvironment {
   /** Also Chromium. */
   public static Path requireBrowser() {
     Path v = requireNodeModules();
-    need(Files.isExecutable(Path.of(CHROMIUM)) ? null
-        : CHROMIUM + " is missing (apt-get install chromium, or set CHROMIUM_PATH)");
+    need(
+        Files.isExecutable(Path.of(CHROMIUM))
+            ? null
+            : CHROMIUM + " is missing (apt-get install chromium, or set CHROMIUM_PATH)");
     return v;
   }
 

@@ -8,23 +8,39 @@ import org.connectome.units.Ranges;
 import org.connectome.units.UnitRange;
 
 /**
- * Parameters of the built-in {@code synthetic} step kind, which tests and benchmarks use to exercise the
- * orchestration without real compute.
+ * Parameters of the built-in {@code synthetic} step kind, which tests and benchmarks use to
+ * exercise the orchestration without real compute.
  *
- * @param unitMillis         how long a unit works (sleeps)
- * @param jitter             relative spread of {@code unitMillis}, 0 to 1
- * @param failProbability    chance that an attempt of a unit fails (retryable), 0 to 1
- * @param failFirstAttempts  every unit fails (retryable) on its first N attempts, counted across resumes
- * @param failUnits          units that fail (retryable) on every attempt
+ * @param unitMillis how long a unit works (sleeps)
+ * @param jitter relative spread of {@code unitMillis}, 0 to 1
+ * @param failProbability chance that an attempt of a unit fails (retryable), 0 to 1
+ * @param failFirstAttempts every unit fails (retryable) on its first N attempts, counted across
+ *     resumes
+ * @param failUnits units that fail (retryable) on every attempt
  * @param permanentFailUnits units that fail as bad input (not retryable) on every attempt
- * @param outputBytes        size of the output each unit writes
- * @param seed               seed of the pseudo-random choices
+ * @param outputBytes size of the output each unit writes
+ * @param seed seed of the pseudo-random choices
  */
-public record SyntheticParams(long unitMillis, double jitter, double failProbability, int failFirstAttempts,
-    List<UnitRange> failUnits, List<UnitRange> permanentFailUnits, int outputBytes, long seed) {
+public record SyntheticParams(
+    long unitMillis,
+    double jitter,
+    double failProbability,
+    int failFirstAttempts,
+    List<UnitRange> failUnits,
+    List<UnitRange> permanentFailUnits,
+    int outputBytes,
+    long seed) {
 
-  static final List<String> KNOWN = List.of("unitMillis", "jitter", "failProbability", "failFirstAttempts",
-      "failUnits", "permanentFailUnits", "outputBytes", "seed");
+  static final List<String> KNOWN =
+      List.of(
+          "unitMillis",
+          "jitter",
+          "failProbability",
+          "failFirstAttempts",
+          "failUnits",
+          "permanentFailUnits",
+          "outputBytes",
+          "seed");
 
   public static SyntheticParams of(Map<String, Object> p) {
     return new SyntheticParams(
@@ -60,7 +76,8 @@ public record SyntheticParams(long unitMillis, double jitter, double failProbabi
       return List.of(UnitRange.single(n.longValue()));
     }
     if (v instanceof List<?> l) {
-      return Ranges.normalize(l.stream().flatMap(x -> Ranges.parse(String.valueOf(x)).stream()).toList());
+      return Ranges.normalize(
+          l.stream().flatMap(x -> Ranges.parse(String.valueOf(x)).stream()).toList());
     }
     return Ranges.normalize(Ranges.parse(String.valueOf(v)));
   }
@@ -75,7 +92,8 @@ public record SyntheticParams(long unitMillis, double jitter, double failProbabi
         }
         checkParams(st.params(), "stages[" + i + "].params", errors);
         for (var e : st.steps().entrySet()) {
-          checkParams(e.getValue().params(), "stages[" + i + "].steps." + e.getKey() + ".params", errors);
+          checkParams(
+              e.getValue().params(), "stages[" + i + "].steps." + e.getKey() + ".params", errors);
         }
       }
     };
@@ -103,9 +121,13 @@ public record SyntheticParams(long unitMillis, double jitter, double failProbabi
     }
   }
 
-  private static void nonNegative(Map<String, Object> p, String key, String path, SpecErrors errors) {
+  private static void nonNegative(
+      Map<String, Object> p, String key, String path, SpecErrors errors) {
     Object v = p.get(key);
-    if (v != null && !(v instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() == Math.floor(n.doubleValue()))) {
+    if (v != null
+        && !(v instanceof Number n
+            && n.doubleValue() >= 0
+            && n.doubleValue() == Math.floor(n.doubleValue()))) {
       errors.add(path + "." + key, "must be an integer >= 0");
     }
   }

@@ -14,12 +14,12 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * The built-in {@code synthetic} step kind: each unit works for a configured time, may fail as configured, and
- * writes an output file ({@code outputBytes} long; none when 0). It keeps two records of its own in
- * {@code synthetic/} of the step folder: per-unit attempt counts when a failure rule needs them (so "fail on the
- * first N attempts" holds across task retries and stage resumes) and
- * an execution log with one line per completed execution ({@code unit TAB attempt TAB pid}), which tests use
- * to prove that no finished unit ever runs twice.
+ * The built-in {@code synthetic} step kind: each unit works for a configured time, may fail as
+ * configured, and writes an output file ({@code outputBytes} long; none when 0). It keeps two
+ * records of its own in {@code synthetic/} of the step folder: per-unit attempt counts when a
+ * failure rule needs them (so "fail on the first N attempts" holds across task retries and stage
+ * resumes) and an execution log with one line per completed execution ({@code unit TAB attempt TAB
+ * pid}), which tests use to prove that no finished unit ever runs twice.
  */
 public final class SyntheticUnitRunner implements UnitRunner {
   /** The execution log, relative to the step folder. */
@@ -40,44 +40,65 @@ public final class SyntheticUnitRunner implements UnitRunner {
   @Override
   public void run(UnitContext ctx) throws UnitException, InterruptedException {
     long unit = ctx.unit();
-    // attempts are counted on disk only when a failure rule needs them, to keep large benchmark steps light
+    // attempts are counted on disk only when a failure rule needs them, to keep large benchmark
+    // steps light
     boolean counted = params.failFirstAttempts() > 0 || params.failProbability() > 0;
     int attempt = counted ? countAttempt(unit) : ctx.attempt();
-    SplittableRandom random = new SplittableRandom(params.seed() * 1_000_003L + unit * 7_919L + attempt);
+    SplittableRandom random =
+        new SplittableRandom(params.seed() * 1_000_003L + unit * 7_919L + attempt);
     long millis = params.unitMillis();
     if (params.jitter() > 0 && millis > 0) {
-      millis = Math.max(0, Math.round(millis * (1 + params.jitter() * (2 * random.nextDouble() - 1))));
+      millis =
+          Math.max(0, Math.round(millis * (1 + params.jitter() * (2 * random.nextDouble() - 1))));
     }
     if (millis > 0) {
       Thread.sleep(millis);
     }
     if (params.fails(params.permanentFailUnits(), unit)) {
-      throw new UnitException("synthetic bad input in unit " + unit + " (permanentFailUnits)", false);
+      throw new UnitException(
+          "synthetic bad input in unit " + unit + " (permanentFailUnits)", false);
     }
     if (attempt <= params.failFirstAttempts()) {
-      throw new UnitException("synthetic failure of unit " + unit + " on attempt " + attempt + " (failFirstAttempts="
-          + params.failFirstAttempts() + ")", true);
+      throw new UnitException(
+          "synthetic failure of unit "
+              + unit
+              + " on attempt "
+              + attempt
+              + " (failFirstAttempts="
+              + params.failFirstAttempts()
+              + ")",
+          true);
     }
     if (params.fails(params.failUnits(), unit)) {
       throw new UnitException("synthetic failure of unit " + unit + " (failUnits)", true);
     }
     if (params.failProbability() > 0 && random.nextDouble() < params.failProbability()) {
-      throw new UnitException("synthetic random failure of unit " + unit + " (failProbability="
-          + params.failProbability() + ")", true);
+      throw new UnitException(
+          "synthetic random failure of unit "
+              + unit
+              + " (failProbability="
+              + params.failProbability()
+              + ")",
+          true);
     }
     try {
       writeOutput(ctx.definition(), unit, random);
       String line = unit + "\t" + attempt + "\t" + ProcessHandle.current().pid() + "\n";
       Files.createDirectories(executionLog.getParent());
       // one short O_APPEND write: lines from concurrent tasks never interleave
-      Files.write(executionLog, line.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
+      Files.write(
+          executionLog,
+          line.getBytes(StandardCharsets.US_ASCII),
+          StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
     } catch (IOException e) {
-      throw new UnitException("cannot write output of unit " + unit + ": " + e.getMessage(), true, e);
+      throw new UnitException(
+          "cannot write output of unit " + unit + ": " + e.getMessage(), true, e);
     }
   }
 
-  private void writeOutput(TaskDefinition def, long unit, SplittableRandom random) throws IOException {
+  private void writeOutput(TaskDefinition def, long unit, SplittableRandom random)
+      throws IOException {
     if (params.outputBytes() == 0) {
       return;
     }
@@ -89,11 +110,16 @@ public final class SyntheticUnitRunner implements UnitRunner {
     }
     Path tmp = dir.resolve(".u" + unit + "." + Thread.currentThread().getId() + ".tmp");
     Files.write(tmp, data);
-    Files.move(tmp, dir.resolve("u" + unit + "-" + def.paramsHash() + ".bin"), StandardCopyOption.ATOMIC_MOVE,
+    Files.move(
+        tmp,
+        dir.resolve("u" + unit + "-" + def.paramsHash() + ".bin"),
+        StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
   }
 
-  /** Counts this attempt of the unit (one byte appended per attempt) and returns its number, from 1. */
+  /**
+   * Counts this attempt of the unit (one byte appended per attempt) and returns its number, from 1.
+   */
   private int countAttempt(long unit) throws UnitException {
     try {
       Path f = attemptsDir.resolve(String.format("%06d", unit / 1000)).resolve("u" + unit);
@@ -101,7 +127,8 @@ public final class SyntheticUnitRunner implements UnitRunner {
       Files.write(f, new byte[] {1}, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       return (int) Files.size(f);
     } catch (IOException e) {
-      throw new UnitException("cannot count attempts of unit " + unit + ": " + e.getMessage(), true, e);
+      throw new UnitException(
+          "cannot count attempts of unit " + unit + ": " + e.getMessage(), true, e);
     }
   }
 }

@@ -15,8 +15,8 @@ import org.connectome.workflows.samplerun.SampleRunInput;
 import org.connectome.workflows.samplerun.SampleRunWorkflow;
 
 /**
- * Starts sample runs idempotently: the workflow ID comes from sample and run name, and a launch that finds the
- * run already running attaches to it instead of starting a second one.
+ * Starts sample runs idempotently: the workflow ID comes from sample and run name, and a launch
+ * that finds the run already running attaches to it instead of starting a second one.
  */
 public final class RunLauncher {
   private final WorkflowClient client;
@@ -35,21 +35,30 @@ public final class RunLauncher {
    * A launched or found run.
    *
    * @param execution the run's workflow execution
-   * @param started   true if this call started it, false if it was running already
+   * @param started true if this call started it, false if it was running already
    */
   public record Launch(WorkflowExecution execution, boolean started) {}
 
-  /** Starts the run unless it is running; a finished run starts again and finds its work already marked. */
+  /**
+   * Starts the run unless it is running; a finished run starts again and finds its work already
+   * marked.
+   */
   public Launch launch(RunSpec spec, int relaunch, WorkflowTuning tuning) {
     String id = WorkflowIds.forRun(spec.sample(), spec.run());
-    SampleRunWorkflow wf = client.newWorkflowStub(SampleRunWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(id)
-        .setTaskQueue(taskQueue)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
-        .build());
+    SampleRunWorkflow wf =
+        client.newWorkflowStub(
+            SampleRunWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(id)
+                .setTaskQueue(taskQueue)
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+                .setWorkflowIdConflictPolicy(
+                    WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+                .build());
     try {
-      WorkflowExecution e = WorkflowClient.start(wf::run, new SampleRunInput(spec, relaunch, tuning));
+      WorkflowExecution e =
+          WorkflowClient.start(wf::run, new SampleRunInput(spec, relaunch, tuning));
       return new Launch(e, true);
     } catch (WorkflowExecutionAlreadyStarted e) {
       return new Launch(e.getExecution(), false);

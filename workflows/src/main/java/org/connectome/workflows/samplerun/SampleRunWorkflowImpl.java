@@ -40,11 +40,14 @@ import org.slf4j.Logger;
 public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   private static final Logger log = Workflow.getLogger(SampleRunWorkflowImpl.class);
 
-  private final RecordingActivities recording = Workflow.newActivityStub(RecordingActivities.class,
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumInterval(Duration.ofSeconds(30)).build())
-          .build());
+  private final RecordingActivities recording =
+      Workflow.newActivityStub(
+          RecordingActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofSeconds(30))
+              .setRetryOptions(
+                  RetryOptions.newBuilder().setMaximumInterval(Duration.ofSeconds(30)).build())
+              .build());
 
   private String runId;
   private String sample;
@@ -53,15 +56,20 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   private String currentStage;
   private String currentStep;
   private String currentStepWorkflowId;
+
   /** Step workflows running now (two during a live acquisition: ingest and stitching). */
   private final List<Child> active = new ArrayList<>();
+
   private CancellationScope scope;
   private boolean paused;
+
   /** Change id of the step synapses.index (see {@link Workflow#getVersion}). */
   static final String SYNAPSES_INDEX_CHANGE = "synapses-index-step";
+
   private boolean pauseRecorded;
   private boolean retryNow;
   private String cancelReason;
+
   /** Signals not yet passed on to the running step: "pause", "resume", "retry". */
   private final List<String> toForward = new ArrayList<>();
 
@@ -70,17 +78,27 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     RunSpec spec = input.spec();
     runId = spec.runId();
     sample = spec.sample();
-    // synapses.index joined the chain after runs were started without it: those replay without the step
+    // synapses.index joined the chain after runs were started without it: those replay without the
+    // step
     List<Pipeline.StagePlan> plan =
-        Workflow.getVersion(SYNAPSES_INDEX_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION
-            ? Pipeline.without(Pipeline.stages(spec), "synapses.index") : Pipeline.stages(spec);
+        Workflow.getVersion(SYNAPSES_INDEX_CHANGE, Workflow.DEFAULT_VERSION, 1)
+                == Workflow.DEFAULT_VERSION
+            ? Pipeline.without(Pipeline.stages(spec), "synapses.index")
+            : Pipeline.stages(spec);
     for (Pipeline.StagePlan s : plan) {
-      stages.add(new StageOutcome(s.stage(), StageState.PENDING.name(), 0, 0, 0, 0, List.of(), null));
+      stages.add(
+          new StageOutcome(s.stage(), StageState.PENDING.name(), 0, 0, 0, 0, List.of(), null));
     }
-    recording.recordRun(new RecordRunInput(runId, spec, Workflow.getInfo().getWorkflowId(), RunState.RUNNING,
-        input.relaunch() == 0 ? EventKind.RUN_STARTED : EventKind.RUN_RESUMED,
-        (input.relaunch() == 0 ? "started: " : "relaunched from completion markers: ") + plan.size()
-            + " stages"));
+    recording.recordRun(
+        new RecordRunInput(
+            runId,
+            spec,
+            Workflow.getInfo().getWorkflowId(),
+            RunState.RUNNING,
+            input.relaunch() == 0 ? EventKind.RUN_STARTED : EventKind.RUN_RESUMED,
+            (input.relaunch() == 0 ? "started: " : "relaunched from completion markers: ")
+                + plan.size()
+                + " stages"));
     String[] failure = new String[1];
     scope = Workflow.newCancellationScope(() -> failure[0] = runStages(input, plan));
     if (cancelReason != null) {
@@ -90,34 +108,50 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
       scope.run();
     } catch (CanceledFailure e) {
       String reason = cancelReason != null ? cancelReason : "cancelled";
-      Workflow.newDetachedCancellationScope(() -> {
-        // the running steps were asked to cancel; wait until they have stopped their shards before the run
-        // reports cancelled
-        for (Child c : List.copyOf(active)) {
-          try {
-            c.result().get();
-          } catch (RuntimeException stopped) {
-            // cancelled: that is what we waited for
-          }
-        }
-        if (currentStage != null) {
-          setStage(currentStage, StageState.CANCELLED, null);
-          record(currentStage, StageState.CANCELLED, EventKind.STAGE_FAILED, "cancelled: " + reason, false);
-        }
-        recording.recordRun(new RecordRunInput(runId, null, null, RunState.CANCELLED, EventKind.RUN_CANCELLED,
-            reason));
-      }).run();
+      Workflow.newDetachedCancellationScope(
+              () -> {
+                // the running steps were asked to cancel; wait until they have stopped their shards
+                // before the run
+                // reports cancelled
+                for (Child c : List.copyOf(active)) {
+                  try {
+                    c.result().get();
+                  } catch (RuntimeException stopped) {
+                    // cancelled: that is what we waited for
+                  }
+                }
+                if (currentStage != null) {
+                  setStage(currentStage, StageState.CANCELLED, null);
+                  record(
+                      currentStage,
+                      StageState.CANCELLED,
+                      EventKind.STAGE_FAILED,
+                      "cancelled: " + reason,
+                      false);
+                }
+                recording.recordRun(
+                    new RecordRunInput(
+                        runId, null, null, RunState.CANCELLED, EventKind.RUN_CANCELLED, reason));
+              })
+          .run();
       state = SampleRunResult.CANCELLED;
       return new SampleRunResult(runId, state, List.copyOf(stages), reason);
     }
     if (failure[0] != null) {
       state = SampleRunResult.FAILED;
-      recording.recordRun(new RecordRunInput(runId, null, null, RunState.FAILED, EventKind.RUN_FAILED, failure[0]));
+      recording.recordRun(
+          new RecordRunInput(runId, null, null, RunState.FAILED, EventKind.RUN_FAILED, failure[0]));
       return new SampleRunResult(runId, state, List.copyOf(stages), failure[0]);
     }
     state = SampleRunResult.DONE;
-    recording.recordRun(new RecordRunInput(runId, null, null, RunState.DONE, EventKind.RUN_FINISHED,
-        "all " + plan.size() + " stages done"));
+    recording.recordRun(
+        new RecordRunInput(
+            runId,
+            null,
+            null,
+            RunState.DONE,
+            EventKind.RUN_FINISHED,
+            "all " + plan.size() + " stages done"));
     return new SampleRunResult(runId, state, List.copyOf(stages), null);
   }
 
@@ -129,8 +163,10 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
       try {
         if (stagePlan.stage().equals("ingest")
             && WatchSettings.of(stagePlan.steps().get(0).params()).enabled()) {
-          Pipeline.StagePlan next = i + 1 < plan.size() && plan.get(i + 1).stage().equals("stitch")
-              ? plan.get(i + 1) : null;
+          Pipeline.StagePlan next =
+              i + 1 < plan.size() && plan.get(i + 1).stage().equals("stitch")
+                  ? plan.get(i + 1)
+                  : null;
           runLiveIngest(input, stagePlan, next, autoResume);
           if (next != null) {
             i++;
@@ -155,7 +191,8 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     }
   }
 
-  private void runStage(SampleRunInput input, Pipeline.StagePlan stagePlan, Pipeline.AutoResume autoResume)
+  private void runStage(
+      SampleRunInput input, Pipeline.StagePlan stagePlan, Pipeline.AutoResume autoResume)
       throws StageFailed {
     String stage = stagePlan.stage();
     beginStage(stagePlan);
@@ -173,7 +210,12 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     currentStage = stage;
     awaitUnpaused();
     setStage(stage, StageState.RUNNING, null);
-    record(stage, StageState.RUNNING, EventKind.STAGE_STARTED, stagePlan.steps().size() + " steps", false);
+    record(
+        stage,
+        StageState.RUNNING,
+        EventKind.STAGE_STARTED,
+        stagePlan.steps().size() + " steps",
+        false);
   }
 
   private void finishStage(String stage, List<StepResult> results, int resumes) {
@@ -181,23 +223,41 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     StageState done = failed == 0 ? StageState.DONE : StageState.DONE_WITH_FAILURES;
     setStage(stage, done, null);
     updateStage(stage, results, resumes);
-    record(stage, done, EventKind.STAGE_FINISHED, results.stream().mapToLong(StepResult::unitsDone).sum()
-        + " units done" + (failed > 0 ? ", " + failed + " failed within the failure budget" : ""), false);
+    record(
+        stage,
+        done,
+        EventKind.STAGE_FINISHED,
+        results.stream().mapToLong(StepResult::unitsDone).sum()
+            + " units done"
+            + (failed > 0 ? ", " + failed + " failed within the failure budget" : ""),
+        false);
     currentStep = null;
     currentStepWorkflowId = null;
   }
 
   /**
-   * Live acquisition: ingest streams sections from the acquisition as the microscope completes them, and stitching
-   * streams from ingest, each section starting as soon as it is ingested. Each of the two resumes on its own like
-   * any stage; a stitch failure during the acquisition is resumed once ingest has finished.
+   * Live acquisition: ingest streams sections from the acquisition as the microscope completes
+   * them, and stitching streams from ingest, each section starting as soon as it is ingested. Each
+   * of the two resumes on its own like any stage; a stitch failure during the acquisition is
+   * resumed once ingest has finished.
    */
-  private void runLiveIngest(SampleRunInput input, Pipeline.StagePlan ingestPlan, Pipeline.StagePlan stitchPlan,
-      Pipeline.AutoResume autoResume) throws StageFailed {
+  private void runLiveIngest(
+      SampleRunInput input,
+      Pipeline.StagePlan ingestPlan,
+      Pipeline.StagePlan stitchPlan,
+      Pipeline.AutoResume autoResume)
+      throws StageFailed {
     StepConfig ingest = ingestPlan.steps().get(0);
     WatchSettings watch = WatchSettings.of(ingest.params());
-    StreamSource fromAcquisition = new StreamSource(StreamSource.ACQUISITION, null, null, null, watch.pollInterval(),
-        watch.settleTime(), watch.timeout());
+    StreamSource fromAcquisition =
+        new StreamSource(
+            StreamSource.ACQUISITION,
+            null,
+            null,
+            null,
+            watch.pollInterval(),
+            watch.settleTime(),
+            watch.timeout());
     beginStage(ingestPlan);
     Child ingestChild = startStep(input, ingest, 0, fromAcquisition);
     Child stitchChild = null;
@@ -205,30 +265,60 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     if (stitchPlan != null) {
       stitch = stitchPlan.steps().get(0);
       setStage(stitchPlan.stage(), StageState.RUNNING, null);
-      record(stitchPlan.stage(), StageState.RUNNING, EventKind.STAGE_STARTED,
-          "streaming: each section starts once it is ingested", false);
-      stitchChild = startStep(input, stitch, 0, new StreamSource(StreamSource.STEP, ingest.stage(), ingest.step(),
-          ingest.paramsHash(), watch.pollInterval(), null, null));
+      record(
+          stitchPlan.stage(),
+          StageState.RUNNING,
+          EventKind.STAGE_STARTED,
+          "streaming: each section starts once it is ingested",
+          false);
+      stitchChild =
+          startStep(
+              input,
+              stitch,
+              0,
+              new StreamSource(
+                  StreamSource.STEP,
+                  ingest.stage(),
+                  ingest.step(),
+                  ingest.paramsHash(),
+                  watch.pollInterval(),
+                  null,
+                  null));
     }
     int[] ingestResumes = {0};
     List<StepResult> ingestResults = new ArrayList<>();
     try {
-      ingestResults.add(runStepWithResume(input, ingestPlan.stage(), ingest, ingestResults, ingestResumes, autoResume,
-          fromAcquisition, ingestChild));
+      ingestResults.add(
+          runStepWithResume(
+              input,
+              ingestPlan.stage(),
+              ingest,
+              ingestResults,
+              ingestResumes,
+              autoResume,
+              fromAcquisition,
+              ingestChild));
     } catch (StageFailed f) {
       if (stitchChild != null) {
         Child c = stitchChild;
-        Workflow.newDetachedCancellationScope(() -> {
-          c.scope().cancel("ingest failed");
-          try {
-            c.result().get();
-          } catch (RuntimeException stopped) {
-            // cancelled
-          }
-        }).run();
+        Workflow.newDetachedCancellationScope(
+                () -> {
+                  c.scope().cancel("ingest failed");
+                  try {
+                    c.result().get();
+                  } catch (RuntimeException stopped) {
+                    // cancelled
+                  }
+                })
+            .run();
         active.remove(c);
         setStage(stitchPlan.stage(), StageState.CANCELLED, "ingest failed");
-        record(stitchPlan.stage(), StageState.CANCELLED, EventKind.STAGE_FAILED, "cancelled: ingest failed", false);
+        record(
+            stitchPlan.stage(),
+            StageState.CANCELLED,
+            EventKind.STAGE_FAILED,
+            "cancelled: ingest failed",
+            false);
       }
       throw f;
     }
@@ -243,26 +333,43 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
       } catch (CanceledFailure e) {
         throw e;
       } catch (RuntimeException e) {
-        // it finished on its own meanwhile (it had seen every ingested section): the hint is not needed
+        // it finished on its own meanwhile (it had seen every ingested section): the hint is not
+        // needed
         log.info("{}: stitching finished before being told ingest had: {}", runId, e.getMessage());
       }
     }
     int[] stitchResumes = {0};
     List<StepResult> stitchResults = new ArrayList<>();
-    stitchResults.add(runStepWithResume(input, stitchPlan.stage(), stitch, stitchResults, stitchResumes, autoResume,
-        null, stitchChild));
+    stitchResults.add(
+        runStepWithResume(
+            input,
+            stitchPlan.stage(),
+            stitch,
+            stitchResults,
+            stitchResumes,
+            autoResume,
+            null,
+            stitchChild));
     finishStage(stitchPlan.stage(), stitchResults, stitchResumes[0]);
   }
 
   /**
-   * Runs one step as a child workflow until it succeeds, resuming it automatically after a backoff when it fails
-   * in a way that may pass; throws {@link StageFailed} when it cannot.
+   * Runs one step as a child workflow until it succeeds, resuming it automatically after a backoff
+   * when it fails in a way that may pass; throws {@link StageFailed} when it cannot.
    *
    * @param resumeStream the stream a resumed child starts with (null: an ordinary step)
-   * @param started      a child already started for the first attempt, or null
+   * @param started a child already started for the first attempt, or null
    */
-  private StepResult runStepWithResume(SampleRunInput input, String stage, StepConfig step, List<StepResult> results,
-      int[] resumes, Pipeline.AutoResume autoResume, StreamSource resumeStream, Child started) throws StageFailed {
+  private StepResult runStepWithResume(
+      SampleRunInput input,
+      String stage,
+      StepConfig step,
+      List<StepResult> results,
+      int[] resumes,
+      Pipeline.AutoResume autoResume,
+      StreamSource resumeStream,
+      Child started)
+      throws StageFailed {
     Child child = started;
     while (true) {
       awaitUnpaused();
@@ -280,16 +387,30 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
         String why = describe(f);
         boolean retryable = isRetryable(f);
         if (!retryable || resumes[0] >= autoResume.maxResumes()) {
-          String reason = "stage " + stage + " failed" + (retryable ? " after " + resumes[0] + " automatic resumes"
-              : " (not retryable: resuming would not help)") + ": " + why;
+          String reason =
+              "stage "
+                  + stage
+                  + " failed"
+                  + (retryable
+                      ? " after " + resumes[0] + " automatic resumes"
+                      : " (not retryable: resuming would not help)")
+                  + ": "
+                  + why;
           setStage(stage, StageState.FAILED, reason);
           record(stage, StageState.FAILED, EventKind.STAGE_FAILED, reason, false);
           throw new StageFailed(reason);
         }
         resumes[0]++;
         Duration wait = autoResume.backoffBefore(resumes[0]);
-        String msg = why + "\nresuming in " + Durations.format(wait) + " (automatic resume " + resumes[0] + " of "
-            + autoResume.maxResumes() + ")";
+        String msg =
+            why
+                + "\nresuming in "
+                + Durations.format(wait)
+                + " (automatic resume "
+                + resumes[0]
+                + " of "
+                + autoResume.maxResumes()
+                + ")";
         setStage(stage, StageState.WAITING_TO_RESUME, msg);
         record(stage, StageState.WAITING_TO_RESUME, EventKind.STAGE_FAILED, msg, false);
         log.info("{}: stage {} failed, resuming in {}", runId, stage, wait);
@@ -298,29 +419,51 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
         retryNow = false;
         updateStage(stage, results, resumes[0]);
         setStage(stage, StageState.RUNNING, null);
-        record(stage, StageState.RUNNING, EventKind.STAGE_RESUMED, "automatic resume " + resumes[0] + " of "
-            + autoResume.maxResumes() + ": dispatching units without a valid marker", true);
+        record(
+            stage,
+            StageState.RUNNING,
+            EventKind.STAGE_RESUMED,
+            "automatic resume "
+                + resumes[0]
+                + " of "
+                + autoResume.maxResumes()
+                + ": dispatching units without a valid marker",
+            true);
       }
     }
   }
 
   /** A step's child workflow, started. */
-  private record Child(StepWorkflow stub, String id, Promise<StepResult> result, CancellationScope scope) {}
+  private record Child(
+      StepWorkflow stub, String id, Promise<StepResult> result, CancellationScope scope) {}
 
   private Child startStep(SampleRunInput input, StepConfig step, int resumes, StreamSource stream) {
-    String childId = WorkflowIds.forStep(Workflow.getInfo().getWorkflowId(), input.relaunch(), step.stage(),
-        step.step(), resumes);
-    StepWorkflow stub = Workflow.newChildWorkflowStub(StepWorkflow.class, ChildWorkflowOptions.newBuilder()
-        .setWorkflowId(childId)
-        .setCancellationType(ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED)
-        .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
-        .build());
+    String childId =
+        WorkflowIds.forStep(
+            Workflow.getInfo().getWorkflowId(),
+            input.relaunch(),
+            step.stage(),
+            step.step(),
+            resumes);
+    StepWorkflow stub =
+        Workflow.newChildWorkflowStub(
+            StepWorkflow.class,
+            ChildWorkflowOptions.newBuilder()
+                .setWorkflowId(childId)
+                .setCancellationType(ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED)
+                .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
+                .build());
     @SuppressWarnings("unchecked")
     Promise<StepResult>[] result = new Promise[1];
     // its own scope, so that one of several running children can be cancelled alone
-    CancellationScope scope = Workflow.newCancellationScope(() -> {
-      result[0] = Async.function(stub::run, new StepInput(input.spec(), step, input.tuning(), null, paused, stream));
-    });
+    CancellationScope scope =
+        Workflow.newCancellationScope(
+            () -> {
+              result[0] =
+                  Async.function(
+                      stub::run,
+                      new StepInput(input.spec(), step, input.tuning(), null, paused, stream));
+            });
     scope.run();
     Workflow.getWorkflowExecution(stub).get();
     Child c = new Child(stub, childId, result[0], scope);
@@ -338,7 +481,8 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
       return c.result().get();
     } finally {
       if (c.result().isCompleted()) {
-        active.remove(c); // a child interrupted by cancellation stays listed: the run waits for it to stop
+        active.remove(
+            c); // a child interrupted by cancellation stays listed: the run waits for it to stop
       }
     }
   }
@@ -362,8 +506,14 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   private void recordPause() {
     if (paused != pauseRecorded) {
       pauseRecorded = paused;
-      recording.recordRun(new RecordRunInput(runId, null, null, paused ? RunState.PAUSED : RunState.RUNNING,
-          paused ? EventKind.RUN_PAUSED : EventKind.RUN_UNPAUSED, paused ? "paused by operator" : "resumed by operator"));
+      recording.recordRun(
+          new RecordRunInput(
+              runId,
+              null,
+              null,
+              paused ? RunState.PAUSED : RunState.RUNNING,
+              paused ? EventKind.RUN_PAUSED : EventKind.RUN_UNPAUSED,
+              paused ? "paused by operator" : "resumed by operator"));
     }
   }
 
@@ -381,12 +531,17 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
       c = c.getCause();
     }
     if (c instanceof io.temporal.failure.TemporalFailure t) {
-      return t.getOriginalMessage(); // the step's own words, not Temporal's "message='...', type=..." wrapping
+      return t
+          .getOriginalMessage(); // the step's own words, not Temporal's "message='...', type=..."
+      // wrapping
     }
     return c == null ? f.getMessage() : c.getMessage();
   }
 
-  /** A step failure may pass on resume unless every failed unit failed on bad input or the plan is impossible. */
+  /**
+   * A step failure may pass on resume unless every failed unit failed on bad input or the plan is
+   * impossible.
+   */
   private static boolean isRetryable(ChildWorkflowFailure f) {
     if (f.getCause() instanceof ApplicationFailure af) {
       if (StepFailureDetails.TYPE.equals(af.getType())) {
@@ -416,14 +571,24 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     }
     int i = indexOf(stage);
     StageOutcome o = stages.get(i);
-    stages.set(i, new StageOutcome(stage, o.state(), resumes, total, done, failed, failures, o.error()));
+    stages.set(
+        i, new StageOutcome(stage, o.state(), resumes, total, done, failed, failures, o.error()));
   }
 
   private void setStage(String stage, StageState s, String error) {
     int i = indexOf(stage);
     StageOutcome o = stages.get(i);
-    stages.set(i, new StageOutcome(stage, s.name(), o.resumes(), o.unitsTotal(), o.unitsDone(), o.unitsFailed(),
-        o.failures(), error));
+    stages.set(
+        i,
+        new StageOutcome(
+            stage,
+            s.name(),
+            o.resumes(),
+            o.unitsTotal(),
+            o.unitsDone(),
+            o.unitsFailed(),
+            o.failures(),
+            error));
   }
 
   private int indexOf(String stage) {
@@ -435,8 +600,10 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     throw new IllegalArgumentException(stage);
   }
 
-  private void record(String stage, StageState s, EventKind event, String message, boolean resumed) {
-    recording.recordStage(new RecordStageInput(runId, sample, stage, indexOf(stage), s, event, message, resumed));
+  private void record(
+      String stage, StageState s, EventKind event, String message, boolean resumed) {
+    recording.recordStage(
+        new RecordStageInput(runId, sample, stage, indexOf(stage), s, event, message, resumed));
   }
 
   @Override
@@ -467,7 +634,12 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
 
   @Override
   public RunProgress progress() {
-    return new RunProgress(runId, paused && state.equals("RUNNING") ? "PAUSED" : state, currentStage, currentStep,
-        currentStepWorkflowId, List.copyOf(stages));
+    return new RunProgress(
+        runId,
+        paused && state.equals("RUNNING") ? "PAUSED" : state,
+        currentStage,
+        currentStep,
+        currentStepWorkflowId,
+        List.copyOf(stages));
   }
 }

@@ -29,8 +29,12 @@ public final class Failures {
       }
       FailedUnits a = all.get(best - 1);
       FailedUnits b = all.remove(best);
-      all.set(best - 1, new FailedUnits(new UnitRange(a.units().from(), Math.max(a.units().to(), b.units().to())),
-          a.error(), a.retryable() || b.retryable()));
+      all.set(
+          best - 1,
+          new FailedUnits(
+              new UnitRange(a.units().from(), Math.max(a.units().to(), b.units().to())),
+              a.error(),
+              a.retryable() || b.retryable()));
     }
     return all;
   }

@@ -6,16 +6,22 @@ import org.connectome.activities.planning.PlanStepOutput;
 import org.connectome.units.UnitRange;
 
 /**
- * What a step workflow hands to its next execution when it continues as new: counts and ranges, bounded in
- * size whatever the step's size.
+ * What a step workflow hands to its next execution when it continues as new: counts and ranges,
+ * bounded in size whatever the step's size.
  *
- * @param plan           the step's plan
- * @param pendingShards  shards not yet dispatched
- * @param unitsDone      units with a valid marker as far as this workflow knows
+ * @param plan the step's plan
+ * @param pendingShards shards not yet dispatched
+ * @param unitsDone units with a valid marker as far as this workflow knows
  * @param shardsFinished shards finished
- * @param failures       units failed for good so far (bounded list)
+ * @param failures units failed for good so far (bounded list)
  * @param continuedAsNew executions so far minus one
- * @param stream         the streaming state of a streaming step, else null
+ * @param stream the streaming state of a streaming step, else null
  */
-public record StepCarry(PlanStepOutput plan, List<UnitRange> pendingShards, long unitsDone, long shardsFinished,
-    List<FailedUnits> failures, int continuedAsNew, StreamCarry stream) {}
+public record StepCarry(
+    PlanStepOutput plan,
+    List<UnitRange> pendingShards,
+    long unitsDone,
+    long shardsFinished,
+    List<FailedUnits> failures,
+    int continuedAsNew,
+    StreamCarry stream) {}

@@ -6,10 +6,10 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
- * One step of a run: plans it, dispatches its shards with a bounded window in flight, continues as new before
- * its history grows large, and ends with the step's counts, or fails with a report of the unit ranges that
- * failed beyond the failure budget. It never holds per-unit state: shards are index ranges, progress is
- * counts.
+ * One step of a run: plans it, dispatches its shards with a bounded window in flight, continues as
+ * new before its history grows large, and ends with the step's counts, or fails with a report of
+ * the unit ranges that failed beyond the failure budget. It never holds per-unit state: shards are
+ * index ranges, progress is counts.
  */
 @WorkflowInterface
 public interface StepWorkflow {

@@ -47,17 +47,26 @@ public class StepWorkflowImpl implements StepWorkflow {
   private static final Logger log = Workflow.getLogger(StepWorkflowImpl.class);
   private static final Duration SHARD_TIMEOUT_MARGIN = Duration.ofMinutes(5);
 
-  private final RecordingActivities recording = Workflow.newActivityStub(RecordingActivities.class,
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumInterval(Duration.ofSeconds(30)).build())
-          .build());
-  private final PlanningActivities planning = Workflow.newActivityStub(PlanningActivities.class,
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofMinutes(30))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumInterval(Duration.ofMinutes(1))
-              .setMaximumAttempts(10).setDoNotRetry("PlanningFailed").build())
-          .build());
+  private final RecordingActivities recording =
+      Workflow.newActivityStub(
+          RecordingActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofSeconds(30))
+              .setRetryOptions(
+                  RetryOptions.newBuilder().setMaximumInterval(Duration.ofSeconds(30)).build())
+              .build());
+  private final PlanningActivities planning =
+      Workflow.newActivityStub(
+          PlanningActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(30))
+              .setRetryOptions(
+                  RetryOptions.newBuilder()
+                      .setMaximumInterval(Duration.ofMinutes(1))
+                      .setMaximumAttempts(10)
+                      .setDoNotRetry("PlanningFailed")
+                      .build())
+              .build());
 
   private StepConfig step;
   private PlanStepOutput plan;
@@ -69,10 +78,13 @@ public class StepWorkflowImpl implements StepWorkflow {
   private int continuedAsNew;
   private boolean paused;
   private boolean retryRequested;
+
   /** Streaming: where the units come from, null for an ordinary step. */
   private StreamSource stream;
+
   /** Streaming: shards whose units are not ready at their source yet. */
   private final Deque<UnitRange> waiting = new ArrayDeque<>();
+
   private boolean sourceComplete = true;
   private boolean upstreamFinished;
   private long streamStartMillis;
@@ -111,17 +123,25 @@ public class StepWorkflowImpl implements StepWorkflow {
           sourceComplete = true;
         }
       }
-      ShardActivities shards = Workflow.newActivityStub(ShardActivities.class, ActivityOptions.newBuilder()
-          .setTaskQueue(step.taskQueue())
-          // the executor enforces the step's timeout itself and reports timed-out tasks; the margin lets it
-          // stop them and answer before Temporal gives up on the activity
-          .setStartToCloseTimeout(step.timeout().plus(SHARD_TIMEOUT_MARGIN))
-          .setHeartbeatTimeout(tuning.heartbeatTimeout())
-          .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-          .setRetryOptions(RetryOptions.newBuilder().setInitialInterval(Duration.ofSeconds(2))
-              .setMaximumInterval(Duration.ofMinutes(1)).setMaximumAttempts(8)
-              .setDoNotRetry("StaleStepDefinition").build())
-          .build());
+      ShardActivities shards =
+          Workflow.newActivityStub(
+              ShardActivities.class,
+              ActivityOptions.newBuilder()
+                  .setTaskQueue(step.taskQueue())
+                  // the executor enforces the step's timeout itself and reports timed-out tasks;
+                  // the margin lets it
+                  // stop them and answer before Temporal gives up on the activity
+                  .setStartToCloseTimeout(step.timeout().plus(SHARD_TIMEOUT_MARGIN))
+                  .setHeartbeatTimeout(tuning.heartbeatTimeout())
+                  .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+                  .setRetryOptions(
+                      RetryOptions.newBuilder()
+                          .setInitialInterval(Duration.ofSeconds(2))
+                          .setMaximumInterval(Duration.ofMinutes(1))
+                          .setMaximumAttempts(8)
+                          .setDoNotRetry("StaleStepDefinition")
+                          .build())
+                  .build());
       Grouping grouping = new Grouping(plan.unitCount(), step.unitsPerTask(), step.tasksPerShard());
 
       while (true) {
@@ -129,10 +149,16 @@ public class StepWorkflowImpl implements StepWorkflow {
           pollSource(input, location, grouping);
         }
         boolean rollOver = shouldContinueAsNew(tuning);
-        while (!paused && !rollOver && inFlight.size() < step.shardsInFlight() && !pending.isEmpty()) {
+        while (!paused
+            && !rollOver
+            && inFlight.size() < step.shardsInFlight()
+            && !pending.isEmpty()) {
           long shard = nextPending();
-          inFlight.put(shard, Async.function(shards::runShard,
-              new RunShardInput(location, step, shard, input.spec().executor())));
+          inFlight.put(
+              shard,
+              Async.function(
+                  shards::runShard,
+                  new RunShardInput(location, step, shard, input.spec().executor())));
         }
         if (inFlight.isEmpty()) {
           if (retryRequested) {
@@ -143,11 +169,25 @@ public class StepWorkflowImpl implements StepWorkflow {
             break;
           }
           if (rollOver) {
-            StreamCarry streamCarry = stream == null ? null
-                : new StreamCarry(List.copyOf(waiting), sourceComplete, streamStartMillis);
-            Workflow.continueAsNew(new StepInput(input.spec(), step, input.tuning(), new StepCarry(plan,
-                List.copyOf(pending), unitsDone, shardsFinished, List.copyOf(failures), continuedAsNew + 1,
-                streamCarry), paused, stream));
+            StreamCarry streamCarry =
+                stream == null
+                    ? null
+                    : new StreamCarry(List.copyOf(waiting), sourceComplete, streamStartMillis);
+            Workflow.continueAsNew(
+                new StepInput(
+                    input.spec(),
+                    step,
+                    input.tuning(),
+                    new StepCarry(
+                        plan,
+                        List.copyOf(pending),
+                        unitsDone,
+                        shardsFinished,
+                        List.copyOf(failures),
+                        continuedAsNew + 1,
+                        streamCarry),
+                    paused,
+                    stream));
           }
           if (pending.isEmpty()) {
             // streaming: nothing ready yet
@@ -158,13 +198,25 @@ public class StepWorkflowImpl implements StepWorkflow {
           continue;
         }
         if (sourceComplete) {
-          Workflow.await(() -> anyCompleted() || retryRequested
-              || (!paused && !pending.isEmpty() && inFlight.size() < step.shardsInFlight()
-                  && !shouldContinueAsNew(tuning)));
+          Workflow.await(
+              () ->
+                  anyCompleted()
+                      || retryRequested
+                      || (!paused
+                          && !pending.isEmpty()
+                          && inFlight.size() < step.shardsInFlight()
+                          && !shouldContinueAsNew(tuning)));
         } else {
-          Workflow.await(stream.pollInterval(), () -> anyCompleted() || retryRequested || upstreamFinished
-              || (!paused && !pending.isEmpty() && inFlight.size() < step.shardsInFlight()
-                  && !shouldContinueAsNew(tuning)));
+          Workflow.await(
+              stream.pollInterval(),
+              () ->
+                  anyCompleted()
+                      || retryRequested
+                      || upstreamFinished
+                      || (!paused
+                          && !pending.isEmpty()
+                          && inFlight.size() < step.shardsInFlight()
+                          && !shouldContinueAsNew(tuning)));
         }
         harvest(grouping);
         if (retryRequested) {
@@ -172,52 +224,102 @@ public class StepWorkflowImpl implements StepWorkflow {
         }
       }
 
-      SummarizeStepOutput summary = planning.summarizeStep(new SummarizeStepInput(location, step, plan.unitCount()));
+      SummarizeStepOutput summary =
+          planning.summarizeStep(new SummarizeStepInput(location, step, plan.unitCount()));
       unitsDone = summary.unitsDone();
       long failed = summary.unitsMissing();
       List<FailedUnits> report = failureReport(summary);
-      StepResult result = new StepResult(step.stage(), step.step(), step.paramsHash(), plan.unitKind(),
-          plan.unitCount(), unitsDone, failed, report, plan.shardCount(), continuedAsNew);
+      StepResult result =
+          new StepResult(
+              step.stage(),
+              step.step(),
+              step.paramsHash(),
+              plan.unitKind(),
+              plan.unitCount(),
+              unitsDone,
+              failed,
+              report,
+              plan.shardCount(),
+              continuedAsNew);
       if (failed == 0) {
-        recording.recordStep(new RecordStepInput(step.runId(), step.stage(), step.step(), StepState.DONE,
-            EventKind.STEP_FINISHED, plan.unitCount() + " units done"));
+        recording.recordStep(
+            new RecordStepInput(
+                step.runId(),
+                step.stage(),
+                step.step(),
+                StepState.DONE,
+                EventKind.STEP_FINISHED,
+                plan.unitCount() + " units done"));
         return result;
       }
       long allowance = step.failureAllowance(plan.unitCount());
-      String message = failed + " of " + plan.unitCount() + " units of " + step.qualifiedName()
-          + " failed after all retries (failure budget: " + allowance + ")" + Failures.summary(report, 10);
+      String message =
+          failed
+              + " of "
+              + plan.unitCount()
+              + " units of "
+              + step.qualifiedName()
+              + " failed after all retries (failure budget: "
+              + allowance
+              + ")"
+              + Failures.summary(report, 10);
       if (failed <= allowance) {
-        recording.recordStep(new RecordStepInput(step.runId(), step.stage(), step.step(),
-            StepState.DONE_WITH_FAILURES, EventKind.UNITS_FAILED, message));
+        recording.recordStep(
+            new RecordStepInput(
+                step.runId(),
+                step.stage(),
+                step.step(),
+                StepState.DONE_WITH_FAILURES,
+                EventKind.UNITS_FAILED,
+                message));
         return result;
       }
-      recording.recordStep(new RecordStepInput(step.runId(), step.stage(), step.step(), StepState.FAILED,
-          EventKind.STEP_FAILED, message));
+      recording.recordStep(
+          new RecordStepInput(
+              step.runId(),
+              step.stage(),
+              step.step(),
+              StepState.FAILED,
+              EventKind.STEP_FAILED,
+              message));
       boolean retryable = report.stream().anyMatch(FailedUnits::retryable);
-      throw ApplicationFailure.newNonRetryableFailure(message, StepFailureDetails.TYPE,
+      throw ApplicationFailure.newNonRetryableFailure(
+          message,
+          StepFailureDetails.TYPE,
           new StepFailureDetails(failed, allowance, report, retryable));
     } catch (CanceledFailure e) {
-      Workflow.newDetachedCancellationScope(() -> {
-        // recorded first: running shards read it from the catalog within seconds and stop their tasks (kill the
-        // processes, delete the Jobs); then wait until they have, so a cancelled step leaves nothing behind
-        recording.recordStep(new RecordStepInput(step.runId(), step.stage(), step.step(), StepState.CANCELLED,
-            null, "cancelled"));
-        for (Promise<RunShardOutput> p : inFlight.values()) {
-          try {
-            p.get();
-          } catch (RuntimeException stopped) {
-            // cancelled or failed: either way it has ended
-          }
-        }
-      }).run();
+      Workflow.newDetachedCancellationScope(
+              () -> {
+                // recorded first: running shards read it from the catalog within seconds and stop
+                // their tasks (kill the
+                // processes, delete the Jobs); then wait until they have, so a cancelled step
+                // leaves nothing behind
+                recording.recordStep(
+                    new RecordStepInput(
+                        step.runId(),
+                        step.stage(),
+                        step.step(),
+                        StepState.CANCELLED,
+                        null,
+                        "cancelled"));
+                for (Promise<RunShardOutput> p : inFlight.values()) {
+                  try {
+                    p.get();
+                  } catch (RuntimeException stopped) {
+                    // cancelled or failed: either way it has ended
+                  }
+                }
+              })
+          .run();
       throw e;
     }
   }
 
   /**
-   * Moves shards whose units became ready from {@link #waiting} to {@link #pending}, at most once per poll
-   * interval. When the source is finished every remaining shard is released; a live acquisition that has not
-   * delivered all expected sections within its timeout fails the missing ones.
+   * Moves shards whose units became ready from {@link #waiting} to {@link #pending}, at most once
+   * per poll interval. When the source is finished every remaining shard is released; a live
+   * acquisition that has not delivered all expected sections within its timeout fails the missing
+   * ones.
    */
   private void pollSource(StepInput input, RunLocation location, Grouping grouping) {
     if (upstreamFinished) {
@@ -232,8 +334,15 @@ public class StepWorkflowImpl implements StepWorkflow {
       return;
     }
     nextPollMillis = now + stream.pollInterval().toMillis();
-    ReadyShardsOutput ready = planning.readyShards(new ReadyShardsInput(location, step, stream,
-        input.spec().acquisition(), plan.unitCount(), Ranges.coarsen(List.copyOf(waiting), 200)));
+    ReadyShardsOutput ready =
+        planning.readyShards(
+            new ReadyShardsInput(
+                location,
+                step,
+                stream,
+                input.spec().acquisition(),
+                plan.unitCount(),
+                Ranges.coarsen(List.copyOf(waiting), 200)));
     waitingFor = ready.waitingFor();
     if (ready.sourceComplete()) {
       releaseAllWaiting();
@@ -250,12 +359,23 @@ public class StepWorkflowImpl implements StepWorkflow {
     waiting.clear();
     waiting.addAll(remaining);
     if (StreamSource.ACQUISITION.equals(stream.kind())
-        && now - streamStartMillis > stream.timeout().toMillis() && !waiting.isEmpty()) {
+        && now - streamStartMillis > stream.timeout().toMillis()
+        && !waiting.isEmpty()) {
       for (UnitRange shards : waiting) {
-        UnitRange units = new UnitRange(grouping.unitsOfShard(shards.from()).from(),
-            grouping.unitsOfShard(shards.to() - 1).to());
-        failures = Failures.add(failures, List.of(FailedUnits.of(units, "not complete in the acquisition after "
-            + stream.timeout() + (waitingFor == null ? "" : ": " + waitingFor), true)));
+        UnitRange units =
+            new UnitRange(
+                grouping.unitsOfShard(shards.from()).from(),
+                grouping.unitsOfShard(shards.to() - 1).to());
+        failures =
+            Failures.add(
+                failures,
+                List.of(
+                    FailedUnits.of(
+                        units,
+                        "not complete in the acquisition after "
+                            + stream.timeout()
+                            + (waitingFor == null ? "" : ": " + waitingFor),
+                        true)));
       }
       waiting.clear();
       sourceComplete = true;
@@ -322,10 +442,17 @@ public class StepWorkflowImpl implements StepWorkflow {
           failures = Failures.add(failures, out.failures());
         }
       } catch (ActivityFailure f) {
-        // the shard could not run at all, even after the activity's own retries (executor or worker trouble)
+        // the shard could not run at all, even after the activity's own retries (executor or worker
+        // trouble)
         boolean retryable = !(f.getCause() instanceof ApplicationFailure af && af.isNonRetryable());
-        failures = Failures.add(failures, List.of(FailedUnits.of(grouping.unitsOfShard(shard),
-            "shard " + shard + " could not run: " + rootMessage(f), retryable)));
+        failures =
+            Failures.add(
+                failures,
+                List.of(
+                    FailedUnits.of(
+                        grouping.unitsOfShard(shard),
+                        "shard " + shard + " could not run: " + rootMessage(f),
+                        retryable)));
       }
     }
   }
@@ -341,7 +468,9 @@ public class StepWorkflowImpl implements StepWorkflow {
     pending.addAll(Ranges.normalize(shards));
   }
 
-  /** Exact failed ranges from the markers, annotated with the errors the shards reported for them. */
+  /**
+   * Exact failed ranges from the markers, annotated with the errors the shards reported for them.
+   */
   private List<FailedUnits> failureReport(SummarizeStepOutput summary) {
     List<FailedUnits> out = new ArrayList<>();
     for (UnitRange missing : summary.missingRanges()) {
@@ -354,7 +483,9 @@ public class StepWorkflowImpl implements StepWorkflow {
         }
       }
       if (!covered) {
-        out.add(FailedUnits.of(missing, "no marker and no error reported (the shard may have been lost)", true));
+        out.add(
+            FailedUnits.of(
+                missing, "no marker and no error reported (the shard may have been lost)", true));
       }
     }
     return Failures.add(List.of(), out);
@@ -396,8 +527,17 @@ public class StepWorkflowImpl implements StepWorkflow {
   @Override
   public StepProgress progress() {
     long pendingCount = Ranges.count(List.copyOf(pending));
-    return new StepProgress(step == null ? null : step.stage(), step == null ? null : step.step(),
-        plan == null ? 0 : plan.unitCount(), unitsDone, plan == null ? 0 : plan.shardCount(), shardsFinished,
-        inFlight.size(), pendingCount, paused, continuedAsNew, List.copyOf(failures));
+    return new StepProgress(
+        step == null ? null : step.stage(),
+        step == null ? null : step.step(),
+        plan == null ? 0 : plan.unitCount(),
+        unitsDone,
+        plan == null ? 0 : plan.shardCount(),
+        shardsFinished,
+        inFlight.size(),
+        pendingCount,
+        paused,
+        continuedAsNew,
+        List.copyOf(failures));
   }
 }

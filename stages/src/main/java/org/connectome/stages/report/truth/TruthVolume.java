@@ -24,15 +24,16 @@ import org.connectome.stages.report.StitchedSections;
 import org.connectome.stages.report.TruthFiles;
 
 /**
- * The simulator's ground truth seen from a run's aligned volume, so that segmentation and synapses can be scored
- * voxel by voxel.
+ * The simulator's ground truth seen from a run's aligned volume, so that segmentation and synapses
+ * can be scored voxel by voxel.
  *
- * <p>The run's aligned frame and the truth's aligned frame (section 1's frame) differ by whatever rigid
- * transform the alignment chose, and each plane of the run went through its own chain: aligned point
- * {@code --solve^-1-->} montage of section {@code z} {@code --+offset-->} section frame (the stitching's mean
- * offset between solved and true tile positions) {@code --truth-->} truth aligned frame. Mapping every plane
- * through its own chain, rather than one global transform, scores what a reader of the run sees: a voxel's truth
- * label is the label of the tissue that voxel shows.
+ * <p>The run's aligned frame and the truth's aligned frame (section 1's frame) differ by whatever
+ * rigid transform the alignment chose, and each plane of the run went through its own chain:
+ * aligned point {@code --solve^-1-->} montage of section {@code z} {@code --+offset-->} section
+ * frame (the stitching's mean offset between solved and true tile positions) {@code --truth-->}
+ * truth aligned frame. Mapping every plane through its own chain, rather than one global transform,
+ * scores what a reader of the run sees: a voxel's truth label is the label of the tissue that voxel
+ * shows.
  */
 public final class TruthVolume {
   private final TruthFiles truth;
@@ -48,11 +49,25 @@ public final class TruthVolume {
   private int[] cachedTruthPlane;
 
   /** One run plane: its montage transform, stitching offset, truth section and tile footprints. */
-  private record Plane(Rigid toAligned, Rigid toMontage, double offsetX, double offsetY, TruthFiles.Section truth,
-      List<StitchedSections.Tile> tiles, int tileWidth, int tileHeight) {}
+  private record Plane(
+      Rigid toAligned,
+      Rigid toMontage,
+      double offsetX,
+      double offsetY,
+      TruthFiles.Section truth,
+      List<StitchedSections.Tile> tiles,
+      int tileWidth,
+      int tileHeight) {}
 
-  private TruthVolume(TruthFiles truth, Path labelPattern, int truthWidth, int truthHeight, int width, int height,
-      int depth, Plane[] planes) {
+  private TruthVolume(
+      TruthFiles truth,
+      Path labelPattern,
+      int truthWidth,
+      int truthHeight,
+      int width,
+      int height,
+      int depth,
+      Plane[] planes) {
     this.truth = truth;
     this.labelPattern = labelPattern;
     this.truthWidth = truthWidth;
@@ -69,8 +84,8 @@ public final class TruthVolume {
   }
 
   /**
-   * The ground truth of a run, or empty when the run has no ground truth with a label volume, no stitching
-   * output or no alignment solve yet.
+   * The ground truth of a run, or empty when the run has no ground truth with a label volume, no
+   * stitching output or no alignment solve yet.
    */
   public static Optional<TruthVolume> load(ReportContext ctx) throws IOException {
     Optional<TruthFiles> tf = ctx.truth();
@@ -91,8 +106,10 @@ public final class TruthVolume {
     int d = v.path("z").asInt();
     Map<Integer, Rigid> solved = new HashMap<>();
     for (JsonNode s : Json.mapper().readTree(transforms.toFile()).path("sections")) {
-      solved.put(s.path("section").asInt(), new Rigid(s.path("thetaDeg").asDouble(), s.path("tx").asDouble(),
-          s.path("ty").asDouble()));
+      solved.put(
+          s.path("section").asInt(),
+          new Rigid(
+              s.path("thetaDeg").asDouble(), s.path("tx").asDouble(), s.path("ty").asDouble()));
     }
     Plane[] planes = new Plane[d];
     for (StitchedSections.Section s : StitchedSections.read(ctx, tf.get())) {
@@ -100,10 +117,19 @@ public final class TruthVolume {
       if (r == null || s.truth() == null || Double.isNaN(s.offsetX()) || s.unit() >= d) {
         continue;
       }
-      planes[s.unit()] = new Plane(r, r.inverse(), s.offsetX(), s.offsetY(), s.truth(), s.tiles(), s.tileWidth(),
-          s.tileHeight());
+      planes[s.unit()] =
+          new Plane(
+              r,
+              r.inverse(),
+              s.offsetX(),
+              s.offsetY(),
+              s.truth(),
+              s.tiles(),
+              s.tileWidth(),
+              s.tileHeight());
     }
-    return Optional.of(new TruthVolume(tf.get(), pattern, tf.get().width(), tf.get().height(), w, h, d, planes));
+    return Optional.of(
+        new TruthVolume(tf.get(), pattern, tf.get().width(), tf.get().height(), w, h, d, planes));
   }
 
   /** Width of the run's aligned volume, voxels. */
@@ -119,12 +145,18 @@ public final class TruthVolume {
     return depth;
   }
 
-  /** Whether run plane {@code z} maps to the truth (its section was stitched, aligned and found in the truth). */
+  /**
+   * Whether run plane {@code z} maps to the truth (its section was stitched, aligned and found in
+   * the truth).
+   */
   public boolean hasPlane(int z) {
     return z >= 0 && z < depth && planes[z] != null;
   }
 
-  /** Whether run voxel {@code (x, y)} of plane {@code z} shows imaged tissue (inside a stitched tile). */
+  /**
+   * Whether run voxel {@code (x, y)} of plane {@code z} shows imaged tissue (inside a stitched
+   * tile).
+   */
   public boolean covered(int z, int x, int y) {
     if (!hasPlane(z)) {
       return false;
@@ -139,7 +171,9 @@ public final class TruthVolume {
       return true;
     }
     for (StitchedSections.Tile t : p.tiles()) {
-      if (u >= t.x() - 0.5 && v >= t.y() - 0.5 && u <= t.x() + p.tileWidth() - 0.5
+      if (u >= t.x() - 0.5
+          && v >= t.y() - 0.5
+          && u <= t.x() + p.tileWidth() - 0.5
           && v <= t.y() + p.tileHeight() - 0.5) {
         return true;
       }
@@ -147,7 +181,10 @@ public final class TruthVolume {
     return false;
   }
 
-  /** Run aligned point of plane {@code z} to the truth aligned frame: {x, y, truth plane}; null without a plane. */
+  /**
+   * Run aligned point of plane {@code z} to the truth aligned frame: {x, y, truth plane}; null
+   * without a plane.
+   */
   public double[] toTruth(int z, double x, double y) {
     if (!hasPlane(z)) {
       return null;
@@ -158,7 +195,10 @@ public final class TruthVolume {
     return new double[] {a[0], a[1], p.truth().z()};
   }
 
-  /** Truth aligned point of truth plane {@code z} to the run's aligned frame: {x, y, run plane}, or null. */
+  /**
+   * Truth aligned point of truth plane {@code z} to the run's aligned frame: {x, y, run plane}, or
+   * null.
+   */
   public double[] fromTruth(double x, double y, int z) {
     Integer rz = runZOfTruthZ.get(z);
     if (rz == null) {
@@ -171,8 +211,9 @@ public final class TruthVolume {
   }
 
   /**
-   * The truth cell id of every voxel of run plane {@code z} (x fastest, {@code width * height}), by nearest
-   * neighbour through {@link #toTruth}; 0 where the voxel is not {@link #covered} or maps outside the truth.
+   * The truth cell id of every voxel of run plane {@code z} (x fastest, {@code width * height}), by
+   * nearest neighbour through {@link #toTruth}; 0 where the voxel is not {@link #covered} or maps
+   * outside the truth.
    */
   public int[] truthLabels(int z) throws IOException {
     int[] out = new int[width * height];
@@ -201,16 +242,20 @@ public final class TruthVolume {
     return out;
   }
 
-  /** Receives one imaged voxel of a segmentation: its segment id (0: unsegmented) and its truth cell. */
+  /**
+   * Receives one imaged voxel of a segmentation: its segment id (0: unsegmented) and its truth
+   * cell.
+   */
   @FunctionalInterface
   public interface VoxelPair {
     void accept(long segment, int cell);
   }
 
   /**
-   * Walks every imaged voxel (truth cell not 0) of a segmentation in this run's frame ({@code seg} at scale 0, the
-   * part both cover), slab by slab of whole chunks: each chunk is decoded once and each plane mapped to the truth
-   * once. What the segmentation and synapse scores count their (segment, cell) overlaps with.
+   * Walks every imaged voxel (truth cell not 0) of a segmentation in this run's frame ({@code seg}
+   * at scale 0, the part both cover), slab by slab of whole chunks: each chunk is decoded once and
+   * each plane mapped to the truth once. What the segmentation and synapse scores count their
+   * (segment, cell) overlaps with.
    */
   public void overlap(PrecomputedVolume seg, VoxelPair sink) throws IOException {
     long[] size = seg.info().scale(0).size();
@@ -260,8 +305,17 @@ public final class TruthVolume {
     }
     long expected = 4L * truthWidth * truthHeight;
     if (bytes.length != expected) {
-      throw new IOException(raw + ": " + bytes.length + " bytes, expected " + expected + " (uint32, "
-          + truthWidth + " x " + truthHeight + ")");
+      throw new IOException(
+          raw
+              + ": "
+              + bytes.length
+              + " bytes, expected "
+              + expected
+              + " (uint32, "
+              + truthWidth
+              + " x "
+              + truthHeight
+              + ")");
     }
     int[] plane = new int[truthWidth * truthHeight];
     ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(plane);

@@ -21,12 +21,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The smoke sample stitched, aligned and rendered; the truth mapped into the run's frame must show the same tissue
- * as the run's aligned volume, voxel for voxel.
+ * The smoke sample stitched, aligned and rendered; the truth mapped into the run's frame must show
+ * the same tissue as the run's aligned volume, voxel for voxel.
  */
 class TruthVolumeTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static SimulatedRun run;
   static TruthVolume truth;
   static PrecomputedVolume aligned;
@@ -42,11 +41,15 @@ class TruthVolumeTest {
   void aRunVoxelAndItsTruthPointShowTheSameTissue() throws Exception {
     for (int z = 0; z < truth.depth(); z++) {
       assertTrue(truth.hasPlane(z), "plane " + z);
-      ByteVolume plane = aligned.readImage(0, new Box(new Vec3(0, 0, z), new Vec3(truth.width(), truth.height(),
-          z + 1)));
+      ByteVolume plane =
+          aligned.readImage(
+              0, new Box(new Vec3(0, 0, z), new Vec3(truth.width(), truth.height(), z + 1)));
       double[] tz = truth.toTruth(z, 0, 0);
-      Image8 clean = Bmp.read8(run.sim.groundTruth().resolve(String.format(Locale.ROOT, "images/z%04d.bmp",
-          (int) tz[2])));
+      Image8 clean =
+          Bmp.read8(
+              run.sim
+                  .groundTruth()
+                  .resolve(String.format(Locale.ROOT, "images/z%04d.bmp", (int) tz[2])));
       double r = correlation(plane, clean, z, 0, 0);
       double shifted = correlation(plane, clean, z, 3, 0);
       assertTrue(r > 0.8, "plane " + z + ": correlation " + r);
@@ -55,7 +58,8 @@ class TruthVolumeTest {
     }
   }
 
-  private static double correlation(ByteVolume plane, Image8 clean, int z, double shiftX, double shiftY) {
+  private static double correlation(
+      ByteVolume plane, Image8 clean, int z, double shiftX, double shiftY) {
     double sa = 0;
     double sb = 0;
     double saa = 0;
@@ -90,7 +94,8 @@ class TruthVolumeTest {
   @Test
   void fromTruthInvertsToTruth() {
     for (int z = 0; z < truth.depth(); z++) {
-      for (double[] p : new double[][] {{10.5, 20.25}, {200, 150}, {truth.width() - 3, truth.height() - 7}}) {
+      for (double[] p :
+          new double[][] {{10.5, 20.25}, {200, 150}, {truth.width() - 3, truth.height() - 7}}) {
         double[] t = truth.toTruth(z, p[0], p[1]);
         double[] back = truth.fromTruth(t[0], t[1], (int) t[2]);
         assertNotNull(back);
