@@ -469,7 +469,10 @@ class CliEndToEndTest {
         }
         for (String[] step :
             new String[][] {
-              {"segment", "relabel"}, {"synapses", "index"}, {"compress", "segmentation"}, {"mesh", "merge"}
+              {"segment", "relabel"},
+              {"synapses", "index"},
+              {"compress", "segmentation"},
+              {"mesh", "merge"}
             }) {
           Map<Long, Integer> runs = executions(stepDir("prod", step[0], step[1]));
           assertTrue(runs.size() > 0, step[0] + "." + step[1] + " ran");
