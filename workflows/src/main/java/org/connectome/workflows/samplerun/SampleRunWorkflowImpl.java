@@ -1,8 +1,6 @@
 package org.connectome.workflows.samplerun;
 
-import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.ChildWorkflowFailure;
@@ -28,6 +26,7 @@ import org.connectome.pipeline.Pipeline;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.spec.Durations;
 import org.connectome.spec.RunSpec;
+import org.connectome.workflows.ActivityTimeouts;
 import org.connectome.workflows.RunSearchAttributes;
 import org.connectome.workflows.WorkflowIds;
 import org.connectome.workflows.step.Failures;
@@ -43,12 +42,7 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
 
   private final RecordingActivities recording =
       Workflow.newActivityStub(
-          RecordingActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(
-                  RetryOptions.newBuilder().setMaximumInterval(Duration.ofSeconds(30)).build())
-              .build());
+          RecordingActivities.class, ActivityTimeouts.of(null).recordingOptions());
 
   private String runId;
   private String sample;
