@@ -69,7 +69,7 @@ public record KubernetesExecutorConfig(
 
   public static final int DEFAULT_TTL_SECONDS = 24 * 3600;
 
-  /** Where the task image keeps the platform's jars (see {@code docker/task.Dockerfile}). */
+  /** Where the task image keeps the platform's jars (see {@code docker/task.Containerfile}). */
   public static final String TASK_IMAGE_LIB = "/opt/connectome/lib/*";
 
   /** The task entry point in the task image: the same class a local child process runs. */
