@@ -72,6 +72,7 @@ type podmanNode struct {
 type podRun struct {
 	pod       *corev1.Pod
 	container string // podman container name
+	cgroup    string // the pod's memory cgroup, when it has a memory limit
 	logFile   string
 	started   time.Time
 	stopping  bool
@@ -401,8 +402,14 @@ func (n *podmanNode) containerArgs(ctx context.Context, run *podRun) ([]string, 
 		args = append(args, "--read-only", "--read-only-tmpfs=false")
 	}
 	if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
-		args = append(args, "--memory", strconv.FormatInt(q.Value(), 10), "--memory-swap",
-			strconv.FormatInt(q.Value(), 10))
+		// The limit goes on a cgroup of the pod's own, above the container's, as a kubelet's pod cgroup: the
+		// kernel's OOM kill is then counted there, and the count outlives the container (podman's own
+		// OOMKilled flag stays false on cgroup v1).
+		parent, err := n.podCgroup(run, q.Value())
+		if err != nil {
+			return nil, fmt.Errorf("memory limit: %v", err)
+		}
+		args = append(args, "--cgroup-parent", parent)
 	}
 	if q, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
 		args = append(args, "--cpus", strconv.FormatFloat(float64(q.MilliValue())/1000, 'f', 3, 64))
@@ -548,6 +555,7 @@ func (n *podmanNode) start(run *podRun) {
 	logOut.Close()
 	finished := time.Now()
 	exitCode, oom, inspectErr := n.inspect(run.container)
+	oom = oom || (exitCode == 137 && oomKilled(run.cgroup))
 	term := &corev1.ContainerStateTerminated{ExitCode: int32(exitCode), StartedAt: metav1.NewTime(run.started),
 		FinishedAt: metav1.NewTime(finished), ContainerID: "podman://" + run.container}
 	switch {
@@ -568,6 +576,7 @@ func (n *podmanNode) start(run *podRun) {
 		term.Message = tail(run.logFile, 80)
 	}
 	_ = exec.Command(n.podman, "rm", "--force", run.container).Run()
+	removeCgroups(run.pod.UID)
 	phase := corev1.PodSucceeded
 	if term.ExitCode != 0 {
 		phase = corev1.PodFailed
@@ -579,6 +588,59 @@ func (n *podmanNode) start(run *podRun) {
 	n.mu.Unlock()
 	if stopping {
 		n.remove(run.pod)
+	}
+}
+
+const memoryCgroups = "/sys/fs/cgroup/memory"
+
+// podCgroup makes the pod's memory cgroup (cgroup v1) with the pod's limit and returns its path for podman.
+func (n *podmanNode) podCgroup(run *podRun, limit int64) (string, error) {
+	rel := "/connectome-pods/" + string(run.pod.UID)
+	dir := memoryCgroups + rel
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	for _, f := range []string{"memory.limit_in_bytes", "memory.memsw.limit_in_bytes"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(strconv.FormatInt(limit, 10)), 0o644); err != nil &&
+			f == "memory.limit_in_bytes" {
+			return "", err
+		}
+	}
+	run.cgroup = dir
+	return rel, nil
+}
+
+// oomKilled says whether a container that died of SIGKILL did so because its pod reached its memory limit: the
+// pod cgroup's peak usage is at the limit. (cgroup v1 counts the kernel's OOM kill in the container's own
+// cgroup, which is gone with the container; the pod's peak stays.)
+func oomKilled(cgroup string) bool {
+	if cgroup == "" {
+		return false
+	}
+	peak, err1 := readInt(filepath.Join(cgroup, "memory.max_usage_in_bytes"))
+	limit, err2 := readInt(filepath.Join(cgroup, "memory.limit_in_bytes"))
+	return err1 == nil && err2 == nil && peak+int64(os.Getpagesize()) >= limit
+}
+
+func readInt(file string) (int64, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+}
+
+// removeCgroups removes the pod's cgroup (and what podman and runc made below it) from every hierarchy.
+func removeCgroups(uid types.UID) {
+	dirs, _ := filepath.Glob("/sys/fs/cgroup/*/connectome-pods/" + string(uid))
+	for _, dir := range dirs {
+		children, _ := filepath.Glob(dir + "/*/")
+		for _, c := range children {
+			if info, err := os.Stat(c); err == nil && info.IsDir() {
+				_ = os.Remove(c)
+			}
+		}
+		_ = os.Remove(dir)
 	}
 }
 
