@@ -51,12 +51,13 @@ import org.connectome.units.Grouping;
  *
  * <pre>
  *   java -cp ... org.connectome.bench.KwokScaleBench --scale 0.01 [--in-flight 32] [--nodes 20]
- *       [--job-qps 20] [--out FILE.md]
+ *       [--job-qps 20] [--poll] [--out FILE.md]
  * </pre>
  */
 public final class KwokScaleBench {
   /** Settings of one run. */
-  record Options(double scale, int inFlight, int nodes, int jobQps, Path out, Path repo) {}
+  record Options(
+      double scale, int inFlight, int nodes, int jobQps, boolean watch, Path out, Path repo) {}
 
   /** What one step cost. */
   record StepFigures(String step, long jobs, long pods, double seconds) {}
@@ -128,6 +129,7 @@ public final class KwokScaleBench {
                 List.of(new TolerationSpec("kwok.x-k8s.io/node", "Equal", "fake", "NoSchedule")))
             .pollInterval(Duration.ofMillis(500))
             .ttlSecondsAfterFinished(60)
+            .watch(o.watch())
             .build();
     RunSpec spec = H01Plan.spec(o.scale(), "k1", dir.resolve("data"), H01Plan.Overrides.none());
     RunLayout layout = RunLayout.of(spec.dataRoot(), spec.sample(), spec.run());
@@ -221,10 +223,11 @@ public final class KwokScaleBench {
             Locale.ROOT,
             "kube-apiserver, kube-controller-manager (Job controller at --kube-api-qps %d), kube-scheduler"
                 + " and etcd of Kubernetes v1.37.2; %d kwok nodes; %d shards in flight; the real"
-                + " KubernetesExecutor (watches) creating and following every Job.%n%n",
+                + " KubernetesExecutor (%s) creating and following every Job.%n%n",
             o.jobQps(),
             o.nodes(),
-            o.inFlight()));
+            o.inFlight(),
+            o.watch() ? "watches" : "polling: a GET and a LIST per Job and look"));
     b.append("| step | Jobs | pods | seconds | pods/s |\n|---|---:|---:|---:|---:|\n");
     for (StepFigures s : steps) {
       b.append(
@@ -346,6 +349,7 @@ public final class KwokScaleBench {
     int inFlight = 32;
     int nodes = 20;
     int qps = 20;
+    boolean watch = true;
     Path out = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -354,6 +358,7 @@ public final class KwokScaleBench {
         case "--nodes" -> nodes = Integer.parseInt(args[++i]);
         case "--job-qps" -> qps = Integer.parseInt(args[++i]);
         case "--out" -> out = Path.of(args[++i]);
+        case "--poll" -> watch = false;
         default ->
             throw new IllegalArgumentException(
                 "unknown option " + args[i] + " (--scale, --in-flight, --nodes, --job-qps, --out)");
@@ -366,6 +371,6 @@ public final class KwokScaleBench {
     if (repo == null) {
       throw new IllegalArgumentException("run from inside the repository (k8s/dev/cluster)");
     }
-    return new Options(scale, inFlight, nodes, qps, out, repo);
+    return new Options(scale, inFlight, nodes, qps, watch, out, repo);
   }
 }

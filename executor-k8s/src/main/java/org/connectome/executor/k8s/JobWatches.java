@@ -21,9 +21,10 @@ import okhttp3.OkHttpClient;
 /**
  * The worker's watches of its Jobs and their pods: per namespace one watch of the Jobs and one of
  * the pods that carry {@code app.kubernetes.io/managed-by=connectome-worker} (client-java's shared
- * informers: a LIST, then a WATCH from its resource version, renewed every few minutes), whatever
- * the number of shards being followed. Following a Job then costs no request per look: the
- * followers read these caches.
+ * informers: a LIST, then a WATCH from its resource version, renewed every few minutes; no
+ * bookmarks, whose bare objects client-java's strict model classes refuse), whatever the number of
+ * shards being followed. Following a Job then costs no request per look: the followers read these
+ * caches.
  */
 final class JobWatches implements AutoCloseable {
   static final String SELECTOR = JobNaming.LABEL_MANAGED_BY + "=" + JobNaming.VALUE_MANAGED_BY;
@@ -102,7 +103,6 @@ final class JobWatches implements AutoCloseable {
                       .resourceVersion(p.resourceVersion)
                       .timeoutSeconds(p.timeoutSeconds)
                       .watch(p.watch)
-                      .allowWatchBookmarks(true)
                       .buildCall(null),
               V1Job.class,
               V1JobList.class,
@@ -115,7 +115,6 @@ final class JobWatches implements AutoCloseable {
                       .resourceVersion(p.resourceVersion)
                       .timeoutSeconds(p.timeoutSeconds)
                       .watch(p.watch)
-                      .allowWatchBookmarks(true)
                       .buildCall(null),
               V1Pod.class,
               V1PodList.class,

@@ -170,6 +170,9 @@ public final class KubernetesExecutor implements StageExecutor {
   private JobApi api(KubernetesExecutorConfig config) throws InterruptedException {
     KubeApi calls =
         new KubeApi(config.apiAttempts(), config.apiInitialBackoff(), config.apiMaxBackoff());
+    if (!config.watch()) {
+      return new ClientJavaJobApi(client, config.namespace(), calls, null);
+    }
     JobWatches.Caches caches = watches.of(config.namespace(), Duration.ofSeconds(10));
     if (!caches.synced()) {
       log.warn(

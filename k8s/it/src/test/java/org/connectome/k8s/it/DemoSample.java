@@ -91,6 +91,19 @@ final class DemoSample {
       return local;
     }
     Path dir = Files.createTempDirectory("cx-demo4-");
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    Exec.run(
+                        java.util.List.of("rm", "-rf", dir.toString()),
+                        Map.of(),
+                        java.time.Duration.ofMinutes(1));
+                  } catch (Exception e) {
+                    System.err.println("removing " + dir + ": " + e);
+                  }
+                }));
     // the pods' and containers' user (10001) passes through and writes into folders this JVM makes
     Files.setPosixFilePermissions(
         dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -106,13 +119,18 @@ final class DemoSample {
         sample.spec(
             "r1",
             data,
-            "executor: {type: local, local: {launcher: thread, maxConcurrentTasks: 2}}",
+            "executor: {type: local, local: {launcher: process, maxConcurrentTasks: 2}}",
             dir);
+    // child JVMs as the demo runs them: tasks on threads of one JVM share the stitch stage's static
+    // FFT plans (JTransforms objects that are not thread-safe), and align.pairs then fails or
+    // drifts
     SampleRunResult result =
         run(
             spec,
             new org.connectome.executor.local.LocalExecutor(
-                new org.connectome.executor.local.ThreadTaskLauncher(), 2),
+                org.connectome.executor.local.ProcessTaskLauncher.withOwnClassPath(
+                    java.util.List.of("-Xmx512m")),
+                2),
             dir.resolve("catalog"));
     if (!SampleRunResult.DONE.equals(result.state())) {
       throw new IllegalStateException("the local run of the demo sample: " + result.error());

@@ -125,6 +125,11 @@ final class DevCluster {
    * JVM), and a hostPath volume for its data claim: the cluster's data folder.
    */
   String namespace(String name) throws Exception {
+    return namespace(name, data);
+  }
+
+  /** As {@link #namespace(String)}, with the data claim bound to the host folder {@code data}. */
+  String namespace(String name, Path data) throws Exception {
     Path k = Files.createTempDirectory(dir, "kustomize");
     Files.writeString(
         k.resolve("kustomization.yaml"),

@@ -59,7 +59,8 @@ class TaskImageTest {
     assertEquals("10001:10001", config.substring(config.lastIndexOf(' ') + 1).strip());
 
     RunSpec spec = DemoSample.local().spec();
-    Path data = Path.of(spec.dataRoot());
+    // the acquisition (stitch reads the tiles) and the data root, at their own paths
+    Path data = DemoSample.local().dir();
     RunLayout run = RunLayout.of(spec.dataRoot(), spec.sample(), spec.run());
     List<String> ran = new ArrayList<>();
     for (StepConfig step : Pipeline.steps(spec)) {
