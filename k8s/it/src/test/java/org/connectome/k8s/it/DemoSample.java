@@ -196,7 +196,8 @@ final class DemoSample {
 
   /**
    * SHA-256 of every output file below {@code dir}, by path relative to it; markers, logs, task
-   * reports and step definitions (they name hosts, times, attempts and absolute paths) left out.
+   * reports and step definitions (they name hosts, times, attempts and absolute paths) left out,
+   * and JSON files compared by content without compute times ({@link #jsonDigest}).
    */
   static Map<String, String> checksums(Path dir) throws IOException {
     Map<String, String> out = new TreeMap<>();
@@ -206,10 +207,58 @@ final class DemoSample {
         if (rel.matches("(^|.*/)(markers|logs|reports)/.*") || rel.endsWith("step.json")) {
           continue;
         }
-        out.put(rel, sha256(f));
+        out.put(rel, rel.endsWith(".json") || rel.endsWith("/info") ? jsonDigest(f) : sha256(f));
       }
     }
     return out;
+  }
+
+  /**
+   * A JSON file's content: keys in order (a writer's map order is no output), fields named {@code
+   * seconds} (a unit's compute time) left out; files that are not JSON by their bytes.
+   */
+  static String jsonDigest(Path f) throws IOException {
+    com.fasterxml.jackson.databind.JsonNode n;
+    try {
+      n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile());
+    } catch (IOException notJson) {
+      return sha256(f);
+    }
+    StringBuilder b = new StringBuilder();
+    canonical(n, b);
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void canonical(com.fasterxml.jackson.databind.JsonNode n, StringBuilder b) {
+    if (n.isObject()) {
+      java.util.TreeMap<String, com.fasterxml.jackson.databind.JsonNode> fields = new TreeMap<>();
+      n.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
+      fields.remove("seconds");
+      b.append('{');
+      fields.forEach(
+          (k, v) -> {
+            b.append('"').append(k).append("\":");
+            canonical(v, b);
+            b.append(',');
+          });
+      b.append('}');
+    } else if (n.isArray()) {
+      b.append('[');
+      for (com.fasterxml.jackson.databind.JsonNode x : n) {
+        canonical(x, b);
+        b.append(',');
+      }
+      b.append(']');
+    } else {
+      b.append(n.toString());
+    }
   }
 
   static String sha256(Path f) throws IOException {
