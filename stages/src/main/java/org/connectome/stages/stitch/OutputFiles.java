@@ -5,7 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 import org.connectome.pipeline.Json;
 
 /**
@@ -13,11 +17,18 @@ import org.connectome.pipeline.Json;
  * requires.
  */
 public final class OutputFiles {
+  /**
+   * Readable by all, as files written in place are: the worker and the task containers that read it
+   * may run as different users (createTempFile alone makes it the owner's only).
+   */
+  private static final FileAttribute<Set<PosixFilePermission>> READABLE =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"));
+
   private OutputFiles() {}
 
   public static void write(Path file, byte[] data) throws IOException {
     Files.createDirectories(file.getParent());
-    Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
+    Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp", READABLE);
     try {
       Files.write(tmp, data);
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
