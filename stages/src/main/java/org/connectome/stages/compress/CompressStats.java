@@ -49,6 +49,25 @@ public record CompressStats(
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
+  /** The stats of a unit that wrote {@code scales}. */
+  static CompressStats of(
+      long unit,
+      org.connectome.pipeline.Box block,
+      CompressParams params,
+      long bytesIn,
+      List<ScaleStats> scales) {
+    long raw = 0;
+    long out = 0;
+    long chunks = 0;
+    for (ScaleStats s : scales) {
+      raw += s.rawBytes();
+      out += s.storedBytes();
+      chunks += s.chunks();
+    }
+    return new CompressStats(
+        unit, block.chunkName(), params.encoding().json(), bytesIn, raw, out, chunks, scales, null);
+  }
+
   public static Path file(Path stepOutputDir, long unit) {
     return stepOutputDir
         .resolve("stats")
