@@ -30,6 +30,9 @@ public final class CompressPlanners {
   /** Parameter the pipeline gives each pyramid step: how many pyramid steps there are. */
   public static final String STEPS_PARAM = "pyramidSteps";
 
+  /** Names of the volumes, and of the compress steps that write their scale 0. */
+  public static final List<String> VOLUMES = List.of("image", "segmentation");
+
   /** Bytes per voxel the planners assume: the image is uint8, the segmentation uint64. */
   public static final int IMAGE_BYTES = 1;
 
@@ -54,9 +57,12 @@ public final class CompressPlanners {
     }
     Vec3 size = new Vec3(v.width(), v.height(), v.sections());
     int n = 1;
-    for (int bytes : new int[] {IMAGE_BYTES, SEGMENTATION_BYTES}) {
+    Map<String, Object> p = pyramidParams(stage, 1, 1);
+    for (int i = 0; i < 2; i++) {
       try {
-        n = Math.max(n, PyramidPlan.of(size, stage.params(), bytes).pyramidLevels());
+        n =
+            Math.max(
+                n, PyramidPlan.of(size, volumeParams(p, VOLUMES.get(i)), BYTES[i]).pyramidLevels());
       } catch (IllegalArgumentException e) {
         // bad parameters are reported by the spec check; plan one step meanwhile
       }
@@ -64,12 +70,34 @@ public final class CompressPlanners {
     return n;
   }
 
-  /** The parameters of pyramid step {@code k} of {@code n}. */
-  public static Map<String, Object> pyramidParams(Map<String, Object> stageParams, int k, int n) {
-    Map<String, Object> p = new LinkedHashMap<>(stageParams);
+  private static final int[] BYTES = {IMAGE_BYTES, SEGMENTATION_BYTES};
+
+  /**
+   * The parameters of pyramid step {@code k} of {@code n}: the stage's, with each volume's own (its
+   * compress step's parameters over the stage's) under {@code image} and {@code segmentation},
+   * since a scale must be cut like the scale 0 that its volume's step wrote.
+   */
+  public static Map<String, Object> pyramidParams(StageSpec stage, int k, int n) {
+    Map<String, Object> p = new LinkedHashMap<>(stage.params());
+    for (String volume : VOLUMES) {
+      Map<String, Object> own = new LinkedHashMap<>(stage.params());
+      var step = stage.steps().get(volume);
+      if (step != null) {
+        own.putAll(step.params());
+      }
+      p.put(volume, own);
+    }
     p.put(STEP_PARAM, k);
     p.put(STEPS_PARAM, n);
     return p;
+  }
+
+  /** A volume's own parameters within a pyramid step's. */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> volumeParams(Map<String, Object> pyramidParams, String volume) {
+    return pyramidParams.get(volume) instanceof Map<?, ?> m
+        ? (Map<String, Object>) m
+        : pyramidParams;
   }
 
   /** The planner of {@code compress.<step>}, or null when it is none of these. */
@@ -195,15 +223,14 @@ public final class CompressPlanners {
     int steps = params.get(STEPS_PARAM) instanceof Number n ? n.intValue() : 1;
     List<Part> out = new ArrayList<>();
     long first = 0;
-    String[] names = {"image", "segmentation"};
-    int[] bytes = {IMAGE_BYTES, SEGMENTATION_BYTES};
     for (int v = 0; v < 2; v++) {
-      PyramidPlan p = PyramidPlan.of(size, params, bytes[v]);
+      String name = VOLUMES.get(v);
+      PyramidPlan p = PyramidPlan.of(size, volumeParams(params, name), BYTES[v]);
       int from = p.compressTop() + k;
       int to = k == steps ? p.levels().size() - 1 : Math.min(from, p.levels().size() - 1);
       for (int level = from; level <= to; level++) {
         BlockGrid g = p.units(level);
-        out.add(new Part(names[v], p, level, g, first));
+        out.add(new Part(name, p, level, g, first));
         first += g.blockCount();
       }
     }

@@ -117,7 +117,7 @@ public final class Pipeline {
         StageSpec stageSpec = st;
         if (CompressPlanners.isPyramidStep(stepName)) {
           int k = Integer.parseInt(stepName.substring(CompressPlanners.PYRAMID.length()));
-          stageSpec = withParams(st, CompressPlanners.pyramidParams(st.params(), k, pyramidSteps));
+          stageSpec = withParams(st, CompressPlanners.pyramidParams(st, k, pyramidSteps));
         }
         StepConfig c = resolve(spec, defaults, stageSpec, stepName, sp, ordinal++, upstream);
         if (!OFF_CHAIN.contains(stage.id() + "." + stepName)) {

@@ -41,8 +41,9 @@ public final class CompressPyramidRunner implements UnitRunner {
     this.runDir = runDir;
     this.layout = layout;
     this.parts = CompressPlanners.units(params, grid.volume());
-    this.imageParams = CompressParams.image(imageOnly(params));
-    this.segmentationParams = CompressParams.segmentation(segmentationOnly(params));
+    this.imageParams = CompressParams.image(CompressPlanners.volumeParams(params, "image"));
+    this.segmentationParams =
+        CompressParams.segmentation(CompressPlanners.volumeParams(params, "segmentation"));
   }
 
   public static CompressPyramidRunner create(TaskDefinition def, StepLayout layout)
@@ -53,23 +54,6 @@ public final class CompressPyramidRunner implements UnitRunner {
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
-  }
-
-  // the stage's params hold both volumes' settings; an encoding valid for one is not for the other
-  private static Map<String, Object> imageOnly(Map<String, Object> p) {
-    Map<String, Object> m = new java.util.HashMap<>(p);
-    if (!"raw".equals(m.get("encoding"))) {
-      m.remove("encoding");
-    }
-    return m;
-  }
-
-  private static Map<String, Object> segmentationOnly(Map<String, Object> p) {
-    Map<String, Object> m = new java.util.HashMap<>(p);
-    if (!"raw".equals(m.get("encoding"))) {
-      m.remove("encoding");
-    }
-    return m;
   }
 
   @Override

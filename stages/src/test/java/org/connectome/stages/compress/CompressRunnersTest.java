@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.connectome.pipeline.Box;
 import org.connectome.pipeline.Vec3;
 import org.connectome.stages.precomputed.ByteVolume;
@@ -33,74 +32,12 @@ class CompressRunnersTest {
     return new Box(new Vec3(0, 0, 0), new Vec3(size[0], size[1], size[2]));
   }
 
-  /**
-   * An aligned volume as align.render writes it (raw, chunk = render block 64x64x8), with a smooth
-   * pattern.
-   */
   static ByteVolume writeAligned(Path runDir) throws Exception {
-    ByteVolume v = new ByteVolume(200, 150, 20);
-    for (int z = 0; z < 20; z++) {
-      for (int y = 0; y < 150; y++) {
-        for (int x = 0; x < 200; x++) {
-          v.set(x, y, z, (int) (120 + 80 * Math.sin(x / 9.0 + z / 3.0) * Math.cos(y / 11.0)));
-        }
-      }
-    }
-    PrecomputedVolume a =
-        PrecomputedVolume.create(
-            RunVolumes.aligned(runDir),
-            VolumeInfo.of(
-                VolumeInfo.IMAGE,
-                DataType.UINT8,
-                1,
-                List.of(
-                    VolumeInfo.Scale.of(
-                        new long[] {200, 150, 20},
-                        new double[] {8, 8, 33},
-                        new int[] {64, 64, 8},
-                        Encoding.RAW,
-                        null))));
-    a.writeImage(0, all(new long[] {200, 150, 20}), v);
-    return v;
+    return CompressSteps.writeAligned(runDir);
   }
 
-  /**
-   * A global segmentation as segment.relabel writes it: uint64 labels above 2^32, raw, one scale.
-   */
   static LabelVolume writeSegmentation(Path runDir) throws Exception {
-    LabelVolume l = new LabelVolume(200, 150, 20);
-    SplittableRandom r = new SplittableRandom(3);
-    long[] ids = new long[12];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = (1L << 40) + r.nextInt(1_000_000);
-    }
-    for (int z = 0; z < 20; z++) {
-      for (int y = 0; y < 150; y++) {
-        for (int x = 0; x < 200; x++) {
-          int cell =
-              (int)
-                  (Math.floor((x + 3 * z) / 37.0)
-                      + 4 * Math.floor((y + Math.sin(x / 10.0) * 5) / 45.0));
-          l.set(x, y, z, (x + y) % 23 == 0 ? 0 : ids[Math.floorMod(cell, ids.length)]);
-        }
-      }
-    }
-    PrecomputedVolume s =
-        PrecomputedVolume.create(
-            RunVolumes.segmentation(runDir),
-            VolumeInfo.of(
-                VolumeInfo.SEGMENTATION,
-                DataType.UINT64,
-                1,
-                List.of(
-                    VolumeInfo.Scale.of(
-                        new long[] {200, 150, 20},
-                        new double[] {8, 8, 33},
-                        new int[] {64, 64, 8},
-                        Encoding.RAW,
-                        null))));
-    s.writeLabels(0, all(new long[] {200, 150, 20}), l);
-    return l;
+    return CompressSteps.writeSegmentation(runDir);
   }
 
   @Test
