@@ -44,8 +44,13 @@ final class MeshSteps {
         new org.connectome.spec.VoxelSize(8, 8, 33));
   }
 
+  /** mesh.merge writing legacy meshes unless {@code params} names a format. */
   static TaskDefinition merge(Path runDir, long shards, Map<String, Object> params) {
     UnitSpace units = new UnitSpace("segment-shard", shards, null, "test");
+    if (!params.containsKey("format")) {
+      params = new java.util.LinkedHashMap<>(params);
+      params.put("format", "legacy");
+    }
     return new TaskDefinition(
         "sample/r1",
         "mesh",
