@@ -78,8 +78,10 @@ def meshes(manifest):
     if not m:
         return
     cv = CloudVolume("file://" + m["path"], progress=False)
+    check(cv.mesh.meta.info.get("@type") == "neuroglancer_multilod_draco",
+          f"mesh source {type(cv.mesh).__name__}: {cv.mesh.meta.info.get('@type')}")
     for seg in m["segments"]:
-        mesh = cv.mesh.get(seg["id"], deduplicate_chunk_boundaries=False)
+        mesh = cv.mesh.get(seg["id"], lod=0)
         mesh = mesh[seg["id"]] if isinstance(mesh, dict) else mesh
         v = np.asarray(mesh.vertices)
         f = np.asarray(mesh.faces)

@@ -17,6 +17,9 @@ import java.util.TreeMap;
 import org.connectome.pipeline.Box;
 import org.connectome.pipeline.Vec3;
 import org.connectome.stages.compress.CompressSteps;
+import org.connectome.stages.mesh.MeshFolder;
+import org.connectome.stages.mesh.MeshSteps;
+import org.connectome.stages.mesh.TriangleMesh;
 import org.connectome.stages.precomputed.Annotations;
 import org.connectome.stages.precomputed.AnnotationsWriter;
 import org.connectome.stages.precomputed.ByteVolume;
@@ -56,6 +59,8 @@ class PrecomputedReadersTest {
             "always",
             "shardBytes",
             2048 * 8 * 8 * 4 * 8,
+            "mesh",
+            "mesh",
             "segmentProperties",
             "segment_properties");
     Map<String, Object> img =
@@ -143,6 +148,43 @@ class PrecomputedReadersTest {
         .write(synapses, points, Set.copyOf(cells));
     manifest.put(
         "annotations", Map.of("path", synapses.toString(), "by_id", byId, "related", related));
+
+    // multi-resolution meshes, sharded into two files, and what the platform reads of them
+    MeshSteps.meshAll(
+        runDir,
+        VOLUME,
+        new Vec3(64, 64, 8),
+        Map.of("format", "multires", "sharding", "always", "simplify", true),
+        2);
+    Path meshDir = RunVolumes.neuroglancerSegmentation(runDir).resolve("mesh");
+    List<Object> meshes = new ArrayList<>();
+    for (MeshFolder.Segment s : MeshFolder.read(meshDir)) {
+      TriangleMesh m = s.fragments().get(0);
+      float[] lo = {Float.MAX_VALUE, Float.MAX_VALUE, Float.MAX_VALUE};
+      float[] hi = {-Float.MAX_VALUE, -Float.MAX_VALUE, -Float.MAX_VALUE};
+      for (int i = 0; i < m.vertices().length; i++) {
+        lo[i % 3] = Math.min(lo[i % 3], m.vertices()[i]);
+        hi[i % 3] = Math.max(hi[i % 3], m.vertices()[i]);
+      }
+      meshes.add(
+          Map.of(
+              "id",
+              s.id(),
+              "vertices",
+              m.vertexCount(),
+              "faces",
+              m.triangleCount(),
+              "min",
+              lo,
+              "max",
+              hi,
+              "tolerance",
+              0.01));
+    }
+    assertTrue(meshes.size() >= 10, "meshes " + meshes.size());
+    manifest.put(
+        "meshes",
+        Map.of("path", RunVolumes.neuroglancerSegmentation(runDir).toString(), "segments", meshes));
 
     Path file = runDir.resolve("manifest.json");
     JSON.writeValue(file.toFile(), manifest);
