@@ -11,8 +11,9 @@
 // exist. --segments N selects N segments of the segmentation (the largest by the segment properties' voxel count,
 // else the first ids listed there; --segment-ids 1,2,3 names them) and adds a 3D panel, so that their meshes must
 // load too: a missing manifest or fragment fails the check. Sharded layers (.shard files read by byte range) and
-// multi-resolution meshes count like chunks: a failed shard or mesh request fails the check. --overview zooms out so
-// far that Neuroglancer draws each volume's top pyramid scale, and fails unless a chunk of that scale was read.
+// multi-resolution meshes count like chunks: a failed shard or mesh request fails the check. --overview shows the
+// whole volume drawn from each volume's top pyramid scale (a coarse render scale), and fails unless a chunk of that
+// scale was read.
 // The volumes' server must send Access-Control-Allow-Origin: * (the bundle is served from another origin).
 // Prints one JSON line with the outcome; exit code 0 when the check passed, 1 when it failed, 2 on bad usage.
 import { createReadStream, existsSync, statSync } from "node:fs";
@@ -150,8 +151,16 @@ function pickSegments(props, n) {
   return order.slice(0, n).map((x) => x.id);
 }
 
-function layerState(l, layers) {
+function layerState(l, layers, o) {
   const s = { type: l.type, source: l.source, name: l.name };
+  if (o.overview && l.info.scales) {
+    // the whole volume on screen, drawn from its top scale: a render scale as coarse as that scale's voxels are
+    // screen pixels (Neuroglancer picks the scale whose voxels come closest to the render scale)
+    const scales = l.info.scales;
+    const factor = scales[scales.length - 1].resolution[0] / scales[0].resolution[0];
+    const fit = Math.max(scales[0].size[0] / o.width, scales[0].size[1] / o.height) * 1.05;
+    s.crossSectionRenderScale = Math.max(1, factor / fit);
+  }
   if (l.type === "segmentation") {
     s.objectAlpha = 0.5;
     if (l.segments?.length) s.segments = l.segments;
@@ -171,18 +180,12 @@ function viewerState(layers, o) {
   const [rx, ry, rz] = scale0.resolution;
   const [sx, sy, sz] = scale0.size;
   const [ox, oy, oz] = scale0.voxel_offset ?? [0, 0, 0];
-  let fit = Math.max(sx / o.width, sy / o.height) * 1.05;
-  if (o.overview) {
-    // screen pixels as coarse as the coarsest top scale: Neuroglancer then reads the top scales
-    const top = Math.max(...layers.filter((l) => l.info.scales).map((l) =>
-      l.info.scales[l.info.scales.length - 1].resolution[0] / l.info.scales[0].resolution[0]));
-    fit = Math.max(fit, top * 1.5);
-  }
+  const fit = Math.max(sx / o.width, sy / o.height) * 1.05;
   return {
     dimensions: { x: [rx / 1e9, "m"], y: [ry / 1e9, "m"], z: [rz / 1e9, "m"] },
     position: [ox + sx / 2, oy + sy / 2, oz + Math.floor(sz / 2) + 0.5],
     crossSectionScale: fit,
-    layers: layers.map((l) => layerState(l, layers)),
+    layers: layers.map((l) => layerState(l, layers, o)),
     selectedLayer: { visible: false },
     layout: layers.some((l) => l.segments?.length) && o.layout === "xy" ? "xy-3d" : o.layout,
     showDefaultAnnotations: false,

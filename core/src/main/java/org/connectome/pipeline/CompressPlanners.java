@@ -131,9 +131,10 @@ public final class CompressPlanners {
 
   /** compress.image and compress.segmentation: scale 0 by shard or by block. */
   record Scale0Planner(int bytesPerVoxel) implements StepPlanner {
+    /** A shard of up to 1 GiB is a few minutes of work; a few blocks are too. */
     @Override
     public int defaultUnitsPerTask() {
-      return 32;
+      return 4;
     }
 
     @Override
@@ -154,15 +155,25 @@ public final class CompressPlanners {
   }
 
   static String shardingReason(PyramidPlan p, Vec3 size) {
-    long bytes = size.volume() * p.bytesPerVoxel();
+    double bytes = (double) size.volume() * p.bytesPerVoxel();
     return p.sharded()
-        ? String.format(
-            java.util.Locale.ROOT,
-            "; sharded (%.1f MiB at scale 0; shards of at most %d MiB uncompressed)",
-            bytes / 1048576.0,
-            p.shardBytes() >> 20)
-        : String.format(
-            java.util.Locale.ROOT, "; unsharded (%.1f MiB at scale 0)", bytes / 1048576.0);
+        ? "; sharded ("
+            + human(bytes)
+            + " at scale 0; shards of at most "
+            + human(p.shardBytes())
+            + " uncompressed)"
+        : "; unsharded (" + human(bytes) + " at scale 0)";
+  }
+
+  /** {@code 18.2 MiB}, {@code 1.0 GiB}, {@code 75.3 TiB}. */
+  static String human(double bytes) {
+    String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < units.length - 1) {
+      bytes /= 1024;
+      u++;
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f %s", bytes, units[u]);
   }
 
   /**
@@ -173,7 +184,7 @@ public final class CompressPlanners {
   record PyramidPlanner() implements StepPlanner {
     @Override
     public int defaultUnitsPerTask() {
-      return 8;
+      return 4;
     }
 
     @Override
