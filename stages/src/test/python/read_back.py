@@ -7,7 +7,8 @@ Manifest: {"volumes": [{"path", "scales": [{"index", "size", "dtype", "expected"
            "meshes": {"path" (the segmentation), "segments": [{"id", "vertices", "faces", "min", "max"}]},
            "segment_properties": {"path", "ids", "labels"},
            "annotations": {"path", "by_id": [{"id", "position", "related": [[...], ...]}],
-                           "related": {"<relationship key>": {"<object id>": [annotation ids]}}}}
+                           "related": {"<relationship key>": {"<object id>": [annotation ids]}},
+                           "position_tolerance"?}}
 
 Every volume scale is read whole through CloudVolume and through TensorStore; integer volumes must be equal, JPEG
 within the manifest's tolerance (two JPEG decoders differ by their IDCT). Meshes through CloudVolume's mesh API
@@ -152,7 +153,7 @@ def annotations(manifest):
             (n,) = struct.unpack_from("<I", raw, off)
             related.append(list(struct.unpack_from("<%dQ" % n, raw, off + 4)))
             off += 4 + 8 * n
-        ok = np.allclose(pos, want["position"], atol=1e-3) and related == want["related"]
+        ok = np.allclose(pos, want["position"], atol=a.get("position_tolerance", 1e-3)) and related == want["related"]
         check(ok, f"annotation {want['id']} by id: position {list(pos)}, related {related}")
     for rel in info["relationships"]:
         index = Index(a["path"], rel)

@@ -156,9 +156,113 @@ class PrecomputedReadersTest {
         new Vec3(64, 64, 8),
         Map.of("format", "multires", "sharding", "always", "simplify", true),
         2);
-    Path meshDir = RunVolumes.neuroglancerSegmentation(runDir).resolve("mesh");
+    List<Object> meshes = meshes(RunVolumes.neuroglancerSegmentation(runDir).resolve("mesh"));
+    assertTrue(meshes.size() >= 10, "meshes " + meshes.size());
+    manifest.put(
+        "meshes",
+        Map.of("path", RunVolumes.neuroglancerSegmentation(runDir).toString(), "segments", meshes));
+
+    Path file = runDir.resolve("manifest.json");
+    JSON.writeValue(file.toFile(), manifest);
+    FieldReaders.Result r = FieldReaders.readBack(file);
+    System.out.println(r.output());
+    assertEquals(0, r.exit(), r.output());
+    assertTrue(r.output().contains(" 0 failed"), r.output());
+  }
+
+  /**
+   * The demo run of this checkout ({@code ./connectome run examples/demo/run.yaml}), when there is
+   * one, read back whole: every scale of its image and segmentation, every segment's mesh, its
+   * segment properties and every synapse by id and by both relationships (from {@code
+   * synapses.tsv}, the platform's own table). Skipped where no demo has run (CI runs the layers of
+   * the test above instead).
+   */
+  @Test
+  void theDemoRunReadsBackWhole(@TempDir Path tmp) throws Exception {
+    Path run = FieldReaders.repoRoot().resolve("work/demo/runs/demo/r1");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isRegularFile(run.resolve(SynapseIndex.FOLDER).resolve("info")),
+        "no demo run in work/demo/runs/demo/r1");
+    Map<String, Object> manifest = new LinkedHashMap<>();
+    Path expected = Files.createDirectories(tmp.resolve("expected"));
+    manifest.put(
+        "volumes",
+        List.of(
+            volume(RunVolumes.neuroglancerImage(run), expected, "image", 2),
+            volume(RunVolumes.neuroglancerSegmentation(run), expected, "segmentation", 0)));
+    manifest.put(
+        "meshes",
+        Map.of(
+            "path",
+            RunVolumes.neuroglancerSegmentation(run).toString(),
+            "segments",
+            meshes(RunVolumes.neuroglancerSegmentation(run).resolve("mesh"))));
+    var props =
+        JSON.readTree(
+                RunVolumes.neuroglancerSegmentation(run)
+                    .resolve("segment_properties/info")
+                    .toFile())
+            .path("inline");
+    List<String> ids = new ArrayList<>();
+    props.path("ids").forEach(n -> ids.add(n.asText()));
+    List<String> labels = new ArrayList<>();
+    props.path("properties").get(0).path("values").forEach(n -> labels.add(n.asText()));
+    manifest.put(
+        "segment_properties",
+        Map.of(
+            "path",
+            RunVolumes.neuroglancerSegmentation(run).resolve("segment_properties").toString(),
+            "ids",
+            ids,
+            "labels",
+            labels));
+    List<Object> byId = new ArrayList<>();
+    Map<String, Map<String, List<Long>>> related = new LinkedHashMap<>();
+    for (SynapseIndex.Entry e :
+        SynapseIndex.readTable(
+            run.resolve("stages/synapses/detect/output").resolve(SynapseIndex.TABLE))) {
+      Annotations.Point p = SynapseIndex.point(e);
+      List<List<Long>> rel = new ArrayList<>();
+      for (int r = 0; r < 2; r++) {
+        List<Long> objs = new ArrayList<>();
+        for (long o : p.related()[r]) {
+          objs.add(o);
+          related
+              .computeIfAbsent(
+                  "rel_" + (r == 0 ? SynapseIndex.PRE : SynapseIndex.POST), k -> new TreeMap<>())
+              .computeIfAbsent(Long.toUnsignedString(o), k -> new ArrayList<>())
+              .add(p.id());
+        }
+        rel.add(objs);
+      }
+      byId.add(Map.of("id", p.id(), "position", p.position(), "related", rel));
+    }
+    manifest.put(
+        "annotations",
+        Map.of(
+            "path",
+            run.resolve(SynapseIndex.FOLDER).toString(),
+            "by_id",
+            byId,
+            "related",
+            related,
+            // synapses.tsv keeps x and y to two decimals
+            "position_tolerance",
+            0.006));
+    Path file = tmp.resolve("manifest.json");
+    JSON.writeValue(file.toFile(), manifest);
+    FieldReaders.Result r = FieldReaders.readBack(file);
+    System.out.println(r.output());
+    assertEquals(0, r.exit(), r.output());
+  }
+
+  /** Every segment's full-detail mesh as the platform reads it: counts and bounds. */
+  static List<Object> meshes(Path meshDir) throws Exception {
     List<Object> meshes = new ArrayList<>();
     for (MeshFolder.Segment s : MeshFolder.read(meshDir)) {
+      if (s.fragments().isEmpty()) {
+        continue;
+      }
       TriangleMesh m = s.fragments().get(0);
       float[] lo = {Float.MAX_VALUE, Float.MAX_VALUE, Float.MAX_VALUE};
       float[] hi = {-Float.MAX_VALUE, -Float.MAX_VALUE, -Float.MAX_VALUE};
@@ -181,17 +285,7 @@ class PrecomputedReadersTest {
               "tolerance",
               0.01));
     }
-    assertTrue(meshes.size() >= 10, "meshes " + meshes.size());
-    manifest.put(
-        "meshes",
-        Map.of("path", RunVolumes.neuroglancerSegmentation(runDir).toString(), "segments", meshes));
-
-    Path file = runDir.resolve("manifest.json");
-    JSON.writeValue(file.toFile(), manifest);
-    FieldReaders.Result r = FieldReaders.readBack(file);
-    System.out.println(r.output());
-    assertEquals(0, r.exit(), r.output());
-    assertTrue(r.output().contains(" 0 failed"), r.output());
+    return meshes;
   }
 
   /** Every scale of a volume as the platform reads it, raw little-endian, for the manifest. */
