@@ -120,7 +120,7 @@ public final class CompressImageRunner implements UnitRunner {
       List<CompressStats.ScaleStats> perScale =
           ScaleUnits.write(
               Voxels.IMAGE, input, 0, 0, output, pyramid, 0, pyramid.compressTop(), block);
-      CompressStats.of(unit.unit(), block, params, block.size().volume(), perScale)
+      CompressStats.of("image", unit.unit(), block, params, block.size().volume(), perScale)
           .write(layout.outputDir());
     } catch (NoSuchFileException e) {
       throw new UnitException(

@@ -86,7 +86,8 @@ public final class CompressPyramidRunner implements UnitRunner {
                 0,
                 0,
                 List.of(),
-                "no " + RunVolumes.NG_SEGMENTATION + " (whenNoSegmentation: skip)")
+                "no " + RunVolumes.NG_SEGMENTATION + " (whenNoSegmentation: skip)",
+                "segmentation")
             .write(layout.outputDir());
         return;
       }
@@ -112,7 +113,7 @@ public final class CompressPyramidRunner implements UnitRunner {
                   part.level(),
                   part.level(),
                   box);
-      CompressStats s = CompressStats.of(unit.unit(), box, params, 0, stats);
+      CompressStats s = CompressStats.of(part.volume(), unit.unit(), box, params, 0, stats);
       s.write(layout.outputDir());
     } catch (NoSuchFileException e) {
       throw new UnitException(

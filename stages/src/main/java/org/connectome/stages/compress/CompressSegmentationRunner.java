@@ -98,7 +98,8 @@ public final class CompressSegmentationRunner implements UnitRunner {
                 0,
                 0,
                 List.of(),
-                "no " + RunVolumes.SEGMENTATION + " (whenNoSegmentation: skip)")
+                "no " + RunVolumes.SEGMENTATION + " (whenNoSegmentation: skip)",
+                "segmentation")
             .write(layout.outputDir());
         return;
       }
@@ -107,6 +108,7 @@ public final class CompressSegmentationRunner implements UnitRunner {
           ScaleUnits.write(
               Voxels.LABELS, input, 0, 0, output, pyramid, 0, pyramid.compressTop(), block);
       CompressStats.of(
+              "segmentation",
               unit.unit(),
               block,
               params,
