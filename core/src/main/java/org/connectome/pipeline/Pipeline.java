@@ -91,6 +91,22 @@ public final class Pipeline {
     return out;
   }
 
+  /**
+   * The same plan without the compress stage's pyramid steps (runs started before the chain had
+   * them replay without them); the steps after them keep their hashes.
+   */
+  public static List<StagePlan> withoutPyramid(List<StagePlan> plan) {
+    List<StagePlan> out = plan;
+    for (StagePlan s : plan) {
+      for (StepConfig c : s.steps()) {
+        if (s.stage().equals("compress") && CompressPlanners.isPyramidStep(c.step())) {
+          out = without(out, "compress." + c.step());
+        }
+      }
+    }
+    return out;
+  }
+
   public static List<StagePlan> stages(RunSpec spec) {
     List<StagePlan> out = new ArrayList<>();
     StageSettings defaults =
