@@ -94,17 +94,6 @@ public record PyramidPlan(
           case "never" -> false;
           default -> size.volume() * bytesPerVoxel > above;
         };
-    if (!sharded
-        && (block.x() % chunk.x() != 0
-            || block.y() % chunk.y() != 0
-            || block.z() % chunk.z() != 0)) {
-      throw new IllegalArgumentException(
-          "blockSize "
-              + block
-              + " must be a multiple of the chunk size "
-              + chunk
-              + " (params.chunkSize) on every axis, so that each block writes whole chunks");
-    }
     List<Level> levels = new ArrayList<>();
     levels.add(new Level(0, size, new Vec3(1, 1, 1)));
     int compressTop = 0;
@@ -136,6 +125,28 @@ public record PyramidPlan(
       levels.add(new Level(levels.size(), divide(size, nf), nf));
     }
     return new PyramidPlan(levels, compressTop, sharded, shardBytes, bytesPerVoxel, chunk, block);
+  }
+
+  /**
+   * This plan, when the task code can follow it: unsharded, each block must write whole chunks (the
+   * planner does not ask, since an implementation other than the reference may not write chunks at
+   * all).
+   *
+   * @throws IllegalArgumentException naming both sizes otherwise
+   */
+  public PyramidPlan requireWholeChunks() {
+    if (!sharded
+        && (blockSize.x() % chunk.x() != 0
+            || blockSize.y() % chunk.y() != 0
+            || blockSize.z() % chunk.z() != 0)) {
+      throw new IllegalArgumentException(
+          "blockSize "
+              + blockSize
+              + " must be a multiple of the chunk size "
+              + chunk
+              + " (params.chunkSize) on every axis, so that each block writes whole chunks");
+    }
+    return this;
   }
 
   /** Scales the pyramid steps write: those above {@link #compressTop}. */

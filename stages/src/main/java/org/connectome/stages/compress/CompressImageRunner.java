@@ -61,7 +61,8 @@ public final class CompressImageRunner implements UnitRunner {
           layout,
           grid,
           CompressParams.image(def.params()),
-          PyramidPlan.forGrid(grid, def.params(), CompressPlanners.IMAGE_BYTES));
+          PyramidPlan.forGrid(grid, def.params(), CompressPlanners.IMAGE_BYTES)
+              .requireWholeChunks());
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }

@@ -58,7 +58,8 @@ public final class CompressSegmentationRunner implements UnitRunner {
           layout,
           grid,
           CompressParams.segmentation(def.params()),
-          PyramidPlan.forGrid(grid, def.params(), CompressPlanners.SEGMENTATION_BYTES));
+          PyramidPlan.forGrid(grid, def.params(), CompressPlanners.SEGMENTATION_BYTES)
+              .requireWholeChunks());
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
