@@ -91,6 +91,22 @@ public final class Pipeline {
     return out;
   }
 
+  /**
+   * The same plan without the compress stage's pyramid steps (runs started before the chain had
+   * them replay without them); the steps after them keep their hashes.
+   */
+  public static List<StagePlan> withoutPyramid(List<StagePlan> plan) {
+    List<StagePlan> out = plan;
+    for (StagePlan s : plan) {
+      for (StepConfig c : s.steps()) {
+        if (s.stage().equals("compress") && CompressPlanners.isPyramidStep(c.step())) {
+          out = without(out, "compress." + c.step());
+        }
+      }
+    }
+    return out;
+  }
+
   public static List<StagePlan> stages(RunSpec spec) {
     List<StagePlan> out = new ArrayList<>();
     StageSettings defaults =
@@ -106,9 +122,20 @@ public final class Pipeline {
               .orElseThrow(
                   () -> new IllegalArgumentException("unknown stage '" + st.stage() + "'"));
       List<StepConfig> steps = new ArrayList<>();
-      for (String stepName : stage.steps()) {
+      List<String> names = new ArrayList<>(stage.steps());
+      // the compress stage's full pyramid: one step per scale above what compress.image writes
+      int pyramidSteps = stage == Stage.COMPRESS ? CompressPlanners.pyramidSteps(spec, st) : 0;
+      for (int k = 1; k <= pyramidSteps; k++) {
+        names.add(CompressPlanners.PYRAMID + k);
+      }
+      for (String stepName : names) {
         StepSpec sp = st.steps().get(stepName);
-        StepConfig c = resolve(spec, defaults, st, stepName, sp, ordinal++, upstream);
+        StageSpec stageSpec = st;
+        if (CompressPlanners.isPyramidStep(stepName)) {
+          int k = Integer.parseInt(stepName.substring(CompressPlanners.PYRAMID.length()));
+          stageSpec = withParams(st, CompressPlanners.pyramidParams(st, k, pyramidSteps));
+        }
+        StepConfig c = resolve(spec, defaults, stageSpec, stepName, sp, ordinal++, upstream);
         if (!OFF_CHAIN.contains(stage.id() + "." + stepName)) {
           upstream = c.paramsHash();
         }
@@ -117,6 +144,25 @@ public final class Pipeline {
       out.add(new StagePlan(stage.id(), stageOrdinal++, steps));
     }
     return out;
+  }
+
+  private static StageSpec withParams(StageSpec s, Map<String, Object> params) {
+    return new StageSpec(
+        s.stage(),
+        s.implementation(),
+        params,
+        s.steps(),
+        s.container(),
+        s.kubernetes(),
+        s.unitsPerTask(),
+        s.tasksPerShard(),
+        s.parallelism(),
+        s.shardsInFlight(),
+        s.retry(),
+        s.failureBudget(),
+        s.resources(),
+        s.timeout(),
+        s.taskQueue());
   }
 
   /** All steps of {@code spec}, in execution order. */

@@ -67,14 +67,6 @@ public final class Planners {
                   "index",
                   "one annotation collection (spatial, by-id and pre/post indexes) over all synapse blocks")),
           Map.entry(
-              "compress.image",
-              new BlocksPlanner(
-                  "block", "blockSize", new Vec3(512, 512, 64), null, NO_OVERLAP, 32)),
-          Map.entry(
-              "compress.segmentation",
-              new BlocksPlanner(
-                  "block", "blockSize", new Vec3(512, 512, 64), null, NO_OVERLAP, 32)),
-          Map.entry(
               "mesh.blocks",
               new BlocksPlanner(
                   "block",
@@ -88,7 +80,8 @@ public final class Planners {
   private Planners() {}
 
   public static StepPlanner of(String stage, String step) {
-    StepPlanner p = PLANNERS.get(stage + "." + step);
+    StepPlanner p =
+        stage.equals("compress") ? CompressPlanners.of(step) : PLANNERS.get(stage + "." + step);
     if (p == null) {
       throw new IllegalArgumentException("no planner for step " + stage + "." + step);
     }
@@ -116,6 +109,19 @@ public final class Planners {
     }
     for (String key : List.of("subvolumeOverlap", "blockOverlap")) {
       checkVec(params.get(key), path + "." + key, 0, errors);
+    }
+    Object sharding = params.get("sharding");
+    if (sharding != null && !List.of("auto", "always", "never").contains(sharding)) {
+      errors.add(path + ".sharding", "must be auto, always or never");
+    }
+    for (String key : List.of("shardBytes", "shardedAbove")) {
+      try {
+        if (PyramidPlan.bytes(params.get(key), 1) < 1) {
+          errors.add(path + "." + key, "must be a positive byte size");
+        }
+      } catch (IllegalArgumentException e) {
+        errors.add(path + "." + key, e.getMessage());
+      }
     }
     Object shards = params.get("mergeShards");
     if (shards != null && !(shards instanceof Integer n && n > 0)) {

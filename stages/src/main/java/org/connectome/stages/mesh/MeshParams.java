@@ -1,5 +1,6 @@
 package org.connectome.stages.mesh;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -12,8 +13,34 @@ import java.util.Set;
  *     params.mesh}, default {@code mesh}; compress.segmentation names the same folder in the
  *     segmentation's info)
  */
-public record MeshParams(Simplify simplify, String folder) {
+public record MeshParams(Simplify simplify, String folder, Output output) {
   public static final String DEFAULT_FOLDER = "mesh";
+
+  /**
+   * What mesh.merge writes ({@code params.format}, {@code lods}, {@code sharding}, {@code
+   * shardedAbove}).
+   *
+   * @param multires {@code neuroglancer_multilod_draco} (format {@code multires}, the default),
+   *     else the legacy single-resolution format ({@code legacy}, for small runs)
+   * @param lods levels of detail of a multi-resolution mesh (default 3: full, a quarter and a
+   *     sixteenth of the triangles)
+   * @param sharding {@code auto} (default), {@code always} or {@code never}: {@code auto} shards
+   *     multi-resolution meshes of more than {@code shardedAbove} segments (default 100)
+   * @param shardedAbove segments above which {@code auto} shards
+   */
+  public record Output(boolean multires, int lods, String sharding, long shardedAbove) {
+    public static final Output DEFAULT = new Output(true, 3, "auto", 100);
+
+    /** Whether meshes of {@code segments} segments are sharded. */
+    public boolean sharded(long segments) {
+      return multires
+          && switch (sharding) {
+            case "always" -> true;
+            case "never" -> false;
+            default -> segments > shardedAbove;
+          };
+    }
+  }
 
   /** {@code simplify: true} means this. */
   public static final Simplify DEFAULT_SIMPLIFY = new Simplify(0.1, 8.0);
@@ -33,7 +60,15 @@ public record MeshParams(Simplify simplify, String folder) {
    */
   public static MeshParams of(String step, Map<String, Object> params) {
     Map<String, Object> p = params == null ? Map.of() : params;
-    return new MeshParams(simplify(step, p.get("simplify")), folder(step, p.get("mesh")));
+    org.connectome.stages.precomputed.ParamValues v =
+        new org.connectome.stages.precomputed.ParamValues(step, p);
+    Output out =
+        new Output(
+            v.string("format", "multires", List.of("multires", "legacy")).equals("multires"),
+            v.integer("lods", Output.DEFAULT.lods(), 1, 8),
+            v.string("sharding", "auto", List.of("auto", "always", "never")),
+            v.integer("shardedAbove", (int) Output.DEFAULT.shardedAbove(), 0, Integer.MAX_VALUE));
+    return new MeshParams(simplify(step, p.get("simplify")), folder(step, p.get("mesh")), out);
   }
 
   private static Simplify simplify(String step, Object v) {

@@ -22,16 +22,33 @@ import org.connectome.tasks.UnitRunner;
 public final class SynapseIndexRunner implements UnitRunner {
   private final Path runDir;
   private final DetectParams params;
+  private final SynapseIndex.Sharding sharding;
 
-  SynapseIndexRunner(Path runDir, DetectParams params) {
+  SynapseIndexRunner(Path runDir, DetectParams params, SynapseIndex.Sharding sharding) {
     this.runDir = runDir;
     this.params = params;
+    this.sharding = sharding;
+  }
+
+  /** {@code sharding} (auto, always, never), {@code shardedAbove} (files), {@code idsPerShard}. */
+  static SynapseIndex.Sharding sharding(java.util.Map<String, Object> params) {
+    org.connectome.stages.precomputed.ParamValues p =
+        new org.connectome.stages.precomputed.ParamValues("synapses.index", params);
+    return new SynapseIndex.Sharding(
+        p.string("sharding", "auto", java.util.List.of("auto", "always", "never")),
+        p.integer("shardedAbove", (int) SynapseIndex.Sharding.DEFAULT_ABOVE, 0, Integer.MAX_VALUE),
+        p.integer(
+            "idsPerShard",
+            (int) SynapseIndex.Sharding.DEFAULT_IDS_PER_SHARD,
+            1,
+            Integer.MAX_VALUE));
   }
 
   public static SynapseIndexRunner create(TaskDefinition def, StepLayout layout)
       throws BadDefinitionException {
     try {
-      return new SynapseIndexRunner(Path.of(def.runDir()), DetectParams.parse(def.params()));
+      return new SynapseIndexRunner(
+          Path.of(def.runDir()), DetectParams.parse(def.params()), sharding(def.params()));
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(
           e.getMessage().replace("synapses.detect:", "synapses.index:"), e);
@@ -69,7 +86,8 @@ public final class SynapseIndexRunner implements UnitRunner {
           grid.blockCount(),
           hash,
           grid.volume(),
-          params.spatialLimit());
+          params.spatialLimit(),
+          sharding);
     } catch (NoSuchFileException e) {
       throw new UnitException("synapses.index: missing input " + e.getFile(), true, e);
     } catch (IOException | RuntimeException e) {

@@ -61,6 +61,9 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   /** Change id of the step synapses.index (see {@link Workflow#getVersion}). */
   static final String SYNAPSES_INDEX_CHANGE = "synapses-index-step";
 
+  /** Version marker of the change that added the compress stage's pyramid steps. */
+  static final String PYRAMID_CHANGE = "compress-pyramid-steps";
+
   private boolean pauseRecorded;
   private boolean retryNow;
   private String cancelReason;
@@ -75,11 +78,16 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     sample = spec.sample();
     // synapses.index joined the chain after runs were started without it: those replay without the
     // step
-    List<Pipeline.StagePlan> plan =
+    List<Pipeline.StagePlan> chain =
         Workflow.getVersion(SYNAPSES_INDEX_CHANGE, Workflow.DEFAULT_VERSION, 1)
                 == Workflow.DEFAULT_VERSION
             ? Pipeline.without(Pipeline.stages(spec), "synapses.index")
             : Pipeline.stages(spec);
+    // so did the compress stage's pyramid steps (the full pyramid, a step per scale)
+    List<Pipeline.StagePlan> plan =
+        Workflow.getVersion(PYRAMID_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION
+            ? Pipeline.withoutPyramid(chain)
+            : chain;
     for (Pipeline.StagePlan s : plan) {
       stages.add(
           new StageOutcome(s.stage(), StageState.PENDING.name(), 0, 0, 0, 0, List.of(), null));
