@@ -5,46 +5,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.connectome.executor.StageExecutor;
 import org.connectome.executor.k8s.KubernetesExecutorConfig;
 import org.connectome.spec.Durations;
-import org.connectome.spec.ExecutorSpec;
-import org.connectome.spec.LocalExecutorSpec;
 import org.connectome.spec.TolerationSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * Options of the {@code worker} command: where its tasks run, on this machine (the local executor)
- * or as Kubernetes Indexed Jobs, and the metrics port. Every Kubernetes option has an environment
- * variable, so a Deployment configures its workers from a ConfigMap.
+ * Where a worker's Kubernetes executor creates its Jobs and what their pods look like. Every option
+ * has an environment variable, so a Deployment configures its workers from a ConfigMap; a run's
+ * {@code executor.kubernetes} settings override them.
  */
-final class LocalWorkerOptions {
-  @Option(
-      names = "--executor",
-      defaultValue = "${env:CX_EXECUTOR:-local}",
-      description =
-          "Where tasks run: local (child processes or threads on this machine; default) or kubernetes "
-              + "(one Indexed Job per shard). Env CX_EXECUTOR.")
-  String executor;
-
-  @Option(
-      names = "--max-concurrent-tasks",
-      description = "Tasks running at once on this machine (default: cores).")
-  Integer maxConcurrentTasks;
-
-  @Option(
-      names = "--launcher",
-      defaultValue = "process",
-      description = "How tasks run: process (a child JVM each; default) or thread.")
-  String launcher;
-
-  @Option(
-      names = "--metrics-port",
-      defaultValue = "9464",
-      description = "/metrics port (default ${DEFAULT-VALUE}; a free port if taken; -1: off).")
-  int metricsPort;
-
+final class KubernetesOptions {
   @Option(
       names = "--k8s-namespace",
       paramLabel = "NS",
@@ -165,40 +137,26 @@ final class LocalWorkerOptions {
    * The options as the environment sets them, for {@code connectome run} with executor.type
    * kubernetes.
    */
-  static LocalWorkerOptions fromEnvironment() {
-    LocalWorkerOptions o = new LocalWorkerOptions();
+  static KubernetesOptions fromEnvironment() {
+    KubernetesOptions o = new KubernetesOptions();
     new CommandLine(new Holder(o)).parseArgs();
     return o;
   }
 
   @CommandLine.Command(name = "env")
   private static final class Holder {
-    @CommandLine.Mixin final LocalWorkerOptions options;
+    @CommandLine.Mixin final KubernetesOptions options;
 
-    Holder(LocalWorkerOptions options) {
+    Holder(KubernetesOptions options) {
       this.options = options;
     }
-  }
-
-  StageExecutor executor() {
-    if (ExecutorSpec.KUBERNETES.equals(executor)) {
-      return ExecutorFactory.kubernetes(kubernetesConfig(null));
-    }
-    if (!ExecutorSpec.LOCAL.equals(executor)) {
-      throw new CommandLine.ParameterException(
-          new CommandLine(this), "--executor must be local or kubernetes, not '" + executor + "'");
-    }
-    return ExecutorFactory.create(
-        new ExecutorSpec(
-            ExecutorSpec.LOCAL, new LocalExecutorSpec(maxConcurrentTasks, launcher, null), null),
-        null);
   }
 
   /**
    * The Kubernetes executor's settings from these options; {@code namespace} when the options name
    * none.
    */
-  KubernetesExecutorConfig kubernetesConfig(String namespace) {
+  KubernetesExecutorConfig config(String namespace) {
     String ns = blank(k8sNamespace) ? namespace : k8sNamespace;
     if (blank(ns)) {
       ns = podNamespace();
