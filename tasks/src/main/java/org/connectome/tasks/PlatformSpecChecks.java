@@ -2,15 +2,14 @@ package org.connectome.tasks;
 
 import java.util.List;
 import java.util.Set;
-import org.connectome.pipeline.Planners;
 import org.connectome.spec.ExecutorSpec;
 import org.connectome.spec.SpecCheck;
 import org.connectome.spec.Stage;
-import org.connectome.tasks.synthetic.SyntheticParams;
 
 /**
- * The checks this build adds to the run spec loader: parameters it understands, implementations it
- * has.
+ * The checks this build adds to the run spec loader: the implementations it has. Parameters are
+ * checked by the run-spec schema, generated from their declarations ({@link
+ * org.connectome.tasks.params.RunSpecSchemaGenerator}).
  */
 public final class PlatformSpecChecks {
   private PlatformSpecChecks() {}
@@ -24,8 +23,7 @@ public final class PlatformSpecChecks {
    *     processes, as {@code stage/implementation} (the reference ingest)
    */
   public static List<SpecCheck> all(Set<String> workerImplementations) {
-    return List.of(
-        Planners.paramsCheck(), SyntheticParams.check(), implementations(workerImplementations));
+    return List.of(implementations(workerImplementations));
   }
 
   /**

@@ -1,7 +1,8 @@
 package org.connectome.stages.mesh;
 
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import org.connectome.spec.Param;
 
 /**
  * The parameters of the mesh stage (both steps read the stage's params merged with their own).
@@ -27,70 +28,54 @@ public record MeshParams(Simplify simplify, String folder) {
    */
   public record Simplify(double ratio, double maxError) {}
 
+  static final Param<Map<String, Object>> SIMPLIFY =
+      Param.flagOrOptions(
+          "simplify",
+          List.of(
+              Param.number(
+                  "ratio",
+                  DEFAULT_SIMPLIFY.ratio(),
+                  0,
+                  true,
+                  1,
+                  "Share of the triangles to keep (0: as few as maxError allows)."),
+              Param.number(
+                  "maxError",
+                  DEFAULT_SIMPLIFY.maxError(),
+                  0,
+                  1e12,
+                  "Largest error of an edge collapse, nm.")),
+          "Quadric simplification of each block's meshes, seams kept: true, false, or {ratio,"
+              + " maxError}.");
+  static final Param<String> FOLDER =
+      Param.folderName(
+          "mesh",
+          DEFAULT_FOLDER,
+          "The mesh folder's name under neuroglancer/segmentation/ (compress.segmentation names"
+              + " the same folder in the segmentation's info).");
+
+  /** Every parameter of the reference mesh steps. */
+  public static final List<Param<?>> PARAMS = List.of(SIMPLIFY, FOLDER);
+
   /**
    * Reads the params; throws {@link IllegalArgumentException} naming the parameter when one is
    * wrong.
    */
-  public static MeshParams of(String step, Map<String, Object> params) {
-    Map<String, Object> p = params == null ? Map.of() : params;
-    return new MeshParams(simplify(step, p.get("simplify")), folder(step, p.get("mesh")));
-  }
-
-  private static Simplify simplify(String step, Object v) {
-    if (v == null || Boolean.FALSE.equals(v)) {
-      return null;
+  public static MeshParams of(String step, Map<String, Object> stepParams) {
+    Map<String, Object> params = stepParams == null ? Map.of() : stepParams;
+    Map<String, Object> s = SIMPLIFY.read(step, params);
+    Simplify simplify = null;
+    if (s != null) {
+      boolean given = params.get("simplify") instanceof Map<?, ?>;
+      Map<?, ?> m = given ? (Map<?, ?>) params.get("simplify") : Map.of();
+      // an object names what it bounds: a ratio alone is not also bounded by the default error
+      double ratio = given && !m.containsKey("ratio") ? 0 : (Double) s.get("ratio");
+      double maxError =
+          given && !m.containsKey("maxError")
+              ? Double.POSITIVE_INFINITY
+              : (Double) s.get("maxError");
+      simplify = new Simplify(ratio, maxError);
     }
-    if (Boolean.TRUE.equals(v)) {
-      return DEFAULT_SIMPLIFY;
-    }
-    if (!(v instanceof Map<?, ?> m)) {
-      throw new IllegalArgumentException(
-          step + ": params.simplify must be true, false or {ratio, maxError}, not " + v);
-    }
-    for (Object k : m.keySet()) {
-      if (!Set.of("ratio", "maxError").contains(String.valueOf(k))) {
-        throw new IllegalArgumentException(
-            step + ": params.simplify." + k + " is not a parameter (ratio, maxError)");
-      }
-    }
-    Object r = m.get("ratio");
-    Object e = m.get("maxError");
-    if (r == null && e == null) {
-      throw new IllegalArgumentException(
-          step
-              + ": params.simplify needs ratio (share of triangles to keep, 0 to 1)"
-              + " or maxError (nm), or both");
-    }
-    double ratio = 0;
-    if (r != null) {
-      if (!(r instanceof Number n) || !(n.doubleValue() > 0 && n.doubleValue() <= 1)) {
-        throw new IllegalArgumentException(
-            step + ": params.simplify.ratio must be a number above 0 and at most 1," + " not " + r);
-      }
-      ratio = n.doubleValue();
-    }
-    double maxError = Double.POSITIVE_INFINITY;
-    if (e != null) {
-      if (!(e instanceof Number n)
-          || !(n.doubleValue() >= 0)
-          || Double.isInfinite(n.doubleValue())) {
-        throw new IllegalArgumentException(
-            step + ": params.simplify.maxError must be a number of nm >= 0, not " + e);
-      }
-      maxError = n.doubleValue();
-    }
-    return new Simplify(ratio, maxError);
-  }
-
-  private static String folder(String step, Object v) {
-    if (v == null) {
-      return DEFAULT_FOLDER;
-    }
-    String s = v.toString();
-    if (!s.matches("[A-Za-z0-9_.-]+") || s.equals(".") || s.equals("..")) {
-      throw new IllegalArgumentException(
-          step + ": params.mesh must be a folder name (letters, digits, _ . -), not " + v);
-    }
-    return s;
+    return new MeshParams(simplify, FOLDER.read(step, params));
   }
 }
