@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       WorkerCommand.class,
       ServerCommand.class,
       ValidateCommand.class,
+      VerifyCommand.class,
+      RedoCommand.class,
       SimulateCommand.class,
       ServeCommand.class,
       ReportCommand.class,
