@@ -1,7 +1,9 @@
 package org.connectome.ingest;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.connectome.acquisition.AcquisitionReads;
 import org.connectome.spec.Param;
 import org.connectome.spec.SpecCheck;
 import org.connectome.tasks.StepParameters;
@@ -18,6 +20,7 @@ import org.connectome.tasks.StepParameters;
  *     true)
  * @param tileWidth expected tile width in pixels, or 0: from metadata.txt or the first good tile
  * @param tileHeight expected tile height in pixels, or 0
+ * @param readTimeout longest one read of the acquisition may take
  */
 public record IngestParams(
     Integer maxBadTiles,
@@ -25,7 +28,8 @@ public record IngestParams(
     int chunkSize,
     boolean verifyChecksums,
     int tileWidth,
-    int tileHeight) {
+    int tileHeight,
+    Duration readTimeout) {
 
   static final Param<Integer> MAX_BAD_TILES =
       Param.integer(
@@ -58,6 +62,13 @@ public record IngestParams(
       Param.integer(
           "tileHeight", 0, 0, Integer.MAX_VALUE, "Expected tile height, px (0: as width).");
 
+  static final Param<Duration> READ_TIMEOUT =
+      Param.duration(
+          "readTimeout",
+          AcquisitionReads.DEFAULT_TIMEOUT,
+          "Longest one read of the acquisition (a coordinate file, a tile) may take; longer, its"
+              + " storage is taken to be hung and the section fails (retryable).");
+
   /** Every parameter of the reference ingest. */
   public static final List<Param<?>> PARAMS =
       List.of(
@@ -66,7 +77,8 @@ public record IngestParams(
           CHUNK_SIZE,
           VERIFY_CHECKSUMS,
           TILE_WIDTH,
-          TILE_HEIGHT);
+          TILE_HEIGHT,
+          READ_TIMEOUT);
 
   /** Reads the parameters; {@link IllegalArgumentException} names a bad one. */
   public static IngestParams of(Map<String, Object> p) {
@@ -77,7 +89,8 @@ public record IngestParams(
         CHUNK_SIZE.read(step, p),
         VERIFY_CHECKSUMS.read(step, p),
         TILE_WIDTH.read(step, p),
-        TILE_HEIGHT.read(step, p));
+        TILE_HEIGHT.read(step, p),
+        READ_TIMEOUT.read(step, p));
   }
 
   /** Bad tiles allowed in a section listing {@code tiles} tiles. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.connectome.acquisition.AcquisitionReads;
 import org.connectome.acquisition.SectionFolder;
 import org.connectome.imaging.Bmp;
 import org.connectome.imaging.BmpException;
@@ -97,7 +98,11 @@ public final class StitchUnitRunner implements UnitRunner {
                 e.path(),
                 e.stageX(),
                 e.stageY(),
-                FloatImage.of(Bmp.read8(Path.of(e.path())))));
+                FloatImage.of(
+                    AcquisitionReads.within(
+                        AcquisitionReads.DEFAULT_TIMEOUT,
+                        "reading tile " + e.path(),
+                        () -> Bmp.read8(Path.of(e.path()))))));
       }
     } catch (BmpException e) {
       throw new UnitException(
