@@ -396,7 +396,9 @@ public final class ShardActivitiesImpl implements ShardActivities {
         for (UnitFailure f : report.failures()) {
           UnitRange both = f.units().intersect(m);
           if (!both.isEmpty()) {
-            out.add(FailedUnits.of(both, f.error(), f.retryable() && r.failure().retryable()));
+            out.add(
+                FailedUnits.of(
+                    both, f.error(), f.retryable() && r.failure().retryable(), f.missingInput()));
             covered = true;
           }
         }

@@ -3,6 +3,7 @@ package org.connectome.tasks.synthetic;
 import java.util.List;
 import java.util.Map;
 import org.connectome.spec.Param;
+import org.connectome.spec.Stage;
 import org.connectome.units.Ranges;
 import org.connectome.units.UnitRange;
 
@@ -19,6 +20,8 @@ import org.connectome.units.UnitRange;
  * @param permanentFailUnits units that fail as bad input (not retryable) on every attempt
  * @param oomUnits units that exhaust the heap on every attempt (a real {@link OutOfMemoryError}: a
  *     task process started with {@code -XX:+ExitOnOutOfMemoryError} dies of it)
+ * @param readOutputsOf a step ({@code stage.step}) whose output of the same unit each unit reads
+ *     first, as a real step reads what an earlier one wrote; null for none
  * @param outputBytes size of the output each unit writes
  * @param seed seed of the pseudo-random choices
  */
@@ -30,6 +33,7 @@ public record SyntheticParams(
     List<UnitRange> failUnits,
     List<UnitRange> permanentFailUnits,
     List<UnitRange> oomUnits,
+    String readOutputsOf,
     int outputBytes,
     long seed) {
 
@@ -57,6 +61,13 @@ public record SyntheticParams(
           "oomUnits",
           "Units that exhaust the heap on every attempt: a task process dies of it, as a unit too"
               + " large for its memory takes its task down.");
+  static final Param<String> READ_OUTPUTS_OF =
+      Param.choice(
+          "readOutputsOf",
+          null,
+          Stage.qualifiedSteps(),
+          "A step (stage.step) whose output of the same unit each unit reads first, as a real step"
+              + " reads what an earlier one wrote.");
   static final Param<Integer> OUTPUT_BYTES =
       Param.integer(
           "outputBytes", 64, 0, Integer.MAX_VALUE, "Size of the output file each unit writes.");
@@ -73,6 +84,7 @@ public record SyntheticParams(
           FAIL_UNITS,
           PERMANENT_FAIL_UNITS,
           OOM_UNITS,
+          READ_OUTPUTS_OF,
           OUTPUT_BYTES,
           SEED);
 
@@ -87,6 +99,7 @@ public record SyntheticParams(
         ranges(FAIL_UNITS.read(step, p)),
         ranges(PERMANENT_FAIL_UNITS.read(step, p)),
         ranges(OOM_UNITS.read(step, p)),
+        READ_OUTPUTS_OF.read(step, p),
         OUTPUT_BYTES.read(step, p),
         SEED.read(step, p));
   }

@@ -54,6 +54,9 @@ public final class SyntheticUnitRunner implements UnitRunner {
     if (millis > 0) {
       Thread.sleep(millis);
     }
+    if (params.readOutputsOf() != null) {
+      readUpstream(ctx);
+    }
     if (params.fails(params.oomUnits(), unit)) {
       exhaustHeap();
     }
@@ -112,6 +115,24 @@ public final class SyntheticUnitRunner implements UnitRunner {
       data[i] = (byte) random.nextInt(256);
     }
     AtomicFile.write(dir.resolve("u" + unit + "-" + def.paramsHash() + ".bin"), data, false);
+  }
+
+  /** Reads the same unit's output of the step {@code readOutputsOf} names. */
+  private void readUpstream(UnitContext ctx) throws UnitException {
+    String[] stageStep = params.readOutputsOf().split("\\.");
+    Path step = Path.of(ctx.definition().runDir()).resolve("stages").resolve(stageStep[0]);
+    step = step.resolve(stageStep[1]);
+    try {
+      String hash = TaskDefinition.read(new StepLayout(step).definitionFile()).paramsHash();
+      Files.readAllBytes(
+          new StepLayout(step)
+              .outputDir()
+              .resolve(String.format("%06d", ctx.unit() / 1000))
+              .resolve("u" + ctx.unit() + "-" + hash + ".bin"));
+    } catch (IOException e) {
+      throw new UnitException(
+          "cannot read the output of " + params.readOutputsOf() + ": " + e.getMessage(), true, e);
+    }
   }
 
   /** Allocates until the heap is exhausted, as a unit too large for its memory does. */

@@ -34,7 +34,8 @@ public final class Failures {
           new FailedUnits(
               new UnitRange(a.units().from(), Math.max(a.units().to(), b.units().to())),
               a.error(),
-              a.retryable() || b.retryable()));
+              a.retryable() || b.retryable(),
+              a.missingInput() != null ? a.missingInput() : b.missingInput()));
     }
     return all;
   }
