@@ -19,8 +19,10 @@ public final class BenchOptions {
         --permanent-failure-rate F probability that an attempt fails on bad input (not retried; default 0)
         --backoff-scale F         factor on the steps' retry backoff (default 0.001: 2 s becomes 2 ms)
         --out DIR                 where reports, the catalog and step definitions go (default target/bench-results)
-        --server in-process|process   Temporal test server in this JVM or in a child JVM (default in-process)
-        --server-java-options OPTS    JVM options of the child server (default -Xmx2g)
+        --server in-process|process|local   Temporal's Java test server in this JVM or in a child JVM, or the
+                                  real local Temporal server (the pinned Temporal CLI's, SQLite in OUT/temporal)
+                                  (default in-process)
+        --server-java-options OPTS    JVM options of the child test server (default -Xmx2g)
         --units-per-task N, --tasks-per-shard N, --shards-in-flight N, --parallelism N
                                   override the defaults (spec 'defaults:'); without them the built-in grouping
         --grouping default|previous   'previous' writes the units per task the planners used before bench/ measured
@@ -42,7 +44,18 @@ public final class BenchOptions {
   public double permanentFailureRate;
   public double backoffScale = 0.001;
   public Path out = Path.of("target", "bench-results");
-  public boolean serverProcess;
+
+  /** Which Temporal the bench runs on. */
+  public enum Server {
+    /** Temporal's Java test server in the bench's JVM. */
+    IN_PROCESS,
+    /** The Java test server in a child JVM: its CPU apart from the orchestrator's. */
+    PROCESS,
+    /** The real local Temporal server (the Temporal CLI's development server on SQLite). */
+    LOCAL
+  }
+
+  public Server server = Server.IN_PROCESS;
   public String serverJavaOptions = "-Xmx2g";
   public Integer unitsPerTask;
   public Integer tasksPerShard;
@@ -113,10 +126,14 @@ public final class BenchOptions {
         case "--backoff-scale" -> backoffScale = Double.parseDouble(v);
         case "--out" -> out = Path.of(v);
         case "--server" -> {
-          if (!v.equals("in-process") && !v.equals("process")) {
-            throw new IllegalArgumentException("--server is in-process or process");
-          }
-          serverProcess = v.equals("process");
+          server =
+              switch (v) {
+                case "in-process" -> Server.IN_PROCESS;
+                case "process" -> Server.PROCESS;
+                case "local" -> Server.LOCAL;
+                default ->
+                    throw new IllegalArgumentException("--server is in-process, process or local");
+              };
         }
         case "--server-java-options" -> serverJavaOptions = v;
         case "--grouping" -> {
@@ -162,7 +179,11 @@ public final class BenchOptions {
         + ", backoff scale "
         + backoffScale
         + ", server "
-        + (serverProcess ? "child JVM (" + serverJavaOptions + ")" : "in-process")
+        + switch (server) {
+          case IN_PROCESS -> "Java test server in-process";
+          case PROCESS -> "Java test server in a child JVM (" + serverJavaOptions + ")";
+          case LOCAL -> "real local Temporal server (SQLite)";
+        }
         + ", worker shard slots "
         + maxShards
         + (eventCap != null ? ", event cap " + eventCap : "")

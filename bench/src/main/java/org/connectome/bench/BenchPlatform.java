@@ -18,6 +18,7 @@ import io.temporal.worker.WorkerFactory;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -30,6 +31,8 @@ import org.connectome.executor.StageExecutor;
 import org.connectome.markers.MarkerStores;
 import org.connectome.metrics.PlatformMetrics;
 import org.connectome.pipeline.Pipeline;
+import org.connectome.temporal.LocalTemporalServer;
+import org.connectome.temporal.TemporalBinary;
 import org.connectome.workflows.PlatformWorkers;
 
 /**
@@ -43,6 +46,8 @@ public final class BenchPlatform implements AutoCloseable {
 
   private final AutoCloseable server;
   private final Process serverProcess;
+  private final LocalTemporalServer localServer;
+  private final LocalTemporalServer.Endpoint localEndpoint;
   private final ManagedChannel ownChannel;
   public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final Scope scope;
@@ -53,15 +58,15 @@ public final class BenchPlatform implements AutoCloseable {
   public final PlatformMetrics metrics = new PlatformMetrics(new PrometheusRegistry());
 
   /**
-   * @param serverInChildJvm run the test server in a child JVM (port-bound on loopback) instead of
-   *     in-process
+   * @param serverKind the Java test server in this process or a child JVM, or the real local
+   *     Temporal server (a fresh SQLite database beside the catalog)
    * @param maxShardsAtOnce shard activities this worker runs at once
    * @param shardQueues task queues whose shards this worker runs (every step's; the orchestration
    *     queue is always one)
    */
   public BenchPlatform(
       Path catalogFile,
-      boolean serverInChildJvm,
+      BenchOptions.Server serverKind,
       String serverJavaOptions,
       int maxShardsAtOnce,
       StageExecutor executor,
@@ -74,7 +79,27 @@ public final class BenchPlatform implements AutoCloseable {
             .reportEvery(com.uber.m3.util.Duration.ofMillis(500));
     WorkflowServiceStubsOptions.Builder opts =
         WorkflowServiceStubsOptions.newBuilder().setMetricsScope(scope);
-    if (serverInChildJvm) {
+    LocalTemporalServer local = null;
+    LocalTemporalServer.Endpoint endpoint = null;
+    if (serverKind == BenchOptions.Server.LOCAL) {
+      Path temporalDir = catalogFile.resolveSibling("temporal");
+      deleteTree(temporalDir); // every bench run starts from an empty database
+      local =
+          new LocalTemporalServer(
+              temporalDir,
+              () -> TemporalBinary.locate(System.getenv(), Path.of("").toAbsolutePath()),
+              org.connectome.workflows.RunSearchAttributes.registration(),
+              freePort());
+      endpoint = local.ensureRunning().endpoint();
+      server = null;
+      serverProcess = null;
+      ownChannel =
+          ManagedChannelBuilder.forTarget(endpoint.address())
+              .usePlaintext()
+              .maxInboundMessageSize(64 * 1024 * 1024)
+              .build();
+      opts.setChannel(ownChannel);
+    } else if (serverKind == BenchOptions.Server.PROCESS) {
       int port = freePort();
       ProcessBuilder pb =
           new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -105,7 +130,16 @@ public final class BenchPlatform implements AutoCloseable {
       ownChannel = null;
       opts.setChannel(s.getChannel());
     }
+    localServer = local;
+    localEndpoint = endpoint;
     service = WorkflowServiceStubs.newServiceStubs(opts.build());
+    io.temporal.serviceclient.OperatorServiceStubs ops =
+        io.temporal.serviceclient.OperatorServiceStubs.newServiceStubs(
+            io.temporal.serviceclient.OperatorServiceStubsOptions.newBuilder()
+                .setChannel(service.getRawChannel())
+                .validateAndBuildWithDefaults());
+    org.connectome.workflows.RunSearchAttributes.ensureRegistered(ops, NAMESPACE, true);
+    ops.shutdown();
     client =
         WorkflowClient.newInstance(
             service, WorkflowClientOptions.newBuilder().setNamespace(NAMESPACE).build());
@@ -127,13 +161,70 @@ public final class BenchPlatform implements AutoCloseable {
     }
   }
 
-  /** CPU time of the child JVM running the test server, or null when it runs in this process. */
+  /**
+   * CPU time of the server process (the child test server JVM or the real local server), or null
+   * when it runs in this process.
+   */
   public Duration serverCpu() {
+    if (localEndpoint != null) {
+      return ProcessHandle.of(localEndpoint.pid())
+          .flatMap(h -> h.info().totalCpuDuration())
+          .orElse(null);
+    }
     return serverProcess == null ? null : serverProcess.info().totalCpuDuration().orElse(null);
   }
 
+  /** Peak resident memory of the server process (VmHWM), or null when not measurable. */
+  public Long serverPeakRssBytes() {
+    long pid =
+        localEndpoint != null
+            ? localEndpoint.pid()
+            : serverProcess != null ? serverProcess.pid() : -1;
+    if (pid < 0) {
+      return null;
+    }
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return null;
+    }
+    return null;
+  }
+
+  /** Bytes of the real server's SQLite files (database, WAL, shared memory), or null. */
+  public Long serverDatabaseBytes() {
+    if (localServer == null) {
+      return null;
+    }
+    long total = 0;
+    for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+      Path f = Path.of(localServer.database() + suffix);
+      try {
+        total += Files.exists(f) ? Files.size(f) : 0;
+      } catch (IOException e) {
+        // gone meanwhile
+      }
+    }
+    return total;
+  }
+
   public boolean serverInChildJvm() {
-    return serverProcess != null;
+    return serverProcess != null || localEndpoint != null;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   /**
@@ -197,6 +288,9 @@ public final class BenchPlatform implements AutoCloseable {
       } catch (Exception e) {
         // an in-memory server loses nothing that matters here
       }
+    }
+    if (localServer != null) {
+      localServer.stop(java.time.Duration.ofSeconds(15));
     }
     if (serverProcess != null) {
       serverProcess.destroy();

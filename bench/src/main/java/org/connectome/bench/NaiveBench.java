@@ -138,7 +138,7 @@ public final class NaiveBench {
     try (BenchPlatform p =
         new BenchPlatform(
             dir.resolve("catalog-" + n),
-            o.serverProcess,
+            o.server,
             o.serverJavaOptions,
             o.maxShards,
             null,

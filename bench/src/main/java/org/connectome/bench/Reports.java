@@ -116,11 +116,21 @@ public final class Reports {
     row(b, "units (all steps)", String.format(Locale.ROOT, "%,d", r.unitsTotal()));
     row(b, "wall time", String.format(Locale.ROOT, "%.1f s", r.wallSeconds()));
     row(b, "orchestrator CPU time", String.format(Locale.ROOT, "%.1f s", r.cpuSeconds()));
-    if (r.serverCpuSeconds() != null) {
+    row(b, "Temporal server", r.server().kind());
+    if (r.server().cpuSeconds() != null) {
+      row(b, "server CPU time", String.format(Locale.ROOT, "%.1f s", r.server().cpuSeconds()));
+    }
+    if (r.server().peakRssBytes() != null) {
       row(
           b,
-          "test server CPU time (child JVM)",
-          String.format(Locale.ROOT, "%.1f s", r.serverCpuSeconds()));
+          "server peak memory (RSS)",
+          String.format(Locale.ROOT, "%.0f MiB", r.server().peakRssBytes() / 1048576.0));
+    }
+    if (r.server().databaseBytes() != null) {
+      row(
+          b,
+          "server SQLite files",
+          String.format(Locale.ROOT, "%.1f MiB", r.server().databaseBytes() / 1048576.0));
     }
     row(
         b,

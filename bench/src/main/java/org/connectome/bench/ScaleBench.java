@@ -77,7 +77,7 @@ public final class ScaleBench {
         BenchPlatform p =
             new BenchPlatform(
                 dir.resolve("catalog"),
-                o.serverProcess,
+                o.server,
                 o.serverJavaOptions,
                 o.maxShards,
                 executor,
@@ -100,7 +100,12 @@ public final class ScaleBench {
       sampler[0].close();
       double wall = sampler[0].wallSeconds();
       double cpu = sampler[0].cpuSeconds();
-      Double serverCpu = p.serverCpu() == null ? null : p.serverCpu().toMillis() / 1000.0;
+      ScaleReport.Server serverFigures =
+          new ScaleReport.Server(
+              o.server.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+              p.serverCpu() == null ? null : p.serverCpu().toMillis() / 1000.0,
+              p.serverPeakRssBytes(),
+              p.serverDatabaseBytes());
       long peakPolled = sampler[0].peakHeapUsedPolled();
       long peakPools = ResourceSampler.peakHeapPools();
       long gcCount = sampler[0].gcCountDelta();
@@ -127,7 +132,7 @@ public final class ScaleBench {
               result,
               wall,
               cpu,
-              serverCpu,
+              serverFigures,
               new ScaleReport.Heap(
                   peakPolled, peakPools, live, Runtime.getRuntime().maxMemory(), gcCount, gcMillis),
               executions,
@@ -158,7 +163,7 @@ public final class ScaleBench {
       SampleRunResult result,
       double wall,
       double cpu,
-      Double serverCpu,
+      ScaleReport.Server serverFigures,
       ScaleReport.Heap heap,
       List<HistoryStats.Execution> executions,
       Map<String, Long> requests,
@@ -388,7 +393,7 @@ public final class ScaleBench {
         result.error(),
         wall,
         cpu,
-        serverCpu,
+        serverFigures,
         unitsTotal,
         unitsDone,
         markers.totalMarked(),

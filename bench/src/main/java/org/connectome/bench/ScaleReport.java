@@ -14,7 +14,7 @@ public record ScaleReport(
     String error,
     double wallSeconds,
     double cpuSeconds,
-    Double serverCpuSeconds,
+    Server server,
     long unitsTotal,
     long unitsDone,
     long unitsMarked,
@@ -38,6 +38,16 @@ public record ScaleReport(
       String os,
       long maxHeapBytes,
       String jvmArgs) {}
+
+  /**
+   * The Temporal server the run used, measured when it is a process of its own.
+   *
+   * @param kind in-process, child JVM or the real local server
+   * @param cpuSeconds its CPU time, or null in-process
+   * @param peakRssBytes its peak resident memory (VmHWM), or null
+   * @param databaseBytes the real server's SQLite files at the end, or null
+   */
+  public record Server(String kind, Double cpuSeconds, Long peakRssBytes, Long databaseBytes) {}
 
   public record Volume(long sections, long width, long height, String voxelSize, String blocks) {}
 

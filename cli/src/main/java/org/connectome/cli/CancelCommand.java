@@ -1,7 +1,6 @@
 package org.connectome.cli;
 
 import java.util.concurrent.Callable;
-import org.connectome.catalog.ControlAction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -12,7 +11,8 @@ import picocli.CommandLine.Parameters;
     name = "cancel",
     mixinStandardHelpOptions = true,
     description =
-        "Cancels a run: running tasks are stopped and the run ends as cancelled. Finished units stay finished; resume continues the run later.")
+        "Cancels a run: running tasks are stopped and the run ends as cancelled. Finished units stay"
+            + " finished; resume continues the run later.")
 final class CancelCommand implements Callable<Integer> {
   @Parameters(paramLabel = "RUN", description = "The run, as SAMPLE/RUN.")
   String runId;
@@ -27,6 +27,6 @@ final class CancelCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return ControlCommand.send(global, runId, ControlAction.CANCEL, reason);
+    return Control.send(global, runId, ControlAction.CANCEL, reason);
   }
 }

@@ -1,12 +1,10 @@
 package org.connectome.cli;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import org.connectome.executor.StageExecutor;
 import org.connectome.executor.k8s.KubernetesExecutorConfig;
 import org.connectome.spec.Durations;
@@ -17,10 +15,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * Options of the long-running commands ({@code worker}, {@code server}): where their tasks run, on
- * this machine (the local executor) or as Kubernetes Indexed Jobs, and the metrics port. Every
- * Kubernetes option has an environment variable, so a Deployment configures its workers from a
- * ConfigMap.
+ * Options of the {@code worker} command: where its tasks run, on this machine (the local executor)
+ * or as Kubernetes Indexed Jobs, and the metrics port. Every Kubernetes option has an environment
+ * variable, so a Deployment configures its workers from a ConfigMap.
  */
 final class LocalWorkerOptions {
   @Option(
@@ -295,25 +292,5 @@ final class LocalWorkerOptions {
               : new TolerationSpec(p.trim(), "Exists", null, effect));
     }
     return out;
-  }
-
-  /**
-   * Blocks until the process is asked to stop (SIGTERM, Ctrl-C), then closes the platform: the
-   * worker stops polling, running shards stop their tasks, and Temporal retries them on other
-   * workers.
-   */
-  static void serveUntilStopped(Platform p, PrintStream out, String ready)
-      throws InterruptedException {
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  p.close();
-                  stopped.countDown();
-                },
-                "shutdown"));
-    out.println(ready);
-    stopped.await();
   }
 }

@@ -1,7 +1,6 @@
 package org.connectome.cli;
 
 import java.util.concurrent.Callable;
-import org.connectome.catalog.ControlAction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -20,7 +19,6 @@ final class PauseCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return ControlCommand.send(
-        global, runId, ControlAction.PAUSE, "requested from the command line");
+    return Control.send(global, runId, ControlAction.PAUSE, "requested from the command line");
   }
 }

@@ -1,12 +1,9 @@
 package org.connectome.cli;
 
-import io.temporal.client.WorkflowClient;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.connectome.catalog.ControlAction;
 import org.connectome.catalog.EventKind;
 import org.connectome.catalog.RunRecord;
-import org.connectome.pipeline.Pipeline;
 import org.connectome.spec.RunSpec;
 import org.connectome.workflows.client.RunLauncher;
 import picocli.CommandLine.Command;
@@ -19,9 +16,11 @@ import picocli.CommandLine.Parameters;
     name = "resume",
     mixinStandardHelpOptions = true,
     description = {
-      "Continues a run. A paused run is unpaused. A run that is not running (it failed, was "
-          + "cancelled, or its process or the embedded Temporal server went away) is relaunched from the spec "
-          + "stored in the catalog and dispatches only units without a valid completion marker.",
+      "Continues a run. A running run is unpaused and, on the local default, this process becomes its"
+          + " worker (after its last worker died) and follows it to its end. A run that is not"
+          + " running (it failed or was cancelled, or Temporal has no history of it any more) is"
+          + " relaunched from the spec stored in the catalog and dispatches only units without a"
+          + " valid completion marker.",
       "",
       "Fix the cause of a failure first; a changed spec is a new launch with 'connectome run'."
     })
@@ -31,7 +30,9 @@ final class ResumeCommand implements Callable<Integer> {
 
   @Mixin GlobalOptions global;
 
-  @Option(names = "--detach", description = "With --temporal: relaunch and return without waiting.")
+  @Option(
+      names = "--detach",
+      description = "Unpause or relaunch, and return without following the run.")
   boolean detach;
 
   @Option(names = "--no-progress", description = "Do not show progress, only the outcome.")
@@ -40,12 +41,10 @@ final class ResumeCommand implements Callable<Integer> {
   @Option(
       names = "--metrics-port",
       defaultValue = "9464",
-      description = "Embedded default: /metrics port (-1: off).")
+      description = "/metrics port while this process works on the run (-1: off).")
   int metricsPort;
 
-  @Option(
-      names = "--max-concurrent-tasks",
-      description = "Embedded default: tasks running at once.")
+  @Option(names = "--max-concurrent-tasks", description = "Tasks running at once on this machine.")
   Integer maxConcurrentTasks;
 
   @Override
@@ -56,42 +55,27 @@ final class ResumeCommand implements Callable<Integer> {
         return ExitCodes.NOT_FOUND;
       }
       RunSpec spec = SpecFiles.fromCatalog(record.get().specJson());
-      int relaunch =
-          (int) (long) p.catalog.eventCounts(runId).getOrDefault(EventKind.RUN_RESUMED, 0L) + 1;
-      RunDriver driver = new RunDriver(p.catalog, System.out, System.console() != null, noProgress);
-      if (global.embedded()) {
-        if (RunLease.isDriven(p.catalog, runId)) {
-          p.catalog.requestControl(
-              runId, ControlAction.RESUME, "resume requested from the command line");
-          System.out.println(
-              runId + " is running in another process; asked it to resume (unpause)");
-          return ExitCodes.OK;
-        }
-        RunLease.Result acquired = RunLease.acquire(p.catalog, runId);
-        if (acquired.lease() == null) {
-          System.err.println(runId + " is driven by " + acquired.holder());
-          return ExitCodes.UNAVAILABLE;
-        }
-        System.out.println("relaunching " + runId + " from its completion markers");
-        try (RunLease lease = acquired.lease()) {
-          return RunCommand.drive(
-              p, global, spec, driver, relaunch, lease, 0, metricsPort, maxConcurrentTasks);
-        }
-      }
-      WorkflowClient client = p.connect(global, 0, System.out);
-      RunLauncher launcher = new RunLauncher(client);
-      if (RunRef.isRunning(client, runId)) {
-        launcher.workflow(runId).resume();
+      RunControl control = new RunControl(p.connect(System.out));
+      int relaunch;
+      if (control.isRunning(runId)) {
+        control.send(runId, ControlAction.RESUME, null);
         System.out.println(runId + " is running; sent resume (unpause)");
-        return ExitCodes.OK;
+        relaunch = 0; // attaches: the launcher finds it running
+      } else {
+        relaunch =
+            (int) (long) p.catalog.eventCounts(runId).getOrDefault(EventKind.RUN_RESUMED, 0L) + 1;
+        System.out.println("relaunching " + runId + " from its completion markers");
+        if (detach) {
+          new RunLauncher(p.client()).launch(spec, relaunch, null);
+        }
       }
       if (detach) {
-        launcher.launch(spec, relaunch, null);
-        System.out.println("relaunched " + runId + " from its completion markers");
         return ExitCodes.OK;
       }
-      return driver.launchAndFollow(
-          client, Pipeline.DEFAULT_TASK_QUEUE, spec, relaunch, null, null);
+      if (relaunch == 0 && !p.target.hostsWorkers()) {
+        return ExitCodes.OK; // the cluster's workers go on with it
+      }
+      return RunCommand.drive(p, spec, relaunch, metricsPort, maxConcurrentTasks, noProgress);
     }
   }
 }

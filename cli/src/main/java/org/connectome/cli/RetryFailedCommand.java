@@ -1,7 +1,6 @@
 package org.connectome.cli;
 
 import java.util.concurrent.Callable;
-import org.connectome.catalog.ControlAction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -20,7 +19,7 @@ final class RetryFailedCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return ControlCommand.send(
+    return Control.send(
         global, runId, ControlAction.RETRY_FAILED, "requested from the command line");
   }
 }

@@ -9,6 +9,7 @@ import org.connectome.notify.WebhookNotifier;
 import org.connectome.pipeline.Pipeline;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.spec.RunSpec;
+import org.connectome.workflows.client.OrphanedShards;
 import org.connectome.workflows.client.RunLauncher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,12 +24,13 @@ import picocli.CommandLine.Parameters;
       "Launches the run a spec describes and, by default, waits for it, with a progress bar per "
           + "stage.",
       "",
-      "Without --temporal this is the embedded default: Temporal's test server, a worker, the local executor "
-          + "and the catalog all run in this process, and the run ends when the command does (Ctrl-C stops it; "
-          + "'connectome resume' continues it from its completion markers).",
+      "On the local default this process is also the run's worker (the local executor runs its tasks):"
+          + " the run's state lives in the local Temporal server, so if this process dies, the same"
+          + " command (or 'connectome resume') continues the run from its history, redoing no"
+          + " finished unit. Ctrl-C stops this process's work; the run waits for a worker.",
       "",
-      "Launching the same run (same sample and run name) again never starts a second copy: a running run is "
-          + "attached to, a finished one is checked against its markers and ends at once."
+      "Launching the same run (same sample and run name) again never starts a second copy: a running "
+          + "run is attached to, a finished one is checked against its markers and ends at once."
     })
 final class RunCommand implements Callable<Integer> {
   @Parameters(paramLabel = "SPEC", description = "The run specification (YAML).")
@@ -38,7 +40,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--detach",
-      description = "With --temporal: start the run and return without waiting.")
+      description =
+          "Start the run and return without waiting (its work is then up to a worker: "
+              + "'connectome worker', or 'connectome resume RUN' later).")
   boolean detach;
 
   @Option(names = "--no-progress", description = "Do not show progress, only the outcome.")
@@ -48,22 +52,13 @@ final class RunCommand implements Callable<Integer> {
       names = "--metrics-port",
       defaultValue = "9464",
       description =
-          "Embedded default: serve /metrics on this port (default ${DEFAULT-VALUE}; a free port if taken; "
-              + "-1: off).")
+          "Serve /metrics on this port while this process works on the run (default ${DEFAULT-VALUE}; "
+              + "a free port if taken; -1: off).")
   int metricsPort;
 
   @Option(
-      names = "--temporal-port",
-      defaultValue = "0",
-      description =
-          "Embedded default: also let other processes reach the embedded Temporal server on this port "
-              + "(unauthenticated; default: no port).")
-  int temporalPort;
-
-  @Option(
       names = "--max-concurrent-tasks",
-      description =
-          "Embedded default: tasks running at once on this machine (overrides executor.local).")
+      description = "Tasks running at once on this machine (overrides executor.local).")
   Integer maxConcurrentTasks;
 
   @Override
@@ -73,54 +68,39 @@ final class RunCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     try (Platform p = Platform.open(global)) {
-      boolean terminal = System.console() != null;
-      RunDriver driver = new RunDriver(p.catalog, System.out, terminal, noProgress);
-      if (!global.embedded()) {
-        WorkflowClient client = p.connect(global, 0, System.out);
-        if (detach) {
-          RunLauncher.Launch l = new RunLauncher(client).launch(spec, 0, null);
-          System.out.println(
-              (l.started() ? "started " : "already running: ")
-                  + spec.runId()
-                  + " (workflow "
-                  + l.execution().getWorkflowId()
-                  + ")");
-          return ExitCodes.OK;
-        }
-        return driver.launchAndFollow(client, Pipeline.DEFAULT_TASK_QUEUE, spec, 0, null, null);
+      int relaunch = p.catalog.findRun(spec.runId()).isPresent() ? 1 : 0;
+      WorkflowClient client = p.connect(System.out);
+      if (detach) {
+        RunLauncher.Launch l = new RunLauncher(client).launch(spec, relaunch, null);
+        System.out.println(
+            (l.started() ? "started " : "already running: ")
+                + spec.runId()
+                + " (workflow "
+                + l.execution().getWorkflowId()
+                + ")");
+        p.uiLink(l.execution().getWorkflowId(), l.execution().getRunId())
+            .ifPresent(u -> System.out.println("Temporal UI: " + u));
+        return ExitCodes.OK;
       }
-      return runEmbedded(p, spec, driver, p.catalog.findRun(spec.runId()).isPresent() ? 1 : 0);
+      return drive(p, spec, relaunch, metricsPort, maxConcurrentTasks, noProgress);
     }
   }
 
-  /** Drives a run on the embedded default, unless another live process already drives it. */
-  int runEmbedded(Platform p, RunSpec spec, RunDriver driver, int relaunch) {
-    RunLease.Result acquired = RunLease.acquire(p.catalog, spec.runId());
-    if (acquired.lease() == null) {
-      System.out.println(
-          spec.runId()
-              + " is already being driven by process "
-              + acquired.holder()
-              + "; following its progress (Ctrl-C stops following, not the run)");
-      return driver.followCatalog(spec);
-    }
-    try (RunLease lease = acquired.lease()) {
-      return drive(
-          p, global, spec, driver, relaunch, lease, temporalPort, metricsPort, maxConcurrentTasks);
-    }
-  }
-
+  /**
+   * Follows a run to its end; where the target hosts workers (a workstation), this process is also
+   * a worker for it meanwhile, and first releases the shards a dead worker of this host left.
+   */
   static int drive(
       Platform p,
-      GlobalOptions global,
       RunSpec spec,
-      RunDriver driver,
       int relaunch,
-      RunLease lease,
-      int temporalPort,
       int metricsPort,
-      Integer maxConcurrentTasks) {
-    WorkflowClient client = p.connect(global, temporalPort, System.out);
+      Integer maxConcurrentTasks,
+      boolean quiet) {
+    RunDriver driver = new RunDriver(p.catalog, System.out, System.console() != null, quiet);
+    if (!p.target.hostsWorkers()) {
+      return driver.launchAndFollow(p, Pipeline.DEFAULT_TASK_QUEUE, spec, relaunch, null);
+    }
     int port = p.serveMetrics(metricsPort, System.out);
     if (port > 0) {
       System.out.println("metrics: http://localhost:" + port + "/metrics");
@@ -132,20 +112,28 @@ final class RunCommand implements Callable<Integer> {
         shardQueues(spec),
         64,
         notifier);
+    for (OrphanedShards.Released r : new OrphanedShards(p.client()).release(spec.runId())) {
+      System.out.println(
+          "the worker that ran shard "
+              + r.activityId()
+              + " of "
+              + r.workflowId()
+              + " ("
+              + r.deadWorker()
+              + ") is gone: it runs again now, its finished units kept");
+    }
     Thread hook =
         new Thread(
             () ->
                 System.out.println(
-                    "\nstopped; finished units are kept. Continue with: "
+                    "\nstopped; the run waits for a worker, finished units are kept. Continue with: "
                         + "connectome resume "
                         + spec.runId()));
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      return driver.launchAndFollow(
-          client, Pipeline.DEFAULT_TASK_QUEUE, spec, relaunch, null, lease);
+      return driver.launchAndFollow(p, Pipeline.DEFAULT_TASK_QUEUE, spec, relaunch, null);
     } finally {
-      notifier.close(); // delivers the run's last notifications (a few seconds at most) before the
-      // process ends
+      notifier.close(); // delivers the run's last notifications before the process ends
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
@@ -154,7 +142,7 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /** Every task queue the spec's steps use: an embedded worker serves them all. */
+  /** Every task queue the spec's steps use: a worker of this process serves them all. */
   static Set<String> shardQueues(RunSpec spec) {
     Set<String> queues = new LinkedHashSet<>();
     queues.add(Pipeline.DEFAULT_TASK_QUEUE);

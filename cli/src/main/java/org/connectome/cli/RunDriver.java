@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.connectome.catalog.Catalog;
-import org.connectome.catalog.ControlRequest;
 import org.connectome.catalog.NoSuchRunException;
 import org.connectome.catalog.RunState;
 import org.connectome.catalog.RunStatus;
@@ -22,7 +21,6 @@ import org.connectome.spec.RunSpec;
 import org.connectome.workflows.WorkflowTuning;
 import org.connectome.workflows.client.RunLauncher;
 import org.connectome.workflows.samplerun.SampleRunResult;
-import org.connectome.workflows.samplerun.SampleRunWorkflow;
 import org.connectome.workflows.samplerun.StageOutcome;
 import org.connectome.workflows.step.Failures;
 
@@ -43,17 +41,12 @@ final class RunDriver {
   }
 
   /**
-   * Launches the run (idempotently) and waits for it. When {@code lease} is given (embedded mode),
-   * control requests that other processes leave in the catalog ({@code cancel}, {@code pause}, ...)
-   * are passed on to the workflow as signals, and the lease is renewed.
+   * Launches the run (idempotently: a running one is attached to) and follows it to its end. On the
+   * local server, a server that dies meanwhile is started again and the run goes on.
    */
   int launchAndFollow(
-      WorkflowClient client,
-      String taskQueue,
-      RunSpec spec,
-      int relaunch,
-      WorkflowTuning tuning,
-      RunLease lease) {
+      Platform platform, String taskQueue, RunSpec spec, int relaunch, WorkflowTuning tuning) {
+    WorkflowClient client = platform.client();
     RunLauncher launcher = new RunLauncher(client, taskQueue);
     RunLauncher.Launch launch = launcher.launch(spec, relaunch, tuning);
     out.println(
@@ -62,26 +55,18 @@ final class RunDriver {
             + " (workflow "
             + launch.execution().getWorkflowId()
             + ")");
+    platform
+        .uiLink(launch.execution().getWorkflowId(), launch.execution().getRunId())
+        .ifPresent(u -> out.println("Temporal UI: " + u));
     WorkflowStub stub = client.newUntypedWorkflowStub(launch.execution(), Optional.empty());
-    SampleRunWorkflow signals = launcher.workflow(spec.runId());
     CompletableFuture<SampleRunResult> result = stub.getResultAsync(SampleRunResult.class);
     ProgressView view = new ProgressView(out, terminal, spec, Instant.now());
     while (true) {
       if (!quiet) {
         view.show(status(spec.runId()), Instant.now());
       }
-      if (lease != null) {
-        lease.renewIfDue();
-        for (ControlRequest c : catalog.takeControlRequests(spec.runId())) {
-          out.println(
-              "passing on " + c.action() + (c.reason() == null ? "" : " (" + c.reason() + ")"));
-          switch (c.action()) {
-            case PAUSE -> signals.pause();
-            case RESUME -> signals.resume();
-            case CANCEL -> signals.cancel(c.reason());
-            case RETRY_FAILED -> signals.retryFailed();
-          }
-        }
+      if (platform.reviveLocalServer(out)) {
+        result = stub.getResultAsync(SampleRunResult.class); // the old long poll died with it
       }
       try {
         SampleRunResult r = result.get(TICK.toMillis(), TimeUnit.MILLISECONDS);
@@ -109,26 +94,32 @@ final class RunDriver {
           out.println(spec.runId() + " ended abnormally: " + wf.getCause());
           return ExitCodes.RUN_FAILED;
         }
-        throw new Platform.PlatformException("lost the run's workflow: " + c, c);
+        if (!isLostConnection(c)) {
+          throw new Platform.PlatformException("lost the run's workflow: " + c, c);
+        }
+        // Temporal went away for a while (a restart): wait for it and follow again
+        sleep();
+        result = stub.getResultAsync(SampleRunResult.class);
       }
     }
   }
 
-  /** Follows a run that another process drives, from the catalog alone, until it ends. */
-  int followCatalog(RunSpec spec) {
-    ProgressView view = new ProgressView(out, terminal, spec, Instant.now());
-    while (true) {
-      RunStatus s = status(spec.runId());
-      view.show(s, Instant.now());
-      if (s != null && s.run().state().isTerminal()) {
-        return exitCode(s.run().state());
+  private static boolean isLostConnection(Throwable c) {
+    for (Throwable t = c; t != null; t = t.getCause()) {
+      if (t instanceof io.grpc.StatusRuntimeException s) {
+        io.grpc.Status.Code code = s.getStatus().getCode();
+        return code == io.grpc.Status.Code.UNAVAILABLE
+            || code == io.grpc.Status.Code.DEADLINE_EXCEEDED;
       }
-      try {
-        Thread.sleep(TICK.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return ExitCodes.INTERRUPTED;
-      }
+    }
+    return false;
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(TICK.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

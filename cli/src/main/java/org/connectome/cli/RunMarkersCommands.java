@@ -43,6 +43,14 @@ final class RunMarkersCommands {
     List<String> args = new ArrayList<>(List.of("resume", runId));
     add(args, "--temporal", global.temporal);
     add(args, "--namespace", global.namespace);
+    add(args, "--tls-ca", global.tlsCa == null ? null : global.tlsCa.toString());
+    add(args, "--tls-cert", global.tlsCert == null ? null : global.tlsCert.toString());
+    add(args, "--tls-key", global.tlsKey == null ? null : global.tlsKey.toString());
+    add(args, "--tls-server-name", global.tlsServerName);
+    add(args, "--api-key", global.apiKey);
+    if (global.tls) {
+      args.add("--tls");
+    }
     add(args, "--catalog", global.catalogUrl);
     add(args, "--catalog-user", global.catalogUser);
     add(args, "--catalog-password", global.catalogPassword);

@@ -1,25 +1,35 @@
 package org.connectome.cli;
 
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionMetadata;
+import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.connectome.catalog.NoSuchRunException;
 import org.connectome.catalog.RunRecord;
 import org.connectome.catalog.RunStatus;
 import org.connectome.ingest.IngestReport;
 import org.connectome.pipeline.Json;
+import org.connectome.workflows.RunSearchAttributes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code status [RUN]}: runs and stages from the catalog. */
+/** {@code status [RUN]}: runs as Temporal and the catalog see them; read-only. */
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
     description =
-        "Shows the runs in the catalog, or one run's stages and steps with unit counts and its recent "
-            + "events. Reads only the catalog, so it works while another process drives the run.")
+        "Shows the runs (through Temporal's visibility and the catalog), or one run's stages and"
+            + " steps with unit counts, its recent events, and what Temporal says of it: its"
+            + " workflow's state and whether a live worker serves it. Read-only: it starts no"
+            + " server and changes nothing.")
 final class StatusCommand implements Callable<Integer> {
   @Parameters(paramLabel = "RUN", arity = "0..1", description = "A run, as SAMPLE/RUN.")
   String runId;
@@ -35,37 +45,103 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
+  /**
+   * One run for {@code --json}: the catalog's record and what Temporal says.
+   *
+   * @param temporal the run's workflow state (and worker liveness), or why it is not known
+   */
+  record RunView(RunStatus status, String temporal) {}
+
   @Override
   public Integer call() {
     try (Platform p = Platform.open(global)) {
+      PrintStream quiet = new PrintStream(PrintStream.nullOutputStream());
+      Optional<WorkflowClient> client = p.connectIfRunning(quiet);
       if (runId == null) {
-        List<RunStatus> runs = new ArrayList<>();
-        for (RunRecord r : p.catalog.listRuns(50)) {
-          runs.add(p.catalog.status(r.runId()));
-        }
-        if (json) {
-          System.out.println(Json.text(runs));
-        } else {
-          StatusTable.runs(System.out, runs);
-        }
-        return ExitCodes.OK;
+        return list(p, client);
       }
       Optional<RunRecord> r = RunRef.find(p.catalog, runId);
       if (r.isEmpty()) {
         return ExitCodes.NOT_FOUND;
       }
       RunStatus s = p.catalog.status(runId);
+      String temporal =
+          client.map(c -> new RunControl(c).describe(runId)).orElseGet(this::unreachable);
       if (json) {
-        System.out.println(Json.text(s));
-      } else {
-        StatusTable.run(System.out, s, p.catalog.events(runId, events));
-        String ingest = IngestReport.of(p.catalog.dataSource(), runId, 50);
-        if (ingest != null) {
-          System.out.println();
-          System.out.println(ingest);
-        }
+        System.out.println(Json.text(new RunView(s, temporal)));
+        return ExitCodes.OK;
+      }
+      StatusTable.run(System.out, s, temporal, p.catalog.events(runId, events));
+      String ingest = IngestReport.of(p.catalog.dataSource(), runId, 50);
+      if (ingest != null) {
+        System.out.println();
+        System.out.println(ingest);
       }
       return ExitCodes.OK;
     }
+  }
+
+  /** Runs Temporal knows (newest first, through visibility), then those only the catalog has. */
+  private int list(Platform p, Optional<WorkflowClient> client) {
+    Map<String, String> temporal = new LinkedHashMap<>();
+    client.ifPresent(
+        c ->
+            c.listExecutions("WorkflowType = 'SampleRunWorkflow'")
+                .limit(200)
+                .forEach(
+                    m -> temporal.putIfAbsent(runOf(m), m.getStatus() == null ? "?" : state(m))));
+    Map<String, RunView> views = new LinkedHashMap<>();
+    for (String id : temporal.keySet()) {
+      views.put(id, new RunView(catalogStatus(p, id), temporal.get(id)));
+    }
+    for (RunRecord r : p.catalog.listRuns(50)) {
+      views.putIfAbsent(
+          r.runId(),
+          new RunView(
+              p.catalog.status(r.runId()),
+              client.isPresent() ? "no workflow on this Temporal" : unreachable()));
+    }
+    List<RunView> out = new ArrayList<>(views.values());
+    if (json) {
+      System.out.println(Json.text(out));
+    } else {
+      StatusTable.runs(System.out, out);
+    }
+    return ExitCodes.OK;
+  }
+
+  private static String runOf(WorkflowExecutionMetadata m) {
+    String run = m.getTypedSearchAttributes().get(RunSearchAttributes.RUN);
+    if (run != null) {
+      return run;
+    }
+    String id = m.getExecution().getWorkflowId(); // runs started before the search attributes
+    return id.startsWith(org.connectome.workflows.WorkflowIds.PREFIX)
+        ? id.substring(org.connectome.workflows.WorkflowIds.PREFIX.length())
+        : id;
+  }
+
+  private static String state(WorkflowExecutionMetadata m) {
+    WorkflowExecutionStatus s = m.getStatus();
+    return s.name().substring("WORKFLOW_EXECUTION_STATUS_".length());
+  }
+
+  private static RunStatus catalogStatus(Platform p, String runId) {
+    try {
+      return p.catalog.status(runId);
+    } catch (NoSuchRunException e) {
+      return null; // launched with another catalog
+    }
+  }
+
+  private String unreachable() {
+    TemporalTarget t = global.target();
+    if (t instanceof TemporalTarget.Local) {
+      return "the local Temporal server is not running: no worker works on any run until"
+          + " 'connectome resume RUN' or 'connectome run SPEC' starts it";
+    }
+    return t instanceof TemporalTarget.InMemory
+        ? "in-memory Temporal: only its own process knows"
+        : "Temporal unreachable";
   }
 }

@@ -19,14 +19,20 @@ final class StatusTable {
 
   private StatusTable() {}
 
-  static void runs(PrintStream out, List<RunStatus> runs) {
+  static void runs(PrintStream out, List<StatusCommand.RunView> runs) {
     if (runs.isEmpty()) {
-      out.println("no runs in the catalog");
+      out.println("no runs");
       return;
     }
     out.printf(
-        "%-32s %-10s %-10s %-22s %-19s%n", "RUN", "STATE", "STAGE", "UNITS DONE/TOTAL", "UPDATED");
-    for (RunStatus r : runs) {
+        "%-32s %-10s %-10s %-22s %-19s %s%n",
+        "RUN", "STATE", "STAGE", "UNITS DONE/TOTAL", "UPDATED", "TEMPORAL");
+    for (StatusCommand.RunView v : runs) {
+      RunStatus r = v.status();
+      if (r == null) {
+        out.printf("%-32s %-10s %-10s %-22s %-19s %s%n", "?", "-", "-", "-", "-", v.temporal());
+        continue;
+      }
       String stage = "-";
       long done = 0;
       long total = 0;
@@ -43,16 +49,22 @@ final class StatusTable {
         stage = "-";
       }
       out.printf(
-          "%-32s %-10s %-10s %-22s %-19s%n",
-          r.run().runId(), r.run().state(), stage, done + "/" + total, time(r.run().updatedAt()));
+          "%-32s %-10s %-10s %-22s %-19s %s%n",
+          r.run().runId(),
+          r.run().state(),
+          stage,
+          done + "/" + total,
+          time(r.run().updatedAt()),
+          v.temporal());
     }
   }
 
-  static void run(PrintStream out, RunStatus r, List<RunEvent> events) {
+  static void run(PrintStream out, RunStatus r, String temporal, List<RunEvent> events) {
     RunRecord run = r.run();
     out.printf("run        %s%n", run.runId());
     out.printf("state      %s%n", run.state());
     out.printf("workflow   %s%n", run.workflowId() == null ? "-" : run.workflowId());
+    out.printf("temporal   %s%n", temporal);
     out.printf("started    %s%n", time(run.startedAt()));
     if (run.finishedAt() != null) {
       out.printf(

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
     name = "worker",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a worker against a Temporal cluster (--temporal): the workflows and the shards of the "
+      "Runs a worker against the local Temporal server (default) or a cluster (--temporal): the workflows and the shards of the "
           + "given task queues, until stopped (SIGTERM or Ctrl-C). Run as many as the work needs; runs survive the "
           + "loss of any of them.",
       "",
@@ -46,14 +46,14 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    if (global.embedded()) {
+    if (global.target() instanceof TemporalTarget.InMemory) {
       System.err.println(
-          "a worker connects to a Temporal cluster: give --temporal HOST:PORT (or set "
-              + "CX_TEMPORAL_ADDRESS). On one machine without a cluster, use 'connectome run' or 'connectome server'.");
+          "--temporal in-memory: a worker needs a Temporal that other processes reach: the local"
+              + " server (default) or a cluster (--temporal HOST:PORT)");
       return ExitCodes.USAGE;
     }
     Platform p = Platform.open(global);
-    p.connect(global, 0, System.out);
+    p.connect(System.out);
     int port = p.serveMetrics(local.metricsPort, System.out);
     Set<String> queues =
         new LinkedHashSet<>(
@@ -63,11 +63,10 @@ final class WorkerCommand implements Callable<Integer> {
     StageExecutor executor = local.executor();
     p.startWorker(
         executor, noWorkflows ? null : Pipeline.DEFAULT_TASK_QUEUE, queues, 64, notify.start(p));
-    LocalWorkerOptions.serveUntilStopped(
-        p,
+    p.serveUntilStopped(
         System.out,
         "worker connected to "
-            + global.temporal
+            + p.client().getWorkflowServiceStubs().getOptions().getTarget()
             + " (namespace "
             + global.namespace
             + "), queues "

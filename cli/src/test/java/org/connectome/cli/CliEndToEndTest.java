@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,12 +20,23 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.connectome.tasks.synthetic.SyntheticUnitRunner;
+import org.connectome.temporal.LocalTemporalServer;
+import org.connectome.temporal.TemporalBinary;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The command line end to end, each command a separate JVM on the embedded default. */
+/**
+ * The command line end to end, each command a separate JVM, on the local default: a real Temporal
+ * server (the pinned Temporal CLI's, on SQLite) that the first command of each home starts.
+ */
 class CliEndToEndTest {
   @TempDir Path dir;
+
+  @AfterEach
+  void stopServers() {
+    CliProcess.stopServer(dir.resolve("home"));
+  }
 
   /** A three-stage spec with child-process tasks: 24 sections, 2 units of 250 ms per task. */
   private Path spec(String sample, int unitMillis) throws IOException {
@@ -49,6 +61,21 @@ class CliEndToEndTest {
         """
             .replace("SAMPLE", sample)
             .replace("MILLIS", Integer.toString(unitMillis)));
+    return f;
+  }
+
+  /** The demo's shape: all seven stages (synthetic), every step of the chain. */
+  private Path demoShapedSpec(String sample, int unitMillis) throws IOException {
+    Path f = spec(sample, unitMillis);
+    Files.writeString(
+        f,
+        Files.readString(f)
+            + """
+              - {stage: segment, implementation: synthetic, params: {unitMillis: 20, subvolumeSize: [512, 512, 24]}}
+              - {stage: synapses, implementation: synthetic, params: {unitMillis: 20}}
+              - {stage: compress, implementation: synthetic, params: {unitMillis: 20}}
+              - {stage: mesh, implementation: synthetic, params: {unitMillis: 20, mergeShards: 4}}
+            """);
     return f;
   }
 
@@ -89,19 +116,29 @@ class CliEndToEndTest {
     return units;
   }
 
+  /** The task processes a command started (not the Temporal server it may have started). */
+  private static List<ProcessHandle> taskProcesses(CliProcess p) {
+    return p.process
+        .toHandle()
+        .descendants()
+        .filter(h -> h.info().commandLine().map(c -> c.contains("TaskMain")).orElse(false))
+        .toList();
+  }
+
   @Test
-  void workerKilledMidStageThenResumeRunsEveryFinishedUnitExactlyOnce() throws Exception {
+  void killedMidStageTheRunStaysOnTheServerAndTheSameCommandFinishesItRedoingNoFinishedUnit()
+      throws Exception {
     Path spec = spec("kill", 250);
     Path home = dir.resolve("home");
     CliProcess run = CliProcess.start(home, "run", spec.toString(), "--metrics-port", "-1");
     Path stitch = stepDir("kill", "stitch", "stitch");
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (executions(stitch).size() < 8) {
       assertTrue(run.process.isAlive(), "run ended early:\n" + run.output());
       assertTrue(System.nanoTime() < deadline, "stitch did not get going:\n" + run.output());
       Thread.sleep(50);
     }
-    List<ProcessHandle> tasks = run.process.toHandle().descendants().toList();
+    List<ProcessHandle> tasks = taskProcesses(run);
     run.process.destroyForcibly(); // SIGKILL: no shutdown hook, no clean-up
     run.process.waitFor();
     Set<Long> finishedAtKill = marked(stitch);
@@ -114,10 +151,22 @@ class CliEndToEndTest {
       assertTrue(System.nanoTime() < orphanDeadline, "orphaned task processes still alive");
       Thread.sleep(50);
     }
+    assertTrue(
+        CliProcess.server(home).running().isPresent(), "the Temporal server outlives the command");
 
-    CliProcess resume = CliProcess.start(home, "resume", "kill/r1", "--metrics-port", "-1");
-    assertEquals(ExitCodes.OK, resume.await(120), resume.output());
-    assertTrue(resume.output().contains("relaunching kill/r1"), resume.output());
+    // status is read-only and true: the run is running on the server, and no worker serves it
+    CliProcess status = CliProcess.start(home, "status", "kill/r1");
+    assertEquals(ExitCodes.OK, status.await(60), status.output());
+    assertTrue(status.output().contains("temporal   RUNNING, NO LIVE WORKER"), status.output());
+    CliProcess list = CliProcess.start(home, "status");
+    assertEquals(ExitCodes.OK, list.await(60), list.output());
+    assertTrue(list.output().contains("kill/r1"), list.output());
+
+    // the same command again: it attaches to the run on the server and finishes it
+    CliProcess again = CliProcess.start(home, "run", spec.toString(), "--metrics-port", "-1");
+    assertEquals(ExitCodes.OK, again.await(180), again.output());
+    assertTrue(again.output().contains("attached to running kill/r1"), again.output());
+    assertTrue(again.output().contains("is gone: it runs again now"), again.output());
 
     Map<Long, Integer> stitchRuns = executions(stitch);
     assertEquals(24, stitchRuns.size(), "every unit ran");
@@ -136,10 +185,112 @@ class CliEndToEndTest {
     executions(stepDir("kill", "ingest", "ingest")).values().forEach(n -> assertEquals(1, n));
     assertEquals(4, executions(stepDir("kill", "align", "render")).size()); // 2 x 2 blocks of 512
 
-    CliProcess status = CliProcess.start(home, "status", "kill/r1", "--events", "200");
-    assertEquals(ExitCodes.OK, status.await(60));
-    assertTrue(status.output().contains("state      DONE"), status.output());
-    assertTrue(status.output().contains("RUN_RESUMED"), status.output());
+    CliProcess done = CliProcess.start(home, "status", "kill/r1", "--events", "200");
+    assertEquals(ExitCodes.OK, done.await(60));
+    assertTrue(done.output().contains("state      DONE"), done.output());
+    assertTrue(done.output().contains("temporal   COMPLETED"), done.output());
+  }
+
+  @Test
+  void aKilledTemporalServerIsStartedAgainFromItsDatabaseAndTheRunGoesOn() throws Exception {
+    Path spec = spec("srv", 250);
+    Path home = dir.resolve("home");
+    CliProcess run = CliProcess.start(home, "run", spec.toString(), "--metrics-port", "-1");
+    Path stitch = stepDir("srv", "stitch", "stitch");
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (executions(stitch).size() < 6) {
+      assertTrue(run.process.isAlive(), "run ended early:\n" + run.output());
+      assertTrue(System.nanoTime() < deadline, "stitch did not get going:\n" + run.output());
+      Thread.sleep(50);
+    }
+    long pid = CliProcess.server(home).running().orElseThrow().pid();
+    ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL of the server mid-run
+    assertEquals(ExitCodes.OK, run.await(240), run.output());
+    assertTrue(run.output().contains("Temporal server restarted from"), run.output());
+    assertTrue(run.output().contains("srv/r1 done."), run.output());
+    assertTrue(CliProcess.server(home).running().orElseThrow().pid() != pid);
+    for (String[] step : new String[][] {{"ingest", "ingest"}, {"stitch", "stitch"}}) {
+      Map<Long, Integer> runs = executions(stepDir("srv", step[0], step[1]));
+      assertEquals(24, runs.size(), step[1]);
+      runs.forEach((u, n) -> assertEquals(1, n, step[1] + " unit " + u + " ran once"));
+    }
+  }
+
+  @Test
+  void theRunIsFoundBySearchAttributeAndTheWebUiShowsIt() throws Exception {
+    Path spec = spec("uiw", 20);
+    Path home = dir.resolve("home");
+    CliProcess run = CliProcess.start(home, "run", spec.toString(), "--metrics-port", "-1");
+    assertEquals(ExitCodes.OK, run.await(180), run.output());
+    java.util.regex.Matcher link =
+        java.util.regex.Pattern.compile("Temporal UI: (http://127\\.0\\.0\\.1:[0-9]+)/\\S+")
+            .matcher(run.output());
+    assertTrue(link.find(), "the run prints its UI link:\n" + run.output());
+    LocalTemporalServer.Endpoint server = CliProcess.server(home).running().orElseThrow();
+    assertEquals(server.uiUrl(), link.group(1));
+
+    // the Temporal CLI itself finds the run's workflows by sample, through the server's visibility
+    String temporal =
+        TemporalBinary.locate(System.getenv(), Path.of("").toAbsolutePath()).toString();
+    Process list =
+        new ProcessBuilder(
+                temporal,
+                "workflow",
+                "list",
+                "--address",
+                server.address(),
+                "--query",
+                "ConnectomeSample=\"uiw\"")
+            .redirectErrorStream(true)
+            .start();
+    String listed = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, list.waitFor(), listed);
+    for (String wf :
+        List.of(
+            "connectome-run/uiw/r1 ",
+            "connectome-run/uiw/r1/ingest.ingest/0.0",
+            "connectome-run/uiw/r1/align.render/0.0")) {
+      assertTrue(listed.contains(wf), wf + " in:\n" + listed);
+    }
+    Process done =
+        new ProcessBuilder(
+                temporal,
+                "workflow",
+                "count",
+                "--address",
+                server.address(),
+                "--query",
+                "ConnectomeRun=\"uiw/r1\" AND ConnectomeState=\"DONE\"")
+            .redirectErrorStream(true)
+            .start();
+    String counted = new String(done.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, done.waitFor(), counted);
+    assertTrue(counted.contains("Total: 1"), "the run's state is searchable: " + counted);
+
+    // the Web UI at the printed address shows the run's workflows, in headless Chromium
+    Path viewer = org.connectome.stages.viewer.ViewerEnvironment.requireBrowser();
+    Path png = dir.resolve("temporal-ui.png");
+    Process ui =
+        new ProcessBuilder(
+                org.connectome.stages.viewer.ViewerEnvironment.node(),
+                "temporal-ui.mjs",
+                "--url",
+                server.uiUrl()
+                    + "/namespaces/default/workflows?query="
+                    + java.net.URLEncoder.encode(
+                        "ConnectomeSample=\"uiw\"", StandardCharsets.UTF_8),
+                "--expect",
+                "connectome-run/uiw/r1/align.render/0.0",
+                "--expect",
+                "completed",
+                "--out",
+                png.toString())
+            .directory(viewer.toFile())
+            .redirectErrorStream(true)
+            .start();
+    String shown = new String(ui.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, ui.waitFor(), "the Web UI did not show the run: " + shown);
+    assertTrue(Files.size(png) > 10_000, "a screenshot of the UI");
   }
 
   @Test
@@ -196,36 +347,41 @@ class CliEndToEndTest {
   }
 
   @Test
-  void aSecondLaunchFollowsAndCancelFromAnotherProcessReachesTheDrivingProcess() throws Exception {
+  void aSecondLaunchAttachesAndCancelFromAThirdProcessEndsBoth() throws Exception {
     Path spec = spec("cancel", 2_000);
     Path home = dir.resolve("home");
     CliProcess run = CliProcess.start(home, "run", spec.toString(), "--metrics-port", "-1");
     Path stitch = stepDir("cancel", "stitch", "stitch");
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (!Files.exists(stitch.resolve("step.json"))) {
       assertTrue(run.process.isAlive(), run.output());
       assertTrue(System.nanoTime() < deadline, run.output());
       Thread.sleep(50);
     }
-    List<ProcessHandle> tasks = run.process.toHandle().descendants().toList();
-    // a second launch of the same run does not start it again: it follows the process that drives
-    // it
+    // a second launch of the same run does not start it again: it attaches (and works on it too)
     CliProcess second = CliProcess.start(home, "run", spec.toString(), "--metrics-port", "-1");
-    long followDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!second.output().contains("already being driven by process")) {
-      assertTrue(System.nanoTime() < followDeadline, second.output());
+    long attachDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!second.output().contains("attached to running cancel/r1")) {
+      assertTrue(System.nanoTime() < attachDeadline, second.output());
       Thread.sleep(50);
     }
+    List<ProcessHandle> tasks = new java.util.ArrayList<>(taskProcesses(run));
+    tasks.addAll(taskProcesses(second));
     CliProcess cancel = CliProcess.start(home, "cancel", "cancel/r1", "--reason", "wrong sample");
     assertEquals(ExitCodes.OK, cancel.await(60), cancel.output());
+    assertTrue(cancel.output().contains("sent cancel to cancel/r1"), cancel.output());
     assertEquals(ExitCodes.CANCELLED, run.await(90), run.output());
     assertEquals(ExitCodes.CANCELLED, second.await(60), second.output());
     assertTrue(run.output().contains("cancelled: wrong sample"), run.output());
-    assertTrue(
-        tasks.stream().noneMatch(ProcessHandle::isAlive), "task processes stopped by the cancel");
+    long stopDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (tasks.stream().anyMatch(ProcessHandle::isAlive)) {
+      assertTrue(System.nanoTime() < stopDeadline, "task processes stopped by the cancel");
+      Thread.sleep(50);
+    }
     CliProcess status = CliProcess.start(home, "status", "cancel/r1");
     assertEquals(ExitCodes.OK, status.await(60));
     assertTrue(status.output().contains("state      CANCELLED"), status.output());
+    assertTrue(status.output().contains("temporal   COMPLETED"), status.output());
   }
 
   @Test
@@ -259,16 +415,14 @@ class CliEndToEndTest {
 
   @Test
   void productionModeWorkersOnAClusterAndALaunchThatFindsTheRunRunning() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    // a Temporal frontend on a port stands in for the cluster; the commands are separate processes
-    // as in production
-    try (var cluster = io.temporal.testserver.TestServer.createPortBoundServer(port, true)) {
-      String temporal = "localhost:" + port;
+    // a real Temporal server stands in for the cluster; the commands are separate processes as in
+    // production, each told its address
+    Path clusterHome = dir.resolve("cluster");
+    LocalTemporalServer cluster = CliProcess.server(clusterHome);
+    String temporal = cluster.ensureRunning().endpoint().address();
+    try {
       String catalog = org.connectome.catalog.Catalog.h2FileUrl(dir.resolve("shared-catalog"));
-      Path spec = spec("prod", 150);
+      Path spec = demoShapedSpec("prod", 150);
       CliProcess worker =
           CliProcess.start(
               dir.resolve("worker-home"),
@@ -305,7 +459,7 @@ class CliEndToEndTest {
                 catalog,
                 "--no-progress");
         assertEquals(
-            ExitCodes.OK, again.await(120), again.output() + "\nworker:\n" + worker.output());
+            ExitCodes.OK, again.await(180), again.output() + "\nworker:\n" + worker.output());
         assertTrue(again.output().contains("attached to running prod/r1"), again.output());
         assertTrue(again.output().contains("prod/r1 done."), again.output());
         for (String[] step : new String[][] {{"ingest", "ingest"}, {"stitch", "stitch"}}) {
@@ -313,8 +467,26 @@ class CliEndToEndTest {
           assertEquals(24, runs.size());
           runs.values().forEach(n -> assertEquals(1, n, "one run, not two"));
         }
+        for (String[] step :
+            new String[][] {
+              {"segment", "relabel"},
+              {"synapses", "index"},
+              {"compress", "segmentation"},
+              {"mesh", "merge"}
+            }) {
+          Map<Long, Integer> runs = executions(stepDir("prod", step[0], step[1]));
+          assertTrue(runs.size() > 0, step[0] + "." + step[1] + " ran");
+          runs.values().forEach(n -> assertEquals(1, n, "one run, not two"));
+        }
         CliProcess status =
-            CliProcess.start(dir.resolve("ops"), "status", "prod/r1", "--catalog", catalog);
+            CliProcess.start(
+                dir.resolve("ops"),
+                "status",
+                "prod/r1",
+                "--temporal",
+                temporal,
+                "--catalog",
+                catalog);
         assertEquals(ExitCodes.OK, status.await(60));
         assertTrue(status.output().contains("state      DONE"), status.output());
         assertTrue(worker.process.isAlive(), "the worker keeps serving");
@@ -322,6 +494,35 @@ class CliEndToEndTest {
         worker.process.destroy(); // SIGTERM: the worker shuts down cleanly
         worker.await(60);
       }
+      // wrong production settings: one clear line each, exit 5, nothing started
+      CliProcess badNamespace =
+          CliProcess.start(
+              dir.resolve("ops"), "status", "--temporal", temporal, "--namespace", "nosuch");
+      assertEquals(ExitCodes.UNAVAILABLE, badNamespace.await(60), badNamespace.output());
+      assertTrue(
+          badNamespace.output().contains("has no namespace 'nosuch'"), badNamespace.output());
+      CliProcess badTls =
+          CliProcess.start(
+              dir.resolve("ops"),
+              "status",
+              "--temporal",
+              temporal,
+              "--tls-ca",
+              dir.resolve("missing-ca.pem").toString());
+      assertEquals(ExitCodes.UNAVAILABLE, badTls.await(60), badTls.output());
+      assertTrue(
+          badTls
+              .output()
+              .contains("--tls-ca: " + dir.resolve("missing-ca.pem") + " is not a readable file"),
+          badTls.output());
+      CliProcess tlsToPlain =
+          CliProcess.start(dir.resolve("ops"), "status", "--temporal", temporal, "--tls");
+      assertEquals(ExitCodes.UNAVAILABLE, tlsToPlain.await(60), tlsToPlain.output());
+      assertTrue(
+          tlsToPlain.output().contains("cannot reach Temporal at " + temporal + " (TLS)"),
+          tlsToPlain.output());
+    } finally {
+      cluster.stop(Duration.ofSeconds(10));
     }
   }
 }

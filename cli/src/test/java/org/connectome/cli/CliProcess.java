@@ -1,12 +1,19 @@
 package org.connectome.cli;
 
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.connectome.temporal.LocalTemporalServer;
+import org.connectome.temporal.TemporalBinary;
+import org.connectome.workflows.RunSearchAttributes;
 
 /** The {@code connectome} command as a separate JVM, the way an operator runs it. */
 final class CliProcess {
@@ -35,9 +42,50 @@ final class CliProcess {
     ProcessBuilder pb =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().put("CX_HOME", home.toString());
+    // each home's local Temporal server on a port of its own: tests never take a developer's 7233
+    pb.environment().put("CX_TEMPORAL_PORT", Integer.toString(port(home)));
     pb.environment().remove("CX_TEMPORAL_ADDRESS");
     pb.environment().remove("CX_CATALOG_URL");
     return new CliProcess(pb.start(), out);
+  }
+
+  private static final Map<Path, Integer> PORTS = new ConcurrentHashMap<>();
+
+  /** The Temporal port of a home's local server, chosen free once per home. */
+  static int port(Path home) {
+    return PORTS.computeIfAbsent(
+        home.toAbsolutePath().normalize(),
+        h -> {
+          for (int i = 0; i < 50; i++) {
+            try (ServerSocket s = new ServerSocket(0)) {
+              int p = s.getLocalPort();
+              if (p + 1000 < 65536) {
+                try (ServerSocket ui = new ServerSocket(p + 1000)) {
+                  return p;
+                } catch (IOException taken) {
+                  // try another
+                }
+              }
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+          throw new IllegalStateException("no free port pair");
+        });
+  }
+
+  /** The local Temporal server of a home (running or not). */
+  static LocalTemporalServer server(Path home) {
+    return new LocalTemporalServer(
+        home.resolve("temporal"),
+        () -> TemporalBinary.locate(System.getenv(), Path.of("").toAbsolutePath()),
+        RunSearchAttributes.registration(),
+        port(home));
+  }
+
+  /** Stops a home's local server, if one runs (tests end with no server left behind). */
+  static void stopServer(Path home) {
+    server(home).stop(Duration.ofSeconds(10));
   }
 
   /** Runs to the end (at most {@code seconds}) and returns the exit code. */

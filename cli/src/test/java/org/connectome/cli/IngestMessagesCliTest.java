@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class IngestMessagesCliTest {
   @TempDir Path dir;
+
+  @AfterEach
+  void stopServer() {
+    CliProcess.stopServer(dir.resolve("home"));
+  }
 
   @Test
   void ingestFailuresAreOneLineEachWithoutStackTraces() throws Exception {

@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 import org.connectome.tasks.synthetic.SyntheticUnitRunner;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VerifyRedoCliTest {
   @TempDir Path dir;
+
+  @AfterEach
+  void stopServer() {
+    CliProcess.stopServer(dir.resolve("home"));
+  }
 
   private Path spec() throws IOException {
     Path f = dir.resolve("v.yaml");

@@ -72,6 +72,8 @@ class LiveIngestWorkflowTest {
                   IngestExecutor.ROUTE, IngestExecutor.create(catalog.dataSource(), registry, 2)));
       PlatformWorkers.register(
           env.getWorkerFactory(), catalog, executor, new PlatformMetrics(registry));
+      org.connectome.workflows.RunSearchAttributes.ensureRegistered(
+          env.getOperatorServiceStubs(), env.getNamespace(), true);
       env.start();
       List<org.connectome.spec.SpecCheck> checks =
           new java.util.ArrayList<>(PlatformSpecChecks.all(java.util.Set.of(IngestExecutor.ROUTE)));

@@ -42,12 +42,12 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The dashboards and alert rules against a real Prometheus (Debian's package: a private
  * configuration and data folder, a free port, a 1 s scrape interval) scraping a real sample run on
- * the embedded default: {@code connectome server} (Temporal's test server, a worker, /metrics) and
- * {@code connectome run --temporal} as child JVMs. The sample comes from the simulated microscope
- * with missing, truncated and re-imaged tiles (reference ingest quarantines some), stitching fails
- * units at random (retries, failures) and alignment's first step fails twice per unit (a failed
- * stage and an automatic resume). The server keeps serving /metrics after the run, as a production
- * worker does, so the run's final state is scraped too.
+ * the local default: {@code connectome worker} (on the local Temporal server it starts, with
+ * /metrics) and {@code connectome run --temporal} as child JVMs. The sample comes from the
+ * simulated microscope with missing, truncated and re-imaged tiles (reference ingest quarantines
+ * some), stitching fails units at random (retries, failures) and alignment's first step fails twice
+ * per unit (a failed stage and an automatic resume). The server keeps serving /metrics after the
+ * run, as a production worker does, so the run's final state is scraped too.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LiveDashboardsTest {
@@ -111,10 +111,8 @@ class LiveDashboardsTest {
     server =
         Cli.start(
             home,
-            Map.of(),
-            "server",
-            "--port",
-            Integer.toString(temporalPort),
+            Map.of("CX_TEMPORAL_PORT", Integer.toString(temporalPort)),
+            "worker",
             "--metrics-port",
             Integer.toString(metricsPort),
             "--launcher",
@@ -123,7 +121,7 @@ class LiveDashboardsTest {
             "2",
             "--notify-webhook",
             hook("/server"));
-    server.awaitOutput("ready:", 120);
+    server.awaitOutput("worker connected to", 120);
     long ready = System.nanoTime();
     start = Instant.now().minusSeconds(2);
 
@@ -176,7 +174,7 @@ class LiveDashboardsTest {
             "run",
             spec.toString(),
             "--temporal",
-            "localhost:" + temporalPort,
+            "127.0.0.1:" + temporalPort,
             "--no-progress");
     assertEquals(0, run.await(240), run.output() + "\n--- server:\n" + server.output());
     long ran = System.nanoTime();
@@ -230,6 +228,7 @@ class LiveDashboardsTest {
   void stop() throws Exception {
     if (server != null) {
       server.close();
+      Cli.start(dir.resolve("home"), Map.of(), "server", "stop").await(60);
     }
     if (prom != null) {
       prom.close();

@@ -100,6 +100,8 @@ final class TemporalSdkProbe {
         Worker w = env.newWorker(QUEUE);
         w.registerWorkflowImplementationTypes(ProbeWorkflowImpl.class);
         w.registerActivitiesImplementations(new ProbeActivityImpl());
+        org.connectome.workflows.RunSearchAttributes.ensureRegistered(
+            env.getOperatorServiceStubs(), env.getNamespace(), true);
         env.start();
         String result =
             env.getWorkflowClient()

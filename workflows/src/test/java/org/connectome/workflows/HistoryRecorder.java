@@ -17,19 +17,23 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Records the workflow histories that {@link ReplayTest} replays. Run it after a deliberate,
  * versioned change of workflow code (and only then): {@code mvn -pl workflows test
- * -Dtest=HistoryRecorder -Dconnectome.recordHistories=true}. It writes {@code
- * src/test/resources/histories/*.json}; commit them.
+ * -Dtest=HistoryRecorder -Dconnectome.recordHistories=real-server} records from a real Temporal
+ * server (the local server, started for it) into {@code src/test/resources/histories/real-server/};
+ * {@code =test-server} from Temporal's Java test server into {@code src/test/resources/histories/}.
+ * Commit them; keep the older recordings, which prove that histories of earlier code still replay.
  */
-@EnabledIfSystemProperty(named = "connectome.recordHistories", matches = "true")
+@EnabledIfSystemProperty(named = "connectome.recordHistories", matches = "real-server|test-server")
 class HistoryRecorder {
-  static final Path OUT = Path.of("src/test/resources/histories");
+  static final Path HISTORIES = Path.of("src/test/resources/histories");
 
   @TempDir Path dir;
 
   @Test
   void record() throws Exception {
-    Files.createDirectories(OUT);
-    try (TestPlatform platform = new TestPlatform(dir)) {
+    boolean real = "real-server".equals(System.getProperty("connectome.recordHistories"));
+    Path out = real ? HISTORIES.resolve("real-server") : HISTORIES;
+    Files.createDirectories(out);
+    try (TestPlatform platform = real ? TestPlatform.onRealServer(dir) : new TestPlatform(dir)) {
       // a whole run through all seven stages, with task retries and one automatic stage resume
       RunSpec spec =
           platform.spec(
@@ -58,11 +62,11 @@ class HistoryRecorder {
       for (WorkflowExecutionHistory h : histories) {
         String id = h.getWorkflowExecution().getWorkflowId();
         String file = String.format("%02d-%s.json", n++, id.replaceAll("[^A-Za-z0-9.-]+", "_"));
-        Files.writeString(OUT.resolve(file), h.toJson(true));
+        Files.writeString(out.resolve(file), h.toJson(true));
         index.append(file).append('\t').append(id).append('\n');
       }
-      Files.writeString(OUT.resolve("index.tsv"), index.toString());
-      System.out.println("recorded " + n + " histories in " + OUT.toAbsolutePath());
+      Files.writeString(out.resolve("index.tsv"), index.toString());
+      System.out.println("recorded " + n + " histories in " + out.toAbsolutePath());
     }
   }
 

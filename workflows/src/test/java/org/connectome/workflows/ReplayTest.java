@@ -20,7 +20,15 @@ import org.junit.jupiter.api.Test;
 class ReplayTest {
   @Test
   void recordedHistoriesReplayOnTheCurrentCode() throws Exception {
-    Path dir = Path.of("src/test/resources/histories");
+    replay(Path.of("src/test/resources/histories"));
+  }
+
+  @Test
+  void historiesRecordedFromARealTemporalServerReplayOnTheCurrentCode() throws Exception {
+    replay(Path.of("src/test/resources/histories/real-server"));
+  }
+
+  private static void replay(Path dir) throws Exception {
     List<String[]> entries =
         Files.readAllLines(dir.resolve("index.tsv")).stream()
             .filter(l -> !l.startsWith("#") && !l.isBlank())

@@ -8,6 +8,7 @@ import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.WorkerFactory;
 import java.io.IOException;
@@ -27,18 +28,26 @@ import org.connectome.pipeline.StepConfig;
 import org.connectome.spec.RunSpec;
 import org.connectome.spec.RunSpecLoader;
 import org.connectome.tasks.synthetic.SyntheticUnitRunner;
+import org.connectome.temporal.ClusterConnection;
+import org.connectome.temporal.LocalTemporalServer;
+import org.connectome.temporal.TemporalBinary;
 
 /**
- * Real workflows on Temporal's test server with real activities, a real catalog (H2 file) and the
- * local executor running tasks on threads through the task entry point.
+ * Real workflows with real activities, a real catalog (H2 file) and the local executor running
+ * tasks on threads through the task entry point, on Temporal's Java test server (fast, with time
+ * skipping) or on a real Temporal server (the local server, started in the test's folder).
  */
 final class TestPlatform implements AutoCloseable {
   final Path dir;
-  final TestWorkflowEnvironment env;
   final Catalog catalog;
   final LocalExecutor executor;
   final PrometheusRegistry registry = new PrometheusRegistry();
   final PlatformMetrics metrics = new PlatformMetrics(registry);
+  private final TestWorkflowEnvironment env;
+  private final LocalTemporalServer server;
+  private final WorkflowServiceStubs stubs;
+  private final WorkflowClient client;
+  private final WorkerFactory factory;
 
   TestPlatform(Path dir) {
     this(dir, true);
@@ -62,15 +71,63 @@ final class TestPlatform implements AutoCloseable {
             io.temporal.testing.TestEnvironmentOptions.newBuilder()
                 .setUseTimeskipping(timeSkipping)
                 .build());
+    RunSearchAttributes.ensureRegistered(env.getOperatorServiceStubs(), env.getNamespace(), true);
+    this.server = null;
+    this.stubs = env.getWorkflowServiceStubs();
+    this.client = env.getWorkflowClient();
+    this.factory = env.getWorkerFactory();
     this.catalog = Catalog.open(Catalog.h2FileUrl(dir.resolve("catalog")));
     this.executor = new LocalExecutor(new ThreadTaskLauncher(), 4);
-    WorkerFactory factory = env.getWorkerFactory();
     PlatformWorkers.register(factory, catalog, wrap.apply(executor), metrics);
     env.start();
   }
 
+  private TestPlatform(Path dir, LocalTemporalServer server) {
+    this.dir = dir;
+    this.env = null;
+    this.server = server;
+    String address = server.ensureRunning().endpoint().address();
+    this.stubs = ClusterConnection.plain(address, "default").connect(null);
+    this.client = WorkflowClient.newInstance(stubs);
+    this.factory = WorkerFactory.newInstance(client);
+    this.catalog = Catalog.open(Catalog.h2FileUrl(dir.resolve("catalog")));
+    this.executor = new LocalExecutor(new ThreadTaskLauncher(), 4);
+    PlatformWorkers.register(factory, catalog, executor, metrics);
+    factory.start();
+  }
+
+  /**
+   * The platform on a real Temporal server of its own (the pinned binary, SQLite in {@code dir}).
+   */
+  static TestPlatform onRealServer(Path dir) {
+    return new TestPlatform(
+        dir,
+        new LocalTemporalServer(
+            dir.resolve("temporal"),
+            () -> TemporalBinary.locate(System.getenv(), Path.of("").toAbsolutePath()),
+            RunSearchAttributes.registration(),
+            freePort()));
+  }
+
+  private static int freePort() {
+    for (int i = 0; i < 50; i++) {
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        if (s.getLocalPort() + 1000 < 65536) {
+          return s.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    throw new IllegalStateException("no free port");
+  }
+
   WorkflowClient client() {
-    return env.getWorkflowClient();
+    return client;
+  }
+
+  WorkflowServiceStubs stubs() {
+    return stubs;
   }
 
   /**
@@ -120,11 +177,11 @@ final class TestPlatform implements AutoCloseable {
   List<WorkflowExecutionHistory> closedHistories() {
     List<WorkflowExecutionHistory> out = new ArrayList<>();
     ListClosedWorkflowExecutionsResponse resp =
-        env.getWorkflowServiceStubs()
+        stubs
             .blockingStub()
             .listClosedWorkflowExecutions(
                 ListClosedWorkflowExecutionsRequest.newBuilder()
-                    .setNamespace(env.getNamespace())
+                    .setNamespace(client.getOptions().getNamespace())
                     .setMaximumPageSize(1000)
                     .build());
     for (WorkflowExecutionInfo info : resp.getExecutionsList()) {
@@ -141,7 +198,14 @@ final class TestPlatform implements AutoCloseable {
 
   @Override
   public void close() {
-    env.close();
+    if (env != null) {
+      env.close();
+    } else {
+      factory.shutdownNow();
+      factory.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+      stubs.shutdownNow();
+      server.stop(java.time.Duration.ofSeconds(10));
+    }
     executor.close();
     catalog.close();
   }

@@ -105,6 +105,8 @@ class KubernetesEndToEndTest {
             catalog,
             executor,
             new PlatformMetrics(new PrometheusRegistry()));
+        org.connectome.workflows.RunSearchAttributes.ensureRegistered(
+            env.getOperatorServiceStubs(), env.getNamespace(), true);
         env.start();
         RunLauncher.Launch launch = new RunLauncher(env.getWorkflowClient()).launch(spec, 0, null);
         SampleRunResult result =

@@ -9,6 +9,7 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import org.connectome.pipeline.Pipeline;
 import org.connectome.spec.RunSpec;
+import org.connectome.workflows.RunSearchAttributes;
 import org.connectome.workflows.WorkflowIds;
 import org.connectome.workflows.WorkflowTuning;
 import org.connectome.workflows.samplerun.SampleRunInput;
@@ -55,6 +56,7 @@ public final class RunLauncher {
                     WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
                 .setWorkflowIdConflictPolicy(
                     WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+                .setTypedSearchAttributes(RunSearchAttributes.atLaunch(spec.sample(), spec.run()))
                 .build());
     try {
       WorkflowExecution e =

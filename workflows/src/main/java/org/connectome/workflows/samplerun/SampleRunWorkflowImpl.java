@@ -28,6 +28,7 @@ import org.connectome.pipeline.Pipeline;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.spec.Durations;
 import org.connectome.spec.RunSpec;
+import org.connectome.workflows.RunSearchAttributes;
 import org.connectome.workflows.WorkflowIds;
 import org.connectome.workflows.step.Failures;
 import org.connectome.workflows.step.StepFailureDetails;
@@ -145,6 +146,7 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
                 recording.recordRun(
                     new RecordRunInput(
                         runId, null, null, RunState.CANCELLED, EventKind.RUN_CANCELLED, reason));
+                RunSearchAttributes.upsertState(RunState.CANCELLED.name());
               })
           .run();
       state = SampleRunResult.CANCELLED;
@@ -154,6 +156,7 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
       state = SampleRunResult.FAILED;
       recording.recordRun(
           new RecordRunInput(runId, null, null, RunState.FAILED, EventKind.RUN_FAILED, failure[0]));
+      RunSearchAttributes.upsertState(RunState.FAILED.name());
       return new SampleRunResult(runId, state, List.copyOf(stages), failure[0]);
     }
     state = SampleRunResult.DONE;
@@ -165,6 +168,7 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
             RunState.DONE,
             EventKind.RUN_FINISHED,
             "all " + plan.size() + " stages done"));
+    RunSearchAttributes.upsertState(RunState.DONE.name());
     return new SampleRunResult(runId, state, List.copyOf(stages), null);
   }
 
@@ -550,6 +554,7 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
                 .setWorkflowId(childId)
                 .setCancellationType(ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED)
                 .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
+                .setTypedSearchAttributes(RunSearchAttributes.forStep(sample, runId))
                 .build());
     @SuppressWarnings("unchecked")
     Promise<StepResult>[] result = new Promise[1];
@@ -612,6 +617,7 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
               paused ? RunState.PAUSED : RunState.RUNNING,
               paused ? EventKind.RUN_PAUSED : EventKind.RUN_UNPAUSED,
               paused ? "paused by operator" : "resumed by operator"));
+      RunSearchAttributes.upsertState(paused ? RunState.PAUSED.name() : RunState.RUNNING.name());
     }
   }
 

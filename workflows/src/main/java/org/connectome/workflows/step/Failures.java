@@ -11,6 +11,15 @@ public final class Failures {
   /** Ranges kept at most; beyond, neighbouring ranges merge (keeping the first error). */
   public static final int MAX_RANGES = 100;
 
+  /**
+   * Error text kept over all ranges; past it, each further range keeps only {@link #SHORT_ERROR}
+   * characters. With {@link #MAX_RANGES} this keeps a step's carry far below Temporal's 256 KB
+   * payload warning (RealServerTest measures the worst case on a real server).
+   */
+  public static final int MAX_TOTAL_ERROR_CHARS = 16_000;
+
+  static final int SHORT_ERROR = 120;
+
   private Failures() {}
 
   public static List<FailedUnits> add(List<FailedUnits> list, List<FailedUnits> more) {
@@ -36,6 +45,16 @@ public final class Failures {
               a.error(),
               a.retryable() || b.retryable(),
               a.missingInput() != null ? a.missingInput() : b.missingInput()));
+    }
+    int budget = MAX_TOTAL_ERROR_CHARS;
+    for (int i = 0; i < all.size(); i++) {
+      FailedUnits f = all.get(i);
+      int keep = Math.max(SHORT_ERROR, budget);
+      if (f.error().length() > keep) {
+        f = new FailedUnits(f.units(), f.error().substring(0, keep) + "...", f.retryable());
+        all.set(i, f);
+      }
+      budget -= f.error().length();
     }
     return all;
   }
