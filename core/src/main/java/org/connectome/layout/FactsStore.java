@@ -4,12 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
-import java.util.Set;
+import org.connectome.files.AtomicFile;
 import org.connectome.pipeline.Json;
 
 /**
@@ -18,13 +14,6 @@ import org.connectome.pipeline.Json;
  * atomically.
  */
 public final class FactsStore {
-  /**
-   * Readable by all, as files written in place are: the worker and the task containers that read it
-   * may run as different users (createTempFile alone makes it the owner's only).
-   */
-  private static final FileAttribute<Set<PosixFilePermission>> READABLE =
-      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"));
-
   /** Sections found in the acquisition: {@code {"sections": 48}}. */
   public static final String SECTIONS = "sections";
 
@@ -38,14 +27,7 @@ public final class FactsStore {
   }
 
   public void publish(String name, Object value) throws IOException {
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + name, ".tmp", READABLE);
-    Files.write(tmp, Json.bytes(value));
-    Files.move(
-        tmp,
-        dir.resolve(name + ".json"),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
+    AtomicFile.write(dir.resolve(name + ".json"), Json.bytes(value), false);
   }
 
   public Optional<JsonNode> read(String name) throws IOException {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.connectome.spec.Param;
 import org.connectome.spec.RunSpec;
 import org.connectome.spec.StageSpec;
 import org.connectome.spec.VolumeSpec;
@@ -39,6 +40,59 @@ public final class CompressPlanners {
   public static final int SEGMENTATION_BYTES = 8;
 
   private CompressPlanners() {}
+
+  public static final Param<int[]> BLOCK_SIZE =
+      Param.int3(
+          "blockSize",
+          ints(PyramidPlan.DEFAULT_BLOCK),
+          1,
+          "Size of a block in voxels (x, y, z): the unit of an unsharded volume, and how far a"
+              + " block's own pyramid goes.");
+  public static final Param<int[]> CHUNK_SIZE =
+      Param.int3(
+          "chunkSize",
+          ints(PyramidPlan.DEFAULT_CHUNK),
+          1,
+          "Chunk size of every scale, voxels (x, y, z).");
+  public static final Param<Integer> SCALES =
+      Param.integer(
+          "scales",
+          null,
+          1,
+          32,
+          "Number of scales (default: until the coarsest fits one chunk in x and y).");
+  public static final Param<int[]> DOWNSAMPLE =
+      Param.int3(
+          "downsample",
+          ints(PyramidPlan.DEFAULT_DOWNSAMPLE),
+          1,
+          "Factor between scales: [2, 2, 1] or [2, 2, 2].");
+  public static final Param<String> SHARDING =
+      Param.choice(
+          "sharding",
+          "auto",
+          List.of("auto", "always", "never"),
+          "Neuroglancer sharded output: auto (above shardedAbove), always, or never (a file per"
+              + " chunk).");
+  public static final Param<Long> SHARDED_ABOVE =
+      Param.bytes(
+          "shardedAbove",
+          PyramidPlan.DEFAULT_SHARDED_ABOVE,
+          "With sharding auto: a volume larger than this at scale 0 (uncompressed) is sharded.");
+  public static final Param<Long> SHARD_BYTES =
+      Param.bytes(
+          "shardBytes",
+          PyramidPlan.DEFAULT_SHARD_BYTES,
+          "Largest shard file, uncompressed: a shard holds the largest power of two of chunks"
+              + " that fits.");
+
+  /** What the compress planners read (the units and the pyramid depend on all of them). */
+  public static final List<Param<?>> PARAMS =
+      List.of(BLOCK_SIZE, CHUNK_SIZE, SCALES, DOWNSAMPLE, SHARDING, SHARDED_ABOVE, SHARD_BYTES);
+
+  private static int[] ints(Vec3 v) {
+    return new int[] {(int) v.x(), (int) v.y(), (int) v.z()};
+  }
 
   /** Whether {@code step} of the compress stage is a pyramid step. */
   public static boolean isPyramidStep(String step) {
@@ -131,6 +185,11 @@ public final class CompressPlanners {
 
   /** compress.image and compress.segmentation: scale 0 by shard or by block. */
   record Scale0Planner(int bytesPerVoxel) implements StepPlanner {
+    @Override
+    public List<Param<?>> params() {
+      return PARAMS;
+    }
+
     /** A shard of up to 1 GiB is a few minutes of work; a few blocks are too. */
     @Override
     public int defaultUnitsPerTask() {
@@ -182,6 +241,11 @@ public final class CompressPlanners {
    * Unit {@code i} maps to a (volume, scale, box) by {@link #units}.
    */
   record PyramidPlanner() implements StepPlanner {
+    @Override
+    public List<Param<?>> params() {
+      return PARAMS;
+    }
+
     @Override
     public int defaultUnitsPerTask() {
       return 4;

@@ -74,6 +74,35 @@ public final class Pipeline {
   public static final java.util.Set<String> OFF_CHAIN = java.util.Set.of("synapses.index");
 
   /**
+   * The steps whose outputs each step reads (docs/data-layout.md), so that redoing units of one
+   * step redoes what was made from them and nothing else; a spec must also hold the stages whose
+   * outputs its reference stages read.
+   */
+  public static final Map<String, java.util.Set<String>> INPUTS =
+      Map.ofEntries(
+          Map.entry("ingest.ingest", java.util.Set.of()),
+          Map.entry("stitch.stitch", java.util.Set.of("ingest.ingest")),
+          Map.entry("align.pairs", java.util.Set.of("stitch.stitch")),
+          Map.entry("align.solve", java.util.Set.of("align.pairs", "stitch.stitch")),
+          Map.entry("align.render", java.util.Set.of("align.solve", "stitch.stitch")),
+          Map.entry("segment.inference", java.util.Set.of("align.render")),
+          Map.entry("segment.overlaps", java.util.Set.of("segment.inference")),
+          Map.entry("segment.reconcile", java.util.Set.of("segment.overlaps")),
+          Map.entry("segment.relabel", java.util.Set.of("segment.reconcile", "segment.inference")),
+          Map.entry("synapses.detect", java.util.Set.of("align.render", "segment.relabel")),
+          Map.entry("synapses.index", java.util.Set.of("synapses.detect")),
+          Map.entry("compress.image", java.util.Set.of("align.render")),
+          Map.entry(
+              "compress.segmentation", java.util.Set.of("segment.relabel", "segment.reconcile")),
+          Map.entry("mesh.blocks", java.util.Set.of("segment.relabel")),
+          Map.entry("mesh.merge", java.util.Set.of("mesh.blocks")));
+
+  /** The steps whose outputs {@code qualifiedStep} reads. */
+  public static java.util.Set<String> inputsOf(String qualifiedStep) {
+    return INPUTS.getOrDefault(qualifiedStep, java.util.Set.of());
+  }
+
+  /**
    * The same plan without the given step ({@code stage.step}); the steps after it keep their
    * hashes.
    */

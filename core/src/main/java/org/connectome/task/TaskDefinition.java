@@ -1,14 +1,9 @@
 package org.connectome.task;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-import java.util.Set;
+import org.connectome.files.AtomicFile;
 import org.connectome.pipeline.Json;
 import org.connectome.pipeline.StepPlan;
 import org.connectome.spec.ContainerSpec;
@@ -46,12 +41,6 @@ public record TaskDefinition(
     String acquisition,
     ContainerSpec container,
     VoxelSize voxelSize) {
-  /**
-   * Readable by all, as files written in place are: the worker and the task containers that read it
-   * may run as different users (createTempFile alone makes it the owner's only).
-   */
-  private static final FileAttribute<Set<PosixFilePermission>> READABLE =
-      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"));
 
   /** A definition without a voxel size (steps that write no volume). */
   public TaskDefinition(
@@ -90,9 +79,6 @@ public record TaskDefinition(
    * half.
    */
   public void write(Path file) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path tmp = Files.createTempFile(file.getParent(), ".step", ".tmp", READABLE);
-    Files.write(tmp, Json.bytes(this));
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    AtomicFile.write(file, Json.bytes(this), false);
   }
 }

@@ -1,15 +1,10 @@
 package org.connectome.task;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
+import org.connectome.files.AtomicFile;
 import org.connectome.pipeline.Json;
 
 /**
@@ -34,12 +29,6 @@ public record TaskReport(
     List<UnitFailure> failures,
     Instant startedAt,
     Instant finishedAt) {
-  /**
-   * Readable by all, as files written in place are: the worker and the task containers that read it
-   * may run as different users (createTempFile alone makes it the owner's only).
-   */
-  private static final FileAttribute<Set<PosixFilePermission>> READABLE =
-      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"));
 
   public TaskReport {
     failures = failures == null ? List.of() : List.copyOf(failures);
@@ -47,10 +36,7 @@ public record TaskReport(
 
   /** Writes the report atomically (temporary file and rename). */
   public void write(Path file) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path tmp = Files.createTempFile(file.getParent(), ".report", ".tmp", READABLE);
-    Files.write(tmp, Json.bytes(this));
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    AtomicFile.write(file, Json.bytes(this), false);
   }
 
   public static TaskReport read(Path file) throws IOException {

@@ -3,8 +3,10 @@ package org.connectome.stages.synapses;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
+import org.connectome.spec.Param;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.BadDefinitionException;
 import org.connectome.tasks.UnitContext;
@@ -30,18 +32,38 @@ public final class SynapseIndexRunner implements UnitRunner {
     this.sharding = sharding;
   }
 
+  static final Param<String> SHARDING =
+      Param.choice(
+          "sharding",
+          "auto",
+          List.of("auto", "always", "never"),
+          "Sharded annotation indexes: auto (above shardedAbove files), always, never.");
+  static final Param<Integer> SHARDED_ABOVE =
+      Param.integer(
+          "shardedAbove",
+          (int) SynapseIndex.Sharding.DEFAULT_ABOVE,
+          0,
+          Integer.MAX_VALUE,
+          "With sharding auto: an index that would be more files than this is sharded.");
+  static final Param<Integer> IDS_PER_SHARD =
+      Param.integer(
+          "idsPerShard",
+          (int) SynapseIndex.Sharding.DEFAULT_IDS_PER_SHARD,
+          1,
+          Integer.MAX_VALUE,
+          "Annotations (by id) or segments (by relationship) per shard of a sharded index.");
+
+  /** What the index reads beyond the detector's parameters. */
+  public static final List<Param<?>> SHARDING_PARAMS =
+      List.of(SHARDING, SHARDED_ABOVE, IDS_PER_SHARD);
+
   /** {@code sharding} (auto, always, never), {@code shardedAbove} (files), {@code idsPerShard}. */
   static SynapseIndex.Sharding sharding(java.util.Map<String, Object> params) {
-    org.connectome.stages.precomputed.ParamValues p =
-        new org.connectome.stages.precomputed.ParamValues("synapses.index", params);
+    String step = "synapses.index";
     return new SynapseIndex.Sharding(
-        p.string("sharding", "auto", java.util.List.of("auto", "always", "never")),
-        p.integer("shardedAbove", (int) SynapseIndex.Sharding.DEFAULT_ABOVE, 0, Integer.MAX_VALUE),
-        p.integer(
-            "idsPerShard",
-            (int) SynapseIndex.Sharding.DEFAULT_IDS_PER_SHARD,
-            1,
-            Integer.MAX_VALUE));
+        SHARDING.read(step, params),
+        SHARDED_ABOVE.read(step, params),
+        IDS_PER_SHARD.read(step, params));
   }
 
   public static SynapseIndexRunner create(TaskDefinition def, StepLayout layout)

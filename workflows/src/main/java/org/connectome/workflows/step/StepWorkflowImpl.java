@@ -328,7 +328,7 @@ public class StepWorkflowImpl implements StepWorkflow {
       for (FailedUnits f : failures) {
         UnitRange both = f.units().intersect(missing);
         if (!both.isEmpty()) {
-          out.add(new FailedUnits(both, f.error(), f.retryable()));
+          out.add(f.withUnits(both));
           covered = true;
         }
       }
