@@ -27,7 +27,9 @@ import org.connectome.tasks.UnitRunner;
  * <p>Parameters: {@code coarseScale} (8), {@code maxRotationDeg} (3), {@code rotationStepDeg}
  * (0.5), {@code maxShiftPx} (200), {@code patchSize} (128), {@code patchStep} (64), {@code
  * minPatchNcc} (0.2), {@code matchOutlierPx} (2), {@code matchOutlierK} (3), {@code minMatches}
- * (6), {@code secondNeighbours} (true).
+ * (6), {@code secondNeighbours} (true). Patch size and spacing and the coarse downsampling shrink
+ * for small montages ({@link MontageRegistration.Params#scaledTo}), so a section of a few hundred
+ * pixels still gives enough patch matches.
  */
 public final class AlignPairsRunner implements UnitRunner {
   public static final String METHOD =
@@ -109,7 +111,12 @@ public final class AlignPairsRunner implements UnitRunner {
     long t0 = System.nanoTime();
     SectionMontage a = montage(k);
     SectionMontage b = montage(k + 1);
-    MontageRegistration.Result r = MontageRegistration.register(a.image(), b.image(), params);
+    MontageRegistration.Params scaled =
+        params.scaledTo(
+            Math.min(
+                Math.min(a.image().width(), a.image().height()),
+                Math.min(b.image().width(), b.image().height())));
+    MontageRegistration.Result r = MontageRegistration.register(a.image(), b.image(), scaled);
     if (r.inliers() < params.minMatches()) {
       throw new UnitException(
           String.format(
@@ -124,7 +131,7 @@ public final class AlignPairsRunner implements UnitRunner {
       if (secondNeighbours && k + 2 < sections) {
         long t1 = System.nanoTime();
         SectionMontage c = montage(k + 2);
-        MontageRegistration.Result r2 = MontageRegistration.register(a.image(), c.image(), params);
+        MontageRegistration.Result r2 = MontageRegistration.register(a.image(), c.image(), scaled);
         if (r2.inliers() >= params.minMatches()) {
           OutputFiles.writeJson(skip, json(k, k + 2, r2, t1));
         } else {

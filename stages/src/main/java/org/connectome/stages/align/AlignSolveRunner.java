@@ -30,14 +30,19 @@ import org.connectome.tasks.UnitRunner;
  * size as the {@code volume} fact.
  *
  * <p>Parameters: {@code pairOutlierPx} (5), {@code pairOutlierK} (4), {@code secondNeighbourWeight}
- * (1).
+ * (1), {@code stackPrior} (0.03: the pull of each section towards its montage's frame, which keeps
+ * a small registration bias from adding up into a drift over the stack; 0 turns it off).
  */
 public final class AlignSolveRunner implements UnitRunner {
+  /** The default {@code stackPrior}. */
+  public static final double STACK_PRIOR = 0.03;
+
   private final TaskDefinition def;
   private final StepLayout layout;
   private final double outlierPx;
   private final double outlierK;
   private final double skipWeight;
+  private final double prior;
 
   public AlignSolveRunner(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
     this.def = def;
@@ -46,6 +51,7 @@ public final class AlignSolveRunner implements UnitRunner {
     this.outlierPx = p.number("pairOutlierPx", 5);
     this.outlierK = p.number("pairOutlierK", 4);
     this.skipWeight = p.number("secondNeighbourWeight", 1);
+    this.prior = p.number("stackPrior", STACK_PRIOR);
   }
 
   /** The transforms file of a run. */
@@ -104,7 +110,7 @@ public final class AlignSolveRunner implements UnitRunner {
     }
     RigidStackSolver.Solution sol;
     try {
-      sol = RigidStackSolver.solve(n, pairs, sizes, outlierPx, outlierK);
+      sol = RigidStackSolver.solve(n, pairs, sizes, outlierPx, outlierK, prior);
     } catch (IllegalArgumentException e) {
       throw new UnitException(
           "cannot align: " + e.getMessage() + " (pairs in " + pairsDir + ")", false, e);
