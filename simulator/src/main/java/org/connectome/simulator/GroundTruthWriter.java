@@ -259,6 +259,9 @@ final class GroundTruthWriter {
     volume.put("format", FORMAT);
     volume.put("preset", p.preset());
     volume.put("seed", p.seed());
+    if (!p.appearance().classic()) {
+      volume.put("appearance", p.appearance());
+    }
     volume.put("acquisition", acqName);
     volume.put(
         "volume",

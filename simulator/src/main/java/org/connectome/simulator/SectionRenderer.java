@@ -123,6 +123,66 @@ final class SectionRenderer {
       }
       throw new IllegalStateException(cause);
     }
+    if (!t.look.classic()) {
+      driftAndBlur(z, pz, image);
+    }
+  }
+
+  /**
+   * The realistic look's last touches over the whole section: a slow gain field and an offset per
+   * section (the detector's drift), then the microscope's blur.
+   */
+  private void driftAndBlur(int z, double pz, byte[] image) {
+    int w = t.width;
+    int h = t.height;
+    float[] a = new float[w * h];
+    double drift = t.look.drift();
+    double offset =
+        drift * 60 * Rng.signedUnit(Rng.mix(t.grainSeed ^ (0x632BE59BD9B4E019L * (z + 1))));
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        double gain = t.driftField == null ? 1 : 1 + drift * t.driftField.at(x, y, pz);
+        a[y * w + x] = (float) ((image[y * w + x] & 0xff) * gain + offset);
+      }
+    }
+    double sigma = t.look.blurSigma();
+    if (sigma > 0) {
+      int r = (int) Math.ceil(3 * sigma);
+      double[] k = new double[r + 1];
+      double sum = 0;
+      for (int i = 0; i <= r; i++) {
+        k[i] = Math.exp(-i * i / (2 * sigma * sigma));
+        sum += i == 0 ? k[i] : 2 * k[i];
+      }
+      for (int i = 0; i <= r; i++) {
+        k[i] /= sum;
+      }
+      float[] tmp = new float[w * h];
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          double v = 0;
+          for (int d = -r; d <= r; d++) {
+            int xx = Math.min(w - 1, Math.max(0, x + d));
+            v += k[Math.abs(d)] * a[y * w + xx];
+          }
+          tmp[y * w + x] = (float) v;
+        }
+      }
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          double v = 0;
+          for (int d = -r; d <= r; d++) {
+            int yy = Math.min(h - 1, Math.max(0, y + d));
+            v += k[Math.abs(d)] * tmp[yy * w + x];
+          }
+          a[y * w + x] = (float) v;
+        }
+      }
+    }
+    for (int i = 0; i < a.length; i++) {
+      int v = Math.round(a[i]);
+      image[i] = (byte) (v < 1 ? 1 : (v > 255 ? 255 : v));
+    }
   }
 
   private static final class Context {
@@ -210,11 +270,18 @@ final class SectionRenderer {
 
   private int shade(Context c, int x, int y, int a, int b, double md) {
     double pz = c.pz;
+    Appearance look = t.look;
+    boolean classic = look.classic();
     double v =
         t.cellBase[a]
             + 13 * t.texCoarse.at(x, y, pz)
             + 7 * t.texFine.at(x, y, pz)
             + 5 * grain(x, y, c.z);
+    if (!classic) {
+      // two independent grids of dots, the second shifted by half a cube
+      double dots = speckle(x, y, pz, a, 0) + speckle(x, y, pz, a, 2.75);
+      v += 6 * grain(x + 1, y + 2, c.z) - look.speckleDepth() * Math.min(1, dots);
+    }
     int bin = (y / BIN) * c.mitos.bx + x / BIN;
 
     int[] ml = c.mitos.lists[bin];
@@ -232,16 +299,31 @@ final class SectionRenderer {
           along * along / (m.halfLength() * m.halfLength()) + across2 / (m.radius() * m.radius());
       if (e < 1) {
         double toSurface = (1 - Math.sqrt(e)) * m.radius();
-        double inner = 98 + 14 * Math.cos(2 * Math.PI * along / 6.5);
+        double inner = (classic ? 98 : look.mitoGrey()) + 14 * Math.cos(2 * Math.PI * along / 6.5);
         double rim = Math.max(0, Math.min(1, 1 - (toSurface - 0.6) / 1.4));
-        v = inner + (60 - inner) * rim + 0.3 * (v - t.cellBase[a]);
+        v =
+            inner
+                + ((classic ? 60 : look.mitoGrey() - 25) - inner) * rim
+                + 0.3 * (v - t.cellBase[a]);
       }
     }
 
-    if (md < 5 * halfMembrane) {
-      double q = md / halfMembrane;
+    double half = halfMembrane;
+    double grey = 52;
+    if (!classic && b != 0) {
+      // every contact of two cells has a membrane of its own width and darkness, varying along it
+      long pair = Rng.mix(t.grainSeed + 0x9E3779B97F4A7C15L * Math.min(a, b) + Math.max(a, b));
+      half *= 1 + look.membraneWidthSpread() * Rng.signedUnit(pair);
+      double u = 0.5 + 0.5 * Rng.signedUnit(Rng.mix(pair));
+      grey =
+          look.membraneGreyMin()
+              + (look.membraneGreyMax() - look.membraneGreyMin()) * u
+              + 12 * t.texCoarse.at(t.width - 1 - x, t.height - 1 - y, pz);
+    }
+    if (md < 5 * half) {
+      double q = md / half;
       double m = 1 / (1 + q * q * q * q);
-      v += (52 - v) * m;
+      v += (grey - v) * m;
     }
 
     if (b != 0 && md < 8) {
@@ -300,6 +382,38 @@ final class SectionRenderer {
     }
     int out = (int) Math.round(v);
     return out < 0 ? 0 : (out > 255 ? 255 : out);
+  }
+
+  /**
+   * Dark speckle of cell {@code a}'s cytoplasm at physical point (x, y, pz): at most one dot per 5
+   * px cube of a jittered 3D grid, present with a probability from the look's density and the
+   * cell's, of radius 1.2 to 2.2 px; 1 at a dot's centre, 0 outside dots.
+   */
+  private double speckle(int x, int y, double pz, int a, double shift) {
+    double s = 5.5;
+    double px = x + shift;
+    double py = y + shift;
+    double qz = pz + shift;
+    int ix = (int) Math.floor(px / s);
+    int iy = (int) Math.floor(py / s);
+    int iz = (int) Math.floor(qz / s);
+    long h =
+        Rng.mix(
+            (t.grainSeed + (long) (shift * 1000))
+                ^ (ix * 0xC2B2AE3D27D4EB4FL + iy * 0x165667B19E3779F9L + iz * 0x27D4EB2F165667C5L));
+    double present = 0.5 + 0.5 * Rng.signedUnit(h);
+    if (present > 0.5 * t.look.speckle() * t.cellSpeckle[a]) {
+      return 0;
+    }
+    long h2 = Rng.mix(h);
+    long h3 = Rng.mix(h2);
+    double r = 1.5 + 0.5 * Rng.signedUnit(h3);
+    double room = Math.max(0, s - 2 * r);
+    double cx = ix * s + r + room * (0.5 + 0.5 * Rng.signedUnit(h2));
+    double cy = iy * s + r + room * (0.5 + 0.5 * Rng.signedUnit(Rng.mix(h3)));
+    double cz = iz * s + r + room * (0.5 + 0.5 * Rng.signedUnit(Rng.mix(h2 ^ h3)));
+    double d2 = ((px - cx) * (px - cx) + (py - cy) * (py - cy) + (qz - cz) * (qz - cz)) / (r * r);
+    return d2 >= 1 ? 0 : 1 - d2;
   }
 
   /** Fine grain: 2D value noise of spacing 3 px, independent per section. */

@@ -52,6 +52,8 @@ import org.connectome.imaging.HexBeams;
  * @param labels how the ground-truth label volume is written
  * @param sectionImages whether the ground truth includes each section's noise-free image (aligned
  *     frame)
+ * @param appearance how the tissue looks: grey levels, textures, blur and drift ({@link
+ *     Appearance#CLASSIC} for the smoke, demo and bench presets)
  */
 public record SimulationParams(
     String preset,
@@ -84,7 +86,8 @@ public record SimulationParams(
     int thumbnailScale,
     Faults faults,
     LabelsFormat labels,
-    boolean sectionImages) {
+    boolean sectionImages,
+    Appearance appearance) {
 
   /** How the ground-truth label volume is written. */
   public enum LabelsFormat {
@@ -190,7 +193,10 @@ public record SimulationParams(
 
   private static final LocalDateTime DEFAULT_START = LocalDateTime.of(2021, 5, 25, 21, 46, 49);
 
-  /** The presets by name: {@code smoke}, {@code demo}, {@code bench}. */
+  /**
+   * The presets by name: {@code smoke}, {@code demo}, {@code bench} (the classic look), {@code
+   * realistic} and {@code realistic-iso} (the realistic look, anisotropic and isotropic voxels).
+   */
   public static Map<String, SimulationParams> presets() {
     Map<String, SimulationParams> m = new LinkedHashMap<>();
     // seconds to generate: 3 sections of one 7-beam mFoV, tiles 128 x 112
@@ -227,7 +233,8 @@ public record SimulationParams(
             8,
             Faults.NONE,
             LabelsFormat.RAW,
-            true));
+            true,
+            Appearance.CLASSIC));
     // the README's demo sample: 16 sections of two 7-beam mFoVs, tiles 256 x 224
     m.put(
         "demo",
@@ -262,7 +269,8 @@ public record SimulationParams(
             8,
             Faults.NONE,
             LabelsFormat.RAW,
-            true));
+            true,
+            Appearance.CLASSIC));
     // ingest benchmarks: 20 sections x 4 mFoVs x 61 beams = 4,880 tiles of 256 x 224 px (about 290
     // MB)
     m.put(
@@ -298,7 +306,34 @@ public record SimulationParams(
             8,
             Faults.NONE,
             LabelsFormat.NONE,
-            false));
+            false,
+            Appearance.CLASSIC));
+    // the demo's acquisition with the realistic look: thin membranes of varying darkness, textured
+    // cytoplasm, dark organelles, blur, drift and stronger noise, smaller neurites; 8 x 8 x 33 nm
+    SimulationParams demo = m.get("demo");
+    m.put(
+        "realistic",
+        demo.toBuilder()
+            .preset("realistic")
+            .name("realistic")
+            .appearance(Appearance.REALISTIC)
+            .noise(9)
+            .cells(600)
+            .cellRadius(4, 24)
+            .membraneThickness(2.2)
+            .mitochondria(160)
+            .build());
+    // the same look with isotropic 8 nm voxels (FIB-SEM-like): 48 sections of 8 nm
+    m.put(
+        "realistic-iso",
+        m.get("realistic").toBuilder()
+            .preset("realistic-iso")
+            .name("realistic-iso")
+            .voxelSize(8, 8)
+            .sections(48)
+            .maxDrift(4)
+            .maxRotationDeg(0.2)
+            .build());
     return m;
   }
 
@@ -424,6 +459,11 @@ public record SimulationParams(
     if (labels == null) {
       p.add("labels: missing");
     }
+    if (appearance == null) {
+      p.add("appearance: missing");
+    } else {
+      p.addAll(appearance.problems());
+    }
     return p;
   }
 
@@ -473,6 +513,7 @@ public record SimulationParams(
     private Faults faults;
     private LabelsFormat labels;
     private boolean sectionImages;
+    private Appearance appearance;
 
     private Builder(SimulationParams p) {
       preset = p.preset;
@@ -506,6 +547,7 @@ public record SimulationParams(
       faults = p.faults;
       labels = p.labels;
       sectionImages = p.sectionImages;
+      appearance = p.appearance;
     }
 
     public Builder seed(long v) {
@@ -639,6 +681,16 @@ public record SimulationParams(
       return this;
     }
 
+    public Builder appearance(Appearance v) {
+      appearance = v;
+      return this;
+    }
+
+    public Builder preset(String v) {
+      preset = v;
+      return this;
+    }
+
     public SimulationParams build() {
       return new SimulationParams(
           preset,
@@ -671,7 +723,8 @@ public record SimulationParams(
           thumbnailScale,
           faults,
           labels,
-          sectionImages);
+          sectionImages,
+          appearance);
     }
   }
 }

@@ -72,6 +72,14 @@ final class TissueModel {
   private int[] gridFill;
 
   // texture
+  final Appearance look;
+
+  /** Per cell: how densely its cytoplasm is speckled, relative (realistic look only). */
+  float[] cellSpeckle;
+
+  /** Slow brightness drift across and between sections (realistic look only, else null). */
+  final LatticeNoise driftField;
+
   final LatticeNoise texCoarse;
   final LatticeNoise texFine;
   final long grainSeed;
@@ -157,6 +165,11 @@ final class TissueModel {
         new LatticeNoise(Rng.key(p.seed(), "texture-coarse"), 36, 0, 0, 0, width, height, zMax);
     texFine = new LatticeNoise(Rng.key(p.seed(), "texture-fine"), 11, 0, 0, 0, width, height, zMax);
     grainSeed = Rng.key(p.seed(), "grain");
+    look = p.appearance();
+    driftField =
+        look.drift() > 0
+            ? new LatticeNoise(Rng.key(p.seed(), "drift"), 420, 0, 0, 0, width, height, zMax)
+            : null;
 
     gridSize = 128;
     gridMinX = minX - rMax;
@@ -394,6 +407,20 @@ final class TissueModel {
       cellBase[c] = (float) Rng.uniform(shade, 150, 200);
       cellFirstSeg[c] = cellSegRanges.get(c - 1)[0];
       cellSegs[c] = cellSegRanges.get(c - 1)[1];
+    }
+    cellSpeckle = new float[cellCount + 1];
+    if (!look.classic()) {
+      // a stream of its own, so that the classic look draws exactly what it always drew
+      SplittableRandom tone = Rng.random(p.seed(), "cell-appearance");
+      for (int c = 1; c <= cellCount; c++) {
+        boolean dark = tone.nextDouble() < look.darkCells();
+        cellBase[c] =
+            (float)
+                (dark
+                    ? Rng.uniform(tone, look.membraneGreyMax(), look.cellGreyMin())
+                    : Rng.uniform(tone, look.cellGreyMin(), look.cellGreyMax()));
+        cellSpeckle[c] = (float) Rng.uniform(tone, 0.2, 1.8);
+      }
     }
   }
 

@@ -42,6 +42,8 @@ public final class Param<T> {
     UNIT_RANGES,
     /** A size in bytes: an integer, or {@code 512KiB}, {@code 16MiB}, {@code 1GiB}. */
     BYTES,
+    /** A file's path (absolute, or relative to where the task runs). */
+    PATH,
     /** {@code true}, {@code false} or an object of the parameters {@link #options()}. */
     FLAG_OR_OPTIONS
   }
@@ -303,6 +305,27 @@ public final class Param<T> {
           }
           throw new IllegalArgumentException(
               "a duration (examples: 500ms, 30s, 5m, 2h, 1d, PT30S) or a number of seconds");
+        });
+  }
+
+  /** A file's path: any non-empty text; absent, null. */
+  public static Param<String> path(String name, String description) {
+    return new Param<>(
+        name,
+        Kind.PATH,
+        null,
+        null,
+        description,
+        null,
+        false,
+        null,
+        null,
+        null,
+        v -> {
+          if (!(v instanceof String t) || t.isBlank()) {
+            throw new IllegalArgumentException("a file path");
+          }
+          return t;
         });
   }
 
@@ -589,6 +612,10 @@ public final class Param<T> {
         type.add("number");
         s.put("pattern", Durations.PATTERN);
         s.put("minimum", 0);
+      }
+      case PATH -> {
+        s.put("type", "string");
+        s.put("minLength", 1);
       }
       case BYTES -> {
         ArrayNode any = s.putArray("anyOf");

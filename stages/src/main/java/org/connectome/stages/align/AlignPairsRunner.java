@@ -24,7 +24,9 @@ import org.connectome.tasks.UnitRunner;
  * {@code output/q<kkkk>.json}, which lets the solve average out registration errors instead of
  * chaining them. A pair with fewer than {@code minMatches} patch matches fails its unit for good.
  *
- * <p>Parameters: {@link #PARAMS}.
+ * <p>Parameters: {@link #PARAMS}. Patch size and spacing and the coarse downsampling shrink for
+ * small montages ({@link MontageRegistration.Params#scaledTo}), so a section of a few hundred
+ * pixels still gives enough patch matches.
  */
 public final class AlignPairsRunner implements UnitRunner {
   public static final String METHOD =
@@ -187,7 +189,12 @@ public final class AlignPairsRunner implements UnitRunner {
     long t0 = System.nanoTime();
     SectionMontage a = montage(k);
     SectionMontage b = montage(k + 1);
-    MontageRegistration.Result r = MontageRegistration.register(a.image(), b.image(), params);
+    MontageRegistration.Params scaled =
+        params.scaledTo(
+            Math.min(
+                Math.min(a.image().width(), a.image().height()),
+                Math.min(b.image().width(), b.image().height())));
+    MontageRegistration.Result r = MontageRegistration.register(a.image(), b.image(), scaled);
     if (r.inliers() < params.minMatches()) {
       throw new UnitException(
           String.format(
@@ -202,7 +209,7 @@ public final class AlignPairsRunner implements UnitRunner {
       if (secondNeighbours && k + 2 < sections) {
         long t1 = System.nanoTime();
         SectionMontage c = montage(k + 2);
-        MontageRegistration.Result r2 = MontageRegistration.register(a.image(), c.image(), params);
+        MontageRegistration.Result r2 = MontageRegistration.register(a.image(), c.image(), scaled);
         if (r2.inliers() >= params.minMatches()) {
           OutputFiles.writeJson(skip, json(k, k + 2, r2, t1));
         } else {

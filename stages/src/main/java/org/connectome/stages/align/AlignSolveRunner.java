@@ -32,11 +32,19 @@ import org.connectome.tasks.UnitRunner;
  * <p>Parameters: {@link #PARAMS}.
  */
 public final class AlignSolveRunner implements UnitRunner {
+  /**
+   * The {@code stackPrior} for isotropic stacks (FIB-SEM), where oblique structures bias every pair
+   * alike; the default is 0, since a prior this strong already pulls the demo's real per-section
+   * offsets (its alignment residual's p95 from 2.0 to 3.2 px).
+   */
+  public static final double ISOTROPIC_STACK_PRIOR = 0.03;
+
   private final TaskDefinition def;
   private final StepLayout layout;
   private final double outlierPx;
   private final double outlierK;
   private final double skipWeight;
+  private final double prior;
 
   static final Param<Double> PAIR_OUTLIER_PX =
       Param.number(
@@ -62,9 +70,20 @@ public final class AlignSolveRunner implements UnitRunner {
           1000,
           "Weight of the pairs of sections k and k+2 beside those of neighbours.");
 
+  static final Param<Double> STACK_PRIOR =
+      Param.number(
+          "stackPrior",
+          0.0,
+          0,
+          10,
+          "Pull of each section towards its montage's frame, which keeps a small registration bias"
+              + " from adding up into a drift over the stack (0: off; "
+              + ISOTROPIC_STACK_PRIOR
+              + " for isotropic stacks).");
+
   /** Every parameter of {@code align.solve}. */
   public static final List<Param<?>> PARAMS =
-      List.of(PAIR_OUTLIER_PX, PAIR_OUTLIER_K, SECOND_NEIGHBOUR_WEIGHT);
+      List.of(PAIR_OUTLIER_PX, PAIR_OUTLIER_K, SECOND_NEIGHBOUR_WEIGHT, STACK_PRIOR);
 
   public AlignSolveRunner(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
     this.def = def;
@@ -73,6 +92,7 @@ public final class AlignSolveRunner implements UnitRunner {
       this.outlierPx = PAIR_OUTLIER_PX.read("align.solve", def.params());
       this.outlierK = PAIR_OUTLIER_K.read("align.solve", def.params());
       this.skipWeight = SECOND_NEIGHBOUR_WEIGHT.read("align.solve", def.params());
+      this.prior = STACK_PRIOR.read("align.solve", def.params());
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -134,7 +154,7 @@ public final class AlignSolveRunner implements UnitRunner {
     }
     RigidStackSolver.Solution sol;
     try {
-      sol = RigidStackSolver.solve(n, pairs, sizes, outlierPx, outlierK);
+      sol = RigidStackSolver.solve(n, pairs, sizes, outlierPx, outlierK, prior);
     } catch (IllegalArgumentException e) {
       throw new UnitException(
           "cannot align: " + e.getMessage() + " (pairs in " + pairsDir + ")", false, e);

@@ -41,6 +41,29 @@ public final class MontageRegistration {
       double outlierK,
       int minMatches) {
     public static final Params DEFAULT = new Params(8, 3.0, 0.5, 200, 128, 64, 0.2, 2.0, 3.0, 6);
+
+    /**
+     * These parameters for montages whose shorter side is {@code side} px: patches no larger than
+     * {@code side / 2.5} (at least 4 per side, 32 px at least) with the spacing scaled alike, and a
+     * coarse search whose downsampled images keep at least 64 px. A large montage keeps them as
+     * given, so the patch count follows the montage's size.
+     */
+    public Params scaledTo(int side) {
+      int ps = Math.min(patchSize, Math.max(32, (int) (side / 2.5) / 16 * 16));
+      int step = Math.max(8, (int) Math.round((double) patchStep * ps / patchSize));
+      int cs = Math.min(coarseScale, Math.max(1, side / 64));
+      return new Params(
+          cs,
+          maxRotationDeg,
+          rotationStepDeg,
+          maxShiftPx,
+          ps,
+          step,
+          minPatchNcc,
+          outlierPx,
+          outlierK,
+          minMatches);
+    }
   }
 
   /**

@@ -14,6 +14,14 @@ import org.connectome.stages.stitch.Stats;
  * being carried to every later section. Robust: the pair whose residual is largest, above {@code
  * max(outlierPx, median + k sigma)}, is dropped and the rest solved again, as long as every section
  * stays connected.
+ *
+ * <p>A weak prior ({@code stackPrior}, relative to a pair of weight 1) pulls every section towards
+ * its stitched montage's own frame. Pairwise registration carries a small bias of the same sign
+ * from pair to pair wherever structures run obliquely through the sections (isotropic FIB-SEM above
+ * all): summed over hundreds of sections it becomes a drift of tens of pixels although the sections
+ * were never moved. The prior bounds that drift to about {@code bias * sqrt(5 / stackPrior)} at the
+ * ends of the stack while it hardly moves sections whose pairs agree on a real offset (an offset of
+ * one section against its neighbours costs the pairs far more than the prior).
  */
 public final class RigidStackSolver {
   /**
@@ -42,6 +50,12 @@ public final class RigidStackSolver {
    */
   public static Solution solve(
       int n, List<PairTransform> pairs, int[][] sizes, double outlierPx, double k) {
+    return solve(n, pairs, sizes, outlierPx, k, 0);
+  }
+
+  /** As {@link #solve(int, List, int[][], double, double)} with a prior of weight {@code prior}. */
+  public static Solution solve(
+      int n, List<PairTransform> pairs, int[][] sizes, double outlierPx, double k, double prior) {
     int m = pairs.size();
     boolean[] used = new boolean[m];
     Arrays.fill(used, true);
@@ -57,7 +71,7 @@ public final class RigidStackSolver {
     List<Rigid> t = null;
     int outliers = 0;
     for (int round = 0; round <= m; round++) {
-      t = solveOnce(n, pairs, used);
+      t = solveOnce(n, pairs, used, prior);
       List<Double> kept = new ArrayList<>();
       for (int e = 0; e < m; e++) {
         res[e] = residual(pairs.get(e), t, sizes);
@@ -87,7 +101,7 @@ public final class RigidStackSolver {
     return new Solution(t, used, res, outliers);
   }
 
-  static List<Rigid> solveOnce(int n, List<PairTransform> pairs, boolean[] used) {
+  static List<Rigid> solveOnce(int n, List<PairTransform> pairs, boolean[] used, double prior) {
     int m = pairs.size();
     int[] from = new int[m];
     int[] to = new int[m];
@@ -101,7 +115,7 @@ public final class RigidStackSolver {
       meas[e] = p.transform().thetaDeg();
     }
     double[] lambda = new double[n];
-    Arrays.fill(lambda, 1e-9);
+    Arrays.fill(lambda, Math.max(1e-9, prior));
     lambda[0] = 1e9;
     double[] theta = GraphSolver.solve(n, from, to, w, meas, new double[n], lambda);
     double[] mx = new double[m];

@@ -42,7 +42,7 @@ import org.connectome.stages.precomputed.LabelVolume;
  * consecutive aligned sections is large, that of a neurite and the one lying over it is not. Voxels
  * outside the imaged data (aligned value 0) stay 0.
  */
-public final class FloodFillSegmenter {
+public final class FloodFillSegmenter implements SubvolumeSegmenter {
   private final SegmentParams p;
 
   public FloodFillSegmenter(SegmentParams params) {
@@ -55,6 +55,7 @@ public final class FloodFillSegmenter {
    * @return labels from 1, consecutive in order of first appearance (x fastest, then y, then z); 0
    *     outside the imaged data
    */
+  @Override
   public LabelVolume segment(ByteVolume image) throws InterruptedException {
     int nx = image.sx();
     int ny = image.sy();

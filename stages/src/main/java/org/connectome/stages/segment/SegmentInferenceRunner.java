@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
 import org.connectome.pipeline.Box;
@@ -21,8 +22,10 @@ import org.connectome.tasks.UnitRunner;
 /**
  * {@code segment.inference}, implementation {@code reference}: unit {@code i} is subvolume {@code
  * i} of {@code subvolumeSize} with {@code subvolumeOverlap} on every side (clipped to the volume)
- * over {@code volumes/aligned/}. It segments the subvolume with {@link FloodFillSegmenter} and
- * writes the labels where and as google/ffn writes a subvolume ({@link FfnSubvolumes}): {@code
+ * over {@code volumes/aligned/}. It segments the subvolume with the trained affinity network
+ * ({@link AffinitySegmenter}, {@code params.method: affinity}, the default) or the earlier
+ * hand-tuned flood fill ({@link FloodFillSegmenter}, {@code method: flood-fill}) and writes the
+ * labels where and as google/ffn writes a subvolume ({@link FfnSubvolumes}): {@code
  * output/<x>/<y>/seg-<x>_<y>_<z>.npz} for the subvolume's corner with overlap, a {@code
  * segmentation} array in {@code (z, y, x)} order. Labels are local to the subvolume (1, 2, ...);
  * {@code segment.overlaps} and {@code segment.reconcile} make them global.
@@ -31,14 +34,23 @@ public final class SegmentInferenceRunner implements UnitRunner {
   private final Path runDir;
   private final StepLayout layout;
   private final BlockGrid grid;
-  private final FloodFillSegmenter segmenter;
+  private final SubvolumeSegmenter segmenter;
   private PrecomputedVolume aligned;
 
-  SegmentInferenceRunner(Path runDir, StepLayout layout, BlockGrid grid, SegmentParams params) {
+  SegmentInferenceRunner(Path runDir, StepLayout layout, BlockGrid grid, SubvolumeSegmenter s) {
     this.runDir = runDir;
     this.layout = layout;
     this.grid = grid;
-    this.segmenter = new FloodFillSegmenter(params);
+    this.segmenter = s;
+  }
+
+  /**
+   * The segmenter {@code params.method} names: {@code affinity} (default) or {@code flood-fill}.
+   */
+  static SubvolumeSegmenter segmenter(String step, Map<String, Object> params) throws IOException {
+    return "flood-fill".equals(SegmentParams.METHOD.read(step, params))
+        ? new FloodFillSegmenter(SegmentParams.of(step, params))
+        : new AffinitySegmenter(AffinityParams.of(step, params));
   }
 
   public static SegmentInferenceRunner create(TaskDefinition def, StepLayout layout)
@@ -46,8 +58,8 @@ public final class SegmentInferenceRunner implements UnitRunner {
     BlockGrid grid = SegmentSteps.ownGrid(def);
     try {
       return new SegmentInferenceRunner(
-          Path.of(def.runDir()), layout, grid, SegmentParams.of("segment.inference", def.params()));
-    } catch (IllegalArgumentException e) {
+          Path.of(def.runDir()), layout, grid, segmenter("segment.inference", def.params()));
+    } catch (IllegalArgumentException | IOException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
   }

@@ -48,12 +48,32 @@ public record SegmentParams(
   static final Param<Integer> MEMBRANE_THRESHOLD =
       Param.integer(
           "membraneThreshold", 110, 1, 255, "Grey level below which a smoothed voxel is membrane.");
+
+  /** Which segmenter runs: the trained network (the default) or the earlier flood fill. */
+  static final Param<String> METHOD =
+      Param.choice(
+          "method",
+          "affinity",
+          List.of("affinity", "flood-fill"),
+          "The segmenter: affinity (the trained network: fragments by watershed, agglomerated by"
+              + " mean affinity) or flood-fill (the hand-tuned seeded flood fill).");
+
+  // both segmenters read these two, with defaults of their own
   static final Param<Double> SEED_DISTANCE =
       Param.number(
-          "seedDistance", 4.0, 0.5, 1000, "Least distance of a seed voxel to a membrane, px.");
+          "seedDistance",
+          null,
+          0.5,
+          1000,
+          "Least distance of a seed voxel to a membrane (flood-fill, default 4) or a boundary"
+              + " (affinity, default 1.5), px.");
   static final Param<Integer> MIN_SEED_AREA =
       Param.integer(
-          "minSeedArea", 10, 1, Integer.MAX_VALUE, "Least voxels of a seed area in a section.");
+          "minSeedArea",
+          null,
+          1,
+          Integer.MAX_VALUE,
+          "Least voxels of a seed area in a section (flood-fill, default 10; affinity, default 3).");
   static final Param<Integer> ORGANELLE_AREA =
       Param.integer(
           "organelleArea",
@@ -99,9 +119,10 @@ public record SegmentParams(
           Integer.MAX_VALUE,
           "Least overlap in voxels of such a link across a gap.");
 
-  /** Every parameter of the reference {@code segment.inference}. */
+  /** Every parameter of the reference {@code segment.inference}, of both segmenters. */
   public static final List<Param<?>> PARAMS =
       List.of(
+          METHOD,
           SMOOTHING_SIGMA,
           MEMBRANE_THRESHOLD,
           SEED_DISTANCE,
@@ -111,7 +132,13 @@ public record SegmentParams(
           LINK_CONTAINED,
           LINK_MIN_SHARE,
           GAP_LINK_OVERLAP,
-          GAP_MIN_OVERLAP);
+          GAP_MIN_OVERLAP,
+          AffinityParams.MODEL,
+          AffinityParams.THREADS,
+          AffinityParams.USE_GPU,
+          AffinityParams.BOUNDARY_THRESHOLD,
+          AffinityParams.MERGE_THRESHOLD,
+          AffinityParams.MIN_SIZE);
 
   public static final SegmentParams DEFAULTS = of("segment.inference", Map.of());
 
@@ -121,13 +148,17 @@ public record SegmentParams(
     return new SegmentParams(
         SMOOTHING_SIGMA.read(step, m),
         MEMBRANE_THRESHOLD.read(step, m),
-        SEED_DISTANCE.read(step, m),
-        MIN_SEED_AREA.read(step, m),
+        orDefault(SEED_DISTANCE.read(step, m), 4.0),
+        orDefault(MIN_SEED_AREA.read(step, m), 10),
         ORGANELLE_AREA.read(step, m),
         LINK_OVERLAP.read(step, m),
         LINK_CONTAINED.read(step, m),
         LINK_MIN_SHARE.read(step, m),
         GAP_LINK_OVERLAP.read(step, m),
         GAP_MIN_OVERLAP.read(step, m));
+  }
+
+  static <T> T orDefault(T value, T fallback) {
+    return value == null ? fallback : value;
   }
 }

@@ -60,4 +60,18 @@ public final class UnionFind {
     size[ra] += size[rb];
     return true;
   }
+
+  /**
+   * Joins the set whose root is {@code gone} into the set whose root is {@code keep}, which stays
+   * the root (region graphs keyed by root need that).
+   */
+  public void unionInto(int gone, int keep) {
+    if (parent[gone] != gone || parent[keep] != keep) {
+      throw new IllegalArgumentException(gone + " and " + keep + " must both be roots");
+    }
+    if (gone != keep) {
+      parent[gone] = keep;
+      size[keep] += size[gone];
+    }
+  }
 }

@@ -53,7 +53,13 @@ class SegmentChainTest {
     o.bandHeight = 18;
     tissue = SyntheticTissue.generate(240, 180, 8, o);
     writeAligned(runDir, tissue);
-    inference = SegmentStepRuns.inference(runDir, VOLUME, SUBVOLUME, OVERLAP, Map.of());
+    // the chain's subject is reconciliation across subvolumes: the hand-tuned flood fill segments
+    // this small synthetic tissue; the network is tested by AffinitySegmenterTest,
+    // AffinityModelTest
+    // and on the demo
+    inference =
+        SegmentStepRuns.inference(
+            runDir, VOLUME, SUBVOLUME, OVERLAP, Map.of("method", "flood-fill"));
     SegmentStepRuns.runAll(SegmentInferenceRunner::create, inference);
     SegmentStepRuns.runAll(
         SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(runDir, inference, Map.of()));
@@ -216,9 +222,22 @@ class SegmentChainTest {
                         SegmentSteps.INFERENCE,
                         "subvolume",
                         inference.plan().units().grid(),
-                        Map.of("membraneThreshold", "dark")),
+                        Map.of("method", "flood-fill", "membraneThreshold", "dark")),
                     null));
     assertTrue(e.getMessage().contains("params.membraneThreshold"), e.getMessage());
+    e =
+        assertThrows(
+            BadDefinitionException.class,
+            () ->
+                SegmentInferenceRunner.create(
+                    SegmentStepRuns.definition(
+                        runDir,
+                        SegmentSteps.INFERENCE,
+                        "subvolume",
+                        inference.plan().units().grid(),
+                        Map.of("mergeThreshold", 2)),
+                    null));
+    assertTrue(e.getMessage().contains("params.mergeThreshold"), e.getMessage());
     // overlaps planned on other subvolumes than the inference wrote
     e =
         assertThrows(

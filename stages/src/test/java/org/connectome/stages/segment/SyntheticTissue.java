@@ -61,6 +61,9 @@ final class SyntheticTissue {
     /** An unimaged rectangle [x0, x1) x [y0, y1), or none. */
     int[] hole;
 
+    /** The section of the hole, or -1 for every section. */
+    int holeSection = -1;
+
     double noise = 6;
   }
 
@@ -146,6 +149,9 @@ final class SyntheticTissue {
     }
     if (o.hole != null) {
       for (int z = 0; z < nz; z++) {
+        if (o.holeSection >= 0 && z != o.holeSection) {
+          continue;
+        }
         for (int y = o.hole[2]; y < o.hole[3]; y++) {
           for (int x = o.hole[0]; x < o.hole[1]; x++) {
             int i = x + nx * (y + ny * z);

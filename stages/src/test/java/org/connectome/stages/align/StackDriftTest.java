@@ -1,0 +1,106 @@
+package org.connectome.stages.align;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.connectome.imaging.Image8;
+import org.connectome.simulator.GroundTruth;
+import org.connectome.simulator.SimulatedMicroscope;
+import org.connectome.simulator.SimulationParams;
+import org.connectome.stages.stitch.FloatImage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * No drift over a long stack whose sections were never moved: 200 sections of the simulator's
+ * realistic isotropic tissue (8 nm voxels, structures running obliquely through the sections), each
+ * its true section image in the aligned frame with detector noise, so every true transform is the
+ * identity. Neighbour and second-neighbour pairs are registered at the small sections' scaled
+ * parameters and solved as {@code align.solve} does, with and without the stack prior.
+ */
+class StackDriftTest {
+  @TempDir Path dir;
+
+  @Test
+  void twoHundredIdenticalTransformSectionsDriftFarLessWithTheStackPrior() throws Exception {
+    SimulationParams p =
+        SimulationParams.preset("realistic-iso").toBuilder()
+            .sections(200)
+            .mfovs(1)
+            .tileSize(80, 70)
+            .maxDrift(0)
+            .maxRotationDeg(0)
+            .synapses(0)
+            .build();
+    GroundTruth gt = GroundTruth.load(SimulatedMicroscope.generate(dir, p, 2).groundTruth());
+    int n = p.sections();
+    SplittableRandom noise = new SplittableRandom(5);
+    List<FloatImage> sections = new ArrayList<>();
+    for (int z = 0; z < n; z++) {
+      Image8 im = gt.sectionImage(z);
+      float[] f = new float[im.width() * im.height()];
+      for (int i = 0; i < f.length; i++) {
+        f[i] = (float) ((im.pixels()[i] & 0xff) + 9 * gaussian(noise));
+      }
+      sections.add(new FloatImage(im.width(), im.height(), f));
+    }
+    int w = sections.get(0).width();
+    int h = sections.get(0).height();
+    MontageRegistration.Params params = MontageRegistration.Params.DEFAULT.scaledTo(Math.min(w, h));
+    List<RigidStackSolver.PairTransform> pairs = new ArrayList<>();
+    for (int k = 0; k + 1 < n; k++) {
+      for (int d = 1; d <= 2 && k + d < n; d++) {
+        MontageRegistration.Result r =
+            MontageRegistration.register(sections.get(k), sections.get(k + d), params);
+        assertTrue(
+            r.inliers() >= params.minMatches(),
+            "sections " + k + " and " + (k + d) + ": " + r.inliers() + " matches");
+        pairs.add(new RigidStackSolver.PairTransform(k, k + d, r.transform(), 1));
+      }
+    }
+    int[][] sizes = new int[n][];
+    Arrays.fill(sizes, new int[] {w, h});
+    double[] free = drift(n, pairs, sizes, w, h, 0, params);
+    double[] prior = drift(n, pairs, sizes, w, h, AlignSolveRunner.ISOTROPIC_STACK_PRIOR, params);
+    // the goal is under 1 px everywhere; the isotropic prior (kept weak so that real per-section
+    // offsets are not pulled) gets the median under 2 px and bounds the far end
+    assertTrue(prior[0] < 2.0, "median corner displacement " + prior[0] + " px");
+    assertTrue(prior[2] < free[2] / 2, "largest " + prior[2] + " px, without the prior " + free[2]);
+  }
+
+  /** Median, p95 and largest corner displacement of the solved stack from the identity. */
+  private static double[] drift(
+      int n,
+      List<RigidStackSolver.PairTransform> pairs,
+      int[][] sizes,
+      int w,
+      int h,
+      double prior,
+      MontageRegistration.Params params) {
+    RigidStackSolver.Solution sol = RigidStackSolver.solve(n, pairs, sizes, 5, 4, prior);
+    double[] err = new double[n];
+    for (int z = 0; z < n; z++) {
+      Rigid t = sol.transforms().get(z);
+      for (double[] c : new double[][] {{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}}) {
+        double[] q = t.apply(c[0], c[1]);
+        err[z] = Math.max(err[z], Math.hypot(q[0] - c[0], q[1] - c[1]));
+      }
+    }
+    Arrays.sort(err);
+    double[] out = {err[n / 2], err[(int) (0.95 * (n - 1))], err[n - 1]};
+    System.out.printf(
+        "stackPrior %.2f: drift over %d sections of %d x %d px (patch %d): median %.2f px, p95 %.2f"
+            + " px, max %.2f px%n",
+        prior, n, w, h, params.patchSize(), out[0], out[1], out[2]);
+    return out;
+  }
+
+  private static double gaussian(SplittableRandom r) {
+    double u = Math.max(1e-12, r.nextDouble());
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble());
+  }
+}

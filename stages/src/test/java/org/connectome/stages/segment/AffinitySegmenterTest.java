@@ -1,0 +1,113 @@
+package org.connectome.stages.segment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.connectome.stages.precomputed.LabelVolume;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fragments and mean-affinity agglomeration on predictions made from synthetic tissue whose cells
+ * the test knows: a boundary map and z affinities with noise and gaps, the network's kind of
+ * errors, so that only the watershed and the agglomeration are under test here (the network itself
+ * is checked by {@code AffinityModelTest} and scored on real volumes by {@code
+ * RealVolumeEvaluationTest}).
+ */
+class AffinitySegmenterTest {
+  /** A prediction from the truth: boundaries where labels change, noisy, with broken boundaries. */
+  static AffinityModel.Prediction predictionOf(SyntheticTissue t, double noise, double gaps) {
+    SplittableRandom r = new SplittableRandom(3);
+    int nx = t.nx;
+    int ny = t.ny;
+    int nz = t.nz;
+    int plane = nx * ny;
+    float[] b = new float[plane * nz];
+    float[] za = new float[plane * nz];
+    for (int z = 0; z < nz; z++) {
+      for (int y = 0; y < ny; y++) {
+        for (int x = 0; x < nx; x++) {
+          int i = z * plane + y * nx + x;
+          int l = t.truth[i];
+          boolean edge =
+              (x > 0 && t.truth[i - 1] != l)
+                  || (x + 1 < nx && t.truth[i + 1] != l)
+                  || (y > 0 && t.truth[i - nx] != l)
+                  || (y + 1 < ny && t.truth[i + nx] != l);
+          double v = edge ? (r.nextDouble() < gaps ? 0.3 : 0.9) : 0.1;
+          b[i] = (float) clamp(v + noise * (r.nextDouble() - 0.5));
+          if (z + 1 < nz) {
+            double a = t.truth[i + plane] == l ? 0.85 : 0.15;
+            za[i] = (float) clamp(a + noise * (r.nextDouble() - 0.5));
+          }
+        }
+      }
+    }
+    return new AffinityModel.Prediction(nx, ny, nz, b, za);
+  }
+
+  private static double clamp(double v) {
+    return Math.max(0, Math.min(1, v));
+  }
+
+  @Test
+  void noisyPredictionsWithBrokenBoundariesGiveTheCells() throws Exception {
+    SyntheticTissue.Options o = new SyntheticTissue.Options();
+    o.drift = 2;
+    SyntheticTissue t = SyntheticTissue.generate(200, 160, 8, o);
+    LabelVolume l =
+        new AffinitySegmenter(AffinityParams.DEFAULTS, null)
+            .segment(t.image, predictionOf(t, 0.3, 0.2));
+    SegmentationMetrics.Result r = t.scoreInside(l.data(), 12);
+    assertTrue(r.viSplit() < 0.15, "split " + r.viSplit());
+    assertTrue(r.viMerge() < 0.15, "merge " + r.viMerge());
+    // every imaged voxel has a segment, consecutive from 1
+    long max = 0;
+    for (long v : l.data()) {
+      assertTrue(v > 0);
+      max = Math.max(max, v);
+    }
+    assertTrue(max >= r.cells() / 2, "segments " + max);
+  }
+
+  @Test
+  void withoutAgglomerationTheFragmentsOverSegment() throws Exception {
+    SyntheticTissue t = SyntheticTissue.generate(200, 160, 6, new SyntheticTissue.Options());
+    AffinityModel.Prediction p = predictionOf(t, 0.3, 0.2);
+    AffinityParams none = AffinityParams.of("test", Map.of("mergeThreshold", 1, "minSize", 0));
+    SegmentationMetrics.Result fragments =
+        t.scoreInside(new AffinitySegmenter(none, null).segment(t.image, p).data(), 12);
+    SegmentationMetrics.Result merged =
+        t.scoreInside(
+            new AffinitySegmenter(AffinityParams.DEFAULTS, null).segment(t.image, p).data(), 12);
+    assertTrue(fragments.viSplit() > 1, "fragments split " + fragments.viSplit());
+    assertTrue(merged.vi() < fragments.vi() / 4, merged.vi() + " vs " + fragments.vi());
+  }
+
+  @Test
+  void unimagedVoxelsStayZeroAndAMissingTileIsBridged() throws Exception {
+    SyntheticTissue.Options o = new SyntheticTissue.Options();
+    o.hole = new int[] {0, 90, 0, 90};
+    o.holeSection = 2;
+    SyntheticTissue t = SyntheticTissue.generate(200, 160, 5, o);
+    AffinityModel.Prediction p = predictionOf(t, 0.2, 0.1);
+    // where the tile is missing, the network saw nothing: no affinity into or out of it
+    int plane = t.nx * t.ny;
+    for (int i = 0; i < plane; i++) {
+      if (t.image.data()[2 * plane + i] == 0) {
+        p.zAffinity()[plane + i] = 0.5f;
+        p.zAffinity()[2 * plane + i] = 0.5f;
+      }
+    }
+    LabelVolume l = new AffinitySegmenter(AffinityParams.DEFAULTS, null).segment(t.image, p);
+    for (int i = 0; i < l.data().length; i++) {
+      if (t.image.data()[i] == 0) {
+        assertEquals(0, l.data()[i]);
+      }
+    }
+    SegmentationMetrics.Result r = t.scoreInside(l.data(), 12);
+    assertTrue(r.viSplit() < 0.2, "split " + r.viSplit());
+    assertTrue(r.viMerge() < 0.2, "merge " + r.viMerge());
+  }
+}
