@@ -157,7 +157,8 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
   public static SettingsSource catalogSettings(Catalog catalog) {
     return runId ->
         catalog
-            .findRun(runId)
+            .runs()
+            .find(runId)
             .map(
                 r ->
                     r.specJson() == null

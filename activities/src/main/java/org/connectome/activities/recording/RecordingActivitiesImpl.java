@@ -40,19 +40,24 @@ public final class RecordingActivitiesImpl implements RecordingActivities {
   public Recorded recordRun(RecordRunInput in) {
     if (in.spec() != null) {
       String json = RunSpecLoader.toJson(in.spec());
-      catalog.registerRun(
-          new NewRun(
-              in.runId(),
-              in.spec().sample(),
-              in.spec().run(),
-              json,
-              Json.hash(in.spec(), 16),
-              in.workflowId()));
+      catalog
+          .runs()
+          .register(
+              new NewRun(
+                  in.runId(),
+                  in.spec().sample(),
+                  in.spec().run(),
+                  json,
+                  Json.hash(in.spec(), 16),
+                  in.workflowId()));
     }
-    catalog.updateRunState(
-        in.runId(), in.state(), in.state() == RunState.FAILED ? in.message() : null);
+    catalog
+        .runs()
+        .updateState(in.runId(), in.state(), in.state() == RunState.FAILED ? in.message() : null);
     if (in.event() != null) {
-      catalog.recordEvent(new RunEvent(0, in.runId(), null, null, in.event(), in.message(), null));
+      catalog
+          .events()
+          .record(new RunEvent(0, in.runId(), null, null, in.event(), in.message(), null));
     }
     listener.runChanged(in);
     return new Recorded(clock.instant());
@@ -60,20 +65,23 @@ public final class RecordingActivitiesImpl implements RecordingActivities {
 
   @Override
   public Recorded recordStage(RecordStageInput in) {
-    catalog.upsertStage(
-        in.runId(),
-        in.stage(),
-        in.ordinal(),
-        in.state(),
-        in.state() == StageState.FAILED || in.state() == StageState.WAITING_TO_RESUME
-            ? in.message()
-            : null);
+    catalog
+        .progress()
+        .upsertStage(
+            in.runId(),
+            in.stage(),
+            in.ordinal(),
+            in.state(),
+            in.state() == StageState.FAILED || in.state() == StageState.WAITING_TO_RESUME
+                ? in.message()
+                : null);
     if (in.resumed()) {
-      catalog.incrementStageResumes(in.runId(), in.stage());
+      catalog.progress().incrementStageResumes(in.runId(), in.stage());
     }
     if (in.event() != null) {
-      catalog.recordEvent(
-          new RunEvent(0, in.runId(), in.stage(), null, in.event(), in.message(), null));
+      catalog
+          .events()
+          .record(new RunEvent(0, in.runId(), in.stage(), null, in.event(), in.message(), null));
     }
     listener.stageChanged(in);
     return new Recorded(clock.instant());
@@ -81,17 +89,21 @@ public final class RecordingActivitiesImpl implements RecordingActivities {
 
   @Override
   public Recorded recordStep(RecordStepInput in) {
-    catalog.updateStepState(
-        in.runId(),
-        in.stage(),
-        in.step(),
-        in.state(),
-        in.state() == StepState.FAILED || in.state() == StepState.DONE_WITH_FAILURES
-            ? in.message()
-            : null);
+    catalog
+        .progress()
+        .updateStepState(
+            in.runId(),
+            in.stage(),
+            in.step(),
+            in.state(),
+            in.state() == StepState.FAILED || in.state() == StepState.DONE_WITH_FAILURES
+                ? in.message()
+                : null);
     if (in.event() != null) {
-      catalog.recordEvent(
-          new RunEvent(0, in.runId(), in.stage(), in.step(), in.event(), in.message(), null));
+      catalog
+          .events()
+          .record(
+              new RunEvent(0, in.runId(), in.stage(), in.step(), in.event(), in.message(), null));
     }
     return new Recorded(clock.instant());
   }

@@ -114,12 +114,12 @@ class KubernetesEndToEndTest {
                 .newUntypedWorkflowStub(launch.execution(), Optional.empty())
                 .getResult(SampleRunResult.class);
         assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
-        assertEquals(RunState.DONE, catalog.status(spec.runId()).run().state());
+        assertEquals(RunState.DONE, catalog.progress().status(spec.runId()).run().state());
 
         int shards = 0;
         for (StepConfig step : Pipeline.steps(spec)) {
           var status =
-              catalog.status(spec.runId()).stages().stream()
+              catalog.progress().status(spec.runId()).stages().stream()
                   .filter(s -> s.stage().equals(step.stage()))
                   .flatMap(s -> s.steps().stream())
                   .filter(s -> s.step().equals(step.step()))
