@@ -7,8 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The catalog: runs, their progress and their events. Status commands, progress bars and dashboards
- * read it; the workflows' activities write it.
+ * The catalog: runs, their progress and events, and the notifications those events send. Status
+ * commands, progress bars and dashboards read it; the workflows' activities write it.
  *
  * <p>Works on an embedded H2 file ({@code jdbc:h2:file:/abs/path/catalog;AUTO_SERVER=TRUE}, so that
  * a second process can read it while a run is going, see {@link #h2FileUrl(Path)}) and on
@@ -36,6 +36,7 @@ public final class Catalog implements AutoCloseable {
   private final RunStore runs;
   private final ProgressStore progress;
   private final EventStore events;
+  private final NotificationOutbox notifications;
 
   private Catalog(Database db, int schemaVersion) {
     this.db = db;
@@ -43,6 +44,7 @@ public final class Catalog implements AutoCloseable {
     this.runs = new RunStore(db);
     this.progress = new ProgressStore(db);
     this.events = new EventStore(db);
+    this.notifications = new NotificationOutbox(db);
   }
 
   /** Opens the catalog at a JDBC URL; user and password, if any, come from the URL. */
@@ -95,9 +97,14 @@ public final class Catalog implements AutoCloseable {
     return progress;
   }
 
-  /** Events of runs. */
+  /** Events of runs, each with the notifications it sends. */
   public EventStore events() {
     return events;
+  }
+
+  /** Notifications waiting for delivery. */
+  public NotificationOutbox notifications() {
+    return notifications;
   }
 
   /** The database, for the stores of other modules (ingest) that keep their tables beside ours. */

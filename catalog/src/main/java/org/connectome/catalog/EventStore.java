@@ -4,13 +4,17 @@ import static org.connectome.catalog.Sql.clip;
 import static org.connectome.catalog.Sql.instant;
 import static org.connectome.catalog.Sql.query;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
-/** What happened to runs, newest first. */
+/** What happened to runs, newest first, with the notifications each event sends (the outbox). */
 public final class EventStore {
   private final Database db;
 
@@ -24,22 +28,51 @@ public final class EventStore {
    * @throws NoSuchRunException if the run is not registered
    */
   public void record(RunEvent e) {
+    record(e, List.of());
+  }
+
+  /**
+   * Records an event and, in the same transaction, its notifications in the outbox, where a
+   * deliverer finds them even if this process dies at once. A notification whose idempotency key is
+   * in the outbox already (a recording retried) is not written again.
+   *
+   * @return the notifications written
+   * @throws NoSuchRunException if the run is not registered
+   */
+  public int record(RunEvent e, List<OutboxMessage> notifications) {
     Objects.requireNonNull(e, "event");
-    db.write(
+    List<OutboxMessage> messages = List.copyOf(notifications);
+    return db.write(
         "record event " + e.kind() + " of run " + e.runId(),
-        false,
-        c ->
-            Sql.insertForRun(
-                c,
-                e.runId(),
-                "INSERT INTO catalog_event (run_id, stage, step, kind, message, occurred_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?)",
+        true,
+        c -> {
+          long id;
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO catalog_event (run_id, stage, step, kind, message, occurred_at)"
+                      + " VALUES (?, ?, ?, ?, ?, ?)",
+                  Statement.RETURN_GENERATED_KEYS)) {
+            Sql.bind(
+                ps,
                 e.runId(),
                 e.stage(),
                 e.step(),
                 e.kind(),
                 clip(e.message()),
-                e.at() == null ? db.now() : e.at().truncatedTo(ChronoUnit.MICROS)));
+                e.at() == null ? db.now() : e.at().truncatedTo(ChronoUnit.MICROS));
+            ps.executeUpdate();
+            try (ResultSet keys = ps.getGeneratedKeys()) {
+              keys.next();
+              id = keys.getLong(1);
+            }
+          } catch (SQLException ex) {
+            if (Sql.isForeignKeyViolation(ex)) {
+              throw new NoSuchRunException(e.runId());
+            }
+            throw ex;
+          }
+          return NotificationOutbox.enqueue(c, id, e.runId(), messages, db.now());
+        });
   }
 
   /** The newest {@code limit} events of a run, newest first. */

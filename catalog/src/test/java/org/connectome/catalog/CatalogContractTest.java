@@ -17,10 +17,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -185,8 +187,8 @@ abstract class CatalogContractTest {
     }
   }
 
-  /** Catalog migrations this build ships: V1 catalog, V2 no leases or control requests. */
-  static final int LATEST = 2;
+  /** Catalog migrations this build ships: V1 catalog, V2 no leases or controls, V3 the outbox. */
+  static final int LATEST = 3;
 
   // ---- opening and migrations
   // ------------------------------------------------------------------------------------
@@ -201,6 +203,7 @@ abstract class CatalogContractTest {
     }
     assertFalse(tableExists(catalog, "catalog_lease"), "leases went in V2");
     assertFalse(tableExists(catalog, "catalog_control"), "control requests went in V2");
+    assertTrue(tableExists(catalog, "catalog_notification"));
   }
 
   @Test
@@ -208,7 +211,7 @@ abstract class CatalogContractTest {
     List<String> before = versionRows(catalog);
     assertEquals(LATEST, before.size(), before.toString());
     assertTrue(before.get(0).startsWith("1|catalog|SQL|"), before.get(0));
-    assertTrue(before.get(1).startsWith("2|drop leases and control requests|SQL|"), before.get(1));
+    assertTrue(before.get(2).startsWith("3|notification outbox|SQL|"), before.get(2));
     register(RUN);
     catalog.close();
 
@@ -336,7 +339,7 @@ abstract class CatalogContractTest {
         List.of(EventKind.RUN_FINISHED),
         adopted.events().latest("h01/old", 10).stream().map(RunEvent::kind).toList());
     List<String> rows = versionRows(adopted);
-    assertEquals(2, rows.size(), rows.toString());
+    assertEquals(3, rows.size(), rows.toString());
     assertTrue(
         rows.get(0).startsWith("1|adopted from catalog_schema_version|BASELINE|"), rows.get(0));
     assertTrue(rows.get(1).startsWith("2|drop leases and control requests|SQL|"), rows.get(1));
@@ -983,5 +986,118 @@ abstract class CatalogContractTest {
                 .events()
                 .record(
                     new RunEvent(0, "h01/nope", null, null, EventKind.RUN_STARTED, null, null)));
+  }
+
+  // ---- the notification outbox
+  // -----------------------------------------------------------------------------------
+
+  static OutboxMessage message(String key) {
+    return new OutboxMessage(
+        "run_failed", "http://127.0.0.1:9/hook", key, "{\"text\":\"" + key + "\"}");
+  }
+
+  static RunEvent failed(String runId) {
+    return new RunEvent(0, runId, null, null, EventKind.RUN_FAILED, "boom", null);
+  }
+
+  @Test
+  void anEventAndItsNotificationsAreWrittenTogetherOnce() {
+    register(RUN);
+    assertEquals(2, catalog.events().record(failed(RUN), List.of(message("k1"), message("k2"))));
+    // the same recording again (a retried activity): a second event, the notifications once
+    assertEquals(0, catalog.events().record(failed(RUN), List.of(message("k1"), message("k2"))));
+    List<NotificationOutbox.Notification> queued = catalog.notifications().ofRun(RUN);
+    assertEquals(List.of("k1", "k2"), queued.stream().map(n -> n.idempotencyKey()).toList());
+    NotificationOutbox.Notification k1 = queued.get(0);
+    assertEquals(NotificationOutbox.State.PENDING, k1.state());
+    assertEquals(0, k1.attempts());
+    assertEquals(T0, k1.nextAttemptAt());
+    assertEquals("{\"text\":\"k1\"}", k1.body());
+    assertEquals(2L, catalog.events().countByKind(RUN).get(EventKind.RUN_FAILED));
+    assertEquals(java.util.Optional.of(T0), catalog.notifications().nextDue());
+
+    // no run, no event and no notification
+    assertThrows(
+        NoSuchRunException.class,
+        () -> catalog.events().record(failed("h01/nope"), List.of(message("k3"))));
+    assertEquals(List.of(), catalog.notifications().ofRun("h01/nope"));
+  }
+
+  @Test
+  void aClaimHoldsANotificationUntilItIsSettledOrExpires() {
+    register(RUN);
+    catalog.events().record(failed(RUN), List.of(message("a"), message("b"), message("c")));
+    NotificationOutbox outbox = catalog.notifications();
+    List<NotificationOutbox.Notification> mine = outbox.claimDue("d1", Duration.ofSeconds(30), 2);
+    assertEquals(List.of("a", "b"), mine.stream().map(n -> n.idempotencyKey()).toList());
+    assertEquals(
+        List.of("c"),
+        outbox.claimDue("d2", Duration.ofSeconds(30), 5).stream()
+            .map(n -> n.idempotencyKey())
+            .toList());
+    assertEquals(List.of(), outbox.claimDue("d3", Duration.ofSeconds(30), 5));
+
+    assertTrue(outbox.sent(mine.get(0)));
+    assertTrue(outbox.retryAfter(mine.get(1), Duration.ofSeconds(10), "HTTP 503"));
+    assertFalse(outbox.sent(mine.get(1)), "the claim was given back with the retry");
+    NotificationOutbox.Notification b = outbox.ofRun(RUN).get(1);
+    assertEquals(NotificationOutbox.State.PENDING, b.state());
+    assertEquals(1, b.attempts());
+    assertEquals("HTTP 503", b.lastError());
+    assertEquals(List.of(), outbox.claimDue("d3", Duration.ofSeconds(30), 5), "b not due yet");
+
+    clock.advance(Duration.ofSeconds(10));
+    List<NotificationOutbox.Notification> retry = outbox.claimDue("d3", Duration.ofSeconds(30), 5);
+    assertEquals(List.of("b"), retry.stream().map(n -> n.idempotencyKey()).toList());
+    assertTrue(outbox.failed(retry.get(0), "HTTP 404"));
+
+    // d2's holder died holding c: its claim expires and another deliverer takes it
+    clock.advance(Duration.ofSeconds(20));
+    List<NotificationOutbox.Notification> orphan = outbox.claimDue("d4", Duration.ofSeconds(30), 5);
+    assertEquals(List.of("c"), orphan.stream().map(n -> n.idempotencyKey()).toList());
+    assertTrue(outbox.sent(orphan.get(0)));
+    assertEquals(
+        List.of(
+            NotificationOutbox.State.SENT,
+            NotificationOutbox.State.FAILED,
+            NotificationOutbox.State.SENT),
+        outbox.ofRun(RUN).stream().map(n -> n.state()).toList());
+    assertEquals(List.of(1, 2, 1), outbox.ofRun(RUN).stream().map(n -> n.attempts()).toList());
+    assertTrue(outbox.nextDue().isEmpty());
+  }
+
+  @Test
+  void concurrentDeliverersNeverHoldTheSameNotification() throws Exception {
+    register(RUN);
+    List<OutboxMessage> messages = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      messages.add(message("m" + i));
+    }
+    catalog.events().record(failed(RUN), messages);
+    ConcurrentLinkedQueue<Long> claimed = new ConcurrentLinkedQueue<>();
+    CyclicBarrier start = new CyclicBarrier(3);
+    List<Callable<Void>> deliverers = new ArrayList<>();
+    for (int d = 0; d < 3; d++) {
+      String holder = "d" + d;
+      deliverers.add(
+          () -> {
+            start.await();
+            while (true) {
+              List<NotificationOutbox.Notification> got =
+                  catalog.notifications().claimDue(holder, Duration.ofMinutes(5), 7);
+              if (got.isEmpty()) {
+                return null;
+              }
+              for (NotificationOutbox.Notification n : got) {
+                claimed.add(n.id());
+                assertTrue(catalog.notifications().sent(n));
+              }
+            }
+          });
+    }
+    runConcurrently(deliverers);
+    assertEquals(120, claimed.size(), "no notification claimed twice");
+    assertEquals(120, new HashSet<>(claimed).size());
+    assertEquals(0, count("SELECT COUNT(*) FROM catalog_notification WHERE state <> 'SENT'"));
   }
 }

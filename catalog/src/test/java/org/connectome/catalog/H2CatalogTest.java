@@ -52,8 +52,12 @@ class H2CatalogTest extends CatalogContractTest {
     catalog.runs().updateState(RUN, RunState.RUNNING, null);
     Catalog reader = open(url);
     assertEquals(RunState.RUNNING, reader.progress().status(RUN).run().state());
-    reader.events().record(new RunEvent(0, RUN, null, null, EventKind.RUN_PAUSED, "second", null));
-    assertEquals(1L, catalog.events().countByKind(RUN).get(EventKind.RUN_PAUSED));
+    reader.events().record(failed(RUN), List.of(message("from the second instance")));
+    assertEquals(
+        List.of("from the second instance"),
+        catalog.notifications().claimDue("d", java.time.Duration.ofMinutes(1), 5).stream()
+            .map(n -> n.idempotencyKey())
+            .toList());
   }
 
   @Test

@@ -27,7 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.connectome.activities.recording.RecordingActivitiesImpl;
+import org.connectome.activities.recording.TransitionNotifications;
 import org.connectome.catalog.Catalog;
 import org.connectome.executor.RoutingExecutor;
 import org.connectome.executor.StageExecutor;
@@ -256,7 +256,7 @@ final class Platform implements AutoCloseable {
       String orchestrationQueue,
       Set<String> shardQueues,
       int maxShards,
-      RecordingActivitiesImpl.RunListener listener) {
+      TransitionNotifications notifications) {
     this.executor =
         new RoutingExecutor(
             executor,
@@ -273,7 +273,7 @@ final class Platform implements AutoCloseable {
         catalog,
         this.executor,
         metrics,
-        listener);
+        notifications);
     factory.start();
   }
 
