@@ -121,7 +121,16 @@ final class OutboxDeliverer implements AutoCloseable {
             .build();
     try {
       http.sendAsync(req, HttpResponse.BodyHandlers.discarding())
-          .whenComplete((resp, err) -> outcome(n, uri, resp, err));
+          .whenComplete(
+              (resp, err) -> {
+                try {
+                  outcome(n, uri, resp, err);
+                } catch (Error e) {
+                  // a future swallows it: say so, then let it go on
+                  log.error("delivering notification {} of {} failed", n.id(), n.runId(), e);
+                  throw e;
+                }
+              });
     } catch (RuntimeException e) {
       outcome(n, uri, null, e);
     }

@@ -31,12 +31,15 @@ public final class Database implements AutoCloseable {
   private final Dialect dialect;
   private final Clock clock;
   private final String where;
+  private final boolean sharedH2File;
 
-  private Database(HikariDataSource pool, Dialect dialect, Clock clock, String where) {
+  private Database(
+      HikariDataSource pool, Dialect dialect, Clock clock, String where, boolean sharedH2File) {
     this.pool = pool;
     this.dialect = dialect;
     this.clock = clock;
     this.where = where;
+    this.sharedH2File = sharedH2File;
   }
 
   /**
@@ -69,14 +72,15 @@ public final class Database implements AutoCloseable {
       // reason
       config.setMaxLifetime(0);
     }
+    boolean shared = dialect == Dialect.H2 && MigrationLock.h2File(jdbcUrl) != null;
     long deadline = System.nanoTime() + H2_OPEN_WAIT.toNanos();
     while (true) {
       try {
         config.setPoolName("connectome-catalog-" + POOLS.incrementAndGet());
-        return new Database(new HikariDataSource(config), dialect, clock, where);
+        return new Database(new HikariDataSource(config), dialect, clock, where, shared);
       } catch (RuntimeException e) {
         String why = rootMessage(e);
-        if (dialect != Dialect.H2 || !isH2Handover(e) || System.nanoTime() > deadline) {
+        if (!shared || !isH2Handover(e) || System.nanoTime() > deadline) {
           throw new CatalogException("cannot open catalog database " + where + ": " + mask(why), e);
         }
         sleep(200, "opening catalog database " + where);
@@ -201,6 +205,11 @@ public final class Database implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /** Whether this is an H2 file that processes may share (and take over from each other). */
+  boolean sharesH2File() {
+    return sharedH2File;
   }
 
   /**

@@ -50,9 +50,7 @@ final class Migrator {
       } catch (CatalogException e) {
         // the process serving an H2 file exited and another takes it over: statements failed
         // meanwhile. Every step below starts by reading what is done, so doing it again is safe.
-        if (db.dialect() != Dialect.H2
-            || !Database.isH2Handover(e)
-            || System.nanoTime() > deadline) {
+        if (!db.sharesH2File() || !Database.isH2Handover(e) || System.nanoTime() > deadline) {
           throw e;
         }
         Database.sleep(200, "migrating catalog database " + db.where());
