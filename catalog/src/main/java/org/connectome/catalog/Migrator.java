@@ -2,11 +2,13 @@ package org.connectome.catalog;
 
 import java.io.IOException;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.flywaydb.core.Flyway;
@@ -232,7 +234,7 @@ final class Migrator {
     if (mine.isEmpty()) {
       return;
     }
-    if (!tableExists("\"" + schema.historyTable() + "\"")) {
+    if (!tableExists(schema.historyTable())) {
       flyway(Integer.toString(baseline)).baseline();
       log.info(
           "catalog {}: {} schema adopted at version {} from {}",
@@ -268,30 +270,24 @@ final class Migrator {
     return rows;
   }
 
+  /**
+   * Whether a table is in the current schema, asked of the JDBC metadata: a failing probe query
+   * would land in H2's trace file on every open.
+   */
   private boolean tableExists(String name) throws SQLException {
-    try (Connection c = db.dataSource().getConnection();
-        Statement s = c.createStatement()) {
-      s.executeQuery("SELECT 1 FROM " + name + " WHERE 1 = 0").close();
-      return true;
-    } catch (SQLException e) {
-      if (isMissingTable(e)) {
-        return false;
+    try (Connection c = db.dataSource().getConnection()) {
+      DatabaseMetaData md = c.getMetaData();
+      String escape = md.getSearchStringEscape();
+      // quoted names keep their case; unquoted ones are upper case in H2, lower case in PostgreSQL
+      for (String candidate : List.of(name, name.toUpperCase(Locale.ROOT))) {
+        try (ResultSet rs =
+            md.getTables(null, c.getSchema(), candidate.replace("_", escape + "_"), null)) {
+          if (rs.next()) {
+            return true;
+          }
+        }
       }
-      throw e;
+      return false;
     }
-  }
-
-  private static boolean isMissingTable(SQLException e) {
-    // PostgreSQL's undefined_table; H2's "not found", "not found (candidates are ...)" and "not
-    // found (this database is empty)", by SQLState or error code
-    String state = e.getSQLState();
-    int code = e.getErrorCode();
-    return "42P01".equals(state)
-        || "42S02".equals(state)
-        || "42S03".equals(state)
-        || "42S04".equals(state)
-        || code == 42102
-        || code == 42103
-        || code == 42104;
   }
 }
