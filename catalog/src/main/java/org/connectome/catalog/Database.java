@@ -215,8 +215,8 @@ public final class Database implements AutoCloseable {
   /**
    * Whether an H2 failure comes from processes sharing a file through AUTO_SERVER taking it over
    * from each other: when several open a file at once, or the one serving it exits, H2 refuses the
-   * others while one settles the lock file and its port, or their connections break; a moment later
-   * they connect.
+   * others while one settles the lock file and its port, or their connections break or find the
+   * database closed under them; a moment later they connect.
    */
   static boolean isH2Handover(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -224,11 +224,17 @@ public final class Database implements AutoCloseable {
       if (m.contains("Lock file recently modified")
           || m.contains("Locked by another process")
           || m.contains("Another process was faster")
-          || (t instanceof SQLException s && "90067".equals(s.getSQLState()))) {
+          || (t instanceof SQLException s
+              && ("90067".equals(s.getSQLState()) || "90121".equals(s.getSQLState())))) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Closes the pool's connections (those in use when they come back): after a handover. */
+  void evictConnections() {
+    pool.getHikariPoolMXBean().softEvictConnections();
   }
 
   static void sleep(long millis, String what) {

@@ -55,6 +55,7 @@ final class Migrator {
         if (!db.sharesH2File() || !Database.isH2Handover(e) || System.nanoTime() > deadline) {
           throw e;
         }
+        db.evictConnections();
         Database.sleep(200, "migrating catalog database " + db.where());
       }
     }
