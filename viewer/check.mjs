@@ -10,7 +10,11 @@
 // BASE/synapses (point annotations whose pre/post relationships link to the segmentation) when their info files
 // exist. --segments N selects N segments of the segmentation (the largest by the segment properties' voxel count,
 // else the first ids listed there; --segment-ids 1,2,3 names them) and adds a 3D panel, so that their meshes must
-// load too: a missing manifest or fragment fails the check. The volumes' server must send Access-Control-Allow-Origin: * (the bundle is served from another origin).
+// load too: a missing manifest or fragment fails the check. Sharded layers (.shard files read by byte range) and
+// multi-resolution meshes count like chunks: a failed shard or mesh request fails the check. --overview shows the
+// whole volume drawn from each volume's top pyramid scale (a coarse render scale), and fails unless a chunk of that
+// scale was read.
+// The volumes' server must send Access-Control-Allow-Origin: * (the bundle is served from another origin).
 // Prints one JSON line with the outcome; exit code 0 when the check passed, 1 when it failed, 2 on bad usage.
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
@@ -25,7 +29,7 @@ function usage(message) {
   console.error(
     "usage: node check.mjs (--base URL | --source TYPE:precomputed://URL ...) [--out FILE.png] [--timeout SECONDS]\n" +
       "       [--layout xy|4panel|3d] [--width PX] [--height PX] [--dist DIR] [--build] [--viewer-url URL]\n" +
-      "       [--chromium PATH] [--allow-blank] [--segments N] [--segment-ids ID,ID,...]",
+      "       [--chromium PATH] [--allow-blank] [--segments N] [--segment-ids ID,ID,...] [--overview]",
   );
   process.exit(2);
 }
@@ -34,7 +38,7 @@ function parseArgs(argv) {
   const o = {
     sources: [], base: null, out: "neuroglancer-check.png", timeout: 90, layout: "xy", width: 1024, height: 768,
     dist: join(here, "dist"), build: false, viewerUrl: null, chromium: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-    allowBlank: false, segments: 0, segmentIds: [],
+    allowBlank: false, segments: 0, segmentIds: [], overview: false,
   };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
@@ -60,6 +64,7 @@ function parseArgs(argv) {
       case "--allow-blank": o.allowBlank = true; break;
       case "--segments": o.segments = Number(next()); break;
       case "--segment-ids": o.segmentIds = next().split(",").map((x) => x.trim()).filter(Boolean); break;
+      case "--overview": o.overview = true; break;
       case "-h": case "--help": usage(); break;
       default: usage(`unknown argument ${a}`);
     }
@@ -146,8 +151,16 @@ function pickSegments(props, n) {
   return order.slice(0, n).map((x) => x.id);
 }
 
-function layerState(l, layers) {
+function layerState(l, layers, o) {
   const s = { type: l.type, source: l.source, name: l.name };
+  if (o.overview && l.info.scales) {
+    // the whole volume on screen, drawn from its top scale: a render scale as coarse as that scale's voxels are
+    // screen pixels (Neuroglancer picks the scale whose voxels come closest to the render scale)
+    const scales = l.info.scales;
+    const factor = scales[scales.length - 1].resolution[0] / scales[0].resolution[0];
+    const fit = Math.max(scales[0].size[0] / o.width, scales[0].size[1] / o.height) * 1.05;
+    s.crossSectionRenderScale = Math.max(1, factor / fit);
+  }
   if (l.type === "segmentation") {
     s.objectAlpha = 0.5;
     if (l.segments?.length) s.segments = l.segments;
@@ -172,7 +185,7 @@ function viewerState(layers, o) {
     dimensions: { x: [rx / 1e9, "m"], y: [ry / 1e9, "m"], z: [rz / 1e9, "m"] },
     position: [ox + sx / 2, oy + sy / 2, oz + Math.floor(sz / 2) + 0.5],
     crossSectionScale: fit,
-    layers: layers.map((l) => layerState(l, layers)),
+    layers: layers.map((l) => layerState(l, layers, o)),
     selectedLayer: { visible: false },
     layout: layers.some((l) => l.segments?.length) && o.layout === "xy" ? "xy-3d" : o.layout,
     showDefaultAnnotations: false,
@@ -203,6 +216,7 @@ async function main() {
     });
     const page = await browser.newPage({ viewport: { width: o.width, height: o.height } });
     const errors = result.errors;
+    const okUrls = [];
     const onConsole = (where) => (msg) => {
       const text = msg.text();
       if (/Error retrieving chunk/i.test(text) || (msg.type() === "error" && /chunk|precomputed|info/i.test(text))) {
@@ -224,9 +238,11 @@ async function main() {
       // so must the mesh manifests and fragments of selected segments, and the annotation indexes
       const chunk = /\/\d+-\d+_\d+-\d+_\d+-\d+$/.test(url);
       const info = layers.some((l) => url === `${l.source.slice(14)}/info`);
-      const mesh = /\/\d+:\d+(:[^/]*)?$/.test(url);
+      const mesh = /\/\d+:\d+(:[^/]*)?$/.test(url) || /\/mesh\/\d+(\.index)?$/.test(url);
+      const shard = /\/[0-9a-f]+\.shard$/.test(url);
+      if (r.status() < 300) okUrls.push(url);
       const annotation = layers.some((l) => l.type === "annotation" && url.startsWith(`${l.source.slice(14)}/`));
-      if (r.status() >= 400 && (chunk || info || mesh || annotation)) {
+      if (r.status() >= 400 && (chunk || info || mesh || shard || annotation)) {
         errors.push(`HTTP ${r.status()} for ${url}`);
       }
     });
@@ -250,6 +266,21 @@ async function main() {
     }
     result.status = status;
     result.timings.readyMs = Date.now() - t1;
+    if (o.overview) {
+      result.topScales = {};
+      for (const l of layers.filter((x) => x.info.scales)) {
+        const top = l.info.scales[l.info.scales.length - 1];
+        const prefix = `${l.source.slice(14)}/${top.key}/`;
+        const read = okUrls.filter((u) => u.startsWith(prefix)).length;
+        result.topScales[l.name] = { key: top.key, size: top.size, sharded: Boolean(top.sharding), requests: read };
+        if (read === 0) errors.push(`the top scale ${top.key} of ${l.name} was never read`);
+      }
+    }
+    result.meshFormats = {};
+    for (const l of layers.filter((x) => x.type === "segmentation" && x.info.mesh)) {
+      const m = await fetchInfo(`${l.source.slice(14)}/${l.info.mesh}/info`);
+      result.meshFormats[l.name] = m ? { type: m["@type"], sharded: Boolean(m.sharding) } : null;
+    }
     if (errors.length === 0 && stable < 3) errors.push(`viewer not ready after ${o.timeout} s: ${JSON.stringify(status)}`);
     const png = await page.screenshot({ type: "png" });
     await writeFile(o.out, png);

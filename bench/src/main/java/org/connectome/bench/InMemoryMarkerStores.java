@@ -106,6 +106,16 @@ public final class InMemoryMarkerStores implements MarkerStores {
       }
     }
 
+    @Override
+    public void invalidate(long unit, String paramsHash, boolean keep) {
+      BitSet b = byHash.get(paramsHash);
+      if (b != null) {
+        synchronized (b) {
+          b.clear((int) unit);
+        }
+      }
+    }
+
     long total() {
       long n = 0;
       for (BitSet b : byHash.values()) {

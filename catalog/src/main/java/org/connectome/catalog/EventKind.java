@@ -17,5 +17,7 @@ public enum EventKind {
   STEP_FINISHED,
   STEP_FAILED,
   UNITS_FAILED,
+  /** Units whose marker did not hold up (outputs missing or cut short) and that run again. */
+  UNITS_REDONE,
   RETRY_FAILED_REQUESTED
 }

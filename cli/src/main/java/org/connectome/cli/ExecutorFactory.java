@@ -28,7 +28,7 @@ final class ExecutorFactory {
       // the run's settings over the defaults of the environment (CX_TASK_IMAGE, CX_DATA_CLAIM, ...
       // as a worker has)
       return kubernetes(
-          LocalWorkerOptions.fromEnvironment().kubernetesConfig(k.namespace()).withRunSettings(k));
+          KubernetesOptions.fromEnvironment().config(k.namespace()).withRunSettings(k));
     }
     LocalExecutorSpec local =
         spec == null || spec.local() == null

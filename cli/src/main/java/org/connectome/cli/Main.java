@@ -1,6 +1,8 @@
 package org.connectome.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,6 +24,8 @@ import picocli.CommandLine.Command;
       WorkerCommand.class,
       ServerCommand.class,
       ValidateCommand.class,
+      VerifyCommand.class,
+      RedoCommand.class,
       SimulateCommand.class,
       ServeCommand.class,
       ReportCommand.class,
@@ -31,7 +35,7 @@ import picocli.CommandLine.Command;
     footer = {
       "  0  done (or the command did what it was asked)",
       "  1  the run failed",
-      "  2  bad command line or invalid run spec",
+      "  2  bad command line or invalid run spec (--verbose anywhere: stack traces of failures)",
       "  3  the run was cancelled",
       "  4  no such run",
       "  5  Temporal or the catalog cannot be reached, or the platform failed",
@@ -45,22 +49,51 @@ public final class Main implements Runnable {
     System.exit(execute(args));
   }
 
-  /** Runs the command line and returns its exit code. */
+  /**
+   * Runs the command line and returns its exit code. A bad command line is one line and exit code
+   * 2; a failure is one line and exit code 5, with its stack trace only under {@code --verbose}
+   * (anywhere on the line) or {@code CX_VERBOSE=1}.
+   */
   public static int execute(String... args) {
+    List<String> rest = new ArrayList<>(List.of(args));
+    boolean verbose =
+        rest.remove("--verbose") | "1".equals(System.getenv().getOrDefault("CX_VERBOSE", ""));
     CommandLine cl = new CommandLine(new Main());
+    cl.setParameterExceptionHandler(
+        (e, line) -> {
+          PrintWriter err = e.getCommandLine().getErr();
+          err.println(
+              e.getMessage()
+                  + " (see: connectome "
+                  + (e.getCommandLine().getCommandName().equals("connectome")
+                      ? ""
+                      : e.getCommandLine().getCommandName() + " ")
+                  + "--help)");
+          err.flush();
+          return ExitCodes.USAGE;
+        });
+    cl.setExecutionStrategy(
+        parsed -> {
+          CommandOptions.check(parsed);
+          return new CommandLine.RunLast().execute(parsed);
+        });
     cl.setExecutionExceptionHandler(
         (e, line, parsed) -> {
           PrintWriter err = line.getErr();
-          if (e instanceof Platform.PlatformException) {
+          if (e instanceof Platform.PlatformException || e.getMessage() != null) {
             err.println("error: " + e.getMessage());
           } else {
             err.println("error: " + e);
+          }
+          if (verbose) {
             e.printStackTrace(err);
+          } else if (!(e instanceof Platform.PlatformException)) {
+            err.println("(run again with --verbose for the details)");
           }
           err.flush();
           return ExitCodes.UNAVAILABLE;
         });
-    return cl.execute(args);
+    return cl.execute(rest.toArray(String[]::new));
   }
 
   @Override
@@ -82,6 +115,11 @@ public final class Main implements Runnable {
     System.setProperty("org.slf4j.simpleLogger.log.io.temporal", daemon ? "info" : "error");
     System.setProperty("org.slf4j.simpleLogger.log.io.grpc", "error");
     System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "warn");
+    // a section that fails its ingest is reported once, as its unit's failure; Spring Batch would
+    // log the same error with a forty-line stack trace on the terminal
+    if (!daemon && !java.util.Arrays.asList(args).contains("--verbose")) {
+      System.setProperty("org.slf4j.simpleLogger.log.org.springframework.batch", "off");
+    }
   }
 
   /** The version from the jar's manifest. */

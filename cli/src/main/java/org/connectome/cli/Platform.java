@@ -167,12 +167,8 @@ final class Platform implements AutoCloseable {
   static String startedMessage(LocalTemporalServer server, LocalTemporalServer.Attached a) {
     return (a.restarted() ? "Temporal server restarted from " : "Temporal server started on ")
         + server.database()
-        + " (pid "
-        + a.endpoint().pid()
-        + "): gRPC "
-        + a.endpoint().address()
-        + ", UI "
-        + a.endpoint().uiUrl()
+        + " ("
+        + a.endpoint().describe()
         + " (stop it with: connectome server stop)";
   }
 

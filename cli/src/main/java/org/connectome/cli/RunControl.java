@@ -1,6 +1,5 @@
 package org.connectome.cli;
 
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.TaskQueueType;
@@ -9,7 +8,6 @@ import io.temporal.api.taskqueue.v1.PollerInfo;
 import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +20,7 @@ import org.connectome.pipeline.Pipeline;
 import org.connectome.workflows.WorkflowIds;
 import org.connectome.workflows.client.RunLauncher;
 import org.connectome.workflows.client.WorkerIdentity;
+import org.connectome.workflows.client.WorkflowExecutions;
 import org.connectome.workflows.samplerun.SampleRunWorkflow;
 
 /**
@@ -45,21 +44,11 @@ final class RunControl {
   /** The run's latest workflow execution, or empty when Temporal has no history of it. */
   Optional<WorkflowExecutionInfo> execution(String runId) {
     try {
-      return Optional.of(
-          client
-              .getWorkflowServiceStubs()
-              .blockingStub()
-              .describeWorkflowExecution(
-                  DescribeWorkflowExecutionRequest.newBuilder()
-                      .setNamespace(client.getOptions().getNamespace())
-                      .setExecution(
-                          WorkflowExecution.newBuilder().setWorkflowId(WorkflowIds.forRunId(runId)))
-                      .build())
-              .getWorkflowExecutionInfo());
+      return WorkflowExecutions.describe(
+              client,
+              WorkflowExecution.newBuilder().setWorkflowId(WorkflowIds.forRunId(runId)).build())
+          .map(r -> r.getWorkflowExecutionInfo());
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        return Optional.empty();
-      }
       throw new Platform.PlatformException(
           "cannot ask Temporal about " + runId + ": " + e.getStatus(), e);
     }

@@ -45,12 +45,7 @@ final class ServerCommand implements Runnable {
       System.out.println(
           a.started()
               ? Platform.startedMessage(server, a)
-              : "Temporal server running (pid "
-                  + a.endpoint().pid()
-                  + "): gRPC "
-                  + a.endpoint().address()
-                  + ", UI "
-                  + a.endpoint().uiUrl());
+              : "Temporal server running (" + a.endpoint().describe());
       return ExitCodes.OK;
     }
   }
@@ -81,16 +76,7 @@ final class ServerCommand implements Runnable {
       LocalTemporalServer server = server();
       Optional<LocalTemporalServer.Endpoint> e = server.running();
       System.out.println(
-          e.map(
-                  x ->
-                      "running (pid "
-                          + x.pid()
-                          + "): gRPC "
-                          + x.address()
-                          + ", UI "
-                          + x.uiUrl()
-                          + ", state "
-                          + x.database())
+          e.map(x -> "running (" + x.describe() + ", state " + x.database())
               .orElse("not running (state " + server.database() + ")"));
       return e.isPresent() ? ExitCodes.OK : ExitCodes.NOT_FOUND;
     }

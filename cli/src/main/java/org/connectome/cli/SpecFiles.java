@@ -23,11 +23,22 @@ final class SpecFiles {
   /** The spec, or null after printing its errors to {@code err}. */
   static RunSpec load(Path file, PrintStream err) {
     if (!Files.isRegularFile(file)) {
-      err.println(file + ": no such spec file");
+      err.println(
+          file
+              + (Files.exists(file)
+                  ? ": not a regular file (a run spec is a YAML file)"
+                  : ": no such spec file"));
       return null;
     }
     try {
-      return new RunSpecLoader(checks()).load(file);
+      List<SpecError> warnings = new ArrayList<>();
+      List<SpecCheck> checks = checks();
+      checks.add(new WorldChecks());
+      RunSpec spec = new RunSpecLoader(checks).load(file, warnings::add);
+      for (SpecError w : warnings) {
+        err.println(w.toString().replaceFirst(": ", ": warning: "));
+      }
+      return spec;
     } catch (InvalidSpecException e) {
       for (SpecError error : e.errors()) {
         err.println(error);
@@ -38,6 +49,9 @@ final class SpecFiles {
               + " in "
               + file
               + "; nothing was started");
+      return null;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      err.println(file + ": not a text file (a run spec is YAML, in UTF-8); nothing was started");
       return null;
     } catch (IOException e) {
       err.println(file + ": cannot read: " + e.getMessage());

@@ -28,7 +28,13 @@ import picocli.CommandLine.Option;
 final class WorkerCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
 
-  @Mixin LocalWorkerOptions local;
+  @Mixin ExecutorOptions tasks;
+
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "9464",
+      description = "/metrics port (default ${DEFAULT-VALUE}; a free port if taken; -1: off).")
+  int metricsPort;
 
   @Mixin NotifyOptions notify;
 
@@ -54,13 +60,13 @@ final class WorkerCommand implements Callable<Integer> {
     }
     Platform p = Platform.open(global);
     p.connect(System.out);
-    int port = p.serveMetrics(local.metricsPort, System.out);
+    int port = p.serveMetrics(metricsPort, System.out);
     Set<String> queues =
         new LinkedHashSet<>(
             taskQueues == null
                 ? List.of(Pipeline.DEFAULT_TASK_QUEUE, Pipeline.INGEST_TASK_QUEUE)
                 : taskQueues);
-    StageExecutor executor = local.executor();
+    StageExecutor executor = tasks.create();
     p.startWorker(
         executor, noWorkflows ? null : Pipeline.DEFAULT_TASK_QUEUE, queues, 64, notify.start(p));
     p.serveUntilStopped(

@@ -37,9 +37,21 @@ public record SectionFolder(int index, int sequence, int section, Path dir) {
 
   /**
    * The section folders of an acquisition in acquisition order; other files and folders are
-   * ignored.
+   * ignored. The listing has a time limit ({@link AcquisitionReads}).
    */
   public static List<SectionFolder> list(Path acquisition) throws IOException {
+    try {
+      return AcquisitionReads.within(
+          AcquisitionReads.DEFAULT_TIMEOUT,
+          "listing the acquisition " + acquisition,
+          () -> listNow(acquisition));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while listing " + acquisition);
+    }
+  }
+
+  private static List<SectionFolder> listNow(Path acquisition) throws IOException {
     if (!Files.isDirectory(acquisition)) {
       throw new IOException("acquisition folder " + acquisition + " does not exist");
     }

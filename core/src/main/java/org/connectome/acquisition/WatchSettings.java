@@ -1,8 +1,9 @@
 package org.connectome.acquisition;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import org.connectome.spec.Durations;
+import org.connectome.spec.Param;
 
 /**
  * Live acquisition: the run starts while the microscope is still writing, and a section is ingested
@@ -16,21 +17,51 @@ import org.connectome.spec.Durations;
  */
 public record WatchSettings(
     boolean enabled, Duration settleTime, Duration timeout, Duration pollInterval) {
+  static final Param<Boolean> WATCH =
+      Param.flag(
+          "watch",
+          false,
+          "Live acquisition: start while the microscope is still writing, ingesting each section"
+              + " once it is complete on disk.");
+  static final Param<Duration> SETTLE_TIME =
+      Param.duration(
+          "settleTime",
+          Duration.ofSeconds(30),
+          "With watch: how long a section's files must stay unchanged before it counts as"
+              + " written.");
+  static final Param<Duration> WATCH_TIMEOUT =
+      Param.duration(
+          "watchTimeout",
+          Duration.ofHours(24),
+          "With watch: how long to wait for the expected sections (volume.sections) before the"
+              + " missing ones fail.");
+  static final Param<Duration> POLL_INTERVAL =
+      Param.duration(
+          "pollInterval",
+          Duration.ofSeconds(15),
+          "With watch: how often to look for newly completed sections.");
+
+  /** The ingest parameters of a live acquisition. */
+  public static final List<Param<?>> PARAMS =
+      List.of(WATCH, SETTLE_TIME, WATCH_TIMEOUT, POLL_INTERVAL);
+
+  /**
+   * The settings in {@code params}. Workflow code reads them, so a value of the wrong type (which
+   * the spec's schema rejects before any run starts) gives the default instead of an exception.
+   */
   public static WatchSettings of(Map<String, Object> params) {
     return new WatchSettings(
-        Boolean.TRUE.equals(params.get("watch")),
-        duration(params.get("settleTime"), Duration.ofSeconds(30)),
-        duration(params.get("watchTimeout"), Duration.ofHours(24)),
-        duration(params.get("pollInterval"), Duration.ofSeconds(15)));
+        lenient(WATCH, params),
+        lenient(SETTLE_TIME, params),
+        lenient(WATCH_TIMEOUT, params),
+        lenient(POLL_INTERVAL, params));
   }
 
-  private static Duration duration(Object v, Duration fallback) {
-    if (v instanceof String s) {
-      return Durations.parse(s);
+  private static <T> T lenient(Param<T> p, Map<String, Object> params) {
+    try {
+      return p.read("ingest.ingest", params);
+    } catch (IllegalArgumentException e) {
+      return p.read("ingest.ingest", Map.of());
     }
-    if (v instanceof Number n) {
-      return Duration.ofMillis((long) (n.doubleValue() * 1000));
-    }
-    return fallback;
   }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
+import org.connectome.files.AtomicFile;
 import org.connectome.pipeline.Json;
 
 /**
@@ -27,14 +27,7 @@ public final class FactsStore {
   }
 
   public void publish(String name, Object value) throws IOException {
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
-    Files.write(tmp, Json.bytes(value));
-    Files.move(
-        tmp,
-        dir.resolve(name + ".json"),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
+    AtomicFile.write(dir.resolve(name + ".json"), Json.bytes(value), false);
   }
 
   public Optional<JsonNode> read(String name) throws IOException {

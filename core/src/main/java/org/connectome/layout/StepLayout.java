@@ -7,6 +7,14 @@ import java.nio.file.Path;
  * beside them, task reports and task logs.
  */
 public record StepLayout(Path dir) {
+  /**
+   * The run folder: a step's folder is {@code <run>/stages/<stage>/<step>/} ({@link RunLayout}).
+   */
+  public Path runDir() {
+    Path p = dir.toAbsolutePath();
+    return p.getParent().getParent().getParent();
+  }
+
   public Path definitionFile() {
     return dir.resolve("step.json");
   }

@@ -9,6 +9,6 @@ public interface MarkerStores {
 
   /** Files in the step's {@code markers/} folder: what runs use. */
   static MarkerStores files() {
-    return step -> new MarkerStore(step.markersDir());
+    return step -> new MarkerStore(step.markersDir(), step.runDir());
   }
 }

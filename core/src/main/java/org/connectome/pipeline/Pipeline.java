@@ -74,6 +74,35 @@ public final class Pipeline {
   public static final java.util.Set<String> OFF_CHAIN = java.util.Set.of("synapses.index");
 
   /**
+   * The steps whose outputs each step reads (docs/data-layout.md), so that redoing units of one
+   * step redoes what was made from them and nothing else; a spec must also hold the stages whose
+   * outputs its reference stages read.
+   */
+  public static final Map<String, java.util.Set<String>> INPUTS =
+      Map.ofEntries(
+          Map.entry("ingest.ingest", java.util.Set.of()),
+          Map.entry("stitch.stitch", java.util.Set.of("ingest.ingest")),
+          Map.entry("align.pairs", java.util.Set.of("stitch.stitch")),
+          Map.entry("align.solve", java.util.Set.of("align.pairs", "stitch.stitch")),
+          Map.entry("align.render", java.util.Set.of("align.solve", "stitch.stitch")),
+          Map.entry("segment.inference", java.util.Set.of("align.render")),
+          Map.entry("segment.overlaps", java.util.Set.of("segment.inference")),
+          Map.entry("segment.reconcile", java.util.Set.of("segment.overlaps")),
+          Map.entry("segment.relabel", java.util.Set.of("segment.reconcile", "segment.inference")),
+          Map.entry("synapses.detect", java.util.Set.of("align.render", "segment.relabel")),
+          Map.entry("synapses.index", java.util.Set.of("synapses.detect")),
+          Map.entry("compress.image", java.util.Set.of("align.render")),
+          Map.entry(
+              "compress.segmentation", java.util.Set.of("segment.relabel", "segment.reconcile")),
+          Map.entry("mesh.blocks", java.util.Set.of("segment.relabel")),
+          Map.entry("mesh.merge", java.util.Set.of("mesh.blocks")));
+
+  /** The steps whose outputs {@code qualifiedStep} reads. */
+  public static java.util.Set<String> inputsOf(String qualifiedStep) {
+    return INPUTS.getOrDefault(qualifiedStep, java.util.Set.of());
+  }
+
+  /**
    * The same plan without the given step ({@code stage.step}); the steps after it keep their
    * hashes.
    */
@@ -87,6 +116,22 @@ public final class Pipeline {
         }
       }
       out.add(new StagePlan(s.stage(), s.ordinal(), steps));
+    }
+    return out;
+  }
+
+  /**
+   * The same plan without the compress stage's pyramid steps (runs started before the chain had
+   * them replay without them); the steps after them keep their hashes.
+   */
+  public static List<StagePlan> withoutPyramid(List<StagePlan> plan) {
+    List<StagePlan> out = plan;
+    for (StagePlan s : plan) {
+      for (StepConfig c : s.steps()) {
+        if (s.stage().equals("compress") && CompressPlanners.isPyramidStep(c.step())) {
+          out = without(out, "compress." + c.step());
+        }
+      }
     }
     return out;
   }
@@ -106,9 +151,20 @@ public final class Pipeline {
               .orElseThrow(
                   () -> new IllegalArgumentException("unknown stage '" + st.stage() + "'"));
       List<StepConfig> steps = new ArrayList<>();
-      for (String stepName : stage.steps()) {
+      List<String> names = new ArrayList<>(stage.steps());
+      // the compress stage's full pyramid: one step per scale above what compress.image writes
+      int pyramidSteps = stage == Stage.COMPRESS ? CompressPlanners.pyramidSteps(spec, st) : 0;
+      for (int k = 1; k <= pyramidSteps; k++) {
+        names.add(CompressPlanners.PYRAMID + k);
+      }
+      for (String stepName : names) {
         StepSpec sp = st.steps().get(stepName);
-        StepConfig c = resolve(spec, defaults, st, stepName, sp, ordinal++, upstream);
+        StageSpec stageSpec = st;
+        if (CompressPlanners.isPyramidStep(stepName)) {
+          int k = Integer.parseInt(stepName.substring(CompressPlanners.PYRAMID.length()));
+          stageSpec = withParams(st, CompressPlanners.pyramidParams(st, k, pyramidSteps));
+        }
+        StepConfig c = resolve(spec, defaults, stageSpec, stepName, sp, ordinal++, upstream);
         if (!OFF_CHAIN.contains(stage.id() + "." + stepName)) {
           upstream = c.paramsHash();
         }
@@ -117,6 +173,25 @@ public final class Pipeline {
       out.add(new StagePlan(stage.id(), stageOrdinal++, steps));
     }
     return out;
+  }
+
+  private static StageSpec withParams(StageSpec s, Map<String, Object> params) {
+    return new StageSpec(
+        s.stage(),
+        s.implementation(),
+        params,
+        s.steps(),
+        s.container(),
+        s.kubernetes(),
+        s.unitsPerTask(),
+        s.tasksPerShard(),
+        s.parallelism(),
+        s.shardsInFlight(),
+        s.retry(),
+        s.failureBudget(),
+        s.resources(),
+        s.timeout(),
+        s.taskQueue());
   }
 
   /** All steps of {@code spec}, in execution order. */

@@ -1,10 +1,12 @@
 package org.connectome.pipeline;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.connectome.spec.SpecCheck;
+import org.connectome.acquisition.WatchSettings;
+import org.connectome.spec.Param;
 
-/** The planner of every step of the chain, and the spec check for the planner parameters. */
+/** The planner of every step of the chain, and the parameters each planner reads. */
 public final class Planners {
   private static final Vec3 NO_OVERLAP = new Vec3(0, 0, 0);
 
@@ -67,14 +69,6 @@ public final class Planners {
                   "index",
                   "one annotation collection (spatial, by-id and pre/post indexes) over all synapse blocks")),
           Map.entry(
-              "compress.image",
-              new BlocksPlanner(
-                  "block", "blockSize", new Vec3(512, 512, 64), null, NO_OVERLAP, 32)),
-          Map.entry(
-              "compress.segmentation",
-              new BlocksPlanner(
-                  "block", "blockSize", new Vec3(512, 512, 64), null, NO_OVERLAP, 32)),
-          Map.entry(
               "mesh.blocks",
               new BlocksPlanner(
                   "block",
@@ -88,59 +82,31 @@ public final class Planners {
   private Planners() {}
 
   public static StepPlanner of(String stage, String step) {
-    StepPlanner p = PLANNERS.get(stage + "." + step);
+    StepPlanner p = find(stage, step);
     if (p == null) {
       throw new IllegalArgumentException("no planner for step " + stage + "." + step);
     }
     return p;
   }
 
-  /** Checks the parameters planners read (block sizes and overlaps: three positive integers). */
-  public static SpecCheck paramsCheck() {
-    return (spec, errors) -> {
-      for (int i = 0; i < spec.stages().size(); i++) {
-        var st = spec.stages().get(i);
-        checkParams(st.params(), "stages[" + i + "].params", errors);
-        for (var e : st.steps().entrySet()) {
-          checkParams(
-              e.getValue().params(), "stages[" + i + "].steps." + e.getKey() + ".params", errors);
-        }
-      }
-    };
+  /** The parameters the planner of {@code stage.step} reads, whatever runs the step. */
+  public static List<Param<?>> params(String stage, String step) {
+    StepPlanner p = find(stage, step);
+    List<Param<?>> out = new ArrayList<>(p == null ? List.of() : p.params());
+    if ((stage + "." + step).equals("ingest.ingest")) {
+      out.addAll(WatchSettings.PARAMS);
+    }
+    return out;
   }
 
-  private static void checkParams(
-      Map<String, Object> params, String path, org.connectome.spec.SpecErrors errors) {
-    for (String key : List.of("renderBlockSize", "subvolumeSize", "blockSize")) {
-      checkVec(params.get(key), path + "." + key, 1, errors);
-    }
-    for (String key : List.of("subvolumeOverlap", "blockOverlap")) {
-      checkVec(params.get(key), path + "." + key, 0, errors);
-    }
-    Object shards = params.get("mergeShards");
-    if (shards != null && !(shards instanceof Integer n && n > 0)) {
-      errors.add(path + ".mergeShards", "must be an integer > 0");
-    }
+  /**
+   * The compress stage has planners of its own ({@link CompressPlanners}: scale 0, the pyramid).
+   */
+  private static StepPlanner find(String stage, String step) {
+    return stage.equals("compress") ? CompressPlanners.of(step) : PLANNERS.get(stage + "." + step);
   }
 
-  private static void checkVec(
-      Object v, String path, long min, org.connectome.spec.SpecErrors errors) {
-    if (v == null) {
-      return;
-    }
-    if (!(v instanceof List<?> l)
-        || l.size() != 3
-        || !l.stream()
-            .allMatch(
-                x ->
-                    x instanceof Number n
-                        && n.doubleValue() == n.longValue()
-                        && n.longValue() >= min)) {
-      errors.add(
-          path, "must be three integers >= " + min + " (x, y, z), for example [512, 512, 64]");
-    }
-  }
-
+  /** {@code params.key} as three integers, or {@code fallback} when it is absent. */
   static Vec3 vec(Map<String, Object> params, String key, Vec3 fallback) {
     Object v = key == null ? null : params.get(key);
     if (v instanceof List<?> l && l.size() == 3) {
@@ -188,17 +154,54 @@ public final class Planners {
 
   /** Blocks of the aligned volume, sized by a parameter, with optional overlap. */
   record BlocksPlanner(
-      String kind,
-      String sizeParam,
-      Vec3 defaultSize,
-      String overlapParam,
-      Vec3 defaultOverlap,
-      int defaultUnitsPerTask)
+      String kind, Param<int[]> size, Param<int[]> overlap, int defaultUnitsPerTask)
       implements StepPlanner {
+    BlocksPlanner(
+        String kind,
+        String sizeParam,
+        Vec3 defaultSize,
+        String overlapParam,
+        Vec3 defaultOverlap,
+        int defaultUnitsPerTask) {
+      this(
+          kind,
+          Param.int3(
+              sizeParam,
+              ints(defaultSize),
+              1,
+              "Size of a "
+                  + kind
+                  + " in voxels (x, y, z): the step's unit; the volume is cut into a grid of them."),
+          overlapParam == null
+              ? null
+              : Param.int3(
+                  overlapParam,
+                  ints(defaultOverlap),
+                  0,
+                  "Voxels each "
+                      + kind
+                      + " reaches into its neighbours on every side (x, y, z), for context."),
+          defaultUnitsPerTask);
+    }
+
+    @Override
+    public List<Param<?>> params() {
+      return overlap == null ? List.of(size) : List.of(size, overlap);
+    }
+
     @Override
     public UnitSpace plan(StepConfig step, SampleFacts facts) throws PlanningException {
-      Vec3 size = vec(step.params(), sizeParam, defaultSize);
-      Vec3 overlap = vec(step.params(), overlapParam, defaultOverlap);
+      Vec3 size;
+      Vec3 overlap;
+      try {
+        size = vec(this.size.read(step.qualifiedName(), step.params()));
+        overlap =
+            this.overlap == null
+                ? NO_OVERLAP
+                : vec(this.overlap.read(step.qualifiedName(), step.params()));
+      } catch (IllegalArgumentException e) {
+        throw new PlanningException(e.getMessage());
+      }
       if (facts.volume().volume() == 0) {
         throw new PlanningException(
             "step "
@@ -227,11 +230,37 @@ public final class Planners {
 
   /** Segment ID space cut into shards for per-segment merging. */
   record SegmentShardsPlanner(int defaultUnitsPerTask) implements StepPlanner {
+    static final Param<Integer> SHARDS =
+        Param.integer(
+            "mergeShards",
+            16,
+            1,
+            Integer.MAX_VALUE,
+            "Segment shards of mesh.merge: segment id modulo this number is the unit that merges"
+                + " a segment's meshes.");
+
     @Override
-    public UnitSpace plan(StepConfig step, SampleFacts facts) {
-      Object v = step.params().get("mergeShards");
-      long shards = v instanceof Number n ? n.longValue() : 16;
+    public List<Param<?>> params() {
+      return List.of(SHARDS);
+    }
+
+    @Override
+    public UnitSpace plan(StepConfig step, SampleFacts facts) throws PlanningException {
+      long shards;
+      try {
+        shards = SHARDS.read(step.qualifiedName(), step.params());
+      } catch (IllegalArgumentException e) {
+        throw new PlanningException(e.getMessage());
+      }
       return new UnitSpace("segment-shard", shards, null, shards + " segment shards");
     }
+  }
+
+  private static int[] ints(Vec3 v) {
+    return new int[] {(int) v.x(), (int) v.y(), (int) v.z()};
+  }
+
+  private static Vec3 vec(int[] v) {
+    return new Vec3(v[0], v[1], v[2]);
   }
 }

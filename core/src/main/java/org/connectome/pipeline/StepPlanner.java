@@ -12,6 +12,11 @@ public interface StepPlanner {
    */
   int defaultUnitsPerTask();
 
+  /** The parameters the planner reads (block sizes and overlaps), whatever runs the step. */
+  default java.util.List<org.connectome.spec.Param<?>> params() {
+    return java.util.List.of();
+  }
+
   /** The step's units for this run. */
   UnitSpace plan(StepConfig step, SampleFacts facts) throws PlanningException;
 }

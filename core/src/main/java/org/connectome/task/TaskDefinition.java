@@ -1,10 +1,9 @@
 package org.connectome.task;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import org.connectome.files.AtomicFile;
 import org.connectome.pipeline.Json;
 import org.connectome.pipeline.StepPlan;
 import org.connectome.spec.ContainerSpec;
@@ -80,9 +79,6 @@ public record TaskDefinition(
    * half.
    */
   public void write(Path file) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path tmp = Files.createTempFile(file.getParent(), ".step", ".tmp");
-    Files.write(tmp, Json.bytes(this));
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    AtomicFile.write(file, Json.bytes(this), false);
   }
 }

@@ -1,11 +1,10 @@
 package org.connectome.task;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
+import org.connectome.files.AtomicFile;
 import org.connectome.pipeline.Json;
 
 /**
@@ -37,10 +36,7 @@ public record TaskReport(
 
   /** Writes the report atomically (temporary file and rename). */
   public void write(Path file) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path tmp = Files.createTempFile(file.getParent(), ".report", ".tmp");
-    Files.write(tmp, Json.bytes(this));
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    AtomicFile.write(file, Json.bytes(this), false);
   }
 
   public static TaskReport read(Path file) throws IOException {

@@ -74,4 +74,73 @@ class MarkerStoreTest {
       assertEquals(0, files.filter(p -> p.getFileName().toString().endsWith(".tmp")).count());
     }
   }
+
+  @Test
+  void checkReadsEveryBucketAndTellsEachProblem() throws Exception {
+    Path run = dir.resolve("run");
+    MarkerStore store = new MarkerStore(dir.resolve("markers"), run, false);
+    for (long u = 0; u < 2500; u += 7) {
+      Path out = run.resolve("out/u" + u);
+      Files.createDirectories(out.getParent());
+      Files.write(out, new byte[(int) (u % 50)]);
+      store.write(
+          new CompletionMarker(
+              "s",
+              "t",
+              u,
+              "h",
+              "v",
+              1,
+              0,
+              "host",
+              Instant.EPOCH,
+              Instant.EPOCH,
+              java.util.List.of(
+                  new org.connectome.files.OutputFile(
+                      "out/u" + u,
+                      u % 50,
+                      org.connectome.files.Crc32c.of(new byte[(int) (u % 50)])))));
+    }
+    Files.delete(run.resolve("out/u7"));
+    Files.write(
+        run.resolve("out/u1001"), new byte[1]); // 1001 % 50 = 1 byte: same size, other bytes
+    Files.write(run.resolve("out/u2002"), new byte[3]);
+    Files.copy(
+        store.path(1407, "h"),
+        store.path(1400, "h"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING); // names unit 1407
+    Files.writeString(
+        store.path(1407, "h"), Files.readString(store.path(1407, "h")).replace("\"h\"", "\"x\""));
+    Files.write(store.path(2401, "h"), new byte[0]);
+    MarkerCheck sizes = store.check(new UnitRange(0, 2500), "h", MarkerCheck.Depth.SIZES);
+    assertEquals(
+        java.util.List.of(7L, 1400L, 1407L, 2002L, 2401L),
+        sizes.invalid().stream().map(InvalidUnit::unit).toList());
+    assertEquals(
+        java.util.List.of(
+            MarkerProblem.OUTPUT_MISSING,
+            MarkerProblem.OTHER_PARAMETERS,
+            MarkerProblem.OTHER_PARAMETERS,
+            MarkerProblem.OUTPUT_SIZE,
+            MarkerProblem.EMPTY),
+        sizes.invalid().stream().map(InvalidUnit::problem).toList());
+    assertEquals(358 - 5, sizes.done().cardinality());
+    Files.write(run.resolve("out/u1001"), new byte[] {42});
+    MarkerCheck sums = store.check(new UnitRange(0, 2500), "h", MarkerCheck.Depth.CHECKSUMS);
+    assertTrue(
+        sums.invalid().stream()
+            .anyMatch(i -> i.unit() == 1001 && i.problem() == MarkerProblem.OUTPUT_CHECKSUM));
+    assertEquals(
+        "6 units of s.t redone: marker empty (unit 2401: 000002/u2401-h.json is empty);"
+            + " marker names other parameters (unit 1400: 000001/u1400-h.json holds unit 1407 under"
+            + " parameters h; and 1 more); output missing (unit 7: out/u7: no such file); output of the wrong"
+            + " size (unit 2002: out/u2002 has 3 bytes, the marker recorded 2); output checksum"
+            + " differs (unit 1001: out/u1001 has CRC32C 1922f5b7, the marker recorded 527d5351)",
+        sums.summary("s.t", "redone"));
+    store.invalidate(7, "h", true);
+    store.invalidate(14, "h", false);
+    assertFalse(store.isDone(7, "h"));
+    assertFalse(store.isDone(14, "h"));
+    assertTrue(Files.exists(dir.resolve("markers/invalid/u7-h.json")));
+  }
 }

@@ -72,6 +72,12 @@ class PipelineTest {
             "synapses.index",
             "compress.image",
             "compress.segmentation",
+            // 2048 x 2048 voxels in 64 x 64 chunks: sharded, five scales above scale 0
+            "compress.pyramid1",
+            "compress.pyramid2",
+            "compress.pyramid3",
+            "compress.pyramid4",
+            "compress.pyramid5",
             "mesh.blocks",
             "mesh.merge"),
         names);

@@ -35,7 +35,7 @@ public final class IngestReport {
     List<IngestRepository.Quarantined> all = repo.quarantinedInRun(runId, Integer.MAX_VALUE);
     Map<String, Integer> byReason = new TreeMap<>();
     for (IngestRepository.Quarantined q : all) {
-      if (!q.reason().equals(BadTileReason.SUPERSEDED.code())) {
+      if (!BadTileReason.NOT_BAD.contains(q.reason())) {
         byReason.merge(q.reason(), 1, Integer::sum);
       }
     }
@@ -59,9 +59,14 @@ public final class IngestReport {
     if (superseded > 0) {
       b.append(", ").append(superseded).append(" re-imaged tiles superseded by newer acquisitions");
     }
+    long duplicates =
+        all.stream().filter(q -> q.reason().equals(BadTileReason.DUPLICATE.code())).count();
+    if (duplicates > 0) {
+      b.append(", ").append(duplicates).append(" duplicate coordinate lines ignored");
+    }
     int shown = 0;
     for (IngestRepository.Quarantined q : all) {
-      if (q.reason().equals(BadTileReason.SUPERSEDED.code())) {
+      if (BadTileReason.NOT_BAD.contains(q.reason())) {
         continue;
       }
       if (shown++ == maxTiles) {

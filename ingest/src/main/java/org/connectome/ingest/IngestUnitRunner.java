@@ -7,6 +7,7 @@ import org.connectome.acquisition.AcquisitionException;
 import org.connectome.acquisition.SectionFolder;
 import org.connectome.layout.StepLayout;
 import org.connectome.task.TaskDefinition;
+import org.connectome.tasks.BadDefinitionException;
 import org.connectome.tasks.UnitContext;
 import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
@@ -37,13 +38,18 @@ final class IngestUnitRunner implements UnitRunner {
       IngestRepository repo,
       IngestMetrics metrics,
       TaskDefinition def,
-      StepLayout layout) {
+      StepLayout layout)
+      throws BadDefinitionException {
     this.batch = batch;
     this.repo = repo;
     this.metrics = metrics;
     this.def = def;
     this.layout = layout;
-    this.params = IngestParams.of(def.params());
+    try {
+      this.params = IngestParams.of(def.params());
+    } catch (IllegalArgumentException e) {
+      throw new BadDefinitionException(e.getMessage(), e);
+    }
   }
 
   private List<SectionFolder> sections() throws UnitException {
@@ -91,18 +97,16 @@ final class IngestUnitRunner implements UnitRunner {
     try {
       e = batch.run(job.build(), jp);
     } catch (org.springframework.batch.core.repository.JobInstanceAlreadyCompleteException done) {
-      // the job finished but the marker was not written (the worker died in between), or the run
-      // folder was
-      // removed while the catalog kept the section: the catalog's tile rows are the manifest, write
+      // the job finished but the marker was not written (the worker died in between), or the
+      // manifest was deleted or cut short since: the catalog's tile rows are the manifest, write
       // the file again
-      if (!java.nio.file.Files.isRegularFile(work.resolve(SectionIngestJob.MANIFEST_FILE))) {
-        try {
-          job.writeManifestFile();
-        } catch (java.io.IOException io) {
-          throw new UnitException(
-              "cannot write the manifest of section " + section.name() + ": " + io, true, io);
-        }
+      try {
+        job.writeManifestFile();
+      } catch (IOException io) {
+        throw new UnitException(
+            "cannot write the manifest of section " + section.name() + ": " + io, true, io);
       }
+      unit.output(work.resolve(SectionIngestJob.MANIFEST_FILE));
       return;
     } catch (Exception ex) {
       throw new UnitException(
@@ -112,6 +116,7 @@ final class IngestUnitRunner implements UnitRunner {
       throw new InterruptedException("ingest of " + section.name() + " stopped");
     }
     if (e.getStatus() == BatchStatus.COMPLETED) {
+      unit.output(work.resolve(SectionIngestJob.MANIFEST_FILE));
       return;
     }
     List<Throwable> failures = e.getAllFailureExceptions();

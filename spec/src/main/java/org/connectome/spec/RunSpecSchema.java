@@ -90,6 +90,12 @@ public final class RunSpecSchema {
       int line;
       String message;
       JsonNode keyword = m.getSchemaNode();
+      ParamError param = paramError(m, at);
+      if (param != null) {
+        errors.add(
+            new SpecError(file, lineOf.applyAsInt(param.path()), param.path(), param.message()));
+        continue;
+      }
       switch (m.getType()) {
         case "required" -> {
           path = SpecPaths.field(at, m.getProperty());
@@ -160,6 +166,55 @@ public final class RunSpecSchema {
       errors.add(new SpecError(file, line, path, message));
     }
     return new ArrayList<>(errors);
+  }
+
+  /** A bad value of a declared step parameter, reported at the parameter. */
+  private record ParamError(String path, String message) {}
+
+  /**
+   * A problem inside the definition of a declared parameter ({@code #/definitions/param.<scope>.<
+   * name>}, generated with the expected value in words as its {@code $comment}): one message at the
+   * parameter's path, {@code must be a number above 0 up to 1000000, not 'abc'}, whichever keyword
+   * failed; null for other problems (an unknown key inside an object parameter keeps its
+   * did-you-mean).
+   */
+  private static ParamError paramError(ValidationMessage m, String at) {
+    if (m.getType().equals("additionalProperties") || m.getType().equals("required")) {
+      return null;
+    }
+    String location = m.getSchemaLocation().toString();
+    int hash = location.indexOf("#/definitions/param.");
+    if (hash < 0) {
+      return null;
+    }
+    String[] pointer = location.substring(hash + 2).split("/");
+    String definition = pointer[1];
+    JsonNode def = Holder.TREE.path("definitions").path(definition);
+    String[] parts = definition.split("\\.");
+    if (parts.length < 3 || !def.has("$comment")) {
+      return null;
+    }
+    String name = parts[2];
+    String path = at;
+    boolean nested = false;
+    while (!path.isEmpty()
+        && !path.endsWith("." + name)
+        && !path.endsWith("['" + name.replace("'", "''") + "']")) {
+      path = SpecPaths.parent(path);
+      nested = true;
+    }
+    if (path.isEmpty()) {
+      return null;
+    }
+    JsonNode value = m.getInstanceNode();
+    if (!nested && value != null && value.isNull()) {
+      return new ParamError(path, "must not be null");
+    }
+    String shown =
+        nested || value == null
+            ? ""
+            : ", not " + (value.isTextual() ? "'" + value.asText() + "'" : value.toString());
+    return new ParamError(path, "must be " + def.get("$comment").asText() + shown);
   }
 
   /** Our path syntax for a networknt instance location. */

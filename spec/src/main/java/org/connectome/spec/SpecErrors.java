@@ -9,6 +9,7 @@ public final class SpecErrors {
   private final String file;
   private final ToIntFunction<String> lineOfPath;
   private final List<SpecError> errors = new ArrayList<>();
+  private final List<SpecError> warnings = new ArrayList<>();
 
   /**
    * @param file the spec file's name as errors show it
@@ -24,6 +25,18 @@ public final class SpecErrors {
    */
   public void add(String path, String message) {
     errors.add(new SpecError(file, lineOfPath.applyAsInt(path), path, message));
+  }
+
+  /**
+   * Records something at {@code path} that is not wrong enough to stop the run but worth saying
+   * ({@code volume.sections} against the sections found).
+   */
+  public void warn(String path, String message) {
+    warnings.add(new SpecError(file, lineOfPath.applyAsInt(path), path, message));
+  }
+
+  public List<SpecError> warnings() {
+    return List.copyOf(warnings);
   }
 
   public boolean isEmpty() {

@@ -56,6 +56,13 @@ public enum Stage {
     return Arrays.stream(values()).filter(s -> s.id.equals(id)).findFirst();
   }
 
+  /** Every step of the chain as {@code stage.step}, in chain order. */
+  public static List<String> qualifiedSteps() {
+    return Arrays.stream(values())
+        .flatMap(s -> s.steps().stream().map(step -> s.id() + "." + step))
+        .toList();
+  }
+
   public static List<String> ids() {
     return Arrays.stream(values()).map(Stage::id).toList();
   }

@@ -150,9 +150,52 @@ final class YamlDocument {
       }
     }
     problem =
-        problem == null ? "unreadable YAML" : problem.strip().lines().findFirst().orElse(problem);
+        problem == null
+            ? "unreadable YAML"
+            : plainWords(problem.strip().lines().findFirst().orElse(problem));
     String where = column > 0 ? " at column " + column : "";
     return invalid(file, Math.max(line, 0), "", "YAML syntax error" + where + ": " + problem);
+  }
+
+  /** The parser's names for tokens and events, as people say them. */
+  private static final List<String[]> WORDS =
+      List.of(
+          new String[] {"expected the node content", "expected a value"},
+          new String[] {"found unexpected end of stream", "the file ends here"},
+          new String[] {"'<stream end>'", "the end of the file"},
+          new String[] {"<stream end>", "the end of the file"},
+          new String[] {
+            "'<block mapping start>'", "a key indented differently from its neighbours"
+          },
+          new String[] {"'<block sequence start>'", "a list item indented differently"},
+          new String[] {"'<block end>'", "the end of an indented block"},
+          new String[] {"<block end>", "the end of an indented block"},
+          new String[] {"'<document start>'", "a second document ('---')"},
+          new String[] {"while parsing a block collection", "in an indented block"},
+          new String[] {"while parsing a block mapping", "in an indented mapping"},
+          new String[] {"while parsing a flow node", "in a [...] or {...} value"},
+          new String[] {"while parsing a flow mapping", "in a {...} value"},
+          new String[] {"while parsing a flow sequence", "in a [...] value"},
+          new String[] {"while scanning a quoted scalar", "in a quoted value"},
+          new String[] {"while scanning a simple key", "after a key"});
+
+  /**
+   * {@code problem} without the parser's internals: token names in words, and Jackson's report of a
+   * key that is not a plain name ({@code got this instead: <...SequenceStartEvent(...)>}).
+   */
+  static String plainWords(String problem) {
+    if (problem.startsWith("Expected a field name")) {
+      String kind =
+          problem.contains("SequenceStart")
+              ? "a list"
+              : problem.contains("MappingStart") ? "a mapping" : "something else";
+      return "a key must be a plain name (sample, run, stages, ...), not " + kind;
+    }
+    String out = problem;
+    for (String[] w : WORDS) {
+      out = out.replace(w[0], w[1]);
+    }
+    return out.replaceAll("<org\\.yaml\\.snakeyaml\\.[^>]*>", "an unexpected value");
   }
 
   private static InvalidSpecException invalid(String file, int line, String path, String message) {

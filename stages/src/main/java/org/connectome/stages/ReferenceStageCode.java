@@ -2,7 +2,9 @@ package org.connectome.stages;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.connectome.pipeline.CompressPlanners;
 import org.connectome.stages.compress.CompressImageRunner;
+import org.connectome.stages.compress.CompressPyramidRunner;
 import org.connectome.stages.compress.CompressSegmentationRunner;
 import org.connectome.stages.mesh.MeshBlocksRunner;
 import org.connectome.stages.mesh.MeshMergeRunner;
@@ -21,6 +23,9 @@ import org.connectome.tasks.StageCode;
  */
 public final class ReferenceStageCode implements StageCode {
   public static final String REFERENCE = "reference";
+
+  /** Pyramid steps registered: 2^40 times fewer voxels than scale 0 at the top. */
+  static final int MAX_PYRAMID_STEPS = 40;
 
   @Override
   public List<Runner> runners() {
@@ -41,6 +46,12 @@ public final class ReferenceStageCode implements StageCode {
     out.add(new Runner(REFERENCE, "synapses", "index", SynapseIndexRunner::create));
     out.add(new Runner(REFERENCE, "compress", "image", CompressImageRunner::create));
     out.add(new Runner(REFERENCE, "compress", "segmentation", CompressSegmentationRunner::create));
+    // the pyramid steps are as many as the volume has scales above compress (CompressPlanners)
+    for (int k = 1; k <= MAX_PYRAMID_STEPS; k++) {
+      out.add(
+          new Runner(
+              REFERENCE, "compress", CompressPlanners.PYRAMID + k, CompressPyramidRunner::create));
+    }
     out.add(new Runner(REFERENCE, "mesh", "blocks", MeshBlocksRunner::create));
     out.add(new Runner(REFERENCE, "mesh", "merge", MeshMergeRunner::create));
     return out;

@@ -2,15 +2,16 @@ package org.connectome.tasks;
 
 import java.util.List;
 import java.util.Set;
-import org.connectome.pipeline.Planners;
+import org.connectome.pipeline.Pipeline;
+import org.connectome.pipeline.StepConfig;
 import org.connectome.spec.ExecutorSpec;
 import org.connectome.spec.SpecCheck;
 import org.connectome.spec.Stage;
-import org.connectome.tasks.synthetic.SyntheticParams;
 
 /**
- * The checks this build adds to the run spec loader: parameters it understands, implementations it
- * has.
+ * The checks this build adds to the run spec loader: the implementations it has. Parameters are
+ * checked by the run-spec schema, generated from their declarations ({@link
+ * org.connectome.tasks.params.RunSpecSchemaGenerator}).
  */
 public final class PlatformSpecChecks {
   private PlatformSpecChecks() {}
@@ -24,8 +25,162 @@ public final class PlatformSpecChecks {
    *     processes, as {@code stage/implementation} (the reference ingest)
    */
   public static List<SpecCheck> all(Set<String> workerImplementations) {
-    return List.of(
-        Planners.paramsCheck(), SyntheticParams.check(), implementations(workerImplementations));
+    return List.of(implementations(workerImplementations), inputs(), kubernetes());
+  }
+
+  /** Completions (and parallelism) of one Indexed Job at most, as Kubernetes validates them. */
+  public static final int MAX_COMPLETIONS = 100_000;
+
+  private static final java.util.regex.Pattern DNS_1123_LABEL =
+      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
+  /**
+   * A run reads only its own outputs: a stage whose reference implementation reads what another
+   * stage writes ({@link Pipeline#INPUTS}) needs that stage in the spec, before it. Synapses
+   * without segmentation ({@code whenNoSegmentation: ignore}) and compressing the image alone
+   * ({@code whenNoSegmentation: skip}) are allowed.
+   */
+  static SpecCheck inputs() {
+    return (spec, errors) -> {
+      java.util.Set<String> present = new java.util.HashSet<>();
+      spec.stages().forEach(st -> present.add(st.stage()));
+      for (int i = 0; i < spec.stages().size(); i++) {
+        var st = spec.stages().get(i);
+        if (Stage.byId(st.stage()).isEmpty()) {
+          continue;
+        }
+        java.util.Set<String> missing = new java.util.TreeSet<>();
+        for (String step : Stage.byId(st.stage()).get().steps()) {
+          var own = st.steps().get(step);
+          String impl =
+              own != null && own.implementation() != null
+                  ? own.implementation()
+                  : st.implementation();
+          if (!"reference".equals(impl)) {
+            continue;
+          }
+          java.util.Map<String, Object> params = new java.util.HashMap<>(st.params());
+          if (own != null) {
+            params.putAll(own.params());
+          }
+          for (String input : Pipeline.inputsOf(st.stage() + "." + step)) {
+            String stage = input.substring(0, input.indexOf('.'));
+            boolean optional =
+                stage.equals("segment")
+                    && ((step.equals("detect") && "ignore".equals(params.get("whenNoSegmentation")))
+                        || (step.equals("segmentation")
+                            && "skip".equals(params.get("whenNoSegmentation"))));
+            if (!present.contains(stage) && !optional) {
+              missing.add(stage);
+            }
+          }
+        }
+        if (!missing.isEmpty()) {
+          errors.add(
+              "stages[" + i + "].stage",
+              "'"
+                  + st.stage()
+                  + "' (reference) reads what "
+                  + String.join(" and ", missing)
+                  + " writes, and a run reads only its own outputs: add "
+                  + (missing.size() == 1 ? "that stage" : "those stages")
+                  + " before it");
+        }
+      }
+    };
+  }
+
+  /**
+   * What Kubernetes would refuse: an Indexed Job of more than {@value #MAX_COMPLETIONS}
+   * completions, and names that are not DNS-1123 (namespace a label; service account, claim,
+   * priority classes and queue subdomains).
+   */
+  static SpecCheck kubernetes() {
+    return (spec, errors) -> {
+      if (spec.executor() == null || !ExecutorSpec.KUBERNETES.equals(spec.executor().type())) {
+        return;
+      }
+      var k = spec.executor().kubernetes();
+      if (k != null) {
+        label("executor.kubernetes.namespace", k.namespace(), errors);
+        subdomain("executor.kubernetes.serviceAccount", k.serviceAccount(), errors);
+        subdomain("executor.kubernetes.dataVolumeClaim", k.dataVolumeClaim(), errors);
+        subdomain("executor.kubernetes.priorityClass", k.priorityClass(), errors);
+        subdomain("executor.kubernetes.kueueQueue", k.kueueQueue(), errors);
+      }
+      for (int i = 0; i < spec.stages().size(); i++) {
+        var st = spec.stages().get(i);
+        if (st.kubernetes() != null) {
+          subdomain(
+              "stages[" + i + "].kubernetes.priorityClass",
+              st.kubernetes().priorityClass(),
+              errors);
+        }
+      }
+      for (StepConfig c : Pipeline.steps(spec)) {
+        int i = indexOf(spec, c.stage());
+        if (c.tasksPerShard() > MAX_COMPLETIONS) {
+          errors.add(
+              where(spec, i, c, "tasksPerShard"),
+              "must be at most "
+                  + MAX_COMPLETIONS
+                  + " on Kubernetes (a shard is one Indexed Job, and a Job has at most that many"
+                  + " completions)");
+        }
+      }
+    };
+  }
+
+  private static int indexOf(org.connectome.spec.RunSpec spec, String stage) {
+    for (int i = 0; i < spec.stages().size(); i++) {
+      if (spec.stages().get(i).stage().equals(stage)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The most specific field that set the step's {@code setting}. */
+  private static String where(
+      org.connectome.spec.RunSpec spec, int i, StepConfig c, String setting) {
+    var st = spec.stages().get(i);
+    var own = st.steps().get(c.step());
+    if (own != null && own.tasksPerShard() != null) {
+      return "stages[" + i + "].steps." + c.step() + "." + setting;
+    }
+    if (st.tasksPerShard() != null) {
+      return "stages[" + i + "]." + setting;
+    }
+    return "defaults." + setting;
+  }
+
+  private static void label(String path, String value, org.connectome.spec.SpecErrors errors) {
+    if (value != null && (value.length() > 63 || !DNS_1123_LABEL.matcher(value).matches())) {
+      errors.add(
+          path,
+          "'"
+              + value
+              + "' is not a DNS-1123 label (lower-case letters, digits and '-', starting and"
+              + " ending with a letter or digit, at most 63 characters)");
+    }
+  }
+
+  private static void subdomain(String path, String value, org.connectome.spec.SpecErrors errors) {
+    if (value == null) {
+      return;
+    }
+    boolean ok = value.length() <= 253;
+    for (String part : value.split("\\.", -1)) {
+      ok &= part.length() <= 63 && DNS_1123_LABEL.matcher(part).matches();
+    }
+    if (!ok) {
+      errors.add(
+          path,
+          "'"
+              + value
+              + "' is not a DNS-1123 name (lower-case letters, digits, '-' and '.', each part"
+              + " starting and ending with a letter or digit)");
+    }
   }
 
   /**

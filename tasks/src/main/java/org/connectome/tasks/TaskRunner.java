@@ -2,13 +2,17 @@ package org.connectome.tasks;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import org.connectome.files.UnitOutputs;
 import org.connectome.layout.StepLayout;
 import org.connectome.markers.CompletionMarker;
+import org.connectome.markers.InvalidUnit;
+import org.connectome.markers.MarkerCheck;
 import org.connectome.markers.MarkerStore;
 import org.connectome.pipeline.CodeVersion;
 import org.connectome.task.TaskDefinition;
@@ -19,9 +23,11 @@ import org.connectome.units.Grouping;
 import org.connectome.units.UnitRange;
 
 /**
- * Runs one task: every unit of its range that has no valid completion marker, writing each unit's
- * marker after the unit's outputs, then a {@link TaskReport}. A failing unit does not stop the
- * task; the exit code says whether any unit failed and whether retrying may help.
+ * Runs one task: every unit of its range without a completion marker that holds up (its outputs
+ * there with their recorded sizes), writing each unit's marker after the unit's outputs, with those
+ * outputs, then a {@link TaskReport}. A failing unit, whatever it throws, does not stop the task; a
+ * unit that took an earlier process of the task down runs after the others ({@link CrashedUnits}).
+ * The exit code says whether any unit failed and whether retrying may help.
  */
 public final class TaskRunner {
   private final Clock clock;
@@ -66,10 +72,20 @@ public final class TaskRunner {
       return new Result(TaskExitCodes.BAD_DEFINITION, null);
     }
     UnitRange units = grouping.unitsOfTask(inv.task());
-    MarkerStore markers = new MarkerStore(layout.markersDir());
+    Path runDir = Path.of(def.runDir());
+    MarkerStore markers = new MarkerStore(layout.markersDir(), runDir);
     BitSet done;
+    CrashedUnits crashed;
     try {
-      done = markers.scan(units, def.paramsHash());
+      // a unit is skipped only if its marker holds up: its outputs are there with their sizes
+      MarkerCheck check = markers.check(units, def.paramsHash(), MarkerCheck.Depth.SIZES);
+      for (InvalidUnit bad : check.invalid()) {
+        markers.invalidate(bad.unit(), def.paramsHash(), true);
+        log.printf(
+            "unit %d runs again: %s (%s)%n", bad.unit(), bad.problem().words(), bad.detail());
+      }
+      done = check.done();
+      crashed = CrashedUnits.load(layout, inv.task());
     } catch (IOException e) {
       log.println("cannot read completion markers in " + markers.dir() + ": " + e.getMessage());
       return new Result(TaskExitCodes.UNITS_FAILED, null);
@@ -83,44 +99,65 @@ public final class TaskRunner {
         units,
         units.size(),
         done.cardinality());
+    // units that took a process of this task down run last, so that they cannot keep the others
+    // from running
+    List<Long> order = new ArrayList<>();
+    List<Long> last = new ArrayList<>();
+    for (long u = units.from(); u < units.to(); u++) {
+      if (!done.get((int) (u - units.from()))) {
+        (crashed.crashed(u) ? last : order).add(u);
+      }
+    }
+    for (long u : last) {
+      log.printf(
+          "unit %d took down %d earlier process%s of this task: running it after the others%n",
+          u, crashed.count(u), crashed.count(u) == 1 ? "" : "es");
+    }
+    order.addAll(last);
     long executed = 0;
-    long skipped = 0;
+    long skipped = units.size() - order.size();
     List<UnitFailure> failures = new ArrayList<>();
     try (UnitRunner runner = runners.create(def, layout)) {
-      for (long u = units.from(); u < units.to(); u++) {
-        if (done.get((int) (u - units.from()))) {
-          skipped++;
-          continue;
+      try {
+        for (long u : order) {
+          if (Thread.interrupted()) {
+            throw new InterruptedException("task stopped before unit " + u);
+          }
+          Instant unitStart = clock.instant();
+          try {
+            crashed.starting(u);
+            UnitContext ctx = new UnitContext(def, layout, u, inv.task(), inv.attempt());
+            try (UnitOutputs.Scope bound = ctx.outputs().bind()) {
+              runner.run(ctx);
+            }
+            markers.write(
+                new CompletionMarker(
+                    def.stage(),
+                    def.step(),
+                    u,
+                    def.paramsHash(),
+                    CodeVersion.get(),
+                    inv.attempt(),
+                    inv.task(),
+                    inv.host(),
+                    unitStart,
+                    clock.instant(),
+                    ctx.outputs().files(runDir)));
+            executed++;
+          } catch (InterruptedException e) {
+            throw e;
+          } catch (Exception | Error e) { // a bad unit never stops the task's other units
+            UnitErrors.Classified c = UnitErrors.classify(e, runDir);
+            addFailure(failures, u, c);
+            log.printf(
+                "unit %d failed%s: %s%n", u, c.retryable() ? "" : " (not retryable)", c.message());
+            if (!UnitErrors.expected(e)) {
+              e.printStackTrace(log);
+            }
+          }
         }
-        if (Thread.interrupted()) {
-          throw new InterruptedException("task stopped before unit " + u);
-        }
-        Instant unitStart = clock.instant();
-        try {
-          runner.run(new UnitContext(def, layout, u, inv.task(), inv.attempt()));
-          markers.write(
-              new CompletionMarker(
-                  def.stage(),
-                  def.step(),
-                  u,
-                  def.paramsHash(),
-                  CodeVersion.get(),
-                  inv.attempt(),
-                  inv.task(),
-                  inv.host(),
-                  unitStart,
-                  clock.instant()));
-          executed++;
-        } catch (UnitException e) {
-          addFailure(failures, u, e.getMessage(), e.retryable());
-          log.printf(
-              "unit %d failed%s: %s%n", u, e.retryable() ? "" : " (not retryable)", e.getMessage());
-        } catch (IOException | RuntimeException e) {
-          String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
-          addFailure(failures, u, msg, true);
-          log.printf("unit %d failed: %s%n", u, msg);
-          e.printStackTrace(log);
-        }
+      } finally {
+        crashed.ended();
       }
     } catch (BadDefinitionException e) {
       log.println(e.getMessage());
@@ -165,20 +202,24 @@ public final class TaskRunner {
    * retryability become one range, carrying the last error; different errors stay apart so the
    * report says what went wrong where.
    */
-  private static void addFailure(
-      List<UnitFailure> failures, long unit, String error, boolean retryable) {
+  private static void addFailure(List<UnitFailure> failures, long unit, UnitErrors.Classified c) {
     if (!failures.isEmpty()) {
       UnitFailure last = failures.get(failures.size() - 1);
       if (last.units().to() == unit
-          && last.retryable() == retryable
-          && shape(last.error()).equals(shape(error))) {
+          && last.retryable() == c.retryable()
+          && shape(last.error()).equals(shape(c.message()))) {
         failures.set(
             failures.size() - 1,
-            new UnitFailure(new UnitRange(last.units().from(), unit + 1), error, retryable));
+            new UnitFailure(
+                new UnitRange(last.units().from(), unit + 1),
+                c.message(),
+                c.retryable(),
+                c.missingInput()));
         return;
       }
     }
-    failures.add(new UnitFailure(UnitRange.single(unit), error, retryable));
+    failures.add(
+        new UnitFailure(UnitRange.single(unit), c.message(), c.retryable(), c.missingInput()));
   }
 
   private static String shape(String error) {

@@ -81,7 +81,11 @@ public final class UnitRunners {
   public static UnitRunner create(TaskDefinition def, StepLayout layout)
       throws BadDefinitionException {
     if (SYNTHETIC.equals(def.implementation())) {
-      return new SyntheticUnitRunner(def, layout);
+      try {
+        return new SyntheticUnitRunner(def, layout);
+      } catch (IllegalArgumentException e) {
+        throw new BadDefinitionException(e.getMessage(), e);
+      }
     }
     UnitRunnerFactory f = RUNNERS.get(key(def.implementation(), def.stage(), def.step()));
     if (f == null) {

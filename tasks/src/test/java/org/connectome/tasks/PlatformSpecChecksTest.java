@@ -115,4 +115,53 @@ class PlatformSpecChecksTest {
             .contains("stages[0].implementation: 'reference' is not available for stage segment"),
         m.get(0));
   }
+
+  /** A reference stage needs the stages whose outputs it reads; a run reads only its own. */
+  @Test
+  void aReferenceStageNeedsTheStagesWhoseOutputsItReads() throws Exception {
+    RunSpecLoader all = new RunSpecLoader(List.of(PlatformSpecChecks.inputs()));
+    String yaml =
+        """
+        sample: s
+        run: r1
+        stages:
+          - {stage: ingest, implementation: synthetic}
+          - {stage: segment, implementation: reference}
+          - {stage: synapses, implementation: reference, params: {whenNoSegmentation: ignore}}
+          - {stage: mesh, implementation: reference}
+        """;
+    InvalidSpecException e =
+        assertThrows(InvalidSpecException.class, () -> all.parse(yaml, "run.yaml", Path.of("/x")));
+    assertEquals(
+        List.of(
+            "run.yaml:5: stages[1].stage: 'segment' (reference) reads what align writes, and a"
+                + " run reads only its own outputs: add that stage before it",
+            "run.yaml:6: stages[2].stage: 'synapses' (reference) reads what align writes, and a"
+                + " run reads only its own outputs: add that stage before it"),
+        e.errors().stream().map(SpecError::toString).toList());
+  }
+
+  @Test
+  void kubernetesNamesAndIndexedJobSizesAreCheckedBeforeAnythingStarts() throws Exception {
+    RunSpecLoader k8s = new RunSpecLoader(List.of(PlatformSpecChecks.kubernetes()));
+    String yaml =
+        """
+        sample: s
+        run: r1
+        executor:
+          type: kubernetes
+          kubernetes: {namespace: EM_Lab, serviceAccount: connectome.tasks, priorityClass: "-high"}
+        defaults: {tasksPerShard: 200000}
+        stages:
+          - {stage: ingest, implementation: synthetic}
+        """;
+    InvalidSpecException e =
+        assertThrows(InvalidSpecException.class, () -> k8s.parse(yaml, "run.yaml", Path.of("/x")));
+    List<String> m = e.errors().stream().map(SpecError::toString).toList();
+    assertEquals(3, m.size(), m.toString());
+    assertTrue(
+        m.get(0).contains("executor.kubernetes.namespace: 'EM_Lab' is not a DNS-1123 label"));
+    assertTrue(m.get(1).contains("executor.kubernetes.priorityClass: '-high' is not a DNS-1123"));
+    assertTrue(m.get(2).startsWith("run.yaml:6: defaults.tasksPerShard: must be at most 100000"));
+  }
 }

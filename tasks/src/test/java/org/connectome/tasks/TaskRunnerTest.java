@@ -13,7 +13,12 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.connectome.files.Crc32c;
 import org.connectome.layout.StepLayout;
+import org.connectome.markers.CompletionMarker;
+import org.connectome.markers.InvalidUnit;
+import org.connectome.markers.MarkerCheck;
+import org.connectome.markers.MarkerProblem;
 import org.connectome.markers.MarkerStore;
 import org.connectome.pipeline.StepPlan;
 import org.connectome.pipeline.UnitSpace;
@@ -170,5 +175,156 @@ class TaskRunnerTest {
     assertTrue(p.waitFor(10, TimeUnit.SECONDS), "task did not stop after its stdin closed");
     assertEquals(TaskExitCodes.ORPHANED, p.exitValue());
     assertFalse(new MarkerStore(layout.markersDir()).isDone(0, "abc123"));
+  }
+
+  @Test
+  void markersRecordOutputsAndUnitsWhoseOutputsOrMarkersDoNotHoldUpRunAgain() throws Exception {
+    StepLayout layout = define(Map.of("unitMillis", 0, "outputBytes", 100), 6, 6);
+    assertEquals(TaskExitCodes.OK, run(layout, 0, 1).exitCode());
+    MarkerStore markers = new MarkerStore(layout.markersDir(), dir);
+    CompletionMarker m = markers.read(0, "abc123").orElseThrow();
+    assertEquals(1, m.outputs().size());
+    assertEquals("step/output/000000/u0-abc123.bin", m.outputs().get(0).path());
+    assertEquals(100, m.outputs().get(0).size());
+    assertEquals(
+        Crc32c.of(dir.resolve("step/output/000000/u0-abc123.bin")), m.outputs().get(0).crc32c());
+
+    Path out = layout.outputDir().resolve("000000");
+    Files.delete(out.resolve("u1-abc123.bin")); // output missing
+    Files.write(out.resolve("u2-abc123.bin"), new byte[10]); // output cut short
+    Path bucket = layout.markersDir().resolve("000000");
+    Files.write(bucket.resolve("u3-abc123.json"), new byte[0]); // zero-byte marker
+    Files.writeString(bucket.resolve("u4-abc123.json"), "{not json"); // garbage marker
+    MarkerCheck check = markers.check(new UnitRange(0, 6), "abc123", MarkerCheck.Depth.SIZES);
+    assertEquals(2, check.done().cardinality());
+    assertEquals(
+        List.of(
+            MarkerProblem.OUTPUT_MISSING,
+            MarkerProblem.OUTPUT_SIZE,
+            MarkerProblem.EMPTY,
+            MarkerProblem.UNREADABLE),
+        check.invalid().stream().map(InvalidUnit::problem).toList());
+
+    TaskRunner.Result again = run(layout, 0, 2);
+    assertEquals(TaskExitCodes.OK, again.exitCode());
+    assertEquals(4, again.report().unitsExecuted());
+    assertEquals(2, again.report().unitsSkipped());
+    assertEquals(100, Files.size(out.resolve("u1-abc123.bin")));
+    assertEquals(100, Files.size(out.resolve("u2-abc123.bin")));
+    assertEquals(
+        6,
+        markers
+            .check(new UnitRange(0, 6), "abc123", MarkerCheck.Depth.CHECKSUMS)
+            .done()
+            .cardinality());
+    // the bad markers are kept aside for inspection
+    assertTrue(Files.exists(layout.markersDir().resolve("invalid/u4-abc123.json")));
+  }
+
+  @Test
+  void aMarkerNamingAnotherHashOrUnitIsNotDone() throws Exception {
+    StepLayout layout = define(Map.of("unitMillis", 0), 2, 2);
+    assertEquals(TaskExitCodes.OK, run(layout, 0, 1).exitCode());
+    Path bucket = layout.markersDir().resolve("000000");
+    Files.copy(
+        bucket.resolve("u0-abc123.json"),
+        bucket.resolve("u1-abc123.json"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    MarkerCheck check =
+        new MarkerStore(layout.markersDir(), dir)
+            .check(new UnitRange(0, 2), "abc123", MarkerCheck.Depth.SIZES);
+    assertEquals(MarkerProblem.OTHER_PARAMETERS, check.invalid().get(0).problem());
+    assertEquals(1, run(layout, 0, 2).report().unitsExecuted());
+  }
+
+  @Test
+  void aUnitThrowingAnErrorFailsAloneAndTheTaskGoesOn() throws Exception {
+    StepLayout layout = define(Map.of(), 5, 5);
+    UnitRunnerFactory deepRecursion =
+        (def, l) ->
+            unit -> {
+              if (unit.unit() == 2) {
+                recurse(0);
+              }
+            };
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    TaskRunner.Result r =
+        new TaskRunner(
+                Clock.systemUTC(),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                deepRecursion)
+            .run(new TaskInvocation(layout.dir(), 0, 1, "test-host"));
+    assertEquals(TaskExitCodes.UNITS_FAILED, r.exitCode());
+    assertEquals(4, r.report().unitsExecuted());
+    assertEquals(new UnitRange(2, 3), r.report().failures().get(0).units());
+    assertTrue(r.report().failures().get(0).error().startsWith("StackOverflowError"));
+  }
+
+  private static int recurse(int depth) {
+    return recurse(depth + 1) + 1;
+  }
+
+  @Test
+  void aMissingInputOfAnEarlierStepIsTypedAndNotRetried() throws Exception {
+    StepLayout layout = define(Map.of(), 2, 2);
+    Path input = dir.resolve("stages/stitch/stitch/output/s0001/montage.raw");
+    UnitRunnerFactory reader =
+        (def, l) ->
+            unit -> {
+              try {
+                Files.readAllBytes(input);
+              } catch (java.io.IOException e) {
+                throw new UnitException("cannot read the montage: " + e.getMessage(), true, e);
+              }
+            };
+    TaskRunner.Result r =
+        new TaskRunner(Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream()), reader)
+            .run(new TaskInvocation(layout.dir(), 0, 1, "test-host"));
+    assertEquals(TaskExitCodes.UNITS_FAILED_PERMANENTLY, r.exitCode());
+    assertEquals(
+        "stages/stitch/stitch/output/s0001/montage.raw",
+        r.report().failures().get(0).missingInput());
+  }
+
+  /**
+   * A unit that exhausts the heap of a real task process (started as the local executor starts it,
+   * with {@code -XX:+ExitOnOutOfMemoryError}) takes the process down; the next attempt runs the
+   * task's other units first, and the unit alone after that.
+   */
+  @Test
+  void aUnitThatKillsItsProcessRunsAfterTheOthersOnTheNextAttempt() throws Exception {
+    StepLayout layout = define(Map.of("unitMillis", 0, "oomUnits", "1"), 4, 4);
+    assertEquals(TaskExitCodes.OUT_OF_MEMORY, runProcess(layout, 1));
+    MarkerStore markers = new MarkerStore(layout.markersDir(), dir);
+    assertEquals(1, markers.countDone(new UnitRange(0, 4), "abc123")); // unit 0 only
+    assertEquals(TaskExitCodes.OUT_OF_MEMORY, runProcess(layout, 2));
+    // units 2 and 3 ran before the poison unit on the second attempt
+    assertEquals(3, markers.countDone(new UnitRange(0, 4), "abc123"));
+    assertFalse(markers.isDone(1, "abc123"));
+    assertEquals(Map.of(1L, 1), CrashedUnits.read(CrashedUnits.crashedFile(layout, 0)));
+    assertEquals(1L, CrashedUnits.readRunning(CrashedUnits.runningFile(layout, 0)));
+    String log = Files.readString(layout.logFile(0, 2));
+    assertTrue(log.contains("unit 1 took down 1 earlier process of this task"), log);
+  }
+
+  private int runProcess(StepLayout layout, int attempt) throws Exception {
+    Files.createDirectories(layout.logsDir());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx64m",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-cp",
+            System.getProperty("java.class.path"),
+            TaskMain.class.getName());
+    pb.environment().put(TaskEnv.STEP_DIR, layout.dir().toString());
+    pb.environment().put(TaskEnv.TASKS, "0");
+    pb.environment().put(TaskEnv.COMPLETION_INDEX, "0");
+    pb.environment().put(TaskEnv.ATTEMPT, Integer.toString(attempt));
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(layout.logFile(0, attempt).toFile());
+    Process p = pb.start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the task did not end");
+    return p.exitValue();
   }
 }

@@ -71,6 +71,11 @@ public final class LocalTemporalServer {
     public String uiUrl() {
       return "http://" + LOOPBACK + ":" + uiPort;
     }
+
+    /** {@code pid N): gRPC ADDRESS, UI URL}, as commands print it. */
+    public String describe() {
+      return "pid " + pid + "): gRPC " + address() + ", UI " + uiUrl();
+    }
   }
 
   /**

@@ -74,8 +74,11 @@ class LocalTemporalServerTest {
   }
 
   private static WorkflowExecutionStatus status(WorkflowServiceStubs stubs, WorkflowExecution e) {
+    // wait for ready: a channel whose server just restarted reconnects after its backoff
     return stubs
         .blockingStub()
+        .withWaitForReady()
+        .withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS)
         .describeWorkflowExecution(
             DescribeWorkflowExecutionRequest.newBuilder()
                 .setNamespace("default")
@@ -110,8 +113,9 @@ class LocalTemporalServerTest {
 
     // SIGKILL of the server: the next command finds it dead and starts it again from its database,
     // on the same port, so connected clients reconnect by themselves
-    ProcessHandle.of(e.pid()).orElseThrow().destroyForcibly();
-    ProcessHandle.of(e.pid()).orElseThrow().onExit().get();
+    ProcessHandle process = ProcessHandle.of(e.pid()).orElseThrow();
+    process.destroyForcibly();
+    process.onExit().get();
     assertTrue(server.running().isEmpty(), "a dead server is not reported running");
     LocalTemporalServer.Attached again = server.ensureRunning();
     assertTrue(again.started() && again.restarted(), "restarted from the same database");

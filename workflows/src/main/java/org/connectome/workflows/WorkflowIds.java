@@ -26,6 +26,25 @@ public final class WorkflowIds {
    */
   public static String forStep(
       String runWorkflowId, int relaunch, String stage, String step, int resume) {
-    return runWorkflowId + "/" + stage + "." + step + "/" + relaunch + "." + resume;
+    return forStep(runWorkflowId, relaunch, stage, step, resume, 0);
+  }
+
+  /**
+   * As {@link #forStep(String, int, String, String, int)}, after {@code repairs} repairs of missing
+   * inputs in this launch ({@code .../<relaunch>.<resume>.r<repairs>}): a step run again to restore
+   * what another step reads gets a new ID.
+   */
+  public static String forStep(
+      String runWorkflowId, int relaunch, String stage, String step, int resume, int repairs) {
+    return runWorkflowId
+        + "/"
+        + stage
+        + "."
+        + step
+        + "/"
+        + relaunch
+        + "."
+        + resume
+        + (repairs == 0 ? "" : ".r" + repairs);
   }
 }

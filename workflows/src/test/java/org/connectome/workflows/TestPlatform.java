@@ -54,6 +54,17 @@ final class TestPlatform implements AutoCloseable {
   }
 
   TestPlatform(Path dir, boolean timeSkipping) {
+    this(dir, timeSkipping, e -> e);
+  }
+
+  /**
+   * @param wrap wraps the local executor the workers use (a test that acts at the moment a shard
+   *     starts)
+   */
+  TestPlatform(
+      Path dir,
+      boolean timeSkipping,
+      java.util.function.UnaryOperator<org.connectome.executor.StageExecutor> wrap) {
     this.dir = dir;
     this.env =
         TestWorkflowEnvironment.newInstance(
@@ -67,7 +78,7 @@ final class TestPlatform implements AutoCloseable {
     this.factory = env.getWorkerFactory();
     this.catalog = Catalog.open(Catalog.h2FileUrl(dir.resolve("catalog")));
     this.executor = new LocalExecutor(new ThreadTaskLauncher(), 4);
-    PlatformWorkers.register(factory, catalog, executor, metrics);
+    PlatformWorkers.register(factory, catalog, wrap.apply(executor), metrics);
     env.start();
   }
 

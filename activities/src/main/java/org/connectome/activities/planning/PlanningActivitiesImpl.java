@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.connectome.acquisition.SectionFolder;
 import org.connectome.acquisition.SectionReadiness;
+import org.connectome.activities.VerifiedMarkers;
 import org.connectome.catalog.Catalog;
 import org.connectome.catalog.EventKind;
 import org.connectome.catalog.RunEvent;
@@ -83,7 +84,7 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
           .write(layout.definitionFile());
       Grouping g = plan.grouping();
       CompletionMarkers markers = markerStores.forStep(layout);
-      BitSet done = markers.scan(new UnitRange(0, g.unitCount()), step.paramsHash());
+      BitSet done = verifiedDone(markers, new UnitRange(0, g.unitCount()), step, spec.runId());
       List<ShardProgress> shards = new ArrayList<>();
       List<UnitRange> pending = new ArrayList<>();
       for (long s = 0; s < g.shardCount(); s++) {
@@ -154,6 +155,12 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
       throw new UncheckedIOException(
           "planning " + step.qualifiedName() + " in " + layout.dir() + ": " + e.getMessage(), e);
     }
+  }
+
+  private BitSet verifiedDone(
+      CompletionMarkers markers, UnitRange range, StepConfig step, String runId)
+      throws IOException {
+    return VerifiedMarkers.done(markers, range, step, runId, catalog);
   }
 
   @Override

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.connectome.activities.FailedUnits;
+import org.connectome.activities.VerifiedMarkers;
 import org.connectome.catalog.Catalog;
 import org.connectome.catalog.ShardProgress;
 import org.connectome.catalog.ShardState;
@@ -37,6 +38,7 @@ import org.connectome.pipeline.StepConfig;
 import org.connectome.task.TaskDefinition;
 import org.connectome.task.TaskReport;
 import org.connectome.task.UnitFailure;
+import org.connectome.tasks.CrashedUnits;
 import org.connectome.units.Grouping;
 import org.connectome.units.Ranges;
 import org.connectome.units.UnitRange;
@@ -109,7 +111,14 @@ public final class ShardActivitiesImpl implements ShardActivities {
     UnitRange units = g.unitsOfShard(shard);
     UnitRange taskRange = g.tasksOfShard(shard);
     CompletionMarkers markers = markerStores.forStep(layout);
-    BitSet doneAtStart = scan(markers, units, step);
+    BitSet doneAtStart;
+    try {
+      // a unit whose outputs went missing since the step was planned runs again too
+      doneAtStart = VerifiedMarkers.done(markers, units, step, step.runId(), catalog);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "checking markers of " + step.qualifiedName() + ": " + e.getMessage(), e);
+    }
     long doneBefore = doneAtStart.cardinality();
     List<UnitRange> tasksToRun =
         Ranges.where(
@@ -353,13 +362,46 @@ public final class ShardActivitiesImpl implements ShardActivities {
         Ranges.where(taskUnits, u -> !doneAtEnd.get((int) (u - shardUnits.from())));
     List<FailedUnits> out = new ArrayList<>();
     TaskReport report = readReport(layout, r.task(), r.attempts());
+    // units that took the task's process down: each is its own failure, with the executor's cause
+    Map<Long, Integer> crashed = crashedUnits(layout, r.task());
+    List<UnitRange> rest = new ArrayList<>();
+    for (UnitRange m : missing) {
+      long from = m.from();
+      for (long u = m.from(); u < m.to(); u++) {
+        if (crashed.containsKey(u) && r.failure() != null && !reported(report, u)) {
+          if (u > from) {
+            rest.add(new UnitRange(from, u));
+          }
+          int n = crashed.get(u);
+          out.add(
+              FailedUnits.of(
+                  UnitRange.single(u),
+                  "unit "
+                      + u
+                      + " took down the process of task "
+                      + r.task()
+                      + " "
+                      + (n == 1 ? "once" : n + " times")
+                      + ": "
+                      + r.failure().message(),
+                  r.failure().retryable()));
+          from = u + 1;
+        }
+      }
+      if (from < m.to()) {
+        rest.add(new UnitRange(from, m.to()));
+      }
+    }
+    missing = rest;
     for (UnitRange m : missing) {
       boolean covered = false;
       if (report != null) {
         for (UnitFailure f : report.failures()) {
           UnitRange both = f.units().intersect(m);
           if (!both.isEmpty()) {
-            out.add(FailedUnits.of(both, f.error(), f.retryable() && r.failure().retryable()));
+            out.add(
+                FailedUnits.of(
+                    both, f.error(), f.retryable() && r.failure().retryable(), f.missingInput()));
             covered = true;
           }
         }
@@ -380,6 +422,25 @@ public final class ShardActivitiesImpl implements ShardActivities {
       }
     }
     return out;
+  }
+
+  private static boolean reported(TaskReport report, long unit) {
+    return report != null && report.failures().stream().anyMatch(f -> f.units().contains(unit));
+  }
+
+  /** The units that took a process of the task down, with how often (the last one included). */
+  private static Map<Long, Integer> crashedUnits(StepLayout layout, long task) {
+    try {
+      Map<Long, Integer> out =
+          new java.util.HashMap<>(CrashedUnits.read(CrashedUnits.crashedFile(layout, task)));
+      Long last = CrashedUnits.readRunning(CrashedUnits.runningFile(layout, task));
+      if (last != null) {
+        out.merge(last, 1, Integer::sum);
+      }
+      return out;
+    } catch (IOException e) {
+      return Map.of();
+    }
   }
 
   private static TaskReport readReport(StepLayout layout, long task, int attempt) {

@@ -1,6 +1,8 @@
 package org.connectome.executor.k8s;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubernetes.client.openapi.ApiException;
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -22,6 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 final class KubeApi {
   private static final Logger log = LoggerFactory.getLogger(KubeApi.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One API call. */
   @FunctionalInterface
@@ -171,13 +174,14 @@ final class KubeApi {
     String body = e.getResponseBody();
     String msg = body;
     if (body != null) {
-      int i = body.indexOf("\"message\":\"");
-      if (i >= 0) {
-        int j = body.indexOf('"', i + 11);
-        msg = j > i ? body.substring(i + 11, j) : body;
+      try { // the API server's Status object: its message names the verb, resource and user
+        String m = JSON.readTree(body).path("message").asText("");
+        msg = m.isEmpty() ? body : m;
+      } catch (IOException notJson) {
+        msg = body;
       }
-      if (msg.length() > 300) {
-        msg = msg.substring(0, 300) + "...";
+      if (msg.length() > 400) {
+        msg = msg.substring(0, 400) + "...";
       }
     }
     return "HTTP " + e.getCode() + (msg == null || msg.isBlank() ? "" : " " + msg);

@@ -40,6 +40,9 @@ import org.connectome.spec.TolerationSpec;
  * @param apiMaxBackoff longest wait between two attempts of an API call
  * @param deleteTimeout how long a stopped shard waits for its Job and pods to be gone
  * @param logTailLines lines of a failed pod's log kept in the task's result
+ * @param watch follow Jobs and pods through watches (the default); false asks the API server at
+ *     every look (a GET of the Job and a LIST of its pods), for a worker whose Role lacks {@code
+ *     watch} and for measuring what the watches save
  */
 public record KubernetesExecutorConfig(
     String namespace,
@@ -62,14 +65,15 @@ public record KubernetesExecutorConfig(
     Duration apiInitialBackoff,
     Duration apiMaxBackoff,
     Duration deleteTimeout,
-    int logTailLines) {
+    int logTailLines,
+    boolean watch) {
 
   /** Finished Jobs are kept at least this long, so that their last state is read before they go. */
   public static final int MIN_TTL_SECONDS = 60;
 
   public static final int DEFAULT_TTL_SECONDS = 24 * 3600;
 
-  /** Where the task image keeps the platform's jars (see {@code docker/task.Dockerfile}). */
+  /** Where the task image keeps the platform's jars (see {@code docker/task.Containerfile}). */
   public static final String TASK_IMAGE_LIB = "/opt/connectome/lib/*";
 
   /** The task entry point in the task image: the same class a local child process runs. */
@@ -138,6 +142,7 @@ public record KubernetesExecutorConfig(
     b.apiMaxBackoff = apiMaxBackoff;
     b.deleteTimeout = deleteTimeout;
     b.logTailLines = logTailLines;
+    b.watch = watch;
     return b;
   }
 
@@ -202,6 +207,7 @@ public record KubernetesExecutorConfig(
     private Duration apiMaxBackoff;
     private Duration deleteTimeout;
     private int logTailLines;
+    private boolean watch = true;
 
     private Builder(String namespace) {
       this.namespace = namespace;
@@ -312,6 +318,11 @@ public record KubernetesExecutorConfig(
       return this;
     }
 
+    public Builder watch(boolean v) {
+      watch = v;
+      return this;
+    }
+
     public KubernetesExecutorConfig build() {
       return new KubernetesExecutorConfig(
           namespace,
@@ -334,7 +345,8 @@ public record KubernetesExecutorConfig(
           apiInitialBackoff,
           apiMaxBackoff,
           deleteTimeout,
-          logTailLines);
+          logTailLines,
+          watch);
     }
 
     private static String blankToNull(String s) {

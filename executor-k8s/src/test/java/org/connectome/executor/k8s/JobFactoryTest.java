@@ -534,7 +534,7 @@ class JobFactoryTest {
    */
   static String runAsKubelet(List<String> command, Map<String, String> env)
       throws IOException, InterruptedException {
-    List<String> cmd = command.stream().map(s -> FakeJobController.expand(s, env)).toList();
+    List<String> cmd = command.stream().map(s -> expand(s, env)).toList();
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().clear();
     pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
@@ -543,5 +543,34 @@ class JobFactoryTest {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, p.waitFor(), out);
     return out;
+  }
+
+  /** Kubernetes' $(VAR) expansion of commands, arguments and env values (podman-node's too). */
+  static String expand(String s, Map<String, String> env) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch == '$' && i + 1 < s.length()) {
+        char next = s.charAt(i + 1);
+        if (next == '$') {
+          b.append('$');
+          i++;
+          continue;
+        }
+        if (next == '(') {
+          int close = s.indexOf(')', i + 2);
+          if (close > 0) {
+            String name = s.substring(i + 2, close);
+            if (env.containsKey(name)) {
+              b.append(env.get(name));
+              i = close;
+              continue;
+            }
+          }
+        }
+      }
+      b.append(ch);
+    }
+    return b.toString();
   }
 }

@@ -4,11 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.connectome.executor.ShardListener;
 import org.connectome.executor.ShardRequest;
-import org.connectome.executor.TaskFailure;
-import org.connectome.executor.TaskResult;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.pipeline.TaskRetry;
 import org.connectome.spec.ContainerSpec;
@@ -73,46 +69,5 @@ final class Shards {
         attempt,
         "fly1/r7",
         null);
-  }
-
-  /** Records every call, in order, as text. */
-  static final class Recorder implements ShardListener {
-    final List<String> events = new CopyOnWriteArrayList<>();
-    final List<TaskResult> finished = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void taskStarted(long task, int attempt) {
-      events.add("start " + task + "/" + attempt);
-    }
-
-    @Override
-    public void taskAttemptEnded(long task, int attempt, TaskFailure failure, Duration duration) {
-      events.add(
-          "end " + task + "/" + attempt + " " + (failure == null ? "ok" : failure.kind().name()));
-    }
-
-    @Override
-    public void taskFinished(TaskResult result) {
-      finished.add(result);
-      events.add("finished " + result.task());
-    }
-
-    long count(String prefix) {
-      return events.stream().filter(e -> e.startsWith(prefix)).count();
-    }
-
-    /** Every started attempt ended exactly once. */
-    boolean balanced() {
-      for (String e : events) {
-        if (e.startsWith("start ")) {
-          String key = e.substring(6);
-          long ends = events.stream().filter(x -> x.startsWith("end " + key + " ")).count();
-          if (ends != 1) {
-            return false;
-          }
-        }
-      }
-      return events.stream().filter(e -> e.startsWith("end ")).count() == count("start ");
-    }
   }
 }

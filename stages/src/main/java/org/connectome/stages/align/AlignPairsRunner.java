@@ -8,9 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.connectome.layout.StepLayout;
+import org.connectome.spec.Param;
 import org.connectome.stages.stitch.OutputFiles;
 import org.connectome.stages.stitch.Stats;
-import org.connectome.stages.stitch.StepParams;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.BadDefinitionException;
 import org.connectome.tasks.UnitContext;
@@ -24,10 +24,7 @@ import org.connectome.tasks.UnitRunner;
  * {@code output/q<kkkk>.json}, which lets the solve average out registration errors instead of
  * chaining them. A pair with fewer than {@code minMatches} patch matches fails its unit for good.
  *
- * <p>Parameters: {@code coarseScale} (8), {@code maxRotationDeg} (3), {@code rotationStepDeg}
- * (0.5), {@code maxShiftPx} (200), {@code patchSize} (128), {@code patchStep} (64), {@code
- * minPatchNcc} (0.2), {@code matchOutlierPx} (2), {@code matchOutlierK} (3), {@code minMatches}
- * (6), {@code secondNeighbours} (true).
+ * <p>Parameters: {@link #PARAMS}.
  */
 public final class AlignPairsRunner implements UnitRunner {
   public static final String METHOD =
@@ -52,25 +49,104 @@ public final class AlignPairsRunner implements UnitRunner {
   public AlignPairsRunner(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
     this.def = def;
     this.layout = layout;
-    this.params = params(new StepParams(def.params(), "align.pairs"));
-    this.secondNeighbours =
-        new StepParams(def.params(), "align.pairs").flag("secondNeighbours", true);
+    try {
+      this.params = params(def.params());
+      this.secondNeighbours = SECOND_NEIGHBOURS.read("align.pairs", def.params());
+    } catch (IllegalArgumentException e) {
+      throw new BadDefinitionException(e.getMessage(), e);
+    }
     this.sections = def.plan().units().unitCount() + 1;
   }
 
-  static MontageRegistration.Params params(StepParams p) throws BadDefinitionException {
-    MontageRegistration.Params d = MontageRegistration.Params.DEFAULT;
+  private static final MontageRegistration.Params D = MontageRegistration.Params.DEFAULT;
+  static final Param<Integer> COARSE_SCALE =
+      Param.integer(
+          "coarseScale", D.coarseScale(), 1, 256, "Downscaling of the coarse rotation search.");
+  static final Param<Double> MAX_ROTATION =
+      Param.number(
+          "maxRotationDeg",
+          D.maxRotationDeg(),
+          0,
+          180,
+          "Largest rotation between neighbouring sections searched, degrees.");
+  static final Param<Double> ROTATION_STEP =
+      Param.number(
+          "rotationStepDeg",
+          D.rotationStepDeg(),
+          0,
+          true,
+          180,
+          "Step of the coarse rotation search, degrees.");
+  static final Param<Double> MAX_SHIFT =
+      Param.number(
+          "maxShiftPx",
+          D.maxShiftPx(),
+          0,
+          1e6,
+          "Largest shift between neighbouring sections searched, px.");
+  static final Param<Integer> PATCH_SIZE =
+      Param.integer("patchSize", D.patchSize(), 8, 1 << 16, "Side of a matched patch, px.");
+  static final Param<Integer> PATCH_STEP =
+      Param.integer("patchStep", D.patchStep(), 1, 1 << 16, "Distance between patches, px.");
+  static final Param<Double> MIN_PATCH_NCC =
+      Param.number("minPatchNcc", D.minPatchNcc(), -1, 1, "Least NCC of a kept patch match.");
+  static final Param<Double> MATCH_OUTLIER_PX =
+      Param.number(
+          "matchOutlierPx",
+          D.outlierPx(),
+          0,
+          true,
+          1e6,
+          "Floor of the threshold above which a patch match is an outlier of the rigid fit, px.");
+  static final Param<Double> MATCH_OUTLIER_K =
+      Param.number(
+          "matchOutlierK",
+          D.outlierK(),
+          0,
+          true,
+          1000,
+          "Outlier threshold as a multiple of the matches' robust sigma.");
+  static final Param<Integer> MIN_MATCHES =
+      Param.integer(
+          "minMatches",
+          D.minMatches(),
+          1,
+          Integer.MAX_VALUE,
+          "Fewest kept patch matches of a pair; a pair with fewer fails its unit for good.");
+  static final Param<Boolean> SECOND_NEIGHBOURS =
+      Param.flag(
+          "secondNeighbours",
+          true,
+          "Also register each section to the one after next, so the solve averages out errors.");
+
+  /** Every parameter of {@code align.pairs}. */
+  public static final List<Param<?>> PARAMS =
+      List.of(
+          COARSE_SCALE,
+          MAX_ROTATION,
+          ROTATION_STEP,
+          MAX_SHIFT,
+          PATCH_SIZE,
+          PATCH_STEP,
+          MIN_PATCH_NCC,
+          MATCH_OUTLIER_PX,
+          MATCH_OUTLIER_K,
+          MIN_MATCHES,
+          SECOND_NEIGHBOURS);
+
+  static MontageRegistration.Params params(Map<String, Object> p) {
+    String step = "align.pairs";
     return new MontageRegistration.Params(
-        p.integer("coarseScale", d.coarseScale()),
-        p.number("maxRotationDeg", d.maxRotationDeg()),
-        p.number("rotationStepDeg", d.rotationStepDeg()),
-        p.number("maxShiftPx", d.maxShiftPx()),
-        p.integer("patchSize", d.patchSize()),
-        p.integer("patchStep", d.patchStep()),
-        p.number("minPatchNcc", d.minPatchNcc()),
-        p.number("matchOutlierPx", d.outlierPx()),
-        p.number("matchOutlierK", d.outlierK()),
-        p.integer("minMatches", d.minMatches()));
+        COARSE_SCALE.read(step, p),
+        MAX_ROTATION.read(step, p),
+        ROTATION_STEP.read(step, p),
+        MAX_SHIFT.read(step, p),
+        PATCH_SIZE.read(step, p),
+        PATCH_STEP.read(step, p),
+        MIN_PATCH_NCC.read(step, p),
+        MATCH_OUTLIER_PX.read(step, p),
+        MATCH_OUTLIER_K.read(step, p),
+        MIN_MATCHES.read(step, p));
   }
 
   /** The pair file of unit {@code k}: sections k and k+1. */
@@ -89,7 +165,9 @@ public final class AlignPairsRunner implements UnitRunner {
       Path dir = SectionMontage.dir(Path.of(def.runDir()), z);
       if (!Files.exists(dir.resolve("montage.json"))) {
         throw new UnitException(
-            "section " + z + ": no stitched montage in " + dir + " (did it stitch?)", false);
+            "section " + z + ": no stitched montage in " + dir + " (did it stitch?)",
+            false,
+            new java.nio.file.NoSuchFileException(dir.resolve("montage.json").toString()));
       }
       try {
         m = SectionMontage.read(dir, true);

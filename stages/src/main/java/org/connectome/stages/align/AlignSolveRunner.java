@@ -13,9 +13,9 @@ import org.connectome.acquisition.SectionFolder;
 import org.connectome.layout.FactsStore;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.Json;
+import org.connectome.spec.Param;
 import org.connectome.stages.stitch.OutputFiles;
 import org.connectome.stages.stitch.Stats;
-import org.connectome.stages.stitch.StepParams;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.BadDefinitionException;
 import org.connectome.tasks.UnitContext;
@@ -29,8 +29,7 @@ import org.connectome.tasks.UnitRunner;
  * transformed montages, writes {@code output/transforms.json} and publishes the aligned volume's
  * size as the {@code volume} fact.
  *
- * <p>Parameters: {@code pairOutlierPx} (5), {@code pairOutlierK} (4), {@code secondNeighbourWeight}
- * (1).
+ * <p>Parameters: {@link #PARAMS}.
  */
 public final class AlignSolveRunner implements UnitRunner {
   private final TaskDefinition def;
@@ -39,13 +38,44 @@ public final class AlignSolveRunner implements UnitRunner {
   private final double outlierK;
   private final double skipWeight;
 
+  static final Param<Double> PAIR_OUTLIER_PX =
+      Param.number(
+          "pairOutlierPx",
+          5.0,
+          0,
+          true,
+          1e6,
+          "Floor of the threshold above which a pair disagreeing with the solve is dropped, px.");
+  static final Param<Double> PAIR_OUTLIER_K =
+      Param.number(
+          "pairOutlierK",
+          4.0,
+          0,
+          true,
+          1000,
+          "Pair outlier threshold as a multiple of the pairs' robust sigma.");
+  static final Param<Double> SECOND_NEIGHBOUR_WEIGHT =
+      Param.number(
+          "secondNeighbourWeight",
+          1.0,
+          0,
+          1000,
+          "Weight of the pairs of sections k and k+2 beside those of neighbours.");
+
+  /** Every parameter of {@code align.solve}. */
+  public static final List<Param<?>> PARAMS =
+      List.of(PAIR_OUTLIER_PX, PAIR_OUTLIER_K, SECOND_NEIGHBOUR_WEIGHT);
+
   public AlignSolveRunner(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
     this.def = def;
     this.layout = layout;
-    StepParams p = new StepParams(def.params(), "align.solve");
-    this.outlierPx = p.number("pairOutlierPx", 5);
-    this.outlierK = p.number("pairOutlierK", 4);
-    this.skipWeight = p.number("secondNeighbourWeight", 1);
+    try {
+      this.outlierPx = PAIR_OUTLIER_PX.read("align.solve", def.params());
+      this.outlierK = PAIR_OUTLIER_K.read("align.solve", def.params());
+      this.skipWeight = SECOND_NEIGHBOUR_WEIGHT.read("align.solve", def.params());
+    } catch (IllegalArgumentException e) {
+      throw new BadDefinitionException(e.getMessage(), e);
+    }
   }
 
   /** The transforms file of a run. */

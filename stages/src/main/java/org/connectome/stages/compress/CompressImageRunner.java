@@ -9,11 +9,15 @@ import java.util.List;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
 import org.connectome.pipeline.Box;
-import org.connectome.stages.precomputed.ByteVolume;
+import org.connectome.pipeline.CompressPlanners;
+import org.connectome.pipeline.PyramidPlan;
+import org.connectome.pipeline.ShardLayout;
+import org.connectome.pipeline.Vec3;
 import org.connectome.stages.precomputed.DataType;
-import org.connectome.stages.precomputed.Downsample;
+import org.connectome.stages.precomputed.Encoding;
 import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.precomputed.RunVolumes;
+import org.connectome.stages.precomputed.ShardingSpec;
 import org.connectome.stages.precomputed.VolumeInfo;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.BadDefinitionException;
@@ -22,34 +26,30 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code compress.image}: unit {@code i} is block {@code i} of {@code blockSize} over the aligned
- * volume. It reads the block from {@code volumes/aligned/} (raw uint8, align.render), writes it to
- * {@code neuroglancer/image/} at scale 0 and, averaged by {@code downsample} per level, at every
- * coarser scale ({@link ScalePyramid}), in the chosen encoding ({@code jpeg} or {@code raw}), and
- * writes {@link CompressStats} for the unit.
+ * {@code compress.image}: unit {@code i} is box {@code i} of the step's grid over the aligned
+ * volume ({@link PyramidPlan}): a shard of scale 0 when the image is sharded, else a block of
+ * {@code blockSize}. It reads the box from {@code volumes/aligned/} (raw uint8, align.render) and
+ * writes it to {@code neuroglancer/image/} at scale 0 and, unsharded, averaged at the coarser
+ * scales the block covers whole chunks of, in the chosen encoding ({@code jpeg} or {@code raw});
+ * the pyramid steps write the scales above. It writes {@link CompressStats} for the unit. The info
+ * it writes lists every scale of the full pyramid with its sharding.
  */
 public final class CompressImageRunner implements UnitRunner {
   private final Path runDir;
   private final StepLayout layout;
   private final BlockGrid grid;
   private final CompressParams params;
-  private final ScalePyramid pyramid;
+  private final PyramidPlan pyramid;
   private PrecomputedVolume input;
   private PrecomputedVolume output;
 
-  CompressImageRunner(Path runDir, StepLayout layout, BlockGrid grid, CompressParams params) {
+  CompressImageRunner(
+      Path runDir, StepLayout layout, BlockGrid grid, CompressParams params, PyramidPlan pyramid) {
     this.runDir = runDir;
     this.layout = layout;
     this.grid = grid;
     this.params = params;
-    this.pyramid =
-        ScalePyramid.plan(
-            "compress.image",
-            new long[] {grid.volume().x(), grid.volume().y(), grid.volume().z()},
-            blockSize(grid),
-            params.chunkSize(),
-            params.downsample(),
-            params.scales());
+    this.pyramid = pyramid;
   }
 
   public static CompressImageRunner create(TaskDefinition def, StepLayout layout)
@@ -57,7 +57,12 @@ public final class CompressImageRunner implements UnitRunner {
     BlockGrid grid = grid(def);
     try {
       return new CompressImageRunner(
-          Path.of(def.runDir()), layout, grid, CompressParams.image(def.params()));
+          Path.of(def.runDir()),
+          layout,
+          grid,
+          CompressParams.image(def.params()),
+          PyramidPlan.forGrid(grid, def.params(), CompressPlanners.IMAGE_BYTES)
+              .requireWholeChunks());
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -73,73 +78,50 @@ public final class CompressImageRunner implements UnitRunner {
     return grid;
   }
 
-  static int[] blockSize(BlockGrid grid) {
-    return new int[] {
-      Math.toIntExact(grid.blockSize().x()),
-      Math.toIntExact(grid.blockSize().y()),
-      Math.toIntExact(grid.blockSize().z())
-    };
-  }
-
-  public ScalePyramid pyramid() {
+  public PyramidPlan pyramid() {
     return pyramid;
   }
 
-  /** The info of {@code neuroglancer/image/} for a scale-0 resolution. */
+  /** The info of {@code neuroglancer/image/} for a scale-0 resolution: every scale. */
   public VolumeInfo outputInfo(double[] resolution0) {
+    return VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1, scales(pyramid, params, resolution0));
+  }
+
+  /** The scales of a volume's info: sizes, resolutions and sharding from the pyramid plan. */
+  static List<VolumeInfo.Scale> scales(PyramidPlan p, CompressParams params, double[] res0) {
     List<VolumeInfo.Scale> scales = new ArrayList<>();
-    for (ScalePyramid.Level l : pyramid.levels()) {
-      scales.add(
+    for (PyramidPlan.Level l : p.levels()) {
+      Vec3 f = l.factor();
+      VolumeInfo.Scale s =
           VolumeInfo.Scale.of(
-              l.size(),
-              pyramid.resolution(resolution0, l.index()),
-              params.chunkSize(),
+              new long[] {l.size().x(), l.size().y(), l.size().z()},
+              new double[] {res0[0] * f.x(), res0[1] * f.y(), res0[2] * f.z()},
+              new int[] {
+                Math.toIntExact(p.chunk().x()),
+                Math.toIntExact(p.chunk().y()),
+                Math.toIntExact(p.chunk().z())
+              },
               params.encoding(),
-              null));
+              params.csBlockSize());
+      ShardLayout shards = p.shardLayout(l.index());
+      scales.add(
+          shards == null
+              ? s
+              : s.withSharding(ShardingSpec.of(shards, params.encoding() != Encoding.JPEG)));
     }
-    return VolumeInfo.of(VolumeInfo.IMAGE, DataType.UINT8, 1, scales);
+    return scales;
   }
 
   @Override
   public void run(UnitContext unit) throws UnitException, InterruptedException {
     Box block = grid.core(unit.unit());
-    String what = "compress.image block " + unit.unit() + " (" + block.chunkName() + ")";
+    String what = "compress.image unit " + unit.unit() + " (" + block.chunkName() + ")";
     try {
       open();
-      ByteVolume data = input.readImage(0, block);
-      long bytesIn = data.data().length;
-      List<CompressStats.ScaleStats> perScale = new ArrayList<>();
-      long raw = 0;
-      long out = 0;
-      long chunks = 0;
-      int[] f = pyramid.stepFactor();
-      for (ScalePyramid.Level l : pyramid.levels()) {
-        if (Thread.interrupted()) {
-          throw new InterruptedException();
-        }
-        if (l.index() > 0) {
-          data = Downsample.average(data, f[0], f[1], f[2]);
-        }
-        Box region = pyramid.region(block, l.index());
-        long n = output.grid(l.index()).chunksIntersecting(region).size();
-        long written = output.writeImage(l.index(), region, data);
-        perScale.add(
-            new CompressStats.ScaleStats(
-                output.info().scale(l.index()).key(), data.data().length, written, n));
-        raw += data.data().length;
-        out += written;
-        chunks += n;
-      }
-      new CompressStats(
-              unit.unit(),
-              block.chunkName(),
-              params.encoding().json(),
-              bytesIn,
-              raw,
-              out,
-              chunks,
-              perScale,
-              null)
+      List<CompressStats.ScaleStats> perScale =
+          ScaleUnits.write(
+              Voxels.IMAGE, input, 0, 0, output, pyramid, 0, pyramid.compressTop(), block);
+      CompressStats.of("image", unit.unit(), block, params, block.size().volume(), perScale)
           .write(layout.outputDir());
     } catch (NoSuchFileException e) {
       throw new UnitException(
@@ -183,6 +165,6 @@ public final class CompressImageRunner implements UnitRunner {
 
   @Override
   public void close() {
-    // nothing held open: chunk files are written whole per unit
+    // nothing held open: chunk and shard files are written whole per unit
   }
 }

@@ -2,8 +2,9 @@ package org.connectome.stages.compress;
 
 import java.util.List;
 import java.util.Map;
+import org.connectome.pipeline.CompressPlanners;
+import org.connectome.spec.Param;
 import org.connectome.stages.precomputed.Encoding;
-import org.connectome.stages.precomputed.ParamValues;
 
 /**
  * The compress steps' parameters (besides {@code blockSize}, which the planner reads):
@@ -37,42 +38,79 @@ public record CompressParams(
   public static final int[] DEFAULT_DOWNSAMPLE = {2, 2, 1};
   public static final int[] DEFAULT_CS_BLOCK = {8, 8, 8};
 
-  public static CompressParams image(Map<String, Object> params) {
-    ParamValues p = new ParamValues("compress.image", params);
-    Encoding e = Encoding.of(p.string("encoding", "jpeg", List.of("jpeg", "raw")));
+  // read by the planners too (the pyramid's shape): declared once, there
+  static final Param<int[]> CHUNK_SIZE = CompressPlanners.CHUNK_SIZE;
+  static final Param<Integer> SCALES = CompressPlanners.SCALES;
+  static final Param<int[]> DOWNSAMPLE = CompressPlanners.DOWNSAMPLE;
+  static final Param<String> IMAGE_ENCODING =
+      Param.choice("encoding", "jpeg", List.of("jpeg", "raw"), "Encoding of the image chunks.");
+  static final Param<Integer> JPEG_QUALITY =
+      Param.integer("jpegQuality", 90, 1, 100, "JPEG quality of the image chunks.");
+  static final Param<String> SEGMENTATION_ENCODING =
+      Param.choice(
+          "encoding",
+          "compressed_segmentation",
+          List.of("compressed_segmentation", "raw"),
+          "Encoding of the segmentation chunks.");
+  static final Param<int[]> CS_BLOCK =
+      Param.int3(
+          "compressedSegmentationBlockSize",
+          DEFAULT_CS_BLOCK,
+          1,
+          "Block size of compressed_segmentation, voxels (x, y, z).");
+  static final Param<String> MESH =
+      Param.folderName(
+          "mesh", null, "Mesh folder named in the segmentation's info (the mesh stage fills it).");
+  static final Param<String> SEGMENT_PROPERTIES =
+      Param.folderName(
+          "segmentProperties",
+          null,
+          "Segment properties folder named in the segmentation's info (segment.reconcile fills"
+              + " it).");
+  static final Param<String> WHEN_NO_SEGMENTATION =
+      Param.choice(
+          "whenNoSegmentation",
+          "fail",
+          List.of("fail", "skip"),
+          "Without volumes/segmentation: fail, or record the unit as skipped.");
+
+  /**
+   * The parameters the reference {@code compress.image} reads besides the planner's ({@code
+   * chunkSize}, {@code scales}, {@code downsample}, ... shape the pyramid, so the planners declare
+   * them).
+   */
+  public static final List<Param<?>> IMAGE_PARAMS = List.of(IMAGE_ENCODING, JPEG_QUALITY);
+
+  /** The parameters the reference {@code compress.segmentation} reads besides the planner's. */
+  public static final List<Param<?>> SEGMENTATION_PARAMS =
+      List.of(SEGMENTATION_ENCODING, CS_BLOCK, MESH, SEGMENT_PROPERTIES, WHEN_NO_SEGMENTATION);
+
+  public static CompressParams image(Map<String, Object> p) {
+    String step = "compress.image";
     return new CompressParams(
-        p.vec3("chunkSize", DEFAULT_CHUNK, 1),
-        scales(p),
-        p.vec3("downsample", DEFAULT_DOWNSAMPLE, 1),
-        e,
-        p.integer("jpegQuality", 90, 1, 100),
+        CHUNK_SIZE.read(step, p),
+        SCALES.read(step, p),
+        DOWNSAMPLE.read(step, p),
+        Encoding.of(IMAGE_ENCODING.read(step, p)),
+        JPEG_QUALITY.read(step, p),
         null,
         null,
         null,
         false);
   }
 
-  public static CompressParams segmentation(Map<String, Object> params) {
-    ParamValues p = new ParamValues("compress.segmentation", params);
-    Encoding e =
-        Encoding.of(
-            p.string(
-                "encoding", "compressed_segmentation", List.of("compressed_segmentation", "raw")));
+  public static CompressParams segmentation(Map<String, Object> p) {
+    String step = "compress.segmentation";
+    Encoding e = Encoding.of(SEGMENTATION_ENCODING.read(step, p));
     return new CompressParams(
-        p.vec3("chunkSize", DEFAULT_CHUNK, 1),
-        scales(p),
-        p.vec3("downsample", DEFAULT_DOWNSAMPLE, 1),
+        CHUNK_SIZE.read(step, p),
+        SCALES.read(step, p),
+        DOWNSAMPLE.read(step, p),
         e,
         0,
-        e == Encoding.COMPRESSED_SEGMENTATION
-            ? p.vec3("compressedSegmentationBlockSize", DEFAULT_CS_BLOCK, 1)
-            : null,
-        p.string("mesh", null, null),
-        p.string("segmentProperties", null, null),
-        p.string("whenNoSegmentation", "fail", List.of("fail", "skip")).equals("skip"));
-  }
-
-  private static Integer scales(ParamValues p) {
-    return p.has("scales") ? p.integer("scales", 1, 1, 32) : null;
+        e == Encoding.COMPRESSED_SEGMENTATION ? CS_BLOCK.read(step, p) : null,
+        MESH.read(step, p),
+        SEGMENT_PROPERTIES.read(step, p),
+        WHEN_NO_SEGMENTATION.read(step, p).equals("skip"));
   }
 }

@@ -4,15 +4,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
 import org.connectome.pipeline.Box;
+import org.connectome.pipeline.CompressPlanners;
+import org.connectome.pipeline.PyramidPlan;
 import org.connectome.stages.precomputed.DataType;
-import org.connectome.stages.precomputed.Downsample;
-import org.connectome.stages.precomputed.LabelVolume;
 import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.precomputed.RunVolumes;
 import org.connectome.stages.precomputed.VolumeInfo;
@@ -23,10 +22,11 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code compress.segmentation}: unit {@code i} is block {@code i} of {@code blockSize}. It reads
- * the block from {@code volumes/segmentation/} (the global segmentation, uint64 or uint32, one
- * scale, written by segment.relabel), writes it to {@code neuroglancer/segmentation/} at scale 0
- * and, by the most frequent label per {@code downsample} box, at every coarser scale, as {@code
+ * {@code compress.segmentation}: unit {@code i} is box {@code i} of the step's grid (a shard of
+ * scale 0 when sharded, else a block of {@code blockSize}, {@link PyramidPlan}). It reads the block
+ * from {@code volumes/segmentation/} (the global segmentation, uint64 or uint32, one scale, written
+ * by segment.relabel), writes it to {@code neuroglancer/segmentation/} at scale 0 and, by the most
+ * frequent label per {@code downsample} box, at every coarser scale, as {@code
  * compressed_segmentation} (or raw), with the input's data type; the info names {@code mesh} and
  * {@code segment_properties} folders when the params ask. With {@code whenNoSegmentation: skip} a
  * unit whose input volume does not exist records that and succeeds.
@@ -36,24 +36,17 @@ public final class CompressSegmentationRunner implements UnitRunner {
   private final StepLayout layout;
   private final BlockGrid grid;
   private final CompressParams params;
-  private final ScalePyramid pyramid;
+  private final PyramidPlan pyramid;
   private PrecomputedVolume input;
   private PrecomputedVolume output;
 
   CompressSegmentationRunner(
-      Path runDir, StepLayout layout, BlockGrid grid, CompressParams params) {
+      Path runDir, StepLayout layout, BlockGrid grid, CompressParams params, PyramidPlan pyramid) {
     this.runDir = runDir;
     this.layout = layout;
     this.grid = grid;
     this.params = params;
-    this.pyramid =
-        ScalePyramid.plan(
-            "compress.segmentation",
-            new long[] {grid.volume().x(), grid.volume().y(), grid.volume().z()},
-            CompressImageRunner.blockSize(grid),
-            params.chunkSize(),
-            params.downsample(),
-            params.scales());
+    this.pyramid = pyramid;
   }
 
   public static CompressSegmentationRunner create(TaskDefinition def, StepLayout layout)
@@ -61,28 +54,24 @@ public final class CompressSegmentationRunner implements UnitRunner {
     BlockGrid grid = CompressImageRunner.grid(def);
     try {
       return new CompressSegmentationRunner(
-          Path.of(def.runDir()), layout, grid, CompressParams.segmentation(def.params()));
+          Path.of(def.runDir()),
+          layout,
+          grid,
+          CompressParams.segmentation(def.params()),
+          PyramidPlan.forGrid(grid, def.params(), CompressPlanners.SEGMENTATION_BYTES)
+              .requireWholeChunks());
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
   }
 
-  public ScalePyramid pyramid() {
+  public PyramidPlan pyramid() {
     return pyramid;
   }
 
   /** The info of {@code neuroglancer/segmentation/}. */
   public VolumeInfo outputInfo(DataType type, double[] resolution0) {
-    List<VolumeInfo.Scale> scales = new ArrayList<>();
-    for (ScalePyramid.Level l : pyramid.levels()) {
-      scales.add(
-          VolumeInfo.Scale.of(
-              l.size(),
-              pyramid.resolution(resolution0, l.index()),
-              params.chunkSize(),
-              params.encoding(),
-              params.csBlockSize()));
-    }
+    List<VolumeInfo.Scale> scales = CompressImageRunner.scales(pyramid, params, resolution0);
     return new VolumeInfo(
         VolumeInfo.TYPE,
         VolumeInfo.SEGMENTATION,
@@ -110,47 +99,22 @@ public final class CompressSegmentationRunner implements UnitRunner {
                 0,
                 0,
                 List.of(),
-                "no " + RunVolumes.SEGMENTATION + " (whenNoSegmentation: skip)")
+                "no " + RunVolumes.SEGMENTATION + " (whenNoSegmentation: skip)",
+                "segmentation")
             .write(layout.outputDir());
         return;
       }
       open();
-      LabelVolume data = input.readLabels(0, block);
-      long bytesIn = (long) data.data().length * input.info().dataType().bytes();
-      int width = output.info().dataType().bytes();
-      List<CompressStats.ScaleStats> perScale = new ArrayList<>();
-      long raw = 0;
-      long out = 0;
-      long chunks = 0;
-      int[] f = pyramid.stepFactor();
-      for (ScalePyramid.Level l : pyramid.levels()) {
-        if (Thread.interrupted()) {
-          throw new InterruptedException();
-        }
-        if (l.index() > 0) {
-          data = Downsample.mode(data, f[0], f[1], f[2]);
-        }
-        Box region = pyramid.region(block, l.index());
-        long n = output.grid(l.index()).chunksIntersecting(region).size();
-        long written = output.writeLabels(l.index(), region, data);
-        long rawBytes = (long) data.data().length * width;
-        perScale.add(
-            new CompressStats.ScaleStats(
-                output.info().scale(l.index()).key(), rawBytes, written, n));
-        raw += rawBytes;
-        out += written;
-        chunks += n;
-      }
-      new CompressStats(
+      List<CompressStats.ScaleStats> perScale =
+          ScaleUnits.write(
+              Voxels.LABELS, input, 0, 0, output, pyramid, 0, pyramid.compressTop(), block);
+      CompressStats.of(
+              "segmentation",
               unit.unit(),
-              block.chunkName(),
-              params.encoding().json(),
-              bytesIn,
-              raw,
-              out,
-              chunks,
-              perScale,
-              null)
+              block,
+              params,
+              block.size().volume() * input.info().dataType().bytes(),
+              perScale)
           .write(layout.outputDir());
     } catch (NoSuchFileException e) {
       throw new UnitException(

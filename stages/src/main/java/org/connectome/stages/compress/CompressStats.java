@@ -23,6 +23,7 @@ import org.connectome.stages.precomputed.AtomicFiles;
  * @param chunks chunk files written
  * @param scales the same per scale
  * @param skipped why the unit wrote nothing, or null
+ * @param volume {@code image} or {@code segmentation} (a pyramid step's units write both), or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CompressStats(
@@ -34,7 +35,8 @@ public record CompressStats(
     long storedBytes,
     long chunks,
     List<ScaleStats> scales,
-    String skipped) {
+    String skipped,
+    String volume) {
 
   /** One scale's share. */
   public record ScaleStats(String key, long rawBytes, long storedBytes, long chunks) {}
@@ -48,6 +50,35 @@ public record CompressStats(
   }
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** The stats of a unit that wrote {@code scales}. */
+  static CompressStats of(
+      String volume,
+      long unit,
+      org.connectome.pipeline.Box block,
+      CompressParams params,
+      long bytesIn,
+      List<ScaleStats> scales) {
+    long raw = 0;
+    long out = 0;
+    long chunks = 0;
+    for (ScaleStats s : scales) {
+      raw += s.rawBytes();
+      out += s.storedBytes();
+      chunks += s.chunks();
+    }
+    return new CompressStats(
+        unit,
+        block.chunkName(),
+        params.encoding().json(),
+        bytesIn,
+        raw,
+        out,
+        chunks,
+        scales,
+        null,
+        volume);
+  }
 
   public static Path file(Path stepOutputDir, long unit) {
     return stepOutputDir

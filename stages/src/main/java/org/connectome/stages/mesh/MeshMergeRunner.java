@@ -12,6 +12,8 @@ import java.util.TreeMap;
 import org.connectome.layout.StepLayout;
 import org.connectome.stages.precomputed.AtomicFiles;
 import org.connectome.stages.precomputed.RunVolumes;
+import org.connectome.stages.precomputed.ShardingSpec;
+import org.connectome.stages.precomputed.Shards;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.BadDefinitionException;
 import org.connectome.tasks.UnitContext;
@@ -35,15 +37,18 @@ public final class MeshMergeRunner implements UnitRunner {
   private final StepLayout layout;
   private final long shards;
   private final MeshParams params;
+  private final double voxelSize;
 
   /** Per block file, its entries: read once per task, each shard takes its own. */
   private Map<Path, List<BlockMeshFile.Entry>> indexes;
 
-  MeshMergeRunner(Path runDir, StepLayout layout, long shards, MeshParams params) {
+  MeshMergeRunner(
+      Path runDir, StepLayout layout, long shards, MeshParams params, double voxelSize) {
     this.runDir = runDir;
     this.layout = layout;
     this.shards = shards;
     this.params = params;
+    this.voxelSize = voxelSize;
   }
 
   public static MeshMergeRunner create(TaskDefinition def, StepLayout layout)
@@ -58,7 +63,11 @@ public final class MeshMergeRunner implements UnitRunner {
     }
     try {
       return new MeshMergeRunner(
-          Path.of(def.runDir()), layout, shards, MeshParams.of("mesh.merge", def.params()));
+          Path.of(def.runDir()),
+          layout,
+          shards,
+          MeshParams.of("mesh.merge", def.params()),
+          def.voxelSize() == null ? 8 : def.voxelSize().x());
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -114,11 +123,16 @@ public final class MeshMergeRunner implements UnitRunner {
     String what = "mesh.merge shard " + shard + " of " + shards;
     try {
       loadIndexes(what);
+      ShardingSpec sharding = sharding(what);
       // this shard's segments and where their parts are, in id order
       Map<Long, List<Part>> segments = new TreeMap<>(Long::compareUnsigned);
       for (var e : indexes.entrySet()) {
         for (BlockMeshFile.Entry en : e.getValue()) {
-          if (Long.remainderUnsigned(en.id(), shards) == shard) {
+          long owner =
+              sharding != null
+                  ? sharding.shardOf(en.id())
+                  : Long.remainderUnsigned(en.id(), shards);
+          if (owner == shard) {
             segments.computeIfAbsent(en.id(), k -> new ArrayList<>()).add(new Part(e.getKey(), en));
           }
         }
@@ -126,7 +140,12 @@ public final class MeshMergeRunner implements UnitRunner {
       Path dir = meshDir(runDir, params.folder());
       Files.createDirectories(dir);
       AtomicFiles.writeIfChanged(
-          dir.resolve("info"), LegacyMesh.INFO_JSON.getBytes(StandardCharsets.UTF_8));
+          dir.resolve("info"),
+          params.output().multires()
+              ? MAPPER.writeValueAsBytes(MultiresMesh.info(sharding))
+              : LegacyMesh.INFO_JSON.getBytes(StandardCharsets.UTF_8));
+      Map<Long, byte[]> manifests = new TreeMap<>(Long::compareUnsigned);
+      Map<Long, byte[]> fragmentData = new TreeMap<>(Long::compareUnsigned);
       StringBuilder tsv = new StringBuilder("# id\tvoxels\tvertices\ttriangles\tbytes\n");
       int meshes = 0;
       long vertices = 0;
@@ -148,7 +167,23 @@ public final class MeshMergeRunner implements UnitRunner {
         TriangleMesh merged = SeamMerge.merge(parts);
         List<String> fragments = List.of();
         long size = 0;
-        if (!merged.isEmpty()) {
+        if (params.output().multires()) {
+          MultiresMesh.Encoded enc = MultiresMesh.encode(lods(merged), lodScale());
+          size = enc.fragments().length;
+          if (sharding != null) {
+            manifests.put(id, enc.manifest());
+            fragmentData.put(id, enc.fragments());
+          } else {
+            AtomicFiles.write(dir.resolve(Long.toUnsignedString(id)), enc.fragments());
+            AtomicFiles.write(dir.resolve(Long.toUnsignedString(id) + ".index"), enc.manifest());
+          }
+          if (!merged.isEmpty()) {
+            meshes++;
+            vertices += merged.vertexCount();
+            triangles += merged.triangleCount();
+            bytes += size;
+          }
+        } else if (!merged.isEmpty()) {
           byte[] frag = LegacyMesh.encode(merged);
           AtomicFiles.write(dir.resolve(LegacyMesh.fragmentName(id)), frag);
           fragments = List.of(LegacyMesh.fragmentName(id));
@@ -158,8 +193,11 @@ public final class MeshMergeRunner implements UnitRunner {
           triangles += merged.triangleCount();
           bytes += size;
         }
-        // the manifest last: whoever sees it finds its fragment whole
-        AtomicFiles.write(dir.resolve(LegacyMesh.manifestName(id)), LegacyMesh.manifest(fragments));
+        if (!params.output().multires()) {
+          // the manifest last: whoever sees it finds its fragment whole
+          AtomicFiles.write(
+              dir.resolve(LegacyMesh.manifestName(id)), LegacyMesh.manifest(fragments));
+        }
         tsv.append(Long.toUnsignedString(id))
             .append('\t')
             .append(voxels)
@@ -170,6 +208,10 @@ public final class MeshMergeRunner implements UnitRunner {
             .append('\t')
             .append(size)
             .append('\n');
+      }
+      if (sharding != null && !manifests.isEmpty()) {
+        AtomicFiles.write(
+            dir.resolve(sharding.fileName(shard)), Shards.write(sharding, manifests, fragmentData));
       }
       AtomicFiles.write(
           segmentsFile(layout.outputDir(), shard), tsv.toString().getBytes(StandardCharsets.UTF_8));
@@ -193,6 +235,55 @@ public final class MeshMergeRunner implements UnitRunner {
   }
 
   private record Part(Path file, BlockMeshFile.Entry entry) {}
+
+  /** Level 0 and its simplifications, a quarter of the triangles each. */
+  private List<TriangleMesh> lods(TriangleMesh merged) {
+    List<TriangleMesh> out = new ArrayList<>();
+    out.add(merged);
+    TriangleMesh m = merged;
+    for (int k = 1; k < params.output().lods(); k++) {
+      m = m.isEmpty() ? m : QuadricSimplifier.simplify(m, 0.25, Double.POSITIVE_INFINITY);
+      out.add(m);
+    }
+    return out;
+  }
+
+  /** The detail of level 0 in nm: the segmentation's voxel size across. */
+  private double lodScale() {
+    return 2 * voxelSize;
+  }
+
+  /**
+   * The meshes' sharding, or null: the segment ids hashed into one shard file per merge unit
+   * ({@code mergeShards} a power of two), minishards of about 64 segments.
+   */
+  private ShardingSpec sharding(String what) throws UnitException {
+    long segments =
+        indexes.values().stream()
+            .flatMap(List::stream)
+            .map(BlockMeshFile.Entry::id)
+            .distinct()
+            .count();
+    if (!params.output().sharded(segments)) {
+      return null;
+    }
+    if (Long.bitCount(shards) != 1) {
+      throw new UnitException(
+          what + ": sharded meshes need params.mergeShards to be a power of two, not " + shards,
+          false);
+    }
+    int shardBits = Long.numberOfTrailingZeros(shards);
+    long perShard = Math.max(1, segments / shards);
+    int minishardBits = Math.min(9, Math.max(0, 64 - Long.numberOfLeadingZeros(perShard - 1) - 6));
+    return new ShardingSpec(
+        ShardingSpec.TYPE,
+        0,
+        ShardingSpec.MURMUR,
+        minishardBits,
+        shardBits,
+        ShardingSpec.GZIP,
+        ShardingSpec.RAW);
+  }
 
   /** Reads every block file's index, once per task; every block must be there. */
   private void loadIndexes(String what) throws IOException, UnitException {

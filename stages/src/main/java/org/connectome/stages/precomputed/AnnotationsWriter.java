@@ -48,6 +48,28 @@ public final class AnnotationsWriter {
   private final double[] lower;
   private final double[] upper;
   private final int limit;
+  private final long idsPerShard;
+
+  /** This writer, writing every index sharded with about {@code idsPerShard} keys per shard. */
+  public AnnotationsWriter sharded(long idsPerShard) {
+    if (idsPerShard < 1) {
+      throw new IllegalArgumentException("ids per shard must be >= 1, not " + idsPerShard);
+    }
+    return new AnnotationsWriter(schema, lower, upper, limit, idsPerShard);
+  }
+
+  public boolean isSharded() {
+    return idsPerShard > 0;
+  }
+
+  private AnnotationsWriter(
+      Annotations.Schema schema, double[] lower, double[] upper, int limit, long idsPerShard) {
+    this.schema = schema;
+    this.lower = lower;
+    this.upper = upper;
+    this.limit = limit;
+    this.idsPerShard = idsPerShard;
+  }
 
   /**
    * @param schema the collection's schema
@@ -72,6 +94,7 @@ public final class AnnotationsWriter {
     this.lower = lower.clone();
     this.upper = upper.clone();
     this.limit = limit;
+    this.idsPerShard = 0;
   }
 
   /**
@@ -169,8 +192,13 @@ public final class AnnotationsWriter {
     return b.toString();
   }
 
-  /** The {@code info} JSON. */
+  /** The {@code info} JSON (unsharded). */
   public Map<String, Object> info(List<Level> levels) {
+    return info(levels, Map.of());
+  }
+
+  /** The {@code info} JSON; {@code sharding} maps an index key to its sharding spec. */
+  public Map<String, Object> info(List<Level> levels, Map<String, ShardingSpec> sharding) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("@type", "neuroglancer_annotations_v1");
     Map<String, Object> dims = new LinkedHashMap<>();
@@ -198,10 +226,18 @@ public final class AnnotationsWriter {
       Map<String, Object> rm = new LinkedHashMap<>();
       rm.put("id", r);
       rm.put("key", relationshipKey(r));
+      if (sharding.containsKey(relationshipKey(r))) {
+        rm.put("sharding", sharding.get(relationshipKey(r)));
+      }
       rels.add(rm);
     }
     m.put("relationships", rels);
-    m.put("by_id", Map.of("key", "by_id"));
+    Map<String, Object> byId = new LinkedHashMap<>();
+    byId.put("key", "by_id");
+    if (sharding.containsKey("by_id")) {
+      byId.put("sharding", sharding.get("by_id"));
+    }
+    m.put("by_id", byId);
     List<Map<String, Object>> spatial = new ArrayList<>();
     for (int k = 0; k < levels.size(); k++) {
       Level l = levels.get(k);
@@ -210,6 +246,9 @@ public final class AnnotationsWriter {
       s.put("grid_shape", l.gridShape());
       s.put("chunk_size", l.chunkSize());
       s.put("limit", limit);
+      if (sharding.containsKey("spatial" + k)) {
+        s.put("sharding", sharding.get("spatial" + k));
+      }
       spatial.add(s);
     }
     m.put("spatial", spatial);
@@ -246,22 +285,20 @@ public final class AnnotationsWriter {
     }
     List<Level> levels = spatialLevels(points);
     Set<Path> written = new HashSet<>();
+    if (isSharded()) {
+      Map<String, ShardingSpec> specs = writeSharded(dir, points, objects, levels, written);
+      Path info = dir.resolve("info");
+      AtomicFiles.writeIfChanged(info, JSON.writeValueAsBytes(info(levels, specs)));
+      written.add(info);
+      removeStale(dir, levels.size(), written);
+      return written.size();
+    }
     for (Annotations.Point p : points) {
       written.add(
           put(dir.resolve("by_id").resolve(Long.toUnsignedString(p.id())), schema.encodeSingle(p)));
     }
     for (int r = 0; r < schema.relationships().size(); r++) {
-      Map<Long, List<Annotations.Point>> byObject = new TreeMap<>();
-      for (long obj : objects) {
-        if (obj != 0) {
-          byObject.put(obj, new ArrayList<>());
-        }
-      }
-      for (Annotations.Point p : points) {
-        for (long obj : distinct(p.related()[r])) {
-          byObject.computeIfAbsent(obj, k -> new ArrayList<>()).add(p);
-        }
-      }
+      Map<Long, List<Annotations.Point>> byObject = relatedBy(points, objects, r);
       Path rel = dir.resolve(relationshipKey(schema.relationships().get(r)));
       for (Map.Entry<Long, List<Annotations.Point>> e : byObject.entrySet()) {
         written.add(
@@ -291,6 +328,80 @@ public final class AnnotationsWriter {
     written.add(info);
     removeStale(dir, levels.size(), written);
     return written.size();
+  }
+
+  /** Every index as shard files; the sharding spec of each index by its key. */
+  private Map<String, ShardingSpec> writeSharded(
+      Path dir,
+      List<Annotations.Point> points,
+      Set<Long> objects,
+      List<Level> levels,
+      Set<Path> written)
+      throws IOException {
+    Map<String, ShardingSpec> specs = new LinkedHashMap<>();
+    Map<Long, byte[]> byId = new TreeMap<>(Long::compareUnsigned);
+    for (Annotations.Point p : points) {
+      byId.put(p.id(), schema.encodeSingle(p));
+    }
+    specs.put("by_id", putShards(dir.resolve("by_id"), byId, written));
+    for (int r = 0; r < schema.relationships().size(); r++) {
+      Map<Long, List<Annotations.Point>> byObject = relatedBy(points, objects, r);
+      Map<Long, byte[]> enc = new TreeMap<>(Long::compareUnsigned);
+      for (Map.Entry<Long, List<Annotations.Point>> e : byObject.entrySet()) {
+        enc.put(e.getKey(), schema.encodeList(e.getValue()));
+      }
+      String key = relationshipKey(schema.relationships().get(r));
+      specs.put(key, putShards(dir.resolve(key), enc, written));
+    }
+    for (int k = 0; k < levels.size(); k++) {
+      Level l = levels.get(k);
+      org.connectome.pipeline.Vec3 grid =
+          new org.connectome.pipeline.Vec3(
+              l.gridShape()[0],
+              l.gridShape().length > 1 ? l.gridShape()[1] : 1,
+              l.gridShape().length > 2 ? l.gridShape()[2] : 1);
+      Map<Long, byte[]> enc = new TreeMap<>(Long::compareUnsigned);
+      for (Map.Entry<String, List<Annotations.Point>> e : l.cells().entrySet()) {
+        String[] c = e.getKey().split("_");
+        long key =
+            org.connectome.pipeline.ShardLayout.mortonCode(
+                grid,
+                Long.parseLong(c[0]),
+                c.length > 1 ? Long.parseLong(c[1]) : 0,
+                c.length > 2 ? Long.parseLong(c[2]) : 0);
+        enc.put(key, schema.encodeList(e.getValue()));
+      }
+      specs.put("spatial" + k, putShards(dir.resolve("spatial" + k), enc, written));
+    }
+    return specs;
+  }
+
+  private ShardingSpec putShards(Path folder, Map<Long, byte[]> entries, Set<Path> written)
+      throws IOException {
+    ShardingSpec spec = ShardingSpec.forIds(Math.max(1, entries.size()), idsPerShard, true);
+    for (Map.Entry<Long, Map<Long, byte[]>> shard : Shards.byShard(spec, entries).entrySet()) {
+      written.add(
+          put(
+              folder.resolve(spec.fileName(shard.getKey())),
+              Shards.write(spec, shard.getValue(), null)));
+    }
+    return spec;
+  }
+
+  private Map<Long, List<Annotations.Point>> relatedBy(
+      List<Annotations.Point> points, Set<Long> objects, int r) {
+    Map<Long, List<Annotations.Point>> byObject = new TreeMap<>();
+    for (long obj : objects) {
+      if (obj != 0) {
+        byObject.put(obj, new ArrayList<>());
+      }
+    }
+    for (Annotations.Point p : points) {
+      for (long obj : distinct(p.related()[r])) {
+        byObject.computeIfAbsent(obj, k -> new ArrayList<>()).add(p);
+      }
+    }
+    return byObject;
   }
 
   private static Path put(Path file, byte[] content) throws IOException {

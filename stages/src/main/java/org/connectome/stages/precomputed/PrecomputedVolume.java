@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.connectome.pipeline.Box;
+import org.connectome.pipeline.ShardLayout;
 
 /**
  * A precomputed volume on disk: {@code <root>/info} and one folder per scale key holding the chunk
@@ -19,6 +22,8 @@ public final class PrecomputedVolume {
   private final Path root;
   private final VolumeInfo info;
   private final int jpegQuality;
+  private final Map<Integer, Shards.Reader> readers = new java.util.HashMap<>();
+  private final Map<Integer, Map<Long, Long>> shardCounts = new java.util.HashMap<>();
 
   private PrecomputedVolume(Path root, VolumeInfo info, int jpegQuality) {
     this.root = root;
@@ -75,10 +80,93 @@ public final class PrecomputedVolume {
   }
 
   public void writeChunk(int scale, Box chunk, byte[] encoded) throws IOException {
+    if (info.scale(scale).sharding() != null) {
+      throw new IllegalArgumentException(
+          "scale " + info.scale(scale).key() + " is sharded: chunks are written a shard at a time");
+    }
     AtomicFiles.write(chunkPath(scale, chunk), encoded);
   }
 
+  /** The sharding key of a chunk: the compressed Morton code of its grid position. */
+  public long chunkKey(int scale, Box chunk) {
+    VolumeInfo.Scale s = info.scale(scale);
+    int[] c = s.chunkSize();
+    long[] o = s.voxelOffset();
+    return ShardLayout.mortonCode(
+        grid(scale).gridSize(),
+        (chunk.start().x() - o[0]) / c[0],
+        (chunk.start().y() - o[1]) / c[1],
+        (chunk.start().z() - o[2]) / c[2]);
+  }
+
+  /**
+   * Writes encoded chunks that make whole shards of a sharded scale, a file per shard.
+   *
+   * @return bytes of the shard files written
+   */
+  public long writeShards(int scale, Map<Box, byte[]> chunks) throws IOException {
+    VolumeInfo.Scale s = info.scale(scale);
+    ShardingSpec spec = s.sharding();
+    Map<Long, byte[]> byKey = new LinkedHashMap<>();
+    for (Map.Entry<Box, byte[]> e : chunks.entrySet()) {
+      byKey.put(chunkKey(scale, e.getKey()), e.getValue());
+    }
+    long bytes = 0;
+    Map<Long, Long> expected = chunksPerShard(scale);
+    for (Map.Entry<Long, Map<Long, byte[]>> shard : Shards.byShard(spec, byKey).entrySet()) {
+      long want = expected.getOrDefault(shard.getKey(), 0L);
+      if (shard.getValue().size() != want) {
+        throw new IllegalArgumentException(
+            "scale "
+                + s.key()
+                + ": "
+                + shard.getValue().size()
+                + " chunks given for shard "
+                + spec.fileName(shard.getKey())
+                + ", which holds "
+                + want
+                + ": a shard is written whole by one unit");
+      }
+      byte[] file = Shards.write(spec, shard.getValue(), null);
+      AtomicFiles.write(root.resolve(s.key()).resolve(spec.fileName(shard.getKey())), file);
+      bytes += file.length;
+    }
+    return bytes;
+  }
+
+  private Map<Long, Long> chunksPerShard(int scale) {
+    Map<Long, Long> out = shardCounts.get(scale);
+    if (out == null) {
+      out = new java.util.HashMap<>();
+      ShardingSpec spec = info.scale(scale).sharding();
+      org.connectome.pipeline.Vec3 g = grid(scale).gridSize();
+      for (long z = 0; z < g.z(); z++) {
+        for (long y = 0; y < g.y(); y++) {
+          for (long x = 0; x < g.x(); x++) {
+            out.merge(spec.shardOf(ShardLayout.mortonCode(g, x, y, z)), 1L, Long::sum);
+          }
+        }
+      }
+      shardCounts.put(scale, out);
+    }
+    return out;
+  }
+
   public byte[] readChunk(int scale, Box chunk) throws IOException {
+    VolumeInfo.Scale s = info.scale(scale);
+    if (s.sharding() != null) {
+      Shards.Reader r =
+          readers.computeIfAbsent(
+              scale, k -> new Shards.Reader(root.resolve(s.key()), s.sharding()));
+      byte[] b = r.get(chunkKey(scale, chunk));
+      if (b == null) {
+        throw new NoSuchFileException(
+            root.resolve(s.key()).toString(),
+            null,
+            "no chunk " + chunk.chunkName() + " in the shards of scale " + s.key());
+      }
+      return b;
+    }
     Path p = chunkPath(scale, chunk);
     try {
       return Files.readAllBytes(p);
@@ -151,28 +239,51 @@ public final class PrecomputedVolume {
    * @return encoded bytes written
    */
   public long writeImage(int scale, Box region, ByteVolume data) throws IOException {
-    checkRegion(scale, region, data.sx(), data.sy(), data.sz());
-    long bytes = 0;
-    for (Box c : grid(scale).chunksIntersecting(region)) {
-      int[] o = offsetIn(region, c);
-      int[] n = size(c);
-      byte[] enc = encode(scale, data.crop(o[0], o[1], o[2], n[0], n[1], n[2]));
-      writeChunk(scale, c, enc);
-      bytes += enc.length;
-    }
-    return bytes;
+    return writeEncoded(scale, encodeImage(scale, region, data));
   }
 
   /** Labels version of {@link #writeImage}. */
   public long writeLabels(int scale, Box region, LabelVolume data) throws IOException {
+    return writeEncoded(scale, encodeLabels(scale, region, data));
+  }
+
+  /** Encodes the chunks of a region made of whole chunks, without writing them. */
+  public Map<Box, byte[]> encodeImage(int scale, Box region, ByteVolume data) {
     checkRegion(scale, region, data.sx(), data.sy(), data.sz());
-    long bytes = 0;
+    Map<Box, byte[]> out = new LinkedHashMap<>();
     for (Box c : grid(scale).chunksIntersecting(region)) {
       int[] o = offsetIn(region, c);
       int[] n = size(c);
-      byte[] enc = encode(scale, data.crop(o[0], o[1], o[2], n[0], n[1], n[2]));
-      writeChunk(scale, c, enc);
-      bytes += enc.length;
+      out.put(c, encode(scale, data.crop(o[0], o[1], o[2], n[0], n[1], n[2])));
+    }
+    return out;
+  }
+
+  /** Labels version of {@link #encodeImage}. */
+  public Map<Box, byte[]> encodeLabels(int scale, Box region, LabelVolume data) {
+    checkRegion(scale, region, data.sx(), data.sy(), data.sz());
+    Map<Box, byte[]> out = new LinkedHashMap<>();
+    for (Box c : grid(scale).chunksIntersecting(region)) {
+      int[] o = offsetIn(region, c);
+      int[] n = size(c);
+      out.put(c, encode(scale, data.crop(o[0], o[1], o[2], n[0], n[1], n[2])));
+    }
+    return out;
+  }
+
+  /**
+   * Writes encoded chunks: a file each, or, for a sharded scale, whole shards.
+   *
+   * @return bytes written
+   */
+  public long writeEncoded(int scale, Map<Box, byte[]> chunks) throws IOException {
+    if (info.scale(scale).sharding() != null) {
+      return writeShards(scale, chunks);
+    }
+    long bytes = 0;
+    for (Map.Entry<Box, byte[]> e : chunks.entrySet()) {
+      writeChunk(scale, e.getKey(), e.getValue());
+      bytes += e.getValue().length;
     }
     return bytes;
   }

@@ -19,8 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A static file server for precomputed volumes (and optionally a viewer bundle), with {@code
  * Access-Control-Allow-Origin: *} on every answer so Neuroglancer served from another origin can
- * read the volumes. GET and HEAD of files below the mounted folders, OPTIONS preflights; no
- * directory listings, nothing outside the folders.
+ * read the volumes. GET and HEAD of files below the mounted folders, with single byte ranges
+ * ({@code Range: bytes=a-b}, {@code a-}, {@code -n}: 206 Partial Content), which sharded volumes,
+ * meshes and annotations are read by; OPTIONS preflights; no directory listings, nothing outside
+ * the folders.
  */
 public final class StaticFileServer implements AutoCloseable {
   private final HttpServer server;
@@ -99,7 +101,9 @@ public final class StaticFileServer implements AutoCloseable {
       h.set("Access-Control-Allow-Origin", "*");
       h.set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
       h.set("Access-Control-Allow-Headers", "*");
-      h.set("Access-Control-Expose-Headers", "Content-Length, Content-Type");
+      h.set(
+          "Access-Control-Expose-Headers",
+          "Content-Length, Content-Type, Content-Range, Accept-Ranges");
       // Chrome's private network access: a public Neuroglancer page may read from this loopback
       // server
       h.set("Access-Control-Allow-Private-Network", "true");
@@ -139,6 +143,23 @@ public final class StaticFileServer implements AutoCloseable {
       long size = Files.size(file);
       h.set("Content-Type", contentType(file.getFileName().toString()));
       h.set("Cache-Control", "no-cache");
+      h.set("Accept-Ranges", "bytes");
+      long[] range = range(x.getRequestHeaders().getFirst("Range"), size);
+      if (range != null && method.equals("GET")) {
+        if (range.length == 0) {
+          h.set("Content-Range", "bytes */" + size);
+          x.sendResponseHeaders(416, -1);
+          return;
+        }
+        long n = range[1] - range[0] + 1;
+        h.set("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + size);
+        x.sendResponseHeaders(206, n);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file);
+            OutputStream out = x.getResponseBody()) {
+          ch.transferTo(range[0], n, java.nio.channels.Channels.newChannel(out));
+        }
+        return;
+      }
       if (method.equals("HEAD")) {
         h.set("Content-Length", Long.toString(size));
         x.sendResponseHeaders(200, -1);
@@ -171,6 +192,39 @@ public final class StaticFileServer implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /**
+   * The inclusive byte range a {@code Range} header asks of a file of {@code size} bytes: null for
+   * none or one this server does not serve (several ranges: the whole file is sent), an empty array
+   * when it cannot be satisfied.
+   */
+  static long[] range(String header, long size) {
+    if (header == null || !header.startsWith("bytes=") || header.contains(",")) {
+      return null;
+    }
+    String spec = header.substring(6).trim();
+    int dash = spec.indexOf('-');
+    if (dash < 0) {
+      return null;
+    }
+    try {
+      String a = spec.substring(0, dash).trim();
+      String b = spec.substring(dash + 1).trim();
+      long start;
+      long end;
+      if (a.isEmpty()) {
+        long n = Long.parseLong(b);
+        start = Math.max(0, size - n);
+        end = size - 1;
+      } else {
+        start = Long.parseLong(a);
+        end = b.isEmpty() ? size - 1 : Math.min(size - 1, Long.parseLong(b));
+      }
+      return start > end || start >= size ? new long[0] : new long[] {start, end};
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   static String contentType(String name) {

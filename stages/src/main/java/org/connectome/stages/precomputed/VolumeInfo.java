@@ -112,6 +112,7 @@ public record VolumeInfo(
    * @param chunkSizes chunk sizes (this library writes one)
    * @param encoding chunk encoding
    * @param compressedSegmentationBlockSize block size of {@code compressed_segmentation}, else null
+   * @param sharding the scale's sharding, or null when every chunk is a file of its own
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
@@ -122,7 +123,8 @@ public record VolumeInfo(
     "voxel_offset",
     "chunk_sizes",
     "encoding",
-    "compressed_segmentation_block_size"
+    "compressed_segmentation_block_size",
+    "sharding"
   })
   public record Scale(
       @JsonProperty("key") String key,
@@ -131,7 +133,8 @@ public record VolumeInfo(
       @JsonProperty("voxel_offset") long[] voxelOffset,
       @JsonProperty("chunk_sizes") List<int[]> chunkSizes,
       @JsonProperty("encoding") Encoding encoding,
-      @JsonProperty("compressed_segmentation_block_size") int[] compressedSegmentationBlockSize) {
+      @JsonProperty("compressed_segmentation_block_size") int[] compressedSegmentationBlockSize,
+      @JsonProperty("sharding") ShardingSpec sharding) {
 
     public Scale {
       Objects.requireNonNull(key, "key");
@@ -178,7 +181,21 @@ public record VolumeInfo(
           new long[3],
           List.of(chunkSize),
           encoding,
-          csBlockSize);
+          csBlockSize,
+          null);
+    }
+
+    /** This scale stored in shards of {@code spec} (null: unsharded). */
+    public Scale withSharding(ShardingSpec spec) {
+      return new Scale(
+          key,
+          size,
+          resolution,
+          voxelOffset,
+          chunkSizes,
+          encoding,
+          compressedSegmentationBlockSize,
+          spec);
     }
 
     /** The first (this library's only) chunk size. */
@@ -220,7 +237,8 @@ public record VolumeInfo(
               .allMatch(i -> java.util.Arrays.equals(chunkSizes.get(i), s.chunkSizes.get(i)))
           && encoding == s.encoding
           && java.util.Arrays.equals(
-              compressedSegmentationBlockSize, s.compressedSegmentationBlockSize);
+              compressedSegmentationBlockSize, s.compressedSegmentationBlockSize)
+          && Objects.equals(sharding, s.sharding);
     }
 
     @Override
@@ -238,6 +256,7 @@ public record VolumeInfo(
           + java.util.Arrays.toString(chunkSize())
           + " "
           + encoding.json()
+          + (sharding == null ? "" : " sharded")
           + "]";
     }
   }

@@ -2,7 +2,7 @@ package org.connectome.stages.render;
 
 import java.io.IOException;
 import java.util.Map;
-import org.connectome.stages.precomputed.ParamValues;
+import org.connectome.spec.Param;
 import org.connectome.task.TaskDefinition;
 
 /**
@@ -11,13 +11,18 @@ import org.connectome.task.TaskDefinition;
  * run spec's {@code voxelSize}, which the step definition carries.
  */
 public final class VoxelSize {
-  public static final String PARAM = "voxelSize";
+  /** The parameter: a stage's own resolution, overriding the spec's. */
+  public static final Param<double[]> PARAM =
+      Param.positive3(
+          "voxelSize",
+          "Resolution (nm) written into the volumes this step writes, instead of the spec's"
+              + " voxelSize.");
 
   private VoxelSize() {}
 
   public static double[] resolve(String step, Map<String, Object> params, TaskDefinition def)
       throws IOException {
-    double[] p = new ParamValues(step, params).positive3(PARAM);
+    double[] p = PARAM.read(step, params);
     if (p != null) {
       return p;
     }

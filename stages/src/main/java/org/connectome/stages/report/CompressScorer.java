@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -12,11 +14,13 @@ import org.connectome.pipeline.Json;
 import org.connectome.stages.stitch.Stats;
 
 /**
- * Compression: the image compression ratio. From {@code stages/compress/image/output/*.json} when
- * they carry byte counts (the sums of {@code rawBytes} and {@code storedBytes}; also accepted:
- * {@code uncompressedBytes} / {@code compressedBytes}, {@code bytesIn} / {@code bytesOut}), else
- * from the aligned volume's size (the {@code volume} fact, one byte per voxel) over the bytes of
- * {@code neuroglancer/image/} (all scales).
+ * Compression: the image compression ratio, all scales. From {@code
+ * stages/compress/image/output/*.json} and the image units of {@code
+ * stages/compress/pyramid<k>/output/*.json} when they carry byte counts (the sums of {@code
+ * rawBytes} and {@code storedBytes}; also accepted: {@code uncompressedBytes} / {@code
+ * compressedBytes}, {@code bytesIn} / {@code bytesOut}), else from the aligned volume's size (the
+ * {@code volume} fact, one byte per voxel) over the bytes of {@code neuroglancer/image/} (all
+ * scales).
  */
 public final class CompressScorer implements StageScorer {
   private static final String[][] KEYS = {
@@ -30,17 +34,35 @@ public final class CompressScorer implements StageScorer {
 
   @Override
   public Optional<Map<String, Object>> score(ReportContext ctx) throws IOException {
-    Path out = ctx.stepOutput("compress", "image");
+    // compress.image writes scale 0 (and, unsharded, the scales within a block); the pyramid steps
+    // the scales above, their image units marked "volume": "image"
+    List<Path> outs = new ArrayList<>();
+    outs.add(ctx.stepOutput("compress", "image"));
+    Path stages = ctx.runDir().resolve("stages").resolve("compress");
+    if (Files.isDirectory(stages)) {
+      try (Stream<Path> s = Files.list(stages)) {
+        s.filter(p -> p.getFileName().toString().matches("pyramid\\d+"))
+            .sorted()
+            .forEach(p -> outs.add(p.resolve("output")));
+      }
+    }
     long raw = 0;
     long stored = 0;
     int files = 0;
-    if (Files.isDirectory(out)) {
+    for (Path out : outs) {
+      if (!Files.isDirectory(out)) {
+        continue;
+      }
+      boolean pyramid = !out.getParent().getFileName().toString().equals("image");
       try (Stream<Path> s = Files.walk(out)) {
         for (Path p : s.filter(p -> p.toString().endsWith(".json")).toList()) {
           JsonNode j;
           try {
             j = Json.mapper().readTree(p.toFile());
           } catch (IOException e) {
+            continue;
+          }
+          if (pyramid && !"image".equals(j.path("volume").asText())) {
             continue;
           }
           for (String[] k : KEYS) {
@@ -56,7 +78,7 @@ public final class CompressScorer implements StageScorer {
     }
     Map<String, Object> m = new LinkedHashMap<>();
     if (files > 0 && stored > 0) {
-      m.put("source", "compress.image outputs (" + files + " files)");
+      m.put("source", "compress.image and pyramid outputs (" + files + " files, all scales)");
     } else {
       Path image = ctx.runDir().resolve("neuroglancer").resolve("image");
       Path vol = ctx.runDir().resolve("facts").resolve("volume.json");

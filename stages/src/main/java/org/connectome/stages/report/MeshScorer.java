@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.connectome.pipeline.Json;
-import org.connectome.stages.mesh.LegacyMesh;
 import org.connectome.stages.mesh.MeshBlocksRunner;
+import org.connectome.stages.mesh.MeshFolder;
 import org.connectome.stages.mesh.MeshParams;
 import org.connectome.stages.mesh.TriangleMesh;
 import org.connectome.stages.precomputed.RunVolumes;
@@ -46,12 +46,11 @@ public final class MeshScorer implements StageScorer {
     }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("folder", ctx.runDir().relativize(dir).toString());
-    Path info = dir.resolve("info");
+    String type = MeshFolder.type(dir);
     boolean infoOk =
-        Files.isRegularFile(info)
-            && "neuroglancer_legacy_mesh"
-                .equals(Json.mapper().readTree(info.toFile()).path("@type").asText());
+        "neuroglancer_legacy_mesh".equals(type) || "neuroglancer_multilod_draco".equals(type);
     m.put("info", infoOk);
+    m.put("format", type);
     Map<Long, Long> voxels = segmentVoxels(merge);
     int manifests = 0;
     int meshes = 0;
@@ -63,54 +62,34 @@ public final class MeshScorer implements StageScorer {
     List<String> broken = new ArrayList<>();
     double voxelVolume = voxelVolume(ctx);
     Map<Long, Boolean> seen = new HashMap<>();
-    if (Files.isDirectory(dir)) {
-      List<Path> files;
-      try (Stream<Path> s = Files.list(dir)) {
-        files = s.filter(p -> p.getFileName().toString().matches("\\d+:0")).sorted().toList();
+    for (MeshFolder.Segment seg : MeshFolder.read(dir)) {
+      manifests++;
+      seen.put(seg.id(), true);
+      if (seg.error() != null) {
+        broken.add(seg.error());
+        continue;
       }
-      for (Path p : files) {
-        String name = p.getFileName().toString();
-        long id = Long.parseUnsignedLong(name.substring(0, name.length() - 2));
-        manifests++;
-        seen.put(id, true);
-        List<String> frags;
-        try {
-          frags = LegacyMesh.fragments(Files.readAllBytes(p));
-        } catch (IOException e) {
-          broken.add(name + ": " + e.getMessage());
-          continue;
-        }
-        long v = 0;
-        long t = 0;
-        double volume = 0;
-        boolean ok = !frags.isEmpty();
-        for (String f : frags) {
-          Path fp = dir.resolve(f);
-          TriangleMesh mesh;
-          try {
-            mesh = LegacyMesh.decode(Files.readAllBytes(fp));
-          } catch (IOException e) {
-            broken.add(f + ": " + e.getMessage());
-            ok = false;
-            continue;
-          }
-          v += mesh.vertexCount();
-          t += mesh.triangleCount();
-          volume += mesh.signedVolume();
-          ok &= mesh.isWatertight();
-        }
-        if (t > 0) {
-          meshes++;
-          closed += ok ? 1 : 0;
-          perMesh.add((double) t);
-          Long n = voxels.get(id);
-          if (n != null && n >= MIN_VOXELS && voxelVolume > 0) {
-            volumeRatio.add(volume / (n * voxelVolume));
-          }
-        }
-        vertices += v;
-        triangles += t;
+      long v = 0;
+      long t = 0;
+      double volume = 0;
+      boolean ok = !seg.fragments().isEmpty();
+      for (TriangleMesh mesh : seg.fragments()) {
+        v += mesh.vertexCount();
+        t += mesh.triangleCount();
+        volume += mesh.signedVolume();
+        ok &= mesh.isWatertight();
       }
+      if (t > 0) {
+        meshes++;
+        closed += ok ? 1 : 0;
+        perMesh.add((double) t);
+        Long n = voxels.get(seg.id());
+        if (n != null && n >= MIN_VOXELS && voxelVolume > 0) {
+          volumeRatio.add(volume / (n * voxelVolume));
+        }
+      }
+      vertices += v;
+      triangles += t;
     }
     long missing = voxels.keySet().stream().filter(id -> !seen.containsKey(id)).count();
     long bytes = Files.isDirectory(dir) ? DiskUsage.bytes(dir) : 0;

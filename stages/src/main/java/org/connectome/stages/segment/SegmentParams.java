@@ -1,6 +1,8 @@
 package org.connectome.stages.segment;
 
+import java.util.List;
 import java.util.Map;
+import org.connectome.spec.Param;
 
 /**
  * Parameters of the reference inference ({@code segment.inference}, implementation {@code
@@ -36,60 +38,96 @@ public record SegmentParams(
     double gapLinkOverlap,
     int gapMinOverlap) {
 
-  public static final SegmentParams DEFAULTS =
-      new SegmentParams(1.0, 110, 4.0, 10, 400, 0.5, 0.9, 0.1, 0.6, 300);
+  static final Param<Double> SMOOTHING_SIGMA =
+      Param.number(
+          "smoothingSigma",
+          1.0,
+          0,
+          10,
+          "Gaussian smoothing of each section before thresholding, px (0: none).");
+  static final Param<Integer> MEMBRANE_THRESHOLD =
+      Param.integer(
+          "membraneThreshold", 110, 1, 255, "Grey level below which a smoothed voxel is membrane.");
+  static final Param<Double> SEED_DISTANCE =
+      Param.number(
+          "seedDistance", 4.0, 0.5, 1000, "Least distance of a seed voxel to a membrane, px.");
+  static final Param<Integer> MIN_SEED_AREA =
+      Param.integer(
+          "minSeedArea", 10, 1, Integer.MAX_VALUE, "Least voxels of a seed area in a section.");
+  static final Param<Integer> ORGANELLE_AREA =
+      Param.integer(
+          "organelleArea",
+          400,
+          0,
+          Integer.MAX_VALUE,
+          "Dark blobs smaller than this (voxels in a section), apart from the membrane network,"
+              + " are organelles inside a cell.");
+  static final Param<Double> LINK_OVERLAP =
+      Param.number(
+          "linkOverlap",
+          0.5,
+          0.01,
+          1,
+          "Least intersection over union of segments of consecutive sections that links them.");
+  static final Param<Double> LINK_CONTAINED =
+      Param.number(
+          "linkContained",
+          0.9,
+          0.01,
+          1,
+          "Or: least share of the smaller segment inside the larger one ...");
+  static final Param<Double> LINK_MIN_SHARE =
+      Param.number(
+          "linkMinShare",
+          0.1,
+          0,
+          1,
+          "... when the overlap is also at least this share of the larger one.");
+  static final Param<Double> GAP_LINK_OVERLAP =
+      Param.number(
+          "gapLinkOverlap",
+          0.6,
+          0.01,
+          1,
+          "Least intersection over union of segments of sections z and z + 2 where section z + 1"
+              + " was not imaged.");
+  static final Param<Integer> GAP_MIN_OVERLAP =
+      Param.integer(
+          "gapMinOverlap",
+          300,
+          1,
+          Integer.MAX_VALUE,
+          "Least overlap in voxels of such a link across a gap.");
+
+  /** Every parameter of the reference {@code segment.inference}. */
+  public static final List<Param<?>> PARAMS =
+      List.of(
+          SMOOTHING_SIGMA,
+          MEMBRANE_THRESHOLD,
+          SEED_DISTANCE,
+          MIN_SEED_AREA,
+          ORGANELLE_AREA,
+          LINK_OVERLAP,
+          LINK_CONTAINED,
+          LINK_MIN_SHARE,
+          GAP_LINK_OVERLAP,
+          GAP_MIN_OVERLAP);
+
+  public static final SegmentParams DEFAULTS = of("segment.inference", Map.of());
 
   /** Reads and checks the parameters; {@link IllegalArgumentException} names the bad one. */
   public static SegmentParams of(String step, Map<String, Object> params) {
     Map<String, Object> m = params == null ? Map.of() : params;
-    SegmentParams d = DEFAULTS;
     return new SegmentParams(
-        number(step, m, "smoothingSigma", d.smoothingSigma(), 0, 10),
-        (int) integer(step, m, "membraneThreshold", d.membraneThreshold(), 1, 255),
-        number(step, m, "seedDistance", d.seedDistance(), 0.5, 1000),
-        (int) integer(step, m, "minSeedArea", d.minSeedArea(), 1, Integer.MAX_VALUE),
-        (int) integer(step, m, "organelleArea", d.organelleArea(), 0, Integer.MAX_VALUE),
-        number(step, m, "linkOverlap", d.linkOverlap(), 0.01, 1),
-        number(step, m, "linkContained", d.linkContained(), 0.01, 1),
-        number(step, m, "linkMinShare", d.linkMinShare(), 0, 1),
-        number(step, m, "gapLinkOverlap", d.gapLinkOverlap(), 0.01, 1),
-        (int) integer(step, m, "gapMinOverlap", d.gapMinOverlap(), 1, Integer.MAX_VALUE));
-  }
-
-  static double number(
-      String step, Map<String, Object> m, String key, double fallback, double min, double max) {
-    Object v = m.get(key);
-    if (v == null) {
-      return fallback;
-    }
-    if (!(v instanceof Number n) || !(n.doubleValue() >= min && n.doubleValue() <= max)) {
-      throw new IllegalArgumentException(
-          step + ": params." + key + " must be a number from " + min + " to " + max + ", not " + v);
-    }
-    return n.doubleValue();
-  }
-
-  static long integer(
-      String step, Map<String, Object> m, String key, long fallback, long min, long max) {
-    Object v = m.get(key);
-    if (v == null) {
-      return fallback;
-    }
-    if (!(v instanceof Number n)
-        || n.doubleValue() != Math.rint(n.doubleValue())
-        || n.longValue() < min
-        || n.longValue() > max) {
-      throw new IllegalArgumentException(
-          step
-              + ": params."
-              + key
-              + " must be an integer from "
-              + min
-              + " to "
-              + (max == Integer.MAX_VALUE ? "2^31-1" : max)
-              + ", not "
-              + v);
-    }
-    return n.longValue();
+        SMOOTHING_SIGMA.read(step, m),
+        MEMBRANE_THRESHOLD.read(step, m),
+        SEED_DISTANCE.read(step, m),
+        MIN_SEED_AREA.read(step, m),
+        ORGANELLE_AREA.read(step, m),
+        LINK_OVERLAP.read(step, m),
+        LINK_CONTAINED.read(step, m),
+        LINK_MIN_SHARE.read(step, m),
+        GAP_LINK_OVERLAP.read(step, m),
+        GAP_MIN_OVERLAP.read(step, m));
   }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
 import org.connectome.pipeline.Json;
+import org.connectome.spec.Param;
 import org.connectome.stages.precomputed.AtomicFiles;
 import org.connectome.stages.precomputed.RunVolumes;
 import org.connectome.stages.precomputed.SegmentProperties;
@@ -67,26 +68,46 @@ public final class SegmentReconcileRunner implements UnitRunner {
       double minOverlapFraction,
       double minLargerFraction,
       String segmentProperties) {
+    static final Param<Integer> MIN_OVERLAP_VOXELS =
+        Param.integer(
+            "minOverlapVoxels",
+            100,
+            1,
+            Integer.MAX_VALUE,
+            "Least voxels two subvolumes' segments share in an overlap to be joined.");
+    static final Param<Double> MIN_OVERLAP_FRACTION =
+        Param.number(
+            "minOverlapFraction",
+            0.5,
+            0,
+            1,
+            "Least share of the smaller segment's voxels in the overlap that the pair shares.");
+    static final Param<Double> MIN_LARGER_FRACTION =
+        Param.number(
+            "minLargerFraction",
+            0.2,
+            0,
+            1,
+            "Least share of the larger segment's voxels there, so a thin contact never merges"
+                + " two cells.");
+    static final Param<String> SEGMENT_PROPERTIES =
+        Param.folderName(
+            "segmentProperties",
+            SegmentProperties.DEFAULT_DIR,
+            "Folder of the segment properties below neuroglancer/segmentation/, or none.");
+
+    /** Every parameter of the reference {@code segment.reconcile}. */
+    public static final List<Param<?>> PARAMS =
+        List.of(MIN_OVERLAP_VOXELS, MIN_OVERLAP_FRACTION, MIN_LARGER_FRACTION, SEGMENT_PROPERTIES);
+
     public static Params of(Map<String, Object> params) {
-      Map<String, Object> m = params == null ? Map.of() : params;
       String step = "segment.reconcile";
-      long minVoxels = SegmentParams.integer(step, m, "minOverlapVoxels", 100, 1, Long.MAX_VALUE);
-      double fraction = SegmentParams.number(step, m, "minOverlapFraction", 0.5, 0, 1);
-      double larger = SegmentParams.number(step, m, "minLargerFraction", 0.2, 0, 1);
-      Object sp = m.getOrDefault("segmentProperties", SegmentProperties.DEFAULT_DIR);
-      if (!(sp instanceof String s)
-          || s.isBlank()
-          || s.contains("/")
-          || s.contains("\\")
-          || s.startsWith(".")) {
-        throw new IllegalArgumentException(
-            step
-                + ": params.segmentProperties must be a folder name (for example "
-                + SegmentProperties.DEFAULT_DIR
-                + ") or none, not "
-                + sp);
-      }
-      return new Params(minVoxels, fraction, larger, s.equals("none") ? null : s);
+      String sp = SEGMENT_PROPERTIES.read(step, params);
+      return new Params(
+          MIN_OVERLAP_VOXELS.read(step, params),
+          MIN_OVERLAP_FRACTION.read(step, params),
+          MIN_LARGER_FRACTION.read(step, params),
+          sp.equals("none") ? null : sp);
     }
   }
 

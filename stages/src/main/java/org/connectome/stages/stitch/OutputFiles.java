@@ -2,28 +2,20 @@ package org.connectome.stages.stitch;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
+import org.connectome.files.AtomicFile;
 import org.connectome.pipeline.Json;
 
 /**
- * Writes output files atomically (temp file beside the target, then rename), as the data layout
- * requires.
+ * Writes output files atomically ({@link AtomicFile}: temp file beside the target, then rename), as
+ * the data layout requires; each file counts as an output of the unit being run.
  */
 public final class OutputFiles {
   private OutputFiles() {}
 
   public static void write(Path file, byte[] data) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-    try {
-      Files.write(tmp, data);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFile.write(file, data, false);
   }
 
   public static void writeLines(Path file, List<String> lines) throws IOException {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.connectome.acquisition.AcquisitionReads;
 import org.connectome.acquisition.SectionFolder;
 import org.connectome.imaging.Bmp;
 import org.connectome.imaging.BmpException;
@@ -23,11 +24,7 @@ import org.connectome.tasks.UnitRunner;
  * qc.json; see docs/data-layout.md). A section failing the QC gate fails its unit for good with the
  * figures in the message (its qc.json is still written, for inspection).
  *
- * <p>Parameters ({@code params}): {@code searchRadiusPx} (24), {@code minNcc} (0.6), {@code
- * minOverlapPx} (400), {@code minStd} (3), {@code candidates} (8), {@code taperPx} (6), {@code
- * outlierPx} (5), {@code outlierK} (4), {@code maxResidualPx} (2), {@code qcStatistic} ({@code max}
- * or {@code p95}; max), {@code maxUnplacedTiles} (0), {@code minPairsPerTile} (2), {@code equalize}
- * (true), {@code featherPx} (16).
+ * <p>Parameters: {@link StitchParams}.
  */
 public final class StitchUnitRunner implements UnitRunner {
   private final TaskDefinition def;
@@ -38,32 +35,12 @@ public final class StitchUnitRunner implements UnitRunner {
   public StitchUnitRunner(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
     this.def = def;
     this.layout = layout;
-    StepParams p = new StepParams(def.params(), "stitch.stitch");
-    PairRegistration.Params d = PairRegistration.Params.DEFAULT;
-    PairRegistration.Params pair =
-        new PairRegistration.Params(
-            p.number("searchRadiusPx", d.searchRadiusPx()),
-            p.number("minNcc", d.minNcc()),
-            p.number("minOverlapPx", d.minOverlapPx()),
-            p.number("minStd", d.minStd()),
-            p.integer("candidates", d.candidates()),
-            p.number("taperPx", d.taperPx()));
-    PositionSolver.Params s =
-        new PositionSolver.Params(
-            p.number("outlierPx", PositionSolver.Params.DEFAULT.outlierPx()),
-            p.number("outlierK", PositionSolver.Params.DEFAULT.k()),
-            PositionSolver.Params.DEFAULT.maxRounds());
-    SectionStitcher.Params sd = SectionStitcher.Params.DEFAULT;
-    this.params =
-        new SectionStitcher.Params(
-            pair,
-            s,
-            p.number("maxResidualPx", sd.maxResidualPx()),
-            p.text("qcStatistic", sd.qcStatistic(), "max", "p95"),
-            p.integer("maxUnplacedTiles", sd.maxUnplacedTiles()),
-            p.integer("minPairsPerTile", sd.minPairsPerTile()),
-            p.flag("equalize", sd.equalize()));
-    this.featherPx = p.number("featherPx", 16);
+    try {
+      this.params = StitchParams.stitcher(def.params());
+      this.featherPx = StitchParams.featherPx(def.params());
+    } catch (IllegalArgumentException e) {
+      throw new BadDefinitionException(e.getMessage(), e);
+    }
     if (def.acquisition() == null) {
       throw new BadDefinitionException(
           "stitch.stitch needs the run's acquisition folder (the spec's acquisition)");
@@ -105,7 +82,8 @@ public final class StitchUnitRunner implements UnitRunner {
               + "): no tile manifest "
               + manifest
               + " (was it ingested?)",
-          false);
+          false,
+          new java.nio.file.NoSuchFileException(manifest.toString()));
     }
     List<SectionStitcher.Tile> tiles = new ArrayList<>();
     try {
@@ -120,7 +98,11 @@ public final class StitchUnitRunner implements UnitRunner {
                 e.path(),
                 e.stageX(),
                 e.stageY(),
-                FloatImage.of(Bmp.read8(Path.of(e.path())))));
+                FloatImage.of(
+                    AcquisitionReads.within(
+                        AcquisitionReads.DEFAULT_TIMEOUT,
+                        "reading tile " + e.path(),
+                        () -> Bmp.read8(Path.of(e.path()))))));
       }
     } catch (BmpException e) {
       throw new UnitException(

@@ -2,7 +2,7 @@ package org.connectome.stages.synapses;
 
 import java.util.List;
 import java.util.Map;
-import org.connectome.stages.precomputed.ParamValues;
+import org.connectome.spec.Param;
 
 /**
  * The parameters of the reference {@code synapses.detect} (besides {@code blockSize} and {@code
@@ -66,6 +66,155 @@ public record DetectParams(
     boolean indexAtLastBlock,
     int spatialLimit) {
 
+  static final Param<Integer> MIN_VALID =
+      Param.integer(
+          "minValid",
+          8,
+          0,
+          255,
+          "Grey level below which a voxel is no data (align.render writes 0 outside the montages).");
+  static final Param<Double> SMOOTHING =
+      Param.number(
+          "smoothing",
+          1.0,
+          0.3,
+          5,
+          "Gaussian sigma of the in-plane smoothing before thresholds, px.");
+  static final Param<Integer> LEVEL_TILE =
+      Param.integer(
+          "levelTile",
+          1024,
+          16,
+          1 << 20,
+          "Side of the tiles whose grey levels (dark, bright) are measured, voxels.");
+  static final Param<Double> DARK_PERCENTILE =
+      Param.number(
+          "darkPercentile",
+          1.0,
+          0,
+          100,
+          "Percentile of a tile's voxels that is its dark level (membrane cores).");
+  static final Param<Double> BRIGHT_PERCENTILE =
+      Param.number(
+          "brightPercentile",
+          50.0,
+          0,
+          100,
+          "Percentile of a tile's voxels that is its bright level (cytoplasm).");
+  static final Param<Double> DARK_FRACTION =
+      Param.number(
+          "darkFraction",
+          0.2,
+          0.01,
+          0.9,
+          "The dark mask is smoothed < dark + darkFraction (bright - dark).");
+  static final Param<Double> CORE_RADIUS =
+      Param.number(
+          "coreRadius",
+          2.2,
+          1,
+          20,
+          "A cleft voxel lies at least this far inside the dark mask, px.");
+  static final Param<Double> CLEFT_MARGIN =
+      Param.number(
+          "cleftMargin",
+          7.0,
+          -50,
+          100,
+          "A cleft voxel is at least this much darker than the tile's thin membranes.");
+  static final Param<Integer> MIN_VOXELS =
+      Param.integer("minVoxels", 20, 1, Integer.MAX_VALUE, "Fewest cleft voxels of a site.");
+  static final Param<Double> MIN_CONTRAST =
+      Param.number(
+          "minContrast",
+          7.0,
+          -100,
+          100,
+          "A site's median cleft voxel is at least this much darker than the thin membranes.");
+  static final Param<Double> MERGE_DISTANCE =
+      Param.number(
+          "mergeDistance",
+          12.0,
+          0,
+          200,
+          "Cleft pieces whose centroids are this close (px, in plane) ...");
+  static final Param<Integer> MERGE_GAP =
+      Param.integer("mergeGap", 2, 0, 50, "... and at most this many sections apart are one site.");
+  static final Param<Double> CLEFT_SHIFT =
+      Param.number(
+          "cleftShift",
+          1.3,
+          -20,
+          20,
+          "The cleft lies this far from the middle of the dark band towards the vesicles, px.");
+  static final Param<Double> VESICLE_REACH =
+      Param.number(
+          "vesicleReach",
+          30.0,
+          0,
+          200,
+          "Vesicles count for a site up to this far from its cleft, px.");
+  static final Param<Double> VESICLE_CONTRAST =
+      Param.number(
+          "vesicleContrast", 40.0, 1, 255, "Least ring contrast of a vesicle (grey levels).");
+  static final Param<Double> VESICLE_RING =
+      Param.number(
+          "vesicleRing",
+          10.0,
+          0,
+          255,
+          "Least darkness of a vesicle's ring below its surround (grey levels).");
+  static final Param<int[]> CONTEXT =
+      Param.int3(
+          "context",
+          new int[] {64, 64, 6},
+          0,
+          "Least context read around each block beyond the plan's overlap, voxels (x, y, z).");
+  static final Param<String> WHEN_NO_SEGMENTATION =
+      Param.choice(
+          "whenNoSegmentation",
+          "fail",
+          List.of("fail", "ignore"),
+          "Without volumes/segmentation: fail, or detect without pre/post segments.");
+  static final Param<String> INDEX =
+      Param.choice(
+          "index",
+          "step",
+          List.of("last-block", "step"),
+          "Who writes the annotation index: the synapses.index step, or the block that completes"
+              + " detect.");
+  static final Param<Integer> SPATIAL_LIMIT =
+      Param.integer(
+          "spatialLimit",
+          1000,
+          1,
+          1_000_000,
+          "Most annotations per cell of a spatial index level.");
+
+  /** Every parameter of the reference {@code synapses.detect} and {@code synapses.index}. */
+  public static final List<Param<?>> PARAMS =
+      List.of(
+          MIN_VALID,
+          SMOOTHING,
+          LEVEL_TILE,
+          DARK_PERCENTILE,
+          BRIGHT_PERCENTILE,
+          DARK_FRACTION,
+          CORE_RADIUS,
+          CLEFT_MARGIN,
+          MIN_VOXELS,
+          MIN_CONTRAST,
+          MERGE_DISTANCE,
+          MERGE_GAP,
+          CLEFT_SHIFT,
+          VESICLE_REACH,
+          VESICLE_CONTRAST,
+          VESICLE_RING,
+          CONTEXT,
+          WHEN_NO_SEGMENTATION,
+          INDEX,
+          SPATIAL_LIMIT);
+
   /** The defaults, tuned on the simulator's demo sample (8 x 8 x 33 nm voxels). */
   public static DetectParams defaults() {
     return parse(Map.of());
@@ -75,51 +224,28 @@ public record DetectParams(
    * Reads and checks the step's params; a bad value throws {@link IllegalArgumentException} naming
    * it.
    */
-  public static DetectParams parse(Map<String, Object> params) {
-    ParamValues p = new ParamValues("synapses.detect", params);
-    Numbers n = new Numbers(params);
+  public static DetectParams parse(Map<String, Object> p) {
+    String step = "synapses.detect";
     return new DetectParams(
-        p.integer("minValid", 8, 0, 255),
-        n.get("smoothing", 1.0, 0.3, 5),
-        p.integer("levelTile", 1024, 16, 1 << 20),
-        n.get("darkPercentile", 1, 0, 100),
-        n.get("brightPercentile", 50, 0, 100),
-        n.get("darkFraction", 0.2, 0.01, 0.9),
-        n.get("coreRadius", 2.2, 1, 20),
-        n.get("cleftMargin", 7.0, -50, 100),
-        p.integer("minVoxels", 20, 1, Integer.MAX_VALUE),
-        n.get("minContrast", 7.0, -100, 100),
-        n.get("mergeDistance", 12, 0, 200),
-        p.integer("mergeGap", 2, 0, 50),
-        n.get("cleftShift", 1.3, -20, 20),
-        n.get("vesicleReach", 30, 0, 200),
-        n.get("vesicleContrast", 40, 1, 255),
-        n.get("vesicleRing", 10, 0, 255),
-        p.vec3("context", new int[] {64, 64, 6}, 0),
-        p.string("whenNoSegmentation", "fail", List.of("fail", "ignore")).equals("fail"),
-        p.string("index", "step", List.of("last-block", "step")).equals("last-block"),
-        p.integer("spatialLimit", 1000, 1, 1_000_000));
-  }
-
-  /** Real-valued params, with messages naming the field like {@link ParamValues}. */
-  private record Numbers(Map<String, Object> params) {
-    double get(String key, double fallback, double min, double max) {
-      Object v = params == null ? null : params.get(key);
-      if (v == null) {
-        return fallback;
-      }
-      if (!(v instanceof Number num) || !(num.doubleValue() >= min && num.doubleValue() <= max)) {
-        throw new IllegalArgumentException(
-            "synapses.detect: params."
-                + key
-                + " must be a number from "
-                + min
-                + " to "
-                + max
-                + ", not "
-                + v);
-      }
-      return num.doubleValue();
-    }
+        MIN_VALID.read(step, p),
+        SMOOTHING.read(step, p),
+        LEVEL_TILE.read(step, p),
+        DARK_PERCENTILE.read(step, p),
+        BRIGHT_PERCENTILE.read(step, p),
+        DARK_FRACTION.read(step, p),
+        CORE_RADIUS.read(step, p),
+        CLEFT_MARGIN.read(step, p),
+        MIN_VOXELS.read(step, p),
+        MIN_CONTRAST.read(step, p),
+        MERGE_DISTANCE.read(step, p),
+        MERGE_GAP.read(step, p),
+        CLEFT_SHIFT.read(step, p),
+        VESICLE_REACH.read(step, p),
+        VESICLE_CONTRAST.read(step, p),
+        VESICLE_RING.read(step, p),
+        CONTEXT.read(step, p),
+        WHEN_NO_SEGMENTATION.read(step, p).equals("fail"),
+        INDEX.read(step, p).equals("last-block"),
+        SPATIAL_LIMIT.read(step, p));
   }
 }

@@ -46,6 +46,7 @@ public final class SynapseDetectRunner implements UnitRunner {
   private final BlockGrid grid;
   private final DetectParams params;
   private final String paramsHash;
+  private final SynapseIndex.Sharding sharding;
   private final SynapseDetector detector;
 
   /** Grey levels of the tiles this task has measured: its blocks share tiles. */
@@ -56,12 +57,18 @@ public final class SynapseDetectRunner implements UnitRunner {
   private boolean noSegmentation;
 
   SynapseDetectRunner(
-      Path runDir, StepLayout layout, BlockGrid grid, DetectParams params, String paramsHash) {
+      Path runDir,
+      StepLayout layout,
+      BlockGrid grid,
+      DetectParams params,
+      String paramsHash,
+      SynapseIndex.Sharding sharding) {
     this.runDir = runDir;
     this.layout = layout;
     this.grid = grid;
     this.params = params;
     this.paramsHash = paramsHash;
+    this.sharding = sharding;
     this.detector = new SynapseDetector(params);
   }
 
@@ -78,7 +85,8 @@ public final class SynapseDetectRunner implements UnitRunner {
           layout,
           grid,
           DetectParams.parse(def.params()),
-          def.paramsHash() == null ? "none" : def.paramsHash());
+          def.paramsHash() == null ? "none" : def.paramsHash(),
+          SynapseIndexRunner.sharding(def.params()));
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -140,7 +148,8 @@ public final class SynapseDetectRunner implements UnitRunner {
             grid.blockCount(),
             paramsHash,
             grid.volume(),
-            params.spatialLimit());
+            params.spatialLimit(),
+            sharding);
       }
     } catch (NoSuchFileException e) {
       throw new UnitException(

@@ -145,6 +145,44 @@ public final class SynapseIndex {
   public static int build(
       Path runDir, Path stepOutputDir, long units, String paramsHash, Vec3 volume, int spatialLimit)
       throws IOException {
+    return build(
+        runDir, stepOutputDir, units, paramsHash, volume, spatialLimit, Sharding.UNSHARDED);
+  }
+
+  /**
+   * When the annotation indexes are sharded: {@code mode} {@code auto} shards once the by-id and
+   * related-object indexes together would hold more than {@code above} files unsharded; shards hold
+   * about {@code idsPerShard} keys (murmurhash3_x86_128 over the ids, Morton codes over the spatial
+   * cells).
+   */
+  public record Sharding(String mode, long above, long idsPerShard) {
+    public static final Sharding UNSHARDED = new Sharding("never", 0, 1);
+
+    /** Files of the by-id and related-object indexes above which {@code auto} shards. */
+    public static final long DEFAULT_ABOVE = 100;
+
+    /** Keys per shard by default. */
+    public static final long DEFAULT_IDS_PER_SHARD = 16_384;
+
+    boolean shards(long keys) {
+      return switch (mode) {
+        case "always" -> true;
+        case "never" -> false;
+        default -> keys > above;
+      };
+    }
+  }
+
+  /** As {@link #build(Path, Path, long, String, Vec3, int)}, sharded per {@code sharding}. */
+  public static int build(
+      Path runDir,
+      Path stepOutputDir,
+      long units,
+      String paramsHash,
+      Vec3 volume,
+      int spatialLimit,
+      Sharding sharding)
+      throws IOException {
     Set<Long> segments = new HashSet<>();
     List<Entry> entries = collect(stepOutputDir, units, paramsHash, segments);
     double[] resolution =
@@ -171,12 +209,18 @@ public final class SynapseIndex {
       points.add(point(e));
     }
     Annotations.Schema schema = schema(resolution);
-    new AnnotationsWriter(
+    AnnotationsWriter writer =
+        new AnnotationsWriter(
             schema,
             new double[] {0, 0, 0},
             new double[] {volume.x(), volume.y(), volume.z()},
-            spatialLimit)
-        .write(runDir.resolve(FOLDER), points, segments);
+            spatialLimit);
+    // unsharded: a by_id file per site and a file per segment per relationship
+    long files = points.size() + 2L * segments.size();
+    if (sharding.shards(files)) {
+      writer = writer.sharded(sharding.idsPerShard());
+    }
+    writer.write(runDir.resolve(FOLDER), points, segments);
     // the table last: its presence says the annotations are complete
     AtomicFiles.writeIfChanged(
         stepOutputDir.resolve(TABLE), t.toString().getBytes(StandardCharsets.UTF_8));

@@ -3,8 +3,10 @@ package org.connectome.stages.synapses;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
+import org.connectome.spec.Param;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.BadDefinitionException;
 import org.connectome.tasks.UnitContext;
@@ -22,16 +24,53 @@ import org.connectome.tasks.UnitRunner;
 public final class SynapseIndexRunner implements UnitRunner {
   private final Path runDir;
   private final DetectParams params;
+  private final SynapseIndex.Sharding sharding;
 
-  SynapseIndexRunner(Path runDir, DetectParams params) {
+  SynapseIndexRunner(Path runDir, DetectParams params, SynapseIndex.Sharding sharding) {
     this.runDir = runDir;
     this.params = params;
+    this.sharding = sharding;
+  }
+
+  static final Param<String> SHARDING =
+      Param.choice(
+          "sharding",
+          "auto",
+          List.of("auto", "always", "never"),
+          "Sharded annotation indexes: auto (above shardedAbove files), always, never.");
+  static final Param<Integer> SHARDED_ABOVE =
+      Param.integer(
+          "shardedAbove",
+          (int) SynapseIndex.Sharding.DEFAULT_ABOVE,
+          0,
+          Integer.MAX_VALUE,
+          "With sharding auto: an index that would be more files than this is sharded.");
+  static final Param<Integer> IDS_PER_SHARD =
+      Param.integer(
+          "idsPerShard",
+          (int) SynapseIndex.Sharding.DEFAULT_IDS_PER_SHARD,
+          1,
+          Integer.MAX_VALUE,
+          "Annotations (by id) or segments (by relationship) per shard of a sharded index.");
+
+  /** What the index reads beyond the detector's parameters. */
+  public static final List<Param<?>> SHARDING_PARAMS =
+      List.of(SHARDING, SHARDED_ABOVE, IDS_PER_SHARD);
+
+  /** {@code sharding} (auto, always, never), {@code shardedAbove} (files), {@code idsPerShard}. */
+  static SynapseIndex.Sharding sharding(java.util.Map<String, Object> params) {
+    String step = "synapses.index";
+    return new SynapseIndex.Sharding(
+        SHARDING.read(step, params),
+        SHARDED_ABOVE.read(step, params),
+        IDS_PER_SHARD.read(step, params));
   }
 
   public static SynapseIndexRunner create(TaskDefinition def, StepLayout layout)
       throws BadDefinitionException {
     try {
-      return new SynapseIndexRunner(Path.of(def.runDir()), DetectParams.parse(def.params()));
+      return new SynapseIndexRunner(
+          Path.of(def.runDir()), DetectParams.parse(def.params()), sharding(def.params()));
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(
           e.getMessage().replace("synapses.detect:", "synapses.index:"), e);
@@ -69,7 +108,8 @@ public final class SynapseIndexRunner implements UnitRunner {
           grid.blockCount(),
           hash,
           grid.volume(),
-          params.spatialLimit());
+          params.spatialLimit(),
+          sharding);
     } catch (NoSuchFileException e) {
       throw new UnitException("synapses.index: missing input " + e.getFile(), true, e);
     } catch (IOException | RuntimeException e) {

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.connectome.pipeline.Box;
 import org.connectome.pipeline.Vec3;
 import org.connectome.stages.precomputed.ByteVolume;
@@ -33,102 +32,51 @@ class CompressRunnersTest {
     return new Box(new Vec3(0, 0, 0), new Vec3(size[0], size[1], size[2]));
   }
 
-  /**
-   * An aligned volume as align.render writes it (raw, chunk = render block 64x64x8), with a smooth
-   * pattern.
-   */
   static ByteVolume writeAligned(Path runDir) throws Exception {
-    ByteVolume v = new ByteVolume(200, 150, 20);
-    for (int z = 0; z < 20; z++) {
-      for (int y = 0; y < 150; y++) {
-        for (int x = 0; x < 200; x++) {
-          v.set(x, y, z, (int) (120 + 80 * Math.sin(x / 9.0 + z / 3.0) * Math.cos(y / 11.0)));
-        }
-      }
-    }
-    PrecomputedVolume a =
-        PrecomputedVolume.create(
-            RunVolumes.aligned(runDir),
-            VolumeInfo.of(
-                VolumeInfo.IMAGE,
-                DataType.UINT8,
-                1,
-                List.of(
-                    VolumeInfo.Scale.of(
-                        new long[] {200, 150, 20},
-                        new double[] {8, 8, 33},
-                        new int[] {64, 64, 8},
-                        Encoding.RAW,
-                        null))));
-    a.writeImage(0, all(new long[] {200, 150, 20}), v);
-    return v;
+    return CompressSteps.writeAligned(runDir);
   }
 
-  /**
-   * A global segmentation as segment.relabel writes it: uint64 labels above 2^32, raw, one scale.
-   */
   static LabelVolume writeSegmentation(Path runDir) throws Exception {
-    LabelVolume l = new LabelVolume(200, 150, 20);
-    SplittableRandom r = new SplittableRandom(3);
-    long[] ids = new long[12];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = (1L << 40) + r.nextInt(1_000_000);
-    }
-    for (int z = 0; z < 20; z++) {
-      for (int y = 0; y < 150; y++) {
-        for (int x = 0; x < 200; x++) {
-          int cell =
-              (int)
-                  (Math.floor((x + 3 * z) / 37.0)
-                      + 4 * Math.floor((y + Math.sin(x / 10.0) * 5) / 45.0));
-          l.set(x, y, z, (x + y) % 23 == 0 ? 0 : ids[Math.floorMod(cell, ids.length)]);
-        }
-      }
-    }
-    PrecomputedVolume s =
-        PrecomputedVolume.create(
-            RunVolumes.segmentation(runDir),
-            VolumeInfo.of(
-                VolumeInfo.SEGMENTATION,
-                DataType.UINT64,
-                1,
-                List.of(
-                    VolumeInfo.Scale.of(
-                        new long[] {200, 150, 20},
-                        new double[] {8, 8, 33},
-                        new int[] {64, 64, 8},
-                        Encoding.RAW,
-                        null))));
-    s.writeLabels(0, all(new long[] {200, 150, 20}), l);
-    return l;
+    return CompressSteps.writeSegmentation(runDir);
   }
 
   @Test
   void imageScalesEqualTheWholeVolumeDownsampledAndStatsAddUp(@TempDir Path runDir)
       throws Exception {
     ByteVolume aligned = writeAligned(runDir);
-    TaskDefinition def =
-        BlockSteps.definition(
-            runDir,
-            "compress",
-            "image",
-            VOLUME,
-            new Vec3(64, 64, 16),
-            Map.of(
-                "blockSize",
-                List.of(64, 64, 16),
-                "chunkSize",
-                List.of(32, 32, 8),
-                "encoding",
-                "raw"));
-    BlockSteps.runAll(CompressImageRunner::create, def);
+    Map<String, Object> params =
+        Map.of(
+            "blockSize",
+            List.of(64, 64, 16),
+            "chunkSize",
+            List.of(32, 32, 8),
+            "encoding",
+            "raw",
+            "whenNoSegmentation",
+            "skip");
+    CompressSteps.image(runDir, VOLUME, params);
     PrecomputedVolume img = PrecomputedVolume.open(RunVolumes.neuroglancerImage(runDir));
     VolumeInfo info = img.info();
     assertEquals(VolumeInfo.IMAGE, info.type());
     assertEquals(
-        List.of("8_8_33", "16_16_33"),
+        List.of("8_8_33", "16_16_33", "32_32_33", "64_64_33"),
         info.scales().stream().map(VolumeInfo.Scale::key).toList(),
+        "the info lists the whole pyramid, down to one 32 x 32 chunk in xy");
+    CompressStats.Summary s =
+        CompressStats.summarize(BlockSteps.layout(runDir, "compress", "image").outputDir());
+    assertEquals(4 * 3 * 2, s.units());
+    assertEquals(200L * 150 * 20, s.bytesIn());
+    assertEquals(
+        200L * 150 * 20 + 100L * 75 * 20,
+        s.rawBytes(),
         "a block of 64 covers one 32-chunk at scale 1 and half a chunk at scale 2");
+    assertEquals(s.rawBytes(), s.storedBytes(), "raw chunks store what they hold");
+    CompressStats u0 =
+        CompressStats.read(
+            CompressStats.file(BlockSteps.layout(runDir, "compress", "image").outputDir(), 0));
+    assertEquals("0-64_0-64_0-16", u0.block());
+    assertEquals(2 * 2 * 2 + 1 * 1 * 2, u0.chunks());
+    assertEquals(2, CompressSteps.pyramid(runDir, VOLUME, params), "scales 2 and 3, a step each");
     ByteVolume expected = aligned;
     for (int k = 0; k < info.scales().size(); k++) {
       if (k > 0) {
@@ -139,17 +87,55 @@ class CompressRunnersTest {
       assertArrayEquals(
           expected.data(), img.readImage(k, all(info.scale(k).size())).data(), "scale " + k);
     }
-    CompressStats.Summary s =
-        CompressStats.summarize(BlockSteps.layout(runDir, "compress", "image").outputDir());
-    assertEquals(def.plan().units().unitCount(), s.units());
-    assertEquals(200L * 150 * 20, s.bytesIn());
-    assertEquals(200L * 150 * 20 + 100L * 75 * 20, s.rawBytes());
-    assertEquals(s.rawBytes(), s.storedBytes(), "raw chunks store what they hold");
-    CompressStats u0 =
-        CompressStats.read(
-            CompressStats.file(BlockSteps.layout(runDir, "compress", "image").outputDir(), 0));
-    assertEquals("0-64_0-64_0-16", u0.block());
-    assertEquals(2 * 2 * 2 + 1 * 1 * 2, u0.chunks());
+  }
+
+  @Test
+  void shardedScalesHoldTheSameVoxelsAsUnsharded(@TempDir Path runDir) throws Exception {
+    ByteVolume aligned = writeAligned(runDir);
+    LabelVolume labels = writeSegmentation(runDir);
+    // shards of 4 chunks of 32 x 32 x 8: several shards per scale, several scales per step
+    Map<String, Object> params =
+        Map.of(
+            "chunkSize",
+            List.of(32, 32, 8),
+            "encoding",
+            "raw",
+            "sharding",
+            "always",
+            "shardBytes",
+            4 * 32 * 32 * 8 * 8);
+    CompressSteps.image(runDir, VOLUME, params);
+    CompressSteps.segmentation(
+        runDir,
+        VOLUME,
+        Map.of(
+            "chunkSize",
+            List.of(32, 32, 8),
+            "sharding",
+            "always",
+            "shardBytes",
+            4 * 32 * 32 * 8 * 8));
+    CompressSteps.pyramid(runDir, VOLUME, params);
+    PrecomputedVolume img = PrecomputedVolume.open(RunVolumes.neuroglancerImage(runDir));
+    PrecomputedVolume seg = PrecomputedVolume.open(RunVolumes.neuroglancerSegmentation(runDir));
+    ByteVolume expected = aligned;
+    LabelVolume expectedLabels = labels;
+    for (int k = 0; k < img.info().scales().size(); k++) {
+      assertTrue(img.info().scale(k).sharding() != null);
+      if (k > 0) {
+        expected = Downsample.average(expected, 2, 2, 1);
+        expectedLabels = Downsample.mode(expectedLabels, 2, 2, 1);
+      }
+      assertArrayEquals(
+          expected.data(), img.readImage(k, all(img.info().scale(k).size())).data(), "image " + k);
+      assertArrayEquals(
+          expectedLabels.data(),
+          seg.readLabels(k, all(seg.info().scale(k).size())).data(),
+          "segmentation " + k);
+    }
+    try (var files = Files.list(RunVolumes.neuroglancerImage(runDir).resolve("8_8_33"))) {
+      assertTrue(files.allMatch(f -> f.toString().endsWith(".shard")));
+    }
   }
 
   @Test
@@ -162,7 +148,15 @@ class CompressRunnersTest {
             "image",
             VOLUME,
             new Vec3(128, 128, 16),
-            Map.of("chunkSize", List.of(32, 32, 8), "jpegQuality", 85, "scales", 3));
+            Map.of(
+                "blockSize",
+                List.of(128, 128, 16),
+                "chunkSize",
+                List.of(32, 32, 8),
+                "jpegQuality",
+                85,
+                "scales",
+                3));
     BlockSteps.runAll(CompressImageRunner::create, def);
     PrecomputedVolume img = PrecomputedVolume.open(RunVolumes.neuroglancerImage(runDir));
     assertEquals(3, img.info().scales().size());
@@ -188,14 +182,13 @@ class CompressRunnersTest {
             "image",
             VOLUME,
             new Vec3(64, 64, 16),
-            Map.of("chunkSize", List.of(64, 64, 16), "scales", 2));
+            Map.of("blockSize", List.of(64, 64, 16), "chunkSize", List.of(48, 48, 16)));
     BadDefinitionException e =
         assertThrows(
             BadDefinitionException.class,
             () -> BlockSteps.create(CompressImageRunner::create, def));
     assertTrue(
-        e.getMessage().contains("must be a multiple of the chunk size [64, 64, 16] at every scale"),
-        e.getMessage());
+        e.getMessage().contains("must be a multiple of the chunk size 48x48x16"), e.getMessage());
     TaskDefinition bad =
         BlockSteps.definition(
             runDir, "compress", "image", VOLUME, new Vec3(64, 64, 16), Map.of("encoding", "png"));
@@ -217,6 +210,8 @@ class CompressRunnersTest {
             VOLUME,
             new Vec3(128, 128, 16),
             Map.of(
+                "blockSize",
+                List.of(128, 128, 16),
                 "chunkSize",
                 List.of(32, 32, 8),
                 "mesh",
@@ -230,10 +225,10 @@ class CompressRunnersTest {
     assertEquals(DataType.UINT64, info.dataType());
     assertEquals("mesh", info.mesh());
     assertEquals("segment_properties", info.segmentProperties());
-    assertEquals(
-        3, info.scales().size(), "a 128 block covers 16 voxels at scale 3: not a 32 chunk");
+    assertEquals(4, info.scales().size(), "the whole pyramid, down to one 32 x 32 chunk");
     LabelVolume expected = labels;
-    for (int k = 0; k < info.scales().size(); k++) {
+    // a 128 block covers 16 voxels at scale 3: not a 32 chunk, so compress writes scales 0 to 2
+    for (int k = 0; k < 3; k++) {
       assertEquals(Encoding.COMPRESSED_SEGMENTATION, info.scale(k).encoding());
       assertArrayEquals(new int[] {8, 8, 8}, info.scale(k).compressedSegmentationBlockSize());
       if (k > 0) {

@@ -91,6 +91,50 @@ class MeshRunnersTest {
   }
 
   @Test
+  void multiResolutionMeshesHoldTheLegacyMeshesAtLevelZeroShardedOrNot(@TempDir Path runDir)
+      throws Exception {
+    LabelVolume l = labels();
+    MeshSteps.writeSegmentation(runDir, l, new int[] {32, 32, 8});
+    runBoth(runDir, Map.of(), 2);
+    Map<Long, TriangleMesh> legacy = new java.util.TreeMap<>();
+    for (MeshFolder.Segment s : MeshFolder.read(meshDir(runDir))) {
+      legacy.put(s.id(), s.fragments().isEmpty() ? TriangleMesh.empty() : s.fragments().get(0));
+    }
+    for (String sharding : List.of("never", "always")) {
+      Path dir = meshDir(runDir);
+      try (Stream<Path> s = Files.list(dir)) {
+        for (Path p : s.toList()) {
+          Files.delete(p);
+        }
+      }
+      MeshSteps.runAll(
+          MeshMergeRunner::create,
+          MeshSteps.merge(runDir, 2, Map.of("format", "multires", "sharding", sharding)));
+      assertEquals("neuroglancer_multilod_draco", MeshFolder.type(dir));
+      List<MeshFolder.Segment> read = MeshFolder.read(dir);
+      assertEquals(
+          legacy.keySet(),
+          new java.util.TreeSet<>(read.stream().map(MeshFolder.Segment::id).toList()),
+          sharding);
+      for (MeshFolder.Segment s : read) {
+        assertEquals(null, s.error());
+        TriangleMesh want = legacy.get(s.id());
+        TriangleMesh got = s.fragments().isEmpty() ? TriangleMesh.empty() : s.fragments().get(0);
+        assertEquals(want.vertexCount(), got.vertexCount(), sharding + " segment " + s.id());
+        assertArrayEquals(want.triangles(), got.triangles(), sharding + " segment " + s.id());
+        for (int i = 0; i < want.vertices().length; i++) {
+          // 16-bit positions over a box of at most 800 nm: within 0.02 nm
+          assertEquals(want.vertices()[i], got.vertices()[i], 0.05, "segment " + s.id());
+        }
+      }
+      try (Stream<Path> s = Files.list(dir)) {
+        long shards = s.filter(p -> p.toString().endsWith(".shard")).count();
+        assertEquals(sharding.equals("always") ? 2 : 0, shards, "one shard file per merge unit");
+      }
+    }
+  }
+
+  @Test
   void everySegmentGetsAManifestAndItsWholeClosedMesh(@TempDir Path runDir) throws Exception {
     LabelVolume l = labels();
     MeshSteps.writeSegmentation(runDir, l, new int[] {32, 32, 8});

@@ -22,7 +22,7 @@ import org.connectome.tasks.UnitRunnerFactory;
 import org.connectome.units.Grouping;
 
 /** Test helper: the mesh steps' definitions as the planners write them, and running their units. */
-final class MeshSteps {
+public final class MeshSteps {
   private MeshSteps() {}
 
   static TaskDefinition blocks(
@@ -44,8 +44,21 @@ final class MeshSteps {
         new org.connectome.spec.VoxelSize(8, 8, 33));
   }
 
+  /** mesh.merge writing legacy meshes unless {@code params} names a format. */
+  /** Runs mesh.blocks and mesh.merge over the run's segmentation. */
+  public static void meshAll(
+      Path runDir, Vec3 volume, Vec3 block, Map<String, Object> params, long shards)
+      throws Exception {
+    runAll(MeshBlocksRunner::create, blocks(runDir, volume, block, new Vec3(1, 1, 1), params));
+    runAll(MeshMergeRunner::create, merge(runDir, shards, params));
+  }
+
   static TaskDefinition merge(Path runDir, long shards, Map<String, Object> params) {
     UnitSpace units = new UnitSpace("segment-shard", shards, null, "test");
+    if (!params.containsKey("format")) {
+      params = new java.util.LinkedHashMap<>(params);
+      params.put("format", "legacy");
+    }
     return new TaskDefinition(
         "sample/r1",
         "mesh",

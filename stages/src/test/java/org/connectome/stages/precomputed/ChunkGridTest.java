@@ -68,6 +68,7 @@ class ChunkGridTest {
             new long[] {5, 0, 0},
             List.of(new int[] {4, 4, 4}),
             Encoding.RAW,
+            null,
             null);
     ChunkGrid g = new ChunkGrid(s);
     assertEquals("5-9_0-4_0-4", ChunkGrid.name(g.chunk(0, 0, 0)));

@@ -35,6 +35,29 @@ class StaticFileServerTest {
       assertEquals(200, chunk.statusCode());
       assertEquals("*", chunk.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
       assertArrayEquals(new byte[] {1, 2, 3}, chunk.body());
+      HttpResponse<byte[]> part =
+          c.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/8_8_33/0-64_0-64_0-16"))
+                  .header("Range", "bytes=1-1")
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(206, part.statusCode(), "a shard's index or chunk is read by range");
+      assertEquals("bytes 1-1/3", part.headers().firstValue("Content-Range").orElse(null));
+      assertArrayEquals(new byte[] {2}, part.body());
+      HttpResponse<byte[]> tail =
+          c.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/8_8_33/0-64_0-64_0-16"))
+                  .header("Range", "bytes=-2")
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertArrayEquals(new byte[] {2, 3}, tail.body());
+      HttpResponse<byte[]> beyond =
+          c.send(
+              HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/8_8_33/0-64_0-64_0-16"))
+                  .header("Range", "bytes=5-9")
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(416, beyond.statusCode());
       HttpResponse<String> info =
           c.send(
               HttpRequest.newBuilder(URI.create(s.baseUrl() + "/image/info")).build(),

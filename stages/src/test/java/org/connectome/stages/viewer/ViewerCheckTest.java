@@ -16,8 +16,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.connectome.pipeline.Box;
 import org.connectome.pipeline.Vec3;
-import org.connectome.stages.compress.CompressImageRunner;
-import org.connectome.stages.compress.CompressSegmentationRunner;
+import org.connectome.stages.compress.CompressSteps;
 import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.DataType;
 import org.connectome.stages.precomputed.Encoding;
@@ -45,10 +44,20 @@ class ViewerCheckTest {
    * between them.
    */
   static void writeRun(Path runDir) throws Exception {
-    writeRun(runDir, Map.of());
+    writeRun(runDir, Map.of(), Map.of());
   }
 
-  static LabelVolume writeRun(Path runDir, Map<String, Object> segmentationParams)
+  /** Shards of 16 image chunks (2 of the segmentation's): several shards per scale. */
+  static final Map<String, Object> SHARDED =
+      Map.of("sharding", "always", "shardBytes", 16 * 64 * 64 * 8);
+
+  /**
+   * The run's image and segmentation written by compress.image, compress.segmentation and the
+   * pyramid steps (the whole pyramid), with {@code volumeParams} for both and {@code
+   * segmentationParams} for the segmentation.
+   */
+  static LabelVolume writeRun(
+      Path runDir, Map<String, Object> segmentationParams, Map<String, Object> volumeParams)
       throws Exception {
     SplittableRandom r = new SplittableRandom(5);
     int n = 45;
@@ -127,16 +136,14 @@ class ViewerCheckTest {
                         null))))
         .writeLabels(0, all, labels);
     Map<String, Object> params =
-        Map.of("chunkSize", List.of(64, 64, 8), "blockSize", List.of(256, 256, 16));
-    BlockSteps.runAll(
-        CompressImageRunner::create,
-        BlockSteps.definition(runDir, "compress", "image", SIZE, new Vec3(256, 256, 16), params));
+        new java.util.HashMap<>(
+            Map.of("chunkSize", List.of(64, 64, 8), "blockSize", List.of(256, 256, 16)));
+    params.putAll(volumeParams);
     Map<String, Object> segParams = new java.util.HashMap<>(params);
     segParams.putAll(segmentationParams);
-    BlockSteps.runAll(
-        CompressSegmentationRunner::create,
-        BlockSteps.definition(
-            runDir, "compress", "segmentation", SIZE, new Vec3(256, 256, 16), segParams));
+    CompressSteps.image(runDir, SIZE, params);
+    CompressSteps.segmentation(runDir, SIZE, segParams);
+    CompressSteps.pyramid(runDir, SIZE, params, segParams);
     return labels;
   }
 
@@ -225,7 +232,8 @@ class ViewerCheckTest {
       throws Exception {
     Path viewer = ViewerEnvironment.requireBrowser();
     LabelVolume labels =
-        writeRun(runDir, Map.of("mesh", "mesh", "segmentProperties", "segment_properties"));
+        writeRun(
+            runDir, Map.of("mesh", "mesh", "segmentProperties", "segment_properties"), SHARDED);
     Map<Long, Double> voxels = new java.util.HashMap<>();
     for (int z = 0; z < SIZE.z(); z++) {
       for (int y = 0; y < SIZE.y(); y++) {
@@ -269,7 +277,7 @@ class ViewerCheckTest {
             "mesh",
             "merge",
             "reference",
-            Map.of(),
+            Map.of("format", "multires", "sharding", "always"),
             "hm",
             "test",
             new org.connectome.pipeline.StepPlan(
@@ -304,11 +312,19 @@ class ViewerCheckTest {
             new double[] {0, 0, 0},
             new double[] {SIZE.x(), SIZE.y(), SIZE.z()},
             16)
+        .sharded(8)
         .write(RunVolumes.neuroglancer(runDir).resolve("synapses"), points);
 
     try (StaticFileServer server =
         StaticFileServer.start("127.0.0.1", 0, RunVolumes.neuroglancer(runDir))) {
-      Check ok = check(viewer, server.baseUrl(), runDir.resolve("segments.png"), "--segments", "3");
+      Check ok =
+          check(
+              viewer,
+              server.baseUrl(),
+              runDir.resolve("segments.png"),
+              "--segments",
+              "3",
+              "--overview");
       System.out.println(
           "viewer check with meshes and synapses: "
               + ok.result().path("timings")
@@ -323,6 +339,22 @@ class ViewerCheckTest {
       assertEquals(3, layers.get(1).path("segments").size(), ok.output());
       String url = ok.result().path("url").asText();
       assertTrue(url.contains("linkedSegmentationLayer"), url);
+      // sharded layers, the top scale of each volume read, multi-resolution sharded meshes
+      for (String layer : List.of("image", "segmentation")) {
+        JsonNode top = ok.result().path("topScales").path(layer);
+        assertTrue(top.path("sharded").asBoolean(), ok.output());
+        assertTrue(top.path("requests").asInt() > 0, ok.output());
+        // one 64 x 64 chunk in x and y ([2, 2, 1] downsampling keeps z)
+        assertTrue(top.path("size").get(0).asInt() <= 64, ok.output());
+        assertTrue(top.path("size").get(1).asInt() <= 64, ok.output());
+      }
+      assertEquals(
+          "neuroglancer_multilod_draco",
+          ok.result().path("meshFormats").path("segmentation").path("type").asText(),
+          ok.output());
+      assertTrue(
+          ok.result().path("meshFormats").path("segmentation").path("sharded").asBoolean(),
+          ok.output());
       // the three largest segments were selected: their mesh manifests were fetched
       long biggest =
           voxels.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
@@ -338,18 +370,20 @@ class ViewerCheckTest {
             java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
 
-      // a selected segment without its manifest: the 3D view cannot load it, the check fails naming
-      // it
-      Files.delete(
-          RunVolumes.neuroglancerSegmentation(runDir)
-              .resolve("mesh")
-              .resolve(Long.toUnsignedString(biggest) + ":0"));
+      // a selected segment whose mesh shard is gone: the 3D view cannot load it, the check fails
+      // naming the shard
+      Path meshDir = RunVolumes.neuroglancerSegmentation(runDir).resolve("mesh");
+      var sharding =
+          new ObjectMapper()
+              .treeToValue(
+                  new ObjectMapper().readTree(meshDir.resolve("info").toFile()).get("sharding"),
+                  org.connectome.stages.precomputed.ShardingSpec.class);
+      String shard = sharding.fileName(sharding.shardOf(biggest));
+      Files.delete(meshDir.resolve(shard));
       Check broken =
           check(viewer, server.baseUrl(), runDir.resolve("broken.png"), "--segments", "3");
       assertEquals(1, broken.exit(), broken.output());
-      assertTrue(
-          broken.result().path("errors").toString().contains(Long.toUnsignedString(biggest) + ":0"),
-          broken.output());
+      assertTrue(broken.result().path("errors").toString().contains(shard), broken.output());
     }
   }
 }

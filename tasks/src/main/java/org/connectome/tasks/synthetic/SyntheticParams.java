@@ -2,8 +2,8 @@ package org.connectome.tasks.synthetic;
 
 import java.util.List;
 import java.util.Map;
-import org.connectome.spec.SpecCheck;
-import org.connectome.spec.SpecErrors;
+import org.connectome.spec.Param;
+import org.connectome.spec.Stage;
 import org.connectome.units.Ranges;
 import org.connectome.units.UnitRange;
 
@@ -18,6 +18,10 @@ import org.connectome.units.UnitRange;
  *     resumes
  * @param failUnits units that fail (retryable) on every attempt
  * @param permanentFailUnits units that fail as bad input (not retryable) on every attempt
+ * @param oomUnits units that exhaust the heap on every attempt (a real {@link OutOfMemoryError}: a
+ *     task process started with {@code -XX:+ExitOnOutOfMemoryError} dies of it)
+ * @param readOutputsOf a step ({@code stage.step}) whose output of the same unit each unit reads
+ *     first, as a real step reads what an earlier one wrote; null for none
  * @param outputBytes size of the output each unit writes
  * @param seed seed of the pseudo-random choices
  */
@@ -28,30 +32,76 @@ public record SyntheticParams(
     int failFirstAttempts,
     List<UnitRange> failUnits,
     List<UnitRange> permanentFailUnits,
+    List<UnitRange> oomUnits,
+    String readOutputsOf,
     int outputBytes,
     long seed) {
 
-  static final List<String> KNOWN =
-      List.of(
-          "unitMillis",
-          "jitter",
-          "failProbability",
+  static final Param<Integer> UNIT_MILLIS =
+      Param.integer("unitMillis", 10, 0, Integer.MAX_VALUE, "How long a unit works (sleeps), ms.");
+  static final Param<Double> JITTER =
+      Param.number("jitter", 0.0, 0, 1, "Relative spread of unitMillis.");
+  static final Param<Double> FAIL_PROBABILITY =
+      Param.number(
+          "failProbability", 0.0, 0, 1, "Chance that an attempt of a unit fails (retryable).");
+  static final Param<Integer> FAIL_FIRST_ATTEMPTS =
+      Param.integer(
           "failFirstAttempts",
-          "failUnits",
-          "permanentFailUnits",
-          "outputBytes",
-          "seed");
+          0,
+          0,
+          Integer.MAX_VALUE,
+          "Every unit fails (retryable) on its first N attempts, counted across resumes.");
+  static final Param<String> FAIL_UNITS =
+      Param.unitRanges("failUnits", "Units that fail (retryable) on every attempt.");
+  static final Param<String> PERMANENT_FAIL_UNITS =
+      Param.unitRanges(
+          "permanentFailUnits", "Units that fail as bad input (not retryable) on every attempt.");
+  static final Param<String> OOM_UNITS =
+      Param.unitRanges(
+          "oomUnits",
+          "Units that exhaust the heap on every attempt: a task process dies of it, as a unit too"
+              + " large for its memory takes its task down.");
+  static final Param<String> READ_OUTPUTS_OF =
+      Param.choice(
+          "readOutputsOf",
+          null,
+          Stage.qualifiedSteps(),
+          "A step (stage.step) whose output of the same unit each unit reads first, as a real step"
+              + " reads what an earlier one wrote.");
+  static final Param<Integer> OUTPUT_BYTES =
+      Param.integer(
+          "outputBytes", 64, 0, Integer.MAX_VALUE, "Size of the output file each unit writes.");
+  static final Param<Integer> SEED =
+      Param.integer("seed", 1, Integer.MIN_VALUE, Integer.MAX_VALUE, "Seed of the random choices.");
 
+  /** The parameters of the synthetic kind, which every step of it reads. */
+  public static final List<Param<?>> PARAMS =
+      List.of(
+          UNIT_MILLIS,
+          JITTER,
+          FAIL_PROBABILITY,
+          FAIL_FIRST_ATTEMPTS,
+          FAIL_UNITS,
+          PERMANENT_FAIL_UNITS,
+          OOM_UNITS,
+          READ_OUTPUTS_OF,
+          OUTPUT_BYTES,
+          SEED);
+
+  /** Reads the parameters; {@link IllegalArgumentException} names a bad one. */
   public static SyntheticParams of(Map<String, Object> p) {
+    String step = "synthetic";
     return new SyntheticParams(
-        num(p, "unitMillis", 10).longValue(),
-        num(p, "jitter", 0).doubleValue(),
-        num(p, "failProbability", 0).doubleValue(),
-        num(p, "failFirstAttempts", 0).intValue(),
-        ranges(p.get("failUnits")),
-        ranges(p.get("permanentFailUnits")),
-        num(p, "outputBytes", 64).intValue(),
-        num(p, "seed", 1).longValue());
+        UNIT_MILLIS.read(step, p),
+        JITTER.read(step, p),
+        FAIL_PROBABILITY.read(step, p),
+        FAIL_FIRST_ATTEMPTS.read(step, p),
+        ranges(FAIL_UNITS.read(step, p)),
+        ranges(PERMANENT_FAIL_UNITS.read(step, p)),
+        ranges(OOM_UNITS.read(step, p)),
+        READ_OUTPUTS_OF.read(step, p),
+        OUTPUT_BYTES.read(step, p),
+        SEED.read(step, p));
   }
 
   public boolean fails(List<UnitRange> ranges, long unit) {
@@ -63,79 +113,7 @@ public record SyntheticParams(
     return false;
   }
 
-  private static Number num(Map<String, Object> p, String key, Number fallback) {
-    Object v = p.get(key);
-    return v instanceof Number n ? n : fallback;
-  }
-
-  private static List<UnitRange> ranges(Object v) {
-    if (v == null) {
-      return List.of();
-    }
-    if (v instanceof Number n) {
-      return List.of(UnitRange.single(n.longValue()));
-    }
-    if (v instanceof List<?> l) {
-      return Ranges.normalize(
-          l.stream().flatMap(x -> Ranges.parse(String.valueOf(x)).stream()).toList());
-    }
-    return Ranges.normalize(Ranges.parse(String.valueOf(v)));
-  }
-
-  /** Checks the parameters of every synthetic stage and step. */
-  public static SpecCheck check() {
-    return (spec, errors) -> {
-      for (int i = 0; i < spec.stages().size(); i++) {
-        var st = spec.stages().get(i);
-        if (!"synthetic".equals(st.implementation())) {
-          continue;
-        }
-        checkParams(st.params(), "stages[" + i + "].params", errors);
-        for (var e : st.steps().entrySet()) {
-          checkParams(
-              e.getValue().params(), "stages[" + i + "].steps." + e.getKey() + ".params", errors);
-        }
-      }
-    };
-  }
-
-  private static void checkParams(Map<String, Object> p, String path, SpecErrors errors) {
-    nonNegative(p, "unitMillis", path, errors);
-    nonNegative(p, "outputBytes", path, errors);
-    nonNegative(p, "failFirstAttempts", path, errors);
-    fraction(p, "jitter", path, errors);
-    fraction(p, "failProbability", path, errors);
-    for (String key : List.of("failUnits", "permanentFailUnits")) {
-      Object v = p.get(key);
-      if (v != null) {
-        try {
-          ranges(v);
-        } catch (IllegalArgumentException e) {
-          errors.add(path + "." + key, e.getMessage() + " (write unit ranges like \"3,10-19\")");
-        }
-      }
-    }
-    Object seed = p.get("seed");
-    if (seed != null && !(seed instanceof Integer || seed instanceof Long)) {
-      errors.add(path + ".seed", "must be an integer");
-    }
-  }
-
-  private static void nonNegative(
-      Map<String, Object> p, String key, String path, SpecErrors errors) {
-    Object v = p.get(key);
-    if (v != null
-        && !(v instanceof Number n
-            && n.doubleValue() >= 0
-            && n.doubleValue() == Math.floor(n.doubleValue()))) {
-      errors.add(path + "." + key, "must be an integer >= 0");
-    }
-  }
-
-  private static void fraction(Map<String, Object> p, String key, String path, SpecErrors errors) {
-    Object v = p.get(key);
-    if (v != null && !(v instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() <= 1)) {
-      errors.add(path + "." + key, "must be a number from 0 to 1");
-    }
+  private static List<UnitRange> ranges(String text) {
+    return text.isEmpty() ? List.of() : Ranges.normalize(Ranges.parse(text));
   }
 }

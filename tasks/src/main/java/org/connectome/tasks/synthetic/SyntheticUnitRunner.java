@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
+import org.connectome.files.AtomicFile;
 import org.connectome.layout.StepLayout;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.UnitContext;
@@ -53,6 +53,12 @@ public final class SyntheticUnitRunner implements UnitRunner {
     }
     if (millis > 0) {
       Thread.sleep(millis);
+    }
+    if (params.readOutputsOf() != null) {
+      readUpstream(ctx);
+    }
+    if (params.fails(params.oomUnits(), unit)) {
+      exhaustHeap();
     }
     if (params.fails(params.permanentFailUnits(), unit)) {
       throw new UnitException(
@@ -108,13 +114,33 @@ public final class SyntheticUnitRunner implements UnitRunner {
     for (int i = 0; i < data.length; i++) {
       data[i] = (byte) random.nextInt(256);
     }
-    Path tmp = dir.resolve(".u" + unit + "." + Thread.currentThread().getId() + ".tmp");
-    Files.write(tmp, data);
-    Files.move(
-        tmp,
-        dir.resolve("u" + unit + "-" + def.paramsHash() + ".bin"),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
+    AtomicFile.write(dir.resolve("u" + unit + "-" + def.paramsHash() + ".bin"), data, false);
+  }
+
+  /** Reads the same unit's output of the step {@code readOutputsOf} names. */
+  private void readUpstream(UnitContext ctx) throws UnitException {
+    String[] stageStep = params.readOutputsOf().split("\\.");
+    Path step = Path.of(ctx.definition().runDir()).resolve("stages").resolve(stageStep[0]);
+    step = step.resolve(stageStep[1]);
+    try {
+      String hash = TaskDefinition.read(new StepLayout(step).definitionFile()).paramsHash();
+      Files.readAllBytes(
+          new StepLayout(step)
+              .outputDir()
+              .resolve(String.format("%06d", ctx.unit() / 1000))
+              .resolve("u" + ctx.unit() + "-" + hash + ".bin"));
+    } catch (IOException e) {
+      throw new UnitException(
+          "cannot read the output of " + params.readOutputsOf() + ": " + e.getMessage(), true, e);
+    }
+  }
+
+  /** Allocates until the heap is exhausted, as a unit too large for its memory does. */
+  private static void exhaustHeap() {
+    java.util.List<long[]> hog = new java.util.ArrayList<>();
+    while (true) {
+      hog.add(new long[1 << 20]);
+    }
   }
 
   /**

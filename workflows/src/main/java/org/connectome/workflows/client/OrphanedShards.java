@@ -2,9 +2,9 @@ package org.connectome.workflows.client;
 
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.PendingActivityState;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.api.workflow.v1.PendingChildExecutionInfo;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.ActivityCompletionClient;
 import io.temporal.client.ActivityCompletionException;
@@ -76,23 +76,11 @@ public final class OrphanedShards {
   }
 
   private Optional<DescribeWorkflowExecutionResponse> describe(WorkflowExecution e) {
-    try {
-      DescribeWorkflowExecutionResponse r =
-          client
-              .getWorkflowServiceStubs()
-              .blockingStub()
-              .describeWorkflowExecution(
-                  DescribeWorkflowExecutionRequest.newBuilder()
-                      .setNamespace(client.getOptions().getNamespace())
-                      .setExecution(e)
-                      .build());
-      return r.getWorkflowExecutionInfo().getStatus()
-              == io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
-          ? Optional.of(r)
-          : Optional.empty();
-    } catch (io.grpc.StatusRuntimeException notFound) {
-      return Optional.empty();
-    }
+    return WorkflowExecutions.describe(client, e)
+        .filter(
+            r ->
+                r.getWorkflowExecutionInfo().getStatus()
+                    == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
   }
 
   /** The failure a released shard reports: its worker is gone; the retry policy retries it. */

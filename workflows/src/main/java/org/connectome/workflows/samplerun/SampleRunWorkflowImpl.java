@@ -1,8 +1,6 @@
 package org.connectome.workflows.samplerun;
 
-import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.ChildWorkflowFailure;
@@ -28,6 +26,7 @@ import org.connectome.pipeline.Pipeline;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.spec.Durations;
 import org.connectome.spec.RunSpec;
+import org.connectome.workflows.ActivityTimeouts;
 import org.connectome.workflows.RunSearchAttributes;
 import org.connectome.workflows.WorkflowIds;
 import org.connectome.workflows.step.Failures;
@@ -43,12 +42,7 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
 
   private final RecordingActivities recording =
       Workflow.newActivityStub(
-          RecordingActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(
-                  RetryOptions.newBuilder().setMaximumInterval(Duration.ofSeconds(30)).build())
-              .build());
+          RecordingActivities.class, ActivityTimeouts.of(null).recordingOptions());
 
   private String runId;
   private String sample;
@@ -67,6 +61,21 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   /** Change id of the step synapses.index (see {@link Workflow#getVersion}). */
   static final String SYNAPSES_INDEX_CHANGE = "synapses-index-step";
 
+  /** Version marker of the change that added the compress stage's pyramid steps. */
+  static final String PYRAMID_CHANGE = "compress-pyramid-steps";
+
+  /** Change id of the repair of a missing input by the steps that write it. */
+  static final String UPSTREAM_REPAIR_CHANGE = "upstream-repair";
+
+  /** The run's stages and steps. */
+  private List<Pipeline.StagePlan> plan = List.of();
+
+  /** Repairs of missing inputs so far; part of later children's IDs. */
+  private int repairs;
+
+  /** Steps whose missing input was repaired once: a second time fails the stage. */
+  private final List<String> repaired = new ArrayList<>();
+
   private boolean pauseRecorded;
   private boolean retryNow;
   private String cancelReason;
@@ -81,11 +90,17 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     sample = spec.sample();
     // synapses.index joined the chain after runs were started without it: those replay without the
     // step
-    List<Pipeline.StagePlan> plan =
+    List<Pipeline.StagePlan> chain =
         Workflow.getVersion(SYNAPSES_INDEX_CHANGE, Workflow.DEFAULT_VERSION, 1)
                 == Workflow.DEFAULT_VERSION
             ? Pipeline.without(Pipeline.stages(spec), "synapses.index")
             : Pipeline.stages(spec);
+    // so did the compress stage's pyramid steps (the full pyramid, a step per scale)
+    List<Pipeline.StagePlan> plan =
+        Workflow.getVersion(PYRAMID_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION
+            ? Pipeline.withoutPyramid(chain)
+            : chain;
+    this.plan = plan;
     for (Pipeline.StagePlan s : plan) {
       stages.add(
           new StageOutcome(s.stage(), StageState.PENDING.name(), 0, 0, 0, 0, List.of(), null));
@@ -389,6 +404,16 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
           throw c;
         }
         String why = describe(f);
+        String missing = missingInput(f);
+        if (missing != null
+            && !repaired.contains(step.qualifiedName())
+            && Workflow.getVersion(UPSTREAM_REPAIR_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1) {
+          // a file an earlier step wrote is gone: no resume of this step brings it back, running
+          // the steps that write it again does (their planning finds the output missing)
+          repaired.add(step.qualifiedName());
+          repairUpstream(input, stage, step, missing);
+          continue;
+        }
         boolean retryable = isRetryable(f);
         if (!retryable || resumes[0] >= autoResume.maxResumes()) {
           String reason =
@@ -437,6 +462,80 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     }
   }
 
+  /**
+   * Runs again every step of the plan before {@code failed} whose outputs it reads, directly or
+   * through others ({@link Pipeline#INPUTS}); each one's planning runs the units whose outputs are
+   * gone. Throws {@link StageFailed} when one of them fails.
+   */
+  private void repairUpstream(SampleRunInput input, String stage, StepConfig failed, String missing)
+      throws StageFailed {
+    java.util.Set<String> needed = new java.util.HashSet<>();
+    java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(failed.qualifiedName()));
+    while (!todo.isEmpty()) {
+      for (String in : Pipeline.inputsOf(todo.pop())) {
+        if (needed.add(in)) {
+          todo.push(in);
+        }
+      }
+    }
+    List<StepConfig> steps = new ArrayList<>();
+    for (Pipeline.StagePlan p : plan) {
+      for (StepConfig c : p.steps()) {
+        if (needed.contains(c.qualifiedName()) && c.ordinal() < failed.ordinal()) {
+          steps.add(c);
+        }
+      }
+    }
+    repairs++;
+    String names = String.join(", ", steps.stream().map(StepConfig::qualifiedName).toList());
+    record(
+        stage,
+        StageState.RUNNING,
+        EventKind.STAGE_RESUMED,
+        failed.qualifiedName()
+            + ": input missing: "
+            + missing
+            + "; running "
+            + (steps.isEmpty() ? "no earlier step (none writes it)" : names)
+            + " again to restore it, then "
+            + failed.qualifiedName(),
+        true);
+    for (StepConfig up : steps) {
+      try {
+        awaitStep(startStep(input, up, 0, null));
+      } catch (ChildWorkflowFailure f) {
+        if (f.getCause() instanceof CanceledFailure c) {
+          throw c;
+        }
+        String reason =
+            "stage "
+                + stage
+                + " failed: its input "
+                + missing
+                + " is missing, and running "
+                + up.qualifiedName()
+                + " again to restore it failed: "
+                + describe(f);
+        setStage(stage, StageState.FAILED, reason);
+        record(stage, StageState.FAILED, EventKind.STAGE_FAILED, reason, false);
+        throw new StageFailed(reason);
+      }
+    }
+  }
+
+  /** The missing file a step failed on, when its failure says so; else null. */
+  private static String missingInput(ChildWorkflowFailure f) {
+    if (f.getCause() instanceof ApplicationFailure af
+        && StepFailureDetails.TYPE.equals(af.getType())) {
+      for (FailedUnits u : af.getDetails().get(StepFailureDetails.class).failures()) {
+        if (u.missingInput() != null) {
+          return u.missingInput();
+        }
+      }
+    }
+    return null;
+  }
+
   /** A step's child workflow, started. */
   private record Child(
       StepWorkflow stub, String id, Promise<StepResult> result, CancellationScope scope) {}
@@ -448,7 +547,8 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
             input.relaunch(),
             step.stage(),
             step.step(),
-            resumes);
+            resumes,
+            repairs);
     StepWorkflow stub =
         Workflow.newChildWorkflowStub(
             StepWorkflow.class,

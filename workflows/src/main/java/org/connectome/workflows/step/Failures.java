@@ -43,7 +43,8 @@ public final class Failures {
           new FailedUnits(
               new UnitRange(a.units().from(), Math.max(a.units().to(), b.units().to())),
               a.error(),
-              a.retryable() || b.retryable()));
+              a.retryable() || b.retryable(),
+              a.missingInput() != null ? a.missingInput() : b.missingInput()));
     }
     int budget = MAX_TOTAL_ERROR_CHARS;
     for (int i = 0; i < all.size(); i++) {

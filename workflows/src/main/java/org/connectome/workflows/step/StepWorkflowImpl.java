@@ -1,8 +1,5 @@
 package org.connectome.workflows.step;
 
-import io.temporal.activity.ActivityCancellationType;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -10,10 +7,7 @@ import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInfo;
-import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +17,6 @@ import org.connectome.activities.RunLocation;
 import org.connectome.activities.planning.PlanStepInput;
 import org.connectome.activities.planning.PlanStepOutput;
 import org.connectome.activities.planning.PlanningActivities;
-import org.connectome.activities.planning.ReadyShardsInput;
-import org.connectome.activities.planning.ReadyShardsOutput;
 import org.connectome.activities.planning.StreamSource;
 import org.connectome.activities.planning.SummarizeStepInput;
 import org.connectome.activities.planning.SummarizeStepOutput;
@@ -37,40 +29,25 @@ import org.connectome.catalog.EventKind;
 import org.connectome.catalog.StepState;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.units.Grouping;
-import org.connectome.units.Ranges;
 import org.connectome.units.UnitRange;
+import org.connectome.workflows.ActivityTimeouts;
 import org.connectome.workflows.WorkflowTuning;
 import org.slf4j.Logger;
 
 /** See {@link StepWorkflow}. */
 public class StepWorkflowImpl implements StepWorkflow {
   private static final Logger log = Workflow.getLogger(StepWorkflowImpl.class);
-  private static final Duration SHARD_TIMEOUT_MARGIN = Duration.ofMinutes(5);
 
   private final RecordingActivities recording =
       Workflow.newActivityStub(
-          RecordingActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
-              .setRetryOptions(
-                  RetryOptions.newBuilder().setMaximumInterval(Duration.ofSeconds(30)).build())
-              .build());
+          RecordingActivities.class, ActivityTimeouts.of(null).recordingOptions());
   private final PlanningActivities planning =
       Workflow.newActivityStub(
-          PlanningActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofMinutes(30))
-              .setRetryOptions(
-                  RetryOptions.newBuilder()
-                      .setMaximumInterval(Duration.ofMinutes(1))
-                      .setMaximumAttempts(10)
-                      .setDoNotRetry("PlanningFailed")
-                      .build())
-              .build());
+          PlanningActivities.class, ActivityTimeouts.of(null).planningOptions());
 
   private StepConfig step;
   private PlanStepOutput plan;
-  private final Deque<UnitRange> pending = new ArrayDeque<>();
+  private ShardQueue queue;
   private final Map<Long, Promise<RunShardOutput>> inFlight = new LinkedHashMap<>();
   private List<FailedUnits> failures = new ArrayList<>();
   private long unitsDone;
@@ -79,17 +56,8 @@ public class StepWorkflowImpl implements StepWorkflow {
   private boolean paused;
   private boolean retryRequested;
 
-  /** Streaming: where the units come from, null for an ordinary step. */
-  private StreamSource stream;
-
-  /** Streaming: shards whose units are not ready at their source yet. */
-  private final Deque<UnitRange> waiting = new ArrayDeque<>();
-
-  private boolean sourceComplete = true;
-  private boolean upstreamFinished;
-  private long streamStartMillis;
-  private long nextPollMillis;
-  private String waitingFor;
+  /** Where a streaming step's units come from; null for a step whose inputs are all there. */
+  private StreamingSource source;
 
   @Override
   public StepResult run(StepInput input) {
@@ -98,62 +66,28 @@ public class StepWorkflowImpl implements StepWorkflow {
     paused = input.paused();
     RunLocation location = RunLocation.of(input.spec());
     try {
-      StepCarry carry = input.carry();
-      stream = input.stream();
-      if (carry == null) {
-        plan = planning.planStep(new PlanStepInput(input.spec(), step));
-        // a streaming step waits for its units' sources before dispatching them
-        (stream == null ? pending : waiting).addAll(plan.pendingShards());
-        unitsDone = plan.unitsDone();
-        sourceComplete = stream == null;
-        streamStartMillis = Workflow.currentTimeMillis();
-        log.info("{}: {}", step.qualifiedName(), plan.description());
-      } else {
-        plan = carry.plan();
-        pending.addAll(carry.pendingShards());
-        unitsDone = carry.unitsDone();
-        shardsFinished = carry.shardsFinished();
-        failures = new ArrayList<>(carry.failures());
-        continuedAsNew = carry.continuedAsNew();
-        if (carry.stream() != null) {
-          waiting.addAll(carry.stream().waiting());
-          sourceComplete = carry.stream().sourceComplete();
-          streamStartMillis = carry.stream().startedAtMillis();
-        } else {
-          sourceComplete = true;
-        }
-      }
+      start(input);
       ShardActivities shards =
           Workflow.newActivityStub(
-              ShardActivities.class,
-              ActivityOptions.newBuilder()
-                  .setTaskQueue(step.taskQueue())
-                  // the executor enforces the step's timeout itself and reports timed-out tasks;
-                  // the margin lets it
-                  // stop them and answer before Temporal gives up on the activity
-                  .setStartToCloseTimeout(step.timeout().plus(SHARD_TIMEOUT_MARGIN))
-                  .setHeartbeatTimeout(tuning.heartbeatTimeout())
-                  .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-                  .setRetryOptions(
-                      RetryOptions.newBuilder()
-                          .setInitialInterval(Duration.ofSeconds(2))
-                          .setMaximumInterval(Duration.ofMinutes(1))
-                          .setMaximumAttempts(8)
-                          .setDoNotRetry("StaleStepDefinition")
-                          .build())
-                  .build());
+              ShardActivities.class, ActivityTimeouts.of(tuning).shardOptions(step));
       Grouping grouping = new Grouping(plan.unitCount(), step.unitsPerTask(), step.tasksPerShard());
-
       while (true) {
-        if (!sourceComplete) {
-          pollSource(input, location, grouping);
+        if (source != null && !source.complete()) {
+          failures =
+              Failures.add(
+                  failures,
+                  source.poll(
+                      queue,
+                      planning,
+                      location,
+                      step,
+                      input.spec().acquisition(),
+                      plan.unitCount(),
+                      grouping));
         }
         boolean rollOver = shouldContinueAsNew(tuning);
-        while (!paused
-            && !rollOver
-            && inFlight.size() < step.shardsInFlight()
-            && !pending.isEmpty()) {
-          long shard = nextPending();
+        while (!paused && !rollOver && hasRoom() && queue.hasPending()) {
+          long shard = queue.next();
           inFlight.put(
               shard,
               Async.function(
@@ -165,135 +99,34 @@ public class StepWorkflowImpl implements StepWorkflow {
             requeueFailures(grouping);
             continue;
           }
-          if (pending.isEmpty() && waiting.isEmpty()) {
+          if (queue.isDrained()) {
             break;
           }
           if (rollOver) {
-            StreamCarry streamCarry =
-                stream == null
-                    ? null
-                    : new StreamCarry(List.copyOf(waiting), sourceComplete, streamStartMillis);
-            Workflow.continueAsNew(
-                new StepInput(
-                    input.spec(),
-                    step,
-                    input.tuning(),
-                    new StepCarry(
-                        plan,
-                        List.copyOf(pending),
-                        unitsDone,
-                        shardsFinished,
-                        List.copyOf(failures),
-                        continuedAsNew + 1,
-                        streamCarry),
-                    paused,
-                    stream));
+            Workflow.continueAsNew(carryOver(input));
           }
-          if (pending.isEmpty()) {
+          if (!queue.hasPending()) {
             // streaming: nothing ready yet
-            Workflow.await(stream.pollInterval(), () -> upstreamFinished || retryRequested);
+            Workflow.await(
+                source.pollInterval(), () -> source.upstreamFinished() || retryRequested);
           } else {
             Workflow.await(() -> !paused || retryRequested);
           }
           continue;
         }
-        if (sourceComplete) {
-          Workflow.await(
-              () ->
-                  anyCompleted()
-                      || retryRequested
-                      || (!paused
-                          && !pending.isEmpty()
-                          && inFlight.size() < step.shardsInFlight()
-                          && !shouldContinueAsNew(tuning)));
-        } else {
-          Workflow.await(
-              stream.pollInterval(),
-              () ->
-                  anyCompleted()
-                      || retryRequested
-                      || upstreamFinished
-                      || (!paused
-                          && !pending.isEmpty()
-                          && inFlight.size() < step.shardsInFlight()
-                          && !shouldContinueAsNew(tuning)));
-        }
+        awaitAShardOrRoom(tuning);
         harvest(grouping);
         if (retryRequested) {
           requeueFailures(grouping);
         }
       }
-
-      SummarizeStepOutput summary =
-          planning.summarizeStep(new SummarizeStepInput(location, step, plan.unitCount()));
-      unitsDone = summary.unitsDone();
-      long failed = summary.unitsMissing();
-      List<FailedUnits> report = failureReport(summary);
-      StepResult result =
-          new StepResult(
-              step.stage(),
-              step.step(),
-              step.paramsHash(),
-              plan.unitKind(),
-              plan.unitCount(),
-              unitsDone,
-              failed,
-              report,
-              plan.shardCount(),
-              continuedAsNew);
-      if (failed == 0) {
-        recording.recordStep(
-            new RecordStepInput(
-                step.runId(),
-                step.stage(),
-                step.step(),
-                StepState.DONE,
-                EventKind.STEP_FINISHED,
-                plan.unitCount() + " units done"));
-        return result;
-      }
-      long allowance = step.failureAllowance(plan.unitCount());
-      String message =
-          failed
-              + " of "
-              + plan.unitCount()
-              + " units of "
-              + step.qualifiedName()
-              + " failed after all retries (failure budget: "
-              + allowance
-              + ")"
-              + Failures.summary(report, 10);
-      if (failed <= allowance) {
-        recording.recordStep(
-            new RecordStepInput(
-                step.runId(),
-                step.stage(),
-                step.step(),
-                StepState.DONE_WITH_FAILURES,
-                EventKind.UNITS_FAILED,
-                message));
-        return result;
-      }
-      recording.recordStep(
-          new RecordStepInput(
-              step.runId(),
-              step.stage(),
-              step.step(),
-              StepState.FAILED,
-              EventKind.STEP_FAILED,
-              message));
-      boolean retryable = report.stream().anyMatch(FailedUnits::retryable);
-      throw ApplicationFailure.newNonRetryableFailure(
-          message,
-          StepFailureDetails.TYPE,
-          new StepFailureDetails(failed, allowance, report, retryable));
+      return finish(location);
     } catch (CanceledFailure e) {
       Workflow.newDetachedCancellationScope(
               () -> {
                 // recorded first: running shards read it from the catalog within seconds and stop
-                // their tasks (kill the
-                // processes, delete the Jobs); then wait until they have, so a cancelled step
-                // leaves nothing behind
+                // their tasks (kill the processes, delete the Jobs); then wait until they have, so
+                // a cancelled step leaves nothing behind
                 recording.recordStep(
                     new RecordStepInput(
                         step.runId(),
@@ -315,105 +148,123 @@ public class StepWorkflowImpl implements StepWorkflow {
     }
   }
 
-  /**
-   * Moves shards whose units became ready from {@link #waiting} to {@link #pending}, at most once
-   * per poll interval. When the source is finished every remaining shard is released; a live
-   * acquisition that has not delivered all expected sections within its timeout fails the missing
-   * ones.
-   */
-  private void pollSource(StepInput input, RunLocation location, Grouping grouping) {
-    if (upstreamFinished) {
-      releaseAllWaiting();
+  /** Plans the step, or takes over what the previous execution carried. */
+  private void start(StepInput input) {
+    StepCarry carry = input.carry();
+    StreamSource stream = input.stream();
+    if (carry == null) {
+      plan = planning.planStep(new PlanStepInput(input.spec(), step));
+      // a streaming step waits for its units' sources before dispatching them
+      queue =
+          stream == null
+              ? new ShardQueue(plan.pendingShards(), List.of())
+              : new ShardQueue(List.of(), plan.pendingShards());
+      unitsDone = plan.unitsDone();
+      source = stream == null ? null : StreamingSource.starting(stream);
+      log.info("{}: {}", step.qualifiedName(), plan.description());
       return;
     }
-    long now = Workflow.currentTimeMillis();
-    if (now < nextPollMillis || waiting.isEmpty()) {
-      if (waiting.isEmpty()) {
-        sourceComplete = true;
-      }
-      return;
-    }
-    nextPollMillis = now + stream.pollInterval().toMillis();
-    ReadyShardsOutput ready =
-        planning.readyShards(
-            new ReadyShardsInput(
-                location,
-                step,
-                stream,
-                input.spec().acquisition(),
-                plan.unitCount(),
-                Ranges.coarsen(List.copyOf(waiting), 200)));
-    waitingFor = ready.waitingFor();
-    if (ready.sourceComplete()) {
-      releaseAllWaiting();
-      return;
-    }
-    List<UnitRange> remaining = new ArrayList<>();
-    for (UnitRange w : waiting) {
-      remaining.add(w);
-    }
-    for (UnitRange r : ready.ready()) {
-      pending.add(r);
-      remaining = subtract(remaining, r);
-    }
-    waiting.clear();
-    waiting.addAll(remaining);
-    if (StreamSource.ACQUISITION.equals(stream.kind())
-        && now - streamStartMillis > stream.timeout().toMillis()
-        && !waiting.isEmpty()) {
-      for (UnitRange shards : waiting) {
-        UnitRange units =
-            new UnitRange(
-                grouping.unitsOfShard(shards.from()).from(),
-                grouping.unitsOfShard(shards.to() - 1).to());
-        failures =
-            Failures.add(
-                failures,
-                List.of(
-                    FailedUnits.of(
-                        units,
-                        "not complete in the acquisition after "
-                            + stream.timeout()
-                            + (waitingFor == null ? "" : ": " + waitingFor),
-                        true)));
-      }
-      waiting.clear();
-      sourceComplete = true;
+    plan = carry.plan();
+    unitsDone = carry.unitsDone();
+    shardsFinished = carry.shardsFinished();
+    failures = new ArrayList<>(carry.failures());
+    continuedAsNew = carry.continuedAsNew();
+    StreamCarry streaming = carry.stream();
+    queue =
+        new ShardQueue(carry.pendingShards(), streaming == null ? List.of() : streaming.waiting());
+    source =
+        stream == null || streaming == null ? null : StreamingSource.resumed(stream, streaming);
+  }
+
+  private StepInput carryOver(StepInput input) {
+    return new StepInput(
+        input.spec(),
+        step,
+        input.tuning(),
+        new StepCarry(
+            plan,
+            queue.pending(),
+            unitsDone,
+            shardsFinished,
+            List.copyOf(failures),
+            continuedAsNew + 1,
+            source == null ? null : source.carry(queue)),
+        paused,
+        input.stream());
+  }
+
+  private boolean hasRoom() {
+    return inFlight.size() < step.shardsInFlight();
+  }
+
+  /** Waits until a shard ends, a retry is asked for, or a ready shard may be dispatched. */
+  private void awaitAShardOrRoom(WorkflowTuning tuning) {
+    if (source == null || source.complete()) {
+      Workflow.await(
+          () ->
+              anyCompleted()
+                  || retryRequested
+                  || (!paused && queue.hasPending() && hasRoom() && !shouldContinueAsNew(tuning)));
+    } else {
+      Workflow.await(
+          source.pollInterval(),
+          () ->
+              anyCompleted()
+                  || retryRequested
+                  || source.upstreamFinished()
+                  || (!paused && queue.hasPending() && hasRoom() && !shouldContinueAsNew(tuning)));
     }
   }
 
-  private void releaseAllWaiting() {
-    pending.addAll(waiting);
-    List<UnitRange> all = Ranges.normalize(List.copyOf(pending));
-    pending.clear();
-    pending.addAll(all);
-    waiting.clear();
-    sourceComplete = true;
+  /** Summarizes the step from its markers and records how it ended. */
+  private StepResult finish(RunLocation location) {
+    SummarizeStepOutput summary =
+        planning.summarizeStep(new SummarizeStepInput(location, step, plan.unitCount()));
+    unitsDone = summary.unitsDone();
+    long failed = summary.unitsMissing();
+    List<FailedUnits> report = failureReport(summary);
+    StepResult result =
+        new StepResult(
+            step.stage(),
+            step.step(),
+            step.paramsHash(),
+            plan.unitKind(),
+            plan.unitCount(),
+            unitsDone,
+            failed,
+            report,
+            plan.shardCount(),
+            continuedAsNew);
+    if (failed == 0) {
+      record(StepState.DONE, EventKind.STEP_FINISHED, plan.unitCount() + " units done");
+      return result;
+    }
+    long allowance = step.failureAllowance(plan.unitCount());
+    String message =
+        failed
+            + " of "
+            + plan.unitCount()
+            + " units of "
+            + step.qualifiedName()
+            + " failed after all retries (failure budget: "
+            + allowance
+            + ")"
+            + Failures.summary(report, 10);
+    if (failed <= allowance) {
+      record(StepState.DONE_WITH_FAILURES, EventKind.UNITS_FAILED, message);
+      return result;
+    }
+    record(StepState.FAILED, EventKind.STEP_FAILED, message);
+    boolean retryable = report.stream().anyMatch(FailedUnits::retryable);
+    throw ApplicationFailure.newNonRetryableFailure(
+        message,
+        StepFailureDetails.TYPE,
+        new StepFailureDetails(failed, allowance, report, retryable));
   }
 
-  private static List<UnitRange> subtract(List<UnitRange> from, UnitRange cut) {
-    List<UnitRange> out = new ArrayList<>();
-    for (UnitRange r : from) {
-      if (!r.overlaps(cut)) {
-        out.add(r);
-        continue;
-      }
-      if (r.from() < cut.from()) {
-        out.add(new UnitRange(r.from(), cut.from()));
-      }
-      if (cut.to() < r.to()) {
-        out.add(new UnitRange(cut.to(), r.to()));
-      }
-    }
-    return out;
-  }
-
-  private long nextPending() {
-    UnitRange r = pending.pollFirst();
-    if (r.size() > 1) {
-      pending.addFirst(new UnitRange(r.from() + 1, r.to()));
-    }
-    return r.from();
+  private void record(StepState state, EventKind event, String message) {
+    recording.recordStep(
+        new RecordStepInput(step.runId(), step.stage(), step.step(), state, event, message));
   }
 
   private boolean anyCompleted() {
@@ -459,13 +310,12 @@ public class StepWorkflowImpl implements StepWorkflow {
 
   private void requeueFailures(Grouping grouping) {
     retryRequested = false;
-    List<UnitRange> shards = new ArrayList<>(pending);
+    List<UnitRange> shards = new ArrayList<>();
     for (FailedUnits f : failures) {
       shards.add(grouping.shardsOfUnits(f.units()));
     }
     failures = new ArrayList<>();
-    pending.clear();
-    pending.addAll(Ranges.normalize(shards));
+    queue.requeue(shards);
   }
 
   /**
@@ -478,7 +328,7 @@ public class StepWorkflowImpl implements StepWorkflow {
       for (FailedUnits f : failures) {
         UnitRange both = f.units().intersect(missing);
         if (!both.isEmpty()) {
-          out.add(new FailedUnits(both, f.error(), f.retryable()));
+          out.add(f.withUnits(both));
           covered = true;
         }
       }
@@ -521,12 +371,14 @@ public class StepWorkflowImpl implements StepWorkflow {
 
   @Override
   public void upstreamFinished() {
-    upstreamFinished = true;
+    if (source != null) {
+      source.markUpstreamFinished();
+    }
   }
 
   @Override
   public StepProgress progress() {
-    long pendingCount = Ranges.count(List.copyOf(pending));
+    long pendingCount = queue == null ? 0 : queue.pendingShards();
     return new StepProgress(
         step == null ? null : step.stage(),
         step == null ? null : step.step(),
