@@ -30,8 +30,11 @@ public final class VerifiedMarkers {
     }
     String summary = check.summary(step.qualifiedName(), "redone");
     if (summary != null) {
-      catalog.recordEvent(
-          new RunEvent(0, runId, step.stage(), step.step(), EventKind.UNITS_REDONE, summary, null));
+      catalog
+          .events()
+          .record(
+              new RunEvent(
+                  0, runId, step.stage(), step.step(), EventKind.UNITS_REDONE, summary, null));
     }
     return check.done();
   }

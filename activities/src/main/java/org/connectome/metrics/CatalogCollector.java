@@ -79,7 +79,7 @@ public final class CatalogCollector implements MultiCollector {
             .name("connectome_stage_resumes")
             .help("Automatic resumes of each stage of the latest run of each sample");
     try {
-      List<RunRecord> all = catalog.listRuns(500);
+      List<RunRecord> all = catalog.runs().list(500);
       Map<RunState, Integer> byState = new EnumMap<>(RunState.class);
       for (RunState s : RunState.values()) {
         byState.put(s, 0);
@@ -99,7 +99,7 @@ public final class CatalogCollector implements MultiCollector {
         }
         runState.dataPoint(
             point(1, "sample", r.sample(), "run", r.run(), "state", r.state().name()));
-        RunStatus status = catalog.status(r.runId());
+        RunStatus status = catalog.progress().status(r.runId());
         for (StageStatus st : status.stages()) {
           String[] base = {"sample", r.sample(), "stage", st.stage()};
           stageState.dataPoint(

@@ -24,9 +24,4 @@ public record Notification(
     int slash = runId.indexOf('/');
     return slash < 0 ? "" : runId.substring(slash + 1);
   }
-
-  /** Identifies a delivery of the same recorded transition twice (a retried recording activity). */
-  String dedupKey() {
-    return event + "\u0000" + runId + "\u0000" + stage + "\u0000" + state + "\u0000" + message;
-  }
 }

@@ -13,7 +13,9 @@ import java.util.Map;
  * A notification as a Slack-compatible incoming-webhook message: {@code text} (what a phone
  * notification shows) plus one attachment with a colour, the run's link, the error summary and
  * fields. Slack, Mattermost and Rocket.Chat read this shape; links use Slack's {@code <url|label>}
- * form in {@code text} and {@code title_link} in the attachment.
+ * form in {@code text} and {@code title_link} in the attachment. The message carries its
+ * idempotency key ({@code idempotency_key}, also the {@code Idempotency-Key} header of the post),
+ * the same in every delivery of one notification, so a receiver can drop repeats.
  */
 public final class SlackMessage {
   /** Longest error summary sent; the catalog ({@code connectome status}) keeps the whole text. */
@@ -35,10 +37,17 @@ public final class SlackMessage {
         .replace("{run}", URLEncoder.encode(n.run(), StandardCharsets.UTF_8));
   }
 
-  /** The JSON body for {@code n}, with {@code link} (may be null) as the run's link. */
-  public static String json(Notification n, String link) {
+  /**
+   * The JSON body for {@code n}, with {@code link} (may be null) as the run's link and {@code
+   * idempotencyKey} (may be null) to tell repeats apart.
+   */
+  public static String json(Notification n, String link, String idempotencyKey) {
     try {
-      return JSON.writeValueAsString(payload(n, link));
+      Map<String, Object> body = payload(n, link);
+      if (idempotencyKey != null) {
+        body.put("idempotency_key", idempotencyKey);
+      }
+      return JSON.writeValueAsString(body);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -2,34 +2,24 @@ package org.connectome.notify;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.connectome.activities.recording.RecordRunInput;
 import org.connectome.activities.recording.RecordStageInput;
-import org.connectome.activities.recording.RecordingActivitiesImpl;
+import org.connectome.activities.recording.TransitionNotifications;
 import org.connectome.catalog.Catalog;
+import org.connectome.catalog.NotificationOutbox;
+import org.connectome.catalog.OutboxMessage;
 import org.connectome.spec.NotificationsSpec;
 import org.connectome.spec.RunSpecLoader;
 import org.connectome.spec.WebhookSpec;
@@ -37,22 +27,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Posts a Slack-compatible message to webhooks when a run finishes, fails or is cancelled and when
- * a stage fails or resumes. The webhooks are the run spec's {@code notifications.webhooks} (read
- * from the spec stored in the catalog, since a transition carries only the run id) and the worker's
- * own ({@code --notify-webhook}).
+ * Slack-compatible messages to webhooks when a run finishes, fails or is cancelled and when a stage
+ * fails or resumes. The webhooks are the run spec's {@code notifications.webhooks} (read from the
+ * spec stored in the catalog, since a transition carries only the run id) and the worker's own
+ * ({@code --notify-webhook}).
  *
- * <p>It never holds up the recording activity that calls it: a transition is put on a bounded queue
- * and sent from a background thread; a full queue drops it (logged and counted). Each post has
- * connect and request timeouts and is retried with exponential backoff on connection errors,
- * timeouts, 408, 429 and 5xx, at most {@link Options#maxAttempts} times in all; other 4xx are not
- * retried. Every outcome is counted in {@code connectome_notifications_total{event, outcome}}
- * (outcome: sent, retried, failed, dropped). Webhook URLs are secrets (Slack's carry the token):
- * logs name the host only.
+ * <p>Durable: the recording activity writes each message with the transition's event into the
+ * catalog's outbox, in one transaction, and an {@link OutboxDeliverer} posts it from there, in this
+ * process or any later one. A message's idempotency key comes from the recording and the webhook,
+ * so a retried recording writes nothing twice, and every post of one message carries the same key.
  */
-public final class WebhookNotifier implements RecordingActivitiesImpl.RunListener, AutoCloseable {
+public final class WebhookNotifier implements TransitionNotifications, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebhookNotifier.class);
-  private static final int DEDUP_KEYS = 512;
+
+  /** Outcomes counted in {@code connectome_notifications_total}. */
+  static final List<String> OUTCOMES = List.of("sent", "retried", "failed");
 
   /**
    * The notification settings of a run (its spec's {@code notifications}), or null when it has
@@ -69,8 +58,10 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
    * @param maxAttempts posts of one message to one webhook, first attempt included
    * @param initialBackoff wait before the first retry; doubles per retry (with +-20 % jitter)
    * @param maxBackoff longest wait between attempts (also caps a server's Retry-After)
-   * @param queueCapacity transitions waiting to be sent before new ones are dropped
-   * @param maxInFlight deliveries (posting or waiting to retry) at once before new ones are dropped
+   * @param maxInFlight posts under way at once from this process; the rest wait in the outbox
+   * @param pollInterval how often the outbox is looked at besides when this process queues
+   * @param claimFor how long a post keeps its message from other deliverers: longer than a post
+   *     takes; the time after which a message whose deliverer died is posted again
    */
   public record Options(
       Duration connectTimeout,
@@ -78,8 +69,9 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
       int maxAttempts,
       Duration initialBackoff,
       Duration maxBackoff,
-      int queueCapacity,
-      int maxInFlight) {
+      int maxInFlight,
+      Duration pollInterval,
+      Duration claimFor) {
     public static Options defaults() {
       return new Options(
           Duration.ofSeconds(5),
@@ -87,60 +79,68 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
           4,
           Duration.ofMillis(500),
           Duration.ofSeconds(10),
-          1_000,
-          64);
+          64,
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(60));
     }
 
     public Options withBackoff(Duration initial, Duration max) {
       return new Options(
-          connectTimeout, requestTimeout, maxAttempts, initial, max, queueCapacity, maxInFlight);
+          connectTimeout,
+          requestTimeout,
+          maxAttempts,
+          initial,
+          max,
+          maxInFlight,
+          pollInterval,
+          claimFor);
     }
 
     public Options withTimeouts(Duration connect, Duration request) {
       return new Options(
-          connect, request, maxAttempts, initialBackoff, maxBackoff, queueCapacity, maxInFlight);
+          connect,
+          request,
+          maxAttempts,
+          initialBackoff,
+          maxBackoff,
+          maxInFlight,
+          pollInterval,
+          claimFor);
     }
 
-    public Options withLimits(int queue, int inFlight) {
+    public Options withDelivery(int inFlight, Duration poll, Duration claim) {
       return new Options(
-          connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff, queue, inFlight);
+          connectTimeout,
+          requestTimeout,
+          maxAttempts,
+          initialBackoff,
+          maxBackoff,
+          inFlight,
+          poll,
+          claim);
     }
   }
 
   private final SettingsSource settings;
   private final List<WebhookSpec> serverWebhooks;
-  private final Options options;
-  private final HttpClient http;
   private final Counter counter;
-  private final ThreadPoolExecutor dispatcher;
-  private final ScheduledThreadPoolExecutor timer;
+  private final OutboxDeliverer deliverer;
 
-  /** Transitions accepted and deliveries started that have not reached an outcome yet. */
-  private final AtomicInteger pending = new AtomicInteger();
-
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final Map<String, Boolean> seen =
-      new LinkedHashMap<>(64, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > DEDUP_KEYS;
-        }
-      };
-  private volatile boolean closed;
-
-  /**
-   * When a dropped notification was last logged: a webhook that is down must not flood the log
-   * either.
-   */
-  private final AtomicLong lastDropLog = new AtomicLong();
-
-  private final AtomicInteger droppedSinceLog = new AtomicInteger();
+  private WebhookNotifier(
+      SettingsSource settings,
+      List<WebhookSpec> serverWebhooks,
+      Counter counter,
+      OutboxDeliverer deliverer) {
+    this.settings = Objects.requireNonNull(settings);
+    this.serverWebhooks = List.copyOf(serverWebhooks);
+    this.counter = counter;
+    this.deliverer = deliverer;
+  }
 
   /**
    * A notifier for the runs of {@code catalog}, also posting every event to {@code
-   * serverWebhookUrls} (may be empty), counting in {@code registry}.
+   * serverWebhookUrls} (may be empty), delivering from the catalog's outbox, counting in {@code
+   * registry}.
    */
   public static WebhookNotifier forCatalog(
       Catalog catalog, List<String> serverWebhookUrls, PrometheusRegistry registry) {
@@ -150,14 +150,51 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
         server.add(new WebhookSpec(url.trim(), List.of()));
       }
     }
-    return new WebhookNotifier(catalogSettings(catalog), server, registry, Options.defaults());
+    return delivering(
+        catalogSettings(catalog), server, catalog.notifications(), registry, Options.defaults());
+  }
+
+  /** A notifier whose messages this process also delivers from {@code outbox}. */
+  public static WebhookNotifier delivering(
+      SettingsSource settings,
+      List<WebhookSpec> serverWebhooks,
+      NotificationOutbox outbox,
+      PrometheusRegistry registry,
+      Options options) {
+    Counter counter = counter(registry);
+    return new WebhookNotifier(
+        settings, serverWebhooks, counter, new OutboxDeliverer(outbox, counter, options));
+  }
+
+  /** A notifier that only queues its messages: another process delivers them. */
+  public static WebhookNotifier queueingOnly(
+      SettingsSource settings, List<WebhookSpec> serverWebhooks, PrometheusRegistry registry) {
+    return new WebhookNotifier(settings, serverWebhooks, counter(registry), null);
+  }
+
+  private static Counter counter(PrometheusRegistry registry) {
+    Counter counter =
+        Counter.builder()
+            .name("connectome_notifications_total")
+            .help(
+                "Webhook notifications by event and outcome: sent, retried (an attempt failed and"
+                    + " another follows), failed (gave up: retries exhausted or refused)")
+            .labelNames("event", "outcome")
+            .register(registry);
+    for (NotifyEvent e : NotifyEvent.values()) {
+      for (String o : OUTCOMES) {
+        counter.labelValues(e.id(), o);
+      }
+    }
+    return counter;
   }
 
   /** Reads a run's notification settings from the spec the catalog stored when the run started. */
   public static SettingsSource catalogSettings(Catalog catalog) {
     return runId ->
         catalog
-            .findRun(runId)
+            .runs()
+            .find(runId)
             .map(
                 r ->
                     r.specJson() == null
@@ -166,125 +203,49 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
             .orElse(null);
   }
 
-  public WebhookNotifier(
-      SettingsSource settings,
-      List<WebhookSpec> serverWebhooks,
-      PrometheusRegistry registry,
-      Options options) {
-    this.settings = Objects.requireNonNull(settings);
-    this.serverWebhooks = List.copyOf(serverWebhooks);
-    this.options = options;
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(options.connectTimeout())
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
-    this.counter =
-        Counter.builder()
-            .name("connectome_notifications_total")
-            .help(
-                "Webhook notifications by event and outcome: sent, retried (an attempt failed and another follows), "
-                    + "failed (gave up: retries exhausted or refused), dropped (queue full or shutting down)")
-            .labelNames("event", "outcome")
-            .register(registry);
-    for (NotifyEvent e : NotifyEvent.values()) {
-      for (String o : new String[] {"sent", "retried", "failed", "dropped"}) {
-        counter.labelValues(e.id(), o);
-      }
+  @Override
+  public List<OutboxMessage> forRun(RecordRunInput in, String transition) {
+    NotifyEvent e = NotifyEvent.of(in);
+    if (e == null) {
+      return List.of();
     }
-    this.dispatcher =
-        new ThreadPoolExecutor(
-            1,
-            1,
-            0,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(Math.max(1, options.queueCapacity())),
-            r -> daemon(r, "connectome-notify"));
-    this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "connectome-notify-retry"));
-    this.timer.setRemoveOnCancelPolicy(true);
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
+    return messages(
+        new Notification(
+            e,
+            in.runId(),
+            null,
+            in.state() == null ? null : in.state().name(),
+            in.message(),
+            Instant.now()),
+        transition);
   }
 
   @Override
-  public void runChanged(RecordRunInput in) {
-    try {
-      NotifyEvent e = NotifyEvent.of(in);
-      if (e != null) {
-        submit(
-            new Notification(
-                e,
-                in.runId(),
-                null,
-                in.state() == null ? null : in.state().name(),
-                in.message(),
-                Instant.now()));
-      }
-    } catch (RuntimeException ex) {
-      log.warn(
-          "notification of {} not sent: {}", in.runId(), ex.toString()); // never fail the recording
+  public List<OutboxMessage> forStage(RecordStageInput in, String transition) {
+    NotifyEvent e = NotifyEvent.of(in);
+    if (e == null) {
+      return List.of();
     }
+    return messages(
+        new Notification(
+            e,
+            in.runId(),
+            in.stage(),
+            in.state() == null ? null : in.state().name(),
+            in.message(),
+            Instant.now()),
+        transition);
   }
 
   @Override
-  public void stageChanged(RecordStageInput in) {
-    try {
-      NotifyEvent e = NotifyEvent.of(in);
-      if (e != null) {
-        submit(
-            new Notification(
-                e,
-                in.runId(),
-                in.stage(),
-                in.state() == null ? null : in.state().name(),
-                in.message(),
-                Instant.now()));
-      }
-    } catch (RuntimeException ex) {
-      log.warn("notification of {} stage {} not sent: {}", in.runId(), in.stage(), ex.toString());
+  public void queued(int count) {
+    if (count > 0 && deliverer != null) {
+      deliverer.wake();
     }
   }
 
-  /**
-   * Queues {@code n} for its webhooks and returns at once: false when it was dropped (queue full,
-   * shutting down) or is a repeat of a transition already queued (a retried recording activity).
-   */
-  public boolean submit(Notification n) {
-    if (closed) {
-      count(n.event(), "dropped");
-      return false;
-    }
-    synchronized (seen) {
-      if (seen.put(n.dedupKey(), Boolean.TRUE) != null) {
-        return false;
-      }
-    }
-    pending.incrementAndGet();
-    try {
-      dispatcher.execute(
-          () -> {
-            try {
-              dispatch(n);
-            } finally {
-              pending.decrementAndGet();
-            }
-          });
-      return true;
-    } catch (RejectedExecutionException full) {
-      pending.decrementAndGet();
-      dropped(n, "the notification queue is full");
-      return false;
-    }
-  }
-
-  /**
-   * The webhooks that want {@code n} (each URL once) and the run's link; on the dispatcher thread.
-   */
-  private void dispatch(Notification n) {
+  /** One message per webhook that wants {@code n} (each URL once). */
+  private List<OutboxMessage> messages(Notification n, String transition) {
     NotificationsSpec spec = null;
     try {
       spec = settings.notifications(n.runId());
@@ -298,41 +259,48 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     if (spec != null) {
       for (WebhookSpec w : spec.webhooks()) {
         if (wants(w, n.event())) {
-          urls.add(w.url());
+          urls.add(w.url().trim());
         }
       }
     }
     for (WebhookSpec w : serverWebhooks) {
       if (wants(w, n.event())) {
-        urls.add(w.url());
+        urls.add(w.url().trim());
       }
     }
-    if (urls.isEmpty()) {
-      return;
-    }
-    String body =
-        SlackMessage.json(n, SlackMessage.runLink(spec == null ? null : spec.runLink(), n));
+    String link = SlackMessage.runLink(spec == null ? null : spec.runLink(), n);
+    List<OutboxMessage> out = new ArrayList<>();
     for (String url : urls) {
-      URI uri;
-      try {
-        uri = URI.create(url.trim());
-        if (!"http".equalsIgnoreCase(uri.getScheme())
-            && !"https".equalsIgnoreCase(uri.getScheme())) {
-          throw new IllegalArgumentException("not an http(s) URL");
-        }
-      } catch (IllegalArgumentException e) {
-        count(n.event(), "failed");
+      if (!isHttp(url)) {
+        counter.labelValues(n.event().id(), "failed").inc();
         log.warn(
             "webhook of {} is not a valid http(s) URL; {} not sent", n.runId(), n.event().id());
         continue;
       }
-      if (inFlight.get() >= options.maxInFlight()) {
-        dropped(n, inFlight.get() + " webhook deliveries are in flight");
-        continue;
-      }
-      inFlight.incrementAndGet();
-      pending.incrementAndGet();
-      attempt(new Delivery(n, uri, body), 1);
+      String key = idempotencyKey(transition, url);
+      out.add(new OutboxMessage(n.event().id(), url, key, SlackMessage.json(n, link, key)));
+    }
+    return out;
+  }
+
+  /** The same for every recording of one transition to one webhook, different otherwise. */
+  static String idempotencyKey(String transition, String url) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest((transition + "\n" + url).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean isHttp(String url) {
+    try {
+      String scheme = URI.create(url).getScheme();
+      return "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 
@@ -351,151 +319,17 @@ public final class WebhookNotifier implements RecordingActivitiesImpl.RunListene
     return false;
   }
 
-  private record Delivery(Notification n, URI uri, String body) {}
-
-  private void attempt(Delivery d, int attempt) {
-    HttpRequest req =
-        HttpRequest.newBuilder(d.uri())
-            .timeout(options.requestTimeout())
-            .header("Content-Type", "application/json; charset=utf-8")
-            .header("User-Agent", "connectome-notifier")
-            .POST(HttpRequest.BodyPublishers.ofString(d.body(), StandardCharsets.UTF_8))
-            .build();
-    try {
-      http.sendAsync(req, HttpResponse.BodyHandlers.discarding())
-          .whenComplete((resp, err) -> outcome(d, attempt, resp, err));
-    } catch (RuntimeException e) {
-      outcome(d, attempt, null, e);
-    }
-  }
-
-  private void outcome(Delivery d, int attempt, HttpResponse<?> resp, Throwable err) {
-    try {
-      Throwable cause =
-          err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-      int status = resp == null ? -1 : resp.statusCode();
-      if (cause == null && status >= 200 && status < 300) {
-        count(d.n().event(), "sent");
-        finish();
-        return;
-      }
-      boolean retryable =
-          cause instanceof IOException || status == 408 || status == 429 || status >= 500;
-      String what =
-          cause != null
-              ? cause.getClass().getSimpleName()
-                  + (cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")")
-              : "HTTP " + status;
-      if (retryable && attempt < options.maxAttempts()) {
-        Duration wait = backoff(attempt, resp);
-        count(d.n().event(), "retried");
-        log.info(
-            "webhook {} refused {} of {}: {}; attempt {} of {} in {} ms",
-            d.uri().getHost(),
-            d.n().event().id(),
-            d.n().runId(),
-            what,
-            attempt + 1,
-            options.maxAttempts(),
-            wait.toMillis());
-        try {
-          timer.schedule(() -> attempt(d, attempt + 1), wait.toMillis(), TimeUnit.MILLISECONDS);
-          return;
-        } catch (RejectedExecutionException shuttingDown) {
-          // fall through: counted as failed below
-        }
-      }
-      count(d.n().event(), "failed");
-      log.warn(
-          "webhook {}: {} of {} not delivered after {} attempt{}: {}",
-          d.uri().getHost(),
-          d.n().event().id(),
-          d.n().runId(),
-          attempt,
-          attempt == 1 ? "" : "s",
-          what);
-      finish();
-    } catch (RuntimeException e) {
-      log.warn("webhook delivery bookkeeping failed: {}", e.toString());
-      finish();
-    }
-  }
-
-  private void finish() {
-    inFlight.decrementAndGet();
-    pending.decrementAndGet();
+  /** Posts under way in this process. */
+  public int inFlight() {
+    return deliverer == null ? 0 : deliverer.inFlight();
   }
 
   /**
-   * Exponential with jitter; a server's Retry-After (seconds) when it asks for longer, within
-   * maxBackoff.
-   */
-  private Duration backoff(int attempt, HttpResponse<?> resp) {
-    long base = options.initialBackoff().toMillis() << Math.min(20, attempt - 1);
-    long ms = Math.min(options.maxBackoff().toMillis(), base);
-    ms = Math.round(ms * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
-    if (resp != null) {
-      String after = resp.headers().firstValue("Retry-After").orElse(null);
-      if (after != null && after.trim().matches("\\d{1,6}")) {
-        ms =
-            Math.max(
-                ms, Math.min(options.maxBackoff().toMillis(), Long.parseLong(after.trim()) * 1000));
-      }
-    }
-    return Duration.ofMillis(Math.max(0, ms));
-  }
-
-  /** Counts a dropped notification; logs at most one line per 10 seconds. */
-  private void dropped(Notification n, String why) {
-    count(n.event(), "dropped");
-    int dropped = droppedSinceLog.incrementAndGet();
-    long now = System.nanoTime();
-    long last = lastDropLog.get();
-    if ((last == 0 || now - last >= TimeUnit.SECONDS.toNanos(10))
-        && lastDropLog.compareAndSet(last, now)) {
-      droppedSinceLog.addAndGet(-dropped);
-      log.warn(
-          "{}: dropped {} of {}{}",
-          why,
-          n.event().id(),
-          n.runId(),
-          dropped > 1 ? " (" + dropped + " notifications dropped since the last message)" : "");
-    }
-  }
-
-  private void count(NotifyEvent e, String outcome) {
-    counter.labelValues(e.id(), outcome).inc();
-  }
-
-  /** Transitions queued and deliveries not finished yet. */
-  public int pending() {
-    return pending.get();
-  }
-
-  /**
-   * Waits up to {@code grace} for queued and in-flight notifications to be delivered (or given up),
-   * then stops. Returns whether all were.
+   * Stops delivering, after up to {@code grace} for the posts under way; undelivered messages stay
+   * in the outbox for the next process. Returns whether none was left under way.
    */
   public boolean close(Duration grace) {
-    closed = true;
-    dispatcher.shutdown();
-    long deadline = System.nanoTime() + grace.toNanos();
-    while (pending.get() > 0 && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    int left = pending.get();
-    dispatcher.shutdownNow();
-    timer.shutdownNow();
-    if (left > 0) {
-      log.warn(
-          "{} webhook notification{} not delivered before shutdown", left, left == 1 ? "" : "s");
-    }
-    return left == 0;
+    return deliverer == null || deliverer.close(grace);
   }
 
   /** {@link #close(Duration)} with 10 seconds of grace. */

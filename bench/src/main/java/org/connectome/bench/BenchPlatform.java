@@ -25,7 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.connectome.activities.recording.RecordingActivitiesImpl;
+import org.connectome.activities.recording.TransitionNotifications;
 import org.connectome.catalog.Catalog;
 import org.connectome.executor.StageExecutor;
 import org.connectome.markers.MarkerStores;
@@ -156,7 +156,7 @@ public final class BenchPlatform implements AutoCloseable {
           catalog,
           executor,
           metrics,
-          new RecordingActivitiesImpl.RunListener() {},
+          TransitionNotifications.NONE,
           markers);
     }
   }

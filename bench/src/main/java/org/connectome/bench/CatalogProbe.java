@@ -35,16 +35,17 @@ public final class CatalogProbe {
       Path file = dir.resolve("probe-" + signed);
       try (Catalog c = Catalog.open(Catalog.h2FileUrl(file))) {
         String runId = "probe/r" + n;
-        c.registerRun(new NewRun(runId, null, null, "{}", "h", "wf"));
+        c.runs().register(new NewRun(runId, null, null, "{}", "h", "wf"));
         List<ShardProgress> shards = new ArrayList<>();
         for (long s = 0; s < n; s++) {
           shards.add(
               new ShardProgress(
                   runId, "segment", "inference", s, 100, 0, 0, 0, ShardState.PENDING));
         }
-        c.registerStep(
-            new StepRegistration(
-                runId, "segment", "inference", 0, "h", n * 100, n * 100, n, shards));
+        c.progress()
+            .registerStep(
+                new StepRegistration(
+                    runId, "segment", "inference", 0, "h", n * 100, n * 100, n, shards));
         SplittableRandom r = new SplittableRandom(n);
         int warm = 200;
         int calls = 2_000;
@@ -54,8 +55,10 @@ public final class CatalogProbe {
             t0 = System.nanoTime();
           }
           long s = r.nextLong(n);
-          c.recordShardProgress(
-              new ShardProgress(runId, "segment", "inference", s, 100, 100, 0, 0, ShardState.DONE));
+          c.progress()
+              .recordShardProgress(
+                  new ShardProgress(
+                      runId, "segment", "inference", s, 100, 100, 0, 0, ShardState.DONE));
         }
         double ms = (System.nanoTime() - t0) / 1e6 / calls;
         if (signed < 0) {

@@ -123,7 +123,7 @@ public final class ScaleBench {
       List<HistoryStats.Execution> executions =
           HistoryStats.measureAll(p.client, p.service, BenchPlatform.NAMESPACE);
       Map<String, Long> requests = p.requestsByOperation();
-      RunStatus status = p.catalog.status(spec.runId());
+      RunStatus status = p.catalog.progress().status(spec.runId());
       ScaleReport report =
           assemble(
               label,
@@ -506,7 +506,7 @@ public final class ScaleBench {
                     return;
                   }
                   try {
-                    RunStatus s = p.catalog.status(runId);
+                    RunStatus s = p.catalog.progress().status(runId);
                     long done = 0;
                     long total = 0;
                     String current = "";

@@ -16,7 +16,7 @@ public enum Dialect {
   }
 
   /**
-   * Sub-directory of the migrations directory holding this dialect's variants ({@code h2}, {@code
+   * The folder of a store's migrations holding those written for this dialect ({@code h2}, {@code
    * postgresql}).
    */
   public String resourceDir() {
@@ -38,7 +38,7 @@ public enum Dialect {
     }
     throw new CatalogException(
         "unsupported catalog database URL "
-            + Catalog.maskUrl(jdbcUrl)
+            + Database.maskUrl(jdbcUrl)
             + ": expected jdbc:h2:... or jdbc:postgresql://...");
   }
 }

@@ -3,12 +3,10 @@ package org.connectome.catalog;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -30,7 +28,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -82,8 +79,9 @@ abstract class CatalogContractTest {
   }
 
   RunRecord register(String runId) {
-    return catalog.registerRun(
-        new NewRun(runId, null, null, "{\"sample\":\"h01\"}", "spec-1", "wf-" + runId));
+    return catalog
+        .runs()
+        .register(new NewRun(runId, null, null, "{\"sample\":\"h01\"}", "spec-1", "wf-" + runId));
   }
 
   Instant tick() {
@@ -105,7 +103,7 @@ abstract class CatalogContractTest {
   }
 
   StepStatus step(String runId, String stage, String step) {
-    return catalog.status(runId).stage(stage).orElseThrow().steps().stream()
+    return catalog.progress().status(runId).stage(stage).orElseThrow().steps().stream()
         .filter(s -> s.step().equals(step))
         .findFirst()
         .orElseThrow();
@@ -124,7 +122,7 @@ abstract class CatalogContractTest {
   }
 
   long count(String sql, Object... args) throws SQLException {
-    try (Connection c = catalog.dataSource().getConnection();
+    try (Connection c = catalog.database().dataSource().getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
         ps.setObject(i + 1, args[i]);
@@ -137,35 +135,59 @@ abstract class CatalogContractTest {
   }
 
   void execute(Catalog on, String sql) throws SQLException {
-    try (Connection c = on.dataSource().getConnection();
+    try (Connection c = on.database().dataSource().getConnection();
         Statement s = c.createStatement()) {
       s.execute(sql);
     }
   }
 
-  List<String> versionRows(Catalog on) throws SQLException {
+  /**
+   * The migrations in a store's Flyway history, oldest first (without the row that notes the
+   * table's creation): version|description|type|checksum|installed_on|success.
+   */
+  static List<String> versionRows(Catalog on, String historyTable) throws SQLException {
     List<String> rows = new ArrayList<>();
-    try (Connection c = on.dataSource().getConnection();
+    try (Connection c = on.database().dataSource().getConnection();
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
-                "SELECT version, description, checksum, applied_at FROM"
-                    + " catalog_schema_version ORDER BY version")) {
+                "SELECT \"version\", \"description\", \"type\", \"checksum\", \"installed_on\","
+                    + " \"success\" FROM \""
+                    + historyTable
+                    + "\" WHERE \"type\" <> 'TABLE' ORDER BY \"installed_rank\"")) {
       while (rs.next()) {
         rows.add(
-            rs.getInt(1)
+            rs.getString(1)
                 + "|"
                 + rs.getString(2)
                 + "|"
                 + rs.getString(3)
                 + "|"
-                + rs.getObject(4, java.time.OffsetDateTime.class).toInstant());
+                + rs.getString(4)
+                + "|"
+                + rs.getTimestamp(5).toInstant()
+                + "|"
+                + rs.getBoolean(6));
       }
     }
     return rows;
   }
 
-  /** Migrations this build ships: V1 catalog, V2 Spring Batch job repository, V3 ingest. */
+  static List<String> versionRows(Catalog on) throws SQLException {
+    return versionRows(on, Catalog.SCHEMA.historyTable());
+  }
+
+  boolean tableExists(Catalog on, String table) throws SQLException {
+    try (Connection c = on.database().dataSource().getConnection();
+        Statement s = c.createStatement()) {
+      s.executeQuery("SELECT COUNT(*) FROM " + table).close();
+      return true;
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /** Catalog migrations this build ships: V1 catalog, V2 no leases or controls, V3 the outbox. */
   static final int LATEST = 3;
 
   // ---- opening and migrations
@@ -175,18 +197,21 @@ abstract class CatalogContractTest {
   void opensWithDialectSchemaVersionAndPooledDataSource() throws Exception {
     assertEquals(expectedDialect(), catalog.dialect());
     assertEquals(LATEST, catalog.schemaVersion());
-    assertInstanceOf(HikariDataSource.class, catalog.dataSource());
-    try (Connection c = catalog.dataSource().getConnection()) {
+    assertInstanceOf(HikariDataSource.class, catalog.database().dataSource());
+    try (Connection c = catalog.database().dataSource().getConnection()) {
       assertTrue(c.isValid(5));
     }
+    assertFalse(tableExists(catalog, "catalog_lease"), "leases went in V2");
+    assertFalse(tableExists(catalog, "catalog_control"), "control requests went in V2");
+    assertTrue(tableExists(catalog, "catalog_notification"));
   }
 
   @Test
   void migrationsApplyOnceAndReopeningIsIdempotent() throws Exception {
     List<String> before = versionRows(catalog);
-    assertEquals(LATEST, before.size());
-    assertTrue(before.get(0).startsWith("1|catalog|"), before.get(0));
-    assertTrue(before.get(0).endsWith("|" + T0), before.get(0));
+    assertEquals(LATEST, before.size(), before.toString());
+    assertTrue(before.get(0).startsWith("1|catalog|SQL|"), before.get(0));
+    assertTrue(before.get(2).startsWith("3|notification outbox|SQL|"), before.get(2));
     register(RUN);
     catalog.close();
 
@@ -194,7 +219,7 @@ abstract class CatalogContractTest {
     Catalog again = open(url);
     assertEquals(LATEST, again.schemaVersion());
     assertEquals(before, versionRows(again));
-    assertTrue(again.findRun(RUN).isPresent());
+    assertTrue(again.runs().find(RUN).isPresent());
     again.close();
     Catalog third = open(url);
     assertEquals(before, versionRows(third));
@@ -218,24 +243,31 @@ abstract class CatalogContractTest {
 
   @Test
   void changedChecksumIsRefused() throws Exception {
-    execute(catalog, "UPDATE catalog_schema_version SET checksum = 'deadbeef' WHERE version = 1");
+    execute(
+        catalog,
+        "UPDATE \"catalog_flyway_history\" SET \"checksum\" = 12345 WHERE \"version\" = '1'");
     catalog.close();
     CatalogException e = assertThrows(CatalogException.class, () -> open(url));
-    assertTrue(e.getMessage().contains("V1"), e.getMessage());
-    assertTrue(e.getMessage().contains("checksum deadbeef"), e.getMessage());
+    assertTrue(e.getMessage().contains("V1 (catalog)"), e.getMessage());
+    assertTrue(e.getMessage().contains("Applied to database : 12345"), e.getMessage());
     assertTrue(e.getMessage().contains("must never change"), e.getMessage());
+    assertTrue(e.getMessage().contains(Database.maskUrl(url)), e.getMessage());
   }
 
   @Test
   void newerDatabaseIsRefused() throws Exception {
     execute(
         catalog,
-        "INSERT INTO catalog_schema_version (version, description, checksum, applied_at)"
-            + " VALUES (99, 'future', 'abc', CURRENT_TIMESTAMP)");
+        "INSERT INTO \"catalog_flyway_history\" (\"installed_rank\", \"version\","
+            + " \"description\", \"type\", \"script\", \"checksum\", \"installed_by\","
+            + " \"installed_on\", \"execution_time\", \"success\")"
+            + " VALUES (99, '99', 'future', 'SQL', 'V99__future.sql', 1, 'cx', CURRENT_TIMESTAMP,"
+            + " 0, TRUE)");
     catalog.close();
     CatalogException e = assertThrows(CatalogException.class, () -> open(url));
     assertTrue(
-        e.getMessage().contains("schema version 99, newer than this build knows (" + LATEST + ")"),
+        e.getMessage()
+            .contains("catalog schema version 99, newer than this build knows (" + LATEST + ")"),
         e.getMessage());
   }
 
@@ -244,7 +276,7 @@ abstract class CatalogContractTest {
     String bad = unreachableUrlWithPassword();
     CatalogException e = assertThrows(CatalogException.class, () -> Catalog.open(bad));
     assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
-    assertTrue(e.getMessage().contains(Catalog.maskUrl(bad)), e.getMessage());
+    assertTrue(e.getMessage().contains(Database.maskUrl(bad)), e.getMessage());
     assertTrue(
         e.getMessage().contains("password=****") || e.getMessage().contains("PASSWORD=****"),
         e.getMessage());
@@ -252,47 +284,98 @@ abstract class CatalogContractTest {
   }
 
   @Test
-  void dialectSpecificMigrationOverridesTheCommonFile() throws Exception {
-    String fresh = newDatabaseUrl();
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(fresh);
-    config.setMaximumPoolSize(2);
-    try (HikariDataSource ds = new HikariDataSource(config)) {
-      MigrationRunner runner =
-          new MigrationRunner(
-              ds, expectedDialect(), "org/connectome/catalog/testmigrations", "test", clock);
-      assertEquals(3, runner.migrate());
-      assertEquals(3, runner.migrate());
-      try (Connection c = ds.getConnection();
-          Statement s = c.createStatement()) {
-        try (ResultSet rs = s.executeQuery("SELECT dialect_name FROM t_variant")) {
-          assertTrue(rs.next());
-          assertEquals(expectedDialect().resourceDir(), rs.getString(1));
-          assertFalse(rs.next());
-        }
-        try (ResultSet rs = s.executeQuery("SELECT note, extra FROM t_first")) {
-          assertTrue(rs.next());
-          assertEquals("semi;colon and 'quote'", rs.getString(1));
-        }
-        try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM catalog_schema_version")) {
-          rs.next();
-          assertEquals(3, rs.getInt(1));
-        }
+  void aStoreOfItsOwnMigratesBesideTheCatalogWithItsDialectsFiles() throws Exception {
+    // the catalog's tables are there already: the store's history starts beside them
+    Schema test =
+        new Schema(
+            "test",
+            "org/connectome/catalog/testmigrations",
+            "test_flyway_history",
+            Map.of(),
+            getClass().getClassLoader());
+    assertEquals(3, catalog.database().migrate(test));
+    assertEquals(3, catalog.database().migrate(test));
+    try (Connection c = catalog.database().dataSource().getConnection();
+        Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT dialect_name FROM t_variant")) {
+        assertTrue(rs.next());
+        assertEquals(expectedDialect().resourceDir(), rs.getString(1));
+        assertFalse(rs.next());
+      }
+      try (ResultSet rs = s.executeQuery("SELECT note, extra FROM t_first")) {
+        assertTrue(rs.next());
+        assertEquals("semi;colon and 'quote'", rs.getString(1));
       }
     }
-    Dialect other = expectedDialect() == Dialect.H2 ? Dialect.POSTGRESQL : Dialect.H2;
-    List<MigrationRunner.Migration> mine =
-        MigrationRunner.load(
-            getClass().getClassLoader(),
-            "org/connectome/catalog/testmigrations",
-            expectedDialect());
-    List<MigrationRunner.Migration> theirs =
-        MigrationRunner.load(
-            getClass().getClassLoader(), "org/connectome/catalog/testmigrations", other);
-    assertEquals(List.of(1, 2, 3), mine.stream().map(MigrationRunner.Migration::version).toList());
-    assertEquals(mine.get(0).checksum(), theirs.get(0).checksum());
-    assertNotEquals(mine.get(1).checksum(), theirs.get(1).checksum());
-    assertTrue(mine.get(1).resource().contains("/" + expectedDialect().resourceDir() + "/V2__"));
+    List<String> rows = versionRows(catalog, "test_flyway_history");
+    assertEquals(4, rows.size(), rows.toString());
+    assertTrue(
+        rows.get(0).startsWith("0|the database held tables of other stores|BASELINE|"),
+        "a baseline marker, the database not being empty: " + rows.get(0));
+    assertTrue(rows.get(2).startsWith("2|variant|SQL|"), rows.get(2));
+    assertEquals(LATEST, versionRows(catalog).size(), "the catalog's history is its own");
+  }
+
+  @Test
+  void aCatalogTheRunnerBeforeFlywayWroteIsAdoptedWithItsData() throws Exception {
+    String old = newDatabaseUrl();
+    LegacyCatalog.create(old, 3);
+    try (Connection c = java.sql.DriverManager.getConnection(old);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "INSERT INTO catalog_run (run_id, sample, run_name, state, created_at, updated_at)"
+              + " VALUES ('h01/old', 'h01', 'old', 'DONE', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+      s.execute(
+          "INSERT INTO catalog_event (run_id, kind, message, occurred_at)"
+              + " VALUES ('h01/old', 'RUN_FINISHED', 'all 7 stages done', CURRENT_TIMESTAMP)");
+      s.execute(
+          "INSERT INTO catalog_lease (run_id, lease_owner, expires_at, acquired_at)"
+              + " VALUES ('h01/old', '1@a', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+    }
+    Catalog adopted = open(old);
+    assertEquals(LATEST, adopted.schemaVersion());
+    assertEquals(RunState.DONE, adopted.runs().find("h01/old").orElseThrow().state());
+    assertEquals(
+        List.of(EventKind.RUN_FINISHED),
+        adopted.events().latest("h01/old", 10).stream().map(RunEvent::kind).toList());
+    List<String> rows = versionRows(adopted);
+    assertEquals(3, rows.size(), rows.toString());
+    assertTrue(
+        rows.get(0).startsWith("1|adopted from catalog_schema_version|BASELINE|"), rows.get(0));
+    assertTrue(rows.get(1).startsWith("2|drop leases and control requests|SQL|"), rows.get(1));
+    assertFalse(tableExists(adopted, "catalog_lease"));
+    // the old table keeps the versions of other stores (ingest's 2 and 3) until they adopt them
+    assertEquals(2, countIn(adopted, "SELECT COUNT(*) FROM catalog_schema_version"));
+    adopted.close();
+    Catalog again = open(old);
+    assertEquals(rows, versionRows(again));
+    again.runs().register(new NewRun("h01/new", null, null, "{}", "h", "wf"));
+    assertEquals(2, again.runs().list(10).size());
+  }
+
+  @Test
+  void aRunnerTableNewerThanThisBuildIsRefused() throws Exception {
+    String old = newDatabaseUrl();
+    LegacyCatalog.create(old, 1);
+    try (Connection c = java.sql.DriverManager.getConnection(old);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "INSERT INTO catalog_schema_version (version, description, checksum, applied_at)"
+              + " VALUES (4, 'later', 'abc', CURRENT_TIMESTAMP)");
+    }
+    CatalogException e = assertThrows(CatalogException.class, () -> open(old));
+    assertTrue(
+        e.getMessage().contains("schema version 4 (later) in catalog_schema_version, newer"),
+        e.getMessage());
+  }
+
+  static long countIn(Catalog on, String sql) throws SQLException {
+    try (Connection c = on.database().dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   // ---- runs
@@ -316,13 +399,13 @@ abstract class CatalogContractTest {
             null,
             null),
         r);
-    assertEquals(r, catalog.findRun(RUN).orElseThrow());
-    assertTrue(catalog.findRun("h01/nope").isEmpty());
+    assertEquals(r, catalog.runs().find(RUN).orElseThrow());
+    assertTrue(catalog.runs().find("h01/nope").isEmpty());
 
-    catalog.updateRunState(RUN, RunState.RUNNING, null);
+    catalog.runs().updateState(RUN, RunState.RUNNING, null);
     Instant t = tick();
     RunRecord again =
-        catalog.registerRun(new NewRun(RUN, "h01", "run-1", "{\"v\":2}", "spec-2", "wf-2"));
+        catalog.runs().register(new NewRun(RUN, "h01", "run-1", "{\"v\":2}", "spec-2", "wf-2"));
     assertEquals(RunState.RUNNING, again.state());
     assertEquals("{\"v\":2}", again.specJson());
     assertEquals("spec-2", again.specHash());
@@ -340,142 +423,73 @@ abstract class CatalogContractTest {
     tick();
     register("s/c");
     tick();
-    catalog.updateRunState("s/a", RunState.RUNNING, null);
+    catalog.runs().updateState("s/a", RunState.RUNNING, null);
     assertEquals(
-        List.of("s/a", "s/c", "s/b"), catalog.listRuns(10).stream().map(RunRecord::runId).toList());
+        List.of("s/a", "s/c", "s/b"),
+        catalog.runs().list(10).stream().map(RunRecord::runId).toList());
     assertEquals(
-        List.of("s/a", "s/c"), catalog.listRuns(2).stream().map(RunRecord::runId).toList());
-    assertEquals(List.of(), catalog.listRuns(0));
+        List.of("s/a", "s/c"), catalog.runs().list(2).stream().map(RunRecord::runId).toList());
+    assertEquals(List.of(), catalog.runs().list(0));
   }
 
   @Test
   void runStateTimestamps() {
     register(RUN);
     Instant t1 = tick();
-    catalog.updateRunState(RUN, RunState.RUNNING, null);
-    RunRecord r = catalog.findRun(RUN).orElseThrow();
+    catalog.runs().updateState(RUN, RunState.RUNNING, null);
+    RunRecord r = catalog.runs().find(RUN).orElseThrow();
     assertEquals(t1, r.startedAt());
     assertNull(r.finishedAt());
     assertEquals(t1, r.updatedAt());
 
     tick();
-    catalog.updateRunState(RUN, RunState.PAUSED, null);
+    catalog.runs().updateState(RUN, RunState.PAUSED, null);
     tick();
-    catalog.updateRunState(RUN, RunState.RUNNING, null);
-    assertEquals(t1, catalog.findRun(RUN).orElseThrow().startedAt());
+    catalog.runs().updateState(RUN, RunState.RUNNING, null);
+    assertEquals(t1, catalog.runs().find(RUN).orElseThrow().startedAt());
 
     Instant t4 = tick();
-    catalog.updateRunState(RUN, RunState.FAILED, "boom");
-    r = catalog.findRun(RUN).orElseThrow();
+    catalog.runs().updateState(RUN, RunState.FAILED, "boom");
+    r = catalog.runs().find(RUN).orElseThrow();
     assertEquals(RunState.FAILED, r.state());
     assertEquals("boom", r.error());
     assertEquals(t4, r.finishedAt());
     tick();
-    catalog.updateRunState(RUN, RunState.FAILED, "boom");
-    assertEquals(t4, catalog.findRun(RUN).orElseThrow().finishedAt());
+    catalog.runs().updateState(RUN, RunState.FAILED, "boom");
+    assertEquals(t4, catalog.runs().find(RUN).orElseThrow().finishedAt());
 
     tick();
-    catalog.updateRunState(RUN, RunState.RUNNING, null);
-    r = catalog.findRun(RUN).orElseThrow();
+    catalog.runs().updateState(RUN, RunState.RUNNING, null);
+    r = catalog.runs().find(RUN).orElseThrow();
     assertNull(r.finishedAt());
     assertNull(r.error());
     assertEquals(t1, r.startedAt());
 
     Instant t6 = tick();
-    catalog.updateRunState(RUN, RunState.DONE, null);
-    assertEquals(t6, catalog.findRun(RUN).orElseThrow().finishedAt());
+    catalog.runs().updateState(RUN, RunState.DONE, null);
+    assertEquals(t6, catalog.runs().find(RUN).orElseThrow().finishedAt());
     assertTrue(RunState.DONE.isTerminal());
     assertFalse(RunState.PAUSED.isTerminal());
 
     assertThrows(
-        NoSuchRunException.class, () -> catalog.updateRunState("h01/nope", RunState.RUNNING, null));
+        NoSuchRunException.class,
+        () -> catalog.runs().updateState("h01/nope", RunState.RUNNING, null));
   }
 
   @Test
   void longStringsRoundTrip() {
     String spec = "{\"x\":\"" + "s".repeat(200_000) + "\"}";
-    catalog.registerRun(new NewRun(RUN, null, null, spec, "h", "wf"));
+    catalog.runs().register(new NewRun(RUN, null, null, spec, "h", "wf"));
     String error = "e".repeat(Catalog.MAX_TEXT_CHARS);
-    catalog.updateRunState(RUN, RunState.FAILED, error);
-    RunRecord r = catalog.findRun(RUN).orElseThrow();
+    catalog.runs().updateState(RUN, RunState.FAILED, error);
+    RunRecord r = catalog.runs().find(RUN).orElseThrow();
     assertEquals(spec, r.specJson());
     assertEquals(error, r.error());
-    catalog.upsertStage(RUN, "align", 2, StageState.FAILED, error + "more");
-    String clipped = catalog.status(RUN).stages().get(0).error();
+    catalog.progress().upsertStage(RUN, "align", 2, StageState.FAILED, error + "more");
+    String clipped = catalog.progress().status(RUN).stages().get(0).error();
     assertEquals(Catalog.MAX_TEXT_CHARS, clipped.length());
     assertTrue(
         clipped.endsWith("...[truncated 4+ chars]"), clipped.substring(clipped.length() - 40));
-  }
-
-  // ---- leases
-  // ----------------------------------------------------------------------------------------------------
-
-  @Test
-  void leaseLifecycle() {
-    Duration ttl = Duration.ofSeconds(30);
-    assertTrue(catalog.lease(RUN).isEmpty());
-    assertTrue(catalog.acquireLease(RUN, "1@a", ttl));
-    assertEquals(new Lease("1@a", T0.plus(ttl)), catalog.lease(RUN).orElseThrow());
-    assertFalse(catalog.acquireLease(RUN, "2@b", ttl));
-
-    Instant t = tick();
-    assertTrue(catalog.acquireLease(RUN, "1@a", ttl), "re-acquiring our own lease extends it");
-    assertEquals(t.plus(ttl), catalog.lease(RUN).orElseThrow().expiresAt());
-
-    t = tick();
-    catalog.renewLease(RUN, "1@a", Duration.ofMinutes(2));
-    assertEquals(t.plusSeconds(120), catalog.lease(RUN).orElseThrow().expiresAt());
-    CatalogException e =
-        assertThrows(CatalogException.class, () -> catalog.renewLease(RUN, "2@b", ttl));
-    assertTrue(e.getMessage().contains("held by 1@a"), e.getMessage());
-
-    catalog.releaseLease(RUN, "2@b");
-    assertEquals("1@a", catalog.lease(RUN).orElseThrow().owner());
-    catalog.releaseLease(RUN, "1@a");
-    assertTrue(catalog.lease(RUN).isEmpty());
-    assertTrue(catalog.acquireLease(RUN, "2@b", ttl));
-    assertEquals("2@b", catalog.lease(RUN).orElseThrow().owner());
-  }
-
-  @Test
-  void expiredLeaseCanBeTakenOver() {
-    assertTrue(catalog.acquireLease(RUN, "1@a", Duration.ofSeconds(30)));
-    clock.advance(Duration.ofSeconds(29));
-    assertFalse(catalog.acquireLease(RUN, "2@b", Duration.ofSeconds(30)));
-    clock.advance(Duration.ofSeconds(1));
-    Lease old = catalog.lease(RUN).orElseThrow();
-    assertTrue(old.isExpired(clock.instant()));
-    assertTrue(catalog.acquireLease(RUN, "2@b", Duration.ofSeconds(30)));
-    assertEquals(
-        new Lease("2@b", clock.instant().plusSeconds(30)), catalog.lease(RUN).orElseThrow());
-    assertThrows(
-        CatalogException.class, () -> catalog.renewLease(RUN, "1@a", Duration.ofSeconds(30)));
-    assertFalse(catalog.acquireLease(RUN, "1@a", Duration.ofSeconds(30)));
-  }
-
-  @Test
-  void concurrentAcquireLeaseExactlyOneWins() throws Exception {
-    for (int round = 0; round < 30; round++) {
-      String runId = "race/" + round;
-      if (round % 2 == 1) {
-        // an expired lease: both contenders go through the conditional UPDATE
-        assertTrue(catalog.acquireLease(runId, "old", Duration.ofSeconds(1)));
-        clock.advance(Duration.ofSeconds(2));
-      }
-      CyclicBarrier start = new CyclicBarrier(2);
-      List<Callable<Boolean>> contenders = new ArrayList<>();
-      for (String owner : List.of("1@a", "2@b")) {
-        contenders.add(
-            () -> {
-              start.await();
-              return catalog.acquireLease(runId, owner, Duration.ofMinutes(1));
-            });
-      }
-      List<Boolean> won = runConcurrently(contenders);
-      assertEquals(1, won.stream().filter(b -> b).count(), "round " + round + ": " + won);
-      String winner = won.get(0) ? "1@a" : "2@b";
-      assertEquals(winner, catalog.lease(runId).orElseThrow().owner(), "round " + round);
-    }
   }
 
   // ---- stages and steps
@@ -484,24 +498,26 @@ abstract class CatalogContractTest {
   @Test
   void upsertStageTimestampsResumesAndOrder() {
     register(RUN);
-    catalog.upsertStage(RUN, "stitch", 1, StageState.PENDING, null);
-    StageStatus s = catalog.status(RUN).stage("stitch").orElseThrow();
+    catalog.progress().upsertStage(RUN, "stitch", 1, StageState.PENDING, null);
+    StageStatus s = catalog.progress().status(RUN).stage("stitch").orElseThrow();
     assertEquals(
         new StageStatus("stitch", 1, StageState.PENDING, 0, null, null, null, List.of()), s);
 
     Instant t1 = tick();
-    catalog.upsertStage(RUN, "stitch", 1, StageState.RUNNING, null);
+    catalog.progress().upsertStage(RUN, "stitch", 1, StageState.RUNNING, null);
     tick();
-    catalog.upsertStage(RUN, "stitch", 1, StageState.WAITING_TO_RESUME, "pods evicted");
-    catalog.incrementStageResumes(RUN, "stitch");
-    catalog.incrementStageResumes(RUN, "stitch");
+    catalog.progress().upsertStage(RUN, "stitch", 1, StageState.WAITING_TO_RESUME, "pods evicted");
+    catalog.progress().incrementStageResumes(RUN, "stitch");
+    catalog.progress().incrementStageResumes(RUN, "stitch");
     tick();
-    catalog.upsertStage(RUN, "stitch", 1, StageState.RUNNING, null);
+    catalog.progress().upsertStage(RUN, "stitch", 1, StageState.RUNNING, null);
     Instant t4 = tick();
-    catalog.upsertStage(RUN, "stitch", 1, StageState.DONE_WITH_FAILURES, "2 tiles failed");
-    catalog.upsertStage(RUN, "ingest", 0, StageState.DONE, null);
+    catalog
+        .progress()
+        .upsertStage(RUN, "stitch", 1, StageState.DONE_WITH_FAILURES, "2 tiles failed");
+    catalog.progress().upsertStage(RUN, "ingest", 0, StageState.DONE, null);
 
-    RunStatus status = catalog.status(RUN);
+    RunStatus status = catalog.progress().status(RUN);
     assertEquals(
         List.of("ingest", "stitch"), status.stages().stream().map(StageStatus::stage).toList());
     s = status.stage("stitch").orElseThrow();
@@ -516,24 +532,28 @@ abstract class CatalogContractTest {
 
     assertThrows(
         NoSuchRunException.class,
-        () -> catalog.upsertStage("h01/nope", "stitch", 1, StageState.RUNNING, null));
+        () -> catalog.progress().upsertStage("h01/nope", "stitch", 1, StageState.RUNNING, null));
     assertThrows(
-        NoSuchRunException.class, () -> catalog.incrementStageResumes("h01/nope", "stitch"));
+        NoSuchRunException.class,
+        () -> catalog.progress().incrementStageResumes("h01/nope", "stitch"));
     CatalogException e =
-        assertThrows(CatalogException.class, () -> catalog.incrementStageResumes(RUN, "mesh"));
+        assertThrows(
+            CatalogException.class, () -> catalog.progress().incrementStageResumes(RUN, "mesh"));
     assertFalse(e instanceof NoSuchRunException);
   }
 
   @Test
   void registerStepReplacesShardRowsAndSetsUnitsDoneAtStart() throws Exception {
     register(RUN);
-    catalog.upsertStage(RUN, "align", 2, StageState.RUNNING, null);
+    catalog.progress().upsertStage(RUN, "align", 2, StageState.RUNNING, null);
     List<ShardProgress> first = new ArrayList<>();
     for (long i = 0; i < 4; i++) {
       first.add(shard(RUN, "align", "match", i, 10, 0, 0, 0, ShardState.PENDING));
     }
     Instant t1 = tick();
-    catalog.registerStep(new StepRegistration(RUN, "align", "match", 0, "p1", 40, 2, 4, first));
+    catalog
+        .progress()
+        .registerStep(new StepRegistration(RUN, "align", "match", 0, "p1", 40, 2, 4, first));
     StepStatus st = step(RUN, "align", "match");
     assertEquals(
         new StepStatus(
@@ -541,8 +561,12 @@ abstract class CatalogContractTest {
         st);
     assertEquals(40, st.unitsPending());
 
-    catalog.recordShardProgress(shard(RUN, "align", "match", 0, 10, 10, 0, 0, ShardState.DONE));
-    catalog.recordShardProgress(shard(RUN, "align", "match", 1, 10, 5, 1, 2, ShardState.RUNNING));
+    catalog
+        .progress()
+        .recordShardProgress(shard(RUN, "align", "match", 0, 10, 10, 0, 0, ShardState.DONE));
+    catalog
+        .progress()
+        .recordShardProgress(shard(RUN, "align", "match", 1, 10, 5, 1, 2, ShardState.RUNNING));
     st = step(RUN, "align", "match");
     assertEquals(15, st.unitsDone());
     assertEquals(1, st.unitsFailed());
@@ -551,22 +575,24 @@ abstract class CatalogContractTest {
 
     // resume: the planner found 10 + 5 units with valid markers and re-cut the rest into new shards
     tick();
-    catalog.updateStepState(RUN, "align", "match", StepState.FAILED, "worker lost");
+    catalog.progress().updateStepState(RUN, "align", "match", StepState.FAILED, "worker lost");
     Instant t2 = tick();
-    catalog.registerStep(
-        new StepRegistration(
-            RUN,
-            "align",
-            "match",
-            0,
-            "p2",
-            40,
-            3,
-            3,
-            List.of(
-                shard(RUN, "align", "match", 0, 10, 10, 0, 0, ShardState.DONE),
-                shard(RUN, "align", "match", 1, 10, 5, 0, 0, ShardState.PENDING),
-                shard(RUN, "align", "match", 7, 20, 0, 0, 0, ShardState.PENDING))));
+    catalog
+        .progress()
+        .registerStep(
+            new StepRegistration(
+                RUN,
+                "align",
+                "match",
+                0,
+                "p2",
+                40,
+                3,
+                3,
+                List.of(
+                    shard(RUN, "align", "match", 0, 10, 10, 0, 0, ShardState.DONE),
+                    shard(RUN, "align", "match", 1, 10, 5, 0, 0, ShardState.PENDING),
+                    shard(RUN, "align", "match", 7, 20, 0, 0, 0, ShardState.PENDING))));
     st = step(RUN, "align", "match");
     // the failed execution ended; the resumed one starts its time anew
     assertEquals(
@@ -580,26 +606,39 @@ abstract class CatalogContractTest {
         20, count("SELECT units_total FROM catalog_shard WHERE run_id = ? AND shard = 7", RUN));
 
     // a step of a stage without a row creates the stage; an unknown run is refused
-    catalog.registerStep(
-        new StepRegistration(RUN, "segment", "agglomerate", 1, "p", 5, 1, 0, List.of()));
-    StageStatus seg = catalog.status(RUN).stage("segment").orElseThrow();
+    catalog
+        .progress()
+        .registerStep(
+            new StepRegistration(RUN, "segment", "agglomerate", 1, "p", 5, 1, 0, List.of()));
+    StageStatus seg = catalog.progress().status(RUN).stage("segment").orElseThrow();
     assertEquals(StageState.RUNNING, seg.state());
     assertEquals(3, seg.ordinal());
     assertThrows(
         NoSuchRunException.class,
         () ->
-            catalog.registerStep(
-                new StepRegistration(
-                    "h01/nope",
-                    "align",
-                    "match",
-                    0,
-                    "p",
-                    1,
-                    1,
-                    1,
-                    List.of(
-                        shard("h01/nope", "align", "match", 0, 1, 0, 0, 0, ShardState.PENDING)))));
+            catalog
+                .progress()
+                .registerStep(
+                    new StepRegistration(
+                        "h01/nope",
+                        "align",
+                        "match",
+                        0,
+                        "p",
+                        1,
+                        1,
+                        1,
+                        List.of(
+                            shard(
+                                "h01/nope",
+                                "align",
+                                "match",
+                                0,
+                                1,
+                                0,
+                                0,
+                                0,
+                                ShardState.PENDING)))));
     assertThrows(
         IllegalArgumentException.class,
         () ->
@@ -618,31 +657,39 @@ abstract class CatalogContractTest {
   @Test
   void repeatedShardProgressDoesNotDoubleCount() {
     register(RUN);
-    catalog.registerStep(
-        new StepRegistration(
-            RUN,
-            "stitch",
-            "render",
-            0,
-            "p",
-            100,
-            1,
-            2,
-            List.of(
-                shard(RUN, "stitch", "render", 0, 50, 0, 0, 0, ShardState.PENDING),
-                shard(RUN, "stitch", "render", 1, 50, 0, 0, 0, ShardState.PENDING))));
+    catalog
+        .progress()
+        .registerStep(
+            new StepRegistration(
+                RUN,
+                "stitch",
+                "render",
+                0,
+                "p",
+                100,
+                1,
+                2,
+                List.of(
+                    shard(RUN, "stitch", "render", 0, 50, 0, 0, 0, ShardState.PENDING),
+                    shard(RUN, "stitch", "render", 1, 50, 0, 0, 0, ShardState.PENDING))));
     ShardProgress p = shard(RUN, "stitch", "render", 0, 50, 30, 2, 5, ShardState.RUNNING);
-    catalog.recordShardProgress(p);
-    catalog.recordShardProgress(p);
+    catalog.progress().recordShardProgress(p);
+    catalog.progress().recordShardProgress(p);
     StepStatus st = step(RUN, "stitch", "render");
     assertEquals(30, st.unitsDone());
     assertEquals(2, st.unitsFailed());
     assertEquals(5, st.unitsRunning());
     assertEquals(63, st.unitsPending());
 
-    catalog.recordShardProgress(shard(RUN, "stitch", "render", 0, 50, 48, 2, 0, ShardState.FAILED));
-    catalog.recordShardProgress(shard(RUN, "stitch", "render", 1, 50, 50, 0, 0, ShardState.DONE));
-    catalog.recordShardProgress(shard(RUN, "stitch", "render", 1, 50, 50, 0, 0, ShardState.DONE));
+    catalog
+        .progress()
+        .recordShardProgress(shard(RUN, "stitch", "render", 0, 50, 48, 2, 0, ShardState.FAILED));
+    catalog
+        .progress()
+        .recordShardProgress(shard(RUN, "stitch", "render", 1, 50, 50, 0, 0, ShardState.DONE));
+    catalog
+        .progress()
+        .recordShardProgress(shard(RUN, "stitch", "render", 1, 50, 50, 0, 0, ShardState.DONE));
     st = step(RUN, "stitch", "render");
     assertEquals(98, st.unitsDone());
     assertEquals(2, st.unitsFailed());
@@ -652,14 +699,18 @@ abstract class CatalogContractTest {
     assertThrows(
         NoSuchRunException.class,
         () ->
-            catalog.recordShardProgress(
-                shard("h01/nope", "stitch", "render", 0, 1, 1, 0, 0, ShardState.DONE)));
+            catalog
+                .progress()
+                .recordShardProgress(
+                    shard("h01/nope", "stitch", "render", 0, 1, 1, 0, 0, ShardState.DONE)));
     CatalogException e =
         assertThrows(
             CatalogException.class,
             () ->
-                catalog.recordShardProgress(
-                    shard(RUN, "stitch", "montage", 0, 1, 1, 0, 0, ShardState.DONE)));
+                catalog
+                    .progress()
+                    .recordShardProgress(
+                        shard(RUN, "stitch", "montage", 0, 1, 1, 0, 0, ShardState.DONE)));
     assertTrue(e.getMessage().contains("not registered"), e.getMessage());
   }
 
@@ -672,17 +723,19 @@ abstract class CatalogContractTest {
     for (int s = 0; s < shards; s++) {
       initial.add(shard(RUN, "segment", "watershed", s, perShard, 0, 0, 0, ShardState.PENDING));
     }
-    catalog.registerStep(
-        new StepRegistration(
-            RUN,
-            "segment",
-            "watershed",
-            0,
-            "p",
-            (long) shards * perShard,
-            shards,
-            shards,
-            initial));
+    catalog
+        .progress()
+        .registerStep(
+            new StepRegistration(
+                RUN,
+                "segment",
+                "watershed",
+                0,
+                "p",
+                (long) shards * perShard,
+                shards,
+                shards,
+                initial));
     CyclicBarrier start = new CyclicBarrier(shards);
     List<Callable<Void>> reporters = new ArrayList<>();
     for (int s = 0; s < shards; s++) {
@@ -693,17 +746,19 @@ abstract class CatalogContractTest {
             long failed = shard % 2;
             for (int done = 1; done <= perShard - failed; done++) {
               boolean last = done == perShard - failed;
-              catalog.recordShardProgress(
-                  shard(
-                      RUN,
-                      "segment",
-                      "watershed",
-                      shard,
-                      perShard,
-                      done,
-                      last ? failed : 0,
-                      last ? 0 : 1,
-                      last ? ShardState.DONE : ShardState.RUNNING));
+              catalog
+                  .progress()
+                  .recordShardProgress(
+                      shard(
+                          RUN,
+                          "segment",
+                          "watershed",
+                          shard,
+                          perShard,
+                          done,
+                          last ? failed : 0,
+                          last ? 0 : 1,
+                          last ? ShardState.DONE : ShardState.RUNNING));
             }
             return null;
           });
@@ -723,19 +778,25 @@ abstract class CatalogContractTest {
   void aFinishedStepRegisteredAgainStartsItsTimeAnew() {
     register(RUN);
     Instant t1 = tick();
-    catalog.registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
+    catalog
+        .progress()
+        .registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
     tick();
     // registered again while unfinished (continue-as-new): the start stays
-    catalog.registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
+    catalog
+        .progress()
+        .registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
     assertEquals(t1, step(RUN, "mesh", "meshing").startedAt());
     Instant t3 = tick();
-    catalog.updateStepState(RUN, "mesh", "meshing", StepState.DONE, null);
+    catalog.progress().updateStepState(RUN, "mesh", "meshing", StepState.DONE, null);
     assertEquals(t3, step(RUN, "mesh", "meshing").finishedAt());
     tick();
     // a relaunch minutes later: the step's time is its latest execution, not the idle time in
     // between
     Instant t5 = tick();
-    catalog.registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
+    catalog
+        .progress()
+        .registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
     StepStatus st = step(RUN, "mesh", "meshing");
     assertEquals(t5, st.startedAt());
     assertNull(st.finishedAt());
@@ -745,51 +806,68 @@ abstract class CatalogContractTest {
   void updateStepStateTimestamps() {
     register(RUN);
     Instant t1 = tick();
-    catalog.registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
+    catalog
+        .progress()
+        .registerStep(new StepRegistration(RUN, "mesh", "meshing", 0, "p", 10, 1, 1, List.of()));
     Instant t2 = tick();
-    catalog.updateStepState(RUN, "mesh", "meshing", StepState.DONE_WITH_FAILURES, "3 units failed");
+    catalog
+        .progress()
+        .updateStepState(RUN, "mesh", "meshing", StepState.DONE_WITH_FAILURES, "3 units failed");
     StepStatus st = step(RUN, "mesh", "meshing");
     assertEquals(StepState.DONE_WITH_FAILURES, st.state());
     assertEquals(t1, st.startedAt());
     assertEquals(t2, st.finishedAt());
     assertEquals("3 units failed", st.error());
     tick();
-    catalog.updateStepState(RUN, "mesh", "meshing", StepState.RUNNING, null);
+    catalog.progress().updateStepState(RUN, "mesh", "meshing", StepState.RUNNING, null);
     st = step(RUN, "mesh", "meshing");
     assertEquals(t1, st.startedAt());
     assertNull(st.finishedAt());
     assertNull(st.error());
     tick();
-    catalog.updateStepState(RUN, "mesh", "meshing", StepState.PAUSED, null);
+    catalog.progress().updateStepState(RUN, "mesh", "meshing", StepState.PAUSED, null);
     assertNull(step(RUN, "mesh", "meshing").finishedAt());
     assertTrue(StepState.CANCELLED.isTerminal());
 
     CatalogException e =
         assertThrows(
             CatalogException.class,
-            () -> catalog.updateStepState(RUN, "mesh", "skeleton", StepState.DONE, null));
+            () ->
+                catalog.progress().updateStepState(RUN, "mesh", "skeleton", StepState.DONE, null));
     assertTrue(e.getMessage().contains("mesh/skeleton"), e.getMessage());
     assertThrows(
         NoSuchRunException.class,
-        () -> catalog.updateStepState("h01/nope", "mesh", "meshing", StepState.DONE, null));
+        () ->
+            catalog
+                .progress()
+                .updateStepState("h01/nope", "mesh", "meshing", StepState.DONE, null));
   }
 
   @Test
   void statusOfUnknownRunThrowsNoSuchRun() {
-    NoSuchRunException e = assertThrows(NoSuchRunException.class, () -> catalog.status("h01/nope"));
+    NoSuchRunException e =
+        assertThrows(NoSuchRunException.class, () -> catalog.progress().status("h01/nope"));
     assertEquals("h01/nope", e.runId());
   }
 
   @Test
   void statusListsStagesAndStepsInOrder() {
     register(RUN);
-    catalog.upsertStage(RUN, "stitch", 1, StageState.RUNNING, null);
-    catalog.upsertStage(RUN, "ingest", 0, StageState.DONE, null);
-    catalog.registerStep(new StepRegistration(RUN, "stitch", "render", 2, "p", 1, 1, 1, List.of()));
-    catalog.registerStep(new StepRegistration(RUN, "stitch", "match", 0, "p", 1, 1, 1, List.of()));
-    catalog.registerStep(new StepRegistration(RUN, "stitch", "solve", 1, "p", 1, 1, 1, List.of()));
-    catalog.registerStep(new StepRegistration(RUN, "ingest", "scan", 0, "p", 1, 1, 1, List.of()));
-    RunStatus s = catalog.status(RUN);
+    catalog.progress().upsertStage(RUN, "stitch", 1, StageState.RUNNING, null);
+    catalog.progress().upsertStage(RUN, "ingest", 0, StageState.DONE, null);
+    catalog
+        .progress()
+        .registerStep(new StepRegistration(RUN, "stitch", "render", 2, "p", 1, 1, 1, List.of()));
+    catalog
+        .progress()
+        .registerStep(new StepRegistration(RUN, "stitch", "match", 0, "p", 1, 1, 1, List.of()));
+    catalog
+        .progress()
+        .registerStep(new StepRegistration(RUN, "stitch", "solve", 1, "p", 1, 1, 1, List.of()));
+    catalog
+        .progress()
+        .registerStep(new StepRegistration(RUN, "ingest", "scan", 0, "p", 1, 1, 1, List.of()));
+    RunStatus s = catalog.progress().status(RUN);
     assertEquals(RUN, s.run().runId());
     assertEquals(List.of("ingest", "stitch"), s.stages().stream().map(StageStatus::stage).toList());
     assertEquals(
@@ -817,14 +895,16 @@ abstract class CatalogContractTest {
             RunState.CANCELLED);
     for (Map.Entry<String, RunState> e : states.entrySet()) {
       register(e.getKey());
-      catalog.upsertStage(e.getKey(), "ingest", 0, StageState.RUNNING, null);
-      catalog.registerStep(
-          new StepRegistration(e.getKey(), "ingest", "scan", 0, "p", 7, 1, 1, List.of()));
+      catalog.progress().upsertStage(e.getKey(), "ingest", 0, StageState.RUNNING, null);
+      catalog
+          .progress()
+          .registerStep(
+              new StepRegistration(e.getKey(), "ingest", "scan", 0, "p", 7, 1, 1, List.of()));
       if (e.getValue() != RunState.PENDING) {
-        catalog.updateRunState(e.getKey(), e.getValue(), null);
+        catalog.runs().updateState(e.getKey(), e.getValue(), null);
       }
     }
-    List<RunStatus> active = catalog.activeRuns();
+    List<RunStatus> active = catalog.progress().activeRuns();
     assertEquals(
         Set.of("s/a", "s/c", "s/d"),
         active.stream().map(r -> r.run().runId()).collect(Collectors.toSet()));
@@ -841,22 +921,33 @@ abstract class CatalogContractTest {
   @Test
   void eventsNewestFirstAndCounts() {
     register(RUN);
-    catalog.recordEvent(new RunEvent(0, RUN, null, null, EventKind.RUN_STARTED, "started", null));
+    catalog
+        .events()
+        .record(new RunEvent(0, RUN, null, null, EventKind.RUN_STARTED, "started", null));
     tick();
-    catalog.recordEvent(new RunEvent(0, RUN, "stitch", null, EventKind.STAGE_STARTED, null, null));
+    catalog
+        .events()
+        .record(new RunEvent(0, RUN, "stitch", null, EventKind.STAGE_STARTED, null, null));
     tick();
-    catalog.recordEvent(
-        new RunEvent(0, RUN, "stitch", "render", EventKind.STEP_STARTED, "x", null));
+    catalog
+        .events()
+        .record(new RunEvent(0, RUN, "stitch", "render", EventKind.STEP_STARTED, "x", null));
     tick();
-    catalog.recordEvent(
-        new RunEvent(0, RUN, "stitch", "render", EventKind.UNITS_FAILED, "m".repeat(70_000), null));
+    catalog
+        .events()
+        .record(
+            new RunEvent(
+                0, RUN, "stitch", "render", EventKind.UNITS_FAILED, "m".repeat(70_000), null));
     Instant t4 = tick();
-    catalog.recordEvent(
-        new RunEvent(0, RUN, "stitch", "render", EventKind.UNITS_FAILED, "again", null));
-    catalog.recordEvent(
-        new RunEvent(0, RUN, null, null, EventKind.RUN_PAUSED, "earlier", T0.minusSeconds(5)));
+    catalog
+        .events()
+        .record(new RunEvent(0, RUN, "stitch", "render", EventKind.UNITS_FAILED, "again", null));
+    catalog
+        .events()
+        .record(
+            new RunEvent(0, RUN, null, null, EventKind.RUN_PAUSED, "earlier", T0.minusSeconds(5)));
 
-    List<RunEvent> all = catalog.events(RUN, 100);
+    List<RunEvent> all = catalog.events().latest(RUN, 100);
     assertEquals(
         List.of(
             EventKind.UNITS_FAILED,
@@ -872,7 +963,7 @@ abstract class CatalogContractTest {
         newest);
     assertEquals(Catalog.MAX_TEXT_CHARS, all.get(1).message().length());
     assertNull(all.get(3).message());
-    assertEquals(all.subList(0, 2), catalog.events(RUN, 2));
+    assertEquals(all.subList(0, 2), catalog.events().latest(RUN, 2));
     assertEquals(
         Map.of(
             EventKind.RUN_STARTED,
@@ -885,81 +976,128 @@ abstract class CatalogContractTest {
             2L,
             EventKind.RUN_PAUSED,
             1L),
-        catalog.eventCounts(RUN));
-    assertEquals(Map.of(), catalog.eventCounts("h01/nope"));
-    assertEquals(List.of(), catalog.events("h01/nope", 10));
+        catalog.events().countByKind(RUN));
+    assertEquals(Map.of(), catalog.events().countByKind("h01/nope"));
+    assertEquals(List.of(), catalog.events().latest("h01/nope", 10));
     assertThrows(
         NoSuchRunException.class,
         () ->
-            catalog.recordEvent(
-                new RunEvent(0, "h01/nope", null, null, EventKind.RUN_STARTED, null, null)));
+            catalog
+                .events()
+                .record(
+                    new RunEvent(0, "h01/nope", null, null, EventKind.RUN_STARTED, null, null)));
   }
 
-  // ---- control requests
-  // ------------------------------------------------------------------------------------------
+  // ---- the notification outbox
+  // -----------------------------------------------------------------------------------
+
+  static OutboxMessage message(String key) {
+    return new OutboxMessage(
+        "run_failed", "http://127.0.0.1:9/hook", key, "{\"text\":\"" + key + "\"}");
+  }
+
+  static RunEvent failed(String runId) {
+    return new RunEvent(0, runId, null, null, EventKind.RUN_FAILED, "boom", null);
+  }
 
   @Test
-  void controlRequestsAreTakenOnceOldestFirst() {
+  void anEventAndItsNotificationsAreWrittenTogetherOnce() {
     register(RUN);
-    assertEquals(List.of(), catalog.takeControlRequests(RUN));
-    catalog.requestControl(RUN, ControlAction.PAUSE, "lunch");
-    Instant t1 = tick();
-    catalog.requestControl(RUN, ControlAction.RESUME, null);
-    tick();
-    catalog.requestControl(RUN, ControlAction.RETRY_FAILED, "fixed input");
-    tick();
-    List<ControlRequest> taken = catalog.takeControlRequests(RUN);
-    assertEquals(
-        List.of(ControlAction.PAUSE, ControlAction.RESUME, ControlAction.RETRY_FAILED),
-        taken.stream().map(ControlRequest::action).toList());
-    assertEquals(
-        new ControlRequest(taken.get(1).id(), RUN, ControlAction.RESUME, null, t1), taken.get(1));
-    assertEquals("lunch", taken.get(0).reason());
-    assertEquals(List.of(), catalog.takeControlRequests(RUN));
-    catalog.requestControl(RUN, ControlAction.CANCEL, "abort");
-    assertEquals(
-        List.of(ControlAction.CANCEL),
-        catalog.takeControlRequests(RUN).stream().map(ControlRequest::action).toList());
+    assertEquals(2, catalog.events().record(failed(RUN), List.of(message("k1"), message("k2"))));
+    // the same recording again (a retried activity): a second event, the notifications once
+    assertEquals(0, catalog.events().record(failed(RUN), List.of(message("k1"), message("k2"))));
+    List<NotificationOutbox.Notification> queued = catalog.notifications().ofRun(RUN);
+    assertEquals(List.of("k1", "k2"), queued.stream().map(n -> n.idempotencyKey()).toList());
+    NotificationOutbox.Notification k1 = queued.get(0);
+    assertEquals(NotificationOutbox.State.PENDING, k1.state());
+    assertEquals(0, k1.attempts());
+    assertEquals(T0, k1.nextAttemptAt());
+    assertEquals("{\"text\":\"k1\"}", k1.body());
+    assertEquals(2L, catalog.events().countByKind(RUN).get(EventKind.RUN_FAILED));
+    assertEquals(java.util.Optional.of(T0), catalog.notifications().nextDue());
+
+    // no run, no event and no notification
     assertThrows(
         NoSuchRunException.class,
-        () -> catalog.requestControl("h01/nope", ControlAction.CANCEL, null));
+        () -> catalog.events().record(failed("h01/nope"), List.of(message("k3"))));
+    assertEquals(List.of(), catalog.notifications().ofRun("h01/nope"));
   }
 
   @Test
-  void concurrentTakersNeverGetTheSameRequest() throws Exception {
+  void aClaimHoldsANotificationUntilItIsSettledOrExpires() {
     register(RUN);
-    int requests = 150;
-    AtomicBoolean producing = new AtomicBoolean(true);
-    ConcurrentLinkedQueue<Long> taken = new ConcurrentLinkedQueue<>();
-    List<Callable<Void>> tasks = new ArrayList<>();
+    catalog.events().record(failed(RUN), List.of(message("a"), message("b"), message("c")));
+    NotificationOutbox outbox = catalog.notifications();
+    List<NotificationOutbox.Notification> mine = outbox.claimDue("d1", Duration.ofSeconds(30), 2);
+    assertEquals(List.of("a", "b"), mine.stream().map(n -> n.idempotencyKey()).toList());
+    assertEquals(
+        List.of("c"),
+        outbox.claimDue("d2", Duration.ofSeconds(30), 5).stream()
+            .map(n -> n.idempotencyKey())
+            .toList());
+    assertEquals(List.of(), outbox.claimDue("d3", Duration.ofSeconds(30), 5));
+
+    assertTrue(outbox.sent(mine.get(0)));
+    assertTrue(outbox.retryAfter(mine.get(1), Duration.ofSeconds(10), "HTTP 503"));
+    assertFalse(outbox.sent(mine.get(1)), "the claim was given back with the retry");
+    NotificationOutbox.Notification b = outbox.ofRun(RUN).get(1);
+    assertEquals(NotificationOutbox.State.PENDING, b.state());
+    assertEquals(1, b.attempts());
+    assertEquals("HTTP 503", b.lastError());
+    assertEquals(List.of(), outbox.claimDue("d3", Duration.ofSeconds(30), 5), "b not due yet");
+
+    clock.advance(Duration.ofSeconds(10));
+    List<NotificationOutbox.Notification> retry = outbox.claimDue("d3", Duration.ofSeconds(30), 5);
+    assertEquals(List.of("b"), retry.stream().map(n -> n.idempotencyKey()).toList());
+    assertTrue(outbox.failed(retry.get(0), "HTTP 404"));
+
+    // d2's holder died holding c: its claim expires and another deliverer takes it
+    clock.advance(Duration.ofSeconds(20));
+    List<NotificationOutbox.Notification> orphan = outbox.claimDue("d4", Duration.ofSeconds(30), 5);
+    assertEquals(List.of("c"), orphan.stream().map(n -> n.idempotencyKey()).toList());
+    assertTrue(outbox.sent(orphan.get(0)));
+    assertEquals(
+        List.of(
+            NotificationOutbox.State.SENT,
+            NotificationOutbox.State.FAILED,
+            NotificationOutbox.State.SENT),
+        outbox.ofRun(RUN).stream().map(n -> n.state()).toList());
+    assertEquals(List.of(1, 2, 1), outbox.ofRun(RUN).stream().map(n -> n.attempts()).toList());
+    assertTrue(outbox.nextDue().isEmpty());
+  }
+
+  @Test
+  void concurrentDeliverersNeverHoldTheSameNotification() throws Exception {
+    register(RUN);
+    List<OutboxMessage> messages = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      messages.add(message("m" + i));
+    }
+    catalog.events().record(failed(RUN), messages);
+    ConcurrentLinkedQueue<Long> claimed = new ConcurrentLinkedQueue<>();
     CyclicBarrier start = new CyclicBarrier(3);
-    tasks.add(
-        () -> {
-          start.await();
-          for (int i = 0; i < requests; i++) {
-            catalog.requestControl(RUN, ControlAction.values()[i % 4], "r" + i);
-          }
-          producing.set(false);
-          return null;
-        });
-    for (int t = 0; t < 2; t++) {
-      tasks.add(
+    List<Callable<Void>> deliverers = new ArrayList<>();
+    for (int d = 0; d < 3; d++) {
+      String holder = "d" + d;
+      deliverers.add(
           () -> {
             start.await();
             while (true) {
-              boolean more = producing.get();
-              List<ControlRequest> got = catalog.takeControlRequests(RUN);
-              got.forEach(r -> taken.add(r.id()));
-              if (!more && got.isEmpty()) {
+              List<NotificationOutbox.Notification> got =
+                  catalog.notifications().claimDue(holder, Duration.ofMinutes(5), 7);
+              if (got.isEmpty()) {
                 return null;
+              }
+              for (NotificationOutbox.Notification n : got) {
+                claimed.add(n.id());
+                assertTrue(catalog.notifications().sent(n));
               }
             }
           });
     }
-    runConcurrently(tasks);
-    List<Long> ids = new ArrayList<>(taken);
-    assertEquals(requests, new HashSet<>(ids).size(), "distinct requests taken");
-    assertEquals(requests, ids.size(), "no request taken twice");
-    assertEquals(0, count("SELECT COUNT(*) FROM catalog_control WHERE taken_at IS NULL"));
+    runConcurrently(deliverers);
+    assertEquals(120, claimed.size(), "no notification claimed twice");
+    assertEquals(120, new HashSet<>(claimed).size());
+    assertEquals(0, count("SELECT COUNT(*) FROM catalog_notification WHERE state <> 'SENT'"));
   }
 }

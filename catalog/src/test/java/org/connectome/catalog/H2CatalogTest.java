@@ -49,20 +49,22 @@ class H2CatalogTest extends CatalogContractTest {
   @Test
   void twoCatalogsOnTheSameAutoServerFile() {
     register(RUN);
-    catalog.updateRunState(RUN, RunState.RUNNING, null);
+    catalog.runs().updateState(RUN, RunState.RUNNING, null);
     Catalog reader = open(url);
-    assertEquals(RunState.RUNNING, reader.status(RUN).run().state());
-    reader.requestControl(RUN, ControlAction.PAUSE, "from the second instance");
+    assertEquals(RunState.RUNNING, reader.progress().status(RUN).run().state());
+    reader.events().record(failed(RUN), List.of(message("from the second instance")));
     assertEquals(
-        List.of(ControlAction.PAUSE),
-        catalog.takeControlRequests(RUN).stream().map(ControlRequest::action).toList());
+        List.of("from the second instance"),
+        catalog.notifications().claimDue("d", java.time.Duration.ofMinutes(1), 5).stream()
+            .map(n -> n.idempotencyKey())
+            .toList());
   }
 
   @Test
   void secondProcessReadsAndWritesWhileTheFirstHoldsTheFile() throws Exception {
     register(RUN);
-    catalog.updateRunState(RUN, RunState.RUNNING, null);
-    catalog.upsertStage(RUN, "stitch", 1, StageState.RUNNING, null);
+    catalog.runs().updateState(RUN, RunState.RUNNING, null);
+    catalog.progress().upsertStage(RUN, "stitch", 1, StageState.RUNNING, null);
     Path out = dir.resolve("child.out");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process p =
@@ -80,7 +82,7 @@ class H2CatalogTest extends CatalogContractTest {
     String text = Files.readString(out, StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), text);
     assertTrue(text.contains("state=RUNNING stages=1"), text);
-    assertEquals(1L, catalog.eventCounts(RUN).get(EventKind.RUN_RESUMED), text);
+    assertEquals(1L, catalog.events().countByKind(RUN).get(EventKind.RUN_RESUMED), text);
   }
 
   @Test

@@ -351,7 +351,7 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
         s.execute("SELECT 1");
       } catch (SQLException e) {
         throw new SQLException(
-            "cannot connect to " + Catalog.maskUrl(url) + ": " + e.getMessage(), e);
+            "cannot connect to " + Database.maskUrl(url) + ": " + e.getMessage(), e);
       }
     }
 
@@ -365,7 +365,7 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
         s.execute("CREATE SCHEMA " + schema);
       } catch (SQLException e) {
         throw new IllegalStateException(
-            "cannot create schema in " + Catalog.maskUrl(url) + ": " + e.getMessage(), e);
+            "cannot create schema in " + Database.maskUrl(url) + ": " + e.getMessage(), e);
       }
       schemas.add(schema);
       return url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
@@ -392,7 +392,7 @@ public final class PostgresCluster implements BeforeAllCallback, BeforeEachCallb
           }
         } catch (SQLException e) {
           System.err.println(
-              "could not drop test schemas in " + Catalog.maskUrl(url) + ": " + e.getMessage());
+              "could not drop test schemas in " + Database.maskUrl(url) + ": " + e.getMessage());
         }
       }
     }

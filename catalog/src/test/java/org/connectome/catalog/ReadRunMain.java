@@ -9,11 +9,12 @@ public final class ReadRunMain {
 
   public static void main(String[] args) {
     try (Catalog c = Catalog.open(args[0])) {
-      RunStatus s = c.status(args[1]);
+      RunStatus s = c.progress().status(args[1]);
       System.out.println("state=" + s.run().state() + " stages=" + s.stages().size());
-      c.recordEvent(
-          new RunEvent(
-              0, args[1], null, null, EventKind.RUN_RESUMED, "from a second process", null));
+      c.events()
+          .record(
+              new RunEvent(
+                  0, args[1], null, null, EventKind.RUN_RESUMED, "from a second process", null));
     }
   }
 }

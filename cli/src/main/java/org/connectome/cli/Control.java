@@ -32,16 +32,18 @@ final class Control {
         // the catalog still says it runs but Temporal has no running workflow (its history is
         // gone):
         // record the end so status and dashboards stop waiting for it
-        p.catalog.updateRunState(runId, RunState.CANCELLED, null);
-        p.catalog.recordEvent(
-            new RunEvent(
-                0,
-                runId,
-                null,
-                null,
-                EventKind.RUN_CANCELLED,
-                reason + " (Temporal had no running workflow of it)",
-                null));
+        p.catalog.runs().updateState(runId, RunState.CANCELLED, null);
+        p.catalog
+            .events()
+            .record(
+                new RunEvent(
+                    0,
+                    runId,
+                    null,
+                    null,
+                    EventKind.RUN_CANCELLED,
+                    reason + " (Temporal had no running workflow of it)",
+                    null));
         System.out.println(runId + " was not running on Temporal; marked cancelled");
         return ExitCodes.OK;
       }

@@ -27,11 +27,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.connectome.activities.recording.RecordingActivitiesImpl;
+import org.connectome.activities.recording.TransitionNotifications;
 import org.connectome.catalog.Catalog;
 import org.connectome.executor.RoutingExecutor;
 import org.connectome.executor.StageExecutor;
 import org.connectome.ingest.IngestExecutor;
+import org.connectome.ingest.IngestStore;
 import org.connectome.metrics.CatalogCollector;
 import org.connectome.metrics.PlatformMetrics;
 import org.connectome.temporal.ClusterConnection;
@@ -61,6 +62,7 @@ final class Platform implements AutoCloseable {
   private WorkerFactory factory;
   private StageExecutor executor;
   private HTTPServer metricsServer;
+  private IngestStore ingest;
 
   private Platform(Catalog catalog, TemporalTarget target) {
     this.catalog = catalog;
@@ -80,6 +82,14 @@ final class Platform implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new PlatformException("cannot open the catalog: " + e.getMessage(), e);
     }
+  }
+
+  /** Ingest's tables in the catalog's database, opened (and migrated) on first use. */
+  synchronized IngestStore ingest() {
+    if (ingest == null) {
+      ingest = IngestStore.open(catalog);
+    }
+    return ingest;
   }
 
   /** The local server of {@code $CX_HOME} (whether it runs or not), for a local target. */
@@ -242,16 +252,14 @@ final class Platform implements AutoCloseable {
       String orchestrationQueue,
       Set<String> shardQueues,
       int maxShards,
-      RecordingActivitiesImpl.RunListener listener) {
+      TransitionNotifications notifications) {
     this.executor =
         new RoutingExecutor(
             executor,
             Map.of(
                 IngestExecutor.ROUTE,
                 IngestExecutor.create(
-                    catalog.dataSource(),
-                    registry,
-                    Math.max(2, Runtime.getRuntime().availableProcessors()))));
+                    ingest(), registry, Math.max(2, Runtime.getRuntime().availableProcessors()))));
     factory = WorkerFactory.newInstance(client);
     PlatformWorkers.register(
         factory,
@@ -261,7 +269,7 @@ final class Platform implements AutoCloseable {
         catalog,
         this.executor,
         metrics,
-        listener);
+        notifications);
     factory.start();
   }
 

@@ -105,7 +105,7 @@ final class ReportCommand implements Callable<Integer> {
     return RunReport.build(
         spec.runId(),
         new ReportContext(runDir, acquisition, groundTruth),
-        times(spec, catalog.status(spec.runId())),
+        times(spec, catalog.progress().status(spec.runId())),
         RunReport.scorers(),
         Instant.now());
   }

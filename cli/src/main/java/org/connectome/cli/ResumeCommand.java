@@ -63,7 +63,13 @@ final class ResumeCommand implements Callable<Integer> {
         relaunch = 0; // attaches: the launcher finds it running
       } else {
         relaunch =
-            (int) (long) p.catalog.eventCounts(runId).getOrDefault(EventKind.RUN_RESUMED, 0L) + 1;
+            (int)
+                    (long)
+                        p.catalog
+                            .events()
+                            .countByKind(runId)
+                            .getOrDefault(EventKind.RUN_RESUMED, 0L)
+                + 1;
         System.out.println("relaunching " + runId + " from its completion markers");
         if (detach) {
           new RunLauncher(p.client()).launch(spec, relaunch, null);

@@ -68,7 +68,7 @@ final class RunCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     try (Platform p = Platform.open(global)) {
-      int relaunch = p.catalog.findRun(spec.runId()).isPresent() ? 1 : 0;
+      int relaunch = p.catalog.runs().find(spec.runId()).isPresent() ? 1 : 0;
       WorkflowClient client = p.connect(System.out);
       if (detach) {
         RunLauncher.Launch l = new RunLauncher(client).launch(spec, relaunch, null);

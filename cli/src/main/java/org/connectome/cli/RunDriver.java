@@ -17,6 +17,7 @@ import org.connectome.catalog.NoSuchRunException;
 import org.connectome.catalog.RunState;
 import org.connectome.catalog.RunStatus;
 import org.connectome.ingest.IngestReport;
+import org.connectome.ingest.IngestStore;
 import org.connectome.spec.RunSpec;
 import org.connectome.workflows.WorkflowTuning;
 import org.connectome.workflows.client.RunLauncher;
@@ -125,7 +126,7 @@ final class RunDriver {
 
   private RunStatus status(String runId) {
     try {
-      return catalog.status(runId);
+      return catalog.progress().status(runId);
     } catch (NoSuchRunException e) {
       return null;
     }
@@ -150,7 +151,7 @@ final class RunDriver {
                   + "\nFix the cause, then continue with: connectome resume "
                   + r.runId());
     }
-    String ingest = IngestReport.of(catalog.dataSource(), r.runId(), 20);
+    String ingest = IngestReport.of(IngestStore.open(catalog), r.runId(), 20);
     if (ingest != null) {
       out.println(ingest);
     }

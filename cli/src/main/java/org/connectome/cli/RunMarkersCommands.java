@@ -22,7 +22,7 @@ final class RunMarkersCommands {
    * prints why not.
    */
   static boolean idle(Platform p, String runId, String what) {
-    RunState s = p.catalog.findRun(runId).map(RunRecord::state).orElse(null);
+    RunState s = p.catalog.runs().find(runId).map(RunRecord::state).orElse(null);
     if (s == RunState.RUNNING || s == RunState.PAUSED) {
       System.err.println(
           runId

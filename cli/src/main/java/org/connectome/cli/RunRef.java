@@ -15,7 +15,7 @@ final class RunRef {
           "'" + runId + "' is not a run: name it as SAMPLE/RUN (see 'connectome status')");
       return Optional.empty();
     }
-    Optional<RunRecord> r = catalog.findRun(runId);
+    Optional<RunRecord> r = catalog.runs().find(runId);
     if (r.isEmpty()) {
       System.err.println("no run " + runId + " in the catalog (see 'connectome status')");
     }

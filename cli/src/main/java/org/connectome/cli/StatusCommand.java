@@ -64,15 +64,15 @@ final class StatusCommand implements Callable<Integer> {
       if (r.isEmpty()) {
         return ExitCodes.NOT_FOUND;
       }
-      RunStatus s = p.catalog.status(runId);
+      RunStatus s = p.catalog.progress().status(runId);
       String temporal =
           client.map(c -> new RunControl(c).describe(runId)).orElseGet(this::unreachable);
       if (json) {
         System.out.println(Json.text(new RunView(s, temporal)));
         return ExitCodes.OK;
       }
-      StatusTable.run(System.out, s, temporal, p.catalog.events(runId, events));
-      String ingest = IngestReport.of(p.catalog.dataSource(), runId, 50);
+      StatusTable.run(System.out, s, temporal, p.catalog.events().latest(runId, events));
+      String ingest = IngestReport.of(p.ingest(), runId, 50);
       if (ingest != null) {
         System.out.println();
         System.out.println(ingest);
@@ -94,11 +94,11 @@ final class StatusCommand implements Callable<Integer> {
     for (String id : temporal.keySet()) {
       views.put(id, new RunView(catalogStatus(p, id), temporal.get(id)));
     }
-    for (RunRecord r : p.catalog.listRuns(50)) {
+    for (RunRecord r : p.catalog.runs().list(50)) {
       views.putIfAbsent(
           r.runId(),
           new RunView(
-              p.catalog.status(r.runId()),
+              p.catalog.progress().status(r.runId()),
               client.isPresent() ? "no workflow on this Temporal" : unreachable()));
     }
     List<RunView> out = new ArrayList<>(views.values());
@@ -128,7 +128,7 @@ final class StatusCommand implements Callable<Integer> {
 
   private static RunStatus catalogStatus(Platform p, String runId) {
     try {
-      return p.catalog.status(runId);
+      return p.catalog.progress().status(runId);
     } catch (NoSuchRunException e) {
       return null; // launched with another catalog
     }

@@ -18,11 +18,10 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
- * Spring Batch without Spring Boot: a job repository in the catalog database (its tables come with
- * the catalog's migrations) and a launcher that runs jobs on the calling thread.
+ * Spring Batch without Spring Boot: a job repository in the ingest store (its tables come with the
+ * store's migrations) and a launcher that runs jobs on the calling thread.
  */
 public final class IngestBatch {
-  private final DataSource dataSource;
   private final PlatformTransactionManager transactions;
   private final JobRepository repository;
   private final TaskExecutorJobLauncher launcher;
@@ -32,8 +31,8 @@ public final class IngestBatch {
    */
   private final Set<Long> running = ConcurrentHashMap.newKeySet();
 
-  public IngestBatch(DataSource dataSource) {
-    this.dataSource = dataSource;
+  public IngestBatch(IngestStore store) {
+    DataSource dataSource = store.dataSource();
     this.transactions = new JdbcTransactionManager(dataSource);
     try {
       JobRepositoryFactoryBean f = new JobRepositoryFactoryBean();
@@ -53,10 +52,6 @@ public final class IngestBatch {
       throw new IllegalStateException(
           "cannot set up the Spring Batch job repository: " + e.getMessage(), e);
     }
-  }
-
-  public DataSource dataSource() {
-    return dataSource;
   }
 
   public PlatformTransactionManager transactions() {

@@ -84,8 +84,9 @@ public final class IngestBenchmark {
     double warm = readAll(files, bytes, threads, false);
     log.printf("ingesting %d sections...%n", sections.size());
     try (Catalog catalog = Catalog.open(catalogUrl)) {
-      IngestBatch batch = new IngestBatch(catalog.dataSource());
-      IngestRepository repo = new IngestRepository(catalog.dataSource());
+      IngestStore store = IngestStore.open(catalog);
+      IngestBatch batch = new IngestBatch(store);
+      IngestRepository repo = new IngestRepository(store);
       IngestMetrics metrics = new IngestMetrics(new PrometheusRegistry());
       String runId = "bench/" + System.currentTimeMillis();
       Path work = Files.createTempDirectory("ingest-bench");

@@ -1,7 +1,6 @@
 package org.connectome.ingest;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import javax.sql.DataSource;
 import org.connectome.executor.RoutingExecutor;
 import org.connectome.executor.StageExecutor;
 import org.connectome.executor.local.LocalExecutor;
@@ -21,14 +20,13 @@ public final class IngestExecutor {
   private IngestExecutor() {}
 
   /**
-   * @param catalogDataSource the catalog database, which holds the manifest and the Spring Batch
-   *     job repository
+   * @param store the ingest store, which holds the manifest and the Spring Batch job repository
    * @param maxConcurrentSections sections ingested at once by this worker
    */
   public static StageExecutor create(
-      DataSource catalogDataSource, PrometheusRegistry registry, int maxConcurrentSections) {
-    IngestBatch batch = new IngestBatch(catalogDataSource);
-    IngestRepository repo = new IngestRepository(catalogDataSource);
+      IngestStore store, PrometheusRegistry registry, int maxConcurrentSections) {
+    IngestBatch batch = new IngestBatch(store);
+    IngestRepository repo = new IngestRepository(store);
     IngestMetrics metrics = new IngestMetrics(registry);
     UnitRunnerFactory runners =
         (def, layout) -> {

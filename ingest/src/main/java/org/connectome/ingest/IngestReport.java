@@ -3,7 +3,6 @@ package org.connectome.ingest;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import javax.sql.DataSource;
 
 /**
  * The ingest summary people see after a run and in {@code status}: what was ingested and what was
@@ -15,8 +14,8 @@ public final class IngestReport {
   /**
    * The summary of a run's ingest, or null when the run ingested nothing with the reference ingest.
    */
-  public static String of(DataSource catalog, String runId, int maxTiles) {
-    IngestRepository repo = new IngestRepository(catalog);
+  public static String of(IngestStore store, String runId, int maxTiles) {
+    IngestRepository repo = new IngestRepository(store);
     List<IngestRepository.SectionSummary> sections = repo.sections(runId);
     if (sections.isEmpty()) {
       return null;

@@ -3,20 +3,19 @@ package org.connectome.ingest;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
-import javax.sql.DataSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The tile manifest, quarantine and section summaries in the catalog database. Writes join the
- * Spring Batch chunk transaction when there is one (JdbcTemplate binds to the transaction's
- * connection), so a chunk's manifest rows, its quarantined tiles and the reader's restart position
- * commit together or not at all.
+ * The tile manifest, quarantine and section summaries in the ingest store. Writes join the Spring
+ * Batch chunk transaction when there is one (JdbcTemplate binds to the transaction's connection),
+ * so a chunk's manifest rows, its quarantined tiles and the reader's restart position commit
+ * together or not at all.
  */
 public final class IngestRepository {
   private final JdbcTemplate jdbc;
 
-  public IngestRepository(DataSource dataSource) {
-    this.jdbc = new JdbcTemplate(dataSource);
+  public IngestRepository(IngestStore store) {
+    this.jdbc = new JdbcTemplate(store.dataSource());
   }
 
   JdbcTemplate jdbc() {

@@ -21,8 +21,9 @@ public final class CrashingIngestMain {
     int chunkSize = Integer.parseInt(args[3]);
     try (Catalog catalog = Catalog.open(url)) {
       SectionFolder section = SectionFolder.list(acquisition).get(0);
-      IngestBatch batch = new IngestBatch(catalog.dataSource());
-      IngestRepository repo = new IngestRepository(catalog.dataSource());
+      IngestStore store = IngestStore.open(catalog);
+      IngestBatch batch = new IngestBatch(store);
+      IngestRepository repo = new IngestRepository(store);
       int[] chunks = {0};
       SectionIngestJob job =
           new SectionIngestJob(

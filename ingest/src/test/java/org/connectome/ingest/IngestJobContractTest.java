@@ -75,8 +75,9 @@ abstract class IngestJobContractTest {
   void open() throws Exception {
     url = newDatabaseUrl();
     catalog = Catalog.open(url);
-    batch = new IngestBatch(catalog.dataSource());
-    repo = new IngestRepository(catalog.dataSource());
+    IngestStore store = IngestStore.open(catalog);
+    batch = new IngestBatch(store);
+    repo = new IngestRepository(store);
     acquisition = dir.resolve("acq/sample_20210525_21-46-49");
     Files.createDirectories(acquisition);
   }

@@ -69,7 +69,8 @@ class LiveIngestWorkflowTest {
           new RoutingExecutor(
               new LocalExecutor(new ThreadTaskLauncher(), 2),
               Map.of(
-                  IngestExecutor.ROUTE, IngestExecutor.create(catalog.dataSource(), registry, 2)));
+                  IngestExecutor.ROUTE,
+                  IngestExecutor.create(IngestStore.open(catalog), registry, 2)));
       PlatformWorkers.register(
           env.getWorkerFactory(), catalog, executor, new PlatformMetrics(registry));
       org.connectome.workflows.RunSearchAttributes.ensureRegistered(
@@ -118,7 +119,7 @@ class LiveIngestWorkflowTest {
               .newUntypedWorkflowStub(launch.execution(), Optional.empty())
               .getResult(SampleRunResult.class);
       assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
-      IngestRepository repo = new IngestRepository(catalog.dataSource());
+      IngestRepository repo = new IngestRepository(IngestStore.open(catalog));
       assertEquals(
           List.of(7L, 7L, 7L),
           List.of(
@@ -127,7 +128,7 @@ class LiveIngestWorkflowTest {
               repo.tileCount("live/r1", 2)));
       assertEquals(1, repo.sections("live/r1").get(0).quarantined());
       assertTrue(repo.sections("live/r1").get(0).report().contains("missing"));
-      StepStatus ingestStep = catalog.status("live/r1").stages().get(0).steps().get(0);
+      StepStatus ingestStep = catalog.progress().status("live/r1").stages().get(0).steps().get(0);
       assertEquals(3, ingestStep.unitsDone());
       assertTrue(MetricsValue.of(registry, "connectome_ingest_tiles", "live") >= 21);
     } finally {

@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import org.connectome.activities.planning.PlanningActivitiesImpl;
 import org.connectome.activities.recording.RecordingActivitiesImpl;
+import org.connectome.activities.recording.TransitionNotifications;
 import org.connectome.activities.shard.ShardActivitiesImpl;
 import org.connectome.catalog.Catalog;
 import org.connectome.executor.StageExecutor;
@@ -46,7 +47,7 @@ public final class PlatformWorkers {
       Catalog catalog,
       StageExecutor executor,
       PlatformMetrics metrics,
-      RecordingActivitiesImpl.RunListener listener) {
+      TransitionNotifications notifications) {
     register(
         factory,
         orchestrationQueue,
@@ -55,7 +56,7 @@ public final class PlatformWorkers {
         catalog,
         executor,
         metrics,
-        listener,
+        notifications,
         MarkerStores.files());
   }
 
@@ -71,7 +72,7 @@ public final class PlatformWorkers {
       Catalog catalog,
       StageExecutor executor,
       PlatformMetrics metrics,
-      RecordingActivitiesImpl.RunListener listener,
+      TransitionNotifications notifications,
       MarkerStores markerStores) {
     Set<String> queues = new LinkedHashSet<>();
     if (orchestrationQueue != null) {
@@ -91,7 +92,7 @@ public final class PlatformWorkers {
         w.registerWorkflowImplementationTypes(SampleRunWorkflowImpl.class, StepWorkflowImpl.class);
         w.registerActivitiesImplementations(
             new PlanningActivitiesImpl(catalog, metrics, markerStores),
-            new RecordingActivitiesImpl(catalog, java.time.Clock.systemUTC(), listener));
+            new RecordingActivitiesImpl(catalog, java.time.Clock.systemUTC(), notifications));
       }
       if (shardQueues.contains(q)) {
         w.registerActivitiesImplementations(
@@ -113,6 +114,6 @@ public final class PlatformWorkers {
         catalog,
         executor,
         metrics,
-        new RecordingActivitiesImpl.RunListener() {});
+        TransitionNotifications.NONE);
   }
 }

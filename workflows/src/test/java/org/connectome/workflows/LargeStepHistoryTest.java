@@ -52,7 +52,7 @@ class LargeStepHistoryTest {
               .getResult(SampleRunResult.class);
       assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
       System.out.printf("run took %.1f s%n", (System.nanoTime() - t0) / 1e9);
-      StepStatus step = platform.catalog.status("big/r1").stages().get(0).steps().get(0);
+      StepStatus step = platform.catalog.progress().status("big/r1").stages().get(0).steps().get(0);
       assertEquals(100_000, step.unitsTotal());
       assertEquals(100_000, step.unitsDone());
       assertEquals(1_000, step.shardsTotal());

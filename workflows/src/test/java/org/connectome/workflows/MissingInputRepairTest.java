@@ -97,7 +97,7 @@ class MissingInputRepairTest {
       StepConfig stitch = Pipeline.steps(spec).get(1);
       platform.executions(spec, stitch).forEach((u, n) -> assertEquals(1, n, "stitch unit " + u));
       assertEquals(0, result.stages().get(1).resumes(), "no automatic resume was spent");
-      List<RunEvent> events = platform.catalog.events("m/r1", 50);
+      List<RunEvent> events = platform.catalog.events().latest("m/r1", 50);
       assertTrue(
           events.stream()
               .anyMatch(

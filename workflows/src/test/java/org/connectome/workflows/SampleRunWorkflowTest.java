@@ -77,7 +77,7 @@ class SampleRunWorkflowTest {
     SampleRunResult result = runToEnd(spec);
     assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
     assertEquals(7, result.stages().size());
-    RunStatus status = platform.catalog.status("t1/r1");
+    RunStatus status = platform.catalog.progress().status("t1/r1");
     assertEquals(RunState.DONE, status.run().state());
     assertEquals(7, status.stages().size());
     for (StageStatus s : status.stages()) {
@@ -121,7 +121,8 @@ class SampleRunWorkflowTest {
         platform.counter(
             "connectome_task_attempts_total", Map.of("stage", "stitch", "outcome", "succeeded")));
     assertEquals(
-        0, platform.catalog.eventCounts("t1/r1").getOrDefault(EventKind.STAGE_RESUMED, 0L));
+        0,
+        platform.catalog.events().countByKind("t1/r1").getOrDefault(EventKind.STAGE_RESUMED, 0L));
   }
 
   @Test
@@ -138,9 +139,9 @@ class SampleRunWorkflowTest {
     SampleRunResult result = runToEnd(spec);
     assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
     platform.assertEachUnitRanOnce(spec);
-    Map<EventKind, Long> events = platform.catalog.eventCounts("t1/r1");
+    Map<EventKind, Long> events = platform.catalog.events().countByKind("t1/r1");
     assertEquals(2L, events.get(EventKind.STAGE_RESUMED));
-    StageStatus stitch = platform.catalog.status("t1/r1").stages().get(1);
+    StageStatus stitch = platform.catalog.progress().status("t1/r1").stages().get(1);
     assertEquals(2, stitch.resumes());
     assertEquals(StageState.DONE, stitch.state());
     assertEquals(2, result.stages().get(1).resumes());
@@ -160,7 +161,7 @@ class SampleRunWorkflowTest {
     assertEquals(1, result.stages().get(1).unitsFailed());
     assertEquals("4", result.stages().get(1).failures().get(0).units().toString());
     assertTrue(result.stages().get(1).failures().get(0).error().contains("permanentFailUnits"));
-    StepStatus st = platform.catalog.status("t1/r1").stages().get(1).steps().get(0);
+    StepStatus st = platform.catalog.progress().status("t1/r1").stages().get(1).steps().get(0);
     assertEquals(StepState.DONE_WITH_FAILURES, st.state());
     assertEquals(1, st.unitsFailed());
   }
@@ -178,11 +179,12 @@ class SampleRunWorkflowTest {
     assertTrue(result.error().contains("units 2-3"), result.error());
     assertTrue(result.error().contains("not retryable"), result.error());
     assertEquals(
-        0, platform.catalog.eventCounts("t1/r1").getOrDefault(EventKind.STAGE_RESUMED, 0L));
-    assertEquals(RunState.FAILED, platform.catalog.status("t1/r1").run().state());
+        0,
+        platform.catalog.events().countByKind("t1/r1").getOrDefault(EventKind.STAGE_RESUMED, 0L));
+    assertEquals(RunState.FAILED, platform.catalog.progress().status("t1/r1").run().state());
     assertEquals(
         StageState.PENDING,
-        platform.catalog.status("t1/r1").stages().stream()
+        platform.catalog.progress().status("t1/r1").stages().stream()
             .filter(s -> s.stage().equals("align"))
             .findFirst()
             .map(StageStatus::state)

@@ -94,7 +94,7 @@ class SignalsTest {
     waitFor(
         "the catalog to show the pause",
         Duration.ofSeconds(10),
-        () -> platform.catalog.status(spec.runId()).run().state() == RunState.PAUSED);
+        () -> platform.catalog.progress().status(spec.runId()).run().state() == RunState.PAUSED);
     wf.resume();
     SampleRunResult result =
         platform
@@ -121,9 +121,10 @@ class SignalsTest {
         "stitch to wait for its resume",
         Duration.ofSeconds(60),
         () ->
-            platform.catalog.findRun(spec.runId()).isPresent()
+            platform.catalog.runs().find(spec.runId()).isPresent()
                 && platform
                     .catalog
+                    .progress()
                     .status(spec.runId())
                     .stage("stitch")
                     .map(s -> s.state() == StageState.WAITING_TO_RESUME)
@@ -158,7 +159,7 @@ class SignalsTest {
     Thread.sleep(1_000);
     assertEquals(atCancel, executed(spec, "ingest"), "no unit runs after the run is cancelled");
     assertTrue(atCancel < 40);
-    var status = platform.catalog.status(spec.runId());
+    var status = platform.catalog.progress().status(spec.runId());
     assertEquals(RunState.CANCELLED, status.run().state());
     assertEquals(StageState.CANCELLED, status.stage("ingest").orElseThrow().state());
   }

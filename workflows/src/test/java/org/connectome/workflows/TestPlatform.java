@@ -160,7 +160,7 @@ final class TestPlatform implements AutoCloseable {
   void assertEachUnitRanOnce(RunSpec spec) throws IOException {
     for (StepConfig step : Pipeline.steps(spec)) {
       long units =
-          catalog.status(spec.runId()).stages().stream()
+          catalog.progress().status(spec.runId()).stages().stream()
               .filter(s -> s.stage().equals(step.stage()))
               .flatMap(s -> s.steps().stream())
               .filter(s -> s.step().equals(step.step()))

@@ -105,17 +105,19 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
           pending.add(UnitRange.single(s));
         }
       }
-      catalog.registerStep(
-          new StepRegistration(
-              spec.runId(),
-              step.stage(),
-              step.step(),
-              step.ordinal(),
-              step.paramsHash(),
-              g.unitCount(),
-              g.taskCount(),
-              g.shardCount(),
-              shards));
+      catalog
+          .progress()
+          .registerStep(
+              new StepRegistration(
+                  spec.runId(),
+                  step.stage(),
+                  step.step(),
+                  step.ordinal(),
+                  step.paramsHash(),
+                  g.unitCount(),
+                  g.taskCount(),
+                  g.shardCount(),
+                  shards));
       String description =
           units.description()
               + "; "
@@ -127,15 +129,17 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
               + " shards; "
               + done.cardinality()
               + " units already done";
-      catalog.recordEvent(
-          new RunEvent(
-              0,
-              spec.runId(),
-              step.stage(),
-              step.step(),
-              EventKind.STEP_STARTED,
-              description,
-              null));
+      catalog
+          .events()
+          .record(
+              new RunEvent(
+                  0,
+                  spec.runId(),
+                  step.stage(),
+                  step.step(),
+                  EventKind.STEP_STARTED,
+                  description,
+                  null));
       metrics.initStep(spec.sample(), step.stage(), step.step());
       return new PlanStepOutput(
           units.unitKind(),

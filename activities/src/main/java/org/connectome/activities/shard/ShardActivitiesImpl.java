@@ -249,7 +249,10 @@ public final class ShardActivitiesImpl implements ShardActivities {
               // Temporal cost.
               if (ticks.incrementAndGet() % CANCEL_POLL_TICKS == 0) {
                 try {
-                  if (catalog.stepState(step.runId(), step.stage(), step.step()).orElse(null)
+                  if (catalog
+                              .progress()
+                              .stepState(step.runId(), step.stage(), step.step())
+                              .orElse(null)
                           == StepState.CANCELLED
                       && cancelledBy.compareAndSet(null, "the step was cancelled")) {
                     worker.interrupt();
@@ -474,17 +477,19 @@ public final class ShardActivitiesImpl implements ShardActivities {
       ShardState state,
       boolean mustSucceed) {
     try {
-      catalog.recordShardProgress(
-          new ShardProgress(
-              step.runId(),
-              step.stage(),
-              step.step(),
-              shard,
-              total,
-              done,
-              failed,
-              Math.min(running, total - done),
-              state));
+      catalog
+          .progress()
+          .recordShardProgress(
+              new ShardProgress(
+                  step.runId(),
+                  step.stage(),
+                  step.step(),
+                  shard,
+                  total,
+                  done,
+                  failed,
+                  Math.min(running, total - done),
+                  state));
     } catch (RuntimeException e) {
       if (mustSucceed) {
         throw e;

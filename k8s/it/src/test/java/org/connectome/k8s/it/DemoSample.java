@@ -16,6 +16,7 @@ import org.connectome.catalog.Catalog;
 import org.connectome.executor.RoutingExecutor;
 import org.connectome.executor.StageExecutor;
 import org.connectome.ingest.IngestExecutor;
+import org.connectome.ingest.IngestStore;
 import org.connectome.metrics.PlatformMetrics;
 import org.connectome.simulator.SimulatedMicroscope;
 import org.connectome.simulator.SimulationParams;
@@ -176,7 +177,8 @@ final class DemoSample {
           new RoutingExecutor(
               executor,
               Map.of(
-                  IngestExecutor.ROUTE, IngestExecutor.create(catalog.dataSource(), registry, 2)));
+                  IngestExecutor.ROUTE,
+                  IngestExecutor.create(IngestStore.open(catalog), registry, 2)));
       TestWorkflowEnvironment env =
           TestWorkflowEnvironment.newInstance(
               TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());

@@ -1,2 +1,0 @@
-CREATE TABLE t_variant (dialect_name VARCHAR(20));
-INSERT INTO t_variant VALUES ('common');
