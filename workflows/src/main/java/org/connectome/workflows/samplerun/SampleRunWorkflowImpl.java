@@ -71,7 +71,13 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     book = new StageBook(recording, runId, spec.sample(), plan);
     runner = new StepRunner(input, plan, book, recording);
     early.forEach(runner::signal);
-    scheduler = new StepScheduler(plan, Pipeline.waitsFor(plan, scheme), book, runner);
+    scheduler =
+        new StepScheduler(
+            plan,
+            Pipeline.waitsFor(plan, scheme),
+            book,
+            runner,
+            new QualityGates(input.spec(), runner));
     recording.recordRun(
         new RecordRunInput(
             runId,
@@ -159,6 +165,11 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   @Override
   public void resume() {
     signal(Signal.RESUME);
+  }
+
+  @Override
+  public void approve() {
+    signal(Signal.APPROVE);
   }
 
   @Override

@@ -76,6 +76,7 @@ final class StepRunner {
 
   private boolean paused;
   private boolean pauseRecorded;
+  private String unpauseNote = "resumed by operator";
   private int retrySignals;
 
   /** Repairs of missing inputs so far; part of later children's IDs. */
@@ -91,6 +92,8 @@ final class StepRunner {
   enum Signal {
     PAUSE,
     RESUME,
+    /** A resume that releases a run held for review, recorded as an approval. */
+    APPROVE,
     RETRY
   }
 
@@ -128,10 +131,13 @@ final class StepRunner {
   void signal(Signal s) {
     switch (s) {
       case PAUSE -> paused = true;
-      case RESUME -> paused = false;
+      case RESUME, APPROVE -> {
+        unpauseNote = s == Signal.APPROVE ? "approved by operator" : "resumed by operator";
+        paused = false;
+      }
       case RETRY -> retrySignals++;
     }
-    toForward.add(s);
+    toForward.add(s == Signal.APPROVE ? Signal.RESUME : s);
   }
 
   /** A step done with: the run's progress no longer names it. */
@@ -192,6 +198,9 @@ final class StepRunner {
         }
         resumes = book.resumed(stage);
         Duration wait = autoResume.backoffBefore(resumes);
+        // counted before the stage is recorded as waiting: a retry sent as soon as an operator
+        // sees it waiting must not be lost
+        int retriesBefore = retrySignals;
         book.waitingToResume(
             stage,
             why
@@ -203,7 +212,6 @@ final class StepRunner {
                 + autoResume.maxResumes()
                 + ")");
         log.info("{}: stage {} failed, resuming in {}", runId, stage, wait);
-        int retriesBefore = retrySignals;
         Workflow.await(wait, () -> retrySignals != retriesBefore);
         book.resuming(
             stage,
@@ -348,10 +356,20 @@ final class StepRunner {
     toForward.clear();
     for (Signal s : signals) {
       for (Child c : List.copyOf(active)) {
-        switch (s) {
-          case PAUSE -> c.stub().pause();
-          case RESUME -> c.stub().resume();
-          case RETRY -> c.stub().retryFailed();
+        if (c.result().isCompleted()) {
+          continue; // its thread has not taken it off the list yet
+        }
+        try {
+          switch (s) {
+            case PAUSE -> c.stub().pause();
+            case RESUME, APPROVE -> c.stub().resume();
+            case RETRY -> c.stub().retryFailed();
+          }
+        } catch (CanceledFailure e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // the step finished while the signal was on its way: there is nothing left to signal
+          log.info("{}: {} not passed to {}: {}", runId, s, c.id(), e.getMessage());
         }
       }
     }
@@ -368,9 +386,27 @@ final class StepRunner {
               null,
               paused ? RunState.PAUSED : RunState.RUNNING,
               paused ? EventKind.RUN_PAUSED : EventKind.RUN_UNPAUSED,
-              paused ? "paused by operator" : "resumed by operator"));
+              paused ? "paused by operator" : unpauseNote));
       RunSearchAttributes.upsertState(paused ? RunState.PAUSED.name() : RunState.RUNNING.name());
     }
+  }
+
+  /**
+   * Holds the run for review: pauses it as the pause signal does (running steps dispatch no new
+   * shard, no step starts), recorded as held with {@code why}, until resumed, approved or
+   * cancelled.
+   */
+  void holdForReview(String why) {
+    if (!paused) {
+      paused = true;
+      pauseRecorded = true;
+      toForward.add(Signal.PAUSE);
+      recording.recordRun(
+          new RecordRunInput(
+              runId, null, null, RunState.PAUSED, EventKind.RUN_HELD, "held for review: " + why));
+      RunSearchAttributes.upsertState(RunState.PAUSED.name());
+    }
+    awaitUnpaused();
   }
 
   void awaitUnpaused() {

@@ -40,6 +40,7 @@ final class StepScheduler {
   private final List<Pipeline.StagePlan> plan;
   private final StageBook book;
   private final StepRunner runner;
+  private final QualityGates gates;
   private final List<Node> nodes = new ArrayList<>();
 
   private String currentStage;
@@ -48,10 +49,12 @@ final class StepScheduler {
       List<Pipeline.StagePlan> plan,
       Map<String, List<String>> waitsFor,
       StageBook book,
-      StepRunner runner) {
+      StepRunner runner,
+      QualityGates gates) {
     this.plan = plan;
     this.book = book;
     this.runner = runner;
+    this.gates = gates;
     List<StepConfig> steps = new ArrayList<>();
     plan.forEach(p -> steps.addAll(p.steps()));
     for (int i = 0; i < steps.size(); i++) {
@@ -135,6 +138,7 @@ final class StepScheduler {
         book.stepDone(step.stage(), r);
         if (!book.open().contains(step.stage())) {
           runner.clearCurrentStep();
+          gates.afterStage(step.stage());
         }
       }
       return null;
@@ -182,6 +186,7 @@ final class StepScheduler {
     if (stitch == null) {
       book.stepDone(ingest.stage(), runner.runWithResume(ingest, fromAcquisition, ingestChild));
       runner.clearCurrentStep();
+      gates.afterStage(ingest.stage());
       return;
     }
     book.begin(stitch.stage(), "streaming: each section starts once it is ingested");
@@ -199,6 +204,7 @@ final class StepScheduler {
                 null));
     try {
       book.stepDone(ingest.stage(), runner.runWithResume(ingest, fromAcquisition, ingestChild));
+      gates.afterStage(ingest.stage());
     } catch (StageFailed f) {
       runner.cancelAndWait(stitchChild, "ingest failed");
       book.cancelled(stitch.stage(), "ingest failed");
@@ -218,5 +224,6 @@ final class StepScheduler {
     }
     book.stepDone(stitch.stage(), runner.runWithResume(stitch, null, stitchChild));
     runner.clearCurrentStep();
+    gates.afterStage(stitch.stage());
   }
 }
