@@ -133,7 +133,24 @@ class FfnReconcileTest {
 
   @Test
   void trueMergeFalseTouchAndAnObjectAcrossThreeSubvolumes(@TempDir Path runDir) throws Exception {
-    LabelVolume g = reconcileAndRelabel(runDir, RULES);
+    trueMergeFalseTouchAndAnObjectAcrossThreeSubvolumes(runDir, RULES);
+  }
+
+  /**
+   * A shard per subvolume, two per merge node: the object across three subvolumes joins through two
+   * merge levels, and the ids stay those of one union-find over the volume.
+   */
+  @Test
+  void aShardPerSubvolumeGivesTheSameIds(@TempDir Path runDir) throws Exception {
+    Map<String, Object> params = new java.util.HashMap<>(RULES);
+    params.put("shardSubvolumes", 1);
+    params.put("mergeFanIn", 2);
+    trueMergeFalseTouchAndAnObjectAcrossThreeSubvolumes(runDir, params);
+  }
+
+  private void trueMergeFalseTouchAndAnObjectAcrossThreeSubvolumes(
+      Path runDir, Map<String, Object> params) throws Exception {
+    LabelVolume g = reconcileAndRelabel(runDir, params);
     // global ids: dense from 1 in order of subvolume, then local id of its core
     LongBinaryOperator expected =
         (x, y) ->

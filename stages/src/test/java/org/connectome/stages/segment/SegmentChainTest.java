@@ -203,6 +203,43 @@ class SegmentChainTest {
     }
   }
 
+  /**
+   * Reconciliation in shards (one subvolume each with two per merge node: four merge levels; five
+   * with three per node) writes the same maps and segment list, ids included, as one union-find
+   * over all twelve subvolumes.
+   */
+  @Test
+  void shardedReconciliationGivesTheSameSegmentation() throws Exception {
+    Path out = SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir();
+    Map<Path, byte[]> whole = reconcileOutputs(out, Map.of());
+    try {
+      for (Map<String, Object> p :
+          List.<Map<String, Object>>of(
+              Map.of("shardSubvolumes", 1, "mergeFanIn", 2),
+              Map.of("shardSubvolumes", 5, "mergeFanIn", 3))) {
+        Map<Path, byte[]> sharded = reconcileOutputs(out, p);
+        assertEquals(whole.keySet(), sharded.keySet(), p.toString());
+        for (Path f : whole.keySet()) {
+          assertArrayEquals(whole.get(f), sharded.get(f), f + " with " + p);
+        }
+      }
+    } finally {
+      reconcileOutputs(out, Map.of());
+    }
+  }
+
+  /** Runs the reconciliation; its maps and segment list. */
+  private static Map<Path, byte[]> reconcileOutputs(Path out, Map<String, Object> params)
+      throws Exception {
+    SegmentStepRuns.runAll(
+        SegmentReconcileRunner::create, SegmentStepRuns.reconcile(runDir, params));
+    Map<Path, byte[]> all = files(out.resolve("maps"));
+    all.put(
+        out.resolve(SegmentReconcileRunner.SEGMENTS),
+        Files.readAllBytes(out.resolve(SegmentReconcileRunner.SEGMENTS)));
+    return all;
+  }
+
   @Test
   void badParametersNameTheField() {
     BadDefinitionException e =
