@@ -225,16 +225,9 @@ public final class SegmentReconcileRunner implements UnitRunner {
     try {
       Path work = out.resolve("work");
       deleteTree(work); // files of an earlier attempt with other shards would mix in
-      long gx = grid.gridSize().x();
       ShardedReconcile r =
           new ShardedReconcile(
-              overlaps,
-              work,
-              grid.blockCount(),
-              gx * grid.gridSize().y() + gx + 1,
-              params.shardSubvolumes(),
-              params.mergeFanIn(),
-              this::joins);
+              overlaps, work, grid, params.shardSubvolumes(), params.mergeFanIn(), this::joins);
       long localSegments = 0;
       long pairs = 0;
       long joined = 0;

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import org.connectome.pipeline.BlockGrid;
+import org.connectome.pipeline.Vec3;
 import org.connectome.stages.precomputed.AtomicFiles;
 
 /**
@@ -31,9 +33,9 @@ import org.connectome.stages.precomputed.AtomicFiles;
  *   <li>{@link #leaf}: shard {@code s} is subvolumes {@code [s * shard, (s + 1) * shard)}. A
  *       union-find over the shard's elements joins the pairs its subvolumes' overlap tables decide;
  *       the pairs with a neighbour in a later shard stay open, and the open pairs that earlier
- *       subvolumes (at most one grid slab before the shard) decide into the shard mark its own
- *       boundary elements. Writes every core element's root, the boundary elements' roots and the
- *       open pairs.
+ *       subvolumes (the earlier of the 26 neighbours of the shard's subvolumes) decide into the
+ *       shard mark its own boundary elements. Writes every core element's root, the boundary
+ *       elements' roots and the open pairs.
  *   <li>{@link #merge}: node {@code n} of level {@code L} combines at most {@code fanIn} nodes of
  *       level {@code L - 1}: a union-find over their boundary roots joins the open pairs inside the
  *       node; writes the roots that changed, and passes the rest up. The top level has no open
@@ -97,7 +99,7 @@ final class ShardedReconcile {
   private final Path overlaps;
   private final Path work;
   private final long subvolumes;
-  private final long slab;
+  private final BlockGrid grid;
   private final int shard;
   private final int fanIn;
   private final JoinRule rule;
@@ -106,16 +108,15 @@ final class ShardedReconcile {
    * @param overlaps {@code segment.overlaps}' output
    * @param work the folder of the phases' files
    * @param subvolumes subvolumes in the grid
-   * @param slab how far back a subvolume's earliest neighbour lies ({@code gx * gy + gx + 1})
+   * @param grid the subvolume grid
    * @param shard subvolumes per shard
    * @param fanIn nodes of one level that a node of the next combines
    */
-  ShardedReconcile(
-      Path overlaps, Path work, long subvolumes, long slab, int shard, int fanIn, JoinRule rule) {
+  ShardedReconcile(Path overlaps, Path work, BlockGrid grid, int shard, int fanIn, JoinRule rule) {
     this.overlaps = overlaps;
     this.work = work;
-    this.subvolumes = subvolumes;
-    this.slab = slab;
+    this.grid = grid;
+    this.subvolumes = grid.blockCount();
     this.shard = shard;
     this.fanIn = fanIn;
     this.rule = rule;
@@ -188,9 +189,9 @@ final class ShardedReconcile {
         }
       }
     }
-    // the pairs that earlier shards decide into this one (their subvolumes lie at most a slab
-    // before it): the elements they reach here are boundary elements too
-    for (long u = Math.max(0, a - slab); u < a; u++) {
+    // the pairs that earlier shards decide into this one: the elements they reach here are
+    // boundary elements too
+    for (long u : earlierNeighbours(a, b)) {
       SubvolumeOverlaps o = read(u);
       for (SubvolumeOverlaps.Neighbour nb : o.neighbours()) {
         if (nb.unit() < a || nb.unit() >= b) {
@@ -232,6 +233,25 @@ final class ShardedReconcile {
     }
     write(file(OPEN, 0, s), op);
     return new LeafFigures(order.length, pairs, inner.size() / 2 + open.size() / 4);
+  }
+
+  /** The subvolumes before {@code a} that neighbour one of {@code [a, b)}, ascending. */
+  private java.util.SortedSet<Long> earlierNeighbours(long a, long b) {
+    java.util.SortedSet<Long> out = new java.util.TreeSet<>();
+    for (long v = a; v < b; v++) {
+      Vec3 p = grid.position(v);
+      for (int dz = -1; dz <= 1; dz++) {
+        for (int dy = -1; dy <= 1; dy++) {
+          for (int dx = -1; dx <= 1; dx++) {
+            long u = SegmentSteps.index(grid, p.x() + dx, p.y() + dy, p.z() + dz);
+            if (u >= 0 && u < a) {
+              out.add(u);
+            }
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -298,11 +318,22 @@ final class ShardedReconcile {
 
   /** Phase 3: leaf {@code s}'s final roots; returns how many sets it owns. */
   long resolve(long s) throws IOException {
-    List<String[]> rows = new ArrayList<>();
-    lines(file(ROOTS, 0, s), rows::add);
+    List<long[]> rows = new ArrayList<>();
+    lines(
+        file(ROOTS, 0, s),
+        t ->
+            rows.add(
+                new long[] {
+                  Long.parseLong(t[0]),
+                  Long.parseLong(t[1]),
+                  Long.parseLong(t[2]),
+                  Long.parseLong(t[3]),
+                  Long.parseLong(t[4])
+                }));
+    // the roots of core elements are core elements
     Map<Element, Element> root = new HashMap<>();
-    for (String[] r : rows) {
-      Element e = Element.parse(r, 3);
+    for (long[] r : rows) {
+      Element e = new Element(r[3], r[4], true);
       root.put(e, e);
     }
     for (int level = 1; level <= levels(); level++) {
@@ -314,11 +345,11 @@ final class ShardedReconcile {
     }
     StringBuilder out = new StringBuilder();
     long owned = 0;
-    for (String[] r : rows) {
-      Element f = root.get(Element.parse(r, 3));
+    for (long[] r : rows) {
+      Element f = root.get(new Element(r[3], r[4], true));
       out.append(r[0]).append('\t').append(r[1]).append('\t').append(r[2]).append('\t');
       out.append(f.sub()).append('\t').append(f.local()).append('\n');
-      if (f.sub() == Long.parseLong(r[0]) && f.local() == Long.parseLong(r[1])) {
+      if (f.sub() == r[0] && f.local() == r[1]) {
         owned++;
       }
     }
@@ -584,7 +615,8 @@ final class ShardedReconcile {
     }
 
     void addCore(long u, long id, long n) {
-      voxels[index(u, id)] += n;
+      int i = index(u, id); // first: it may grow the arrays
+      voxels[i] += n;
     }
 
     int index(long u, long id) {
