@@ -88,12 +88,12 @@ public final class Pipeline {
           Map.entry("segment.inference", java.util.Set.of("align.render")),
           Map.entry("segment.overlaps", java.util.Set.of("segment.inference")),
           Map.entry("segment.reconcile", java.util.Set.of("segment.overlaps")),
-          Map.entry("segment.relabel", java.util.Set.of("segment.reconcile", "segment.inference")),
+          Map.entry("segment.merge", java.util.Set.of("segment.reconcile")),
+          Map.entry("segment.relabel", java.util.Set.of("segment.merge", "segment.inference")),
           Map.entry("synapses.detect", java.util.Set.of("align.render", "segment.relabel")),
           Map.entry("synapses.index", java.util.Set.of("synapses.detect")),
           Map.entry("compress.image", java.util.Set.of("align.render")),
-          Map.entry(
-              "compress.segmentation", java.util.Set.of("segment.relabel", "segment.reconcile")),
+          Map.entry("compress.segmentation", java.util.Set.of("segment.relabel", "segment.merge")),
           Map.entry("mesh.blocks", java.util.Set.of("segment.relabel")),
           Map.entry("mesh.merge", java.util.Set.of("mesh.blocks")));
 

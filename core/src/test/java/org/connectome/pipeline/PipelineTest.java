@@ -67,6 +67,7 @@ class PipelineTest {
             "segment.inference",
             "segment.overlaps",
             "segment.reconcile",
+            "segment.merge",
             "segment.relabel",
             "synapses.detect",
             "synapses.index",

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
 import org.connectome.pipeline.Json;
+import org.connectome.pipeline.Planners.ReconcileShardsPlanner;
 import org.connectome.spec.Param;
 import org.connectome.stages.precomputed.AtomicFiles;
 import org.connectome.stages.precomputed.RunVolumes;
@@ -26,8 +27,9 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code segment.reconcile} (one unit): merges the subvolumes' local segment ids into global ids by
- * their agreement in the overlaps, the part google/ffn leaves to the facility.
+ * {@code segment.reconcile}, a unit per shard of subvolumes, then {@code segment.merge}: merges the
+ * subvolumes' local segment ids into global ids by their agreement in the overlaps, the part
+ * google/ffn leaves to the facility.
  *
  * <p>Every (subvolume, local id) is an element of a union-find, cut into shards of subvolumes and
  * merged level by level ({@link ShardedReconcile}), so that no phase holds more than a shard or the
@@ -44,17 +46,22 @@ import org.connectome.tasks.UnitRunner;
  * core). Segments seen only in overlap regions (no core voxel) get no global id: no voxel of the
  * volume is theirs.
  *
- * <p>Writes {@code output/maps/<unit / 1000>/s<unit>.tsv} ({@code local, global, voxels} of the ids
- * in that subvolume's core, what {@code segment.relabel} reads), {@code output/segments.tsv}
- * ({@code id, voxels}), {@code output/summary.json}, and the segment properties (voxel count and a
- * label per segment) into {@code neuroglancer/segmentation/<segmentProperties>/info} unless {@code
- * segmentProperties} is {@code none}.
+ * <p>A shard unit writes its union-find's files under {@code output/level0/}; {@code segment.merge}
+ * (or the one unit of a plan from before the shards) writes {@code output/maps/<unit /
+ * 1000>/s<unit>.tsv} ({@code local, global, voxels} of the ids in that subvolume's core, what
+ * {@code segment.relabel} reads), {@code output/segments.tsv} ({@code id, voxels}), {@code
+ * output/summary.json}, and the segment properties (voxel count and a label per segment) into
+ * {@code neuroglancer/segmentation/<segmentProperties>/info} unless {@code segmentProperties} is
+ * {@code none}.
  */
 public final class SegmentReconcileRunner implements UnitRunner {
   private final Path runDir;
   private final StepLayout layout;
   private final BlockGrid grid;
   private final Params params;
+
+  /** Whether a unit is one shard (else the one unit of a plan from before the shards runs all). */
+  private final boolean sharded;
 
   /**
    * The rules.
@@ -66,7 +73,7 @@ public final class SegmentReconcileRunner implements UnitRunner {
    *     (default 0.2)
    * @param segmentProperties folder of the segment properties beside the Neuroglancer
    *     segmentation's scales (default {@code segment_properties}), or null for none
-   * @param shardSubvolumes subvolumes per union-find shard (default 64)
+   * @param shardSubvolumes subvolumes per union-find shard (default 64; the planner's parameter)
    * @param mergeFanIn shards (or merge nodes) that one node of the next merge level combines
    *     (default 8)
    */
@@ -105,13 +112,6 @@ public final class SegmentReconcileRunner implements UnitRunner {
             SegmentProperties.DEFAULT_DIR,
             "Folder of the segment properties below neuroglancer/segmentation/, or none.");
 
-    static final Param<Integer> SHARD_SUBVOLUMES =
-        Param.integer(
-            "shardSubvolumes",
-            64,
-            1,
-            Integer.MAX_VALUE,
-            "Subvolumes per union-find shard of the reconciliation: what one shard holds at once.");
     static final Param<Integer> MERGE_FAN_IN =
         Param.integer(
             "mergeFanIn",
@@ -127,7 +127,6 @@ public final class SegmentReconcileRunner implements UnitRunner {
             MIN_OVERLAP_FRACTION,
             MIN_LARGER_FRACTION,
             SEGMENT_PROPERTIES,
-            SHARD_SUBVOLUMES,
             MERGE_FAN_IN);
 
     public static Params of(Map<String, Object> params) {
@@ -138,7 +137,7 @@ public final class SegmentReconcileRunner implements UnitRunner {
           MIN_OVERLAP_FRACTION.read(step, params),
           MIN_LARGER_FRACTION.read(step, params),
           sp.equals("none") ? null : sp,
-          SHARD_SUBVOLUMES.read(step, params),
+          ReconcileShardsPlanner.SHARD_SUBVOLUMES.read(step, params),
           MERGE_FAN_IN.read(step, params));
     }
   }
@@ -195,18 +194,28 @@ public final class SegmentReconcileRunner implements UnitRunner {
   public static final String SEGMENTS = "segments.tsv";
 
   SegmentReconcileRunner(Path runDir, StepLayout layout, BlockGrid grid, Params params) {
+    this(runDir, layout, grid, params, false);
+  }
+
+  SegmentReconcileRunner(
+      Path runDir, StepLayout layout, BlockGrid grid, Params params, boolean sharded) {
     this.runDir = runDir;
     this.layout = layout;
     this.grid = grid;
     this.params = params;
+    this.sharded = sharded;
   }
 
   public static SegmentReconcileRunner create(TaskDefinition def, StepLayout layout)
       throws BadDefinitionException {
     BlockGrid subvolumes = SegmentSteps.subvolumes(def);
+    boolean sharded =
+        def.plan() != null
+            && def.plan().units() != null
+            && ReconcileShardsPlanner.KIND.equals(def.plan().units().unitKind());
     try {
       return new SegmentReconcileRunner(
-          Path.of(def.runDir()), layout, subvolumes, Params.of(def.params()));
+          Path.of(def.runDir()), layout, subvolumes, Params.of(def.params()), sharded);
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -220,103 +229,133 @@ public final class SegmentReconcileRunner implements UnitRunner {
   @Override
   public void run(UnitContext unit) throws UnitException, InterruptedException {
     long t0 = System.nanoTime();
-    Path overlaps = SegmentSteps.layout(runDir, SegmentSteps.OVERLAPS).outputDir();
     Path out = layout.outputDir();
     try {
+      if (sharded) {
+        sharded(out, out.resolve("work")).leaf(unit.unit());
+        return;
+      }
+      // a plan of one unit (runs planned before the shards): every phase here
       Path work = out.resolve("work");
       deleteTree(work); // files of an earlier attempt with other shards would mix in
-      ShardedReconcile r =
-          new ShardedReconcile(
-              overlaps, work, grid, params.shardSubvolumes(), params.mergeFanIn(), this::joins);
-      long localSegments = 0;
-      long pairs = 0;
-      long joined = 0;
+      ShardedReconcile r = sharded(work, work);
       for (long s = 0; s < r.shards(); s++) {
         interrupted();
-        ShardedReconcile.LeafFigures f = r.leaf(s);
-        localSegments += f.coreElements();
-        pairs += f.pairs();
-        joined += f.joined();
+        r.leaf(s);
       }
-      for (int level = 1; level <= r.levels(); level++) {
-        for (long n = 0; n < r.nodes(level); n++) {
-          interrupted();
-          r.merge(level, n);
-        }
-      }
-      for (long s = 0; s < r.shards(); s++) {
-        interrupted();
-        r.resolve(s);
-      }
-      long[] offsets = r.offsets();
-      for (long s = 0; s < r.shards(); s++) {
-        interrupted();
-        r.number(s, offsets, out);
-      }
-      long[] figures = new long[3]; // segments, voxels, largest
-      Map<Long, String> labels = new LinkedHashMap<>();
-      Map<Long, Double> counts = new LinkedHashMap<>();
-      Path segments = out.resolve(SEGMENTS);
-      Path tmp = out.resolve(SEGMENTS + ".tmp");
-      Files.createDirectories(out);
-      try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        w.write("# id\tvoxels\n");
-        for (long t = 0; t < r.shards(); t++) {
-          r.segments(
-              t,
-              (id, v) -> {
-                try {
-                  w.write(id + "\t" + v + "\n");
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-                figures[0]++;
-                figures[1] += v;
-                figures[2] = Math.max(figures[2], v);
-                if (params.segmentProperties() != null) {
-                  labels.put(id, "segment " + id + " (" + v + " voxels)");
-                  counts.put(id, (double) v);
-                }
-              });
-        }
-      }
-      Files.move(
-          tmp, segments, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      if (params.segmentProperties() != null) {
-        SegmentProperties.write(
-            RunVolumes.neuroglancerSegmentation(runDir),
-            params.segmentProperties(),
-            labels,
-            Map.of("voxels", counts));
-      }
-      Summary summary =
-          new Summary(
-              grid.blockCount(),
-              localSegments,
-              figures[0],
-              figures[1],
-              pairs,
-              joined,
-              pairs - joined,
-              params.minOverlapVoxels(),
-              params.minOverlapFraction(),
-              params.minLargerFraction(),
-              figures[2],
-              Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
-      // the summary last: its presence says the maps and segment list are complete
-      AtomicFiles.write(
-          out.resolve(SUMMARY),
-          Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+      merge(runDir, r, out, params, grid.blockCount(), t0);
     } catch (NoSuchFileException e) {
-      throw new UnitException(
-          "segment.reconcile: missing input "
-              + e.getFile()
-              + (e.getReason() == null ? "" : " (" + e.getReason() + ")"),
-          true,
-          e);
+      throw missing(e);
     } catch (IOException | RuntimeException e) {
       throw new UnitException("segment.reconcile: " + e, true, e);
     }
+  }
+
+  /** The phases over the leaves' files in {@code leaves}, the later ones' in {@code work}. */
+  ShardedReconcile sharded(Path leaves, Path work) {
+    return new ShardedReconcile(
+        SegmentSteps.layout(runDir, SegmentSteps.OVERLAPS).outputDir(),
+        leaves,
+        work,
+        grid,
+        params.shardSubvolumes(),
+        params.mergeFanIn(),
+        this::joins);
+  }
+
+  static UnitException missing(NoSuchFileException e) {
+    return new UnitException(
+        "segment reconciliation: missing input "
+            + e.getFile()
+            + (e.getReason() == null ? "" : " (" + e.getReason() + ")"),
+        true,
+        e);
+  }
+
+  /**
+   * Phases 2 to 5 over the leaves' files: the merge levels, the shards' final roots and ids, their
+   * subvolumes' maps, the segment list, the segment properties and the summary, into {@code out}.
+   */
+  static void merge(
+      Path runDir, ShardedReconcile r, Path out, Params params, long subvolumes, long t0)
+      throws IOException, InterruptedException {
+    long localSegments = 0;
+    long pairs = 0;
+    long joined = 0;
+    for (long s = 0; s < r.shards(); s++) {
+      ShardedReconcile.LeafFigures f = r.figures(s);
+      localSegments += f.coreElements();
+      pairs += f.pairs();
+      joined += f.joined();
+    }
+    for (int level = 1; level <= r.levels(); level++) {
+      for (long n = 0; n < r.nodes(level); n++) {
+        interrupted();
+        r.merge(level, n);
+      }
+    }
+    for (long s = 0; s < r.shards(); s++) {
+      interrupted();
+      r.resolve(s);
+    }
+    long[] offsets = r.offsets();
+    for (long s = 0; s < r.shards(); s++) {
+      interrupted();
+      r.number(s, offsets, out);
+    }
+    long[] figures = new long[3]; // segments, voxels, largest
+    Map<Long, String> labels = new LinkedHashMap<>();
+    Map<Long, Double> counts = new LinkedHashMap<>();
+    Path segments = out.resolve(SEGMENTS);
+    Path tmp = out.resolve(SEGMENTS + ".tmp");
+    Files.createDirectories(out);
+    try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+      w.write("# id\tvoxels\n");
+      for (long t = 0; t < r.shards(); t++) {
+        r.segments(
+            t,
+            (id, v) -> {
+              try {
+                w.write(id + "\t" + v + "\n");
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              figures[0]++;
+              figures[1] += v;
+              figures[2] = Math.max(figures[2], v);
+              if (params.segmentProperties() != null) {
+                labels.put(id, "segment " + id + " (" + v + " voxels)");
+                counts.put(id, (double) v);
+              }
+            });
+      }
+    }
+    Files.move(tmp, segments, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    if (params.segmentProperties() != null) {
+      SegmentProperties.write(
+          RunVolumes.neuroglancerSegmentation(runDir),
+          params.segmentProperties(),
+          labels,
+          Map.of("voxels", counts));
+    }
+    Summary summary =
+        new Summary(
+            subvolumes,
+            localSegments,
+            figures[0],
+            figures[1],
+            pairs,
+            joined,
+            pairs - joined,
+            params.minOverlapVoxels(),
+            params.minOverlapFraction(),
+            params.minLargerFraction(),
+            figures[2],
+            Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
+    // the summary last: its presence says the maps and segment list are complete
+    AtomicFiles.write(
+        out.resolve(SUMMARY),
+        Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
   }
 
   private static void interrupted() throws InterruptedException {
@@ -325,7 +364,11 @@ public final class SegmentReconcileRunner implements UnitRunner {
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  Params params() {
+    return params;
+  }
+
+  static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

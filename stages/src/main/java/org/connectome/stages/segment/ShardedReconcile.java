@@ -97,6 +97,7 @@ final class ShardedReconcile {
   record LeafFigures(long coreElements, long pairs, long joined) {}
 
   private final Path overlaps;
+  private final Path leaves;
   private final Path work;
   private final long subvolumes;
   private final BlockGrid grid;
@@ -106,14 +107,16 @@ final class ShardedReconcile {
 
   /**
    * @param overlaps {@code segment.overlaps}' output
-   * @param work the folder of the phases' files
-   * @param subvolumes subvolumes in the grid
+   * @param leaves the folder of the leaves' files (phase 1)
+   * @param work the folder of the later phases' files
    * @param grid the subvolume grid
    * @param shard subvolumes per shard
    * @param fanIn nodes of one level that a node of the next combines
    */
-  ShardedReconcile(Path overlaps, Path work, BlockGrid grid, int shard, int fanIn, JoinRule rule) {
+  ShardedReconcile(
+      Path overlaps, Path leaves, Path work, BlockGrid grid, int shard, int fanIn, JoinRule rule) {
     this.overlaps = overlaps;
+    this.leaves = leaves;
     this.work = work;
     this.grid = grid;
     this.subvolumes = grid.blockCount();
@@ -152,7 +155,11 @@ final class ShardedReconcile {
   }
 
   private Path file(String kind, int level, long node) {
-    return work.resolve("level" + level).resolve(Long.toString(node / 1000)).resolve(node + kind);
+    boolean leaf = level == 0 && !kind.equals(FINAL) && !kind.equals(OWNED);
+    return (leaf ? leaves : work)
+        .resolve("level" + level)
+        .resolve(Long.toString(node / 1000))
+        .resolve(node + kind);
   }
 
   /** Phase 1: the union-find of shard {@code s}. */
@@ -232,7 +239,30 @@ final class ShardedReconcile {
       op.append(open.get(k + 2)).append('\t').append(open.get(k + 3)).append('\n');
     }
     write(file(OPEN, 0, s), op);
-    return new LeafFigures(order.length, pairs, inner.size() / 2 + open.size() / 4);
+    LeafFigures f = new LeafFigures(order.length, pairs, inner.size() / 2 + open.size() / 4);
+    write(
+        file(FIGURES, 0, s),
+        new StringBuilder()
+            .append(f.coreElements())
+            .append('\t')
+            .append(f.pairs())
+            .append('\t')
+            .append(f.joined())
+            .append('\n'));
+    return f;
+  }
+
+  /** What leaf {@code s} wrote of its figures. */
+  LeafFigures figures(long s) throws IOException {
+    long[] f = new long[3];
+    lines(
+        file(FIGURES, 0, s),
+        t -> {
+          for (int i = 0; i < 3; i++) {
+            f[i] = Long.parseLong(t[i]);
+          }
+        });
+    return new LeafFigures(f[0], f[1], f[2]);
   }
 
   /** The subvolumes before {@code a} that neighbour one of {@code [a, b)}, ascending. */
@@ -485,6 +515,7 @@ final class ShardedReconcile {
   private static final String RENAMES = ".renames.tsv";
   private static final String FINAL = ".final.tsv";
   private static final String OWNED = ".owned";
+  private static final String FIGURES = ".figures.tsv";
 
   private static void boundaryRow(
       StringBuilder b, long sub, long local, long[] reach, Element root) {

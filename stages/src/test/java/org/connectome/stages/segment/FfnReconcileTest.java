@@ -118,8 +118,7 @@ class FfnReconcileTest {
     writeFfn(out, grid.withOverlap(2), 2, "|u1", origins);
     SegmentStepRuns.runAll(
         SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(runDir, inference, params));
-    SegmentStepRuns.runAll(
-        SegmentReconcileRunner::create, SegmentStepRuns.reconcile(runDir, params));
+    SegmentStepRuns.reconcileAndMerge(runDir, params);
     // relabel blocks that are not the subvolumes: 15 x 5 x 4, each meeting one or two subvolume
     // cores
     SegmentStepRuns.runAll(
@@ -166,8 +165,7 @@ class FfnReconcileTest {
       }
     }
     SegmentReconcileRunner.Summary s =
-        SegmentReconcileRunner.Summary.read(
-            SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir());
+        SegmentReconcileRunner.Summary.read(SegmentSteps.reconciled(runDir));
     assertEquals(4, s.segments());
     assertEquals(30 * 3 * 4 + 20 * 3 * 4 + 20 * 2 * 4, s.voxels());
     // the touch (A, B) was counted and kept apart
@@ -211,9 +209,7 @@ class FfnReconcileTest {
   @Test
   void aMapThatMissesAnIdFailsTheBlockForGood(@TempDir Path runDir) throws Exception {
     reconcileAndRelabel(runDir, RULES);
-    Path map =
-        SegmentReconcileRunner.mapFile(
-            SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir(), 1);
+    Path map = SegmentReconcileRunner.mapFile(SegmentSteps.reconciled(runDir), 1);
     Files.writeString(map, "# local\tglobal\tvoxels\n6\t4\t120\n");
     UnitException e =
         assertThrows(

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The reconciliation's memory is bounded by its shard, not by the volume: overlap tables of 4 x 4 x
  * 4 subvolumes, {@value #IDS} local ids each, larger on disk than the {@value #HEAP} heap of the
- * child JVM that reconciles them, are reconciled there in shards of a row of four subvolumes, and
- * the partition equals that of a union-find over every pair in this (large-heap) JVM. The same
- * child given the whole volume as one shard runs out of memory, so the heap is small enough to
- * tell.
+ * child JVM that reconciles them, are reconciled there (the shards of {@code segment.reconcile},
+ * two subvolumes each, then {@code segment.merge}), and the partition equals that of a union-find
+ * over every pair in this (large-heap) JVM. The same child given the whole volume as one shard runs
+ * out of memory, so the heap is small enough to tell.
  *
  * <p>Tables are written as {@code segment.overlaps} writes them; the labels they count are not
  * needed here. Pairs: local id {@code i} of a subvolume joins id {@code i} of its +x neighbour when
@@ -106,7 +106,7 @@ class ReconcileHeapBoundTest {
       }
     }
     // equal partitions: global id and reference root correspond one to one
-    Path out = SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir();
+    Path out = SegmentSteps.reconciled(runDir);
     Map<Long, Integer> rootOfId = new HashMap<>();
     Map<Integer, Long> idOfRoot = new HashMap<>();
     for (long u = 0; u < grid.blockCount(); u++) {
@@ -161,7 +161,6 @@ class ReconcileHeapBoundTest {
         org.connectome.pipeline.Json.mapper().readValue(args[1], Map.class);
     Map<String, Object> all = new HashMap<>(params);
     all.put("segmentProperties", "none");
-    SegmentStepRuns.runAll(
-        SegmentReconcileRunner::create, SegmentStepRuns.reconcile(Path.of(args[0]), all));
+    SegmentStepRuns.reconcileAndMerge(Path.of(args[0]), all);
   }
 }

@@ -64,6 +64,9 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
   /** Version marker of the change that added the compress stage's pyramid steps. */
   static final String PYRAMID_CHANGE = "compress-pyramid-steps";
 
+  /** Change id of the step segment.merge (reconciliation in shards, merged level by level). */
+  static final String RECONCILE_MERGE_CHANGE = "segment-merge-step";
+
   /** Change id of the repair of a missing input by the steps that write it. */
   static final String UPSTREAM_REPAIR_CHANGE = "upstream-repair";
 
@@ -96,10 +99,16 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
             ? Pipeline.without(Pipeline.stages(spec), "synapses.index")
             : Pipeline.stages(spec);
     // so did the compress stage's pyramid steps (the full pyramid, a step per scale)
-    List<Pipeline.StagePlan> plan =
+    List<Pipeline.StagePlan> pyramid =
         Workflow.getVersion(PYRAMID_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION
             ? Pipeline.withoutPyramid(chain)
             : chain;
+    // so did segment.merge, when segment.reconcile became a step of shards
+    List<Pipeline.StagePlan> plan =
+        Workflow.getVersion(RECONCILE_MERGE_CHANGE, Workflow.DEFAULT_VERSION, 1)
+                == Workflow.DEFAULT_VERSION
+            ? Pipeline.without(pyramid, "segment.merge")
+            : pyramid;
     this.plan = plan;
     for (Pipeline.StagePlan s : plan) {
       stages.add(
