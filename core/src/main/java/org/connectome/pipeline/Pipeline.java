@@ -94,6 +94,12 @@ public final class Pipeline {
   public static final java.util.Set<String> OFF_CHAIN = java.util.Set.of("synapses.index");
 
   /**
+   * Steps added after the graph: runs hashed as a chain never ran them, so the chain passes over
+   * them and its later steps keep the hashes their markers carry.
+   */
+  static final java.util.Set<String> AFTER_THE_CHAIN = java.util.Set.of("segment.merge");
+
+  /**
    * The steps whose outputs each step reads (docs/data-layout.md), so that redoing units of one
    * step redoes what was made from them and nothing else; a spec must also hold the stages whose
    * outputs its reference stages read.
@@ -108,12 +114,12 @@ public final class Pipeline {
           Map.entry("segment.inference", java.util.Set.of("align.render")),
           Map.entry("segment.overlaps", java.util.Set.of("segment.inference")),
           Map.entry("segment.reconcile", java.util.Set.of("segment.overlaps")),
-          Map.entry("segment.relabel", java.util.Set.of("segment.reconcile", "segment.inference")),
+          Map.entry("segment.merge", java.util.Set.of("segment.reconcile")),
+          Map.entry("segment.relabel", java.util.Set.of("segment.merge", "segment.inference")),
           Map.entry("synapses.detect", java.util.Set.of("align.render", "segment.relabel")),
           Map.entry("synapses.index", java.util.Set.of("synapses.detect")),
           Map.entry("compress.image", java.util.Set.of("align.render")),
-          Map.entry(
-              "compress.segmentation", java.util.Set.of("segment.relabel", "segment.reconcile")),
+          Map.entry("compress.segmentation", java.util.Set.of("segment.relabel", "segment.merge")),
           Map.entry("mesh.blocks", java.util.Set.of("segment.relabel")),
           Map.entry("mesh.merge", java.util.Set.of("mesh.blocks")));
 
@@ -148,14 +154,48 @@ public final class Pipeline {
           }
         } else {
           // only steps earlier in the plan: a spec's order is checked to put producers first
+          java.util.Set<String> reads = readsWithin(c.qualifiedName(), planned(plan));
           for (String in : out.keySet()) {
-            if (inputsOf(c.qualifiedName()).contains(in)) {
+            if (reads.contains(in)) {
               before.add(in);
             }
           }
         }
         out.put(c.qualifiedName(), List.copyOf(before));
         previous = c.qualifiedName();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The steps of {@code planned} whose outputs {@code step} reads: a step left out of the plan
+   * (runs started before it existed) stands for the steps it reads, as those runs read them
+   * directly.
+   */
+  static java.util.Set<String> readsWithin(String step, java.util.Set<String> planned) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    java.util.Deque<String> todo = new java.util.ArrayDeque<>(inputsOf(step));
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    while (!todo.isEmpty()) {
+      String s = todo.pop();
+      if (!seen.add(s)) {
+        continue;
+      }
+      if (planned.contains(s)) {
+        out.add(s);
+      } else {
+        todo.addAll(inputsOf(s));
+      }
+    }
+    return out;
+  }
+
+  private static java.util.Set<String> planned(List<StagePlan> plan) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (StagePlan s : plan) {
+      for (StepConfig c : s.steps()) {
+        out.add(c.qualifiedName());
       }
     }
     return out;
@@ -242,7 +282,8 @@ public final class Pipeline {
         }
         StepConfig c = resolve(spec, defaults, stageSpec, stepName, sp, ordinal++, inputs, scheme);
         hashes.put(c.qualifiedName(), c.paramsHash());
-        if (!OFF_CHAIN.contains(stage.id() + "." + stepName)) {
+        if (!OFF_CHAIN.contains(c.qualifiedName())
+            && !AFTER_THE_CHAIN.contains(c.qualifiedName())) {
           upstream = c.paramsHash();
         }
         steps.add(c);

@@ -45,11 +45,12 @@ public final class Planners {
                   "subvolumeOverlap",
                   new Vec3(32, 32, 8),
                   16)),
+          Map.entry("segment.reconcile", new ReconcileShardsPlanner(1)),
           Map.entry(
-              "segment.reconcile",
+              "segment.merge",
               new SingleUnitPlanner(
-                  "reconcile",
-                  "one union-find of the subvolumes' overlap agreements into global IDs")),
+                  "merge",
+                  "the reconciliation's shards merged level by level into dense global IDs")),
           Map.entry(
               "segment.relabel",
               new BlocksPlanner(
@@ -226,6 +227,56 @@ public final class Planners {
               + ") over "
               + facts.volume());
     }
+  }
+
+  /**
+   * Shards of consecutive subvolumes (of the grid {@code segment.overlaps} plans) for the
+   * reconciliation's union-finds: a unit holds one shard's overlap tables, whatever the volume.
+   */
+  public record ReconcileShardsPlanner(int defaultUnitsPerTask) implements StepPlanner {
+    /**
+     * Subvolumes per shard; {@code segment.merge} reads it from the reconcile step's definition.
+     */
+    public static final Param<Integer> SHARD_SUBVOLUMES =
+        Param.integer(
+            "shardSubvolumes",
+            64,
+            1,
+            Integer.MAX_VALUE,
+            "Subvolumes per union-find shard of segment.reconcile: what one unit holds at once.");
+
+    /** The kind of unit, which tells the runner that it runs one shard. */
+    public static final String KIND = "subvolume-shard";
+
+    @Override
+    public List<Param<?>> params() {
+      List<Param<?>> out = new ArrayList<>(SUBVOLUMES.params());
+      out.add(SHARD_SUBVOLUMES);
+      return out;
+    }
+
+    @Override
+    public UnitSpace plan(StepConfig step, SampleFacts facts) throws PlanningException {
+      long subvolumes = SUBVOLUMES.plan(step, facts).unitCount();
+      long shard;
+      try {
+        shard = SHARD_SUBVOLUMES.read(step.qualifiedName(), step.params());
+      } catch (IllegalArgumentException e) {
+        throw new PlanningException(e.getMessage());
+      }
+      long shards = (subvolumes + shard - 1) / shard;
+      return new UnitSpace(
+          KIND, shards, null, shards + " shards of " + shard + " of " + subvolumes + " subvolumes");
+    }
+
+    private static final BlocksPlanner SUBVOLUMES =
+        new BlocksPlanner(
+            "subvolume",
+            "subvolumeSize",
+            new Vec3(512, 512, 64),
+            "subvolumeOverlap",
+            new Vec3(32, 32, 8),
+            16);
   }
 
   /** Segment ID space cut into shards for per-segment merging. */

@@ -72,6 +72,7 @@ class PipelineTest {
             "segment.inference",
             "segment.overlaps",
             "segment.reconcile",
+            "segment.merge",
             "segment.relabel",
             "synapses.detect",
             "synapses.index",
@@ -184,7 +185,7 @@ class PipelineTest {
     // values the linear hash gave before the graph existed: their markers must still count
     List<StepConfig> chain = Pipeline.steps(spec(Map.of()), Pipeline.HashScheme.CHAIN);
     assertEquals("8eb4364d8f494faa", chain.get(0).paramsHash());
-    assertEquals("7dd97ede4b5cd7d2", chain.get(11).paramsHash());
+    assertEquals("7dd97ede4b5cd7d2", chain.get(12).paramsHash()); // after segment.merge
     assertEquals("83ba40feef0b400f", chain.get(chain.size() - 1).paramsHash());
     assertNotEquals(chain.get(0).paramsHash(), Pipeline.steps(spec(Map.of())).get(0).paramsHash());
   }
@@ -202,6 +203,15 @@ class PipelineTest {
     Map<String, List<String>> chain =
         Pipeline.waitsFor(Pipeline.stages(spec(Map.of())), Pipeline.HashScheme.CHAIN);
     assertEquals(List.of("synapses.index"), chain.get("compress.image"));
+    assertEquals(List.of("segment.inference", "segment.merge"), waits.get("segment.relabel"));
+    // runs started before segment.merge: what read it waits for what it reads, as then
+    Map<String, List<String>> before =
+        Pipeline.waitsFor(
+            Pipeline.without(Pipeline.stages(spec(Map.of())), "segment.merge"),
+            Pipeline.HashScheme.DAG);
+    assertEquals(List.of("segment.inference", "segment.reconcile"), before.get("segment.relabel"));
+    assertEquals(
+        List.of("segment.reconcile", "segment.relabel"), before.get("compress.segmentation"));
   }
 
   @Test

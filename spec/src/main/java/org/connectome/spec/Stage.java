@@ -20,10 +20,11 @@ public enum Stage {
   ALIGN("align", "pairs", "solve", "render"),
   /**
    * Flood-filling segmentation per subvolume with overlap (inference), agreement of neighbouring
-   * subvolumes in their overlaps (overlaps), one union-find of those agreements into global IDs
-   * (reconcile), and the global segmentation written in blocks (relabel).
+   * subvolumes in their overlaps (overlaps), a union-find of those agreements per shard of
+   * subvolumes (reconcile), the shards merged level by level into dense global IDs (merge), and the
+   * global segmentation written in blocks (relabel).
    */
-  SEGMENT("segment", "inference", "overlaps", "reconcile", "relabel"),
+  SEGMENT("segment", "inference", "overlaps", "reconcile", "merge", "relabel"),
   /**
    * Synaptic sites with pre- and post-synaptic segments per block (detect), then one annotation
    * collection with its spatial and relationship indexes over all blocks (index).

@@ -28,6 +28,8 @@ public final class ReferenceParams implements StepParameters {
         new Declaration(ref, "segment", "inference", SegmentParams.PARAMS),
         new Declaration(ref, "segment", "overlaps", List.of()),
         new Declaration(ref, "segment", "reconcile", SegmentReconcileRunner.Params.PARAMS),
+        // merge reads the reconcile step's parameters from its definition: both see one shard cut
+        new Declaration(ref, "segment", "merge", List.of()),
         new Declaration(ref, "segment", "relabel", voxelSize),
         // detect writes the index itself when it is the last block (params.index: last-block)
         new Declaration(

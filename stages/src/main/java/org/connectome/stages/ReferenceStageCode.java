@@ -10,6 +10,7 @@ import org.connectome.stages.mesh.MeshBlocksRunner;
 import org.connectome.stages.mesh.MeshMergeRunner;
 import org.connectome.stages.render.AlignRenderRunner;
 import org.connectome.stages.segment.SegmentInferenceRunner;
+import org.connectome.stages.segment.SegmentMergeRunner;
 import org.connectome.stages.segment.SegmentOverlapsRunner;
 import org.connectome.stages.segment.SegmentReconcileRunner;
 import org.connectome.stages.segment.SegmentRelabelRunner;
@@ -41,6 +42,7 @@ public final class ReferenceStageCode implements StageCode {
     out.add(new Runner(REFERENCE, "segment", "inference", SegmentInferenceRunner::create));
     out.add(new Runner(REFERENCE, "segment", "overlaps", SegmentOverlapsRunner::create));
     out.add(new Runner(REFERENCE, "segment", "reconcile", SegmentReconcileRunner::create));
+    out.add(new Runner(REFERENCE, "segment", "merge", SegmentMergeRunner::create));
     out.add(new Runner(REFERENCE, "segment", "relabel", SegmentRelabelRunner::create));
     out.add(new Runner(REFERENCE, "synapses", "detect", SynapseDetectRunner::create));
     out.add(new Runner(REFERENCE, "synapses", "index", SynapseIndexRunner::create));

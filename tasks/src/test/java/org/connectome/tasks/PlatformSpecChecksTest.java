@@ -96,6 +96,7 @@ class PlatformSpecChecksTest {
           inference: {implementation: synthetic}
           overlaps: {implementation: synthetic}
           reconcile: {implementation: synthetic}
+          merge: {implementation: synthetic}
           relabel: {implementation: synthetic}
         """),
         "run.yaml",

@@ -89,11 +89,11 @@ class SampleRunWorkflowTest {
         assertTrue(st.unitsTotal() > 0, s.stage() + "." + st.step());
       }
     }
-    // 15 steps and the compress stage's pyramid steps, one per scale above what compress writes
+    // 16 steps and the compress stage's pyramid steps, one per scale above what compress writes
     assertEquals(
         Pipeline.steps(spec).size(),
         status.stages().stream().mapToLong(s -> s.steps().size()).sum());
-    assertEquals(19, Pipeline.steps(spec).size());
+    assertEquals(20, Pipeline.steps(spec).size());
     platform.assertEachUnitRanOnce(spec);
     assertEquals(
         6.0,

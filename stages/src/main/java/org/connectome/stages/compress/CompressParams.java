@@ -65,7 +65,7 @@ public record CompressParams(
       Param.folderName(
           "segmentProperties",
           null,
-          "Segment properties folder named in the segmentation's info (segment.reconcile fills"
+          "Segment properties folder named in the segmentation's info (segment.merge fills"
               + " it).");
   static final Param<String> WHEN_NO_SEGMENTATION =
       Param.choice(

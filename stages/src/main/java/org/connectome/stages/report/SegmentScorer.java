@@ -37,7 +37,7 @@ public final class SegmentScorer implements StageScorer {
   @Override
   public Optional<Map<String, Object>> score(ReportContext ctx) throws IOException {
     Path seg = RunVolumes.segmentation(ctx.runDir());
-    Path reconcile = ctx.stepOutput(SegmentSteps.STAGE, SegmentSteps.RECONCILE);
+    Path reconcile = SegmentSteps.reconciled(ctx.runDir());
     boolean hasVolume = Files.isRegularFile(seg.resolve("info"));
     boolean hasSummary = Files.isRegularFile(reconcile.resolve(SegmentReconcileRunner.SUMMARY));
     if (!hasVolume && !hasSummary) {

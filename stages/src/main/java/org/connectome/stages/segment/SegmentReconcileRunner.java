@@ -1,18 +1,21 @@
 package org.connectome.stages.segment;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
 import org.connectome.pipeline.Json;
+import org.connectome.pipeline.Planners.ReconcileShardsPlanner;
 import org.connectome.spec.Param;
 import org.connectome.stages.precomputed.AtomicFiles;
 import org.connectome.stages.precomputed.RunVolumes;
@@ -24,33 +27,41 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code segment.reconcile} (one unit): merges the subvolumes' local segment ids into global ids by
- * their agreement in the overlaps, the part google/ffn leaves to the facility.
+ * {@code segment.reconcile}, a unit per shard of subvolumes, then {@code segment.merge}: merges the
+ * subvolumes' local segment ids into global ids by their agreement in the overlaps, the part
+ * google/ffn leaves to the facility.
  *
- * <p>Every (subvolume, local id) is an element of a union-find. A pair {@code (a, b)} counted by
- * {@code segment.overlaps} in the region two neighbouring subvolumes share is joined when its
- * co-occurrence count {@code n} is at least {@code minOverlapVoxels}, at least {@code
- * minOverlapFraction} of the smaller of the two segments' voxels in that region and at least {@code
- * minLargerFraction} of the larger one's: one neurite seen by both subvolumes covers most of the
- * same voxels in both, while two neurites that merely touch (a boundary drawn a voxel apart, a thin
- * contact) share a small fraction of either and stay apart, and a sliver of a neurite that one
- * subvolume saw only at its edge and gave to its neighbour (a small share of that neighbour) does
- * not join the two neurites. Global ids are dense from 1, in the order of the subvolumes and then
- * of the local ids of their cores; a segment's voxel count is the sum of its members' core counts
- * (each voxel lies in exactly one subvolume core). Segments seen only in overlap regions (no core
- * voxel) get no global id: no voxel of the volume is theirs.
+ * <p>Every (subvolume, local id) is an element of a union-find, cut into shards of subvolumes and
+ * merged level by level ({@link ShardedReconcile}), so that no phase holds more than a shard or the
+ * boundary between a few shards. A pair {@code (a, b)} counted by {@code segment.overlaps} in the
+ * region two neighbouring subvolumes share is joined when its co-occurrence count {@code n} is at
+ * least {@code minOverlapVoxels}, at least {@code minOverlapFraction} of the smaller of the two
+ * segments' voxels in that region and at least {@code minLargerFraction} of the larger one's: one
+ * neurite seen by both subvolumes covers most of the same voxels in both, while two neurites that
+ * merely touch (a boundary drawn a voxel apart, a thin contact) share a small fraction of either
+ * and stay apart, and a sliver of a neurite that one subvolume saw only at its edge and gave to its
+ * neighbour (a small share of that neighbour) does not join the two neurites. Global ids are dense
+ * from 1, in the order of the subvolumes and then of the local ids of their cores; a segment's
+ * voxel count is the sum of its members' core counts (each voxel lies in exactly one subvolume
+ * core). Segments seen only in overlap regions (no core voxel) get no global id: no voxel of the
+ * volume is theirs.
  *
- * <p>Writes {@code output/maps/<unit / 1000>/s<unit>.tsv} ({@code local, global, voxels} of the ids
- * in that subvolume's core, what {@code segment.relabel} reads), {@code output/segments.tsv}
- * ({@code id, voxels}), {@code output/summary.json}, and the segment properties (voxel count and a
- * label per segment) into {@code neuroglancer/segmentation/<segmentProperties>/info} unless {@code
- * segmentProperties} is {@code none}.
+ * <p>A shard unit writes its union-find's files under {@code output/level0/}; {@code segment.merge}
+ * (or the one unit of a plan from before the shards) writes {@code output/maps/<unit /
+ * 1000>/s<unit>.tsv} ({@code local, global, voxels} of the ids in that subvolume's core, what
+ * {@code segment.relabel} reads), {@code output/segments.tsv} ({@code id, voxels}), {@code
+ * output/summary.json}, and the segment properties (voxel count and a label per segment) into
+ * {@code neuroglancer/segmentation/<segmentProperties>/info} unless {@code segmentProperties} is
+ * {@code none}.
  */
 public final class SegmentReconcileRunner implements UnitRunner {
   private final Path runDir;
   private final StepLayout layout;
   private final BlockGrid grid;
   private final Params params;
+
+  /** Whether a unit is one shard (else the one unit of a plan from before the shards runs all). */
+  private final boolean sharded;
 
   /**
    * The rules.
@@ -62,12 +73,17 @@ public final class SegmentReconcileRunner implements UnitRunner {
    *     (default 0.2)
    * @param segmentProperties folder of the segment properties beside the Neuroglancer
    *     segmentation's scales (default {@code segment_properties}), or null for none
+   * @param shardSubvolumes subvolumes per union-find shard (default 64; the planner's parameter)
+   * @param mergeFanIn shards (or merge nodes) that one node of the next merge level combines
+   *     (default 8)
    */
   public record Params(
       long minOverlapVoxels,
       double minOverlapFraction,
       double minLargerFraction,
-      String segmentProperties) {
+      String segmentProperties,
+      int shardSubvolumes,
+      int mergeFanIn) {
     static final Param<Integer> MIN_OVERLAP_VOXELS =
         Param.integer(
             "minOverlapVoxels",
@@ -96,9 +112,22 @@ public final class SegmentReconcileRunner implements UnitRunner {
             SegmentProperties.DEFAULT_DIR,
             "Folder of the segment properties below neuroglancer/segmentation/, or none.");
 
+    static final Param<Integer> MERGE_FAN_IN =
+        Param.integer(
+            "mergeFanIn",
+            8,
+            2,
+            Integer.MAX_VALUE,
+            "Shards whose boundaries one node of the reconciliation's hierarchical merge combines.");
+
     /** Every parameter of the reference {@code segment.reconcile}. */
     public static final List<Param<?>> PARAMS =
-        List.of(MIN_OVERLAP_VOXELS, MIN_OVERLAP_FRACTION, MIN_LARGER_FRACTION, SEGMENT_PROPERTIES);
+        List.of(
+            MIN_OVERLAP_VOXELS,
+            MIN_OVERLAP_FRACTION,
+            MIN_LARGER_FRACTION,
+            SEGMENT_PROPERTIES,
+            MERGE_FAN_IN);
 
     public static Params of(Map<String, Object> params) {
       String step = "segment.reconcile";
@@ -107,7 +136,9 @@ public final class SegmentReconcileRunner implements UnitRunner {
           MIN_OVERLAP_VOXELS.read(step, params),
           MIN_OVERLAP_FRACTION.read(step, params),
           MIN_LARGER_FRACTION.read(step, params),
-          sp.equals("none") ? null : sp);
+          sp.equals("none") ? null : sp,
+          ReconcileShardsPlanner.SHARD_SUBVOLUMES.read(step, params),
+          MERGE_FAN_IN.read(step, params));
     }
   }
 
@@ -163,18 +194,28 @@ public final class SegmentReconcileRunner implements UnitRunner {
   public static final String SEGMENTS = "segments.tsv";
 
   SegmentReconcileRunner(Path runDir, StepLayout layout, BlockGrid grid, Params params) {
+    this(runDir, layout, grid, params, false);
+  }
+
+  SegmentReconcileRunner(
+      Path runDir, StepLayout layout, BlockGrid grid, Params params, boolean sharded) {
     this.runDir = runDir;
     this.layout = layout;
     this.grid = grid;
     this.params = params;
+    this.sharded = sharded;
   }
 
   public static SegmentReconcileRunner create(TaskDefinition def, StepLayout layout)
       throws BadDefinitionException {
     BlockGrid subvolumes = SegmentSteps.subvolumes(def);
+    boolean sharded =
+        def.plan() != null
+            && def.plan().units() != null
+            && ReconcileShardsPlanner.KIND.equals(def.plan().units().unitKind());
     try {
       return new SegmentReconcileRunner(
-          Path.of(def.runDir()), layout, subvolumes, Params.of(def.params()));
+          Path.of(def.runDir()), layout, subvolumes, Params.of(def.params()), sharded);
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -188,123 +229,153 @@ public final class SegmentReconcileRunner implements UnitRunner {
   @Override
   public void run(UnitContext unit) throws UnitException, InterruptedException {
     long t0 = System.nanoTime();
-    Path overlaps = SegmentSteps.layout(runDir, SegmentSteps.OVERLAPS).outputDir();
+    Path out = layout.outputDir();
     try {
-      Elements el = new Elements((int) grid.blockCount());
-      List<SubvolumeOverlaps> all = new ArrayList<>();
-      for (long u = 0; u < grid.blockCount(); u++) {
-        SubvolumeOverlaps s = SubvolumeOverlaps.read(overlaps, u);
-        if (s.unit() != u) {
-          throw new IOException(
-              SubvolumeOverlaps.file(overlaps, u) + " is about subvolume " + s.unit());
-        }
-        all.add(s);
-        for (long[] row : s.coreVoxels()) {
-          el.add(u, row[0], row[1]);
-        }
+      if (sharded) {
+        sharded(out, out.resolve("work")).leaf(unit.unit());
+        return;
       }
-      // decide every pair first (registering the ids seen only in overlaps), then join
-      List<int[]> joins = new ArrayList<>();
-      long pairs = 0;
-      for (SubvolumeOverlaps s : all) {
-        if (Thread.interrupted()) {
-          throw new InterruptedException();
-        }
-        for (SubvolumeOverlaps.Neighbour nb : s.neighbours()) {
-          LongCounts countsA = counts(nb.countsA());
-          LongCounts countsB = counts(nb.countsB());
-          for (long[] p : nb.pairs()) {
-            pairs++;
-            if (joins(p[2], countsA.get(p[0]), countsB.get(p[1]))) {
-              joins.add(new int[] {el.index(s.unit(), p[0]), el.index(nb.unit(), p[1])});
-            }
-          }
-        }
+      // a plan of one unit (runs planned before the shards): every phase here
+      Path work = out.resolve("work");
+      deleteTree(work); // files of an earlier attempt with other shards would mix in
+      ShardedReconcile r = sharded(work, work);
+      for (long s = 0; s < r.shards(); s++) {
+        interrupted();
+        r.leaf(s);
       }
-      long joined = joins.size();
-      UnionFind sets = new UnionFind(el.size());
-      for (int[] j : joins) {
-        sets.union(j[0], j[1]);
-      }
-      // dense global ids in element order (subvolume, then local id), members with core voxels only
-      int[] global = new int[el.size()];
-      List<Long> voxels = new ArrayList<>();
-      voxels.add(0L);
-      int[] idOfRoot = new int[el.size()];
-      for (int i = 0; i < el.size(); i++) {
-        if (el.core(i) == 0) {
-          continue;
-        }
-        int r = sets.find(i);
-        if (idOfRoot[r] == 0) {
-          idOfRoot[r] = voxels.size();
-          voxels.add(0L);
-        }
-        global[i] = idOfRoot[r];
-        voxels.set(global[i], voxels.get(global[i]) + el.core(i));
-      }
-      Path out = layout.outputDir();
-      long total = 0;
-      long largest = 0;
-      for (long u = 0; u < grid.blockCount(); u++) {
-        StringBuilder b = new StringBuilder("# local\tglobal\tvoxels\n");
-        for (long[] row : all.get((int) u).coreVoxels()) {
-          int i = el.index(u, row[0]);
-          b.append(Long.toUnsignedString(row[0]))
-              .append('\t')
-              .append(global[i])
-              .append('\t')
-              .append(row[1])
-              .append('\n');
-        }
-        AtomicFiles.write(mapFile(out, u), b.toString().getBytes(StandardCharsets.UTF_8));
-      }
-      StringBuilder seg = new StringBuilder("# id\tvoxels\n");
-      Map<Long, String> labels = new LinkedHashMap<>();
-      Map<Long, Double> counts = new LinkedHashMap<>();
-      for (int id = 1; id < voxels.size(); id++) {
-        long v = voxels.get(id);
-        seg.append(id).append('\t').append(v).append('\n');
-        total += v;
-        largest = Math.max(largest, v);
-        labels.put((long) id, "segment " + id + " (" + v + " voxels)");
-        counts.put((long) id, (double) v);
-      }
-      AtomicFiles.write(out.resolve(SEGMENTS), seg.toString().getBytes(StandardCharsets.UTF_8));
-      if (params.segmentProperties() != null) {
-        SegmentProperties.write(
-            RunVolumes.neuroglancerSegmentation(runDir),
-            params.segmentProperties(),
-            labels,
-            Map.of("voxels", counts));
-      }
-      Summary summary =
-          new Summary(
-              grid.blockCount(),
-              el.coreCount(),
-              voxels.size() - 1,
-              total,
-              pairs,
-              joined,
-              pairs - joined,
-              params.minOverlapVoxels(),
-              params.minOverlapFraction(),
-              params.minLargerFraction(),
-              largest,
-              Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
-      // the summary last: its presence says the maps and segment list are complete
-      AtomicFiles.write(
-          out.resolve(SUMMARY),
-          Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+      merge(runDir, r, out, params, grid.blockCount(), t0);
     } catch (NoSuchFileException e) {
-      throw new UnitException(
-          "segment.reconcile: missing input "
-              + e.getFile()
-              + (e.getReason() == null ? "" : " (" + e.getReason() + ")"),
-          true,
-          e);
+      throw missing(e);
     } catch (IOException | RuntimeException e) {
       throw new UnitException("segment.reconcile: " + e, true, e);
+    }
+  }
+
+  /** The phases over the leaves' files in {@code leaves}, the later ones' in {@code work}. */
+  ShardedReconcile sharded(Path leaves, Path work) {
+    return new ShardedReconcile(
+        SegmentSteps.layout(runDir, SegmentSteps.OVERLAPS).outputDir(),
+        leaves,
+        work,
+        grid,
+        params.shardSubvolumes(),
+        params.mergeFanIn(),
+        this::joins);
+  }
+
+  static UnitException missing(NoSuchFileException e) {
+    return new UnitException(
+        "segment reconciliation: missing input "
+            + e.getFile()
+            + (e.getReason() == null ? "" : " (" + e.getReason() + ")"),
+        true,
+        e);
+  }
+
+  /**
+   * Phases 2 to 5 over the leaves' files: the merge levels, the shards' final roots and ids, their
+   * subvolumes' maps, the segment list, the segment properties and the summary, into {@code out}.
+   */
+  static void merge(
+      Path runDir, ShardedReconcile r, Path out, Params params, long subvolumes, long t0)
+      throws IOException, InterruptedException {
+    long localSegments = 0;
+    long pairs = 0;
+    long joined = 0;
+    for (long s = 0; s < r.shards(); s++) {
+      ShardedReconcile.LeafFigures f = r.figures(s);
+      localSegments += f.coreElements();
+      pairs += f.pairs();
+      joined += f.joined();
+    }
+    for (int level = 1; level <= r.levels(); level++) {
+      for (long n = 0; n < r.nodes(level); n++) {
+        interrupted();
+        r.merge(level, n);
+      }
+    }
+    for (long s = 0; s < r.shards(); s++) {
+      interrupted();
+      r.resolve(s);
+    }
+    long[] offsets = r.offsets();
+    for (long s = 0; s < r.shards(); s++) {
+      interrupted();
+      r.number(s, offsets, out);
+    }
+    long[] figures = new long[3]; // segments, voxels, largest
+    Map<Long, String> labels = new LinkedHashMap<>();
+    Map<Long, Double> counts = new LinkedHashMap<>();
+    Path segments = out.resolve(SEGMENTS);
+    Path tmp = out.resolve(SEGMENTS + ".tmp");
+    Files.createDirectories(out);
+    try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+      w.write("# id\tvoxels\n");
+      for (long t = 0; t < r.shards(); t++) {
+        r.segments(
+            t,
+            (id, v) -> {
+              try {
+                w.write(id + "\t" + v + "\n");
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              figures[0]++;
+              figures[1] += v;
+              figures[2] = Math.max(figures[2], v);
+              if (params.segmentProperties() != null) {
+                labels.put(id, "segment " + id + " (" + v + " voxels)");
+                counts.put(id, (double) v);
+              }
+            });
+      }
+    }
+    Files.move(tmp, segments, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    if (params.segmentProperties() != null) {
+      SegmentProperties.write(
+          RunVolumes.neuroglancerSegmentation(runDir),
+          params.segmentProperties(),
+          labels,
+          Map.of("voxels", counts));
+    }
+    Summary summary =
+        new Summary(
+            subvolumes,
+            localSegments,
+            figures[0],
+            figures[1],
+            pairs,
+            joined,
+            pairs - joined,
+            params.minOverlapVoxels(),
+            params.minOverlapFraction(),
+            params.minLargerFraction(),
+            figures[2],
+            Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
+    // the summary last: its presence says the maps and segment list are complete
+    AtomicFiles.write(
+        out.resolve(SUMMARY),
+        Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+  }
+
+  private static void interrupted() throws InterruptedException {
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+  }
+
+  Params params() {
+    return params;
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 
@@ -313,62 +384,6 @@ public final class SegmentReconcileRunner implements UnitRunner {
     return together >= params.minOverlapVoxels()
         && together >= params.minOverlapFraction() * Math.min(inA, inB)
         && together >= params.minLargerFraction() * Math.max(inA, inB);
-  }
-
-  private static LongCounts counts(long[][] rows) {
-    LongCounts c = new LongCounts(Math.max(16, rows.length));
-    for (long[] r : rows) {
-      c.put(r[0], r[1]);
-    }
-    return c;
-  }
-
-  /** (subvolume, local id) elements with dense indices and core voxel counts. */
-  private static final class Elements {
-    private final LongCounts[] index;
-    private long[] core = new long[1024];
-    private int size;
-    private int coreCount;
-
-    Elements(int subvolumes) {
-      index = new LongCounts[subvolumes];
-      for (int i = 0; i < subvolumes; i++) {
-        index[i] = new LongCounts(64);
-      }
-    }
-
-    void add(long sub, long local, long voxels) {
-      int i = index(sub, local);
-      if (core[i] == 0 && voxels > 0) {
-        coreCount++;
-      }
-      core[i] += voxels;
-    }
-
-    int index(long sub, long local) {
-      LongCounts m = index[(int) sub];
-      long i = m.getOrDefault(local, -1);
-      if (i < 0) {
-        i = size++;
-        m.put(local, i);
-        if (size > core.length) {
-          core = java.util.Arrays.copyOf(core, core.length * 2);
-        }
-      }
-      return (int) i;
-    }
-
-    long core(int i) {
-      return core[i];
-    }
-
-    int size() {
-      return size;
-    }
-
-    int coreCount() {
-      return coreCount;
-    }
   }
 
   /** Reads a subvolume's map ({@code local -> global}) as {@code segment.relabel} does. */

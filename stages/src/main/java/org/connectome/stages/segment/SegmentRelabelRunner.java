@@ -98,7 +98,7 @@ public final class SegmentRelabelRunner implements UnitRunner {
     Box block = blocks.core(unit.unit());
     String what = "segment.relabel block " + unit.unit() + " (" + block.chunkName() + ")";
     Path in = SegmentSteps.inferenceOutput(runDir);
-    Path mapsDir = SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir();
+    Path mapsDir = SegmentSteps.reconciled(runDir);
     try {
       LabelVolume out =
           new LabelVolume(

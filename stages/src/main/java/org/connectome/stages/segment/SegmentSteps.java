@@ -22,6 +22,7 @@ public final class SegmentSteps {
   public static final String INFERENCE = "inference";
   public static final String OVERLAPS = "overlaps";
   public static final String RECONCILE = "reconcile";
+  public static final String MERGE = "merge";
   public static final String RELABEL = "relabel";
 
   private SegmentSteps() {}
@@ -33,6 +34,18 @@ public final class SegmentSteps {
   /** Where the subvolumes are, in FFN's layout: the inference step's {@code output/}. */
   public static Path inferenceOutput(Path runDir) {
     return layout(runDir, INFERENCE).outputDir();
+  }
+
+  /**
+   * Where the reconciliation's maps, segment list and summary are: {@code segment.merge}'s output
+   * once that step is planned (its definition exists), else (runs planned before it, where the one
+   * reconcile unit wrote them) {@code segment.reconcile}'s.
+   */
+  public static Path reconciled(Path runDir) {
+    StepLayout merge = layout(runDir, MERGE);
+    return Files.isRegularFile(merge.definitionFile())
+        ? merge.outputDir()
+        : layout(runDir, RECONCILE).outputDir();
   }
 
   /** A per-unit file {@code <dir>/<unit / 1000>/<prefix><unit><suffix>}. */

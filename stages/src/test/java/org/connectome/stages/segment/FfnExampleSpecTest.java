@@ -50,7 +50,8 @@ class FfnExampleSpecTest {
             arg);
       }
     }
-    for (String other : List.of("segment.overlaps", "segment.reconcile", "segment.relabel")) {
+    for (String other :
+        List.of("segment.overlaps", "segment.reconcile", "segment.merge", "segment.relabel")) {
       assertEquals("reference", steps.get(other).implementation(), other);
       assertNull(steps.get(other).container(), other);
     }

@@ -118,8 +118,7 @@ class FfnReconcileTest {
     writeFfn(out, grid.withOverlap(2), 2, "|u1", origins);
     SegmentStepRuns.runAll(
         SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(runDir, inference, params));
-    SegmentStepRuns.runAll(
-        SegmentReconcileRunner::create, SegmentStepRuns.reconcile(runDir, params));
+    SegmentStepRuns.reconcileAndMerge(runDir, params);
     // relabel blocks that are not the subvolumes: 15 x 5 x 4, each meeting one or two subvolume
     // cores
     SegmentStepRuns.runAll(
@@ -133,7 +132,24 @@ class FfnReconcileTest {
 
   @Test
   void trueMergeFalseTouchAndAnObjectAcrossThreeSubvolumes(@TempDir Path runDir) throws Exception {
-    LabelVolume g = reconcileAndRelabel(runDir, RULES);
+    trueMergeFalseTouchAndAnObjectAcrossThreeSubvolumes(runDir, RULES);
+  }
+
+  /**
+   * A shard per subvolume, two per merge node: the object across three subvolumes joins through two
+   * merge levels, and the ids stay those of one union-find over the volume.
+   */
+  @Test
+  void aShardPerSubvolumeGivesTheSameIds(@TempDir Path runDir) throws Exception {
+    Map<String, Object> params = new java.util.HashMap<>(RULES);
+    params.put("shardSubvolumes", 1);
+    params.put("mergeFanIn", 2);
+    trueMergeFalseTouchAndAnObjectAcrossThreeSubvolumes(runDir, params);
+  }
+
+  private void trueMergeFalseTouchAndAnObjectAcrossThreeSubvolumes(
+      Path runDir, Map<String, Object> params) throws Exception {
+    LabelVolume g = reconcileAndRelabel(runDir, params);
     // global ids: dense from 1 in order of subvolume, then local id of its core
     LongBinaryOperator expected =
         (x, y) ->
@@ -149,8 +165,7 @@ class FfnReconcileTest {
       }
     }
     SegmentReconcileRunner.Summary s =
-        SegmentReconcileRunner.Summary.read(
-            SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir());
+        SegmentReconcileRunner.Summary.read(SegmentSteps.reconciled(runDir));
     assertEquals(4, s.segments());
     assertEquals(30 * 3 * 4 + 20 * 3 * 4 + 20 * 2 * 4, s.voxels());
     // the touch (A, B) was counted and kept apart
@@ -194,9 +209,7 @@ class FfnReconcileTest {
   @Test
   void aMapThatMissesAnIdFailsTheBlockForGood(@TempDir Path runDir) throws Exception {
     reconcileAndRelabel(runDir, RULES);
-    Path map =
-        SegmentReconcileRunner.mapFile(
-            SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir(), 1);
+    Path map = SegmentReconcileRunner.mapFile(SegmentSteps.reconciled(runDir), 1);
     Files.writeString(map, "# local\tglobal\tvoxels\n6\t4\t120\n");
     UnitException e =
         assertThrows(

@@ -63,8 +63,7 @@ class SegmentChainTest {
     SegmentStepRuns.runAll(SegmentInferenceRunner::create, inference);
     SegmentStepRuns.runAll(
         SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(runDir, inference, Map.of()));
-    SegmentStepRuns.runAll(
-        SegmentReconcileRunner::create, SegmentStepRuns.reconcile(runDir, Map.of()));
+    SegmentStepRuns.reconcileAndMerge(runDir, Map.of());
     SegmentStepRuns.runAll(
         SegmentRelabelRunner::create, SegmentStepRuns.relabel(runDir, VOLUME, BLOCK));
     global =
@@ -147,7 +146,7 @@ class SegmentChainTest {
         imaged++;
       }
     }
-    Path out = SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir();
+    Path out = SegmentSteps.reconciled(runDir);
     Map<Long, Long> listed = new HashMap<>();
     for (String line : Files.readAllLines(out.resolve(SegmentReconcileRunner.SEGMENTS))) {
       if (!line.startsWith("#")) {
@@ -189,8 +188,7 @@ class SegmentChainTest {
     SegmentStepRuns.runAll(SegmentInferenceRunner::create, inference);
     SegmentStepRuns.runAll(
         SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(runDir, inference, Map.of()));
-    SegmentStepRuns.runAll(
-        SegmentReconcileRunner::create, SegmentStepRuns.reconcile(runDir, Map.of()));
+    SegmentStepRuns.reconcileAndMerge(runDir, Map.of());
     SegmentStepRuns.runAll(
         SegmentRelabelRunner::create, SegmentStepRuns.relabel(runDir, VOLUME, BLOCK));
     Map<Path, byte[]> after =
@@ -201,6 +199,60 @@ class SegmentChainTest {
         assertArrayEquals(before.get(p), after.get(p), p.toString());
       }
     }
+  }
+
+  /**
+   * Reconciliation in shards (one subvolume each with two per merge node: four merge levels; five
+   * with three per node) writes the same maps and segment list, ids included, as one union-find
+   * over all twelve subvolumes, and so does the one reconcile unit of a run planned before the
+   * shards.
+   */
+  @Test
+  void shardedReconciliationGivesTheSameSegmentation() throws Exception {
+    Map<Path, byte[]> whole = reconcileOutputs(Map.of());
+    try {
+      for (Map<String, Object> p :
+          List.<Map<String, Object>>of(
+              Map.of("shardSubvolumes", 1, "mergeFanIn", 2),
+              Map.of("shardSubvolumes", 5, "mergeFanIn", 3))) {
+        assertSameFiles(whole, reconcileOutputs(p), p.toString());
+      }
+      SegmentStepRuns.runAll(
+          SegmentReconcileRunner::create, SegmentStepRuns.reconcileOneUnit(runDir, Map.of()));
+      assertSameFiles(
+          whole,
+          outputs(SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir()),
+          "one unit");
+    } finally {
+      Files.walk(SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir())
+          .sorted(java.util.Comparator.reverseOrder())
+          .forEach(p -> p.toFile().delete());
+      reconcileOutputs(Map.of());
+    }
+  }
+
+  private static void assertSameFiles(Map<Path, byte[]> a, Map<Path, byte[]> b, String what) {
+    assertEquals(a.keySet(), b.keySet(), what);
+    for (Path f : a.keySet()) {
+      assertArrayEquals(a.get(f), b.get(f), f + " with " + what);
+    }
+  }
+
+  /** Runs the reconciliation's shards and merge; their maps and segment list. */
+  private static Map<Path, byte[]> reconcileOutputs(Map<String, Object> params) throws Exception {
+    SegmentStepRuns.reconcileAndMerge(runDir, params);
+    return outputs(SegmentSteps.reconciled(runDir));
+  }
+
+  /** The maps and the segment list in {@code out}, by path relative to it. */
+  private static Map<Path, byte[]> outputs(Path out) throws Exception {
+    Map<Path, byte[]> all = new java.util.TreeMap<>();
+    for (Map.Entry<Path, byte[]> e : files(out.resolve("maps")).entrySet()) {
+      all.put(out.relativize(e.getKey()), e.getValue());
+    }
+    Path segments = out.resolve(SegmentReconcileRunner.SEGMENTS);
+    all.put(out.relativize(segments), Files.readAllBytes(segments));
+    return all;
   }
 
   @Test

@@ -44,8 +44,7 @@ class SegmentScorerTest {
     SegmentStepRuns.runAll(SegmentInferenceRunner::create, inference);
     SegmentStepRuns.runAll(
         SegmentOverlapsRunner::create, SegmentStepRuns.overlaps(run.runDir, inference, Map.of()));
-    SegmentStepRuns.runAll(
-        SegmentReconcileRunner::create, SegmentStepRuns.reconcile(run.runDir, Map.of()));
+    SegmentStepRuns.reconcileAndMerge(run.runDir, Map.of());
     SegmentStepRuns.runAll(
         SegmentRelabelRunner::create, SegmentStepRuns.relabel(run.runDir, volume, sub));
   }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
+import org.connectome.pipeline.Planners.ReconcileShardsPlanner;
 import org.connectome.pipeline.StepPlan;
 import org.connectome.pipeline.UnitSpace;
 import org.connectome.pipeline.Vec3;
@@ -63,8 +64,51 @@ final class SegmentStepRuns {
         runDir, SegmentSteps.OVERLAPS, "subvolume", inference.plan().units().grid(), params);
   }
 
-  static TaskDefinition reconcile(Path runDir, Map<String, Object> params) {
+  /** The reconciliation as runs planned before its shards have it: one unit. */
+  static TaskDefinition reconcileOneUnit(Path runDir, Map<String, Object> params) {
     return definition(runDir, SegmentSteps.RECONCILE, "reconcile", null, params);
+  }
+
+  /**
+   * The reconciliation's shards (of the inference's subvolumes), written to its step.json as the
+   * planner does (the merge reads it).
+   */
+  static TaskDefinition reconcile(Path runDir, Map<String, Object> params) throws Exception {
+    TaskDefinition inference =
+        TaskDefinition.read(SegmentSteps.layout(runDir, SegmentSteps.INFERENCE).definitionFile());
+    long subvolumes = inference.plan().units().grid().blockCount();
+    long shard = ((Number) params.getOrDefault("shardSubvolumes", 64)).longValue();
+    long shards = (subvolumes + shard - 1) / shard;
+    UnitSpace us = new UnitSpace(ReconcileShardsPlanner.KIND, shards, null, "test");
+    TaskDefinition d =
+        new TaskDefinition(
+            "sample/r1",
+            SegmentSteps.STAGE,
+            SegmentSteps.RECONCILE,
+            "reference",
+            params,
+            "h-" + SegmentSteps.RECONCILE,
+            "test",
+            new StepPlan(us, new Grouping(shards, 2, 100)),
+            runDir.toString(),
+            null,
+            null,
+            new org.connectome.spec.VoxelSize(8, 8, 33));
+    d.write(SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).definitionFile());
+    return d;
+  }
+
+  /** segment.merge's definition, written to its step.json (relabel then reads its maps). */
+  static TaskDefinition merge(Path runDir) throws Exception {
+    TaskDefinition d = definition(runDir, SegmentSteps.MERGE, "merge", null, Map.of());
+    d.write(SegmentSteps.layout(runDir, SegmentSteps.MERGE).definitionFile());
+    return d;
+  }
+
+  /** Runs the reconciliation's shards, then their merge. */
+  static void reconcileAndMerge(Path runDir, Map<String, Object> params) throws Exception {
+    runAll(SegmentReconcileRunner::create, reconcile(runDir, params));
+    runAll(SegmentMergeRunner::create, merge(runDir));
   }
 
   static TaskDefinition relabel(Path runDir, Vec3 volume, Vec3 block) {

@@ -36,6 +36,9 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
    */
   static final String STEP_GRAPH_CHANGE = "step-graph";
 
+  /** Change id of the step segment.merge (reconciliation in shards, merged level by level). */
+  static final String RECONCILE_MERGE_CHANGE = "segment-merge-step";
+
   private String runId;
   private String state = "RUNNING";
   private StageBook book;
@@ -64,10 +67,16 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
             ? Pipeline.without(Pipeline.stages(spec, scheme), "synapses.index")
             : Pipeline.stages(spec, scheme);
     // so did the compress stage's pyramid steps (the full pyramid, a step per scale)
-    List<Pipeline.StagePlan> plan =
+    List<Pipeline.StagePlan> pyramid =
         Workflow.getVersion(PYRAMID_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION
             ? Pipeline.withoutPyramid(chain)
             : chain;
+    // so did segment.merge, when segment.reconcile became a step of shards
+    List<Pipeline.StagePlan> plan =
+        Workflow.getVersion(RECONCILE_MERGE_CHANGE, Workflow.DEFAULT_VERSION, 1)
+                == Workflow.DEFAULT_VERSION
+            ? Pipeline.without(pyramid, "segment.merge")
+            : pyramid;
     book = new StageBook(recording, runId, spec.sample(), plan);
     runner = new StepRunner(input, plan, book, recording);
     early.forEach(runner::signal);
