@@ -91,7 +91,10 @@ class StitchBoundTest {
     assertEquals(pixels, Files.size(out.resolve("montage.raw")));
     assertTrue(tileBytes > HEAP_BYTES, "tiles of " + tileBytes + " bytes fit the heap");
     assertTrue(pixels > HEAP_BYTES, "a montage of " + pixels + " px fits the heap");
-    String childLog = Files.readString(log("stitch"));
+    String childLog =
+        Files.readString(log("stitch"))
+            + "tiles read: "
+            + Json.mapper().readTree(out.resolve("qc.json").toFile()).path("tileReads");
     assertTrue(childLog.contains("montage.raw " + pixels), childLog);
 
     Map<String, Object> report =

@@ -126,7 +126,7 @@ public final class StitchUnitRunner implements UnitRunner {
       String folder,
       long unit,
       List<SectionStitcher.Tile> tiles,
-      TileSource source,
+      CachedTiles source,
       SectionStitcher.Result r,
       long t0)
       throws IOException, InterruptedException, UnitException {
@@ -135,7 +135,7 @@ public final class StitchUnitRunner implements UnitRunner {
       Files.deleteIfExists(out.resolve("montage.raw"));
       Files.deleteIfExists(out.resolve("montage.json"));
       Files.deleteIfExists(out.resolve("tiles.tsv"));
-      OutputFiles.writeJson(out.resolve("qc.json"), qcJson(folder, unit, r, t0));
+      OutputFiles.writeJson(out.resolve("qc.json"), qcJson(folder, unit, r, source, t0));
       throw new UnitException(
           "section " + folder + " (unit " + unit + ") failed stitching QC: " + r.qc().failure(),
           false);
@@ -174,13 +174,14 @@ public final class StitchUnitRunner implements UnitRunner {
     mj.put("tileHeight", tiles.get(0).height());
     mj.put("section", folder);
     OutputFiles.writeJson(out.resolve("montage.json"), mj);
-    OutputFiles.writeJson(out.resolve("qc.json"), qcJson(folder, unit, r, t0));
+    OutputFiles.writeJson(out.resolve("qc.json"), qcJson(folder, unit, r, source, t0));
   }
 
   @Override
   public void close() {}
 
-  private Map<String, Object> qcJson(String folder, long unit, SectionStitcher.Result r, long t0) {
+  private Map<String, Object> qcJson(
+      String folder, long unit, SectionStitcher.Result r, CachedTiles source, long t0) {
     SectionStitcher.Qc q = r.qc();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("section", folder);
@@ -218,6 +219,8 @@ public final class StitchUnitRunner implements UnitRunner {
       }
     }
     m.put("rejectedPairs", rejected.size() > 200 ? rejected.subList(0, 200) : rejected);
+    // tile files read, a tile evicted from the cache and needed again counting again
+    m.put("tileReads", source.reads());
     m.put("seconds", Stats.r3((System.nanoTime() - t0) / 1e9));
     return m;
   }
