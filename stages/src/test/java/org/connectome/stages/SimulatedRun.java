@@ -76,6 +76,14 @@ public final class SimulatedRun {
     return run;
   }
 
+  /** Generates the acquisition of {@code p} and writes the ingest manifests. */
+  public static SimulatedRun create(Path root, SimulationParams p) throws IOException {
+    SimulationResult r = SimulatedMicroscope.generate(root.resolve("microscope"), p);
+    SimulatedRun run = new SimulatedRun(root, r);
+    run.writeManifests();
+    return run;
+  }
+
   /**
    * As {@link #create(Path, String)} with the label volume and the noise-free section images in the
    * truth.

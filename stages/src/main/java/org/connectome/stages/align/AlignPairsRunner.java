@@ -24,6 +24,10 @@ import org.connectome.tasks.UnitRunner;
  * {@code output/q<kkkk>.json}, which lets the solve average out registration errors instead of
  * chaining them. A pair with fewer than {@code minMatches} patch matches fails its unit for good.
  *
+ * <p>Montages are read by window ({@link MontageFile}): the coarse level band by band, the fine
+ * patches one at a time, so a task's memory is set by {@code coarseMaxMpx} and the patch size, not
+ * by the sections'.
+ *
  * <p>Parameters: {@link #PARAMS}. Patch size and spacing and the coarse downsampling shrink for
  * small montages ({@link MontageRegistration.Params#scaledTo}), so a section of a few hundred
  * pixels still gives enough patch matches.
@@ -38,15 +42,8 @@ public final class AlignPairsRunner implements UnitRunner {
   private final MontageRegistration.Params params;
   private final boolean secondNeighbours;
   private final long sections;
-  private final Map<Integer, SectionMontage> cache =
-      new LinkedHashMap<>(4, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, SectionMontage> e) {
-          return size() > 3;
-        }
-      };
+  private final long coarseMaxPixels;
+  private final Map<Integer, MontageFile> open = new LinkedHashMap<>(4, 0.75f, true);
 
   public AlignPairsRunner(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
     this.def = def;
@@ -54,6 +51,7 @@ public final class AlignPairsRunner implements UnitRunner {
     try {
       this.params = params(def.params());
       this.secondNeighbours = SECOND_NEIGHBOURS.read("align.pairs", def.params());
+      this.coarseMaxPixels = (long) COARSE_MAX_MPX.read("align.pairs", def.params()) * 1_000_000L;
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -121,6 +119,15 @@ public final class AlignPairsRunner implements UnitRunner {
           true,
           "Also register each section to the one after next, so the solve averages out errors.");
 
+  static final Param<Integer> COARSE_MAX_MPX =
+      Param.integer(
+          "coarseMaxMpx",
+          2,
+          1,
+          4096,
+          "Largest coarse level, megapixels: a larger montage is downsampled further than"
+              + " coarseScale for the coarse search, so its memory does not grow with the section.");
+
   /** Every parameter of {@code align.pairs}. */
   public static final List<Param<?>> PARAMS =
       List.of(
@@ -134,7 +141,8 @@ public final class AlignPairsRunner implements UnitRunner {
           MATCH_OUTLIER_PX,
           MATCH_OUTLIER_K,
           MIN_MATCHES,
-          SECOND_NEIGHBOURS);
+          SECOND_NEIGHBOURS,
+          COARSE_MAX_MPX);
 
   static MontageRegistration.Params params(Map<String, Object> p) {
     String step = "align.pairs";
@@ -161,8 +169,8 @@ public final class AlignPairsRunner implements UnitRunner {
     return output.resolve(String.format("q%04d.json", k));
   }
 
-  private SectionMontage montage(int z) throws UnitException {
-    SectionMontage m = cache.get(z);
+  private MontageFile montage(int z) throws UnitException {
+    MontageFile m = open.get(z);
     if (m == null) {
       Path dir = SectionMontage.dir(Path.of(def.runDir()), z);
       if (!Files.exists(dir.resolve("montage.json"))) {
@@ -172,14 +180,48 @@ public final class AlignPairsRunner implements UnitRunner {
             new java.nio.file.NoSuchFileException(dir.resolve("montage.json").toString()));
       }
       try {
-        m = SectionMontage.read(dir, true);
+        m = MontageFile.open(dir);
       } catch (IOException e) {
         throw new UnitException(
             "section " + z + ": cannot read its montage: " + e.getMessage(), true, e);
       }
-      cache.put(z, m);
+      open.put(z, m);
+      if (open.size() > 3) {
+        var eldest = open.entrySet().iterator();
+        closeQuietly(eldest.next().getValue());
+        eldest.remove();
+      }
     }
     return m;
+  }
+
+  private static void closeQuietly(MontageFile m) {
+    try {
+      m.close();
+    } catch (IOException e) {
+      // read-only: nothing is lost
+    }
+  }
+
+  /**
+   * The coarse scale for montages of {@code pixels}: at least the parameter's, more when the coarse
+   * level would exceed {@code coarseMaxMpx}.
+   */
+  static int coarseScale(int given, long pixels, long maxPixels) {
+    int f = Math.max(1, given);
+    while (pixels / ((long) f * f) > maxPixels) {
+      f++;
+    }
+    return f;
+  }
+
+  private MontageRegistration.Result register(
+      MontageFile a, MontageFile b, MontageRegistration.Params p) throws UnitException {
+    try {
+      return MontageRegistration.register(a, b, p);
+    } catch (IOException e) {
+      throw new UnitException("cannot read a montage: " + e.getMessage(), true, e);
+    }
   }
 
   @Override
@@ -187,14 +229,24 @@ public final class AlignPairsRunner implements UnitRunner {
     int k = (int) ctx.unit();
     Path out = layout.outputDir();
     long t0 = System.nanoTime();
-    SectionMontage a = montage(k);
-    SectionMontage b = montage(k + 1);
+    MontageFile a = montage(k);
+    MontageFile b = montage(k + 1);
+    MontageRegistration.Params s =
+        params.scaledTo(Math.min(Math.min(a.width(), a.height()), Math.min(b.width(), b.height())));
+    long pixels = Math.max((long) a.width() * a.height(), (long) b.width() * b.height());
     MontageRegistration.Params scaled =
-        params.scaledTo(
-            Math.min(
-                Math.min(a.image().width(), a.image().height()),
-                Math.min(b.image().width(), b.image().height())));
-    MontageRegistration.Result r = MontageRegistration.register(a.image(), b.image(), scaled);
+        new MontageRegistration.Params(
+            coarseScale(s.coarseScale(), pixels, coarseMaxPixels),
+            s.maxRotationDeg(),
+            s.rotationStepDeg(),
+            s.maxShiftPx(),
+            s.patchSize(),
+            s.patchStep(),
+            s.minPatchNcc(),
+            s.outlierPx(),
+            s.outlierK(),
+            s.minMatches());
+    MontageRegistration.Result r = register(a, b, scaled);
     if (r.inliers() < params.minMatches()) {
       throw new UnitException(
           String.format(
@@ -208,8 +260,8 @@ public final class AlignPairsRunner implements UnitRunner {
       Path skip = skipFile(out, k);
       if (secondNeighbours && k + 2 < sections) {
         long t1 = System.nanoTime();
-        SectionMontage c = montage(k + 2);
-        MontageRegistration.Result r2 = MontageRegistration.register(a.image(), c.image(), scaled);
+        MontageFile c = montage(k + 2);
+        MontageRegistration.Result r2 = register(a, c, scaled);
         if (r2.inliers() >= params.minMatches()) {
           OutputFiles.writeJson(skip, json(k, k + 2, r2, t1));
         } else {
@@ -224,7 +276,10 @@ public final class AlignPairsRunner implements UnitRunner {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    open.values().forEach(AlignPairsRunner::closeQuietly);
+    open.clear();
+  }
 
   static Map<String, Object> json(int from, int to, MontageRegistration.Result r, long t0) {
     Map<String, Object> m = new LinkedHashMap<>();

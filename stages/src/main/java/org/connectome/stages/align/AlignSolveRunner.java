@@ -136,7 +136,7 @@ public final class AlignSolveRunner implements UnitRunner {
     int[][] sizes = new int[n][];
     try {
       for (int z = 0; z < n; z++) {
-        SectionMontage m = SectionMontage.read(SectionMontage.dir(runDir, z), false);
+        SectionMontage m = SectionMontage.read(SectionMontage.dir(runDir, z));
         sizes[z] = new int[] {m.width(), m.height()};
       }
       for (int k = 0; k + 1 < n; k++) {

@@ -1,5 +1,7 @@
 package org.connectome.stages.align;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.connectome.stages.stitch.FloatImage;
@@ -100,6 +102,19 @@ public final class MontageRegistration {
 
   /** Registers {@code b} (moving) to {@code a} (fixed); unknown pixels are NaN. */
   public static Result register(FloatImage a, FloatImage b, Params p) {
+    try {
+      return register(MontageWindows.of(a), MontageWindows.of(b), p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // in memory: no I/O
+    }
+  }
+
+  /**
+   * Registers {@code b} (moving) to {@code a} (fixed), read by window: the coarse search on their
+   * levels downsampled by {@code coarseScale}, the fine pass one patch (and the part of {@code b}
+   * it maps to) at a time.
+   */
+  public static Result register(MontageWindows a, MontageWindows b, Params p) throws IOException {
     double[] coarse = coarse(a, b, p);
     Rigid t = new Rigid(coarse[0], coarse[1], coarse[2]);
     Result r = null;
@@ -117,26 +132,31 @@ public final class MontageRegistration {
    * Coarse rotation and translation: {thetaDeg, dx, dy, ncc} of the transform b -> a at full
    * resolution (the fine stage then measures the rotation precisely from patch correspondences).
    */
-  static double[] coarse(FloatImage a, FloatImage b, Params p) {
+  static double[] coarse(MontageWindows a, MontageWindows b, Params p) throws IOException {
     int f = Math.max(1, p.coarseScale());
-    return search(a, b, f, 0, p.maxRotationDeg(), p.rotationStepDeg(), p.maxShiftPx());
+    return search(
+        MontageWindows.downsample(a, f),
+        MontageWindows.downsample(b, f),
+        f,
+        0,
+        p.maxRotationDeg(),
+        p.rotationStepDeg(),
+        p.maxShiftPx());
   }
 
   /**
-   * Rotation search at downsampling {@code f}: angles {@code centre +- range} every {@code step},
-   * each scored by the NCC at the best of the top phase correlation peaks; the best angle refined
-   * by a parabola.
+   * Rotation search on montages {@code as} and {@code bs} downsampled by {@code f}: angles {@code
+   * centre +- range} every {@code step}, each scored by the NCC at the best of the top phase
+   * correlation peaks; the best angle refined by a parabola.
    */
   static double[] search(
-      FloatImage a,
-      FloatImage b,
+      FloatImage as,
+      FloatImage bs,
       int f,
       double centre,
       double range,
       double step,
       double maxShiftPx) {
-    FloatImage as = a.downsample(f);
-    FloatImage bs = b.downsample(f);
     int pad = (int) Math.ceil(maxShiftPx / f);
     int cw = Math.max(as.width(), bs.width()) + 2 * pad;
     int ch = Math.max(as.height(), bs.height()) + 2 * pad;
@@ -257,8 +277,58 @@ public final class MontageRegistration {
     return vA > 0 && vB > 0 ? (sab - sa * sb / n) / Math.sqrt(vA * vB) : 0;
   }
 
+  /**
+   * The part of montage {@code b} that a patch of a maps to through {@code inv}, with a pixel to
+   * spare: sampled as {@link FloatImage#sample} samples the whole montage (NaN outside its pixel
+   * centres' hull).
+   */
+  private record Window(FloatImage img, int x0, int y0, int width, int height) {
+    static Window of(MontageWindows b, Rigid inv, double ic, double is, int x0, int y0, int ps)
+        throws IOException {
+      double minX = Double.MAX_VALUE;
+      double minY = Double.MAX_VALUE;
+      double maxX = -Double.MAX_VALUE;
+      double maxY = -Double.MAX_VALUE;
+      for (int v : new int[] {0, ps - 1}) {
+        for (int u : new int[] {0, ps - 1}) {
+          double qx = ic * (x0 + u) - is * (y0 + v) + inv.dx();
+          double qy = is * (x0 + u) + ic * (y0 + v) + inv.dy();
+          minX = Math.min(minX, qx);
+          maxX = Math.max(maxX, qx);
+          minY = Math.min(minY, qy);
+          maxY = Math.max(maxY, qy);
+        }
+      }
+      int wx0 = (int) Math.max(0, Math.floor(minX) - 1);
+      int wy0 = (int) Math.max(0, Math.floor(minY) - 1);
+      int wx1 = (int) Math.min(b.width() - 1, Math.floor(maxX) + 2);
+      int wy1 = (int) Math.min(b.height() - 1, Math.floor(maxY) + 2);
+      if (wx1 < wx0 || wy1 < wy0) {
+        return new Window(null, 0, 0, b.width(), b.height());
+      }
+      return new Window(
+          b.window(wx0, wy0, wx1 - wx0 + 1, wy1 - wy0 + 1), wx0, wy0, b.width(), b.height());
+    }
+
+    float sample(double x, double y) {
+      if (img == null || !(x >= 0 && y >= 0 && x <= width - 1 && y <= height - 1)) {
+        return Float.NaN;
+      }
+      int ix0 = (int) x;
+      int iy0 = (int) y;
+      int ix1 = Math.min(ix0 + 1, width - 1);
+      int iy1 = Math.min(iy0 + 1, height - 1);
+      double fx = x - ix0;
+      double fy = y - iy0;
+      double top = img.get(ix0 - x0, iy0 - y0) * (1 - fx) + img.get(ix1 - x0, iy0 - y0) * fx;
+      double bot = img.get(ix0 - x0, iy1 - y0) * (1 - fx) + img.get(ix1 - x0, iy1 - y0) * fx;
+      return (float) (top * (1 - fy) + bot * fy);
+    }
+  }
+
   /** One fine pass: patch matches under transform {@code t} (b -> a), then the robust rigid fit. */
-  static Result fine(FloatImage a, FloatImage b, Rigid t, Params p, double coarseNcc) {
+  static Result fine(MontageWindows a, MontageWindows b, Rigid t, Params p, double coarseNcc)
+      throws IOException {
     int ps = p.patchSize();
     Rigid inv = t.inverse();
     double ic = Math.cos(inv.theta());
@@ -272,16 +342,18 @@ public final class MontageRegistration {
       for (int x0 = 0; x0 + ps <= a.width(); x0 += p.patchStep()) {
         int va = 0;
         int vb = 0;
+        FloatImage wa = a.window(x0, y0, ps, ps);
+        Window wb = Window.of(b, inv, ic, is, x0, y0, ps);
         for (int v = 0; v < ps; v++) {
           for (int u = 0; u < ps; u++) {
-            float x = a.get(x0 + u, y0 + v);
+            float x = wa.get(u, v);
             pa[v * ps + u] = x;
             if (!Float.isNaN(x)) {
               va++;
             }
             double qx = ic * (x0 + u) - is * (y0 + v) + inv.dx();
             double qy = is * (x0 + u) + ic * (y0 + v) + inv.dy();
-            float y = b.sample(qx, qy);
+            float y = wb.sample(qx, qy);
             pb[v * ps + u] = y;
             if (!Float.isNaN(y)) {
               vb++;

@@ -9,18 +9,16 @@ import java.util.ArrayList;
 import java.util.List;
 import org.connectome.imaging.Bmp;
 import org.connectome.pipeline.Json;
-import org.connectome.stages.stitch.FloatImage;
 
 /**
  * A stitched section as {@code stitch.stitch} writes it ({@code output/s<iiii>/montage.raw,
- * montage.json, tiles.tsv}), as a float image whose pixels no tile covers are NaN (from the tiles'
- * solved positions).
+ * montage.json, tiles.tsv}): its geometry and its tiles' solved positions; {@link MontageFile}
+ * reads its pixels by window.
  *
  * @param width columns
  * @param height rows
  * @param originX stage x of pixel (0, 0)
  * @param originY stage y of pixel (0, 0)
- * @param image the pixels, NaN where no tile is
  * @param tiles solved top-left positions of the tiles in montage pixels ({@code x, y} per tile)
  * @param tileWidth tile width
  * @param tileHeight tile height
@@ -30,7 +28,6 @@ public record SectionMontage(
     int height,
     double originX,
     double originY,
-    FloatImage image,
     List<double[]> tiles,
     int tileWidth,
     int tileHeight) {
@@ -45,8 +42,8 @@ public record SectionMontage(
         .resolve(String.format("s%04d", z));
   }
 
-  /** Reads a montage folder; {@code pixels} false reads only its geometry (no image). */
-  public static SectionMontage read(Path dir, boolean pixels) throws IOException {
+  /** Reads a montage folder's geometry. */
+  public static SectionMontage read(Path dir) throws IOException {
     Path json = dir.resolve("montage.json");
     if (!Files.exists(json)) {
       throw new IOException("no stitched montage " + json + " (did the section stitch?)");
@@ -74,36 +71,7 @@ public record SectionMontage(
       tw = hd.width();
       th = hd.height();
     }
-    FloatImage img = null;
-    if (pixels) {
-      byte[] raw = Files.readAllBytes(dir.resolve("montage.raw"));
-      if (raw.length != (long) w * h) {
-        throw new IOException(
-            dir.resolve("montage.raw") + ": " + raw.length + " bytes, expected " + w + " x " + h);
-      }
-      img = FloatImage.ofBytes(w, h, raw);
-      if (!tiles.isEmpty() && tw > 0) {
-        boolean[] covered = new boolean[w * h];
-        for (double[] t : tiles) {
-          int x0 = Math.max(0, (int) Math.ceil(t[0]));
-          int x1 = Math.min(w - 1, (int) Math.floor(t[0] + tw - 1));
-          int y0 = Math.max(0, (int) Math.ceil(t[1]));
-          int y1 = Math.min(h - 1, (int) Math.floor(t[1] + th - 1));
-          for (int y = y0; y <= y1; y++) {
-            for (int x = x0; x <= x1; x++) {
-              covered[y * w + x] = true;
-            }
-          }
-        }
-        float[] d = img.data();
-        for (int i = 0; i < d.length; i++) {
-          if (!covered[i]) {
-            d[i] = Float.NaN;
-          }
-        }
-      }
-    }
     return new SectionMontage(
-        w, h, j.path("originX").asDouble(), j.path("originY").asDouble(), img, tiles, tw, th);
+        w, h, j.path("originX").asDouble(), j.path("originY").asDouble(), tiles, tw, th);
   }
 }

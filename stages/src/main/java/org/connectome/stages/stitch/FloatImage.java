@@ -35,6 +35,21 @@ public final class FloatImage {
     return new FloatImage(img.width(), img.height(), d);
   }
 
+  /** The window {@code [x0, x1) x [y0, y1)} of an 8-bit image, as floats. */
+  public static FloatImage crop(Image8 img, int x0, int y0, int x1, int y1) {
+    int w = x1 - x0;
+    int h = y1 - y0;
+    float[] d = new float[w * h];
+    byte[] p = img.pixels();
+    for (int y = 0; y < h; y++) {
+      int src = (y0 + y) * img.width() + x0;
+      for (int x = 0; x < w; x++) {
+        d[y * w + x] = p[src + x] & 0xFF;
+      }
+    }
+    return new FloatImage(w, h, d);
+  }
+
   /** An 8-bit image, {@code width * height} bytes row-major. */
   public static FloatImage ofBytes(int width, int height, byte[] p) {
     float[] d = new float[p.length];

@@ -1,9 +1,11 @@
 package org.connectome.stages.stitch;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import org.connectome.imaging.Image8;
 
 /**
  * Stitches one section: finds the tile pairs that overlap at their nominal stage positions (within
@@ -20,10 +22,51 @@ public final class SectionStitcher {
    * @param path the tile file
    * @param stageX nominal top-left x, stage pixels
    * @param stageY nominal top-left y, stage pixels
-   * @param image its pixels
+   * @param width its width, px
+   * @param height its height, px
    */
   public record Tile(
-      int mfov, int beam, String path, double stageX, double stageY, FloatImage image) {}
+      int mfov, int beam, String path, double stageX, double stageY, int width, int height) {}
+
+  /**
+   * Float copies of the parts of two tiles that registering them reads: their overlap with b's
+   * top-left at {@code (dx, dy)} in a's pixels, widened by a margin (clipped to each tile).
+   *
+   * @param a the window of a
+   * @param b the window of b
+   * @param shiftX what to add to an offset of b relative to a to get the offset of window b
+   *     relative to window a
+   * @param shiftY the same in y
+   */
+  record Overlap(FloatImage a, FloatImage b, int shiftX, int shiftY) {
+    /**
+     * The windows, or null when the overlap widened by {@code margin} is empty. Offsets of b within
+     * {@code margin} px of {@code (dx, dy)} see the same overlap, pixel for pixel, in the windows
+     * as in the whole tiles: the bounds of two rectangles' intersection move by at most the shift.
+     */
+    static Overlap of(Image8 a, Image8 b, int dx, int dy, int margin) {
+      int ox0 = Math.max(0, dx);
+      int ox1 = Math.min(a.width(), dx + b.width());
+      int oy0 = Math.max(0, dy);
+      int oy1 = Math.min(a.height(), dy + b.height());
+      int ax0 = Math.max(0, ox0 - margin);
+      int ax1 = Math.min(a.width(), ox1 + margin);
+      int ay0 = Math.max(0, oy0 - margin);
+      int ay1 = Math.min(a.height(), oy1 + margin);
+      int bx0 = Math.max(0, ox0 - dx - margin);
+      int bx1 = Math.min(b.width(), ox1 - dx + margin);
+      int by0 = Math.max(0, oy0 - dy - margin);
+      int by1 = Math.min(b.height(), oy1 - dy + margin);
+      if (ax1 <= ax0 || ay1 <= ay0 || bx1 <= bx0 || by1 <= by0) {
+        return null;
+      }
+      return new Overlap(
+          FloatImage.crop(a, ax0, ay0, ax1, ay1),
+          FloatImage.crop(b, bx0, by0, bx1, by1),
+          bx0 - ax0,
+          by0 - ay0);
+    }
+  }
 
   /**
    * @param pair pair registration settings
@@ -132,14 +175,14 @@ public final class SectionStitcher {
       Tile a = tiles.get(order[oi]);
       for (int oj = oi + 1; oj < order.length; oj++) {
         Tile b = tiles.get(order[oj]);
-        if (b.stageX() >= a.stageX() + a.image().width()) {
+        if (b.stageX() >= a.stageX() + a.width()) {
           break;
         }
         double ow =
-            Math.min(a.stageX() + a.image().width(), b.stageX() + b.image().width())
+            Math.min(a.stageX() + a.width(), b.stageX() + b.width())
                 - Math.max(a.stageX(), b.stageX());
         double oh =
-            Math.min(a.stageY() + a.image().height(), b.stageY() + b.image().height())
+            Math.min(a.stageY() + a.height(), b.stageY() + b.height())
                 - Math.max(a.stageY(), b.stageY());
         if (ow > 0 && oh > 0) {
           int i = Math.min(order[oi], order[oj]);
@@ -152,18 +195,22 @@ public final class SectionStitcher {
     return out;
   }
 
-  public static Result stitch(List<Tile> tiles, Params p) {
+  /**
+   * Stitches the section's {@code tiles}, reading their pixels from {@code source} a pair at a
+   * time.
+   */
+  public static Result stitch(List<Tile> tiles, TileSource source, Params p)
+      throws IOException, InterruptedException {
     int n = tiles.size();
     List<int[]> cand = candidatePairs(tiles);
     List<PairRegistration.Result> regs = new ArrayList<>();
     List<PositionSolver.Edge> edges = new ArrayList<>();
     List<Integer> edgePair = new ArrayList<>();
     for (int k = 0; k < cand.size(); k++) {
-      Tile a = tiles.get(cand.get(k)[0]);
-      Tile b = tiles.get(cand.get(k)[1]);
-      PairRegistration.Result r =
-          PairRegistration.register(
-              a.image(), b.image(), b.stageX() - a.stageX(), b.stageY() - a.stageY(), p.pair());
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+      PairRegistration.Result r = register(tiles, source, cand.get(k)[0], cand.get(k)[1], p.pair());
       regs.add(r);
       if (r.accepted()) {
         edges.add(
@@ -201,7 +248,7 @@ public final class SectionStitcher {
     double[] offset = new double[n];
     Arrays.fill(gain, 1);
     if (p.equalize()) {
-      equalize(tiles, sol, pairs, gain, offset);
+      equalize(tiles, source, sol, pairs, gain, offset);
     }
     double[] res = sol.usedResiduals();
     int[] kept = new int[n];
@@ -285,6 +332,42 @@ public final class SectionStitcher {
     return new Result(tiles, sol.x(), sol.y(), gain, offset, pairs, qc);
   }
 
+  /**
+   * Registers tile {@code j} to tile {@code i} on windows around their nominal overlap: wide enough
+   * for every offset the registration may try (phase correlation candidates within the search
+   * radius, a hill climb of up to twice the radius, the sub-pixel and gradient neighbours), so the
+   * result is the one the whole tiles give.
+   */
+  private static PairRegistration.Result register(
+      List<Tile> tiles, TileSource source, int i, int j, PairRegistration.Params p)
+      throws IOException, InterruptedException {
+    Tile a = tiles.get(i);
+    Tile b = tiles.get(j);
+    double nomDx = b.stageX() - a.stageX();
+    double nomDy = b.stageY() - a.stageY();
+    int margin = 3 * (int) Math.ceil(p.searchRadiusPx()) + 3;
+    Overlap o =
+        Overlap.of(
+            source.image(i),
+            source.image(j),
+            (int) Math.round(nomDx),
+            (int) Math.round(nomDy),
+            margin);
+    if (o == null) {
+      return PairRegistration.Result.rejected(nomDx, nomDy, 0, 0, "no nominal overlap");
+    }
+    PairRegistration.Result r =
+        PairRegistration.register(o.a(), o.b(), nomDx + o.shiftX(), nomDy + o.shiftY(), p);
+    return new PairRegistration.Result(
+        r.accepted(),
+        r.dx() - o.shiftX(),
+        r.dy() - o.shiftY(),
+        r.ncc(),
+        r.overlapPx(),
+        r.reason(),
+        r.information());
+  }
+
   private static String worstPairs(List<Tile> tiles, List<Pair> pairs, int k) {
     return pairs.stream()
         .filter(Pair::used)
@@ -311,10 +394,12 @@ public final class SectionStitcher {
    */
   static void equalize(
       List<Tile> tiles,
+      TileSource source,
       PositionSolver.Solution sol,
       List<Pair> pairs,
       double[] gain,
-      double[] offset) {
+      double[] offset)
+      throws IOException, InterruptedException {
     int n = tiles.size();
     List<int[]> ends = new ArrayList<>();
     List<double[]> stats = new ArrayList<>();
@@ -324,8 +409,11 @@ public final class SectionStitcher {
       }
       int dx = (int) Math.round(sol.x()[q.b()] - sol.x()[q.a()]);
       int dy = (int) Math.round(sol.y()[q.b()] - sol.y()[q.a()]);
-      PairRegistration.Ncc s =
-          PairRegistration.ncc(tiles.get(q.a()).image(), tiles.get(q.b()).image(), dx, dy);
+      Overlap o = Overlap.of(source.image(q.a()), source.image(q.b()), dx, dy, 0);
+      if (o == null) {
+        continue;
+      }
+      PairRegistration.Ncc s = PairRegistration.ncc(o.a(), o.b(), dx + o.shiftX(), dy + o.shiftY());
       if (s.n() > 0 && s.stdA() > 0.5 && s.stdB() > 0.5) {
         ends.add(new int[] {q.a(), q.b()});
         stats.add(new double[] {s.meanA(), s.meanB(), s.stdA(), s.stdB()});

@@ -89,6 +89,21 @@ public final class StitchParams {
   static final Param<Double> FEATHER =
       Param.number("featherPx", 16.0, 0, 1e6, "Width of the blend between overlapping tiles, px.");
 
+  static final Param<Integer> TILE_CACHE_MB =
+      Param.integer(
+          "tileCacheMb",
+          128,
+          1,
+          1 << 20,
+          "Tile pixels a stitch task keeps in memory, MiB (tiles are read again when evicted).");
+  static final Param<Integer> RENDER_BLOCK_PX =
+      Param.integer(
+          "renderBlockPx",
+          2048,
+          16,
+          16384,
+          "Side of the blocks the montage is rendered in, px (9 bytes of memory per pixel).");
+
   /** Every parameter of {@code stitch.stitch}. */
   public static final List<Param<?>> PARAMS =
       List.of(
@@ -105,7 +120,9 @@ public final class StitchParams {
           MAX_UNPLACED,
           MIN_PAIRS_PER_TILE,
           EQUALIZE,
-          FEATHER);
+          FEATHER,
+          TILE_CACHE_MB,
+          RENDER_BLOCK_PX);
 
   private StitchParams() {}
 
@@ -131,5 +148,13 @@ public final class StitchParams {
 
   static double featherPx(Map<String, Object> p) {
     return FEATHER.read("stitch.stitch", p);
+  }
+
+  static long tileCacheMb(Map<String, Object> p) {
+    return TILE_CACHE_MB.read("stitch.stitch", p);
+  }
+
+  static int renderBlockPx(Map<String, Object> p) {
+    return RENDER_BLOCK_PX.read("stitch.stitch", p);
   }
 }
