@@ -4,7 +4,8 @@ command implementation (implementation: command; see examples/command/README.md)
   zmesh_mesh.py blocks SEGMENTATION BBOX MESH_DIR [--reduction R] [--max-error NM]
       reads scale 0 of SEGMENTATION (TensorStore) inside BBOX (x0-x1_y0-y1_z0-z1, voxels), meshes every segment
       with zmesh (marching cubes, then simplification) and writes one legacy fragment per segment as
-      MESH_DIR/BBOX/<segment>; the block is padded with background so every fragment is closed.
+      MESH_DIR/<segment>:0:BBOX (the block padded with background, so every fragment is closed; the folder flat, as
+      CloudVolume wants it), then the block's list of fragments MESH_DIR/blocks/BBOX.txt.
   zmesh_mesh.py manifests MESH_DIR UNIT_START UNIT_END SHARDS
       for every segment with segment % SHARDS in [UNIT_START, UNIT_END): writes its manifest MESH_DIR/<segment>:0
       listing its fragments, and MESH_DIR/info ({"@type": "neuroglancer_legacy_mesh"}).
@@ -56,35 +57,34 @@ def blocks(args):
     padded[1:-1, 1:-1, 1:-1] = labels
     mesher = zmesh.Mesher(tuple(resolution))
     mesher.mesh(padded)
-    out = os.path.join(args.mesh_dir, args.bbox)
-    os.makedirs(out, exist_ok=True)
+    os.makedirs(os.path.join(args.mesh_dir, "blocks"), exist_ok=True)
     offset = np.array([(x0 - 1) * resolution[0], (y0 - 1) * resolution[1], (z0 - 1) * resolution[2]],
                       dtype=np.float32)
-    written = 0
+    written = []
     for segment in mesher.ids():
         if segment == 0:
             continue
         mesh = mesher.get(segment, normals=False, reduction_factor=args.reduction, max_error=args.max_error,
                           voxel_centered=True)
         mesh.vertices = mesh.vertices + offset
-        atomic_write(os.path.join(out, str(segment)), mesh.to_precomputed())
-        written += 1
+        name = f"{segment}:0:{args.bbox}"
+        atomic_write(os.path.join(args.mesh_dir, name), mesh.to_precomputed())
+        written.append(name)
     mesher.clear()
-    print(f"zmesh_mesh: {written} fragments of block {args.bbox} in {out}")
+    atomic_write(os.path.join(args.mesh_dir, "blocks", args.bbox + ".txt"), "".join(n + "\n" for n in written).encode())
+    print(f"zmesh_mesh: {len(written)} fragments of block {args.bbox} in {args.mesh_dir}")
 
 
 def manifests(args):
     shards = args.shards
     fragments = {}
-    for block in sorted(os.listdir(args.mesh_dir)):
-        folder = os.path.join(args.mesh_dir, block)
-        if not os.path.isdir(folder):
-            continue
-        for name in os.listdir(folder):
-            if name.isdigit():
-                segment = int(name)
-                if args.unit_start <= segment % shards < args.unit_end:
-                    fragments.setdefault(segment, []).append(f"{block}/{name}")
+    for name in sorted(os.listdir(args.mesh_dir)):
+        parts = name.split(":")
+        # fragments are <segment>:0:<bbox>; manifests <segment>:0
+        if len(parts) == 3 and parts[0].isdigit() and not name.endswith(".tmp"):
+            segment = int(parts[0])
+            if args.unit_start <= segment % shards < args.unit_end:
+                fragments.setdefault(segment, []).append(name)
     for segment, names in fragments.items():
         atomic_write(os.path.join(args.mesh_dir, f"{segment}:0"),
                      json.dumps({"fragments": sorted(names)}).encode())

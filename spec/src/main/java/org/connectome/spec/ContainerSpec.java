@@ -18,7 +18,8 @@ import java.util.Map;
  *     Python environment {@code tools/pyenv} makes of it (its {@code bin} first on the PATH),
  *     relative paths resolved against the checkout; null for the worker's own environment
  * @param outputs what each task must leave behind (files or folders, relative to the run's folder
- *     unless absolute); empty when the program's exit code is all there is to check
+ *     unless absolute; a last name with {@code *} or {@code ?} is a glob whose matches, none or
+ *     more, are recorded); empty when the program's exit code is all there is to check
  */
 public record ContainerSpec(
     String image,

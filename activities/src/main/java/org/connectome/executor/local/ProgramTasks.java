@@ -239,6 +239,31 @@ final class ProgramTasks implements TaskLauncher {
             + ")");
   }
 
+  /** Whether a declared output's name holds a wildcard ({@code *} or {@code ?}). */
+  private static boolean isGlob(Path p) {
+    String name = p.getFileName() == null ? "" : p.getFileName().toString();
+    return name.contains("*") || name.contains("?");
+  }
+
+  /** The files of the glob's folder whose names match it, sorted; none when there is no folder. */
+  private static List<Path> matches(Path glob) throws IOException {
+    Path folder = glob.getParent();
+    if (!Files.isDirectory(folder)) {
+      return List.of();
+    }
+    var matcher = folder.getFileSystem().getPathMatcher("glob:" + glob.getFileName());
+    try (Stream<Path> s = Files.list(folder)) {
+      return s.filter(f -> matcher.matches(f.getFileName()) && Files.isRegularFile(f))
+          .sorted()
+          .toList();
+    }
+  }
+
+  private static OutputFile output(Path runDir, Path f) throws IOException {
+    String rel = f.startsWith(runDir) ? runDir.relativize(f).toString() : f.toString();
+    return new OutputFile(rel, Files.size(f), Crc32c.of(f));
+  }
+
   /**
    * The completion rule of a task whose program exited 0: every declared output exists, then the
    * markers of its units are written. Returns null when the task is done, else how it failed.
@@ -255,6 +280,12 @@ final class ProgramTasks implements TaskLauncher {
     List<OutputFile> outputs = new ArrayList<>();
     for (String d : declared) {
       Path p = runDir.resolve(d).normalize();
+      if (isGlob(p)) {
+        for (Path f : matches(p)) {
+          outputs.add(output(runDir, f));
+        }
+        continue;
+      }
       if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
         return new Termination(
             0,
@@ -270,8 +301,7 @@ final class ProgramTasks implements TaskLauncher {
         files = List.of(p);
       }
       for (Path f : files) {
-        String rel = f.startsWith(runDir) ? runDir.relativize(f).toString() : f.toString();
-        outputs.add(new OutputFile(rel, Files.size(f), Crc32c.of(f)));
+        outputs.add(output(runDir, f));
       }
     }
     MarkerStore markers = new MarkerStore(layout.markersDir(), runDir);

@@ -354,7 +354,7 @@ class LocalCommandTest {
                 "{params.meshDir}"),
             Map.of(),
             "tools/python/kernels.txt",
-            List.of("{params.meshDir}/{bbox}"));
+            List.of("{params.meshDir}/*:0:{bbox}", "{params.meshDir}/blocks/{bbox}.txt"));
     UnitSpace grid =
         new UnitSpace(
             "block",
@@ -389,7 +389,10 @@ class LocalCommandTest {
                 dir.resolve("stages/mesh/blocks/markers/000000/u1-" + HASH + ".json").toFile(),
                 CompletionMarker.class);
     assertEquals(
-        List.of("segmentation/mesh/32-64_0-64_0-16/5", "segmentation/mesh/32-64_0-64_0-16/9"),
+        List.of(
+            "segmentation/mesh/5:0:32-64_0-64_0-16",
+            "segmentation/mesh/9:0:32-64_0-64_0-16",
+            "segmentation/mesh/blocks/32-64_0-64_0-16.txt"),
         m.outputs().stream().map(o -> o.path()).sorted().toList());
 
     // what Neuroglancer reads: the legacy mesh info, a manifest per segment, closed fragments
@@ -421,9 +424,9 @@ class LocalCommandTest {
         2, Json.mapper().readTree(meshDir.resolve("5:0").toFile()).get("fragments").size());
     assertFalse(Files.exists(meshDir.resolve("0:0")), "background is not meshed");
 
-    // three fragments, two manifests, the info: no temporary file left behind
+    // three fragments, two block lists, two manifests, the info: no temporary file left behind
     try (Stream<Path> s = Files.walk(meshDir)) {
-      assertEquals(6, s.filter(Files::isRegularFile).count());
+      assertEquals(8, s.filter(Files::isRegularFile).count());
     }
   }
 
