@@ -91,7 +91,9 @@ final class TaskClassArchive {
       Path dump = Files.createTempFile(archive.getParent(), "dump-", ".jsa");
       // the JVM writes the archive itself and refuses an existing file on some versions
       Files.delete(dump);
-      return new Use(List.of("-XX:ArchiveClassesAtExit=" + dump), dump);
+      // the dump warns about every class it leaves out (old class files, generated accessors):
+      // not a task's business, and it would crowd a failed task's log tail
+      return new Use(List.of("-XX:ArchiveClassesAtExit=" + dump, "-Xlog:cds=off"), dump);
     } catch (IOException e) {
       dumping.set(false);
       return new Use(List.of(), null);
