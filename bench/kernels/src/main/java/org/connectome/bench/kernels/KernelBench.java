@@ -16,6 +16,7 @@ import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.CompressedSegmentation;
 import org.connectome.stages.precomputed.DataType;
 import org.connectome.stages.precomputed.Downsample;
+import org.connectome.stages.precomputed.JpegCodec;
 import org.connectome.stages.precomputed.LabelVolume;
 
 /**
@@ -31,7 +32,9 @@ import org.connectome.stages.precomputed.LabelVolume;
  *
  * Kernels: {@code downsample-image} (mean of 2x2x1), {@code downsample-segmentation} (mode of
  * 2x2x1), {@code cseg-encode} (compressed_segmentation of every 64x64x16 chunk, blocks of 8x8x8,
- * uint64), {@code mesh} (marching cubes of every segment of a block, no simplification).
+ * uint64), {@code mesh} (marching cubes of every segment of a block, no simplification), {@code
+ * jpeg-write} (every 64x64x16 chunk of the image JPEG-encoded at quality 90 and written as an
+ * unsharded precomputed volume, {@code platform-jpeg/}).
  */
 public final class KernelBench {
   private static final int[] CHUNK = {64, 64, 16};
@@ -55,6 +58,8 @@ public final class KernelBench {
               downsampleSegmentation(dir, shapes.get("labels"), iterations);
           case "cseg-encode" -> csegEncode(dir, shapes.get("labels"), iterations);
           case "mesh" -> mesh(dir, shapes.get("mesh"), shapes.get("resolution"), iterations);
+          case "jpeg-write" ->
+              jpegWrite(dir, shapes.get("image"), shapes.get("resolution"), iterations);
           default -> {
             System.err.println("KernelBench: unknown kernel '" + kernel + "'");
             System.exit(2);
@@ -191,6 +196,46 @@ public final class KernelBench {
           .append('\n');
     }
     Files.writeString(dir.resolve("platform-mesh.txt"), b);
+    return new Result((long) s[0] * s[1] * s[2], t);
+  }
+
+  private static Result jpegWrite(Path dir, int[] s, int[] res, int iterations) throws IOException {
+    ByteVolume v = readImage(dir.resolve("image.u8"), s);
+    Path out = dir.resolve("platform-jpeg");
+    String key = res[0] + "_" + res[1] + "_" + res[2];
+    Files.createDirectories(out.resolve(key));
+    Files.writeString(
+        out.resolve("info"),
+        String.format(
+            Locale.ROOT,
+            "{\"@type\":\"neuroglancer_multiscale_volume\",\"type\":\"image\","
+                + "\"data_type\":\"uint8\",\"num_channels\":1,\"scales\":[{\"key\":\"%s\","
+                + "\"size\":[%d,%d,%d],\"resolution\":[%d,%d,%d],\"voxel_offset\":[0,0,0],"
+                + "\"chunk_sizes\":[[64,64,16]],\"encoding\":\"jpeg\"}]}",
+            key,
+            s[0],
+            s[1],
+            s[2],
+            res[0],
+            res[1],
+            res[2]));
+    double[] t = new double[iterations];
+    for (int i = 0; i < iterations; i++) {
+      long t0 = System.nanoTime();
+      for (int z = 0; z < s[2]; z += CHUNK[2]) {
+        for (int y = 0; y < s[1]; y += CHUNK[1]) {
+          for (int x = 0; x < s[0]; x += CHUNK[0]) {
+            int nx = Math.min(CHUNK[0], s[0] - x);
+            int ny = Math.min(CHUNK[1], s[1] - y);
+            int nz = Math.min(CHUNK[2], s[2] - z);
+            byte[] jpeg = JpegCodec.encode(v.crop(x, y, z, nx, ny, nz), 90);
+            String name = x + "-" + (x + nx) + "_" + y + "-" + (y + ny) + "_" + z + "-" + (z + nz);
+            Files.write(out.resolve(key).resolve(name), jpeg);
+          }
+        }
+      }
+      t[i] = (System.nanoTime() - t0) / 1e9;
+    }
     return new Result((long) s[0] * s[1] * s[2], t);
   }
 
