@@ -41,7 +41,9 @@ class KernelBenchTest {
     Files.writeString(
         dir.resolve("shape.txt"),
         "image " + shape + "labels " + shape + "mesh " + shape + "resolution 8 8 33\n");
-    for (String k : List.of("downsample-image", "downsample-segmentation", "cseg-encode", "mesh")) {
+    for (String k :
+        List.of(
+            "downsample-image", "downsample-segmentation", "cseg-encode", "mesh", "jpeg-write")) {
       String line = run(k);
       assertTrue(line.startsWith("{\"kernel\":\"" + k + "\",\"voxels\":50400,"), line);
     }
@@ -63,6 +65,10 @@ class KernelBenchTest {
             CompressedSegmentation.decode(
                     first, 64, 40, 16, 1, new int[] {8, 8, 8}, DataType.UINT64)
                 .data()));
+    // 2 x 1 x 2 JPEG chunks of an unsharded precomputed volume
+    try (var files = Files.list(dir.resolve("platform-jpeg").resolve("8_8_33"))) {
+      assertEquals(4, files.count());
+    }
     // twelve boxes of segments, each closed: its mesh encloses about its voxels' volume
     List<String> meshes = Files.readAllLines(dir.resolve("platform-mesh.txt"));
     assertEquals(12, meshes.size(), meshes.toString());
