@@ -90,7 +90,10 @@ public final class LocalExecutor implements StageExecutor {
       try {
         program = ProgramTasks.prepare(step, request.stepDir(), pythons);
       } catch (ProgramTasks.PreparationFailed e) {
-        return failAll(request, listener, e.termination());
+        return TaskResult.allFailed(
+            request,
+            listener,
+            FailureClassifier.classify(e.termination(), step.retry().nonRetryableExitCodes()));
       }
     }
     ProgramTasks programTasks = program;
@@ -182,20 +185,6 @@ public final class LocalExecutor implements StageExecutor {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  /** Every task of the shard fails the same way without running. */
-  private static List<TaskResult> failAll(ShardRequest r, ShardListener listener, Termination why) {
-    TaskFailure failure = FailureClassifier.classify(why, r.step().retry().nonRetryableExitCodes());
-    List<TaskResult> out = new ArrayList<>();
-    for (UnitRange range : r.tasks()) {
-      for (long t = range.from(); t < range.to(); t++) {
-        TaskResult res = new TaskResult(t, 0, failure, null, Duration.ZERO);
-        listener.taskFinished(res);
-        out.add(res);
-      }
-    }
-    return out;
   }
 
   private TaskResult runTask(
