@@ -12,7 +12,9 @@ public enum NotifyEvent {
   RUN_FAILED,
   RUN_CANCELLED,
   STAGE_FAILED,
-  STAGE_RESUMED;
+  STAGE_RESUMED,
+  /** A stage missed a quality-control gate and the run waits for review. */
+  RUN_HELD;
 
   /** The name in run specs: {@code run_finished}, ... */
   public String id() {
@@ -31,6 +33,7 @@ public enum NotifyEvent {
       case RUN_FINISHED -> RUN_FINISHED;
       case RUN_FAILED -> RUN_FAILED;
       case RUN_CANCELLED -> RUN_CANCELLED;
+      case RUN_HELD -> RUN_HELD;
       default -> null;
     };
   }

@@ -78,6 +78,7 @@ public final class SlackMessage {
                   + n.stage()
                   + " resumed"
                   + suffix(summary);
+          case RUN_HELD -> ":raised_hand: " + who + " is held for review" + suffix(summary);
         };
     String color =
         switch (n.event()) {
@@ -86,6 +87,7 @@ public final class SlackMessage {
           case RUN_CANCELLED -> "#808080";
           case STAGE_FAILED -> "WAITING_TO_RESUME".equals(n.state()) ? "warning" : "danger";
           case STAGE_RESUMED -> "#439FE0";
+          case RUN_HELD -> "warning";
         };
     List<Map<String, Object>> fields = new ArrayList<>();
     fields.add(field("Sample", n.sample()));

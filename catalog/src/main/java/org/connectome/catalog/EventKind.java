@@ -8,6 +8,8 @@ public enum EventKind {
   RUN_FAILED,
   RUN_CANCELLED,
   RUN_PAUSED,
+  /** A stage missed a quality-control gate: the run is paused until approved or cancelled. */
+  RUN_HELD,
   RUN_UNPAUSED,
   STAGE_STARTED,
   STAGE_FINISHED,

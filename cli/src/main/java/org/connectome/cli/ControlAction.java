@@ -4,6 +4,7 @@ package org.connectome.cli;
 enum ControlAction {
   PAUSE("pause"),
   RESUME("resume"),
+  APPROVE("approve"),
   CANCEL("cancel"),
   RETRY_FAILED("retry its failed units");
 

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       ResumeCommand.class,
       CancelCommand.class,
       PauseCommand.class,
+      ApproveCommand.class,
       RetryFailedCommand.class,
       WorkerCommand.class,
       ServerCommand.class,

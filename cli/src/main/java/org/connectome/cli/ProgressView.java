@@ -98,6 +98,7 @@ final class ProgressView {
     long done = 0;
     long failed = 0;
     StepStatus running = null;
+    List<String> runningSteps = new ArrayList<>(); // steps of a stage may run side by side
     int planned = 0;
     for (StepStatus st : s.steps()) {
       total += st.unitsTotal();
@@ -105,7 +106,8 @@ final class ProgressView {
       failed += st.unitsFailed();
       planned++;
       if (st.state() == StepState.RUNNING) {
-        running = st;
+        running = running == null ? st : running;
+        runningSteps.add(st.step());
       }
     }
     StringBuilder b = new StringBuilder(name).append(' ').append(bar(done, total, s.state()));
@@ -115,8 +117,8 @@ final class ProgressView {
     }
     if (plan.steps().size() > 1) {
       String step =
-          running != null
-              ? running.step()
+          !runningSteps.isEmpty()
+              ? String.join(", ", runningSteps)
               : s.steps().isEmpty() ? "" : s.steps().get(s.steps().size() - 1).step();
       b.append(String.format("  [%s %d/%d]", step, Math.max(planned, 1), plan.steps().size()));
     }

@@ -66,6 +66,7 @@ final class RunControl {
     switch (action) {
       case PAUSE -> wf.pause();
       case RESUME -> wf.resume();
+      case APPROVE -> wf.approve();
       case CANCEL -> wf.cancel(reason);
       case RETRY_FAILED -> wf.retryFailed();
     }

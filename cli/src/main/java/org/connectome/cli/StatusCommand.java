@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.connectome.catalog.NoSuchRunException;
 import org.connectome.catalog.RunRecord;
+import org.connectome.catalog.RunState;
 import org.connectome.catalog.RunStatus;
 import org.connectome.ingest.IngestReport;
 import org.connectome.pipeline.Json;
@@ -71,7 +72,11 @@ final class StatusCommand implements Callable<Integer> {
         System.out.println(Json.text(new RunView(s, temporal)));
         return ExitCodes.OK;
       }
-      StatusTable.run(System.out, s, temporal, p.catalog.events().latest(runId, events));
+      String held =
+          s.run().state() == RunState.PAUSED
+              ? StatusTable.heldFor(p.catalog.events().latest(runId, 500))
+              : null;
+      StatusTable.run(System.out, s, temporal, p.catalog.events().latest(runId, events), held);
       String ingest = IngestReport.of(p.ingest(), runId, 50);
       if (ingest != null) {
         System.out.println();

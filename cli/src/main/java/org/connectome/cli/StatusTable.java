@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import org.connectome.catalog.EventKind;
 import org.connectome.catalog.RunEvent;
 import org.connectome.catalog.RunRecord;
 import org.connectome.catalog.RunStatus;
@@ -59,10 +60,37 @@ final class StatusTable {
     }
   }
 
+  /**
+   * Why a paused run is held for review (a stage missed a QC gate), from its events newest first:
+   * the latest hold when no resume or approval came after it; else null.
+   */
+  static String heldFor(List<RunEvent> newestFirst) {
+    for (RunEvent e : newestFirst) {
+      if (e.kind() == EventKind.RUN_UNPAUSED) {
+        return null;
+      }
+      if (e.kind() == EventKind.RUN_HELD) {
+        return e.message();
+      }
+    }
+    return null;
+  }
+
   static void run(PrintStream out, RunStatus r, String temporal, List<RunEvent> events) {
+    run(out, r, temporal, events, null);
+  }
+
+  static void run(
+      PrintStream out, RunStatus r, String temporal, List<RunEvent> events, String held) {
     RunRecord run = r.run();
     out.printf("run        %s%n", run.runId());
-    out.printf("state      %s%n", run.state());
+    out.printf("state      %s%n", held == null ? run.state() : "HELD FOR REVIEW");
+    if (held != null) {
+      out.printf("review     %s%n", held);
+      out.printf(
+          "           'connectome approve %s' goes on, 'connectome cancel %s' stops%n",
+          run.runId(), run.runId());
+    }
     out.printf("workflow   %s%n", run.workflowId() == null ? "-" : run.workflowId());
     out.printf("temporal   %s%n", temporal);
     out.printf("started    %s%n", time(run.startedAt()));

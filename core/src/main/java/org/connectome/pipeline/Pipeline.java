@@ -21,8 +21,11 @@ import org.connectome.spec.StepSpec;
  * The steps of a run, in order, each with its resolved {@link StepConfig}. A pure function of the
  * spec, so workflow code may call it: no I/O, no clock.
  *
- * <p>Each step's parameters hash chains the hash of the step before it, so a changed parameter
- * invalidates the completion markers of that step and of everything downstream.
+ * <p>Each step's parameters hash covers its implementation and that implementation's output
+ * version, its parameters, the sample geometry, the acquisition for ingest, and the hashes of
+ * exactly the steps whose outputs it reads ({@link #INPUTS}): a changed parameter invalidates the
+ * completion markers of that step and of what is made from its outputs, and nothing else. Runs
+ * started before the chain was a graph keep the old linear hash ({@link HashScheme#CHAIN}).
  */
 public final class Pipeline {
   /** Task queue of the orchestration workers when the spec names none. */
@@ -75,7 +78,24 @@ public final class Pipeline {
     }
   }
 
-  /** The stages and steps of {@code spec}, in execution order. */
+  /** How a step's hash covers the steps before it. */
+  public enum HashScheme {
+    /**
+     * Each step chains the hash of the step before it (except {@link #OFF_CHAIN}): runs started
+     * before the graph keep their markers.
+     */
+    CHAIN,
+    /** Each step covers the hashes of exactly the steps whose outputs it reads. */
+    DAG
+  }
+
+  /**
+   * Version of what the reference implementation of each step writes, part of its hash: bumped when
+   * a change of the code changes the outputs (their format or their values), so that markers of
+   * outputs written by the older code no longer count. Steps not listed are at version 1.
+   */
+  public static final Map<String, Integer> OUTPUT_VERSIONS = Map.of();
+
   /**
    * Steps whose outputs no later step reads: their parameters hash depends on the steps before
    * them, but the steps after them chain on the step before (an index of synapses changes no
@@ -110,7 +130,46 @@ public final class Pipeline {
 
   /** The steps whose outputs {@code qualifiedStep} reads. */
   public static java.util.Set<String> inputsOf(String qualifiedStep) {
+    String pyramid = "compress." + CompressPlanners.PYRAMID;
+    if (qualifiedStep.startsWith(pyramid)
+        && CompressPlanners.isPyramidStep(qualifiedStep.substring("compress.".length()))) {
+      // each scale of the pyramid reads the scale below it, of the image and the segmentation
+      int k = Integer.parseInt(qualifiedStep.substring(pyramid.length()));
+      return k == 1
+          ? java.util.Set.of("compress.image", "compress.segmentation")
+          : java.util.Set.of(pyramid + (k - 1));
+    }
     return INPUTS.getOrDefault(qualifiedStep, java.util.Set.of());
+  }
+
+  /**
+   * The steps of {@code plan} that each of its steps waits for, keyed by qualified name in plan
+   * order: under {@link HashScheme#DAG} the steps of the plan whose outputs it reads; under {@link
+   * HashScheme#CHAIN} the step before it, as runs started before the graph ran.
+   */
+  public static Map<String, List<String>> waitsFor(List<StagePlan> plan, HashScheme scheme) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    String previous = null;
+    for (StagePlan s : plan) {
+      for (StepConfig c : s.steps()) {
+        List<String> before = new ArrayList<>();
+        if (scheme == HashScheme.CHAIN) {
+          if (previous != null) {
+            before.add(previous);
+          }
+        } else {
+          // only steps earlier in the plan: a spec's order is checked to put producers first
+          for (String in : out.keySet()) {
+            if (inputsOf(c.qualifiedName()).contains(in)) {
+              before.add(in);
+            }
+          }
+        }
+        out.put(c.qualifiedName(), List.copyOf(before));
+        previous = c.qualifiedName();
+      }
+    }
+    return out;
   }
 
   /**
@@ -147,7 +206,14 @@ public final class Pipeline {
     return out;
   }
 
+  /** The stages and steps of {@code spec}, in execution order, hashed along the graph. */
   public static List<StagePlan> stages(RunSpec spec) {
+    return stages(spec, HashScheme.DAG);
+  }
+
+  /** The stages and steps of {@code spec}, in execution order, hashed by {@code scheme}. */
+  public static List<StagePlan> stages(RunSpec spec, HashScheme scheme) {
+    Map<String, String> hashes = new LinkedHashMap<>();
     List<StagePlan> out = new ArrayList<>();
     StageSettings defaults =
         spec.defaults() == null
@@ -175,7 +241,18 @@ public final class Pipeline {
           int k = Integer.parseInt(stepName.substring(CompressPlanners.PYRAMID.length()));
           stageSpec = withParams(st, CompressPlanners.pyramidParams(st, k, pyramidSteps));
         }
-        StepConfig c = resolve(spec, defaults, stageSpec, stepName, sp, ordinal++, upstream);
+        Object inputs = upstream;
+        if (scheme == HashScheme.DAG) {
+          Map<String, String> read = new java.util.TreeMap<>();
+          for (String in : inputsOf(stage.id() + "." + stepName)) {
+            if (hashes.containsKey(in)) {
+              read.put(in, hashes.get(in));
+            }
+          }
+          inputs = read;
+        }
+        StepConfig c = resolve(spec, defaults, stageSpec, stepName, sp, ordinal++, inputs, scheme);
+        hashes.put(c.qualifiedName(), c.paramsHash());
         if (!OFF_CHAIN.contains(stage.id() + "." + stepName)) {
           upstream = c.paramsHash();
         }
@@ -207,8 +284,13 @@ public final class Pipeline {
 
   /** All steps of {@code spec}, in execution order. */
   public static List<StepConfig> steps(RunSpec spec) {
+    return steps(spec, HashScheme.DAG);
+  }
+
+  /** All steps of {@code spec}, in execution order, hashed by {@code scheme}. */
+  public static List<StepConfig> steps(RunSpec spec, HashScheme scheme) {
     List<StepConfig> all = new ArrayList<>();
-    for (StagePlan s : stages(spec)) {
+    for (StagePlan s : stages(spec, scheme)) {
       all.addAll(s.steps());
     }
     return all;
@@ -233,7 +315,8 @@ public final class Pipeline {
       String stepName,
       StepSpec sp,
       int ordinal,
-      String upstream) {
+      Object upstream,
+      HashScheme scheme) {
     StepSpec s =
         sp == null
             ? new StepSpec(null, null, null, null, null, null, null, null, null, null, null, null)
@@ -289,6 +372,13 @@ public final class Pipeline {
       }
     }
     identity.put("upstream", upstream);
+    if (scheme == HashScheme.DAG) {
+      identity.put("outputVersion", OUTPUT_VERSIONS.getOrDefault(st.stage() + "." + stepName, 1));
+      if (st.stage().equals("ingest")) {
+        // another acquisition is other tiles, even with the same parameters
+        identity.put("acquisition", acquisitionIdentity(spec.acquisition()));
+      }
+    }
     // The volume geometry shapes every unit space, so it is part of what the outputs depend on.
     identity.put("volume", spec.volume());
     identity.put("voxelSize", spec.voxelSize());
@@ -314,6 +404,17 @@ public final class Pipeline {
         timeout,
         taskQueue,
         hash);
+  }
+
+  /**
+   * The acquisition folder as the ingest step's hash covers it: the spec loader made it absolute;
+   * normalized here without touching the file system or the working directory (workflow code).
+   */
+  private static String acquisitionIdentity(String acquisition) {
+    if (acquisition == null) {
+      return null;
+    }
+    return java.nio.file.Path.of(acquisition).normalize().toString();
   }
 
   private static TaskRetry retry(RetrySpec r) {

@@ -33,16 +33,21 @@ class PipelineTest {
   }
 
   static RunSpec spec(Map<String, Object> stitchParams) {
+    return spec("stitch", stitchParams, null);
+  }
+
+  /** All seven stages, {@code stageParams} on stage {@code withParams}. */
+  static RunSpec spec(String withParams, Map<String, Object> stageParams, String acquisition) {
     List<StageSpec> stages = new ArrayList<>();
     for (String s :
         List.of("ingest", "stitch", "align", "segment", "synapses", "compress", "mesh")) {
-      stages.add(stage(s, s.equals("stitch") ? stitchParams : Map.of()));
+      stages.add(stage(s, s.equals(withParams) ? stageParams : Map.of()));
     }
     return new RunSpec(
         "s1",
         "r1",
         null,
-        null,
+        acquisition,
         "/tmp/x",
         new VoxelSize(8, 8, 33),
         new VolumeSpec(10L, 2048L, 2048L, null, null),
@@ -84,10 +89,12 @@ class PipelineTest {
   }
 
   @Test
-  void anOffChainStepLeavesTheHashesAfterItAsWithoutIt() {
-    List<StepConfig> all = Pipeline.steps(spec(Map.of()));
+  void anOffChainStepLeavesTheChainHashesAfterItAsWithoutIt() {
+    List<StepConfig> all = Pipeline.steps(spec(Map.of()), Pipeline.HashScheme.CHAIN);
     List<StepConfig> without =
-        Pipeline.without(Pipeline.stages(spec(Map.of())), "synapses.index").stream()
+        Pipeline.without(
+                Pipeline.stages(spec(Map.of()), Pipeline.HashScheme.CHAIN), "synapses.index")
+            .stream()
             .flatMap(s -> s.steps().stream())
             .toList();
     assertEquals(all.size() - 1, without.size());
@@ -116,6 +123,85 @@ class PipelineTest {
     // compress chains on detect, not on the index: same as a spec whose stage lists no index step
     // would give
     assertEquals(without.get(without.indexOf(compress)).paramsHash(), compress.paramsHash());
+  }
+
+  /** The steps whose hash differs between {@code a} and {@code b}, in plan order. */
+  private static List<String> changed(RunSpec a, RunSpec b) {
+    List<StepConfig> x = Pipeline.steps(a);
+    List<StepConfig> y = Pipeline.steps(b);
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < x.size(); i++) {
+      assertEquals(x.get(i).qualifiedName(), y.get(i).qualifiedName());
+      if (!x.get(i).paramsHash().equals(y.get(i).paramsHash())) {
+        out.add(x.get(i).qualifiedName());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void aSynapseDetectionParameterRerunsTheSynapseStepsOnly() {
+    assertEquals(
+        List.of("synapses.detect", "synapses.index"),
+        changed(spec("synapses", Map.of(), null), spec("synapses", Map.of("minScore", 0.7), null)));
+  }
+
+  @Test
+  void anAlignmentParameterRerunsAlignmentAndEverythingMadeFromItButNothingBefore() {
+    List<String> all =
+        Pipeline.steps(spec(Map.of())).stream().map(StepConfig::qualifiedName).toList();
+    assertEquals(
+        all.subList(all.indexOf("align.pairs"), all.size()),
+        changed(spec("align", Map.of(), null), spec("align", Map.of("minMatches", 3), null)));
+  }
+
+  @Test
+  void aCompressionParameterRerunsCompressionOnlyNotTheMeshes() {
+    List<String> changed =
+        changed(
+            spec("compress", Map.of(), null), spec("compress", Map.of("jpegQuality", 80), null));
+    assertEquals(true, changed.contains("compress.image"));
+    assertEquals(true, changed.contains("compress.pyramid1"));
+    assertEquals(
+        List.of(),
+        changed.stream().filter(n -> !n.startsWith("compress.")).toList(),
+        "meshes and synapses read nothing compress writes");
+  }
+
+  @Test
+  void anotherAcquisitionRerunsIngestAndWhatIsMadeFromIt() {
+    List<String> changed =
+        changed(spec("ingest", Map.of(), "/data/a/S1"), spec("ingest", Map.of(), "/data/b/S1"));
+    assertEquals("ingest.ingest", changed.get(0));
+    assertEquals(
+        List.of(),
+        changed(spec("ingest", Map.of(), "/data/a/S1"), spec("ingest", Map.of(), "/data/a/./S1")),
+        "the same folder written two ways is the same acquisition");
+  }
+
+  @Test
+  void runsStartedBeforeTheGraphKeepTheirChainHashes() {
+    // values the linear hash gave before the graph existed: their markers must still count
+    List<StepConfig> chain = Pipeline.steps(spec(Map.of()), Pipeline.HashScheme.CHAIN);
+    assertEquals("8eb4364d8f494faa", chain.get(0).paramsHash());
+    assertEquals("7dd97ede4b5cd7d2", chain.get(11).paramsHash());
+    assertEquals("83ba40feef0b400f", chain.get(chain.size() - 1).paramsHash());
+    assertNotEquals(chain.get(0).paramsHash(), Pipeline.steps(spec(Map.of())).get(0).paramsHash());
+  }
+
+  @Test
+  void eachStepWaitsForExactlyTheStepsItReads() {
+    Map<String, List<String>> waits =
+        Pipeline.waitsFor(Pipeline.stages(spec(Map.of())), Pipeline.HashScheme.DAG);
+    assertEquals(List.of("align.render"), waits.get("compress.image"));
+    assertEquals(List.of(), waits.get("ingest.ingest"));
+    assertEquals(
+        List.of("compress.image", "compress.segmentation"), waits.get("compress.pyramid1"));
+    assertEquals(List.of("compress.pyramid1"), waits.get("compress.pyramid2"));
+    assertEquals(List.of("segment.relabel"), waits.get("mesh.blocks"));
+    Map<String, List<String>> chain =
+        Pipeline.waitsFor(Pipeline.stages(spec(Map.of())), Pipeline.HashScheme.CHAIN);
+    assertEquals(List.of("synapses.index"), chain.get("compress.image"));
   }
 
   @Test

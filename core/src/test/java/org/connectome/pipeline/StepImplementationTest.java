@@ -123,7 +123,7 @@ class StepImplementationTest {
   @Test
   void specsWithoutStepImplementationsKeepTheirHashes() {
     // the identity of a step without overrides is what it was before steps could choose an
-    // implementation
+    // implementation (runs hashed as a chain keep their markers)
     RunSpec s =
         spec(
             "reference",
@@ -137,9 +137,16 @@ class StepImplementationTest {
     identity.put("step", "inference");
     identity.put("implementation", "reference");
     identity.put("params", Map.of("x", 1));
-    identity.put("upstream", step(s, "align.render").paramsHash());
+    identity.put("upstream", chainStep(s, "align.render").paramsHash());
     identity.put("volume", s.volume());
     identity.put("voxelSize", s.voxelSize());
-    assertEquals(Json.hash(identity, 16), step(s, "segment.inference").paramsHash());
+    assertEquals(Json.hash(identity, 16), chainStep(s, "segment.inference").paramsHash());
+  }
+
+  private static StepConfig chainStep(RunSpec s, String name) {
+    return Pipeline.steps(s, Pipeline.HashScheme.CHAIN).stream()
+        .filter(c -> c.qualifiedName().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 }

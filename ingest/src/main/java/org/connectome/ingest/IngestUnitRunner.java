@@ -3,8 +3,10 @@ package org.connectome.ingest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.connectome.acquisition.AcquisitionException;
 import org.connectome.acquisition.SectionFolder;
+import org.connectome.layout.QcFigures;
 import org.connectome.layout.StepLayout;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.BadDefinitionException;
@@ -117,6 +119,7 @@ final class IngestUnitRunner implements UnitRunner {
     }
     if (e.getStatus() == BatchStatus.COMPLETED) {
       unit.output(work.resolve(SectionIngestJob.MANIFEST_FILE));
+      publishQc(unit, section, e.getExecutionContext().getInt(SectionIngestJob.LISTED, 0));
       return;
     }
     List<Throwable> failures = e.getAllFailureExceptions();
@@ -165,6 +168,32 @@ final class IngestUnitRunner implements UnitRunner {
             + (cause == null ? e.getExitStatus().getExitDescription() : cause.toString()),
         true,
         cause);
+  }
+
+  /**
+   * The section's share of quarantined tiles (bad, not superseded by a re-imaged tile), a figure
+   * the run's QC gates may bound ({@code qcGates: {stage: ingest, figure: quarantinedTileShare}}).
+   */
+  private void publishQc(UnitContext unit, SectionFolder section, int listed) throws UnitException {
+    long bad =
+        repo.quarantined(def.runId(), section.index()).stream()
+            .filter(q -> !BadTileReason.NOT_BAD.contains(q.reason()))
+            .count();
+    try {
+      QcFigures.publish(
+          Path.of(def.runDir()),
+          def.stage(),
+          def.step(),
+          unit.unit(),
+          Map.of(
+              "quarantinedTileShare",
+              listed == 0 ? 0.0 : (double) bad / listed,
+              "tilesQuarantined",
+              (double) bad));
+    } catch (IOException io) {
+      throw new UnitException(
+          "cannot write the QC figures of section " + section.name() + ": " + io, true, io);
+    }
   }
 
   private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {

@@ -23,6 +23,22 @@ final class BuiltInChecks implements SpecCheck {
     if (resume != null) {
       checkBackoff("autoResume", "backoff", resume.backoff(), resume.maxBackoff(), errors);
     }
+    checkGates(spec, errors);
+  }
+
+  private static void checkGates(RunSpec spec, SpecErrors errors) {
+    for (int i = 0; i < spec.qcGates().size(); i++) {
+      QcGateSpec g = spec.qcGates().get(i);
+      String path = SpecPaths.index("qcGates", i);
+      if (g.stage() != null && spec.stages().stream().noneMatch(s -> g.stage().equals(s.stage()))) {
+        errors.add(path + ".stage", "'" + g.stage() + "' is not a stage of this run");
+      }
+      if (g.max() == null && g.min() == null) {
+        errors.add(path, "a gate needs a bound: max, min or both");
+      } else if (g.max() != null && g.min() != null && g.min() > g.max()) {
+        errors.add(path + ".min", "min " + g.min() + " is above max " + g.max());
+      }
+    }
   }
 
   private static void checkStages(List<StageSpec> stages, SpecErrors errors) {

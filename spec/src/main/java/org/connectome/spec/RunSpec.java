@@ -24,6 +24,7 @@ import java.util.List;
  * @param autoResume how a failed stage is resumed on its own
  * @param notifications where run finished, stage failed and stage resumed are reported, or null
  * @param stages the stages of this run, in chain order
+ * @param qcGates quality-control gates that hold the run for review when a stage misses them
  */
 public record RunSpec(
     String sample,
@@ -37,10 +38,42 @@ public record RunSpec(
     StageSettings defaults,
     AutoResumeSpec autoResume,
     NotificationsSpec notifications,
-    List<StageSpec> stages) {
+    List<StageSpec> stages,
+    List<QcGateSpec> qcGates) {
 
   public RunSpec {
     stages = stages == null ? List.of() : List.copyOf(stages);
+    qcGates = qcGates == null ? List.of() : List.copyOf(qcGates);
+  }
+
+  /** A run without quality-control gates. */
+  public RunSpec(
+      String sample,
+      String run,
+      String description,
+      String acquisition,
+      String dataRoot,
+      VoxelSize voxelSize,
+      VolumeSpec volume,
+      ExecutorSpec executor,
+      StageSettings defaults,
+      AutoResumeSpec autoResume,
+      NotificationsSpec notifications,
+      List<StageSpec> stages) {
+    this(
+        sample,
+        run,
+        description,
+        acquisition,
+        dataRoot,
+        voxelSize,
+        volume,
+        executor,
+        defaults,
+        autoResume,
+        notifications,
+        stages,
+        List.of());
   }
 
   /** {@code sample/run}: the run's name for people and for the CLI. */
@@ -61,7 +94,8 @@ public record RunSpec(
         defaults,
         autoResume,
         notifications,
-        stages);
+        stages,
+        qcGates);
   }
 
   public RunSpec withAcquisition(String newAcquisition) {
@@ -77,6 +111,7 @@ public record RunSpec(
         defaults,
         autoResume,
         notifications,
-        stages);
+        stages,
+        qcGates);
   }
 }

@@ -7,7 +7,7 @@ import java.util.List;
  *
  * @param url where to POST the message
  * @param events which events to send: run_finished, run_failed, run_cancelled, stage_failed,
- *     stage_resumed (default: all)
+ *     stage_resumed, run_held (default: all)
  */
 public record WebhookSpec(String url, List<String> events) {
   public WebhookSpec {

@@ -92,7 +92,9 @@ public final class PlatformWorkers {
         w.registerWorkflowImplementationTypes(SampleRunWorkflowImpl.class, StepWorkflowImpl.class);
         w.registerActivitiesImplementations(
             new PlanningActivitiesImpl(catalog, metrics, markerStores),
-            new RecordingActivitiesImpl(catalog, java.time.Clock.systemUTC(), notifications));
+            new RecordingActivitiesImpl(catalog, java.time.Clock.systemUTC(), notifications),
+            // reads the data root, as planning does: on the orchestration queue
+            new org.connectome.activities.qc.QcActivitiesImpl());
       }
       if (shardQueues.contains(q)) {
         w.registerActivitiesImplementations(

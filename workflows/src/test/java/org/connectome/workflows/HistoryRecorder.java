@@ -19,8 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
  * versioned change of workflow code (and only then): {@code mvn -pl workflows test
  * -Dtest=HistoryRecorder -Dconnectome.recordHistories=real-server} records from a real Temporal
  * server (the local server, started for it) into {@code src/test/resources/histories/real-server/};
- * {@code =test-server} from Temporal's Java test server into {@code src/test/resources/histories/}.
- * Commit them; keep the older recordings, which prove that histories of earlier code still replay.
+ * {@code =test-server} from Temporal's Java test server into {@code src/test/resources/histories/};
+ * {@code -Dconnectome.historiesDir=NAME} records into {@code histories/NAME/} instead (a new set
+ * after a versioned change: {@code step-graph} holds runs of the plan as a graph). Commit them;
+ * keep the older recordings, which prove that histories of earlier code still replay.
  */
 @EnabledIfSystemProperty(named = "connectome.recordHistories", matches = "real-server|test-server")
 class HistoryRecorder {
@@ -31,7 +33,11 @@ class HistoryRecorder {
   @Test
   void record() throws Exception {
     boolean real = "real-server".equals(System.getProperty("connectome.recordHistories"));
-    Path out = real ? HISTORIES.resolve("real-server") : HISTORIES;
+    String named = System.getProperty("connectome.historiesDir");
+    Path out =
+        named != null
+            ? HISTORIES.resolve(named)
+            : real ? HISTORIES.resolve("real-server") : HISTORIES;
     Files.createDirectories(out);
     try (TestPlatform platform = real ? TestPlatform.onRealServer(dir) : new TestPlatform(dir)) {
       // a whole run through all seven stages, with task retries and one automatic stage resume

@@ -28,6 +28,11 @@ class ReplayTest {
     replay(Path.of("src/test/resources/histories/real-server"));
   }
 
+  @Test
+  void historiesOfThePlanAsAGraphReplayOnTheCurrentCode() throws Exception {
+    replay(Path.of("src/test/resources/histories/step-graph"));
+  }
+
   private static void replay(Path dir) throws Exception {
     List<String[]> entries =
         Files.readAllLines(dir.resolve("index.tsv")).stream()

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.connectome.catalog.EventKind;
+import org.connectome.catalog.RunEvent;
 import org.connectome.catalog.RunState;
 import org.connectome.catalog.RunStatus;
 import org.connectome.catalog.StageState;
@@ -157,7 +158,7 @@ class SampleRunWorkflowTest {
                     + "params: {unitMillis: 1, permanentFailUnits: \"4\"}}"));
     SampleRunResult result = runToEnd(spec);
     assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
-    assertEquals("DONE_WITH_FAILURES", result.stages().get(1).state());
+    assertEquals(StageState.DONE_WITH_FAILURES, result.stages().get(1).state());
     assertEquals(1, result.stages().get(1).unitsFailed());
     assertEquals("4", result.stages().get(1).failures().get(0).units().toString());
     assertTrue(result.stages().get(1).failures().get(0).error().contains("permanentFailUnits"));
@@ -191,6 +192,54 @@ class SampleRunWorkflowTest {
             .orElse(StageState.PENDING));
   }
 
+  /** The id of the first event of {@code kind} for {@code stage}. */
+  private long firstEvent(String stage, EventKind kind) {
+    return platform.catalog.events().latest("t1/r1", 500).stream()
+        .filter(e -> stage.equals(e.stage()) && e.kind() == kind)
+        .mapToLong(RunEvent::id)
+        .min()
+        .orElseThrow(() -> new AssertionError("no " + kind + " event for " + stage));
+  }
+
+  @Test
+  void compressionOfTheImageStartsBesideSegmentationNotAfterIt() throws Exception {
+    // segmentation is slow here: compress.image reads only the aligned volume and starts at once
+    RunSpec spec =
+        platform.spec(
+            ALL_STAGES.replace(
+                "{stage: segment, implementation: synthetic, params: {unitMillis: 1,",
+                "{stage: segment, implementation: synthetic, params: {unitMillis: 400,"));
+    SampleRunResult result = runToEnd(spec);
+    assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
+    assertTrue(
+        firstEvent("compress", EventKind.STAGE_STARTED)
+            < firstEvent("segment", EventKind.STAGE_FINISHED),
+        "compress began before segmentation finished");
+    assertTrue(
+        firstEvent("segment", EventKind.STAGE_STARTED)
+            > firstEvent("align", EventKind.STAGE_FINISHED),
+        "segmentation still waits for alignment");
+    platform.assertEachUnitRanOnce(spec);
+  }
+
+  @Test
+  void aStageFailingForGoodLetsTheStepsThatDoNotReadItFinish() throws Exception {
+    RunSpec spec =
+        platform.spec(
+            ALL_STAGES.replace(
+                "{stage: synapses, implementation: synthetic, params: {unitMillis: 1}}",
+                "{stage: synapses, implementation: synthetic, params: {unitMillis: 1, permanentFailUnits: \"0\"}}"));
+    SampleRunResult result = runToEnd(spec);
+    assertEquals(SampleRunResult.FAILED, result.state());
+    assertTrue(result.error().contains("synapses"), result.error());
+    Map<String, StageState> states = new java.util.HashMap<>();
+    result.stages().forEach(o -> states.put(o.stage(), o.state()));
+    assertEquals(StageState.FAILED, states.get("synapses"));
+    // compression and meshes read nothing synapses write: they ran to the end beside it
+    assertEquals(StageState.DONE, states.get("compress"));
+    assertEquals(StageState.DONE, states.get("mesh"));
+  }
+
   @Test
   void launchingTheSameRunTwiceYieldsOneRun() throws Exception {
     RunSpec spec = platform.spec(ALL_STAGES.replace("unitMillis: 1}}", "unitMillis: 20}}"));
@@ -222,7 +271,7 @@ class SampleRunWorkflowTest {
   }
 
   @Test
-  void aChangedParameterRerunsThatStageAndEverythingDownstreamOnly() throws Exception {
+  void aChangedParameterRerunsThatStageAndWhatIsMadeFromItOnly() throws Exception {
     RunSpec first = platform.spec(ALL_STAGES);
     assertEquals(SampleRunResult.DONE, runToEnd(first).state());
     RunSpec changed =
@@ -231,9 +280,18 @@ class SampleRunWorkflowTest {
                 "{stage: segment, implementation: synthetic, params: {unitMillis: 1, subvolumeSize: [512, 512, 6]}}",
                 "{stage: segment, implementation: synthetic, params: {unitMillis: 2, subvolumeSize: [512, 512, 6]}}"));
     assertEquals(SampleRunResult.DONE, runToEnd(changed).state());
+    // what reads segmentation's outputs reruns (synapses, the segmentation's compression and
+    // pyramid, meshes); compress.image reads only the aligned volume and does not
+    java.util.Set<String> rerun = new java.util.HashSet<>();
     for (StepConfig step : Pipeline.steps(changed)) {
-      boolean downstream =
-          List.of("segment", "synapses", "compress", "mesh").contains(step.stage());
+      if (step.stage().equals("segment")
+          || Pipeline.inputsOf(step.qualifiedName()).stream().anyMatch(rerun::contains)) {
+        rerun.add(step.qualifiedName());
+      }
+    }
+    assertTrue(rerun.contains("mesh.merge") && !rerun.contains("compress.image"), rerun.toString());
+    for (StepConfig step : Pipeline.steps(changed)) {
+      boolean downstream = rerun.contains(step.qualifiedName());
       int expected = downstream ? 2 : 1;
       platform
           .executions(changed, step)

@@ -64,6 +64,15 @@ class SignalsTest {
     }
   }
 
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   int executed(RunSpec spec, String stage) {
     try {
       StepConfig step =
@@ -84,8 +93,18 @@ class SignalsTest {
     SampleRunWorkflow wf = launcher.workflow(spec.runId());
     waitFor("ingest to start", Duration.ofSeconds(30), () -> executed(spec, "ingest") >= 4);
     wf.pause();
-    // shards in flight finish; then nothing moves
-    Thread.sleep(1_500);
+    // shards in flight finish (however long a loaded machine takes); then nothing moves
+    int[] last = {-1};
+    waitFor(
+        "the shards in flight to finish",
+        Duration.ofSeconds(60),
+        () -> {
+          int now = executed(spec, "ingest");
+          boolean settled = now == last[0];
+          last[0] = now;
+          sleep(1_500);
+          return settled;
+        });
     int paused = executed(spec, "ingest");
     Thread.sleep(1_500);
     assertEquals(paused, executed(spec, "ingest"), "no unit ran while paused");

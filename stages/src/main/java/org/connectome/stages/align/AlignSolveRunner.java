@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.connectome.acquisition.SectionFolder;
 import org.connectome.layout.FactsStore;
+import org.connectome.layout.QcFigures;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.Json;
 import org.connectome.spec.Param;
@@ -222,6 +223,21 @@ public final class AlignSolveRunner implements UnitRunner {
       OutputFiles.writeJson(layout.outputDir().resolve("transforms.json"), out);
       new FactsStore(runDir.resolve("facts"))
           .publish(FactsStore.VOLUME, Map.of("x", width, "y", height, "z", n));
+      // the figures the run's QC gates may bound (qcGates: {stage: align, figure: ...})
+      QcFigures.publish(
+          runDir,
+          "align",
+          "solve",
+          ctx.unit(),
+          Map.of(
+              "residualP95Px",
+              kr.length == 0 ? 0.0 : Stats.r3(Stats.quantile(kr, 0.95)),
+              "residualMedianPx",
+              Stats.r3(Stats.median(kr)),
+              "residualMaxPx",
+              Stats.r3(Stats.max(kr)),
+              "outlierPairs",
+              (double) sol.outliers()));
     } catch (IOException e) {
       throw new UnitException("cannot write the transforms: " + e.getMessage(), true, e);
     }

@@ -24,6 +24,8 @@ import org.connectome.units.UnitRange;
  *     first, as a real step reads what an earlier one wrote; null for none
  * @param outputBytes size of the output each unit writes
  * @param seed seed of the pseudo-random choices
+ * @param qcFigure a quality-control figure named {@code synthetic} each unit publishes, as real
+ *     stage code does (0: none)
  */
 public record SyntheticParams(
     long unitMillis,
@@ -35,7 +37,8 @@ public record SyntheticParams(
     List<UnitRange> oomUnits,
     String readOutputsOf,
     int outputBytes,
-    long seed) {
+    long seed,
+    double qcFigure) {
 
   static final Param<Integer> UNIT_MILLIS =
       Param.integer("unitMillis", 10, 0, Integer.MAX_VALUE, "How long a unit works (sleeps), ms.");
@@ -74,6 +77,15 @@ public record SyntheticParams(
   static final Param<Integer> SEED =
       Param.integer("seed", 1, Integer.MIN_VALUE, Integer.MAX_VALUE, "Seed of the random choices.");
 
+  static final Param<Double> QC_FIGURE =
+      Param.number(
+          "qcFigure",
+          0.0,
+          0,
+          1e6,
+          "A quality-control figure named 'synthetic' each unit publishes, as real stage code"
+              + " does, for the run's QC gates (0: none).");
+
   /** The parameters of the synthetic kind, which every step of it reads. */
   public static final List<Param<?>> PARAMS =
       List.of(
@@ -86,7 +98,8 @@ public record SyntheticParams(
           OOM_UNITS,
           READ_OUTPUTS_OF,
           OUTPUT_BYTES,
-          SEED);
+          SEED,
+          QC_FIGURE);
 
   /** Reads the parameters; {@link IllegalArgumentException} names a bad one. */
   public static SyntheticParams of(Map<String, Object> p) {
@@ -101,7 +114,8 @@ public record SyntheticParams(
         ranges(OOM_UNITS.read(step, p)),
         READ_OUTPUTS_OF.read(step, p),
         OUTPUT_BYTES.read(step, p),
-        SEED.read(step, p));
+        SEED.read(step, p),
+        QC_FIGURE.read(step, p));
   }
 
   public boolean fails(List<UnitRange> ranges, long unit) {

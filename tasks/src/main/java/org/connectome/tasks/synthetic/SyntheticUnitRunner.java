@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.connectome.files.AtomicFile;
+import org.connectome.layout.QcFigures;
 import org.connectome.layout.StepLayout;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.UnitContext;
@@ -89,6 +91,15 @@ public final class SyntheticUnitRunner implements UnitRunner {
     }
     try {
       writeOutput(ctx.definition(), unit, random);
+      if (params.qcFigure() > 0) {
+        TaskDefinition def = ctx.definition();
+        QcFigures.publish(
+            Path.of(def.runDir()),
+            def.stage(),
+            def.step(),
+            unit,
+            Map.of("synthetic", params.qcFigure()));
+      }
       String line = unit + "\t" + attempt + "\t" + ProcessHandle.current().pid() + "\n";
       Files.createDirectories(executionLog.getParent());
       // one short O_APPEND write: lines from concurrent tasks never interleave

@@ -6,10 +6,11 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
- * One sample run: the run's stages in chain order, each step as a child {@code StepWorkflow}. A
- * stage that fails is resumed on its own after a backoff, up to the spec's limit, dispatching only
- * units without a valid marker. The workflow ID is derived from sample and run name (see {@code
- * WorkflowIds}), so a second launch of the same run finds the first.
+ * One sample run: the run's steps as a graph (each starts once the steps it reads are done), each
+ * step as a child {@code StepWorkflow}. A stage that fails is resumed on its own after a backoff,
+ * up to the spec's limit, dispatching only units without a valid marker; a stage that misses a
+ * quality-control gate holds the run for review. The workflow ID is derived from sample and run
+ * name (see {@code WorkflowIds}), so a second launch of the same run finds the first.
  */
 @WorkflowInterface
 public interface SampleRunWorkflow {
@@ -20,9 +21,16 @@ public interface SampleRunWorkflow {
   @SignalMethod
   void pause();
 
-  /** Undoes {@link #pause()}. */
+  /** Undoes {@link #pause()}, and releases a run held for review. */
   @SignalMethod
   void resume();
+
+  /**
+   * Releases a run held for review by a missed quality-control gate: an operator looked and goes
+   * on. Recorded as an approval.
+   */
+  @SignalMethod
+  void approve();
 
   /**
    * Cancels the run: running tasks are stopped, the run ends as cancelled. Finished units stay
