@@ -53,6 +53,12 @@ public final class FailureClassifier {
   /** Reason of a pod deleted while it ran (by a person, or with its node). */
   public static final String POD_DELETED = "PodDeleted";
 
+  /** Reason of a local program that exited 0 without one of its declared outputs. */
+  public static final String OUTPUT_MISSING = "OutputMissing";
+
+  /** Reason of a local program whose environment ({@code container.python}) cannot be made. */
+  public static final String PROGRAM_ENVIRONMENT = "ProgramEnvironment";
+
   private FailureClassifier() {}
 
   /**
@@ -115,6 +121,21 @@ public final class FailureClassifier {
       if (reason.equals("DeadlineExceeded")) {
         return new TaskFailure(
             FailureKind.TIMEOUT, true, code, "task exceeded its time limit" + detail);
+      }
+      if (reason.equals(OUTPUT_MISSING)) {
+        return new TaskFailure(
+            FailureKind.OUTPUT_MISSING,
+            false,
+            code,
+            (t.message() == null ? "the program left no declared output" : t.message())
+                + "; check the program and the step's container.outputs");
+      }
+      if (reason.equals(PROGRAM_ENVIRONMENT)) {
+        return new TaskFailure(
+            FailureKind.CONFIG_ERROR,
+            false,
+            code,
+            "the program's environment cannot be made" + detail);
       }
       if (reason.equals("LaunchFailed")) {
         return new TaskFailure(

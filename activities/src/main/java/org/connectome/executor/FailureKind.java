@@ -28,6 +28,10 @@ public enum FailureKind {
   CONFIG_ERROR,
   /** The executor could not start the task at all. */
   LAUNCH_FAILED,
+  /**
+   * A facility's program exited 0 without leaving a declared output ({@code container.outputs}).
+   */
+  OUTPUT_MISSING,
   /** An exit code the spec lists as not retryable. */
   NON_RETRYABLE_EXIT_CODE
 }

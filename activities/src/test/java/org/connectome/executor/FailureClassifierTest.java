@@ -189,7 +189,19 @@ class FailureClassifierTest {
         Arguments.of("RunContainerError", FailureKind.CONFIG_ERROR, false, "RunContainerError"),
         Arguments.of("ContainerCannotRun", FailureKind.CONFIG_ERROR, false, "ContainerCannotRun"),
         Arguments.of("DeadlineExceeded", FailureKind.TIMEOUT, true, "time limit"),
-        Arguments.of("LaunchFailed", FailureKind.LAUNCH_FAILED, false, "could not be started"));
+        Arguments.of("LaunchFailed", FailureKind.LAUNCH_FAILED, false, "could not be started"),
+        // a local program (implementation: command) that exited 0 without a declared output, and
+        // one whose Python environment cannot be made
+        Arguments.of(
+            FailureClassifier.OUTPUT_MISSING,
+            FailureKind.OUTPUT_MISSING,
+            false,
+            "container.outputs"),
+        Arguments.of(
+            FailureClassifier.PROGRAM_ENVIRONMENT,
+            FailureKind.CONFIG_ERROR,
+            false,
+            "environment cannot be made"));
   }
 
   @ParameterizedTest(name = "{0} -> {1}")

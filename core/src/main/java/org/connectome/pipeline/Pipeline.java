@@ -40,6 +40,17 @@ public final class Pipeline {
   /** The implementation that runs a facility's own image ({@code container}). */
   public static final String CONTAINER = "container";
 
+  /**
+   * The implementation that runs a facility's own program on the local executor ({@code command}),
+   * configured like a container without its image.
+   */
+  public static final String COMMAND = "command";
+
+  /** Whether {@code implementation} runs a facility's own program rather than this build's code. */
+  public static boolean runsProgram(String implementation) {
+    return CONTAINER.equals(implementation) || COMMAND.equals(implementation);
+  }
+
   static final int DEFAULT_TASKS_PER_SHARD = 100;
   static final int DEFAULT_PARALLELISM = 16;
   static final int DEFAULT_SHARDS_IN_FLIGHT = 4;
@@ -381,9 +392,7 @@ public final class Pipeline {
     ContainerSpec container =
         s.container() != null
             ? s.container()
-            : s.implementation() == null || CONTAINER.equals(s.implementation())
-                ? st.container()
-                : null;
+            : s.implementation() == null || runsProgram(s.implementation()) ? st.container() : null;
     Map<String, Object> identity = new LinkedHashMap<>();
     identity.put("stage", st.stage());
     identity.put("step", stepName);
@@ -392,6 +401,16 @@ public final class Pipeline {
     if (container != null) {
       identity.put("image", container.image());
       identity.put("command", container.command());
+      // only when set, so that the hashes of steps written before these fields existed hold
+      if (container.env() != null && !container.env().isEmpty()) {
+        identity.put("env", container.env());
+      }
+      if (container.python() != null) {
+        identity.put("python", container.python());
+      }
+      if (!container.outputs().isEmpty()) {
+        identity.put("outputs", container.outputs());
+      }
     }
     identity.put("upstream", upstream);
     if (scheme == HashScheme.DAG) {

@@ -84,29 +84,26 @@ final class BuiltInChecks implements SpecCheck {
           }
         }
       }
-      if ("container".equals(s.implementation())) {
-        checkContainer(path, s.container(), "implementation 'container'", errors);
+      if (isProgram(s.implementation())) {
+        checkContainer(path, s.container(), s.implementation(), "", errors);
       }
       // a step may run a container of its own, or the stage's, while the stage runs another
       // implementation
       for (Map.Entry<String, StepSpec> e : new java.util.TreeMap<>(s.steps()).entrySet()) {
         StepSpec st = e.getValue();
         String stepPath = SpecPaths.field(path + ".steps", e.getKey());
-        if (!"container".equals(st.implementation())) {
+        String own = st.implementation();
+        if (!isProgram(own)) {
           continue;
         }
         if (st.container() != null) {
-          checkContainer(stepPath, st.container(), "implementation 'container'", errors);
+          checkContainer(stepPath, st.container(), own, "", errors);
         } else if (s.container() == null) {
           errors.add(
               stepPath + ".container",
-              "is required for implementation 'container' (here or at " + path + ".container)");
-        } else if (!"container".equals(s.implementation())) {
-          checkContainer(
-              path,
-              s.container(),
-              "implementation 'container' of step '" + e.getKey() + "'",
-              errors);
+              "is required for implementation '" + own + "' (here or at " + path + ".container)");
+        } else if (!own.equals(s.implementation())) {
+          checkContainer(path, s.container(), own, " of step '" + e.getKey() + "'", errors);
         }
       }
       checkSettings(path, s.retry(), s.resources(), errors);
@@ -122,12 +119,22 @@ final class BuiltInChecks implements SpecCheck {
     }
   }
 
-  private static void checkContainer(String path, ContainerSpec c, String why, SpecErrors errors) {
+  /**
+   * Whether {@code implementation} runs a facility's own program: {@code container} or {@code
+   * command}.
+   */
+  private static boolean isProgram(String implementation) {
+    return "container".equals(implementation) || "command".equals(implementation);
+  }
+
+  private static void checkContainer(
+      String path, ContainerSpec c, String implementation, String ofStep, SpecErrors errors) {
+    String why = "implementation '" + implementation + "'" + ofStep;
     if (c == null) {
       errors.add(path + ".container", "is required for " + why);
       return;
     }
-    if (c.image() == null || c.image().isBlank()) {
+    if (implementation.equals("container") && (c.image() == null || c.image().isBlank())) {
       errors.add(path + ".container.image", "is required for " + why);
     }
     if (c.command() == null) {

@@ -244,8 +244,17 @@ public final class PlatformSpecChecks {
       if (!kubernetes) {
         errors.add(
             path,
-            "'container' runs a facility's image and needs executor.type: kubernetes; the local "
-                + "executor runs this build's own implementations");
+            "'container' runs a facility's image and needs executor.type: kubernetes; on the local "
+                + "executor a facility's program runs as implementation: command");
+      }
+      return;
+    }
+    if (impl.equals("command")) {
+      if (kubernetes) {
+        errors.add(
+            path,
+            "'command' runs a program of the worker's machine on the local executor; on"
+                + " Kubernetes a facility's program runs in its image as implementation: container");
       }
       return;
     }
@@ -269,7 +278,7 @@ public final class PlatformSpecChecks {
               + " in this build (available: synthetic"
               + (others.isEmpty() ? "" : ", " + String.join(", ", others))
               + (workerImplementations.contains(stage + "/reference") ? ", reference" : "")
-              + (kubernetes ? ", container" : "")
+              + (kubernetes ? ", container" : ", command")
               + ")");
     }
   }

@@ -64,6 +64,28 @@ class PlatformSpecChecksTest {
         Path.of("/x"));
   }
 
+  static final String COMMAND_STEP =
+      """
+      implementation: synthetic
+      steps:
+        inference:
+          implementation: command
+          container: {command: [python, run.py, "{bbox}"], python: tools/python/kernels.txt}
+      """;
+
+  @Test
+  void aCommandStepRunsOnTheLocalExecutorOnly() throws Exception {
+    loader.parse(spec("{type: local}", COMMAND_STEP), "run.yaml", Path.of("/x"));
+    List<String> m = errors(spec("{type: kubernetes, kubernetes: {namespace: c}}", COMMAND_STEP));
+    assertEquals(1, m.size(), m.toString());
+    assertTrue(
+        m.get(0)
+            .contains(
+                "stages[0].steps.inference.implementation: 'command' runs a program of the worker's"
+                    + " machine on the local executor"),
+        m.get(0));
+  }
+
   @Test
   void aStepsOwnImplementationMustExistForThatStep() {
     List<String> m =

@@ -28,6 +28,7 @@ import org.connectome.executor.TaskFailure;
 import org.connectome.executor.TaskResult;
 import org.connectome.executor.Termination;
 import org.connectome.layout.StepLayout;
+import org.connectome.pipeline.Pipeline;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.spec.Quantities;
 import org.connectome.units.Ranges;
@@ -37,7 +38,8 @@ import org.connectome.units.UnitRange;
  * Runs shards on this machine: each task attempt through a {@link TaskLauncher} (a child process by
  * default), at most {@code parallelism} tasks of one shard at once and at most {@code
  * maxConcurrentTasks} CPU slots over all shards, each task retried per the step's policy with
- * backoff. A task needing {@code cpu: 2} takes two slots, as it would take two cores of a node.
+ * backoff. A task needing {@code cpu: 2} takes two slots, as it would take two cores of a node. The
+ * tasks of a {@code command} step run the facility's program instead ({@link ProgramTasks}).
  */
 public final class LocalExecutor implements StageExecutor {
   private static final Duration STOP_GRACE = Duration.ofSeconds(5);
@@ -48,6 +50,8 @@ public final class LocalExecutor implements StageExecutor {
   private final int maxSlots;
   private final Semaphore slots;
   private final ExecutorService threads;
+  private final PythonEnvironments pythons =
+      PythonEnvironments.of(System.getenv(), Path.of(System.getProperty("user.dir")));
 
   public LocalExecutor(TaskLauncher launcher, int maxConcurrentTasks) {
     if (maxConcurrentTasks < 1) {
@@ -81,6 +85,18 @@ public final class LocalExecutor implements StageExecutor {
   public List<TaskResult> runShard(ShardRequest request, ShardListener listener)
       throws InterruptedException, ExecutorException {
     StepConfig step = request.step();
+    ProgramTasks program = null;
+    if (Pipeline.COMMAND.equals(step.implementation())) {
+      try {
+        program = ProgramTasks.prepare(step, request.stepDir(), pythons);
+      } catch (ProgramTasks.PreparationFailed e) {
+        return TaskResult.allFailed(
+            request,
+            listener,
+            FailureClassifier.classify(e.termination(), step.retry().nonRetryableExitCodes()));
+      }
+    }
+    ProgramTasks programTasks = program;
     String tasksEnv = Ranges.format(request.tasks());
     Semaphore parallel = new Semaphore(Math.max(1, step.parallelism()));
     int weight =
@@ -105,7 +121,16 @@ public final class LocalExecutor implements StageExecutor {
                     if (stopping.get()) {
                       throw new InterruptedException("shard stopping");
                     }
-                    return runTask(request, k, t, tasksEnv, parallel, weight, listener, deadline);
+                    return runTask(
+                        request,
+                        programTasks,
+                        k,
+                        t,
+                        tasksEnv,
+                        parallel,
+                        weight,
+                        listener,
+                        deadline);
                   } finally {
                     active.remove(Thread.currentThread());
                   }
@@ -164,6 +189,7 @@ public final class LocalExecutor implements StageExecutor {
 
   private TaskResult runTask(
       ShardRequest req,
+      ProgramTasks program,
       long index,
       long task,
       String tasksEnv,
@@ -192,19 +218,24 @@ public final class LocalExecutor implements StageExecutor {
           long logStart = size(logFile);
           Instant start = Instant.now();
           listener.taskStarted(task, attempt);
-          RunningTask running;
+          TaskLaunch launch =
+              new TaskLaunch(
+                  req.stepDir(), tasksEnv, index, task, attempt, step.resources(), logFile);
+          Termination end;
           try {
-            running =
-                launcher.launch(
-                    new TaskLaunch(
-                        req.stepDir(), tasksEnv, index, task, attempt, step.resources(), logFile));
+            RunningTask running = (program != null ? program : launcher).launch(launch);
+            end = await(running, deadline, step.timeout());
+          } catch (ProgramTasks.NotStarted e) {
+            end = new Termination(-1, "LaunchFailed", e.getMessage());
           } catch (IOException e) {
             throw new ExecutorException(
                 "cannot start task " + task + " of " + step.qualifiedName() + ": " + e.getMessage(),
                 e);
           }
-          Termination end = await(running, deadline, step.timeout());
           duration = Duration.between(start, Instant.now());
+          if (program != null && end.exitCode() == 0 && end.reason() == null) {
+            end = completeProgram(program, step, task, attempt, start);
+          }
           failure = FailureClassifier.classify(end, step.retry().nonRetryableExitCodes());
           tail = failure == null ? null : tail(logFile, logStart);
         } finally {
@@ -221,6 +252,25 @@ public final class LocalExecutor implements StageExecutor {
     TaskResult result = new TaskResult(task, attempt, failure, tail, duration);
     listener.taskFinished(result);
     return result;
+  }
+
+  /** The completion rule of a program that exited 0: its outputs, then its units' markers. */
+  private static Termination completeProgram(
+      ProgramTasks program, StepConfig step, long task, int attempt, Instant start)
+      throws ExecutorException {
+    try {
+      Termination t = program.complete(task, attempt, start, Instant.now());
+      return t == null ? Termination.exit(0) : t;
+    } catch (IOException e) {
+      throw new ExecutorException(
+          "task "
+              + task
+              + " of "
+              + step.qualifiedName()
+              + " succeeded but its markers cannot be written: "
+              + e.getMessage(),
+          e);
+    }
   }
 
   private static Termination await(RunningTask running, long deadline, Duration timeout)

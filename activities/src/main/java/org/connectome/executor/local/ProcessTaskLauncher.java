@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.connectome.spec.Quantities;
 import org.connectome.task.TaskEnv;
 
@@ -17,7 +18,8 @@ import org.connectome.task.TaskEnv;
  * Starts each task attempt as a child JVM running {@code org.connectome.tasks.TaskMain}, the same
  * entry point a task container runs. The child's stdin is a pipe this process never writes: if this
  * process dies, even by SIGKILL, the pipe closes and the child stops itself, so no orphan keeps
- * running units.
+ * running units. The children share a class-data archive of their classes ({@link
+ * TaskClassArchive}).
  */
 public final class ProcessTaskLauncher implements TaskLauncher {
   static final String MAIN = "org.connectome.tasks.TaskMain";
@@ -25,6 +27,7 @@ public final class ProcessTaskLauncher implements TaskLauncher {
   private final String javaBin;
   private final String classPath;
   private final List<String> javaOptions;
+  private final TaskClassArchive archive;
 
   /**
    * @param classPath class path of the child JVMs (the worker's own by default)
@@ -34,6 +37,7 @@ public final class ProcessTaskLauncher implements TaskLauncher {
     this.javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     this.classPath = classPath;
     this.javaOptions = List.copyOf(javaOptions);
+    this.archive = TaskClassArchive.of(classPath, System.getenv());
   }
 
   public static ProcessTaskLauncher withOwnClassPath(List<String> javaOptions) {
@@ -46,6 +50,10 @@ public final class ProcessTaskLauncher implements TaskLauncher {
   }
 
   List<String> command(TaskLaunch l) {
+    return command(l, List.of());
+  }
+
+  List<String> command(TaskLaunch l, List<String> archiveOptions) {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBin);
     // Task JVMs are short-lived: start fast, small footprint, exit (code 3) instead of limping on
@@ -56,6 +64,7 @@ public final class ProcessTaskLauncher implements TaskLauncher {
     cmd.add("-XX:+ExitOnOutOfMemoryError");
     long bytes = Quantities.bytes(l.resources().memory());
     cmd.add("-Xmx" + Math.max(64, bytes * 3 / 4 / (1024 * 1024)) + "m");
+    cmd.addAll(archiveOptions);
     cmd.addAll(javaOptions);
     cmd.add("-cp");
     cmd.add(classPath);
@@ -66,7 +75,8 @@ public final class ProcessTaskLauncher implements TaskLauncher {
   @Override
   public RunningTask launch(TaskLaunch l) throws IOException {
     Files.createDirectories(l.logFile().getParent());
-    ProcessBuilder pb = new ProcessBuilder(command(l));
+    TaskClassArchive.Use use = archive.next();
+    ProcessBuilder pb = new ProcessBuilder(command(l, use.options()));
     Map<String, String> env = pb.environment();
     env.put(TaskEnv.STEP_DIR, l.stepDir().toString());
     env.put(TaskEnv.TASKS, l.tasks());
@@ -76,13 +86,24 @@ public final class ProcessTaskLauncher implements TaskLauncher {
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(new File(l.logFile().toString())));
     pb.redirectInput(ProcessBuilder.Redirect.PIPE);
-    Process p = pb.start();
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      archive.ended(use, -1);
+      throw e;
+    }
+    AtomicBoolean ended = new AtomicBoolean();
     return new RunningTask() {
       @Override
       public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-        return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
-            ? OptionalInt.of(p.exitValue())
-            : OptionalInt.empty();
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+          return OptionalInt.empty();
+        }
+        if (ended.compareAndSet(false, true)) {
+          archive.ended(use, p.exitValue());
+        }
+        return OptionalInt.of(p.exitValue());
       }
 
       @Override
@@ -96,6 +117,10 @@ public final class ProcessTaskLauncher implements TaskLauncher {
         } catch (InterruptedException e) {
           p.destroyForcibly();
           Thread.currentThread().interrupt();
+        }
+        // after the process is gone: a stopped JVM may still write its dump as it exits
+        if (ended.compareAndSet(false, true)) {
+          archive.ended(use, -1);
         }
       }
 

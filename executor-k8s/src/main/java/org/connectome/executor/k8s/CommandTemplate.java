@@ -5,11 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.connectome.pipeline.BlockGrid;
-import org.connectome.pipeline.Box;
 import org.connectome.pipeline.StepPlan;
-import org.connectome.pipeline.Vec3;
+import org.connectome.task.ProgramTemplate;
 import org.connectome.task.TaskEnv;
 import org.connectome.task.TaskExitCodes;
 import org.connectome.units.Grouping;
@@ -97,7 +95,7 @@ final class CommandTemplate {
                     + params.keySet().stream().sorted().toList()
                     + ")");
           }
-          value = paramText(params.get(p));
+          value = ProgramTemplate.paramText(params.get(p));
         } else if (PER_INDEX.contains(name)) {
           perIndex = true;
           value = m.group(0);
@@ -166,31 +164,10 @@ final class CommandTemplate {
             .append(':')
             .append(u.to())
             .append(':')
-            .append(bbox && grid != null ? bounds(grid, u).chunkName() : "-");
+            .append(bbox && grid != null ? ProgramTemplate.bounds(grid, u).chunkName() : "-");
       }
     }
     return b.toString();
-  }
-
-  private static Box bounds(BlockGrid grid, UnitRange units) {
-    long x0 = Long.MAX_VALUE, y0 = Long.MAX_VALUE, z0 = Long.MAX_VALUE, x1 = 0, y1 = 0, z1 = 0;
-    for (long u = units.from(); u < units.to(); u++) {
-      Box box = grid.withOverlap(u);
-      x0 = Math.min(x0, box.start().x());
-      y0 = Math.min(y0, box.start().y());
-      z0 = Math.min(z0, box.start().z());
-      x1 = Math.max(x1, box.end().x());
-      y1 = Math.max(y1, box.end().y());
-      z1 = Math.max(z1, box.end().z());
-    }
-    return new Box(new Vec3(x0, y0, z0), new Vec3(x1, y1, z1));
-  }
-
-  private static String paramText(Object v) {
-    if (v instanceof List<?> l) {
-      return l.stream().map(String::valueOf).collect(Collectors.joining(","));
-    }
-    return String.valueOf(v);
   }
 
   /**

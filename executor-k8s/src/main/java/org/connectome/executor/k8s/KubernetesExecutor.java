@@ -5,7 +5,6 @@ import io.kubernetes.client.openapi.models.V1Job;
 import io.kubernetes.client.util.Config;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.connectome.executor.ExecutorException;
 import org.connectome.executor.FailureClassifier;
@@ -19,7 +18,6 @@ import org.connectome.layout.StepLayout;
 import org.connectome.spec.ExecutorSpec;
 import org.connectome.task.TaskDefinition;
 import org.connectome.task.TaskExitCodes;
-import org.connectome.units.UnitRange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -188,14 +186,6 @@ public final class KubernetesExecutor implements StageExecutor {
     TaskFailure failure = FailureClassifier.classify(why, r.step().retry().nonRetryableExitCodes());
     log.warn(
         "{} shard {}: no Job created: {}", r.step().qualifiedName(), r.shard(), failure.message());
-    List<TaskResult> out = new ArrayList<>();
-    for (UnitRange range : r.tasks()) {
-      for (long t = range.from(); t < range.to(); t++) {
-        TaskResult res = new TaskResult(t, 0, failure, null, Duration.ZERO);
-        listener.taskFinished(res);
-        out.add(res);
-      }
-    }
-    return out;
+    return TaskResult.allFailed(r, listener, failure);
   }
 }

@@ -74,6 +74,7 @@ public final class CompressedSegmentation {
     int blockElements = bs[0] * bs[1] * bs[2];
     long[] values = new long[blockElements];
     int[] indices = new int[blockElements];
+    long[] few = new long[FEW];
     long[] d = v.data();
     int header = base;
     for (int bz = 0; bz < gz; bz++) {
@@ -91,10 +92,8 @@ public final class CompressedSegmentation {
               n += ax;
             }
           }
-          long[] table = Arrays.copyOf(values, n);
-          sortUnsigned(table);
-          int unique = dedup(table);
-          table = Arrays.copyOf(table, unique);
+          long[] table = distinctSorted(values, n, few);
+          int unique = table.length;
           int bits = bitsFor(unique);
           int packedWords = (int) (((long) bits * blockElements + 31) / 32);
           int valuesOffset = out.size() - base;
@@ -119,11 +118,19 @@ public final class CompressedSegmentation {
           if (bits > 0) {
             Arrays.fill(indices, 0);
             int i = 0;
+            // neighbouring voxels mostly share their label: search only when it changes
+            long last = values[0];
+            int lastIndex = unsignedSearch(table, unique, last);
             for (int z = 0; z < az; z++) {
               for (int y = 0; y < ay; y++) {
                 int row = bs[0] * (y + bs[1] * z);
                 for (int x = 0; x < ax; x++) {
-                  indices[row + x] = unsignedSearch(table, unique, values[i++]);
+                  long value = values[i++];
+                  if (value != last) {
+                    last = value;
+                    lastIndex = unsignedSearch(table, unique, value);
+                  }
+                  indices[row + x] = lastIndex;
                 }
               }
             }
@@ -258,6 +265,46 @@ public final class CompressedSegmentation {
       }
     }
     throw new IllegalStateException("value not in table");
+  }
+
+  /** Distinct values a block gathers in a scan before it sorts all of its values instead. */
+  private static final int FEW = 16;
+
+  /**
+   * The sorted (unsigned) distinct values of {@code values[0..n)}, n > 0. A block holds few labels:
+   * they are gathered in one scan (skipping runs of one label) into {@code few}, and only a block
+   * with more than {@link #FEW} sorts all its values, as the kernel benchmark's profile showed the
+   * sort of every block's 512 values at the top.
+   */
+  private static long[] distinctSorted(long[] values, int n, long[] few) {
+    int k = 0;
+    long last = values[0];
+    few[k++] = last;
+    for (int i = 1; i < n; i++) {
+      long v = values[i];
+      if (v == last) {
+        continue;
+      }
+      last = v;
+      boolean seen = false;
+      for (int j = 0; j < k; j++) {
+        if (few[j] == v) {
+          seen = true;
+          break;
+        }
+      }
+      if (!seen) {
+        if (k == FEW) {
+          long[] table = Arrays.copyOf(values, n);
+          sortUnsigned(table);
+          return Arrays.copyOf(table, dedup(table));
+        }
+        few[k++] = v;
+      }
+    }
+    long[] table = Arrays.copyOf(few, k);
+    sortUnsigned(table);
+    return table;
   }
 
   /** Sorts as unsigned: flip the sign bit, sort signed, flip back. */

@@ -43,4 +43,44 @@ class DownsampleTest {
     LabelVolume d = Downsample.mode(v, 2, 2, 1);
     assertArrayEquals(new long[] {1, 2, 4, 5}, d.data());
   }
+
+  /** The pyramid's fast paths give what the general loop gives, edges and ties included. */
+  @Test
+  void fastPathsAgreeWithTheGeneralLoop() {
+    java.util.Random r = new java.util.Random(18);
+    for (int[] size : new int[][] {{7, 5, 3}, {8, 6, 4}, {33, 17, 5}, {1, 1, 1}, {2, 3, 2}}) {
+      int n = size[0] * size[1] * size[2] * 2;
+      byte[] grey = new byte[n];
+      r.nextBytes(grey);
+      ByteVolume v = new ByteVolume(size[0], size[1], size[2], 2, grey);
+      for (int fz : new int[] {1, 2}) {
+        assertArrayEquals(
+            Downsample.averageAnyFactor(v, 2, 2, fz).data(),
+            Downsample.average(v, 2, 2, fz).data(),
+            java.util.Arrays.toString(size) + " fz " + fz);
+      }
+      long[] labels = new long[n];
+      for (int i = 0; i < n; i++) {
+        // few labels, zero and the top bit among them: many ties
+        labels[i] = new long[] {0, 1, 2, -1L}[r.nextInt(4)];
+      }
+      LabelVolume l = new LabelVolume(size[0], size[1], size[2], 2, labels);
+      assertArrayEquals(
+          Downsample.modeAnyFactor(l, 2, 2, 1).data(),
+          Downsample.mode(l, 2, 2, 1).data(),
+          java.util.Arrays.toString(size));
+    }
+  }
+
+  @Test
+  void mode4IsModeOfFourForEveryPattern() {
+    long[] values = {0, 5, 9, -1L};
+    for (int i = 0; i < 256; i++) {
+      long[] v = {values[i & 3], values[(i >> 2) & 3], values[(i >> 4) & 3], values[(i >> 6) & 3]};
+      assertEquals(
+          Downsample.modeOf(v, 4),
+          Downsample.mode4(v[0], v[1], v[2], v[3]),
+          java.util.Arrays.toString(v));
+    }
+  }
 }

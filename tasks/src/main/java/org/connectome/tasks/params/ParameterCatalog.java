@@ -22,7 +22,7 @@ import org.connectome.tasks.synthetic.SyntheticParams;
 public final class ParameterCatalog {
   /** The implementations a spec names, in schema order. */
   public static final List<String> IMPLEMENTATIONS =
-      List.of(UnitRunners.SYNTHETIC, "reference", Pipeline.CONTAINER);
+      List.of(UnitRunners.SYNTHETIC, "reference", Pipeline.CONTAINER, Pipeline.COMMAND);
 
   private final Map<String, List<Param<?>>> declared;
 
@@ -47,9 +47,12 @@ public final class ParameterCatalog {
     return implementation + "/" + stage + "." + step;
   }
 
-  /** Whether {@code implementation} takes parameters beyond the declared ones (a container). */
+  /**
+   * Whether {@code implementation} takes parameters beyond the declared ones (a container or a
+   * command: its template passes them to the program).
+   */
   public static boolean open(String implementation) {
-    return Pipeline.CONTAINER.equals(implementation);
+    return Pipeline.runsProgram(implementation);
   }
 
   /** The parameters the planner of {@code stage.step} reads, whatever the implementation. */
