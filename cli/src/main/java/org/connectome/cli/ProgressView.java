@@ -8,19 +8,22 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import org.connectome.catalog.RunState;
 import org.connectome.catalog.RunStatus;
 import org.connectome.catalog.StageState;
 import org.connectome.catalog.StageStatus;
 import org.connectome.catalog.StepState;
 import org.connectome.catalog.StepStatus;
+import org.connectome.metrics.RunEta;
 import org.connectome.metrics.StageEta;
 import org.connectome.pipeline.Pipeline;
 import org.connectome.spec.RunSpec;
 
 /**
  * A progress bar per stage, from the catalog: units done of total, rate and ETA of the running
- * step. On a terminal it redraws in place; otherwise (a log, CI) it prints a line when a stage
- * changes state and a progress line for the running stage every few seconds.
+ * step, and the whole run's ETA ({@link RunEta}). On a terminal it redraws in place; otherwise (a
+ * log, CI) it prints a line when a stage changes state and a progress line for the running stage
+ * every few seconds.
  */
 final class ProgressView {
   private static final int BAR = 28;
@@ -29,6 +32,7 @@ final class ProgressView {
   private final PrintStream out;
   private final boolean terminal;
   private final List<Pipeline.StagePlan> stages;
+  private final Map<String, List<String>> waitsFor;
   private final String runId;
   private final Instant started;
   private int drawnLines;
@@ -39,6 +43,7 @@ final class ProgressView {
     this.out = out;
     this.terminal = terminal;
     this.stages = Pipeline.stages(spec);
+    this.waitsFor = Pipeline.waitsFor(stages, Pipeline.HashScheme.DAG);
     this.runId = spec.runId();
     this.started = started;
   }
@@ -54,7 +59,9 @@ final class ProgressView {
       List<String> lines = new ArrayList<>();
       String runState = status == null ? "STARTING" : status.run().state().name();
       lines.add(
-          String.format("%s  %s  %s", runId, runState, clock(Duration.between(started, now))));
+          String.format(
+              "%s  %s  %s%s",
+              runId, runState, clock(Duration.between(started, now)), runEta(status, now)));
       for (Pipeline.StagePlan plan : stages) {
         lines.add(stageLine(plan, byStage.get(plan.stage()), now));
       }
@@ -79,6 +86,10 @@ final class ProgressView {
     }
     if (Duration.between(lastPlain, now).compareTo(PLAIN_EVERY) >= 0) {
       lastPlain = now;
+      String eta = runEta(status, now);
+      if (!eta.isEmpty()) {
+        out.println(runId + eta.replaceFirst("^ +", "  "));
+      }
       for (Pipeline.StagePlan plan : stages) {
         StageStatus s = byStage.get(plan.stage());
         if (s != null && s.state() == StageState.RUNNING) {
@@ -87,6 +98,26 @@ final class ProgressView {
       }
     }
     out.flush();
+  }
+
+  /**
+   * The whole run's ETA for the header (" run ETA 00:12:00", or " run ETA >= 00:03:10 (4 steps not
+   * measured yet)"), or nothing before anything is measured or once the run is not running.
+   */
+  String runEta(RunStatus status, Instant now) {
+    if (status == null || status.run().state() != RunState.RUNNING) {
+      return "";
+    }
+    RunEta.Estimate e = RunEta.of(waitsFor, status, now);
+    if (e.seconds() <= 0 && e.isLowerBound()) {
+      return "";
+    }
+    String t = clock(Duration.ofSeconds((long) Math.ceil(e.seconds())));
+    return e.isLowerBound()
+        ? String.format(
+            "  run ETA >= %s (%d step%s not measured yet)",
+            t, e.unmeasured(), e.unmeasured() == 1 ? "" : "s")
+        : "  run ETA " + t;
   }
 
   static String stageLine(Pipeline.StagePlan plan, StageStatus s, Instant now) {
