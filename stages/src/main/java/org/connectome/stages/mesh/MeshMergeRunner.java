@@ -129,8 +129,7 @@ public final class MeshMergeRunner implements UnitRunner {
     try {
       partition(what);
       ShardingSpec sharding = partition.sharding();
-      // this shard's segments and where their parts are, in id order, from the blocks filed under
-      // it
+      // this shard's segments and their parts, in id order, from the blocks filed under it
       Path blocksOut = layout.dir().resolveSibling("blocks").resolve("output");
       List<Long> touched =
           legacyBlocks
