@@ -94,7 +94,9 @@ public final class Pipeline {
    * a change of the code changes the outputs (their format or their values), so that markers of
    * outputs written by the older code no longer count. Steps not listed are at version 1.
    */
-  public static final Map<String, Integer> OUTPUT_VERSIONS = Map.of();
+  public static final Map<String, Integer> OUTPUT_VERSIONS =
+      // 2: mesh.blocks files each block under the merge units of its segments (the touch index)
+      Map.of("mesh.blocks", 2);
 
   /**
    * Steps whose outputs no later step reads: their parameters hash depends on the steps before
@@ -131,8 +133,9 @@ public final class Pipeline {
           Map.entry("synapses.index", java.util.Set.of("synapses.detect")),
           Map.entry("compress.image", java.util.Set.of("align.render")),
           Map.entry("compress.segmentation", java.util.Set.of("segment.relabel", "segment.merge")),
-          Map.entry("mesh.blocks", java.util.Set.of("segment.relabel")),
-          Map.entry("mesh.merge", java.util.Set.of("mesh.blocks")));
+          // both mesh steps read the segment count (segment.merge's summary): it sets the sharding
+          Map.entry("mesh.blocks", java.util.Set.of("segment.relabel", "segment.merge")),
+          Map.entry("mesh.merge", java.util.Set.of("mesh.blocks", "segment.merge")));
 
   /** The steps whose outputs {@code qualifiedStep} reads. */
   public static java.util.Set<String> inputsOf(String qualifiedStep) {

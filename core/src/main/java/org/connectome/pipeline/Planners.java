@@ -80,6 +80,12 @@ public final class Planners {
                   16)),
           Map.entry("mesh.merge", new SegmentShardsPlanner(10)));
 
+  /**
+   * Segment shards of mesh.merge ({@code mergeShards}); mesh.blocks reads it too, to file each
+   * block under the merge units its segments go to.
+   */
+  public static final Param<Integer> MERGE_SHARDS = SegmentShardsPlanner.SHARDS;
+
   private Planners() {}
 
   public static StepPlanner of(String stage, String step) {
@@ -287,8 +293,9 @@ public final class Planners {
             16,
             1,
             Integer.MAX_VALUE,
-            "Segment shards of mesh.merge: segment id modulo this number is the unit that merges"
-                + " a segment's meshes.");
+            "Segment shards of mesh.merge: each unit merges the meshes of the segments whose id"
+                + " modulo this number (sharded meshes: whose shard) is its index; set it in the"
+                + " mesh stage's params, mesh.blocks files its blocks by it.");
 
     @Override
     public List<Param<?>> params() {

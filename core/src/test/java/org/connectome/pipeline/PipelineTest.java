@@ -199,7 +199,7 @@ class PipelineTest {
     assertEquals(
         List.of("compress.image", "compress.segmentation"), waits.get("compress.pyramid1"));
     assertEquals(List.of("compress.pyramid1"), waits.get("compress.pyramid2"));
-    assertEquals(List.of("segment.relabel"), waits.get("mesh.blocks"));
+    assertEquals(List.of("segment.merge", "segment.relabel"), waits.get("mesh.blocks"));
     Map<String, List<String>> chain =
         Pipeline.waitsFor(Pipeline.stages(spec(Map.of())), Pipeline.HashScheme.CHAIN);
     assertEquals(List.of("synapses.index"), chain.get("compress.image"));

@@ -1,6 +1,7 @@
 package org.connectome.stages;
 
 import java.util.List;
+import org.connectome.pipeline.Planners;
 import org.connectome.spec.Param;
 import org.connectome.stages.align.AlignPairsRunner;
 import org.connectome.stages.align.AlignSolveRunner;
@@ -44,7 +45,12 @@ public final class ReferenceParams implements StepParameters {
             concat(DetectParams.PARAMS, SynapseIndexRunner.SHARDING_PARAMS)),
         new Declaration(ref, "compress", "image", CompressParams.IMAGE_PARAMS),
         new Declaration(ref, "compress", "segmentation", CompressParams.SEGMENTATION_PARAMS),
-        new Declaration(ref, "mesh", "blocks", concat(voxelSize, MeshParams.PARAMS)),
+        // blocks files each block under the merge units of its segments: it reads mergeShards too
+        new Declaration(
+            ref,
+            "mesh",
+            "blocks",
+            concat(concat(voxelSize, MeshParams.PARAMS), List.of(Planners.MERGE_SHARDS))),
         new Declaration(ref, "mesh", "merge", MeshParams.PARAMS));
   }
 

@@ -2,13 +2,17 @@ package org.connectome.stages.mesh;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
 import org.connectome.pipeline.Box;
+import org.connectome.pipeline.Planners;
 import org.connectome.stages.precomputed.AtomicFiles;
 import org.connectome.stages.precomputed.DataType;
 import org.connectome.stages.precomputed.PrecomputedVolume;
@@ -26,7 +30,9 @@ import org.connectome.tasks.UnitRunner;
  * blockOverlap}, at least one voxel) over {@code volumes/segmentation/}. It meshes every segment of
  * the block by marching cubes ({@link BlockMesher}), vertices in nm from the voxel size ({@code
  * params.voxelSize}, else the run spec's), simplifies them when {@code params.simplify} asks (seams
- * fixed), and writes {@code output/blocks/<unit / 1000>/ u<unit>.mesh} ({@link BlockMeshFile}) and
+ * fixed), and writes {@code output/blocks/<unit / 1000>/ u<unit>.mesh} ({@link BlockMeshFile}),
+ * then files the block under each mesh.merge unit it has segments for ({@link MergeShards}, {@code
+ * params.mergeShards}: the touch index, so that a merge unit reads only its blocks) and writes
  * {@code output/stats/<unit / 1000>/u<unit>.json}, each atomically.
  */
 public final class MeshBlocksRunner implements UnitRunner {
@@ -36,15 +42,23 @@ public final class MeshBlocksRunner implements UnitRunner {
   private final BlockGrid grid;
   private final double[] resolution;
   private final MeshParams params;
+  private final long mergeShards;
   private PrecomputedVolume segmentation;
+  private MergeShards merge;
 
   MeshBlocksRunner(
-      Path runDir, StepLayout layout, BlockGrid grid, double[] resolution, MeshParams params) {
+      Path runDir,
+      StepLayout layout,
+      BlockGrid grid,
+      double[] resolution,
+      MeshParams params,
+      long mergeShards) {
     this.runDir = runDir;
     this.layout = layout;
     this.grid = grid;
     this.resolution = resolution;
     this.params = params;
+    this.mergeShards = mergeShards;
   }
 
   public static MeshBlocksRunner create(TaskDefinition def, StepLayout layout)
@@ -66,7 +80,9 @@ public final class MeshBlocksRunner implements UnitRunner {
           layout,
           grid,
           VoxelSize.resolve("mesh.blocks", def.params(), def),
-          MeshParams.of("mesh.blocks", def.params()));
+          MeshParams.of("mesh.blocks", def.params()),
+          Planners.MERGE_SHARDS.read(
+              "mesh.blocks", def.params() == null ? Map.of() : def.params()));
     } catch (IllegalArgumentException | IOException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -120,6 +136,18 @@ public final class MeshBlocksRunner implements UnitRunner {
       long bytes =
           BlockMeshFile.write(
               BlockMeshFile.file(layout.outputDir(), unit.unit()), unit.unit(), parts);
+      // after the block file: a merge unit that finds its touch file finds the block
+      Set<Long> units = new TreeSet<>();
+      for (long id : parts.keySet()) {
+        units.add(merge.unitOf(id));
+      }
+      // the partition's folder even for a block without segments: its absence marks blocks
+      // written before the touch index
+      Files.createDirectories(MergeShards.touchRoot(layout.outputDir()).resolve(merge.key()));
+      for (long k : units) {
+        AtomicFiles.writeIfChanged(
+            merge.touchFile(layout.outputDir(), k, unit.unit()), new byte[0]);
+      }
       int meshes = 0;
       long raw = 0;
       long tris = 0;
@@ -175,6 +203,11 @@ public final class MeshBlocksRunner implements UnitRunner {
               + " of "
               + Arrays.toString(expected),
           false);
+    }
+    try {
+      merge = MergeShards.of(params.output(), mergeShards, MergeShards.segments(runDir));
+    } catch (IllegalArgumentException e) {
+      throw new UnitException("mesh.blocks: " + e.getMessage(), false);
     }
     segmentation = in;
   }

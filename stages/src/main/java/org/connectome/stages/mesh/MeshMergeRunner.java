@@ -22,14 +22,14 @@ import org.connectome.tasks.UnitRunner;
 
 /**
  * {@code mesh.merge}: unit {@code k} of {@code S} segment shards (the plan's unit count, {@code
- * params.mergeShards}) handles the segments with {@code id % S == k} (unsigned). It reads the index
- * of every block file mesh.blocks wrote (the block count from that step's {@code step.json}; a
- * missing block fails the unit for good), joins each segment's block meshes at their seam vertices
- * ({@link SeamMerge}) and writes, in {@code neuroglancer/segmentation/<params.mesh, default
- * mesh>/}, the fragment {@code <id>.frag} and then the manifest {@code <id>:0} for every segment
- * any block saw (an empty fragment list when it has no triangles), and the folder's {@code info};
- * all atomically, fragments before manifests. Figures go to {@code output/shards/<k /
- * 1000>/s<k>.json} and, per segment, {@code s<k>.tsv}.
+ * params.mergeShards}) handles the segments with {@code id % S == k} (unsigned), or in shard {@code
+ * k} of sharded meshes ({@link MergeShards}). It reads only the blocks mesh.blocks filed under
+ * {@code k} in its touch index (a missing block file fails the unit for good), joins each segment's
+ * block meshes at their seam vertices ({@link SeamMerge}) and writes, in {@code
+ * neuroglancer/segmentation/<params.mesh, default mesh>/}, the fragment {@code <id>.frag} and then
+ * the manifest {@code <id>:0} for every segment any block saw (an empty fragment list when it has
+ * no triangles), and the folder's {@code info}; all atomically, fragments before manifests. Figures
+ * go to {@code output/shards/<k / 1000>/s<k>.json} and, per segment, {@code s<k>.tsv}.
  */
 public final class MeshMergeRunner implements UnitRunner {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -39,8 +39,13 @@ public final class MeshMergeRunner implements UnitRunner {
   private final MeshParams params;
   private final double voxelSize;
 
-  /** Per block file, its entries: read once per task, each shard takes its own. */
-  private Map<Path, List<BlockMeshFile.Entry>> indexes;
+  /** The partition of the segments into merge units, and the block count: read once per task. */
+  private MergeShards partition;
+
+  private long blocks;
+
+  /** Blocks written before the touch index (runs hashed as a chain keep them): read them all. */
+  private boolean legacyBlocks;
 
   MeshMergeRunner(
       Path runDir, StepLayout layout, long shards, MeshParams params, double voxelSize) {
@@ -122,18 +127,25 @@ public final class MeshMergeRunner implements UnitRunner {
     long shard = unit.unit();
     String what = "mesh.merge shard " + shard + " of " + shards;
     try {
-      loadIndexes(what);
-      ShardingSpec sharding = sharding(what);
-      // this shard's segments and where their parts are, in id order
+      partition(what);
+      ShardingSpec sharding = partition.sharding();
+      // this shard's segments and their parts, in id order, from the blocks filed under it
+      Path blocksOut = layout.dir().resolveSibling("blocks").resolve("output");
+      List<Long> touched =
+          legacyBlocks
+              ? java.util.stream.LongStream.range(0, blocks).boxed().toList()
+              : partition.blocksOf(blocksOut, shard, blocks);
       Map<Long, List<Part>> segments = new TreeMap<>(Long::compareUnsigned);
-      for (var e : indexes.entrySet()) {
-        for (BlockMeshFile.Entry en : e.getValue()) {
-          long owner =
-              sharding != null
-                  ? sharding.shardOf(en.id())
-                  : Long.remainderUnsigned(en.id(), shards);
-          if (owner == shard) {
-            segments.computeIfAbsent(en.id(), k -> new ArrayList<>()).add(new Part(e.getKey(), en));
+      for (long b : touched) {
+        Path f = BlockMeshFile.file(blocksOut, b);
+        if (!Files.isRegularFile(f)) {
+          // a segment seen only by a missing block would get no manifest, others would have holes
+          throw new UnitException(
+              what + ": mesh.blocks output " + f + " is missing; rerun mesh.blocks", false);
+        }
+        for (BlockMeshFile.Entry en : BlockMeshFile.index(f)) {
+          if (partition.unitOf(en.id()) == shard) {
+            segments.computeIfAbsent(en.id(), k -> new ArrayList<>()).add(new Part(f, en));
           }
         }
       }
@@ -222,7 +234,7 @@ public final class MeshMergeRunner implements UnitRunner {
               new Stats(
                   shard,
                   shards,
-                  indexes.size(),
+                  touched.size(),
                   segments.size(),
                   meshes,
                   vertices,
@@ -254,40 +266,11 @@ public final class MeshMergeRunner implements UnitRunner {
   }
 
   /**
-   * The meshes' sharding, or null: the segment ids hashed into one shard file per merge unit
-   * ({@code mergeShards} a power of two), minishards of about 64 segments.
+   * The partition mesh.blocks filed its blocks by ({@link MergeShards}, from the same params and
+   * segment count), and the block count from mesh.blocks' definition; once per task.
    */
-  private ShardingSpec sharding(String what) throws UnitException {
-    long segments =
-        indexes.values().stream()
-            .flatMap(List::stream)
-            .map(BlockMeshFile.Entry::id)
-            .distinct()
-            .count();
-    if (!params.output().sharded(segments)) {
-      return null;
-    }
-    if (Long.bitCount(shards) != 1) {
-      throw new UnitException(
-          what + ": sharded meshes need params.mergeShards to be a power of two, not " + shards,
-          false);
-    }
-    int shardBits = Long.numberOfTrailingZeros(shards);
-    long perShard = Math.max(1, segments / shards);
-    int minishardBits = Math.min(9, Math.max(0, 64 - Long.numberOfLeadingZeros(perShard - 1) - 6));
-    return new ShardingSpec(
-        ShardingSpec.TYPE,
-        0,
-        ShardingSpec.MURMUR,
-        minishardBits,
-        shardBits,
-        ShardingSpec.GZIP,
-        ShardingSpec.RAW);
-  }
-
-  /** Reads every block file's index, once per task; every block must be there. */
-  private void loadIndexes(String what) throws IOException, UnitException {
-    if (indexes != null) {
+  private void partition(String what) throws IOException, UnitException {
+    if (partition != null) {
       return;
     }
     Path blocksStep = layout.dir().resolveSibling("blocks");
@@ -295,39 +278,35 @@ public final class MeshMergeRunner implements UnitRunner {
     if (!Files.isRegularFile(def)) {
       throw new UnitException(what + ": no " + def + ": mesh.blocks has not run", false);
     }
-    TaskDefinition blocks = TaskDefinition.read(def);
-    long count =
-        blocks.plan() == null || blocks.plan().units() == null
-            ? -1
-            : blocks.plan().units().unitCount();
+    TaskDefinition b = TaskDefinition.read(def);
+    long count = b.plan() == null || b.plan().units() == null ? -1 : b.plan().units().unitCount();
     if (count < 0) {
       throw new UnitException(what + ": " + def + " has no unit count", false);
     }
-    Path out = blocksStep.resolve("output");
-    List<Path> missing = new ArrayList<>();
-    Map<Path, List<BlockMeshFile.Entry>> read = new TreeMap<>();
-    for (long u = 0; u < count; u++) {
-      Path f = BlockMeshFile.file(out, u);
-      if (!Files.isRegularFile(f)) {
-        missing.add(f);
-        continue;
-      }
-      read.put(f, BlockMeshFile.index(f));
+    MergeShards p;
+    try {
+      p = MergeShards.of(params.output(), shards, MergeShards.segments(runDir));
+    } catch (IllegalArgumentException e) {
+      throw new UnitException(what + ": " + e.getMessage(), false);
     }
-    if (!missing.isEmpty()) {
-      // a segment seen only by a missing block would get no manifest, and others would have holes
+    Path root = MergeShards.touchRoot(blocksStep.resolve("output"));
+    if (Files.isDirectory(root) && !Files.isDirectory(root.resolve(p.key()))) {
+      List<String> keys = new ArrayList<>();
+      try (var dirs = Files.list(root)) {
+        dirs.forEach(d -> keys.add(d.getFileName().toString()));
+      }
       throw new UnitException(
           what
-              + ": "
-              + missing.size()
-              + " of "
-              + count
-              + " mesh.blocks outputs are missing"
-              + " (first "
-              + missing.get(0)
-              + "); rerun mesh.blocks",
+              + ": mesh.blocks filed its blocks for merge units "
+              + keys
+              + ", this step's params make "
+              + p.key()
+              + ": set mergeShards, format, sharding and shardedAbove in the mesh stage's params,"
+              + " which both steps read",
           false);
     }
-    indexes = read;
+    blocks = count;
+    legacyBlocks = !Files.isDirectory(root);
+    partition = p;
   }
 }

@@ -98,7 +98,11 @@ class MeshDemoTiming {
                     Double.parseDouble(simplify.split(",")[1])));
     TaskDefinition blocks =
         MeshSteps.blocks(
-            runDir, new Vec3(SX, SY, SZ), new Vec3(512, 512, 16), new Vec3(1, 1, 1), params);
+            runDir,
+            new Vec3(SX, SY, SZ),
+            new Vec3(512, 512, 16),
+            new Vec3(1, 1, 1),
+            MeshSteps.withShards(params, Integer.parseInt(args[2])));
     var os =
         (com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean();

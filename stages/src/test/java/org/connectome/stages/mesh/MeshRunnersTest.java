@@ -76,7 +76,8 @@ class MeshRunnersTest {
   static void runBoth(Path runDir, Map<String, Object> params, long shards) throws Exception {
     MeshSteps.runAll(
         MeshBlocksRunner::create,
-        MeshSteps.blocks(runDir, VOLUME, BLOCK, new Vec3(1, 1, 1), params));
+        MeshSteps.blocks(
+            runDir, VOLUME, BLOCK, new Vec3(1, 1, 1), MeshSteps.withShards(params, shards)));
     MeshSteps.runAll(MeshMergeRunner::create, MeshSteps.merge(runDir, shards, params));
   }
 
@@ -107,9 +108,8 @@ class MeshRunnersTest {
           Files.delete(p);
         }
       }
-      MeshSteps.runAll(
-          MeshMergeRunner::create,
-          MeshSteps.merge(runDir, 2, Map.of("format", "multires", "sharding", sharding)));
+      // both steps from the mesh stage's params: the blocks are filed for this partition
+      runBoth(runDir, Map.of("format", "multires", "sharding", sharding), 2);
       assertEquals("neuroglancer_multilod_draco", MeshFolder.type(dir));
       List<MeshFolder.Segment> read = MeshFolder.read(dir);
       assertEquals(
@@ -198,7 +198,11 @@ class MeshRunnersTest {
     MeshSteps.runAll(
         MeshBlocksRunner::create,
         MeshSteps.blocks(
-            runDir, new Vec3(4, 3, 2), new Vec3(4, 3, 2), new Vec3(1, 1, 1), Map.of()));
+            runDir,
+            new Vec3(4, 3, 2),
+            new Vec3(4, 3, 2),
+            new Vec3(1, 1, 1),
+            MeshSteps.withShards(Map.of(), 1)));
     MeshSteps.runAll(MeshMergeRunner::create, MeshSteps.merge(runDir, 1, Map.of()));
     assertEquals("{\"fragments\":[\"9.frag\"]}", Files.readString(meshDir(runDir).resolve("9:0")));
     byte[] b = Files.readAllBytes(meshDir(runDir).resolve("9.frag"));
@@ -288,6 +292,7 @@ class MeshRunnersTest {
     Map<Long, BlockMesher.Part> parts = new TreeMap<>(Long::compareUnsigned);
     parts.put(12L, new BlockMesher.Part(3, 0, TriangleMesh.empty()));
     BlockMeshFile.write(BlockMeshFile.file(MeshSteps.layout(blocks).outputDir(), 0), 0, parts);
+    MeshSteps.writeSummary(runDir, 1);
     MeshSteps.runAll(MeshMergeRunner::create, MeshSteps.merge(runDir, 2, Map.of()));
     assertEquals("{\"fragments\":[]}", Files.readString(meshDir(runDir).resolve("12:0")));
     assertFalse(Files.exists(meshDir(runDir).resolve("12.frag")));
@@ -296,15 +301,59 @@ class MeshRunnersTest {
   @Test
   void aMissingBlockFailsTheMergeForGood(@TempDir Path runDir) throws Exception {
     MeshSteps.writeSegmentation(runDir, labels(), new int[] {32, 32, 8});
-    TaskDefinition blocks = MeshSteps.blocks(runDir, VOLUME, BLOCK, new Vec3(1, 1, 1), Map.of());
-    MeshSteps.run(MeshBlocksRunner::create, blocks, List.of(0L, 1L, 2L));
+    TaskDefinition blocks =
+        MeshSteps.blocks(
+            runDir, VOLUME, BLOCK, new Vec3(1, 1, 1), MeshSteps.withShards(Map.of(), 2));
+    MeshSteps.runAll(MeshBlocksRunner::create, blocks);
+    Files.delete(BlockMeshFile.file(MeshSteps.layout(blocks).outputDir(), 3));
     UnitException e =
         assertThrows(
             UnitException.class,
             () -> MeshSteps.runAll(MeshMergeRunner::create, MeshSteps.merge(runDir, 2, Map.of())));
     assertFalse(e.retryable());
-    assertTrue(e.getMessage().contains("15 of 18 mesh.blocks outputs are missing"), e.getMessage());
-    assertTrue(e.getMessage().contains("u3.mesh"), e.getMessage());
+    assertTrue(e.getMessage().contains("u3.mesh is missing"), e.getMessage());
+  }
+
+  @Test
+  void eachMergeUnitReadsOnlyTheBlocksItsSegmentsTouch(@TempDir Path runDir) throws Exception {
+    MeshSteps.writeSegmentation(runDir, labels(), new int[] {32, 32, 8});
+    runBoth(runDir, Map.of(), 3);
+    // which blocks hold parts of each unit's segments, from every block file
+    Path blocksOut =
+        MeshSteps.layout(MeshSteps.blocks(runDir, VOLUME, BLOCK, new Vec3(1, 1, 1), Map.of()))
+            .outputDir();
+    Map<Long, TreeSet<Long>> want = new TreeMap<>();
+    for (long b = 0; b < 18; b++) {
+      for (BlockMeshFile.Entry en : BlockMeshFile.index(BlockMeshFile.file(blocksOut, b))) {
+        want.computeIfAbsent(Long.remainderUnsigned(en.id(), 3), k -> new TreeSet<>()).add(b);
+      }
+    }
+    Path out = MeshSteps.layout(MeshSteps.merge(runDir, 3, Map.of())).outputDir();
+    int fewer = 0;
+    for (long k = 0; k < 3; k++) {
+      MeshMergeRunner.Stats st =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readValue(MeshMergeRunner.statsFile(out, k).toFile(), MeshMergeRunner.Stats.class);
+      assertEquals(want.get(k).size(), st.blocks(), "blocks read by unit " + k);
+      fewer += st.blocks() < 18 ? 1 : 0;
+    }
+    assertTrue(fewer > 0, "some unit reads fewer than all 18 blocks");
+  }
+
+  @Test
+  void blocksFiledForOtherMergeUnitsNameTheParameter(@TempDir Path runDir) throws Exception {
+    MeshSteps.writeSegmentation(runDir, labels(), new int[] {32, 32, 8});
+    MeshSteps.runAll(
+        MeshBlocksRunner::create,
+        MeshSteps.blocks(
+            runDir, VOLUME, BLOCK, new Vec3(1, 1, 1), MeshSteps.withShards(Map.of(), 2)));
+    UnitException e =
+        assertThrows(
+            UnitException.class,
+            () -> MeshSteps.runAll(MeshMergeRunner::create, MeshSteps.merge(runDir, 3, Map.of())));
+    assertFalse(e.retryable());
+    assertTrue(e.getMessage().contains("[mod2]"), e.getMessage());
+    assertTrue(e.getMessage().contains("mergeShards"), e.getMessage());
   }
 
   @Test

@@ -15,6 +15,8 @@ import org.connectome.stages.precomputed.LabelVolume;
 import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.precomputed.RunVolumes;
 import org.connectome.stages.precomputed.VolumeInfo;
+import org.connectome.stages.segment.SegmentReconcileRunner;
+import org.connectome.stages.segment.SegmentSteps;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.UnitContext;
 import org.connectome.tasks.UnitRunner;
@@ -25,8 +27,13 @@ import org.connectome.units.Grouping;
 public final class MeshSteps {
   private MeshSteps() {}
 
+  /**
+   * mesh.blocks filing its blocks for {@code params.mergeShards} merge units (16 unless given), of
+   * legacy meshes unless {@code params} names a format: what a mesh stage's params give both steps.
+   */
   static TaskDefinition blocks(
       Path runDir, Vec3 volume, Vec3 block, Vec3 overlap, Map<String, Object> params) {
+    params = legacyUnlessNamed(params);
     BlockGrid grid = new BlockGrid(volume, block, overlap);
     UnitSpace units = new UnitSpace("block", grid.blockCount(), grid, "test");
     return new TaskDefinition(
@@ -49,16 +56,14 @@ public final class MeshSteps {
   public static void meshAll(
       Path runDir, Vec3 volume, Vec3 block, Map<String, Object> params, long shards)
       throws Exception {
+    params = withShards(params, shards);
     runAll(MeshBlocksRunner::create, blocks(runDir, volume, block, new Vec3(1, 1, 1), params));
     runAll(MeshMergeRunner::create, merge(runDir, shards, params));
   }
 
   static TaskDefinition merge(Path runDir, long shards, Map<String, Object> params) {
     UnitSpace units = new UnitSpace("segment-shard", shards, null, "test");
-    if (!params.containsKey("format")) {
-      params = new java.util.LinkedHashMap<>(params);
-      params.put("format", "legacy");
-    }
+    params = legacyUnlessNamed(withShards(params, shards));
     return new TaskDefinition(
         "sample/r1",
         "mesh",
@@ -72,6 +77,35 @@ public final class MeshSteps {
         null,
         null,
         new org.connectome.spec.VoxelSize(8, 8, 33));
+  }
+
+  /** {@code params} with {@code mergeShards}: the stage's params, which both steps read. */
+  static Map<String, Object> withShards(Map<String, Object> params, long shards) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>(params);
+    out.put("mergeShards", (int) shards);
+    return out;
+  }
+
+  private static Map<String, Object> legacyUnlessNamed(Map<String, Object> params) {
+    if (params.containsKey("format")) {
+      return params;
+    }
+    Map<String, Object> out = new java.util.LinkedHashMap<>(params);
+    out.put("format", "legacy");
+    return out;
+  }
+
+  /**
+   * Writes the segment count where segment.merge's summary has it (the mesh steps' sharding reads
+   * it), as a reconcile of one unit would.
+   */
+  public static void writeSummary(Path runDir, long segments) throws Exception {
+    Path dir = SegmentSteps.reconciled(runDir);
+    java.nio.file.Files.createDirectories(dir);
+    org.connectome.pipeline.Json.mapper()
+        .writeValue(
+            dir.resolve(SegmentReconcileRunner.SUMMARY).toFile(),
+            new SegmentReconcileRunner.Summary(0, segments, segments, 0, 0, 0, 0, 0, 0, 0, 0, 0));
   }
 
   static StepLayout layout(TaskDefinition def) {
@@ -118,5 +152,7 @@ public final class MeshSteps {
                     VolumeInfo.Scale.of(
                         size, new double[] {8, 8, 33}, chunk, Encoding.RAW, null))));
     s.writeLabels(0, new Box(new Vec3(0, 0, 0), new Vec3(size[0], size[1], size[2])), labels);
+    writeSummary(
+        runDir, java.util.Arrays.stream(labels.data()).filter(v -> v != 0).distinct().count());
   }
 }

@@ -150,6 +150,8 @@ class PrecomputedReadersTest {
         "annotations", Map.of("path", synapses.toString(), "by_id", byId, "related", related));
 
     // multi-resolution meshes, sharded into two files, and what the platform reads of them
+    MeshSteps.writeSummary(
+        runDir, java.util.Arrays.stream(labels.data()).filter(v -> v != 0).distinct().count());
     MeshSteps.meshAll(
         runDir,
         VOLUME,
