@@ -260,7 +260,16 @@ class ViewerCheckTest {
             "mesh",
             "blocks",
             "reference",
-            Map.of("simplify", Map.of("ratio", 0.2, "maxError", 8)),
+            // the mesh stage's params, which both steps read (the merge units' partition)
+            Map.of(
+                "simplify",
+                Map.of("ratio", 0.2, "maxError", 8),
+                "format",
+                "multires",
+                "sharding",
+                "always",
+                "mergeShards",
+                2),
             "hb",
             "test",
             new org.connectome.pipeline.StepPlan(
@@ -270,6 +279,8 @@ class ViewerCheckTest {
             null,
             null,
             spec);
+    // the mesh steps read the segment count from the segmentation's summary
+    org.connectome.stages.mesh.MeshSteps.writeSummary(runDir, names.size());
     BlockSteps.runAll(org.connectome.stages.mesh.MeshBlocksRunner::create, blocks);
     var merge =
         new org.connectome.task.TaskDefinition(
@@ -277,7 +288,7 @@ class ViewerCheckTest {
             "mesh",
             "merge",
             "reference",
-            Map.of("format", "multires", "sharding", "always"),
+            Map.of("format", "multires", "sharding", "always", "mergeShards", 2),
             "hm",
             "test",
             new org.connectome.pipeline.StepPlan(
