@@ -295,7 +295,9 @@ public final class ScaleLadder {
             String.format(Locale.ROOT, " %.1f | %s |", s.cpuSeconds(), mb(s.peakRssBytes())));
       }
       double b = exponent(voxels, e.getValue().stream().map(StepFigures::cpuSeconds).toList());
-      out.println(line.append(String.format(Locale.ROOT, " %.2f |", b)));
+      // a step run in the worker (ingest) has no CPU of its own to fit
+      out.println(
+          line.append(Double.isFinite(b) ? String.format(Locale.ROOT, " %.2f |", b) : " - |"));
     }
     StringBuilder total = new StringBuilder("| **all steps** |");
     for (Rung r : rungs) {
