@@ -27,12 +27,14 @@ import org.connectome.task.TaskReport;
  * folders and prints, per step, units, wall time, compute, voxels per second per core, the largest
  * peak RSS of any task and the files written; then how compute grows with volume (the exponent of a
  * least-squares fit of log CPU on log voxels) and how much of each run's wall no task was running
- * (orchestration: planning, dispatch, Temporal, and each task JVM's start).
+ * (orchestration: planning, dispatch, Temporal, the catalog).
  *
  * <p>Everything comes from what the run left beside its data: {@code step.json} (units), the task
  * reports (start, end, CPU seconds, peak RSS as the task process measured them) and the completion
  * markers (the files each unit wrote). A run's wall runs from its first step's planning (the
- * creation of its {@code step.json}) to the end of its last task.
+ * creation of its {@code step.json}) to the end of its last task; its orchestration is the wall in
+ * which no task JVM ran, printed also with the JVMs' starts (until their {@code TaskRunner} began)
+ * counted in.
  *
  * <p>{@code ScaleLadder RUNG=SPEC ...}, e.g. {@code 1x=work/ladder/1x/run.yaml
  * 8x=work/ladder/8x/run.yaml}.
@@ -56,9 +58,19 @@ public final class ScaleLadder {
     }
   }
 
-  /** One rung: a finished run and its volume. */
+  /**
+   * One rung: a finished run and its volume.
+   *
+   * @param busySeconds wall during which some task's {@code TaskRunner} ran
+   * @param processSeconds wall during which some task's JVM ran (its start included)
+   */
   record Rung(
-      String label, long voxels, double wallSeconds, double busySeconds, List<StepFigures> steps) {
+      String label,
+      long voxels,
+      double wallSeconds,
+      double busySeconds,
+      double processSeconds,
+      List<StepFigures> steps) {
     double cpuSeconds() {
       return steps.stream().mapToDouble(StepFigures::cpuSeconds).sum();
     }
@@ -71,7 +83,13 @@ public final class ScaleLadder {
       return steps.stream().mapToLong(StepFigures::files).sum();
     }
 
+    /** The share of wall in which no task process ran. */
     double orchestrationShare() {
+      return wallSeconds <= 0 ? 0 : 1 - processSeconds / wallSeconds;
+    }
+
+    /** The share of wall in which no task's units ran: orchestration and task JVM starts. */
+    double orchestrationAndJvmStartShare() {
       return wallSeconds <= 0 ? 0 : 1 - busySeconds / wallSeconds;
     }
   }
@@ -101,6 +119,7 @@ public final class ScaleLadder {
     Path stages = runDir.resolve("stages");
     List<StepFigures> steps = new ArrayList<>();
     List<Instant[]> intervals = new ArrayList<>();
+    List<Instant[]> processes = new ArrayList<>();
     Instant chainStart = null;
     Instant chainEnd = null;
     List<Path> stepDirs;
@@ -112,7 +131,7 @@ public final class ScaleLadder {
       TaskDefinition def = TaskDefinition.read(layout.definitionFile());
       Instant planned = Files.getLastModifiedTime(layout.definitionFile()).toInstant();
       chainStart = chainStart == null || planned.isBefore(chainStart) ? planned : chainStart;
-      StepFigures f = step(def, layout, intervals);
+      StepFigures f = step(def, layout, intervals, processes);
       if (f.lastEnd() != null && (chainEnd == null || f.lastEnd().isAfter(chainEnd))) {
         chainEnd = f.lastEnd();
       }
@@ -126,10 +145,11 @@ public final class ScaleLadder {
         Comparator.comparing(
             StepFigures::firstStart, Comparator.nullsLast(Comparator.naturalOrder())));
     double wall = Duration.between(chainStart, chainEnd).toMillis() / 1e3;
-    return new Rung(label, voxels, wall, unionSeconds(intervals), steps);
+    return new Rung(label, voxels, wall, unionSeconds(intervals), unionSeconds(processes), steps);
   }
 
-  private static StepFigures step(TaskDefinition def, StepLayout layout, List<Instant[]> intervals)
+  private static StepFigures step(
+      TaskDefinition def, StepLayout layout, List<Instant[]> intervals, List<Instant[]> processes)
       throws IOException {
     long tasks = 0;
     long withoutUsage = 0;
@@ -143,6 +163,11 @@ public final class ScaleLadder {
           TaskReport r = TaskReport.read(p);
           tasks++;
           intervals.add(new Instant[] {r.startedAt(), r.finishedAt()});
+          Instant jvm = r.usage() == null ? null : r.usage().jvmStartedAt();
+          processes.add(
+              new Instant[] {
+                jvm != null && jvm.isBefore(r.startedAt()) ? jvm : r.startedAt(), r.finishedAt()
+              });
           first = first == null || r.startedAt().isBefore(first) ? r.startedAt() : first;
           last = last == null || r.finishedAt().isAfter(last) ? r.finishedAt() : last;
           if (r.usage() == null || r.usage().peakRssBytes() < 0) {
@@ -228,13 +253,16 @@ public final class ScaleLadder {
     for (Rung r : rungs) {
       out.printf(
           Locale.ROOT,
-          "%n### %s: %,d voxels, wall %.1f s, tasks running %.1f s, orchestration %.1f %% of wall,"
+          "%n### %s: %,d voxels, wall %.1f s, task JVMs running %.1f s (their units %.1f s),"
+              + " orchestration %.1f %% of wall (%.1f %% with the task JVMs' starts),"
               + " compute %.1f CPU s, %.0f voxels/s/core, largest task peak RSS %s, %,d files%n%n",
           r.label(),
           r.voxels(),
           r.wallSeconds(),
+          r.processSeconds(),
           r.busySeconds(),
           100 * r.orchestrationShare(),
+          100 * r.orchestrationAndJvmStartShare(),
           r.cpuSeconds(),
           r.voxels() / r.cpuSeconds(),
           mb(r.peakRssBytes()),

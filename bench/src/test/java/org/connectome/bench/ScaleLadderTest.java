@@ -61,15 +61,30 @@ class ScaleLadderTest {
     define(stitch, "stitch", "stitch", 3);
     // the chain is planned at T0; two tasks overlap from T0+1 to T0+5, the next runs T0+8..T0+10
     Files.setLastModifiedTime(stitch.definitionFile(), FileTime.from(T0));
-    report(stitch, 0, T0.plusSeconds(1), T0.plusSeconds(4), new TaskUsage(2.5, 300L << 20));
-    report(stitch, 1, T0.plusSeconds(2), T0.plusSeconds(5), new TaskUsage(1.5, 200L << 20));
+    report(
+        stitch,
+        0,
+        T0.plusSeconds(1),
+        T0.plusSeconds(4),
+        new TaskUsage(2.5, 300L << 20, T0.plusMillis(500)));
+    report(
+        stitch,
+        1,
+        T0.plusSeconds(2),
+        T0.plusSeconds(5),
+        new TaskUsage(1.5, 200L << 20, T0.plusMillis(1500)));
     marker(stitch, 0, 2);
     marker(stitch, 1, 1);
     marker(stitch, 2, 1);
     StepLayout mesh = run.step("mesh", "blocks");
     define(mesh, "mesh", "blocks", 1);
     Files.setLastModifiedTime(mesh.definitionFile(), FileTime.from(T0.plusSeconds(6)));
-    report(mesh, 0, T0.plusSeconds(8), T0.plusSeconds(10), new TaskUsage(4, 500L << 20));
+    report(
+        mesh,
+        0,
+        T0.plusSeconds(8),
+        T0.plusSeconds(10),
+        new TaskUsage(4, 500L << 20, T0.plusSeconds(7)));
     marker(mesh, 0, 5);
 
     ScaleLadder.Rung r = ScaleLadder.read("1x", run.runDir(), 1000);
@@ -86,7 +101,10 @@ class ScaleLadderTest {
     assertEquals(4, s.files());
     assertEquals(10.0, r.wallSeconds(), 1e-9);
     assertEquals(6.0, r.busySeconds(), 1e-9);
-    assertEquals(0.4, r.orchestrationShare(), 1e-9);
+    // the JVMs started at T0+0.5, T0+1.5 and T0+7: 4.5 s and 3 s of processes
+    assertEquals(7.5, r.processSeconds(), 1e-9);
+    assertEquals(0.25, r.orchestrationShare(), 1e-9);
+    assertEquals(0.4, r.orchestrationAndJvmStartShare(), 1e-9);
     assertEquals(8.0, r.cpuSeconds(), 1e-9);
     assertEquals(500L << 20, r.peakRssBytes());
     assertEquals(9, r.files());
@@ -95,7 +113,8 @@ class ScaleLadderTest {
     ScaleLadder.print(List.of(r, r), new PrintStream(out, true, StandardCharsets.UTF_8));
     String text = out.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("| stitch.stitch | 3 | 2 | 4.0 | 4.0 | 250 | 300 MB | 4 |"), text);
-    assertTrue(text.contains("orchestration 40.0 % of wall"), text);
+    assertTrue(
+        text.contains("orchestration 25.0 % of wall (40.0 % with the task JVMs' starts)"), text);
   }
 
   private static void define(StepLayout layout, String stage, String step, long units)

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import org.connectome.task.TaskUsage;
 
 /**
@@ -16,9 +17,15 @@ final class ProcessUsage {
 
   private ProcessUsage() {}
 
-  /** CPU seconds so far and the peak RSS so far; a figure that cannot be read is -1. */
+  /**
+   * CPU seconds so far, the peak RSS so far (a figure that cannot be read is -1) and the process's
+   * JVM's start.
+   */
   static TaskUsage ofThisProcess() {
-    return new TaskUsage(cpuSeconds(), peakRssBytes(STATUS));
+    // the JVM's own start time, on the clock the task's report uses (the OS process start is only
+    // as precise as the boot time's whole seconds)
+    Instant jvmStart = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
+    return new TaskUsage(cpuSeconds(), peakRssBytes(STATUS), jvmStart);
   }
 
   private static double cpuSeconds() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import org.connectome.task.TaskUsage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -23,6 +24,8 @@ class ProcessUsageTest {
     assertTrue(u.cpuSeconds() > 0, u.toString());
     // the 32 MB just touched were resident at some point: the peak holds them
     assertTrue(u.peakRssBytes() >= touched.length, u.toString());
+    // the JVM began before this test did
+    assertTrue(u.jvmStartedAt().isBefore(Instant.now()), u.toString());
   }
 
   @Test

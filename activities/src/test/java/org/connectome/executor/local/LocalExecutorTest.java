@@ -427,6 +427,9 @@ class LocalExecutorTest {
       // a JVM's resident set is megabytes at least, and far below what it was allowed to reserve
       assertTrue(usage.peakRssBytes() > (1L << 20), usage.toString());
       assertTrue(usage.peakRssBytes() < (4L << 30), usage.toString());
+      TaskReport report = TaskReport.read(layout.reportFile(t));
+      // the JVM started before its TaskRunner did
+      assertTrue(!usage.jvmStartedAt().isAfter(report.startedAt()), usage + " " + report);
     }
     assertEquals(2, executor.freeSlots());
   }
