@@ -19,6 +19,8 @@ import org.connectome.pipeline.Json;
  * @param failures the failed units with their errors
  * @param startedAt start of the attempt
  * @param finishedAt end of the attempt
+ * @param usage CPU time and peak RSS of the task's process; null where the task shared its process
+ *     with others (in-process launcher) or in reports written before it was recorded
  */
 public record TaskReport(
     long task,
@@ -28,7 +30,8 @@ public record TaskReport(
     long unitsFailed,
     List<UnitFailure> failures,
     Instant startedAt,
-    Instant finishedAt) {
+    Instant finishedAt,
+    TaskUsage usage) {
 
   public TaskReport {
     failures = failures == null ? List.of() : List.copyOf(failures);

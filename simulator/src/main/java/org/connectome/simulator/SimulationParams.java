@@ -195,7 +195,8 @@ public record SimulationParams(
 
   /**
    * The presets by name: {@code smoke}, {@code demo}, {@code bench} (the classic look), {@code
-   * realistic} and {@code realistic-iso} (the realistic look, anisotropic and isotropic voxels).
+   * demo-8x} and {@code demo-27x} (the scale ladder's rungs), {@code realistic} and {@code
+   * realistic-iso} (the realistic look, anisotropic and isotropic voxels).
    */
   public static Map<String, SimulationParams> presets() {
     Map<String, SimulationParams> m = new LinkedHashMap<>();
@@ -308,6 +309,12 @@ public record SimulationParams(
             LabelsFormat.NONE,
             false,
             Appearance.CLASSIC));
+    // the scale ladder's rungs: the demo's tissue (same density of cells, synapses and
+    // mitochondria) in a cube k times its side: k x the sections, tiles k x wider and taller on the
+    // same mFoV layout, so k^3 x the volume
+    for (int k : new int[] {2, 3}) {
+      m.put("demo-" + (k * k * k) + "x", ladderRung(m.get("demo"), k));
+    }
     // the demo's acquisition with the realistic look: thin membranes of varying darkness, textured
     // cytoplasm, dark organelles, blur, drift and stronger noise, smaller neurites; 8 x 8 x 33 nm
     SimulationParams demo = m.get("demo");
@@ -335,6 +342,35 @@ public record SimulationParams(
             .maxRotationDeg(0.2)
             .build());
     return m;
+  }
+
+  /**
+   * {@code demo} grown k times along each axis at the same tissue density. The tiles grow rather
+   * than the mFoV count, so that the section keeps its shape on the hexagonal mFoV layout; the
+   * margins around the tiles do not grow, so the aligned volume is somewhat less than k^3 times the
+   * demo's and every count of tissue objects follows the volume actually imaged.
+   */
+  private static SimulationParams ladderRung(SimulationParams demo, int k) {
+    int nominal = k * k * k;
+    SimulationParams grown =
+        demo.toBuilder()
+            .preset("demo-" + nominal + "x")
+            .name("demo" + nominal + "x")
+            .sections(demo.sections() * k)
+            .tileSize(demo.tileWidth() * k, demo.tileHeight() * k)
+            .build();
+    double ratio = voxels(grown) / voxels(demo);
+    return grown.toBuilder()
+        .cells((int) Math.round(demo.cells() * ratio))
+        .synapses((int) Math.round(demo.synapses() * ratio))
+        .mitochondria((int) Math.round(demo.mitochondria() * ratio))
+        .build();
+  }
+
+  /** Voxels of the aligned volume these parameters image. */
+  static double voxels(SimulationParams p) {
+    AcquisitionPlan plan = new AcquisitionPlan(p);
+    return (double) plan.width() * plan.height() * p.sections();
   }
 
   /** The preset {@code name}. */

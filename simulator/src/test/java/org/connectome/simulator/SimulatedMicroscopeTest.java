@@ -579,6 +579,26 @@ class SimulatedMicroscopeTest {
   }
 
   @Test
+  void theLadderRungsAreTheDemosTissueInVolumesAboutEightAndTwentySevenTimesLarger() {
+    SimulationParams demo = SimulationParams.preset("demo");
+    double demoVoxels = SimulationParams.voxels(demo);
+    for (int volume : new int[] {8, 27}) {
+      SimulationParams rung = SimulationParams.preset("demo-" + volume + "x");
+      assertEquals(List.of(), rung.problems());
+      double ratio = SimulationParams.voxels(rung) / demoVoxels;
+      // the margins around the tiles stay fixed, so the aligned volume grows a little less
+      assertTrue(ratio > volume * 0.85 && ratio <= volume, volume + "x rung: " + ratio);
+      // the same tissue: objects per voxel as in the demo, to rounding
+      assertEquals(demo.cells() * ratio, rung.cells(), 0.5);
+      assertEquals(demo.synapses() * ratio, rung.synapses(), 0.5);
+      assertEquals(demo.mitochondria() * ratio, rung.mitochondria(), 0.5);
+      assertEquals(demo.mfovs(), rung.mfovs());
+      assertEquals(demo.beams(), rung.beams());
+      assertEquals(demo.sections() * Math.round(Math.cbrt(volume)), rung.sections());
+    }
+  }
+
+  @Test
   void demoCellsAreNeuritesSpanningSectionsAndSomeCrossTheVolume() throws IOException {
     SimulationParams demo =
         SimulationParams.preset("demo").toBuilder()

@@ -5,8 +5,10 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.connectome.task.TaskEnv;
 import org.connectome.task.TaskExitCodes;
+import org.connectome.task.TaskUsage;
 
 /**
  * The entry point of a task process: what the local executor starts as a child JVM and what a
@@ -21,7 +23,8 @@ public final class TaskMain {
     if ("stdin".equals(env.get(TaskEnv.PARENT_WATCHDOG))) {
       startParentWatchdog(System.in);
     }
-    System.exit(run(env, args, System.out));
+    // the process is this task's own: its CPU time and peak RSS are the task's
+    System.exit(run(env, args, System.out, UnitRunners::create, ProcessUsage::ofThisProcess));
   }
 
   /**
@@ -35,6 +38,15 @@ public final class TaskMain {
   /** As {@link #run(Map, String[], PrintStream)}, with the step's units run by {@code runners}. */
   public static int run(
       Map<String, String> env, String[] args, PrintStream log, UnitRunnerFactory runners) {
+    return run(env, args, log, runners, () -> null);
+  }
+
+  private static int run(
+      Map<String, String> env,
+      String[] args,
+      PrintStream log,
+      UnitRunnerFactory runners,
+      Supplier<TaskUsage> usage) {
     TaskInvocation inv;
     try {
       inv = TaskInvocation.from(env, args);
@@ -43,7 +55,7 @@ public final class TaskMain {
       return TaskExitCodes.BAD_DEFINITION;
     }
     try {
-      return new TaskRunner(Clock.systemUTC(), log, runners).run(inv).exitCode();
+      return new TaskRunner(Clock.systemUTC(), log, runners, usage).run(inv).exitCode();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       log.println("task " + inv.task() + " stopped: " + e.getMessage());

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.function.Supplier;
 import org.connectome.files.UnitOutputs;
 import org.connectome.layout.StepLayout;
 import org.connectome.markers.CompletionMarker;
@@ -18,6 +19,7 @@ import org.connectome.pipeline.CodeVersion;
 import org.connectome.task.TaskDefinition;
 import org.connectome.task.TaskExitCodes;
 import org.connectome.task.TaskReport;
+import org.connectome.task.TaskUsage;
 import org.connectome.task.UnitFailure;
 import org.connectome.units.Grouping;
 import org.connectome.units.UnitRange;
@@ -33,11 +35,23 @@ public final class TaskRunner {
   private final Clock clock;
   private final PrintStream log;
   private final UnitRunnerFactory runners;
+  private final Supplier<TaskUsage> usage;
 
-  public TaskRunner(Clock clock, PrintStream log, UnitRunnerFactory runners) {
+  /**
+   * @param usage what the task's process used, read just before the report is written; returns null
+   *     where the process is shared with other tasks
+   */
+  public TaskRunner(
+      Clock clock, PrintStream log, UnitRunnerFactory runners, Supplier<TaskUsage> usage) {
     this.clock = clock;
     this.log = log;
     this.runners = runners;
+    this.usage = usage;
+  }
+
+  /** A runner sharing its process with others: its reports record no usage. */
+  public TaskRunner(Clock clock, PrintStream log, UnitRunnerFactory runners) {
+    this(clock, log, runners, () -> null);
   }
 
   public TaskRunner(Clock clock, PrintStream log) {
@@ -177,7 +191,8 @@ public final class TaskRunner {
             failed,
             failures,
             started,
-            clock.instant());
+            clock.instant(),
+            usage.get());
     try {
       report.write(layout.reportFile(inv.task()));
     } catch (IOException e) {

@@ -41,6 +41,8 @@ import org.connectome.pipeline.UnitSpace;
 import org.connectome.spec.Resources;
 import org.connectome.task.TaskDefinition;
 import org.connectome.task.TaskExitCodes;
+import org.connectome.task.TaskReport;
+import org.connectome.task.TaskUsage;
 import org.connectome.tasks.synthetic.SyntheticUnitRunner;
 import org.connectome.units.Grouping;
 import org.connectome.units.UnitRange;
@@ -418,6 +420,16 @@ class LocalExecutorTest {
       assertTrue(rec.event("started", t, 1).nanos() <= rec.event("ended", t, 1).nanos());
       assertTrue(rec.event("ended", t, 1).nanos() <= rec.event("finished", t, 1).nanos());
       assertTrue(log(layout, t, 1).contains(startLine(t, 1)), log(layout, t, 1));
+      // a child JVM has its process to itself: its report carries what that process used
+      TaskUsage usage = TaskReport.read(layout.reportFile(t)).usage();
+      assertNotNull(usage, "task " + t);
+      assertTrue(usage.cpuSeconds() > 0, usage.toString());
+      // a JVM's resident set is megabytes at least, and far below what it was allowed to reserve
+      assertTrue(usage.peakRssBytes() > (1L << 20), usage.toString());
+      assertTrue(usage.peakRssBytes() < (4L << 30), usage.toString());
+      TaskReport report = TaskReport.read(layout.reportFile(t));
+      // the JVM started before its TaskRunner did
+      assertTrue(!usage.jvmStartedAt().isAfter(report.startedAt()), usage + " " + report);
     }
     assertEquals(2, executor.freeSlots());
   }
@@ -444,6 +456,9 @@ class LocalExecutorTest {
     assertEquals(markerFiles(byProcess), markerFiles(byThread));
     assertEquals(5, markerFiles(byThread).size());
     assertEquals(5, executions(byThread).size());
+    // in-process tasks share the worker's process: its CPU time and RSS are not theirs to report
+    assertNull(TaskReport.read(byThread.reportFile(0)).usage());
+    assertNotNull(TaskReport.read(byProcess.reportFile(0)).usage());
     assertEquals(3, rec.of("started").size());
     assertEquals(3, rec.of("finished").size());
     assertEquals(3, threads.freeSlots());

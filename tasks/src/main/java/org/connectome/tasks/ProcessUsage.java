@@ -1,0 +1,54 @@
+package org.connectome.tasks;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.connectome.task.TaskUsage;
+
+/**
+ * Reads this process's CPU time and peak resident set size. Only a task that has its process to
+ * itself (the child JVM or the container that {@link TaskMain#main} runs) records them: in a shared
+ * process they would be the worker's.
+ */
+final class ProcessUsage {
+  private static final Path STATUS = Path.of("/proc/self/status");
+
+  private ProcessUsage() {}
+
+  /**
+   * CPU seconds so far, the peak RSS so far (a figure that cannot be read is -1) and the process's
+   * JVM's start.
+   */
+  static TaskUsage ofThisProcess() {
+    // the JVM's own start time, on the clock the task's report uses (the OS process start is only
+    // as precise as the boot time's whole seconds)
+    Instant jvmStart = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
+    return new TaskUsage(cpuSeconds(), peakRssBytes(STATUS), jvmStart);
+  }
+
+  private static double cpuSeconds() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      long nanos = os.getProcessCpuTime();
+      return nanos < 0 ? -1 : nanos / 1e9;
+    }
+    return -1;
+  }
+
+  /** {@code VmHWM} of a {@code /proc/<pid>/status} file, in bytes (the kernel writes kB). */
+  static long peakRssBytes(Path status) {
+    try {
+      for (String line : Files.readAllLines(status)) {
+        if (line.startsWith("VmHWM:")) {
+          String[] f = line.substring(6).trim().split("\\s+");
+          return Long.parseLong(f[0]) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or a format this reader does not know: the figure is unknown, the task goes on
+    }
+    return -1;
+  }
+}
