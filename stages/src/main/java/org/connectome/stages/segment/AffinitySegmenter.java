@@ -201,32 +201,7 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
       int first = next;
       next = seeds(next);
       // priority flood from the seeds, lowest boundary probability first
-      queue.clear();
-      for (int i = 0; i < n; i++) {
-        out[off + i] = seeds[i];
-        if (seeds[i] != 0) {
-          queue.push(elevation[i], i);
-        }
-      }
-      while (!queue.isEmpty()) {
-        int level = queue.level();
-        int v = queue.pop();
-        int label = out[off + v];
-        int x = v % nx;
-        int y = v / nx;
-        if (x > 0) {
-          grow(out, off, v - 1, label, level);
-        }
-        if (x + 1 < nx) {
-          grow(out, off, v + 1, label, level);
-        }
-        if (y > 0) {
-          grow(out, off, v - nx, label, level);
-        }
-        if (y + 1 < ny) {
-          grow(out, off, v + nx, label, level);
-        }
-      }
+      queue.flood(seeds, elevation, data, nx, ny, out, off);
       // imaged areas no seed reached: fragments of their own
       for (int i = 0; i < n; i++) {
         if (data[i] && out[off + i] == 0) {
@@ -234,13 +209,6 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
         }
       }
       return Math.max(next, first);
-    }
-
-    private void grow(int[] out, int off, int q, int label, int level) {
-      if (data[q] && out[off + q] == 0) {
-        out[off + q] = label;
-        queue.push(Math.max(level, elevation[q]), q);
-      }
     }
 
     private int seeds(int next) {

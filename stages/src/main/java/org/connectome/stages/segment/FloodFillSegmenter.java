@@ -388,40 +388,7 @@ public final class FloodFillSegmenter implements SubvolumeSegmenter {
 
     /** Priority flood from the seeds over the imaged voxels, darkest last. */
     private void flood(int[] out, int off, int first) {
-      int n = nx * ny;
-      queue.clear();
-      for (int i = 0; i < n; i++) {
-        out[off + i] = seeds[i];
-        if (seeds[i] != 0) {
-          queue.push(elevation[i], i);
-        }
-      }
-      while (!queue.isEmpty()) {
-        int level = queue.level();
-        int v = queue.pop();
-        int label = out[off + v];
-        int x = v % nx;
-        int y = v / nx;
-        if (x > 0) {
-          grow(out, off, v - 1, label, level);
-        }
-        if (x + 1 < nx) {
-          grow(out, off, v + 1, label, level);
-        }
-        if (y > 0) {
-          grow(out, off, v - nx, label, level);
-        }
-        if (y + 1 < ny) {
-          grow(out, off, v + nx, label, level);
-        }
-      }
-    }
-
-    private void grow(int[] out, int off, int q, int label, int level) {
-      if (data[q] && out[off + q] == 0) {
-        out[off + q] = label;
-        queue.push(Math.max(level, elevation[q]), q);
-      }
+      queue.flood(seeds, elevation, data, nx, ny, out, off);
     }
 
     /** Labels the 4-connected unlabelled imaged area around {@code i}. */
@@ -472,6 +439,48 @@ public final class FloodFillSegmenter implements SubvolumeSegmenter {
       tail = new int[levels];
       for (int i = 0; i < levels; i++) {
         buckets[i] = new int[64];
+      }
+    }
+
+    /**
+     * Priority flood of a {@code nx} x {@code ny} section into {@code out} from {@code off}: every
+     * seed ({@code seeds}, 0 for none) grows over the 4-connected imaged pixels ({@code data}),
+     * lowest {@code elevation} first, a pixel taking the label that reaches it first.
+     */
+    void flood(int[] seeds, int[] elevation, boolean[] data, int nx, int ny, int[] out, int off) {
+      clear();
+      for (int i = 0; i < nx * ny; i++) {
+        out[off + i] = seeds[i];
+        if (seeds[i] != 0) {
+          push(elevation[i], i);
+        }
+      }
+      while (!isEmpty()) {
+        int from = level();
+        int v = pop();
+        int label = out[off + v];
+        int x = v % nx;
+        int y = v / nx;
+        if (x > 0) {
+          grow(v - 1, label, from, elevation, data, out, off);
+        }
+        if (x + 1 < nx) {
+          grow(v + 1, label, from, elevation, data, out, off);
+        }
+        if (y > 0) {
+          grow(v - nx, label, from, elevation, data, out, off);
+        }
+        if (y + 1 < ny) {
+          grow(v + nx, label, from, elevation, data, out, off);
+        }
+      }
+    }
+
+    private void grow(
+        int q, int label, int from, int[] elevation, boolean[] data, int[] out, int off) {
+      if (data[q] && out[off + q] == 0) {
+        out[off + q] = label;
+        push(Math.max(from, elevation[q]), q);
       }
     }
 
