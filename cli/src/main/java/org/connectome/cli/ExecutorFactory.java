@@ -44,7 +44,8 @@ final class ExecutorFactory {
         LocalExecutorSpec.THREAD.equals(local.launcher())
             ? new ThreadTaskLauncher()
             : ProcessTaskLauncher.withOwnClassPath(
-                local.javaOptions() == null ? List.of() : local.javaOptions());
+                local.javaOptions() == null ? List.of() : local.javaOptions(),
+                local.tasksPerJvmOrDefault());
     return new LocalExecutor(launcher, max);
   }
 

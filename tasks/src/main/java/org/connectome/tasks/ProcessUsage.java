@@ -5,15 +5,17 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.function.Supplier;
 import org.connectome.task.TaskUsage;
 
 /**
  * Reads this process's CPU time and peak resident set size. Only a task that has its process to
- * itself (the child JVM or the container that {@link TaskMain#main} runs) records them: in a shared
- * process they would be the worker's.
+ * itself (the child JVM or the container that {@link TaskMain#main} runs, or a reused task JVM
+ * between two tasks) records them: in a shared process they would be the worker's.
  */
 final class ProcessUsage {
   private static final Path STATUS = Path.of("/proc/self/status");
+  private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
 
   private ProcessUsage() {}
 
@@ -26,6 +28,26 @@ final class ProcessUsage {
     // as precise as the boot time's whole seconds)
     Instant jvmStart = Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime());
     return new TaskUsage(cpuSeconds(), peakRssBytes(STATUS), jvmStart);
+  }
+
+  /**
+   * The usage of one task in a process that runs several one after another ({@link TaskJvmMain}):
+   * CPU seconds from now, the peak RSS from now (the kernel's high-water mark is reset, where it
+   * can be, to the current RSS: what earlier tasks left in the heap counts, as it occupies the
+   * machine), and now as the start (this task paid for no JVM start).
+   */
+  static Supplier<TaskUsage> fromNow() {
+    Instant start = Instant.now();
+    double cpu0 = cpuSeconds();
+    try {
+      Files.writeString(CLEAR_REFS, "5");
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or not allowed: the peak is then the process's since it started
+    }
+    return () -> {
+      double cpu = cpuSeconds();
+      return new TaskUsage(cpu < 0 || cpu0 < 0 ? -1 : cpu - cpu0, peakRssBytes(STATUS), start);
+    };
   }
 
   private static double cpuSeconds() {

@@ -41,7 +41,11 @@ public final class TaskMain {
     return run(env, args, log, runners, () -> null);
   }
 
-  private static int run(
+  /**
+   * As {@link #run(Map, String[], PrintStream, UnitRunnerFactory)}, recording in the task's report
+   * the CPU time and peak RSS that {@code usage} gives when the task ends (null: not recorded).
+   */
+  public static int run(
       Map<String, String> env,
       String[] args,
       PrintStream log,

@@ -35,7 +35,12 @@ class TaskRunnerTest {
   @TempDir Path dir;
 
   private StepLayout define(Map<String, Object> params, long units, int perTask) throws Exception {
-    StepLayout layout = new StepLayout(dir.resolve("step"));
+    return define("step", params, units, perTask);
+  }
+
+  private StepLayout define(String name, Map<String, Object> params, long units, int perTask)
+      throws Exception {
+    StepLayout layout = new StepLayout(dir.resolve(name));
     new TaskDefinition(
             "s/r",
             "stitch",
@@ -175,6 +180,64 @@ class TaskRunnerTest {
     assertTrue(p.waitFor(10, TimeUnit.SECONDS), "task did not stop after its stdin closed");
     assertEquals(TaskExitCodes.ORPHANED, p.exitValue());
     assertFalse(new MarkerStore(layout.markersDir()).isDone(0, "abc123"));
+  }
+
+  @Test
+  void aReusedTaskJvmRunsRequestsAndStopsWhenItsLauncherGoesAwayMidTask() throws Exception {
+    StepLayout quick = define("quick", Map.of("unitMillis", 0), 2, 1);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            TaskJvmMain.class.getName());
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    var in = new java.io.PrintStream(p.getOutputStream(), true, StandardCharsets.UTF_8);
+    var out =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    for (int task = 0; task < 2; task++) {
+      in.println(
+          TaskJvmProtocol.request(
+              new TaskJvmProtocol.Request(
+                  quick.logFile(task, 1),
+                  Map.of(
+                      TaskEnv.STEP_DIR,
+                      quick.dir().toString(),
+                      TaskEnv.TASKS,
+                      "0-1",
+                      TaskEnv.COMPLETION_INDEX,
+                      Integer.toString(task),
+                      TaskEnv.ATTEMPT,
+                      "1"))));
+      assertEquals(TaskJvmProtocol.reply(TaskExitCodes.OK), out.readLine());
+      assertTrue(new MarkerStore(quick.markersDir()).isDone(task, "abc123"), "unit " + task);
+      assertTrue(
+          Files.readString(quick.logFile(task, 1)).contains("task " + task + " attempt 1"),
+          "the task's output is in its own log");
+    }
+    // a long task, then the pipe closes as a dying launcher's would: the JVM halts at once
+    StepLayout slow = define("slow", Map.of("unitMillis", 60_000), 1, 1);
+    Path log = slow.logFile(0, 1);
+    in.println(
+        TaskJvmProtocol.request(
+            new TaskJvmProtocol.Request(
+                log,
+                Map.of(
+                    TaskEnv.STEP_DIR, slow.dir().toString(),
+                    TaskEnv.TASKS, "0",
+                    TaskEnv.COMPLETION_INDEX, "0",
+                    TaskEnv.ATTEMPT, "1"))));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!(Files.exists(log) && Files.readString(log).contains("task 0 attempt 1"))) {
+      assertTrue(System.nanoTime() < deadline, "the slow task did not start");
+      Thread.sleep(20); // polls the log file another process writes
+    }
+    in.close();
+    assertTrue(p.waitFor(10, TimeUnit.SECONDS), "task JVM did not stop after its stdin closed");
+    assertEquals(TaskExitCodes.ORPHANED, p.exitValue());
+    assertFalse(new MarkerStore(slow.markersDir()).isDone(0, "abc123"));
   }
 
   @Test

@@ -434,6 +434,97 @@ class LocalExecutorTest {
     assertEquals(2, executor.freeSlots());
   }
 
+  private LocalExecutor reusedJvms(int slots, int tasksPerJvm, long idleMillis) {
+    return track(
+        new LocalExecutor(
+            new ProcessTaskLauncher(
+                System.getProperty("java.class.path"), List.of(), tasksPerJvm, idleMillis),
+            slots));
+  }
+
+  @Test
+  void aReusedJvmRunsTaskAfterTaskEachWithItsOwnLogAndUsage() throws Exception {
+    StepLayout layout = define("reused", Map.of("unitMillis", 0), 8, 2);
+    // one slot: the four tasks run one after another, all in the one JVM the first task started
+    LocalExecutor executor = reusedJvms(1, 16, 60_000);
+    List<TaskResult> results =
+        executor.runShard(
+            request(config(retry(1), 1, "1", LONG), layout, new UnitRange(0, 4)), new Recorder());
+
+    assertTrue(results.stream().allMatch(TaskResult::succeeded), results.toString());
+    assertEquals(Set.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), doneUnits(layout, 8));
+    assertEquals(8, executions(layout).size(), "a unit ran twice: " + executions(layout));
+    List<ProcessHandle> idle = liveChildren();
+    // (a JVM per task would leave none)
+    assertEquals(1, idle.size(), "one JVM ran every task and waits for more: " + describe(idle));
+    for (long t = 0; t < 4; t++) {
+      String log = log(layout, t, 1);
+      assertTrue(log.contains(startLine(t, 1)), log);
+      for (long other = 0; other < 4; other++) {
+        assertEquals(other == t, log.contains(startLine(other, 1)), "task " + t + ": " + log);
+      }
+      // each task's usage is its own: from its start, not from the JVM's
+      TaskReport report = TaskReport.read(layout.reportFile(t));
+      TaskUsage usage = report.usage();
+      assertTrue(usage.cpuSeconds() >= 0 && usage.cpuSeconds() < 60, usage.toString());
+      assertTrue(usage.peakRssBytes() > (1L << 20), usage.toString());
+      assertTrue(!usage.jvmStartedAt().isAfter(report.startedAt()), usage + " " + report);
+    }
+    assertEquals(1, executor.freeSlots());
+  }
+
+  @Test
+  void aJvmIsNotReusedAfterAFailedTaskNorPastItsTaskCountNorIdleTime() throws Exception {
+    // unit 0 fails on every attempt: task 0's JVM is retired, task 1 gets a fresh one
+    StepLayout layout = define("retired", Map.of("unitMillis", 0, "failUnits", "0"), 2, 1);
+    LocalExecutor executor = reusedJvms(1, 16, 60_000);
+    List<TaskResult> results =
+        executor.runShard(
+            request(config(retry(1), 1, "1", LONG), layout, new UnitRange(0, 2)), new Recorder());
+    assertFalse(results.get(0).succeeded(), results.toString());
+    assertTrue(results.get(1).succeeded(), results.toString());
+    awaitTrue(
+        Duration.ofSeconds(10), "the failed task's JVM to exit", () -> liveChildren().size() == 1);
+
+    // two tasks per JVM: the second task's JVM exits after it, the third task starts another
+    StepLayout counted = define("counted", Map.of("unitMillis", 0), 3, 1);
+    LocalExecutor two = reusedJvms(1, 2, 60_000);
+    assertTrue(
+        two
+            .runShard(
+                request(config(retry(1), 1, "1", LONG), counted, new UnitRange(0, 3)),
+                new Recorder())
+            .stream()
+            .allMatch(TaskResult::succeeded));
+    assertEquals(Set.of(0L, 1L, 2L), doneUnits(counted, 3));
+    awaitTrue(
+        Duration.ofSeconds(10), "one idle JVM per executor", () -> liveChildren().size() == 2);
+
+    // an idle JVM exits by itself
+    StepLayout brief = define("brief", Map.of("unitMillis", 0), 1, 1);
+    LocalExecutor idle = reusedJvms(1, 16, 300);
+    idle.runShard(
+        request(config(retry(1), 1, "1", LONG), brief, UnitRange.single(0)), new Recorder());
+    awaitTrue(Duration.ofSeconds(10), "the idle JVM to exit", () -> liveChildren().size() == 2);
+  }
+
+  @Test
+  void aTaskRunningPastTheTimeoutInAReusedJvmIsKilledWithItsJvm() throws Exception {
+    StepLayout layout = define("timeout-reused", Map.of("unitMillis", 60_000), 1, 1);
+    LocalExecutor executor = reusedJvms(2, 16, 60_000);
+    TaskResult r =
+        single(
+            executor.runShard(
+                request(
+                    config(retry(1), 1, "1", Duration.ofSeconds(3)), layout, UnitRange.single(0)),
+                new Recorder()));
+    assertEquals(FailureKind.TIMEOUT, r.failure().kind());
+    assertTrue(r.logTail().contains(startLine(0, 1)), r.logTail());
+    assertNoChildProcessWithin(Duration.ofSeconds(5));
+    assertEquals(Set.of(), doneUnits(layout, 1));
+    assertEquals(2, executor.freeSlots());
+  }
+
   @Test
   void threadLauncherRunsTheSameShardToTheSameMarkers() throws Exception {
     Map<String, Object> params = Map.of("unitMillis", 5);
