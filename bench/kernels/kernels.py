@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-KERNELS = ["downsample-image", "downsample-segmentation", "cseg-encode", "mesh", "jpeg-write"]
+KERNELS = ["downsample-image", "downsample-segmentation", "cseg-encode", "mesh", "jpeg-write", "relabel"]
 CHUNK = (64, 64, 16)
 MESH_BLOCK = (512, 512, 16)
 
@@ -30,6 +30,7 @@ TOOLS = {
     "cseg-encode": "compressed_segmentation.compress, blocks 8x8x8",
     "mesh": "zmesh.Mesher (marching cubes, no simplification)",
     "jpeg-write": "TensorStore writing the volume, jpeg quality 90",
+    "relabel": "fastremap.remap (a dict of every id)",
 }
 PLATFORM = {
     "downsample-image": "Downsample.average 2x2x1",
@@ -37,6 +38,7 @@ PLATFORM = {
     "cseg-encode": "CompressedSegmentation.encode, blocks 8x8x8",
     "mesh": "MarchingCubes.meshVolume (no simplification)",
     "jpeg-write": "JpegCodec.encode + a file per chunk, quality 90",
+    "relabel": "Relabel.remap (segment.relabel's kernel, a LongCounts map)",
 }
 
 
@@ -70,6 +72,12 @@ def prepare(run_dir, work):
     write(work, "image.u8", image)
     write(work, "labels.u64", labels)
     write(work, "mesh.u64", mesh)
+    # the relabelling's map: every non-zero id to a new id, as segment.reconcile's maps give local ids global ones
+    ids = np.unique(labels)
+    ids = ids[ids != 0]
+    rng = np.random.default_rng(18)
+    new = rng.permutation(len(ids)).astype(np.uint64) * np.uint64(1000003) + np.uint64(1)
+    write(work, "relabel-map.u64", np.stack([ids, new], axis=1).ravel())
     with open(os.path.join(work, "shape.txt"), "w") as f:
         for name, a in (("image", image), ("labels", labels), ("mesh", mesh)):
             f.write(f"{name} {a.shape[0]} {a.shape[1]} {a.shape[2]}\n")
@@ -173,6 +181,19 @@ def tool(kernel, work, iterations):
             store[..., 0].write(img).result()
             seconds.append(time.perf_counter() - t0)
         voxels = img.size
+    elif kernel == "relabel":
+        import fastremap
+
+        labels = load(work, "labels.u64", np.uint64, s["labels"])
+        pairs = np.fromfile(os.path.join(work, "relabel-map.u64"), dtype=np.uint64).reshape(-1, 2)
+        table = {0: 0}
+        table.update({int(a): int(b) for a, b in pairs})
+        for _ in range(iterations):
+            t0 = time.perf_counter()
+            out = fastremap.remap(labels, table, preserve_missing_labels=False, in_place=False)
+            seconds.append(time.perf_counter() - t0)
+        write(work, "tool-relabel.u64", out)
+        voxels = labels.size
     else:
         sys.exit(f"kernels: unknown kernel {kernel}")
     print(json.dumps({"kernel": kernel, "voxels": int(voxels), "seconds": seconds}))
@@ -237,6 +258,12 @@ def quality(kernel, work):
         eq = (a == b).mean() * 100
         return f"{eq:.3f} % voxels equal (ties broken differently)" if eq < 100 else "100 % voxels equal", \
             "same" if eq == 100 else "ties"
+    if kernel == "relabel":
+        a = load(work, "platform-relabel.u64", np.uint64, s["labels"])
+        b = load(work, "tool-relabel.u64", np.uint64, s["labels"])
+        eq = (a == b).mean() * 100
+        n = len(np.fromfile(os.path.join(work, "relabel-map.u64"), dtype=np.uint64)) // 2
+        return f"{eq:.3f} % voxels equal ({n:,} ids mapped)", "same" if eq == 100 else "differs"
     if kernel == "cseg-encode":
         import compressed_segmentation as cseg
 

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * A map from non-negative {@code long} keys to {@code int} values, open addressing with linear
- * probing: marching cubes looks a vertex up for every polygon corner (millions per block), where
- * boxed {@code HashMap} keys would dominate the time and the heap.
+ * probing: joining block meshes looks up every seam vertex by its grid position, where boxed {@code
+ * HashMap} keys would dominate the time and the heap.
  */
 final class LongIntMap {
   private static final long EMPTY = -1;

@@ -50,8 +50,6 @@ public final class MarchingCubes {
    */
   static final boolean[][] CENTRE = new boolean[256][];
 
-  private static final int KEY_BITS = 21;
-
   static {
     int e = 0;
     int[][] edgeOf = new int[8][8];
@@ -136,6 +134,9 @@ public final class MarchingCubes {
     }
   }
 
+  private static final int BUILDER_CACHE_BITS = 6;
+  private static final int BUILDER_CACHE = 1 << BUILDER_CACHE_BITS;
+
   private MarchingCubes() {}
 
   /** A vertex of the loop from which no fan diagonal joins two edges of one face, or -1. */
@@ -207,7 +208,7 @@ public final class MarchingCubes {
       if (cellLo[a] < -1
           || cellHi[a] > volume[a]
           || cellHi[a] <= cellLo[a]
-          || 2 * (cellHi[a] - cellLo[a]) >= 1L << KEY_BITS) {
+          || 2 * cellHi[a] + 2 > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(
             "cubes "
                 + cellLo[a]
@@ -224,32 +225,55 @@ public final class MarchingCubes {
     for (int c = 0; c < 8; c++) {
       cornerOffset[c] = (c & 1) + sx * ((c >> 1) & 1) + sxy * ((c >> 2) & 1);
     }
-    // per edge: the doubled offset of its midpoint from the cube's low corner, packed into a key
-    // delta
-    long[] edgeKey = new long[12];
+    // The vertex index, as zmesh keeps it: per voxel of two consecutive planes, the vertex on each
+    // of its three forward edges, once for the label at either end of the edge (an edge whose ends
+    // differ carries a vertex of each non-zero label among them, and no other). Slot of the edge
+    // along axis a leaving voxel (x, y) of a plane: 6 * (x + sx * y) + 2 * a + end; -1 is none.
+    int planeSlots = Math.multiplyExact(6, sxy);
+    int[] slots = new int[Math.multiplyExact(2, planeSlots)];
+    Arrays.fill(slots, -1);
+    int lowPlane = 0;
+    // the slots written in each plane, to clear them when the plane is reused (a plane holds far
+    // fewer vertices than slots)
+    int[][] written = {new int[1024], new int[1024]};
+    int[] writtenCount = new int[2];
+    // per edge: its slot from the cube's low corner, the plane it lies in, its low corner, and its
+    // midpoint's doubled offset from the cube's low corner
+    int[] edgeSlot = new int[12];
+    int[] edgePlane = new int[12];
+    int[] edgeFrom = new int[12];
     int[][] edgeDoubled = new int[12][3];
     for (int e = 0; e < 12; e++) {
       int a = EDGES[e][0];
-      int b = EDGES[e][1];
+      int axis = Integer.numberOfTrailingZeros(EDGES[e][1] ^ a);
+      edgeSlot[e] = 6 * ((a & 1) + sx * ((a >> 1) & 1)) + 2 * axis;
+      edgePlane[e] = (a >> 2) & 1;
+      edgeFrom[e] = a;
       for (int k = 0; k < 3; k++) {
-        edgeDoubled[e][k] = ((a >> k) & 1) + ((b >> k) & 1);
+        edgeDoubled[e][k] = ((a >> k) & 1) + ((EDGES[e][1] >> k) & 1);
       }
-      edgeKey[e] =
-          edgeDoubled[e][0]
-              + ((long) edgeDoubled[e][1] << KEY_BITS)
-              + ((long) edgeDoubled[e][2] << (2 * KEY_BITS));
     }
+    int[] doubledLo = {(int) (2 * cellLo[0]), (int) (2 * cellLo[1]), (int) (2 * cellLo[2])};
+    int[] edgeBase = new int[12];
     Map<Long, Builder> builders = new HashMap<>();
-    long lastLabel = 0;
-    Builder last = null;
+    // the builders of recent labels by a hash of the label (0, never meshed, marks an empty entry):
+    // neighbouring cubes alternate between a few labels, and the map boxes its keys
+    long[] cachedLabel = new long[BUILDER_CACHE];
+    Builder[] cached = new Builder[BUILDER_CACHE];
     long[] corner = new long[8];
     long[] distinct = new long[8];
+    int[] ring = new int[12];
     int ncx = sx - 1;
     int ncy = sy - 1;
     int ncz = sz - 1;
     for (int k = 0; k < ncz; k++) {
+      for (int e = 0; e < 12; e++) {
+        edgeBase[e] = (edgePlane[e] == 0 ? lowPlane : planeSlots - lowPlane) + edgeSlot[e];
+      }
+      int dz = doubledLo[2] + 2 * k;
       for (int j = 0; j < ncy; j++) {
         int base = sx * (j + sy * k);
+        int dy = doubledLo[1] + 2 * j;
         for (int i = 0; i < ncx; i++, base++) {
           long v0 = labels[base];
           if (labels[base + 1] == v0
@@ -278,7 +302,8 @@ public final class MarchingCubes {
               }
             }
           }
-          long cellKey = 2L * i + ((2L * j) << KEY_BITS) + ((2L * k) << (2 * KEY_BITS));
+          int cell = 6 * (i + sx * j);
+          int dx = doubledLo[0] + 2 * i;
           for (int d = 0; d < nd; d++) {
             long label = distinct[d];
             int config = 0;
@@ -287,67 +312,54 @@ public final class MarchingCubes {
                 config |= 1 << c;
               }
             }
-            Builder b;
-            if (last != null && lastLabel == label) {
-              b = last;
-            } else {
+            int h = (int) (label ^ label >>> 29) * 0x9E3779B9 >>> (32 - BUILDER_CACHE_BITS);
+            Builder b = cached[h];
+            if (cachedLabel[h] != label) {
               b = builders.computeIfAbsent(label, x -> new Builder());
-              last = b;
-              lastLabel = label;
+              cachedLabel[h] = label;
+              cached[h] = b;
             }
             int[][] loops = LOOPS[config];
             for (int l = 0; l < loops.length; l++) {
               int[] loop = loops[l];
-              if (CENTRE[config][l]) {
-                int[] ring = new int[loop.length];
-                for (int q = 0; q < loop.length; q++) {
-                  ring[q] =
-                      b.vertex(
-                          cellKey + edgeKey[loop[q]],
-                          cellLo,
-                          2 * i,
-                          2 * j,
-                          2 * k,
-                          edgeDoubled[loop[q]]);
+              for (int q = 0; q < loop.length; q++) {
+                int e = loop[q];
+                // the edge's vertex of this label: the slot of the end that is inside
+                int slot = edgeBase[e] + cell + (config >> edgeFrom[e] & 1 ^ 1);
+                int v = slots[slot];
+                if (v < 0) {
+                  int[] o = edgeDoubled[e];
+                  v = b.add(dx + o[0], dy + o[1], dz + o[2]);
+                  slots[slot] = v;
+                  int p = slot < planeSlots ? 0 : 1;
+                  if (writtenCount[p] == written[p].length) {
+                    written[p] = Arrays.copyOf(written[p], 2 * writtenCount[p]);
+                  }
+                  written[p][writtenCount[p]++] = slot;
                 }
-                int centre = b.centre(ring);
-                for (int q = 0; q < ring.length; q++) {
-                  b.triangle(centre, ring[q], ring[(q + 1) % ring.length]);
-                }
-                continue;
+                ring[q] = v;
               }
-              int first =
-                  b.vertex(
-                      cellKey + edgeKey[loop[0]],
-                      cellLo,
-                      2 * i,
-                      2 * j,
-                      2 * k,
-                      edgeDoubled[loop[0]]);
-              int prev =
-                  b.vertex(
-                      cellKey + edgeKey[loop[1]],
-                      cellLo,
-                      2 * i,
-                      2 * j,
-                      2 * k,
-                      edgeDoubled[loop[1]]);
-              for (int q = 2; q < loop.length; q++) {
-                int cur =
-                    b.vertex(
-                        cellKey + edgeKey[loop[q]],
-                        cellLo,
-                        2 * i,
-                        2 * j,
-                        2 * k,
-                        edgeDoubled[loop[q]]);
-                b.triangle(first, prev, cur);
-                prev = cur;
+              if (CENTRE[config][l]) {
+                int centre = b.centre(ring, loop.length);
+                for (int q = 0; q < loop.length; q++) {
+                  b.triangle(centre, ring[q], ring[(q + 1) % loop.length]);
+                }
+              } else {
+                for (int q = 2; q < loop.length; q++) {
+                  b.triangle(ring[0], ring[q - 1], ring[q]);
+                }
               }
             }
           }
         }
       }
+      // the high plane becomes the low one; the old low plane, cleared, the next high one
+      int p = lowPlane == 0 ? 0 : 1;
+      for (int w = 0; w < writtenCount[p]; w++) {
+        slots[written[p][w]] = -1;
+      }
+      writtenCount[p] = 0;
+      lowPlane = planeSlots - lowPlane;
     }
     Map<Long, TriangleMesh> out = new TreeMap<>(Long::compareUnsigned);
     for (var en : builders.entrySet()) {
@@ -385,7 +397,6 @@ public final class MarchingCubes {
     /** The doubled coordinates of a centre vertex: never on a plane. */
     private static final int NONE = Integer.MIN_VALUE;
 
-    private final LongIntMap index = new LongIntMap(256);
     private int[] doubled = new int[3 * 256];
 
     /** Centre vertices' doubled coordinates, as the mean of their ring's (not integers). */
@@ -395,18 +406,7 @@ public final class MarchingCubes {
     private int[] triangles = new int[3 * 256];
     private int triangleInts;
 
-    int vertex(long key, long[] cellLo, int di, int dj, int dk, int[] edge) {
-      int known = index.putIfAbsent(key, vertices);
-      if (known >= 0) {
-        return known;
-      }
-      return add(
-          Math.toIntExact(2 * cellLo[0] + di + edge[0]),
-          Math.toIntExact(2 * cellLo[1] + dj + edge[1]),
-          Math.toIntExact(2 * cellLo[2] + dk + edge[2]));
-    }
-
-    private int add(int x, int y, int z) {
+    int add(int x, int y, int z) {
       if (3 * vertices + 3 > doubled.length) {
         doubled = Arrays.copyOf(doubled, doubled.length * 2);
       }
@@ -416,10 +416,11 @@ public final class MarchingCubes {
       return vertices++;
     }
 
-    /** A new vertex at the mean of {@code ring}'s, inside the cube (never shared). */
-    int centre(int[] ring) {
+    /** A new vertex at the mean of the first {@code n} of {@code ring}, inside the cube. */
+    int centre(int[] ring, int n) {
       double[] c = new double[3];
-      for (int v : ring) {
+      for (int r = 0; r < n; r++) {
+        int v = ring[r];
         for (int a = 0; a < 3; a++) {
           c[a] += doubled[3 * v + a];
         }
@@ -431,7 +432,7 @@ public final class MarchingCubes {
         centres = grown;
       }
       for (int a = 0; a < 3; a++) {
-        centres[3 * at + a] = c[a] / ring.length;
+        centres[3 * at + a] = c[a] / n;
       }
       return at;
     }
@@ -450,29 +451,39 @@ public final class MarchingCubes {
       // unless the volume's end
       long[] lo = new long[3];
       long[] hi = new long[3];
+      boolean seams = false;
       for (int a = 0; a < 3; a++) {
         lo[a] = cellLo[a] > -1 ? 2 * cellLo[a] : Long.MIN_VALUE;
         hi[a] = cellHi[a] < volume[a] ? 2 * cellHi[a] : Long.MIN_VALUE;
+        seams |= lo[a] != Long.MIN_VALUE || hi[a] != Long.MIN_VALUE;
       }
-      int[] order = new int[vertices];
+      // locked vertices first; without any, the vertices and triangles keep their order
+      int[] order = null;
       int locked = 0;
-      for (int v = 0; v < vertices; v++) {
+      for (int v = 0; seams && v < vertices; v++) {
         if (onShared(v, lo, hi)) {
+          if (order == null) {
+            order = new int[vertices];
+          }
           order[locked++] = v;
         }
       }
-      int rest = locked;
-      for (int v = 0; v < vertices; v++) {
-        if (!onShared(v, lo, hi)) {
-          order[rest++] = v;
+      int[] newIndex = null;
+      if (order != null) {
+        newIndex = new int[vertices];
+        for (int v = 0, rest = locked; v < vertices; v++) {
+          if (!onShared(v, lo, hi)) {
+            order[rest++] = v;
+          }
         }
       }
-      int[] newIndex = new int[vertices];
       float[] pos = new float[3 * vertices];
       int[] keys = new int[3 * locked];
       for (int n = 0; n < vertices; n++) {
-        int v = order[n];
-        newIndex[v] = n;
+        int v = order == null ? n : order[n];
+        if (newIndex != null) {
+          newIndex[v] = n;
+        }
         for (int a = 0; a < 3; a++) {
           int d = doubled[3 * v + a];
           pos[3 * n + a] =
@@ -484,9 +495,11 @@ public final class MarchingCubes {
           }
         }
       }
-      int[] tris = new int[triangleInts];
-      for (int t = 0; t < triangleInts; t++) {
-        tris[t] = newIndex[triangles[t]];
+      int[] tris = Arrays.copyOf(triangles, triangleInts);
+      if (newIndex != null) {
+        for (int t = 0; t < triangleInts; t++) {
+          tris[t] = newIndex[tris[t]];
+        }
       }
       return new TriangleMesh(pos, tris, locked, keys);
     }

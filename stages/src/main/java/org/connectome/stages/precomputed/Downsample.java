@@ -131,23 +131,18 @@ public final class Downsample {
           if (fullZ && y0 + 2 <= src.sy()) {
             int a = src.index(0, y0, z0, c);
             int b = src.index(0, y0 + 1, z0, c);
-            if (fz == 1) {
-              int x = pairs2x2(s, a, b, d, o, whole);
-              for (int i = 2 * x; x < whole; x++, i += 2) {
-                int sum = (s[a + i] & 0xff) + (s[a + i + 1] & 0xff);
-                sum += (s[b + i] & 0xff) + (s[b + i + 1] & 0xff);
-                d[o + x] = (byte) ((sum + 2) >> 2);
-              }
-            } else {
-              int e = src.index(0, y0, z0 + 1, c);
-              int f = src.index(0, y0 + 1, z0 + 1, c);
-              for (int x = 0, i = 0; x < whole; x++, i += 2) {
-                int sum = (s[a + i] & 0xff) + (s[a + i + 1] & 0xff);
-                sum += (s[b + i] & 0xff) + (s[b + i + 1] & 0xff);
+            // fz 1: the second plane's rows are not read
+            int e = fz == 1 ? a : src.index(0, y0, z0 + 1, c);
+            int f = fz == 1 ? b : src.index(0, y0 + 1, z0 + 1, c);
+            int x = means2x2(s, a, b, e, f, fz, d, o, whole);
+            for (int i = 2 * x; x < whole; x++, i += 2) {
+              int sum = (s[a + i] & 0xff) + (s[a + i + 1] & 0xff);
+              sum += (s[b + i] & 0xff) + (s[b + i + 1] & 0xff);
+              if (fz == 2) {
                 sum += (s[e + i] & 0xff) + (s[e + i + 1] & 0xff);
                 sum += (s[f + i] & 0xff) + (s[f + i + 1] & 0xff);
-                d[o + x] = (byte) ((sum + 4) >> 3);
               }
+              d[o + x] = (byte) ((sum + 2 * fz) >> (1 + fz));
             }
             from = whole;
           }
@@ -162,31 +157,43 @@ public final class Downsample {
 
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle INTS =
-      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long LANES = 0x00FF00FF00FF00FFL;
 
   /**
-   * Rounded means of 2x2 boxes of rows {@code a} and {@code b}, eight input bytes of each row at a
-   * time: the four horizontal pair sums of a row in the 16-bit lanes of one long (SIMD within a
-   * register; a lane's sum stays below 1024). Returns how many outputs it wrote, a multiple of 4.
+   * Rounded means of the 2x2 boxes of rows {@code a} and {@code b} (and of 2x2x2 with rows {@code
+   * e} and {@code f} of the next plane when {@code fz} is 2), sixteen input bytes of each row at a
+   * time: the horizontal pair sums of a row in the 16-bit lanes of a long (SIMD within a register;
+   * a lane's sum stays below 2048), eight means written as one long. Returns how many outputs it
+   * wrote, a multiple of 8.
    */
-  private static int pairs2x2(byte[] s, int a, int b, byte[] d, int o, int whole) {
+  private static int means2x2(
+      byte[] s, int a, int b, int e, int f, int fz, byte[] d, int o, int n) {
+    int shift = 1 + fz;
+    long half = fz == 1 ? 0x0002000200020002L : 0x0004000400040004L;
     int x = 0;
-    for (; x + 4 <= whole; x += 4) {
-      long ra = (long) LONGS.get(s, a + 2 * x);
-      long rb = (long) LONGS.get(s, b + 2 * x);
-      long sum = (ra & LANES) + ((ra >>> 8) & LANES) + (rb & LANES) + ((rb >>> 8) & LANES);
-      long mean = ((sum + 0x0002000200020002L) >>> 2) & LANES;
-      int packed =
-          (int)
-              ((mean & 0xFF)
-                  | ((mean >>> 8) & 0xFF00)
-                  | ((mean >>> 16) & 0xFF0000)
-                  | ((mean >>> 24) & 0xFF000000L));
-      INTS.set(d, o + x, packed);
+    for (; x + 8 <= n; x += 8) {
+      int i = 2 * x;
+      long lo = pairSums(s, a + i) + pairSums(s, b + i);
+      long hi = pairSums(s, a + i + 8) + pairSums(s, b + i + 8);
+      if (fz == 2) {
+        lo += pairSums(s, e + i) + pairSums(s, f + i);
+        hi += pairSums(s, e + i + 8) + pairSums(s, f + i + 8);
+      }
+      // means 0-3 in the even bytes, 4-7 in the odd ones: two swaps put them in order
+      long m = ((lo + half) >>> shift) & LANES | (((hi + half) >>> shift) & LANES) << 8;
+      long t = (m ^ (m >>> 8)) & 0x0000FF000000FF00L;
+      m ^= t ^ (t << 8);
+      t = (m ^ (m >>> 16)) & 0x00000000FFFF0000L;
+      m ^= t ^ (t << 16);
+      LONGS.set(d, o + x, m);
     }
     return x;
+  }
+
+  /** The sums of the four horizontal pairs of eight bytes from {@code at}, in 16-bit lanes. */
+  private static long pairSums(byte[] s, int at) {
+    long r = (long) LONGS.get(s, at);
+    return (r & LANES) + ((r >>> 8) & LANES);
   }
 
   /** The rounded mean of the box's voxels that lie inside the volume. */

@@ -156,34 +156,20 @@ public final class SegmentRelabelRunner implements UnitRunner {
     int oz = Math.toIntExact(region.start().z() - block.start().z());
     long[] d = local.data();
     long[] o = out.data();
-    long lastLocal = 0;
-    long lastGlobal = 0;
     int i = 0;
     for (int z = 0; z < local.sz(); z++) {
-      for (int y = 0; y < local.sy(); y++) {
-        int at = out.index(ox, oy + y, oz + z, 0);
-        for (int x = 0; x < nx; x++) {
-          long v = d[i++];
-          if (v == 0) {
-            continue;
-          }
-          if (v != lastLocal) {
-            long g = map.getOrDefault(v, -1);
-            if (g <= 0) {
-              throw new UnitException(
-                  what
-                      + ": local id "
-                      + Long.toUnsignedString(v)
-                      + " of subvolume "
-                      + sub
-                      + " has no global id in segment.reconcile's map (rerun segment.overlaps and segment.reconcile "
-                      + "after the inference)",
-                  false);
-            }
-            lastLocal = v;
-            lastGlobal = g;
-          }
-          o[at + x] = lastGlobal;
+      for (int y = 0; y < local.sy(); y++, i += nx) {
+        long missing = Relabel.remap(d, i, o, out.index(ox, oy + y, oz + z, 0), nx, map);
+        if (missing != 0) {
+          throw new UnitException(
+              what
+                  + ": local id "
+                  + Long.toUnsignedString(missing)
+                  + " of subvolume "
+                  + sub
+                  + " has no global id in segment.reconcile's map (rerun segment.overlaps and segment.reconcile "
+                  + "after the inference)",
+              false);
         }
       }
     }

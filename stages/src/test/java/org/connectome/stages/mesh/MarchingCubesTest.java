@@ -203,4 +203,57 @@ class MarchingCubesTest {
     assertEquals(16, m.triangleCount());
     assertEquals(2.0 / 6, m.signedVolume(), 1e-9);
   }
+
+  /**
+   * The vertex index keeps two sections of edges and one vertex per label at either end of an edge:
+   * over many sections and many labels (more than the builders' cache holds, negative ids among
+   * them), each segment has one vertex per surface position and no triangle reaches outside a cube.
+   */
+  @Test
+  void manyLabelsOverManySectionsShareEachVertexAndKeepTrianglesInOneCube() {
+    int sx = 17;
+    int sy = 14;
+    int sz = 23;
+    SplittableRandom rnd = new SplittableRandom(18);
+    long[] ids = new long[150];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = rnd.nextLong() | 1; // never 0, the top bit in about half of them
+    }
+    long[] l = new long[sx * sy * sz];
+    for (int i = 0; i < l.length; i++) {
+      // runs along x, so segments touch each other as well as the background
+      l[i] =
+          i % sx > 0 && rnd.nextInt(3) > 0
+              ? l[i - 1]
+              : rnd.nextInt(4) == 0 ? 0 : ids[rnd.nextInt(ids.length)];
+    }
+    Map<Long, TriangleMesh> meshes = MarchingCubes.meshVolume(l, sx, sy, sz, RES);
+    for (long id : ids) {
+      if (count(l, id) > 0) {
+        assertTrue(meshes.containsKey(id), "segment " + id);
+      }
+    }
+    for (var e : meshes.entrySet()) {
+      TriangleMesh m = e.getValue();
+      assertEquals(0, m.unmatchedEdges(), "segment " + e.getKey());
+      assertTrue(m.signedVolume() > 0, "segment " + e.getKey());
+      float[] v = m.vertices();
+      java.util.Set<java.util.List<Float>> positions = new java.util.HashSet<>();
+      for (int i = 0; i < m.vertexCount(); i++) {
+        assertTrue(
+            positions.add(java.util.List.of(v[3 * i], v[3 * i + 1], v[3 * i + 2])),
+            "segment " + e.getKey() + ": two vertices at one position");
+      }
+      int[] t = m.triangles();
+      for (int i = 0; i < t.length; i += 3) {
+        for (int a = 0; a < 3; a++) {
+          float lo = Math.min(v[3 * t[i] + a], Math.min(v[3 * t[i + 1] + a], v[3 * t[i + 2] + a]));
+          float hi = Math.max(v[3 * t[i] + a], Math.max(v[3 * t[i + 1] + a], v[3 * t[i + 2] + a]));
+          assertTrue(
+              hi - lo <= RES[a],
+              "segment " + e.getKey() + ": a triangle spans " + (hi - lo) + " nm on axis " + a);
+        }
+      }
+    }
+  }
 }

@@ -72,6 +72,38 @@ class DownsampleTest {
     }
   }
 
+  /**
+   * The 2x2x1 and 2x2x2 means eight boxes at a time round exactly as the general loop, at every row
+   * width (the loop's remainder) and at the lanes' extremes (all 255, all 0, every box sum's
+   * rounding).
+   */
+  @Test
+  void wholeBoxMeansRoundAsTheGeneralLoopAtEveryWidthAndExtreme() {
+    java.util.Random r = new java.util.Random(1818);
+    for (int sx = 1; sx <= 41; sx++) {
+      for (int fill = 0; fill < 4; fill++) {
+        byte[] grey = new byte[sx * 4 * 3];
+        for (int i = 0; i < grey.length; i++) {
+          grey[i] =
+              (byte)
+                  switch (fill) {
+                    case 0 -> 255;
+                    case 1 -> 0;
+                    case 2 -> r.nextBoolean() ? 255 : 254; // sums just above and below a half
+                    default -> r.nextInt(256);
+                  };
+        }
+        ByteVolume v = new ByteVolume(sx, 4, 3, 1, grey);
+        for (int fz : new int[] {1, 2}) {
+          assertArrayEquals(
+              Downsample.averageAnyFactor(v, 2, 2, fz).data(),
+              Downsample.average(v, 2, 2, fz).data(),
+              "width " + sx + " fill " + fill + " fz " + fz);
+        }
+      }
+    }
+  }
+
   @Test
   void mode4IsModeOfFourForEveryPattern() {
     long[] values = {0, 5, 9, -1L};

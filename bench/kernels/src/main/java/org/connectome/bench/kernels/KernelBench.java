@@ -18,6 +18,8 @@ import org.connectome.stages.precomputed.DataType;
 import org.connectome.stages.precomputed.Downsample;
 import org.connectome.stages.precomputed.JpegCodec;
 import org.connectome.stages.precomputed.LabelVolume;
+import org.connectome.stages.segment.LongCounts;
+import org.connectome.stages.segment.Relabel;
 
 /**
  * The platform's side of the kernel benchmark ({@code bench/kernels/run}): runs one stage kernel,
@@ -34,7 +36,8 @@ import org.connectome.stages.precomputed.LabelVolume;
  * 2x2x1), {@code cseg-encode} (compressed_segmentation of every 64x64x16 chunk, blocks of 8x8x8,
  * uint64), {@code mesh} (marching cubes of every segment of a block, no simplification), {@code
  * jpeg-write} (every 64x64x16 chunk of the image JPEG-encoded at quality 90 and written as an
- * unsharded precomputed volume, {@code platform-jpeg/}).
+ * unsharded precomputed volume, {@code platform-jpeg/}), {@code relabel} (every voxel's id replaced
+ * by its new id from {@code relabel-map.u64}, pairs of old and new id, as segment.relabel does).
  */
 public final class KernelBench {
   private static final int[] CHUNK = {64, 64, 16};
@@ -60,6 +63,7 @@ public final class KernelBench {
           case "mesh" -> mesh(dir, shapes.get("mesh"), shapes.get("resolution"), iterations);
           case "jpeg-write" ->
               jpegWrite(dir, shapes.get("image"), shapes.get("resolution"), iterations);
+          case "relabel" -> relabel(dir, shapes.get("labels"), iterations);
           default -> {
             System.err.println("KernelBench: unknown kernel '" + kernel + "'");
             System.exit(2);
@@ -236,6 +240,30 @@ public final class KernelBench {
       }
       t[i] = (System.nanoTime() - t0) / 1e9;
     }
+    return new Result((long) s[0] * s[1] * s[2], t);
+  }
+
+  private static Result relabel(Path dir, int[] s, int iterations) throws IOException {
+    LabelVolume v = readLabels(dir.resolve("labels.u64"), s);
+    ByteBuffer b =
+        ByteBuffer.wrap(Files.readAllBytes(dir.resolve("relabel-map.u64")))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    LongCounts map = new LongCounts(b.remaining() / 16);
+    while (b.remaining() >= 16) {
+      map.put(b.getLong(), b.getLong());
+    }
+    double[] t = new double[iterations];
+    long[] out = null;
+    for (int i = 0; i < iterations; i++) {
+      long t0 = System.nanoTime();
+      out = new long[v.data().length];
+      long missing = Relabel.remap(v.data(), 0, out, 0, out.length, map);
+      t[i] = (System.nanoTime() - t0) / 1e9;
+      if (missing != 0) {
+        throw new IllegalStateException("relabel-map.u64 has no id for " + missing);
+      }
+    }
+    writeLongs(dir.resolve("platform-relabel.u64"), out);
     return new Result((long) s[0] * s[1] * s[2], t);
   }
 

@@ -37,13 +37,24 @@ class KernelBenchTest {
     Files.write(dir.resolve("image.u8"), image);
     Files.write(dir.resolve("labels.u64"), labels.array());
     Files.write(dir.resolve("mesh.u64"), labels.array());
+    // ids 1..12 to 100..1200
+    ByteBuffer map = ByteBuffer.allocate(16 * 12).order(ByteOrder.LITTLE_ENDIAN);
+    for (long id = 1; id <= 12; id++) {
+      map.putLong(id).putLong(100 * id);
+    }
+    Files.write(dir.resolve("relabel-map.u64"), map.array());
     String shape = sx + " " + sy + " " + sz + "\n";
     Files.writeString(
         dir.resolve("shape.txt"),
         "image " + shape + "labels " + shape + "mesh " + shape + "resolution 8 8 33\n");
     for (String k :
         List.of(
-            "downsample-image", "downsample-segmentation", "cseg-encode", "mesh", "jpeg-write")) {
+            "downsample-image",
+            "downsample-segmentation",
+            "cseg-encode",
+            "mesh",
+            "jpeg-write",
+            "relabel")) {
       String line = run(k);
       assertTrue(line.startsWith("{\"kernel\":\"" + k + "\",\"voxels\":50400,"), line);
     }
@@ -69,6 +80,12 @@ class KernelBenchTest {
     try (var files = Files.list(dir.resolve("platform-jpeg").resolve("8_8_33"))) {
       assertEquals(4, files.count());
     }
+    long[] relabelled = new long[sx * sy * sz];
+    ByteBuffer.wrap(Files.readAllBytes(dir.resolve("platform-relabel.u64")))
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asLongBuffer()
+        .get(relabelled);
+    assertEquals(100 * (1 + 69 / 20 + 4L * (39 / 15)), relabelled[69 + sx * 39]);
     // twelve boxes of segments, each closed: its mesh encloses about its voxels' volume
     List<String> meshes = Files.readAllLines(dir.resolve("platform-mesh.txt"));
     assertEquals(12, meshes.size(), meshes.toString());
