@@ -279,10 +279,10 @@ public final class Planners {
   }
 
   /**
-   * Ranges of {@code indexBlocks} consecutive {@code synapses.detect} blocks (the detect grid, from
-   * the same {@code blockSize} and {@code blockOverlap}): a {@code synapses.index} unit indexes the
-   * sites of its range and one bucket of segments, so it holds a share of the synapses whatever the
-   * sample.
+   * Ranges of {@code indexBlocks} compressed Morton codes of the {@code synapses.detect} grid (the
+   * same {@code blockSize} and {@code blockOverlap}), so each range is an aligned box of blocks: a
+   * {@code synapses.index} unit indexes the sites of its box and one bucket of segments, so it
+   * holds a share of the synapses whatever the sample, and writes whole shards.
    */
   public record BlockRangesPlanner(int defaultUnitsPerTask) implements StepPlanner {
     /** Detect blocks per index unit: a power of two, so that by-id shards follow the ranges. */
@@ -292,8 +292,9 @@ public final class Planners {
             256,
             1,
             4096,
-            "Detect blocks per synapses.index unit (a power of two): a unit holds the sites of"
-                + " its blocks and the pre/post relationships of one bucket of segments.");
+            "Detect blocks per synapses.index unit (a power of two, a box of the detect grid):"
+                + " a unit holds the sites of its blocks and the pre/post relationships of one"
+                + " bucket of segments.");
 
     /** The kind of unit, which tells the runner that it runs one range and one bucket. */
     public static final String KIND = "block-range";
@@ -316,25 +317,34 @@ public final class Planners {
 
     @Override
     public UnitSpace plan(StepConfig step, SampleFacts facts) throws PlanningException {
-      long blocks = SYNAPSE_BLOCKS.plan(step, facts).unitCount();
+      UnitSpace blocks = SYNAPSE_BLOCKS.plan(step, facts);
       long g;
       try {
         g = indexBlocks(step.qualifiedName(), step.params());
       } catch (IllegalArgumentException e) {
         throw new PlanningException(e.getMessage());
       }
-      long ranges = Math.max(1, (blocks + g - 1) / g);
+      long ranges = ranges(blocks.grid(), g);
       return new UnitSpace(
           KIND,
           ranges,
           null,
           ranges
-              + " ranges of "
+              + " boxes of "
               + g
-              + " of "
-              + blocks
+              + " Morton codes of "
+              + blocks.unitCount()
               + " synapse blocks, each with one bucket of segments (spatial, by-id and pre/post"
               + " indexes)");
+    }
+
+    /** Units for {@code grid} in ranges of {@code g} compressed Morton codes. */
+    public static long ranges(BlockGrid grid, long g) {
+      int bits = ShardLayout.mortonBits(grid.gridSize());
+      if (bits > 62) {
+        throw new IllegalArgumentException("a grid of " + grid.gridSize() + " blocks is too large");
+      }
+      return Math.max(1, ((1L << bits) + g - 1) / g);
     }
   }
 

@@ -25,10 +25,19 @@ class BlockRangesPlannerTest {
     }
     UnitSpace blocks = Planners.of("synapses", "detect").plan(detect, facts);
     UnitSpace ranges = Planners.of("synapses", "index").plan(index, facts);
-    assertEquals(
-        (blocks.unitCount() + indexBlocks(synapseParams) - 1) / indexBlocks(synapseParams),
-        ranges.unitCount(),
-        "ranges of the detect grid's " + blocks.unitCount() + " blocks");
+    // ranges of the Morton codes of the detect grid: every block in exactly one range
+    long g = indexBlocks(synapseParams);
+    long[] perRange = new long[(int) ranges.unitCount()];
+    Vec3 grid = blocks.grid().gridSize();
+    for (long b = 0; b < blocks.unitCount(); b++) {
+      Vec3 p = blocks.grid().position(b);
+      long code = ShardLayout.mortonCode(grid, p.x(), p.y(), p.z());
+      assertEquals(p, ShardLayout.mortonPosition(grid, code));
+      perRange[(int) (code / g)]++;
+    }
+    for (long n : perRange) {
+      assertTrue(n <= g, "a range holds at most indexBlocks blocks");
+    }
     return ranges;
   }
 
@@ -43,7 +52,8 @@ class BlockRangesPlannerTest {
         plan(
             Map.of("blockSize", List.of(512, 512, 16), "indexBlocks", 2),
             new SampleFacts(16, new Vec3(1446, 973, 16), "test"));
-    assertEquals(3, u.unitCount());
+    // a grid of 3 x 2 has Morton codes 0..7 (two of them name no block): four ranges of two
+    assertEquals(4, u.unitCount());
     assertEquals(Planners.BlockRangesPlanner.KIND, u.unitKind());
   }
 
@@ -53,9 +63,23 @@ class BlockRangesPlannerTest {
         plan(
             Map.of("blockSize", List.of(1024, 1024, 64), "blockOverlap", List.of(32, 32, 4)),
             new SampleFacts(5300, new Vec3(125_000, 125_000, 5300), "test"));
-    // 123 x 123 x 83 blocks in ranges of 256
-    assertEquals((123L * 123 * 83 + 255) / 256, u.unitCount());
-    assertTrue(u.unitCount() > 4000, u.description());
+    // 123 x 123 x 83 blocks have 21-bit Morton codes: 8,192 ranges of 256 codes
+    assertEquals((1L << 21) / 256, u.unitCount(), u.description());
+  }
+
+  @Test
+  void mortonPositionUndoesMortonCodeAndNamesNoCellOutsideTheGrid() {
+    Vec3 grid = new Vec3(5, 3, 2);
+    int cells = 0;
+    for (long code = 0; code < 1L << ShardLayout.mortonBits(grid); code++) {
+      Vec3 p = ShardLayout.mortonPosition(grid, code);
+      if (p != null) {
+        cells++;
+        assertEquals(code, ShardLayout.mortonCode(grid, p.x(), p.y(), p.z()));
+      }
+    }
+    assertEquals(30, cells);
+    assertEquals(null, ShardLayout.mortonPosition(grid, 1L << ShardLayout.mortonBits(grid)));
   }
 
   @Test

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.connectome.pipeline.BlockGrid;
+import org.connectome.pipeline.Planners;
+import org.connectome.pipeline.ShardLayout;
 import org.connectome.pipeline.Vec3;
 import org.connectome.stages.precomputed.Annotations;
 import org.connectome.stages.precomputed.AnnotationsWriter;
@@ -21,17 +23,18 @@ import org.connectome.stages.precomputed.Shards;
 
 /**
  * The annotation collection of {@code synapses.index} built as many units, none holding every
- * synapse. Unit {@code u} covers detect blocks {@code [u * g, (u + 1) * g)} ({@code g} = {@code
- * indexBlocks}, a power of two) and one bucket of segments:
+ * synapse. Unit {@code u} covers the detect blocks whose compressed Morton code (in the detect
+ * grid) lies in {@code [u * g, (u + 1) * g)} ({@code g} = {@code indexBlocks}, a power of two), an
+ * aligned box of blocks, and one bucket of segments:
  *
  * <ul>
- *   <li>ids come from the block, not from a global sort: {@code block << 20 | ordinal}, the ordinal
+ *   <li>ids come from the block, not from a global sort: {@code code << 20 | ordinal}, the ordinal
  *       counting the block's sites from 1 in their z, y, x order;
- *   <li>{@code by_id} is sharded with the identity hash over the block ({@code preshift_bits} 20,
- *       {@code minishard_bits} log2 g), so shard {@code u} holds exactly the ids of unit {@code
- *       u}'s blocks;
- *   <li>the spatial index is one level whose cells are the detect blocks (unsharded): a unit writes
- *       its blocks' cells, empty ones too;
+ *   <li>{@code by_id} is sharded with the identity hash over the block's code ({@code
+ *       preshift_bits} 20 and more), so shard {@code u} holds exactly the ids of unit {@code u}'s
+ *       blocks;
+ *   <li>the spatial index is one level whose cells are the detect blocks, sharded the same way over
+ *       the cells' Morton codes: a unit writes its blocks' cells, empty ones too;
  *   <li>the pre/post indexes are sharded by murmurhash3 over the segment id with one shard bit per
  *       unit bit: unit {@code u} writes the shards {@code s} with {@code s mod units = u}, reading
  *       every block file and keeping only the relations (and the seen segments) of its bucket;
@@ -70,7 +73,28 @@ public final class IndexPartition {
     }
 
     public long units() {
-      return Math.max(1, (grid.blockCount() + blocksPerUnit - 1) / blocksPerUnit);
+      return Planners.BlockRangesPlanner.ranges(grid, blocksPerUnit);
+    }
+
+    private int unitCodeBits() {
+      return Integer.numberOfTrailingZeros(blocksPerUnit);
+    }
+
+    /** Minishards of a unit's shard: at most 2^9 (a shard index of 8 KiB), the rest preshift. */
+    private int minishardBits() {
+      return Math.min(ShardLayout.MAX_MINISHARD_BITS, unitCodeBits());
+    }
+
+    /** The spatial level: identity over the cell's Morton code, one shard per unit. */
+    public ShardingSpec spatial() {
+      return new ShardingSpec(
+          ShardingSpec.TYPE,
+          unitCodeBits() - minishardBits(),
+          ShardingSpec.IDENTITY,
+          minishardBits(),
+          unitBits(),
+          ShardingSpec.GZIP,
+          ShardingSpec.GZIP);
     }
 
     int unitBits() {
@@ -78,13 +102,13 @@ public final class IndexPartition {
       return u <= 1 ? 0 : 64 - Long.numberOfLeadingZeros(u - 1);
     }
 
-    /** by_id: identity over the block, one shard per unit. */
+    /** by_id: identity over the block's Morton code, one shard per unit. */
     public ShardingSpec byId() {
       return new ShardingSpec(
           ShardingSpec.TYPE,
-          ORDINAL_BITS,
+          ORDINAL_BITS + unitCodeBits() - minishardBits(),
           ShardingSpec.IDENTITY,
-          Integer.numberOfTrailingZeros(blocksPerUnit),
+          minishardBits(),
           unitBits(),
           ShardingSpec.GZIP,
           ShardingSpec.GZIP);
@@ -108,8 +132,11 @@ public final class IndexPartition {
     }
   }
 
-  /** The id of the {@code ordinal}-th (from 0) site of {@code block}. */
+  /** The id of the {@code ordinal}-th (from 0) site of the block of Morton code {@code block}. */
   public static long id(long block, int ordinal) {
+    if (block >= 1L << (63 - ORDINAL_BITS)) {
+      throw new IllegalArgumentException("block code " + block + " leaves no room for site ids");
+    }
     if (ordinal + 1L >= 1L << ORDINAL_BITS) {
       throw new IllegalArgumentException(
           "block " + block + " has more than " + ((1 << ORDINAL_BITS) - 2) + " sites");
@@ -139,15 +166,22 @@ public final class IndexPartition {
       throws IOException {
     BlockGrid grid = layout.grid();
     Annotations.Schema schema = SynapseIndex.schema(resolutionNm);
-    long first = unit * layout.blocksPerUnit();
-    long end = Math.min(grid.blockCount(), first + layout.blocksPerUnit());
+    Vec3 cells = grid.gridSize();
     StringBuilder table = new StringBuilder(SynapseIndex.HEADER).append('\n');
     Map<Long, byte[]> byId = new TreeMap<>(Long::compareUnsigned);
-    for (long b = first; b < end; b++) {
+    Map<Long, byte[]> spatial = new TreeMap<>(Long::compareUnsigned);
+    for (long code = unit * layout.blocksPerUnit();
+        code < (unit + 1) * layout.blocksPerUnit();
+        code++) {
+      Vec3 c = ShardLayout.mortonPosition(cells, code);
+      if (c == null) {
+        continue;
+      }
+      long b = c.x() + cells.x() * (c.y() + cells.y() * c.z());
       List<Site> sites = read(detectOutputDir, b, paramsHash).sites();
       List<Annotations.Point> cell = new ArrayList<>(sites.size());
       for (int i = 0; i < sites.size(); i++) {
-        SynapseIndex.Entry e = new SynapseIndex.Entry(id(b, i), sites.get(i));
+        SynapseIndex.Entry e = new SynapseIndex.Entry(id(code, i), sites.get(i));
         SynapseIndex.appendRow(table, e);
         Annotations.Point p = SynapseIndex.point(e);
         cell.add(p);
@@ -159,17 +193,23 @@ public final class IndexPartition {
               annotationsDir.resolve("by_id").resolve(Long.toUnsignedString(p.id())), single);
         }
       }
-      Vec3 c = grid.position(b);
-      AtomicFiles.writeIfChanged(
-          annotationsDir.resolve("spatial0").resolve(c.x() + "_" + c.y() + "_" + c.z()),
-          schema.encodeList(AnnotationsWriter.cellOrder(cell)));
+      // every cell, empty ones too: a viewer asks for every visible cell
+      byte[] list = schema.encodeList(AnnotationsWriter.cellOrder(cell));
+      if (layout.sharded()) {
+        spatial.put(code, list);
+      } else {
+        AtomicFiles.writeIfChanged(
+            annotationsDir.resolve("spatial0").resolve(c.x() + "_" + c.y() + "_" + c.z()), list);
+      }
     }
     if (layout.sharded()) {
       // written even when empty: a viewer then reads an empty shard rather than a 404
-      ShardingSpec spec = layout.byId();
       AtomicFiles.writeIfChanged(
-          annotationsDir.resolve("by_id").resolve(spec.fileName(unit)),
-          Shards.write(spec, byId, null));
+          annotationsDir.resolve("by_id").resolve(layout.byId().fileName(unit)),
+          Shards.write(layout.byId(), byId, null));
+      AtomicFiles.writeIfChanged(
+          annotationsDir.resolve("spatial0").resolve(layout.spatial().fileName(unit)),
+          Shards.write(layout.spatial(), spatial, null));
     }
     writeRelated(layout, unit, detectOutputDir, paramsHash, annotationsDir, schema);
     AtomicFiles.writeIfChanged(annotationsDir.resolve("info"), info(layout, schema, spatialLimit));
@@ -193,8 +233,11 @@ public final class IndexPartition {
     for (int r = 0; r < rels.size(); r++) {
       byObject.add(new TreeMap<>());
     }
+    Vec3 cells = layout.grid().gridSize();
     for (long b = 0; b < layout.grid().blockCount(); b++) {
       BlockSites bs = read(detectOutputDir, b, paramsHash);
+      Vec3 c = layout.grid().position(b);
+      long code = ShardLayout.mortonCode(cells, c.x(), c.y(), c.z());
       if (bs.segments() != null) {
         for (long s : bs.segments()) {
           if (s != 0 && layout.bucketOf(s) == unit) {
@@ -212,7 +255,7 @@ public final class IndexPartition {
         for (int r = 0; r < ends.length; r++) {
           if (ends[r] != 0 && layout.bucketOf(ends[r]) == unit) {
             if (p == null) {
-              p = SynapseIndex.point(new SynapseIndex.Entry(id(b, i), s));
+              p = SynapseIndex.point(new SynapseIndex.Entry(id(code, i), s));
             }
             byObject.get(r).computeIfAbsent(ends[r], k -> new ArrayList<>()).add(p);
           }
@@ -261,6 +304,7 @@ public final class IndexPartition {
     Map<String, ShardingSpec> specs = new LinkedHashMap<>();
     if (layout.sharded()) {
       specs.put("by_id", layout.byId());
+      specs.put("spatial0", layout.spatial());
       for (String r : schema.relationships()) {
         specs.put(AnnotationsWriter.relationshipKey(r), layout.related());
       }

@@ -178,13 +178,13 @@ class PrecomputedReadersTest {
   }
 
   /**
-   * The same synapses as {@code synapses.index} writes them in three units (ranges of four of 4 x 3
+   * The same synapses as {@code synapses.index} writes them in four units (boxes of four of 4 x 3
    * detect blocks, ids from the blocks), with what the readers should find.
    */
   static Map<String, Object> partitioned(Path dir, List<Annotations.Point> points)
       throws Exception {
     Path synapses = dir.resolve("synapses");
-    // 4 x 3 blocks in ranges of four: three units
+    // 4 x 3 blocks, Morton codes 0..15 in ranges of four: four units
     List<SynapseIndex.Entry> entries =
         PartitionedIndexes.write(
             points,
@@ -193,7 +193,7 @@ class PrecomputedReadersTest {
             dir.resolve("detect"),
             synapses,
             5);
-    assertEquals(3, SynapseIndex.tables(dir.resolve("detect")).size());
+    assertEquals(4, SynapseIndex.tables(dir.resolve("detect")).size());
     List<Object> byId = new ArrayList<>();
     Map<String, Map<String, List<Long>>> related = new LinkedHashMap<>();
     for (SynapseIndex.Entry e : entries) {
