@@ -133,6 +133,11 @@ def annotations(manifest):
     a = manifest.get("annotations")
     if not a:
         return
+    for collection in a if isinstance(a, list) else [a]:
+        annotation_collection(collection)
+
+
+def annotation_collection(a):
     with open(a["path"] + "/info") as f:
         info = json.load(f)
     rank = len(info["dimensions"])

@@ -95,8 +95,10 @@ public final class Pipeline {
    * outputs written by the older code no longer count. Steps not listed are at version 1.
    */
   public static final Map<String, Integer> OUTPUT_VERSIONS =
-      // 2: mesh.blocks files each block under the merge units of its segments (the touch index)
-      Map.of("mesh.blocks", 2);
+      // 2: mesh.blocks files each block under the merge units of its segments (the touch index);
+      // 2: synapses.index writes in many units (ids from the blocks, table parts), so the marker
+      // of the one unit that wrote the whole index no longer counts
+      Map.of("mesh.blocks", 2, "synapses.index", 2);
 
   /**
    * Steps whose outputs no later step reads: their parameters hash depends on the steps before

@@ -10,6 +10,11 @@ import org.connectome.spec.Param;
 public final class Planners {
   private static final Vec3 NO_OVERLAP = new Vec3(0, 0, 0);
 
+  /** The blocks of synapses.detect; synapses.index cuts the same grid into ranges. */
+  private static final BlocksPlanner SYNAPSE_BLOCKS =
+      new BlocksPlanner(
+          "block", "blockSize", new Vec3(512, 512, 64), "blockOverlap", new Vec3(16, 16, 4), 16);
+
   /*
    * Default units per task: with the default 100 tasks per shard, every step whose units are blocks,
    * subvolumes, section pairs or segment shards gets Jobs of at least 1,000 units (bench/ measures why: the
@@ -55,20 +60,8 @@ public final class Planners {
               "segment.relabel",
               new BlocksPlanner(
                   "block", "blockSize", new Vec3(512, 512, 64), null, NO_OVERLAP, 16)),
-          Map.entry(
-              "synapses.detect",
-              new BlocksPlanner(
-                  "block",
-                  "blockSize",
-                  new Vec3(512, 512, 64),
-                  "blockOverlap",
-                  new Vec3(16, 16, 4),
-                  16)),
-          Map.entry(
-              "synapses.index",
-              new SingleUnitPlanner(
-                  "index",
-                  "one annotation collection (spatial, by-id and pre/post indexes) over all synapse blocks")),
+          Map.entry("synapses.detect", SYNAPSE_BLOCKS),
+          Map.entry("synapses.index", new BlockRangesPlanner(1)),
           Map.entry(
               "mesh.blocks",
               new BlocksPlanner(
@@ -283,6 +276,76 @@ public final class Planners {
             "subvolumeOverlap",
             new Vec3(32, 32, 8),
             16);
+  }
+
+  /**
+   * Ranges of {@code indexBlocks} compressed Morton codes of the {@code synapses.detect} grid (the
+   * same {@code blockSize} and {@code blockOverlap}), so each range is an aligned box of blocks: a
+   * {@code synapses.index} unit indexes the sites of its box and one bucket of segments, so it
+   * holds a share of the synapses whatever the sample, and writes whole shards.
+   */
+  public record BlockRangesPlanner(int defaultUnitsPerTask) implements StepPlanner {
+    /** Detect blocks per index unit: a power of two, so that by-id shards follow the ranges. */
+    public static final Param<Integer> INDEX_BLOCKS =
+        Param.integer(
+            "indexBlocks",
+            256,
+            1,
+            4096,
+            "Detect blocks per synapses.index unit (a power of two, a box of the detect grid):"
+                + " a unit holds the sites of its blocks and the pre/post relationships of one"
+                + " bucket of segments.");
+
+    /** The kind of unit, which tells the runner that it runs one range and one bucket. */
+    public static final String KIND = "block-range";
+
+    @Override
+    public List<Param<?>> params() {
+      List<Param<?>> out = new ArrayList<>(SYNAPSE_BLOCKS.params());
+      out.add(INDEX_BLOCKS);
+      return out;
+    }
+
+    /** {@code indexBlocks} of {@code params}, checked to be a power of two. */
+    public static int indexBlocks(String step, Map<String, Object> params) {
+      int g = INDEX_BLOCKS.read(step, params);
+      if (Integer.bitCount(g) != 1) {
+        throw new IllegalArgumentException(step + ": indexBlocks must be a power of two, not " + g);
+      }
+      return g;
+    }
+
+    @Override
+    public UnitSpace plan(StepConfig step, SampleFacts facts) throws PlanningException {
+      UnitSpace blocks = SYNAPSE_BLOCKS.plan(step, facts);
+      long g;
+      try {
+        g = indexBlocks(step.qualifiedName(), step.params());
+      } catch (IllegalArgumentException e) {
+        throw new PlanningException(e.getMessage());
+      }
+      long ranges = ranges(blocks.grid(), g);
+      return new UnitSpace(
+          KIND,
+          ranges,
+          null,
+          ranges
+              + " boxes of "
+              + g
+              + " Morton codes of "
+              + blocks.unitCount()
+              + " synapse blocks, each with one bucket of segments (spatial, by-id and pre/post"
+              + " indexes)");
+    }
+
+    /** Units for {@code grid} in ranges of {@code g} compressed Morton codes. */
+    public static long ranges(BlockGrid grid, long g) {
+      int bits = ShardLayout.mortonBits(grid.gridSize());
+      if (bits > 62) {
+        throw new IllegalArgumentException("a grid of " + grid.gridSize() + " blocks is too large");
+      }
+      return Math.max(1, ((1L << bits) + g - 1) / g);
+    }
   }
 
   /** Segment ID space cut into shards for per-segment merging. */

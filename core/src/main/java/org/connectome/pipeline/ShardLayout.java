@@ -55,6 +55,38 @@ public record ShardLayout(
     return new ShardLayout(grid, preshift, minishard, total - perShard, box(grid, perShard));
   }
 
+  /** Bits of the compressed Morton codes of {@code grid}: the codes lie in {@code [0, 2^bits)}. */
+  public static int mortonBits(Vec3 grid) {
+    return bits(grid.x()) + bits(grid.y()) + bits(grid.z());
+  }
+
+  /**
+   * The grid cell whose compressed Morton code is {@code code} ({@link #mortonCode} undone), or
+   * null for a code of no cell (a grid that is not a power of two per axis leaves gaps).
+   */
+  public static Vec3 mortonPosition(Vec3 grid, long code) {
+    long[] g = {grid.x(), grid.y(), grid.z()};
+    long[] p = new long[3];
+    int j = 0;
+    for (int i = 0; i < 64; i++) {
+      boolean any = false;
+      for (int d = 0; d < 3; d++) {
+        if ((1L << i) < g[d]) {
+          p[d] |= ((code >>> j) & 1L) << i;
+          j++;
+          any = true;
+        }
+      }
+      if (!any) {
+        break;
+      }
+    }
+    if (j < 64 && code >>> j != 0) {
+      return null;
+    }
+    return p[0] < g[0] && p[1] < g[1] && p[2] < g[2] ? new Vec3(p[0], p[1], p[2]) : null;
+  }
+
   /** Bits of a compressed Morton code along an axis of {@code n} cells. */
   static int bits(long n) {
     return n <= 1 ? 0 : 64 - Long.numberOfLeadingZeros(n - 1);

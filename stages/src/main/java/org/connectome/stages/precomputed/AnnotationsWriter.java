@@ -150,13 +150,8 @@ public final class AnnotationsWriter {
             next.add(p);
           }
         }
-        // the format asks for a random order within a cell: a fixed one from the id hash keeps
-        // files reproducible
-        out.sort(
-            Comparator.comparingLong((Annotations.Point p) -> mix(p.id() ^ 0x5DEECE66DL))
-                .thenComparingLong(Annotations.Point::id));
         if (!out.isEmpty()) {
-          emitted.put(e.getKey(), out);
+          emitted.put(e.getKey(), cellOrder(out));
         }
       }
       levels.add(new Level(shape.clone(), chunk.clone(), emitted));
@@ -177,6 +172,18 @@ public final class AnnotationsWriter {
         }
       }
     }
+  }
+
+  /**
+   * The points of a spatial cell in the order the format asks for, a random one: a fixed one from
+   * the id hash keeps files reproducible.
+   */
+  public static List<Annotations.Point> cellOrder(List<Annotations.Point> points) {
+    List<Annotations.Point> out = new ArrayList<>(points);
+    out.sort(
+        Comparator.comparingLong((Annotations.Point p) -> mix(p.id() ^ 0x5DEECE66DL))
+            .thenComparingLong(Annotations.Point::id));
+    return out;
   }
 
   private String cellName(Annotations.Point p, double[] chunk, int[] shape) {

@@ -20,10 +20,11 @@ import org.connectome.stages.synapses.Site;
 import org.connectome.stages.synapses.SynapseIndex;
 
 /**
- * Synapses: the sites {@code synapses.detect} found ({@code output/synapses.tsv}), and against the
- * ground truth ({@code synapses.tsv} of the simulator, cleft centres mapped into the run's aligned
- * frame with {@link TruthVolume#fromTruth}) precision, recall and F1 of a one-to-one matching, and
- * the share of matched sites whose pre- and post-synaptic segments are right.
+ * Synapses: the sites {@code synapses.detect} found ({@code output/synapses.tsv} or its parts
+ * {@code synapses-<u>-of-<n>.tsv}), and against the ground truth ({@code synapses.tsv} of the
+ * simulator, cleft centres mapped into the run's aligned frame with {@link TruthVolume#fromTruth})
+ * precision, recall and F1 of a one-to-one matching, and the share of matched sites whose pre- and
+ * post-synaptic segments are right.
  *
  * <p>A detection matches a true synapse within {@value #MATCH_XY_VOXELS} voxels in the section
  * plane and {@value #MATCH_Z_SECTIONS} section (at the run's voxel size, stated in nm in the
@@ -61,11 +62,13 @@ public final class SynapseScorer implements StageScorer {
 
   @Override
   public Optional<Map<String, Object>> score(ReportContext ctx) throws IOException {
-    Path table = ctx.stepOutput("synapses", "detect").resolve(SynapseIndex.TABLE);
-    if (!Files.isRegularFile(table)) {
+    List<SynapseIndex.Entry> found;
+    try {
+      // synapses.tsv, or the parts of an index built by many units
+      found = SynapseIndex.readTables(ctx.stepOutput("synapses", "detect"));
+    } catch (java.nio.file.NoSuchFileException e) {
       return Optional.empty();
     }
-    List<SynapseIndex.Entry> found = SynapseIndex.readTable(table);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("detections", found.size());
     long withPrePost =

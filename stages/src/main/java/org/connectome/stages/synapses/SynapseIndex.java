@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.connectome.pipeline.Vec3;
 import org.connectome.stages.precomputed.Annotations;
@@ -20,7 +21,9 @@ import org.connectome.stages.precomputed.RunVolumes;
 /**
  * All sites of a run's {@code synapses.detect}: the table {@code output/synapses.tsv} and the
  * Neuroglancer point annotations in {@code neuroglancer/synapses/}, built from the per-block files
- * once every block has one.
+ * once every block has one, in one unit: what the last detect block builds ({@code index:
+ * last-block}), holding every synapse. The {@code synapses.index} step builds the same synapses in
+ * many units instead ({@link IndexPartition}).
  *
  * <p>Site ids are 1, 2, ... in the order of the sites' positions (z, then y, then x): the same
  * sites give the same ids and the same bytes whatever the block size, so any number of builders may
@@ -190,22 +193,7 @@ public final class SynapseIndex {
     StringBuilder t = new StringBuilder(HEADER).append('\n');
     List<Annotations.Point> points = new ArrayList<>();
     for (Entry e : entries) {
-      Site s = e.site();
-      t.append(
-          String.format(
-              Locale.ROOT,
-              "%d\t%.2f\t%.2f\t%d\t%.3f\t%s\t%s\t%d\t%.2f\t%d\t%d%n",
-              e.id(),
-              s.x(),
-              s.y(),
-              s.z(),
-              s.score(),
-              Long.toUnsignedString(s.pre()),
-              Long.toUnsignedString(s.post()),
-              s.voxels(),
-              s.contrast(),
-              s.preVesicles(),
-              s.postVesicles()));
+      appendRow(t, e);
       points.add(point(e));
     }
     Annotations.Schema schema = schema(resolution);
@@ -225,6 +213,88 @@ public final class SynapseIndex {
     AtomicFiles.writeIfChanged(
         stepOutputDir.resolve(TABLE), t.toString().getBytes(StandardCharsets.UTF_8));
     return entries.size();
+  }
+
+  /** Appends {@code e}'s row of the table. */
+  static void appendRow(StringBuilder t, Entry e) {
+    Site s = e.site();
+    t.append(
+        String.format(
+            Locale.ROOT,
+            "%d\t%.2f\t%.2f\t%d\t%.3f\t%s\t%s\t%d\t%.2f\t%d\t%d%n",
+            e.id(),
+            s.x(),
+            s.y(),
+            s.z(),
+            s.score(),
+            Long.toUnsignedString(s.pre()),
+            Long.toUnsignedString(s.post()),
+            s.voxels(),
+            s.contrast(),
+            s.preVesicles(),
+            s.postVesicles()));
+  }
+
+  private static final java.util.regex.Pattern PART =
+      java.util.regex.Pattern.compile("synapses-(\\d+)-of-(\\d+)\\.tsv");
+
+  /**
+   * The table files of the detect step's output folder: {@code synapses.tsv} (one index unit, or
+   * the last block) or the parts {@code synapses-<u>-of-<n>.tsv} of an index of {@code n} units.
+   * When several are there (the index was rebuilt another way), the most recently written complete
+   * set; an incomplete set of parts is never read.
+   *
+   * @throws java.nio.file.NoSuchFileException when there is no complete table
+   */
+  public static List<Path> tables(Path detectOutputDir) throws IOException {
+    Map<Long, List<Path>> parts = new java.util.TreeMap<>();
+    if (Files.isDirectory(detectOutputDir)) {
+      try (java.util.stream.Stream<Path> s = Files.list(detectOutputDir)) {
+        for (Path p : (Iterable<Path>) s::iterator) {
+          java.util.regex.Matcher m = PART.matcher(p.getFileName().toString());
+          if (m.matches()) {
+            parts.computeIfAbsent(Long.parseLong(m.group(2)), k -> new ArrayList<>()).add(p);
+          }
+        }
+      }
+    }
+    List<Path> best = null;
+    long bestTime = Long.MIN_VALUE;
+    Path single = detectOutputDir.resolve(TABLE);
+    if (Files.isRegularFile(single)) {
+      best = List.of(single);
+      bestTime = Files.getLastModifiedTime(single).toMillis();
+    }
+    for (Map.Entry<Long, List<Path>> e : parts.entrySet()) {
+      if (e.getValue().size() != e.getKey()) {
+        continue;
+      }
+      long t = 0;
+      for (Path p : e.getValue()) {
+        t = Math.max(t, Files.getLastModifiedTime(p).toMillis());
+      }
+      if (t >= bestTime) {
+        best = new ArrayList<>();
+        for (long u = 0; u < e.getKey(); u++) {
+          best.add(detectOutputDir.resolve(IndexPartition.tablePart(u, e.getKey())));
+        }
+        bestTime = t;
+      }
+    }
+    if (best == null) {
+      throw new java.nio.file.NoSuchFileException(
+          single.toString(), null, "no synapses.tsv nor a complete set of synapses-<u>-of-<n>.tsv");
+    }
+    return best;
+  }
+
+  /** Every row of the detect step's table ({@link #tables}). */
+  public static List<Entry> readTables(Path detectOutputDir) throws IOException {
+    List<Entry> out = new ArrayList<>();
+    for (Path p : tables(detectOutputDir)) {
+      out.addAll(readTable(p));
+    }
+    return out;
   }
 
   /** Reads {@code synapses.tsv}. */

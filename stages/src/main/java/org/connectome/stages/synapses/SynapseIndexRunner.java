@@ -6,7 +6,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
+import org.connectome.pipeline.Planners;
 import org.connectome.spec.Param;
+import org.connectome.stages.precomputed.PrecomputedVolume;
+import org.connectome.stages.precomputed.RunVolumes;
 import org.connectome.task.TaskDefinition;
 import org.connectome.tasks.BadDefinitionException;
 import org.connectome.tasks.UnitContext;
@@ -14,12 +17,12 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code synapses.index} (reference): one unit that builds {@code synapses.tsv} and the annotations
- * in {@code neuroglancer/synapses/} from the block files of {@code synapses.detect} ({@link
- * SynapseIndex}). One unit reads the block files once, where {@code index: last-block} has every
- * detect unit check whether it is the last (quadratic in the blocks). It reads the detect step's
- * definition ({@code stages/synapses/detect/step.json}) for the block grid and the params hash; a
- * missing block file fails the unit (retryable: the detect step may be rerun).
+ * {@code synapses.index} (reference): unit {@code u} of the step's block ranges ({@link
+ * org.connectome.pipeline.Planners.BlockRangesPlanner}) writes its share of the annotations in
+ * {@code neuroglancer/synapses/} and its part of the table ({@link IndexPartition}) from the block
+ * files of {@code synapses.detect}. It reads the detect step's definition ({@code
+ * stages/synapses/detect/step.json}) for the block grid and the params hash; a missing block file
+ * fails the unit (retryable: the detect step may be rerun).
  */
 public final class SynapseIndexRunner implements UnitRunner {
   private final Path runDir;
@@ -37,21 +40,25 @@ public final class SynapseIndexRunner implements UnitRunner {
           "sharding",
           "auto",
           List.of("auto", "always", "never"),
-          "Sharded annotation indexes: auto (above shardedAbove files), always, never.");
+          "Sharded by-id and pre/post indexes: auto, always, never. The synapses.index step"
+              + " shards with auto (its units cannot count the whole index); the last block"
+              + " (index: last-block) shards with auto above shardedAbove files.");
   static final Param<Integer> SHARDED_ABOVE =
       Param.integer(
           "shardedAbove",
           (int) SynapseIndex.Sharding.DEFAULT_ABOVE,
           0,
           Integer.MAX_VALUE,
-          "With sharding auto: an index that would be more files than this is sharded.");
+          "With sharding auto and index: last-block: an index that would be more files than"
+              + " this is sharded.");
   static final Param<Integer> IDS_PER_SHARD =
       Param.integer(
           "idsPerShard",
           (int) SynapseIndex.Sharding.DEFAULT_IDS_PER_SHARD,
           1,
           Integer.MAX_VALUE,
-          "Annotations (by id) or segments (by relationship) per shard of a sharded index.");
+          "With index: last-block: annotations (by id) or segments (by relationship) per shard"
+              + " (the synapses.index step shards by its units, indexBlocks).");
 
   /** What the index reads beyond the detector's parameters. */
   public static final List<Param<?>> SHARDING_PARAMS =
@@ -75,6 +82,43 @@ public final class SynapseIndexRunner implements UnitRunner {
       throw new BadDefinitionException(
           e.getMessage().replace("synapses.detect:", "synapses.index:"), e);
     }
+  }
+
+  /**
+   * The cut of the detect grid; the planned unit count must match it (the planner sizes the grid
+   * from the synapses stage's {@code blockSize}, the runner from the detect step's definition).
+   */
+  private IndexPartition.Layout layout(BlockGrid grid, TaskDefinition def) throws UnitException {
+    String step = "synapses.index";
+    IndexPartition.Layout layout;
+    try {
+      layout =
+          new IndexPartition.Layout(
+              grid,
+              Planners.BlockRangesPlanner.indexBlocks(step, def.params()),
+              !sharding.mode().equals("never"));
+    } catch (IllegalArgumentException e) {
+      throw new UnitException(step + ": " + e.getMessage(), false);
+    }
+    long planned =
+        def.plan() == null || def.plan().units() == null
+            ? layout.units()
+            : def.plan().units().unitCount();
+    if (planned != layout.units()) {
+      throw new UnitException(
+          step
+              + ": planned "
+              + planned
+              + " units, but the detect grid of "
+              + grid.blockCount()
+              + " blocks in ranges of "
+              + layout.blocksPerUnit()
+              + " makes "
+              + layout.units()
+              + " (set blockSize on the synapses stage, not on the detect step alone)",
+          false);
+    }
+    return layout;
   }
 
   @Override
@@ -102,14 +146,17 @@ public final class SynapseIndexRunner implements UnitRunner {
               true);
         }
       }
-      SynapseIndex.build(
-          runDir,
-          detect.outputDir(),
-          grid.blockCount(),
-          hash,
-          grid.volume(),
-          params.spatialLimit(),
-          sharding);
+      IndexPartition.Layout layout = layout(grid, unit.definition());
+      Path part =
+          IndexPartition.build(
+              layout,
+              unit.unit(),
+              detect.outputDir(),
+              hash,
+              runDir.resolve(SynapseIndex.FOLDER),
+              PrecomputedVolume.open(RunVolumes.aligned(runDir)).info().scale(0).resolution(),
+              params.spatialLimit());
+      unit.output(part);
     } catch (NoSuchFileException e) {
       throw new UnitException("synapses.index: missing input " + e.getFile(), true, e);
     } catch (IOException | RuntimeException e) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.connectome.pipeline.BlockGrid;
 import org.connectome.pipeline.Box;
 import org.connectome.pipeline.Vec3;
 import org.connectome.stages.compress.CompressSteps;
@@ -28,6 +29,7 @@ import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.precomputed.RunVolumes;
 import org.connectome.stages.precomputed.SegmentProperties;
 import org.connectome.stages.precomputed.VolumeInfo;
+import org.connectome.stages.synapses.PartitionedIndexes;
 import org.connectome.stages.synapses.SynapseIndex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,7 +149,10 @@ class PrecomputedReadersTest {
         .sharded(4)
         .write(synapses, points, Set.copyOf(cells));
     manifest.put(
-        "annotations", Map.of("path", synapses.toString(), "by_id", byId, "related", related));
+        "annotations",
+        List.of(
+            Map.of("path", synapses.toString(), "by_id", byId, "related", related),
+            partitioned(runDir.resolve("partitioned"), points)));
 
     // multi-resolution meshes, sharded into two files, and what the platform reads of them
     MeshSteps.writeSummary(
@@ -170,6 +175,57 @@ class PrecomputedReadersTest {
     System.out.println(r.output());
     assertEquals(0, r.exit(), r.output());
     assertTrue(r.output().contains(" 0 failed"), r.output());
+  }
+
+  /**
+   * The same synapses as {@code synapses.index} writes them in four units (boxes of four of 4 x 3
+   * detect blocks, ids from the blocks), with what the readers should find.
+   */
+  static Map<String, Object> partitioned(Path dir, List<Annotations.Point> points)
+      throws Exception {
+    Path synapses = dir.resolve("synapses");
+    // 4 x 3 blocks, Morton codes 0..15 in ranges of four: four units
+    List<SynapseIndex.Entry> entries =
+        PartitionedIndexes.write(
+            points,
+            new BlockGrid(VOLUME, new Vec3(64, 64, 20), new Vec3(0, 0, 0)),
+            4,
+            dir.resolve("detect"),
+            synapses,
+            5);
+    assertEquals(4, SynapseIndex.tables(dir.resolve("detect")).size());
+    List<Object> byId = new ArrayList<>();
+    Map<String, Map<String, List<Long>>> related = new LinkedHashMap<>();
+    for (SynapseIndex.Entry e : entries) {
+      Annotations.Point p = SynapseIndex.point(e);
+      byId.add(
+          Map.of(
+              "id",
+              p.id(),
+              "position",
+              p.position(),
+              "related",
+              List.of(List.of(e.site().pre()), List.of(e.site().post()))));
+      related
+          .computeIfAbsent("rel_" + SynapseIndex.PRE, k -> new TreeMap<>())
+          .computeIfAbsent(Long.toUnsignedString(e.site().pre()), k -> new ArrayList<>())
+          .add(p.id());
+      related
+          .computeIfAbsent("rel_" + SynapseIndex.POST, k -> new TreeMap<>())
+          .computeIfAbsent(Long.toUnsignedString(e.site().post()), k -> new ArrayList<>())
+          .add(p.id());
+    }
+    assertEquals(points.size(), byId.size());
+    return Map.of(
+        "path",
+        synapses.toString(),
+        "by_id",
+        byId,
+        "related",
+        related,
+        // synapses.tsv keeps x and y to two decimals
+        "position_tolerance",
+        0.006);
   }
 
   /**
@@ -226,8 +282,7 @@ class PrecomputedReadersTest {
     List<Object> byId = new ArrayList<>();
     Map<String, Map<String, List<Long>>> related = new LinkedHashMap<>();
     for (SynapseIndex.Entry e :
-        SynapseIndex.readTable(
-            run.resolve("stages/synapses/detect/output").resolve(SynapseIndex.TABLE))) {
+        SynapseIndex.readTables(run.resolve("stages/synapses/detect/output"))) {
       Annotations.Point p = SynapseIndex.point(e);
       List<List<Long>> rel = new ArrayList<>();
       for (int r = 0; r < 2; r++) {

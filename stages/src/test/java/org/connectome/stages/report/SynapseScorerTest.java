@@ -157,9 +157,7 @@ class SynapseScorerTest {
     Map<String, Object> gt = (Map<String, Object>) q.get("groundTruth");
     System.out.println("smoke sample synapses: " + q.get("summary"));
     assertEquals(
-        SynapseIndex.readTable(ctx.stepOutput("synapses", "detect").resolve(SynapseIndex.TABLE))
-            .size(),
-        q.get("detections"));
+        SynapseIndex.readTables(ctx.stepOutput("synapses", "detect")).size(), q.get("detections"));
     assertTrue((Double) gt.get("recall") >= 0.7, gt.toString());
     assertTrue((Double) gt.get("precision") >= 0.6, gt.toString());
     // within twice the distance every synapse of the smoke sample is found, and hardly anything

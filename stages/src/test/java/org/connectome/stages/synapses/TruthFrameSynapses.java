@@ -129,8 +129,7 @@ public final class TruthFrameSynapses {
     }
     System.out.printf(
         "detect: %.1f s for %d blocks%n", (System.nanoTime() - t0) / 1e9, grid.blockCount());
-    List<SynapseIndex.Entry> found =
-        SynapseIndex.readTable(layout.outputDir().resolve(SynapseIndex.TABLE));
+    List<SynapseIndex.Entry> found = SynapseIndex.readTables(layout.outputDir());
     List<double[]> truth = new ArrayList<>();
     for (String line : Files.readAllLines(gt.resolve("synapses.tsv"))) {
       if (!line.startsWith("id")) {

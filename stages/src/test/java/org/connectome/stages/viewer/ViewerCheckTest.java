@@ -318,13 +318,17 @@ class ViewerCheckTest {
                 new long[][] {{pre}, {post}}));
       }
     }
-    new org.connectome.stages.precomputed.AnnotationsWriter(
-            org.connectome.stages.synapses.SynapseIndex.schema(new double[] {8, 8, 33}),
-            new double[] {0, 0, 0},
-            new double[] {SIZE.x(), SIZE.y(), SIZE.z()},
-            16)
-        .sharded(8)
-        .write(RunVolumes.neuroglancer(runDir).resolve("synapses"), points);
+    // as synapses.index writes them: ranges of two of 2 x 2 x 2 detect blocks, ids from the blocks
+    org.connectome.stages.synapses.PartitionedIndexes.write(
+        points,
+        new org.connectome.pipeline.BlockGrid(
+            SIZE,
+            new Vec3((SIZE.x() + 1) / 2, (SIZE.y() + 1) / 2, (SIZE.z() + 1) / 2),
+            new Vec3(0, 0, 0)),
+        2,
+        runDir.resolve("stages/synapses/detect/output"),
+        RunVolumes.neuroglancer(runDir).resolve("synapses"),
+        16);
 
     try (StaticFileServer server =
         StaticFileServer.start("127.0.0.1", 0, RunVolumes.neuroglancer(runDir))) {
