@@ -144,16 +144,7 @@ public final class ProcessTaskLauncher implements TaskLauncher {
 
       @Override
       public void stop(Duration grace) {
-        p.destroy();
-        try {
-          if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-          }
-        } catch (InterruptedException e) {
-          p.destroyForcibly();
-          Thread.currentThread().interrupt();
-        }
+        Processes.stop(p, grace);
         // after the process is gone: a stopped JVM may still write its dump as it exits
         if (ended.compareAndSet(false, true)) {
           archive.ended(use, -1);

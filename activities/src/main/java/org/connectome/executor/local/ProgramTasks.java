@@ -185,17 +185,8 @@ final class ProgramTasks implements TaskLauncher {
       public void stop(Duration grace) {
         // the program's own children (a shell's, a Python pool's) go with it
         List<ProcessHandle> family = p.descendants().toList();
-        p.destroy();
         family.forEach(ProcessHandle::destroy);
-        try {
-          if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-          }
-        } catch (InterruptedException e) {
-          p.destroyForcibly();
-          Thread.currentThread().interrupt();
-        }
+        Processes.stop(p, grace);
         family.forEach(ProcessHandle::destroyForcibly);
       }
 

@@ -149,16 +149,7 @@ final class TaskJvm {
   /** Stops the JVM and the task it runs: politely, then by force after {@code grace}. */
   void kill(Duration grace) {
     dead = true;
-    process.destroy();
-    try {
-      if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    Processes.stop(process, grace);
   }
 
   private void readReplies() {
