@@ -146,6 +146,40 @@ final class ProgramTasks implements TaskLauncher {
     }
   }
 
+  /**
+   * Seconds a program has to exit after its launcher died and it was asked to stop, before it is
+   * killed.
+   */
+  static final int ORPHAN_GRACE_SECONDS = 5;
+
+  /**
+   * {@code cmd} under a watchdog: a shell starts the program in a process group of its own, with
+   * /dev/null as its input, and waits for it, exiting with its code; beside it the shell reads its
+   * own input, a pipe the launcher never writes. When the launcher dies, even by SIGKILL, the pipe
+   * closes and the watchdog stops the program's whole group (TERM, then KILL after {@value
+   * #ORPHAN_GRACE_SECONDS} s), so no orphan goes on writing outputs that a resumed run redoes. A
+   * task JVM stops itself the same way; a program of another language cannot be asked to. (The pipe
+   * goes to the watchdog as descriptor 3: without job control a shell gives a background list
+   * /dev/null as its standard input.)
+   */
+  static List<String> watched(List<String> cmd) {
+    String script =
+        "exec 3<&0\n"
+            + "setsid \"$@\" </dev/null 3<&- & child=$!\n"
+            + "( while read -r _; do :; done; kill -TERM -$child 2>/dev/null\n"
+            + "  for _ in $(seq "
+            + ORPHAN_GRACE_SECONDS
+            + "); do kill -0 -$child 2>/dev/null || exit 0; sleep 1; done\n"
+            + "  kill -KILL -$child 2>/dev/null ) <&3 & watch=$!\n"
+            + "exec 3<&-\n"
+            + "wait $child; code=$?\n"
+            + "kill $watch 2>/dev/null\n"
+            + "exit $code\n";
+    List<String> w = new java.util.ArrayList<>(List.of("/bin/sh", "-c", script, "cx-program"));
+    w.addAll(cmd);
+    return w;
+  }
+
   @Override
   public RunningTask launch(TaskLaunch l) throws IOException {
     List<String> cmd = command(l.task());
@@ -153,7 +187,7 @@ final class ProgramTasks implements TaskLauncher {
     String executable = resolve(cmd.get(0), runDir);
     cmd.set(0, executable);
     Files.createDirectories(l.logFile().getParent());
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(runDir.toFile());
+    ProcessBuilder pb = new ProcessBuilder(watched(cmd)).directory(runDir.toFile());
     Map<String, String> env = pb.environment();
     env.clear();
     env.putAll(environment);
@@ -166,7 +200,8 @@ final class ProgramTasks implements TaskLauncher {
     env.put("CX_BBOX", v.bbox());
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(l.logFile().toFile()));
-    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    // the watchdog reads this pipe, which nobody writes: it closes when this process dies
+    pb.redirectInput(ProcessBuilder.Redirect.PIPE);
     Process p;
     try {
       p = pb.start();

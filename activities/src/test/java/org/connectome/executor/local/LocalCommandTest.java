@@ -247,6 +247,51 @@ class LocalCommandTest {
   }
 
   @Test
+  void aProgramStopsWhenItsLauncherDies() throws Exception {
+    Path pidFile = dir.resolve("program.pid");
+    // the program writes its pid and sleeps; its launcher "dies": the watchdog's input closes
+    Process p =
+        new ProcessBuilder(
+                ProgramTasks.watched(
+                    List.of("/bin/sh", "-c", "echo $$ > " + pidFile + "; exec sleep 60")))
+            .redirectErrorStream(true)
+            .start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!Files.exists(pidFile) || Files.readString(pidFile).isBlank()) {
+      assertTrue(System.nanoTime() < deadline, "the program did not start");
+      Thread.sleep(20); // polls a file the program writes
+    }
+    long pid = Long.parseLong(Files.readString(pidFile).trim());
+    assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    p.getOutputStream().close();
+    assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the watchdog did not end");
+    assertEquals(128 + 15, p.exitValue(), "the program's own exit: stopped by TERM");
+    assertFalse(
+        ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+        "program " + pid + " outlived its launcher");
+  }
+
+  @Test
+  void aWatchedProgramKeepsItsExitCodeArgumentsAndEmptyInput() throws Exception {
+    Process p =
+        new ProcessBuilder(
+                ProgramTasks.watched(
+                    List.of(
+                        "/bin/sh",
+                        "-c",
+                        "echo \"[$1] [$2] [$(cat)]\"; exit 7",
+                        "sh",
+                        "a b",
+                        "$HOME")))
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(7, p.exitValue());
+    assertEquals("[a b] [$HOME] []\n", out);
+  }
+
+  @Test
   void theLogTailOfAFailedProgramIsReported() throws Exception {
     TaskResult r =
         run(
