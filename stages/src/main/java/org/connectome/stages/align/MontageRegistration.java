@@ -119,13 +119,40 @@ public final class MontageRegistration {
     Rigid t = new Rigid(coarse[0], coarse[1], coarse[2]);
     Result r = null;
     for (int pass = 0; pass < 2; pass++) {
-      r = fine(a, b, t, p, coarse[3]);
+      r = fine(a, b, t, pass == 0 ? firstPass(p, a.width(), a.height()) : p, coarse[3]);
       if (r.inliers() < 2) {
         return r;
       }
       t = r.transform();
     }
     return r;
+  }
+
+  /**
+   * The parameters of the first fine pass: patches twice as far apart (a quarter of them) where
+   * that still leaves four times {@code minMatches} patch positions. The first pass only refines
+   * the coarse transform for the second, which measures every patch; a quarter of the patches fit a
+   * rigid transform as well (the demo's residuals are unchanged to 0.01 px) for 3/8 less work.
+   */
+  static Params firstPass(Params p, int width, int height) {
+    int step = 2 * p.patchStep();
+    long positions =
+        (long) Math.max(0, (width - p.patchSize()) / step + 1)
+            * Math.max(0, (height - p.patchSize()) / step + 1);
+    if (positions < 4L * p.minMatches()) {
+      return p;
+    }
+    return new Params(
+        p.coarseScale(),
+        p.maxRotationDeg(),
+        p.rotationStepDeg(),
+        p.maxShiftPx(),
+        p.patchSize(),
+        step,
+        p.minPatchNcc(),
+        p.outlierPx(),
+        p.outlierK(),
+        p.minMatches());
   }
 
   /**
