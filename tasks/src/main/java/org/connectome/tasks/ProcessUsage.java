@@ -59,12 +59,21 @@ final class ProcessUsage {
     return -1;
   }
 
+  /** This process's resident set now ({@code VmRSS}), in bytes; -1 if it cannot be read. */
+  static long rssBytes() {
+    return statusField(STATUS, "VmRSS:");
+  }
+
   /** {@code VmHWM} of a {@code /proc/<pid>/status} file, in bytes (the kernel writes kB). */
   static long peakRssBytes(Path status) {
+    return statusField(status, "VmHWM:");
+  }
+
+  private static long statusField(Path status, String field) {
     try {
       for (String line : Files.readAllLines(status)) {
-        if (line.startsWith("VmHWM:")) {
-          String[] f = line.substring(6).trim().split("\\s+");
+        if (line.startsWith(field)) {
+          String[] f = line.substring(field.length()).trim().split("\\s+");
           return Long.parseLong(f[0]) * 1024;
         }
       }

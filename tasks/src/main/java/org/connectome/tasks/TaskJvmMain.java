@@ -21,6 +21,8 @@ import org.connectome.task.TaskExitCodes;
  * loading and JIT warm-up instead of one each. Requests come on standard input and replies go to
  * standard output ({@link TaskJvmProtocol}); each task's own output goes to its log file.
  *
+ * <p>After each task the JVM collects its garbage and reports its resident set with the exit code.
+ *
  * <p>Standard input also keeps the watchdog of {@link TaskMain}: when it closes while a task runs,
  * the launcher is gone and the JVM halts at once (no orphan runs units a resumed run would run
  * again); when it closes between tasks, the launcher retired this JVM and it exits normally.
@@ -71,7 +73,11 @@ public final class TaskJvmMain {
         code = TaskExitCodes.BAD_DEFINITION;
       }
       busy.set(false);
-      replies.println(TaskJvmProtocol.reply(code));
+      // what the task left is garbage now: a full collection gives the heap back to the system
+      // (the serial collector shrinks it), so the next task starts from a small resident set, and
+      // the launcher retires a JVM that stays large (native memory a library keeps)
+      System.gc();
+      replies.println(TaskJvmProtocol.reply(code, ProcessUsage.rssBytes()));
     }
     System.exit(0);
   }

@@ -5,14 +5,15 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.Optional;
 
 /**
  * The lines a launcher and a reused task JVM ({@link TaskJvmMain}) exchange: one request line per
  * task on the JVM's standard input (its log file and its {@code TaskEnv} variables), one reply line
- * per task on its standard output (the exit code). Keys, values and the log path are Base64 so that
- * no path can break a line. Anything else the JVM writes to its standard output (native libraries
- * write there) is not a reply.
+ * per task on its standard output (the exit code and the JVM's resident set once the task is done
+ * and its garbage collected). Keys, values and the log path are Base64 so that no path can break a
+ * line. Anything else the JVM writes to its standard output (native libraries write there) is not a
+ * reply.
  */
 public final class TaskJvmProtocol {
   /** Starts a reply line: a control character no library prints at the start of a line. */
@@ -54,19 +55,27 @@ public final class TaskJvmProtocol {
     return new Request(Path.of(decode(f[0])), env);
   }
 
-  public static String reply(int exitCode) {
-    return REPLY + exitCode;
+  /** What a reused JVM answers when a task ends. */
+  public record Reply(int exitCode, long residentBytes) {}
+
+  /**
+   * The reply line of a task that ended with {@code exitCode} ({@code residentBytes} -1: unknown).
+   */
+  public static String reply(int exitCode, long residentBytes) {
+    return REPLY + exitCode + " " + residentBytes;
   }
 
-  /** The exit code of a reply line, empty for any other line. */
-  public static OptionalInt parseReply(String line) {
+  /** The reply of {@code line}, empty for any other line. */
+  public static Optional<Reply> parseReply(String line) {
     if (!line.startsWith(REPLY)) {
-      return OptionalInt.empty();
+      return Optional.empty();
     }
+    String[] f = line.substring(REPLY.length()).trim().split(" ");
     try {
-      return OptionalInt.of(Integer.parseInt(line.substring(REPLY.length()).trim()));
+      return Optional.of(
+          new Reply(Integer.parseInt(f[0]), f.length > 1 ? Long.parseLong(f[1]) : -1));
     } catch (NumberFormatException e) {
-      return OptionalInt.empty();
+      return Optional.empty();
     }
   }
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class TaskJvmProtocolTest {
@@ -28,12 +28,16 @@ class TaskJvmProtocolTest {
 
   @Test
   void repliesAreTheOnlyLinesReadAsExitCodes() {
-    assertEquals(OptionalInt.of(0), TaskJvmProtocol.parseReply(TaskJvmProtocol.reply(0)));
-    assertEquals(OptionalInt.of(13), TaskJvmProtocol.parseReply(TaskJvmProtocol.reply(13)));
+    assertEquals(
+        Optional.of(new TaskJvmProtocol.Reply(0, 123_456_789L)),
+        TaskJvmProtocol.parseReply(TaskJvmProtocol.reply(0, 123_456_789L)));
+    assertEquals(
+        Optional.of(new TaskJvmProtocol.Reply(13, -1)),
+        TaskJvmProtocol.parseReply(TaskJvmProtocol.reply(13, -1)));
     // what a native library prints is not a reply, even when it looks like one
-    assertEquals(OptionalInt.empty(), TaskJvmProtocol.parseReply("cx-task-exit 0"));
-    assertEquals(OptionalInt.empty(), TaskJvmProtocol.parseReply("2026 onnxruntime warning"));
-    assertEquals(OptionalInt.empty(), TaskJvmProtocol.parseReply(TaskJvmProtocol.REPLY + "x"));
+    assertEquals(Optional.empty(), TaskJvmProtocol.parseReply("cx-task-exit 0 100"));
+    assertEquals(Optional.empty(), TaskJvmProtocol.parseReply("2026 onnxruntime warning"));
+    assertEquals(Optional.empty(), TaskJvmProtocol.parseReply(TaskJvmProtocol.REPLY + "x"));
   }
 
   @Test

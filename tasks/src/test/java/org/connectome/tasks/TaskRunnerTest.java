@@ -211,7 +211,11 @@ class TaskRunnerTest {
                       Integer.toString(task),
                       TaskEnv.ATTEMPT,
                       "1"))));
-      assertEquals(TaskJvmProtocol.reply(TaskExitCodes.OK), out.readLine());
+      TaskJvmProtocol.Reply reply = TaskJvmProtocol.parseReply(out.readLine()).orElseThrow();
+      assertEquals(TaskExitCodes.OK, reply.exitCode());
+      // the JVM's resident set after the task: megabytes, below what it may reserve
+      assertTrue(
+          reply.residentBytes() > (1L << 20) && reply.residentBytes() < (4L << 30), "" + reply);
       assertTrue(new MarkerStore(quick.markersDir()).isDone(task, "abc123"), "unit " + task);
       assertTrue(
           Files.readString(quick.logFile(task, 1)).contains("task " + task + " attempt 1"),

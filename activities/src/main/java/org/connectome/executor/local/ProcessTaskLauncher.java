@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.connectome.spec.Quantities;
 import org.connectome.task.TaskEnv;
+import org.connectome.tasks.TaskJvmProtocol;
 
 /**
  * Starts each task attempt as a child JVM running {@code org.connectome.tasks.TaskMain}, the same
@@ -176,7 +177,8 @@ public final class ProcessTaskLauncher implements TaskLauncher {
       }
     }
     TaskJvm j = jvm;
-    java.util.concurrent.CompletableFuture<Integer> exit =
+    long limitBytes = Quantities.bytes(l.resources().memory());
+    java.util.concurrent.CompletableFuture<TaskJvmProtocol.Reply> exit =
         j.run(
             l.logFile(),
             Map.of(
@@ -188,11 +190,14 @@ public final class ProcessTaskLauncher implements TaskLauncher {
     return new RunningTask() {
       @Override
       public OptionalInt waitFor(Duration timeout) throws InterruptedException {
-        OptionalInt code = TaskJvm.await(exit, timeout);
-        if (code.isPresent() && released.compareAndSet(false, true)) {
-          pool.release(j, code.getAsInt());
+        java.util.Optional<TaskJvmProtocol.Reply> reply = TaskJvm.await(exit, timeout);
+        if (reply.isEmpty()) {
+          return OptionalInt.empty();
         }
-        return code;
+        if (released.compareAndSet(false, true)) {
+          pool.release(j, reply.get().exitCode(), reply.get().residentBytes(), limitBytes);
+        }
+        return OptionalInt.of(reply.get().exitCode());
       }
 
       @Override

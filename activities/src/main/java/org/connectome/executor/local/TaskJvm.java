@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +33,7 @@ final class TaskJvm {
   private final List<String> key;
   private final TaskClassArchive.Use archiveUse;
   private final Object lock = new Object();
-  private CompletableFuture<Integer> current;
+  private CompletableFuture<TaskJvmProtocol.Reply> current;
   private Path currentLog;
   private int served;
   private long idleSince;
@@ -97,10 +96,14 @@ final class TaskJvm {
     return process;
   }
 
-  /** Sends one task; its exit code completes the returned future. */
-  CompletableFuture<Integer> run(Path logFile, Map<String, String> env) throws IOException {
+  /**
+   * Sends one task; its reply (exit code and the JVM's resident set after it) completes the
+   * returned future, or the JVM's exit code if it died.
+   */
+  CompletableFuture<TaskJvmProtocol.Reply> run(Path logFile, Map<String, String> env)
+      throws IOException {
     Files.createDirectories(logFile.getParent());
-    CompletableFuture<Integer> f = new CompletableFuture<>();
+    CompletableFuture<TaskJvmProtocol.Reply> f = new CompletableFuture<>();
     synchronized (lock) {
       if (current != null && !current.isDone()) {
         throw new IllegalStateException("task JVM " + process.pid() + " is busy");
@@ -121,12 +124,12 @@ final class TaskJvm {
   }
 
   /** Waits up to {@code timeout} for the task sent last. */
-  static OptionalInt await(CompletableFuture<Integer> f, Duration timeout)
-      throws InterruptedException {
+  static java.util.Optional<TaskJvmProtocol.Reply> await(
+      CompletableFuture<TaskJvmProtocol.Reply> f, Duration timeout) throws InterruptedException {
     try {
-      return OptionalInt.of(f.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS));
+      return java.util.Optional.of(f.get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS));
     } catch (TimeoutException e) {
-      return OptionalInt.empty();
+      return java.util.Optional.empty();
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
     }
@@ -157,10 +160,10 @@ final class TaskJvm {
         new BufferedReader(
             new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = out.readLine()) != null; ) {
-        OptionalInt code = TaskJvmProtocol.parseReply(line);
+        java.util.Optional<TaskJvmProtocol.Reply> reply = TaskJvmProtocol.parseReply(line);
         synchronized (lock) {
-          if (code.isPresent() && current != null) {
-            current.complete(code.getAsInt());
+          if (reply.isPresent() && current != null) {
+            current.complete(reply.get());
           } else if (currentLog != null) {
             appendLine(currentLog, line);
           }
@@ -179,7 +182,7 @@ final class TaskJvm {
     }
     synchronized (lock) {
       if (current != null) {
-        current.complete(exit);
+        current.complete(new TaskJvmProtocol.Reply(exit, -1));
       }
     }
     onExit.accept(exit);

@@ -10,9 +10,9 @@ import java.util.function.LongSupplier;
 
 /**
  * The idle task JVMs of a launcher, each kept for tasks of the same JVM options (heap size
- * included). A JVM goes back to the pool only after a task that ended normally and while it has
- * served fewer than {@code tasksPerJvm} tasks; one idle longer than {@code idleMillis} is retired,
- * so a finished step's heaps do not stay resident.
+ * included). A JVM goes back to the pool only after a task that ended normally, while it has served
+ * fewer than {@code tasksPerJvm} tasks and while its resident set is within its tasks' memory; one
+ * idle longer than {@code idleMillis} is retired, so a finished step's heaps do not stay resident.
  */
 final class TaskJvmPool {
   private final int tasksPerJvm;
@@ -55,9 +55,15 @@ final class TaskJvmPool {
     return null;
   }
 
-  /** A task of {@code jvm} ended with {@code exitCode}: keep the JVM for the next or retire it. */
-  synchronized void release(TaskJvm jvm, int exitCode) {
-    if (exitCode == 0 && jvm.alive() && jvm.served() < tasksPerJvm) {
+  /**
+   * A task of {@code jvm} ended with {@code exitCode}, leaving the JVM at {@code residentBytes}
+   * (-1: unknown): keep the JVM for the next task or retire it. One that stays larger than the
+   * memory its task was given ({@code limitBytes}) is retired: a library's native memory (ONNX
+   * Runtime's arena) outlives the task that used it, and the next task would be charged for it.
+   */
+  synchronized void release(TaskJvm jvm, int exitCode, long residentBytes, long limitBytes) {
+    boolean small = residentBytes < 0 || residentBytes <= limitBytes;
+    if (exitCode == 0 && small && jvm.alive() && jvm.served() < tasksPerJvm) {
       jvm.markIdle(clock.getAsLong());
       idle.add(jvm);
     } else if (jvm.alive()) {

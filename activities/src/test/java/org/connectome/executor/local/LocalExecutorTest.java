@@ -96,6 +96,11 @@ class LocalExecutorTest {
   }
 
   private static StepConfig config(TaskRetry retry, int parallelism, String cpu, Duration timeout) {
+    return config(retry, parallelism, cpu, "256Mi", timeout);
+  }
+
+  private static StepConfig config(
+      TaskRetry retry, int parallelism, String cpu, String memory, Duration timeout) {
     return new StepConfig(
         "s/r",
         "s",
@@ -113,7 +118,7 @@ class LocalExecutorTest {
         retry,
         0,
         0.0,
-        new Resources(cpu, "256Mi", 0),
+        new Resources(cpu, memory, 0),
         timeout,
         "q",
         HASH);
@@ -506,6 +511,26 @@ class LocalExecutorTest {
     idle.runShard(
         request(config(retry(1), 1, "1", LONG), brief, UnitRange.single(0)), new Recorder());
     awaitTrue(Duration.ofSeconds(10), "the idle JVM to exit", () -> liveChildren().size() == 2);
+  }
+
+  @Test
+  void aJvmLargerThanItsTasksMemoryAfterATaskIsNotReused() throws Exception {
+    // 16 MiB of memory per task: any JVM's resident set is larger once a task has run in it
+    StepLayout small = define("small", Map.of("unitMillis", 0), 2, 1);
+    LocalExecutor executor = reusedJvms(1, 16, 60_000);
+    List<TaskResult> results =
+        executor.runShard(
+            request(config(retry(1), 1, "1", "16Mi", LONG), small, new UnitRange(0, 2)),
+            new Recorder());
+    assertTrue(results.stream().allMatch(TaskResult::succeeded), results.toString());
+    assertEquals(Set.of(0L, 1L), doneUnits(small, 2));
+    awaitTrue(Duration.ofSeconds(10), "both JVMs to be retired", () -> liveChildren().isEmpty());
+    // the same tasks with the memory they need leave one JVM waiting for more
+    StepLayout ample = define("ample", Map.of("unitMillis", 0), 2, 1);
+    executor.runShard(
+        request(config(retry(1), 1, "1", "512Mi", LONG), ample, new UnitRange(0, 2)),
+        new Recorder());
+    assertEquals(1, liveChildren().size(), describe(liveChildren()));
   }
 
   @Test
