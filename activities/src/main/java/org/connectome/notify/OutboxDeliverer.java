@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
@@ -48,6 +49,7 @@ final class OutboxDeliverer implements AutoCloseable {
   private final LinkedBlockingQueue<Boolean> wakeups = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean draining;
+  private volatile Instant drainUntil;
   private volatile boolean stopped;
   private long lastCatalogWarning;
 
@@ -63,6 +65,21 @@ final class OutboxDeliverer implements AutoCloseable {
     this.thread = new Thread(this::deliver, "connectome-notify");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /**
+   * Whether a notification waits for a retry that falls due before the drain ends: a post that
+   * failed once while closing (a busy receiver) is retried within the grace, not left for the next
+   * process although the grace had time for it.
+   */
+  private boolean retryDueWhileDraining() {
+    Instant until = drainUntil;
+    try {
+      return until != null && outbox.nextDue().map(t -> t.isBefore(until)).orElse(false);
+    } catch (RuntimeException e) {
+      catalogUnavailable(e);
+      return false;
+    }
   }
 
   /** Looks at the outbox now rather than at the next poll (something was queued or settled). */
@@ -85,7 +102,7 @@ final class OutboxDeliverer implements AutoCloseable {
         inFlight.incrementAndGet();
         post(n);
       }
-      if (draining && due.isEmpty() && inFlight.get() == 0) {
+      if (draining && due.isEmpty() && inFlight.get() == 0 && !retryDueWhileDraining()) {
         return; // closing, and nothing due is left
       }
       if (due.isEmpty() || due.size() < free) {
@@ -233,6 +250,7 @@ final class OutboxDeliverer implements AutoCloseable {
    * nothing was left under way or due.
    */
   boolean close(Duration grace) {
+    drainUntil = Instant.now().plus(grace);
     draining = true;
     wake();
     long deadline = System.nanoTime() + grace.toNanos();

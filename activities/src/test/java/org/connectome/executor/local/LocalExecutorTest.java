@@ -199,7 +199,13 @@ class LocalExecutorTest {
     long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        fail("timed out after " + limit + " waiting for " + what);
+        fail(
+            "timed out after "
+                + limit
+                + " waiting for "
+                + what
+                + "; child processes: "
+                + describe(liveChildren()));
       }
       Thread.sleep(20);
     }
@@ -207,6 +213,15 @@ class LocalExecutorTest {
 
   private static List<ProcessHandle> liveChildren() {
     return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+  }
+
+  /** Child processes alive now that were not alive in {@code before} (a test's own). */
+  private static List<ProcessHandle> newChildren(Set<Long> before) {
+    return liveChildren().stream().filter(p -> !before.contains(p.pid())).toList();
+  }
+
+  private static Set<Long> childPids() {
+    return liveChildren().stream().map(ProcessHandle::pid).collect(Collectors.toSet());
   }
 
   private static String describe(List<ProcessHandle> ps) {
@@ -478,10 +493,14 @@ class LocalExecutorTest {
     assertEquals(1, executor.freeSlots());
   }
 
+  // A retired JVM exits by itself, and the first JVM of a launcher writes the class-data archive as
+  // it exits (TaskClassArchive): seconds on a loaded machine with a cold cache, hence the long
+  // waits. Each phase counts only the child processes it started itself.
   @Test
   void aJvmIsNotReusedAfterAFailedTaskNorPastItsTaskCountNorIdleTime() throws Exception {
     // unit 0 fails on every attempt: task 0's JVM is retired, task 1 gets a fresh one
     StepLayout layout = define("retired", Map.of("unitMillis", 0, "failUnits", "0"), 2, 1);
+    Set<Long> before = childPids();
     LocalExecutor executor = reusedJvms(1, 16, 60_000);
     List<TaskResult> results =
         executor.runShard(
@@ -489,10 +508,13 @@ class LocalExecutorTest {
     assertFalse(results.get(0).succeeded(), results.toString());
     assertTrue(results.get(1).succeeded(), results.toString());
     awaitTrue(
-        Duration.ofSeconds(10), "the failed task's JVM to exit", () -> liveChildren().size() == 1);
+        Duration.ofSeconds(60),
+        "the failed task's JVM to exit, the other to wait",
+        () -> newChildren(before).size() == 1);
 
     // two tasks per JVM: the second task's JVM exits after it, the third task starts another
     StepLayout counted = define("counted", Map.of("unitMillis", 0), 3, 1);
+    Set<Long> beforeTwo = childPids();
     LocalExecutor two = reusedJvms(1, 2, 60_000);
     assertTrue(
         two
@@ -503,20 +525,25 @@ class LocalExecutorTest {
             .allMatch(TaskResult::succeeded));
     assertEquals(Set.of(0L, 1L, 2L), doneUnits(counted, 3));
     awaitTrue(
-        Duration.ofSeconds(10), "one idle JVM per executor", () -> liveChildren().size() == 2);
+        Duration.ofSeconds(60),
+        "the JVM of two tasks to exit, the third task's to wait",
+        () -> newChildren(beforeTwo).size() == 1);
 
     // an idle JVM exits by itself
     StepLayout brief = define("brief", Map.of("unitMillis", 0), 1, 1);
+    Set<Long> beforeIdle = childPids();
     LocalExecutor idle = reusedJvms(1, 16, 300);
     idle.runShard(
         request(config(retry(1), 1, "1", LONG), brief, UnitRange.single(0)), new Recorder());
-    awaitTrue(Duration.ofSeconds(10), "the idle JVM to exit", () -> liveChildren().size() == 2);
+    awaitTrue(
+        Duration.ofSeconds(60), "the idle JVM to exit", () -> newChildren(beforeIdle).isEmpty());
   }
 
   @Test
   void aJvmLargerThanItsTasksMemoryAfterATaskIsNotReused() throws Exception {
     // 16 MiB of memory per task: any JVM's resident set is larger once a task has run in it
     StepLayout small = define("small", Map.of("unitMillis", 0), 2, 1);
+    Set<Long> before = childPids();
     LocalExecutor executor = reusedJvms(1, 16, 60_000);
     List<TaskResult> results =
         executor.runShard(
@@ -524,13 +551,15 @@ class LocalExecutorTest {
             new Recorder());
     assertTrue(results.stream().allMatch(TaskResult::succeeded), results.toString());
     assertEquals(Set.of(0L, 1L), doneUnits(small, 2));
-    awaitTrue(Duration.ofSeconds(10), "both JVMs to be retired", () -> liveChildren().isEmpty());
+    awaitTrue(
+        Duration.ofSeconds(60), "both JVMs to be retired", () -> newChildren(before).isEmpty());
     // the same tasks with the memory they need leave one JVM waiting for more
     StepLayout ample = define("ample", Map.of("unitMillis", 0), 2, 1);
+    Set<Long> beforeAmple = childPids();
     executor.runShard(
         request(config(retry(1), 1, "1", "512Mi", LONG), ample, new UnitRange(0, 2)),
         new Recorder());
-    assertEquals(1, liveChildren().size(), describe(liveChildren()));
+    assertEquals(1, newChildren(beforeAmple).size(), describe(liveChildren()));
   }
 
   @Test
