@@ -154,15 +154,19 @@ class TaskRunnerTest {
     assertEquals(2, inv.attempt());
   }
 
+  /** A JVM like this one running {@code main}: a task process as a launcher starts it. */
+  private static ProcessBuilder javaOnThisClassPath(Class<?> main) {
+    return new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp",
+        System.getProperty("java.class.path"),
+        main.getName());
+  }
+
   @Test
   void childProcessStopsWhenItsLauncherGoesAway() throws Exception {
     StepLayout layout = define(Map.of("unitMillis", 60_000), 1, 1);
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp",
-            System.getProperty("java.class.path"),
-            TaskMain.class.getName());
+    ProcessBuilder pb = javaOnThisClassPath(TaskMain.class);
     pb.environment().put(TaskEnv.STEP_DIR, layout.dir().toString());
     pb.environment().put(TaskEnv.TASKS, "0");
     pb.environment().put(TaskEnv.COMPLETION_INDEX, "0");
@@ -185,12 +189,7 @@ class TaskRunnerTest {
   @Test
   void aReusedTaskJvmRunsRequestsAndStopsWhenItsLauncherGoesAwayMidTask() throws Exception {
     StepLayout quick = define("quick", Map.of("unitMillis", 0), 2, 1);
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp",
-            System.getProperty("java.class.path"),
-            TaskJvmMain.class.getName());
+    ProcessBuilder pb = javaOnThisClassPath(TaskJvmMain.class);
     pb.redirectErrorStream(true);
     Process p = pb.start();
     var in = new java.io.PrintStream(p.getOutputStream(), true, StandardCharsets.UTF_8);

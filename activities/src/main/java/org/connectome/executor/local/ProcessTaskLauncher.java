@@ -167,10 +167,7 @@ public final class ProcessTaskLauncher implements TaskLauncher {
       try {
         jvm =
             TaskJvm.start(
-                command(l, use.options(), TaskJvm.MAIN),
-                key,
-                use,
-                code -> archive.ended(use, code));
+                command(l, use.options(), TaskJvm.MAIN), key, code -> archive.ended(use, code));
       } catch (IOException e) {
         archive.ended(use, -1);
         throw e;

@@ -31,7 +31,6 @@ final class TaskJvm {
   private final Process process;
   private final Writer requests;
   private final List<String> key;
-  private final TaskClassArchive.Use archiveUse;
   private final Object lock = new Object();
   private CompletableFuture<TaskJvmProtocol.Reply> current;
   private Path currentLog;
@@ -41,14 +40,9 @@ final class TaskJvm {
 
   private final java.util.function.IntConsumer onExit;
 
-  private TaskJvm(
-      Process process,
-      List<String> key,
-      TaskClassArchive.Use archiveUse,
-      java.util.function.IntConsumer onExit) {
+  private TaskJvm(Process process, List<String> key, java.util.function.IntConsumer onExit) {
     this.process = process;
     this.key = key;
-    this.archiveUse = archiveUse;
     this.onExit = onExit;
     this.requests =
         new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
@@ -62,22 +56,15 @@ final class TaskJvm {
    * {@code onExit} gets its exit code once it has exited.
    */
   static TaskJvm start(
-      List<String> command,
-      List<String> key,
-      TaskClassArchive.Use use,
-      java.util.function.IntConsumer onExit)
+      List<String> command, List<String> key, java.util.function.IntConsumer onExit)
       throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.redirectErrorStream(true);
-    return new TaskJvm(pb.start(), key, use, onExit);
+    return new TaskJvm(pb.start(), key, onExit);
   }
 
   List<String> key() {
     return key;
-  }
-
-  TaskClassArchive.Use archiveUse() {
-    return archiveUse;
   }
 
   int served() {

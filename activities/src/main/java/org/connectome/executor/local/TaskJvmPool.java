@@ -82,8 +82,4 @@ final class TaskJvmPool {
       }
     }
   }
-
-  synchronized int idleCount() {
-    return idle.size();
-  }
 }
