@@ -44,6 +44,11 @@ class TemporalSdkMetricNamesTest {
             "(?s).*temporal_workflow_task_execution_failed_total\\{[^}]*workflow_type="
                 + "\"ProbeWorkflow\".*"),
         families(scrape));
+    assertTrue(
+        scrape.matches(
+            "(?s).*temporal_request_failure_total\\{[^}]*operation=\"DescribeWorkflowExecution"
+                + "\"[^}]*status_code=\"NOT_FOUND\".*"),
+        families(scrape));
   }
 
   static String families(String scrape) {

@@ -28,8 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The Temporal SDK's metrics exactly as the platform exposes them (Micrometer's Prometheus registry
  * behind the same reporter as {@code cli/Platform}), from a worker that sees an activity fail and a
- * workflow task fail. A demo run has neither, and the SDK creates those counters only when they
- * first count, so this is where their names are checked.
+ * workflow task fail, and from a client whose request the server refuses. A demo run has none of
+ * these, and the SDK creates those counters only when they first count, so this is where their
+ * names are checked.
  */
 final class TemporalSdkProbe {
   private static final String QUEUE = "probe";
@@ -115,6 +116,23 @@ final class TemporalSdkProbe {
                 .run();
         if (!"ok".equals(result)) {
           throw new IllegalStateException("probe workflow returned " + result);
+        }
+        // a request the server refuses (NOT_FOUND): whether the worker's own requests fail during
+        // the probe depends on timing, and temporal_request_failure_total exists only once one has
+        try {
+          env.getWorkflowClient()
+              .getWorkflowServiceStubs()
+              .blockingStub()
+              .describeWorkflowExecution(
+                  io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+                      .setNamespace(env.getNamespace())
+                      .setExecution(
+                          io.temporal.api.common.v1.WorkflowExecution.newBuilder()
+                              .setWorkflowId("probe-no-such-workflow"))
+                      .build());
+          throw new IllegalStateException("the probe's missing workflow was found");
+        } catch (io.grpc.StatusRuntimeException expected) {
+          // counted by the SDK's gRPC metrics interceptor
         }
       } finally {
         env.close();
