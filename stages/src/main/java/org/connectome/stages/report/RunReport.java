@@ -6,11 +6,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.connectome.stages.stitch.OutputFiles;
 
@@ -80,6 +84,12 @@ public final class RunReport {
       }
     }
     all.sort((a, b) -> Integer.compare(order(a.stage()), order(b.stage())));
+    Map<StageScorer, Future<Map<String, Object>>> scored =
+        scoreConcurrently(
+            scorers.stream()
+                .filter(sc -> all.stream().anyMatch(t -> t.stage().equals(sc.stage())))
+                .toList(),
+            ctx);
     List<Map<String, Object>> out = new ArrayList<>();
     double total = 0;
     for (StageTime st : all) {
@@ -122,12 +132,7 @@ public final class RunReport {
         if (!sc.stage().equals(st.stage())) {
           continue;
         }
-        try {
-          Optional<Map<String, Object>> q = sc.score(ctx);
-          q.ifPresent(quality::putAll);
-        } catch (IOException | RuntimeException e) {
-          quality.put("error", sc.getClass().getSimpleName() + ": " + e.getMessage());
-        }
+        quality.putAll(join(scored.get(sc)));
       }
       if (!quality.isEmpty()) {
         m.put("quality", quality);
@@ -137,6 +142,55 @@ public final class RunReport {
     r.put("stages", out);
     r.put("computeSeconds", Math.round(total * 10) / 10.0);
     return r;
+  }
+
+  /**
+   * Starts every scorer on a pool of one thread per core: they read different outputs (the
+   * segmentation's and the synapses' walks over every imaged voxel are the longest), and the report
+   * is what a finished run waits for. Each future holds the scorer's figures, or {@code error}.
+   */
+  private static Map<StageScorer, Future<Map<String, Object>>> scoreConcurrently(
+      List<StageScorer> scorers, ReportContext ctx) {
+    int threads = Math.max(1, Math.min(scorers.size(), Runtime.getRuntime().availableProcessors()));
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "report-scorer");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      Map<StageScorer, Future<Map<String, Object>>> out = new IdentityHashMap<>();
+      for (StageScorer sc : scorers) {
+        out.put(
+            sc,
+            pool.submit(
+                () -> {
+                  Map<String, Object> quality = new LinkedHashMap<>();
+                  try {
+                    sc.score(ctx).ifPresent(quality::putAll);
+                  } catch (IOException | RuntimeException e) {
+                    quality.put("error", sc.getClass().getSimpleName() + ": " + e.getMessage());
+                  }
+                  return quality;
+                }));
+      }
+      return out;
+    } finally {
+      pool.shutdown(); // the submitted scorers still run
+    }
+  }
+
+  private static Map<String, Object> join(Future<Map<String, Object>> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while scoring the run");
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a scorer failed outside its own error handling", e);
+    }
   }
 
   /** Writes {@code report.json} into the run folder. */

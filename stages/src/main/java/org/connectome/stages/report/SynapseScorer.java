@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,6 +17,7 @@ import java.util.Set;
 import org.connectome.stages.precomputed.PrecomputedVolume;
 import org.connectome.stages.precomputed.RunVolumes;
 import org.connectome.stages.report.truth.TruthVolume;
+import org.connectome.stages.segment.LongCounts;
 import org.connectome.stages.synapses.Site;
 import org.connectome.stages.synapses.SynapseIndex;
 
@@ -260,20 +262,34 @@ public final class SynapseScorer implements StageScorer {
     if (segments.isEmpty() || !Files.isRegularFile(segDir.resolve("info"))) {
       return out;
     }
-    Map<Long, Map<Integer, Long>> counts = new HashMap<>();
+    // (segment's index in ids, cell) -> voxels; unboxed, as this counts every imaged voxel
+    long[] ids = segments.stream().mapToLong(Long::longValue).sorted().toArray();
+    LongCounts counts = new LongCounts(1 << 12);
     tv.overlap(
         PrecomputedVolume.open(segDir),
         (s, t) -> {
-          if (s != 0 && segments.contains(s)) {
-            counts.computeIfAbsent(s, key -> new HashMap<>()).merge(t, 1L, Long::sum);
+          int i = s == 0 ? -1 : Arrays.binarySearch(ids, s);
+          if (i >= 0) {
+            counts.add(((long) i << 32) | (t & 0xffffffffL), 1);
           }
         });
-    for (Map.Entry<Long, Map<Integer, Long>> e : counts.entrySet()) {
-      e.getValue().entrySet().stream()
-          .max(
-              Map.Entry.<Integer, Long>comparingByValue()
-                  .thenComparing(Map.Entry.comparingByKey(Comparator.reverseOrder())))
-          .ifPresent(best -> out.put(e.getKey(), best.getKey()));
+    long[] best = new long[ids.length]; // (voxels, cell) of the best so far, -1 for none
+    Arrays.fill(best, -1);
+    int[] bestCell = new int[ids.length];
+    counts.forEach(
+        (key, n) -> {
+          int i = (int) (key >>> 32);
+          int cell = (int) key;
+          // most voxels; on a tie, the smaller cell id
+          if (n > best[i] || (n == best[i] && Integer.compare(cell, bestCell[i]) < 0)) {
+            best[i] = n;
+            bestCell[i] = cell;
+          }
+        });
+    for (int i = 0; i < ids.length; i++) {
+      if (best[i] >= 0) {
+        out.put(ids[i], bestCell[i]);
+      }
     }
     return out;
   }

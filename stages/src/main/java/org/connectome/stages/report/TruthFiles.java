@@ -141,11 +141,28 @@ public final class TruthFiles {
 
   /** Section-frame point of section {@code s} to the aligned volume (section 1's frame). */
   public double[] toAligned(Section s, double x, double y) {
+    SectionToAligned f = toAligned(s);
+    return new double[] {f.x(x, y), f.y(x, y)};
+  }
+
+  /**
+   * {@link #toAligned(Section, double, double)} of one section with its angle's sine and cosine
+   * computed once: what a walk over every voxel of a plane uses (the same figures, bit for bit).
+   */
+  public SectionToAligned toAligned(Section s) {
     double t = Math.toRadians(s.rotationDeg());
-    double sx = x - cx - s.driftX();
-    double sy = y - cy - s.driftY();
-    return new double[] {
-      cx + Math.cos(t) * sx + Math.sin(t) * sy, cy - Math.sin(t) * sx + Math.cos(t) * sy
-    };
+    return new SectionToAligned(cx, cy, s.driftX(), s.driftY(), Math.cos(t), Math.sin(t));
+  }
+
+  /** A section's frame to the aligned volume: {@code R(-theta)(p - c - d) + c}. */
+  public record SectionToAligned(
+      double cx, double cy, double driftX, double driftY, double cos, double sin) {
+    public double x(double x, double y) {
+      return cx + cos * (x - cx - driftX) + sin * (y - cy - driftY);
+    }
+
+    public double y(double x, double y) {
+      return cy - sin * (x - cx - driftX) + cos * (y - cy - driftY);
+    }
   }
 }

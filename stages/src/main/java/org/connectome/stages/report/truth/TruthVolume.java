@@ -167,18 +167,31 @@ public final class TruthVolume {
   }
 
   private static boolean inTile(Plane p, double u, double v) {
-    if (p.tileWidth() <= 0) {
-      return true;
+    return p.tileWidth() <= 0 || tileAt(p, u, v, 0) >= 0;
+  }
+
+  /**
+   * The index of a tile of {@code p} that holds montage point (u, v), or -1; tile {@code hint} (the
+   * last one found: neighbouring voxels mostly share a tile) is tried first.
+   */
+  private static int tileAt(Plane p, double u, double v, int hint) {
+    List<StitchedSections.Tile> tiles = p.tiles();
+    if (hint >= 0 && hint < tiles.size() && holds(p, tiles.get(hint), u, v)) {
+      return hint;
     }
-    for (StitchedSections.Tile t : p.tiles()) {
-      if (u >= t.x() - 0.5
-          && v >= t.y() - 0.5
-          && u <= t.x() + p.tileWidth() - 0.5
-          && v <= t.y() + p.tileHeight() - 0.5) {
-        return true;
+    for (int i = 0; i < tiles.size(); i++) {
+      if (holds(p, tiles.get(i), u, v)) {
+        return i;
       }
     }
-    return false;
+    return -1;
+  }
+
+  private static boolean holds(Plane p, StitchedSections.Tile t, double u, double v) {
+    return u >= t.x() - 0.5
+        && v >= t.y() - 0.5
+        && u <= t.x() + p.tileWidth() - 0.5
+        && v <= t.y() + p.tileHeight() - 0.5;
   }
 
   /**
@@ -224,16 +237,26 @@ public final class TruthVolume {
     int[] labels = truthPlane(p.truth().z());
     double c = Math.cos(p.toMontage().theta());
     double s = Math.sin(p.toMontage().theta());
+    double dx = p.toMontage().dx();
+    double dy = p.toMontage().dy();
+    TruthFiles.SectionToAligned toAligned = truth.toAligned(p.truth());
+    boolean anywhere = p.tileWidth() <= 0;
+    int tile = 0;
     for (int y = 0; y < height; y++) {
       for (int x = 0; x < width; x++) {
-        double u = c * x - s * y + p.toMontage().dx();
-        double v = s * x + c * y + p.toMontage().dy();
-        if (!inTile(p, u, v)) {
-          continue;
+        double u = c * x - s * y + dx;
+        double v = s * x + c * y + dy;
+        if (!anywhere) {
+          int at = tileAt(p, u, v, tile);
+          if (at < 0) {
+            continue;
+          }
+          tile = at;
         }
-        double[] a = truth.toAligned(p.truth(), u + p.offsetX(), v + p.offsetY());
-        long tx = Math.round(a[0]);
-        long ty = Math.round(a[1]);
+        double sx = u + p.offsetX();
+        double sy = v + p.offsetY();
+        long tx = Math.round(toAligned.x(sx, sy));
+        long ty = Math.round(toAligned.y(sx, sy));
         if (tx >= 0 && ty >= 0 && tx < truthWidth && ty < truthHeight) {
           out[y * width + x] = labels[(int) (ty * truthWidth + tx)];
         }
