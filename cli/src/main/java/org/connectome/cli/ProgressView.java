@@ -43,7 +43,7 @@ final class ProgressView {
     this.out = out;
     this.terminal = terminal;
     this.stages = Pipeline.stages(spec);
-    this.waitsFor = Pipeline.waitsFor(stages, Pipeline.HashScheme.DAG);
+    this.waitsFor = Pipeline.waitsFor(spec, stages, Pipeline.HashScheme.DAG);
     this.runId = spec.runId();
     this.started = started;
   }

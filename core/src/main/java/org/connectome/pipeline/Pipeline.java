@@ -154,6 +154,17 @@ public final class Pipeline {
   }
 
   /**
+   * The steps of {@code plan} that each of its steps waits for in a run of {@code spec}: the step
+   * before it when the spec asks for one step at a time ({@code stepOrder: chain}), else as {@link
+   * #waitsFor(List, HashScheme)} says for {@code scheme}. Only the order changes: the hashes stay
+   * the scheme's.
+   */
+  public static Map<String, List<String>> waitsFor(
+      RunSpec spec, List<StagePlan> plan, HashScheme scheme) {
+    return waitsFor(plan, spec.chained() ? HashScheme.CHAIN : scheme);
+  }
+
+  /**
    * The steps of {@code plan} that each of its steps waits for, keyed by qualified name in plan
    * order: under {@link HashScheme#DAG} the steps of the plan whose outputs it reads; under {@link
    * HashScheme#CHAIN} the step before it, as runs started before the graph ran.

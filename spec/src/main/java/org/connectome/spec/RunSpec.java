@@ -25,6 +25,10 @@ import java.util.List;
  * @param notifications where run finished, stage failed and stage resumed are reported, or null
  * @param stages the stages of this run, in chain order
  * @param qcGates quality-control gates that hold the run for review when a stage misses them
+ * @param stepOrder {@value #GRAPH} (null: the default) starts a step once the steps whose outputs
+ *     it reads are done, so stages overlap; {@value #CHAIN} runs one step at a time in the
+ *     pipeline's order (each stage's time alone, or a machine that should not run two stages at
+ *     once)
  */
 public record RunSpec(
     String sample,
@@ -39,7 +43,14 @@ public record RunSpec(
     AutoResumeSpec autoResume,
     NotificationsSpec notifications,
     List<StageSpec> stages,
-    List<QcGateSpec> qcGates) {
+    List<QcGateSpec> qcGates,
+    String stepOrder) {
+
+  /** {@link #stepOrder}: steps start when what they read is done. */
+  public static final String GRAPH = "graph";
+
+  /** {@link #stepOrder}: one step at a time, in the pipeline's order. */
+  public static final String CHAIN = "chain";
 
   public RunSpec {
     stages = stages == null ? List.of() : List.copyOf(stages);
@@ -73,7 +84,45 @@ public record RunSpec(
         autoResume,
         notifications,
         stages,
-        List.of());
+        List.of(),
+        null);
+  }
+
+  /** A run with quality-control gates and the default step order. */
+  public RunSpec(
+      String sample,
+      String run,
+      String description,
+      String acquisition,
+      String dataRoot,
+      VoxelSize voxelSize,
+      VolumeSpec volume,
+      ExecutorSpec executor,
+      StageSettings defaults,
+      AutoResumeSpec autoResume,
+      NotificationsSpec notifications,
+      List<StageSpec> stages,
+      List<QcGateSpec> qcGates) {
+    this(
+        sample,
+        run,
+        description,
+        acquisition,
+        dataRoot,
+        voxelSize,
+        volume,
+        executor,
+        defaults,
+        autoResume,
+        notifications,
+        stages,
+        qcGates,
+        null);
+  }
+
+  /** Whether the steps run one at a time ({@code stepOrder: chain}). */
+  public boolean chained() {
+    return CHAIN.equals(stepOrder);
   }
 
   /** {@code sample/run}: the run's name for people and for the CLI. */
@@ -95,7 +144,8 @@ public record RunSpec(
         autoResume,
         notifications,
         stages,
-        qcGates);
+        qcGates,
+        stepOrder);
   }
 
   public RunSpec withAcquisition(String newAcquisition) {
@@ -112,6 +162,7 @@ public record RunSpec(
         autoResume,
         notifications,
         stages,
-        qcGates);
+        qcGates,
+        stepOrder);
   }
 }

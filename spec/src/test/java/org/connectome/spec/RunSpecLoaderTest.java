@@ -1,6 +1,7 @@
 package org.connectome.spec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -227,6 +228,21 @@ class RunSpecLoaderTest {
             () -> loader.parse(text, file.getFileName().toString(), file.getParent()));
     assertEquals(expected, messages(e));
     assertEquals(String.join("\n", expected), e.getMessage());
+  }
+
+  @Test
+  void stepOrderIsGraphOrChain(@TempDir Path dir) throws IOException, InvalidSpecException {
+    String stages = "stages:\n  - {stage: ingest, implementation: reference}\n";
+    Path chain = dir.resolve("chain.yaml");
+    Files.writeString(chain, "sample: h01\nrun: r1\nstepOrder: chain\n" + stages);
+    assertTrue(loader.load(chain).chained());
+    Path graph = dir.resolve("graph.yaml");
+    Files.writeString(graph, "sample: h01\nrun: r1\n" + stages);
+    assertFalse(loader.load(graph).chained());
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "sample: h01\nrun: r1\nstepOrder: sideways\n" + stages);
+    InvalidSpecException e = assertThrows(InvalidSpecException.class, () -> loader.load(bad));
+    assertEquals(List.of(bad + ":3: stepOrder: must be one of: graph, chain"), messages(e));
   }
 
   @Test

@@ -223,6 +223,27 @@ class SampleRunWorkflowTest {
   }
 
   @Test
+  void aChainedRunStartsEachStageAfterTheOneBeforeItFinished() throws Exception {
+    // the same slow segmentation, one step at a time: compression waits for it and for synapses
+    RunSpec spec =
+        platform.spec(
+            "stepOrder: chain\n"
+                + ALL_STAGES.replace(
+                    "{stage: segment, implementation: synthetic, params: {unitMillis: 1,",
+                    "{stage: segment, implementation: synthetic, params: {unitMillis: 100,"));
+    SampleRunResult result = runToEnd(spec);
+    assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
+    List<String> chain = List.of("align", "segment", "synapses", "compress", "mesh");
+    for (int i = 1; i < chain.size(); i++) {
+      assertTrue(
+          firstEvent(chain.get(i), EventKind.STAGE_STARTED)
+              > firstEvent(chain.get(i - 1), EventKind.STAGE_FINISHED),
+          chain.get(i) + " began after " + chain.get(i - 1) + " finished");
+    }
+    platform.assertEachUnitRanOnce(spec);
+  }
+
+  @Test
   void aStageFailingForGoodLetsTheStepsThatDoNotReadItFinish() throws Exception {
     RunSpec spec =
         platform.spec(

@@ -83,7 +83,7 @@ public class SampleRunWorkflowImpl implements SampleRunWorkflow {
     scheduler =
         new StepScheduler(
             plan,
-            Pipeline.waitsFor(plan, scheme),
+            Pipeline.waitsFor(spec, plan, scheme),
             book,
             runner,
             new QualityGates(input.spec(), runner));
