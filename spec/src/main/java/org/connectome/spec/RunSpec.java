@@ -88,38 +88,6 @@ public record RunSpec(
         null);
   }
 
-  /** A run with quality-control gates and the default step order. */
-  public RunSpec(
-      String sample,
-      String run,
-      String description,
-      String acquisition,
-      String dataRoot,
-      VoxelSize voxelSize,
-      VolumeSpec volume,
-      ExecutorSpec executor,
-      StageSettings defaults,
-      AutoResumeSpec autoResume,
-      NotificationsSpec notifications,
-      List<StageSpec> stages,
-      List<QcGateSpec> qcGates) {
-    this(
-        sample,
-        run,
-        description,
-        acquisition,
-        dataRoot,
-        voxelSize,
-        volume,
-        executor,
-        defaults,
-        autoResume,
-        notifications,
-        stages,
-        qcGates,
-        null);
-  }
-
   /** Whether the steps run one at a time ({@code stepOrder: chain}). */
   public boolean chained() {
     return CHAIN.equals(stepOrder);
