@@ -60,6 +60,14 @@ final class DevCluster {
         tools.exit() == 0,
         "the development cluster's programs are not built (k8s/dev/tools builds them): "
             + tools.output().strip());
+    Exec kueue =
+        Exec.run(
+            List.of(repo.resolve("k8s/dev/tools-kueue").toString(), "--cached-only"),
+            Map.of(),
+            Duration.ofSeconds(30));
+    Need.that(
+        kueue.exit() == 0,
+        "Kueue is not built (k8s/dev/tools-kueue builds it): " + kueue.output().strip());
     Path dir = Files.createTempDirectory("cx-k8s-");
     List<String> down =
         List.of(repo.resolve("k8s/dev/cluster").toString(), "down", "--dir", dir.toString());

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ManifestsApplyTest {
   @ParameterizedTest
-  @ValueSource(strings = {"base", "overlays/dev", "overlays/production", "monitoring"})
+  @ValueSource(strings = {"base", "overlays/dev", "overlays/production", "monitoring", "kueue"})
   void theRenderedManifestsApplyToTheApiServer(String dir) throws Exception {
     DevCluster cluster = DevCluster.shared();
     String rendered =
