@@ -51,23 +51,19 @@ final class DevCluster {
     Need.that(Need.onPath("podman"), "podman is not installed");
     Need.that(Need.onPath("setfacl"), "setfacl (Debian's acl) is not installed");
     Path repo = Images.repo();
-    Exec tools =
-        Exec.run(
-            List.of(repo.resolve("k8s/dev/tools").toString(), "--cached-only"),
-            Map.of(),
-            Duration.ofSeconds(30));
-    Need.that(
-        tools.exit() == 0,
-        "the development cluster's programs are not built (k8s/dev/tools builds them): "
-            + tools.output().strip());
-    Exec kueue =
-        Exec.run(
-            List.of(repo.resolve("k8s/dev/tools-kueue").toString(), "--cached-only"),
-            Map.of(),
-            Duration.ofSeconds(30));
-    Need.that(
-        kueue.exit() == 0,
-        "Kueue is not built (k8s/dev/tools-kueue builds it): " + kueue.output().strip());
+    for (String script : List.of("k8s/dev/tools", "k8s/dev/tools-kueue")) {
+      Exec tools =
+          Exec.run(
+              List.of(repo.resolve(script).toString(), "--cached-only"),
+              Map.of(),
+              Duration.ofSeconds(30));
+      Need.that(
+          tools.exit() == 0,
+          "the development cluster's programs are not built ("
+              + script
+              + " builds them): "
+              + tools.output().strip());
+    }
     Path dir = Files.createTempDirectory("cx-k8s-");
     List<String> down =
         List.of(repo.resolve("k8s/dev/cluster").toString(), "down", "--dir", dir.toString());
