@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kubernetes.client.openapi.apis.BatchV1Api;
+import io.kubernetes.client.openapi.apis.CustomObjectsApi;
 import io.kubernetes.client.openapi.models.V1Job;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -28,8 +31,9 @@ import org.junit.jupiter.api.Timeout;
  * Kueue (started by {@code k8s/dev/cluster up}) admits the task Jobs against their ClusterQueue's
  * quota: two runs' shards, each two pods of one CPU one after the other, through a LocalQueue whose
  * ClusterQueue has one CPU. The executor creates both Jobs suspended and labelled with the queue;
- * Kueue admits one; the other stays suspended while the first runs and is admitted once it has
- * finished. kwok completes the pods; nothing runs.
+ * Kueue admits one; the other's workload waits for quota (Kueue says so in its QuotaReserved
+ * condition) while the first runs, and is admitted once it has finished. kwok completes the pods;
+ * nothing runs.
  */
 class KueueTest {
   @Test
@@ -64,25 +68,18 @@ class KueueTest {
         """
             .replace("NS", ns));
     BatchV1Api batch = new BatchV1Api(cluster.admin());
-    AtomicBoolean sawOneWaitWhileTheOtherRan = new AtomicBoolean();
+    CustomObjectsApi kueue = new CustomObjectsApi(cluster.admin());
+    Set<String> heldForQuota = ConcurrentHashMap.newKeySet();
     AtomicBoolean stop = new AtomicBoolean();
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
-      // what the two Jobs look like, every 100 ms, until both shards have ended
+      // Kueue's own word, every 100 ms until both shards have ended: a workload whose quota
+      // reservation is pending for want of quota
       Future<?> watcher =
           pool.submit(
               () -> {
                 while (!stop.get()) {
-                  List<V1Job> jobs = batch.listNamespacedJob(ns).execute().getItems();
-                  boolean running =
-                      jobs.stream()
-                          .anyMatch(
-                              j -> !Boolean.TRUE.equals(j.getSpec().getSuspend()) && !finished(j));
-                  boolean waiting =
-                      jobs.stream().anyMatch(j -> Boolean.TRUE.equals(j.getSpec().getSuspend()));
-                  if (running && waiting) {
-                    sawOneWaitWhileTheOtherRan.set(true);
-                  }
+                  heldForQuota.addAll(pendingForQuota(kueue, ns));
                   Thread.sleep(100);
                 }
                 return null;
@@ -143,9 +140,10 @@ class KueueTest {
           j.getMetadata().getLabels().get(JobNaming.LABEL_KUEUE_QUEUE),
           j.getMetadata().getName());
     }
-    assertTrue(
-        sawOneWaitWhileTheOtherRan.get(),
-        "one Job stayed suspended while the other ran (the quota holds one CPU)");
+    assertEquals(
+        1,
+        heldForQuota.size(),
+        "one workload waited for the quota (it holds one CPU): " + heldForQuota);
     jobs.sort(Comparator.comparing((V1Job j) -> j.getStatus().getStartTime()));
     OffsetDateTime firstDone = jobs.get(0).getStatus().getCompletionTime();
     OffsetDateTime secondStarted = jobs.get(1).getStatus().getStartTime();
@@ -154,9 +152,28 @@ class KueueTest {
         "the second Job started at " + secondStarted + ", the first finished at " + firstDone);
   }
 
-  private static boolean finished(V1Job j) {
-    return j.getStatus() != null
-        && (j.getStatus().getCompletionTime() != null
-            || (j.getStatus().getFailed() != null && j.getStatus().getFailed() > 0));
+  /** The names of the workloads of {@code ns} whose quota reservation waits for quota. */
+  @SuppressWarnings("unchecked")
+  private static List<String> pendingForQuota(CustomObjectsApi kueue, String ns) throws Exception {
+    Map<String, Object> list =
+        (Map<String, Object>)
+            kueue
+                .listNamespacedCustomObject("kueue.x-k8s.io", "v1beta2", ns, "workloads")
+                .execute();
+    List<String> out = new ArrayList<>();
+    for (Map<String, Object> w : (List<Map<String, Object>>) list.get("items")) {
+      Map<String, Object> status = (Map<String, Object>) w.get("status");
+      List<Map<String, Object>> conditions =
+          status == null ? List.of() : (List<Map<String, Object>>) status.get("conditions");
+      for (Map<String, Object> c :
+          conditions == null ? List.<Map<String, Object>>of() : conditions) {
+        if ("QuotaReserved".equals(c.get("type"))
+            && "False".equals(c.get("status"))
+            && String.valueOf(c.get("message")).contains("insufficient")) {
+          out.add(String.valueOf(((Map<String, Object>) w.get("metadata")).get("name")));
+        }
+      }
+    }
+    return out;
   }
 }
