@@ -273,7 +273,7 @@ public final class SynapseScorer implements StageScorer {
             counts.add(((long) i << 32) | (t & 0xffffffffL), 1);
           }
         });
-    long[] best = new long[ids.length]; // (voxels, cell) of the best so far, -1 for none
+    long[] best = new long[ids.length]; // voxels of each segment's best cell so far, -1: none
     Arrays.fill(best, -1);
     int[] bestCell = new int[ids.length];
     counts.forEach(

@@ -19,6 +19,7 @@ import org.connectome.pipeline.StepConfig;
 import org.connectome.pipeline.StepPlan;
 import org.connectome.spec.RunSpec;
 import org.connectome.spec.RunSpecLoader;
+import org.connectome.spec.TolerationSpec;
 import org.connectome.task.TaskDefinition;
 import org.connectome.units.UnitRange;
 
@@ -28,6 +29,10 @@ import org.connectome.units.UnitRange;
  * what the executor reports.
  */
 final class ClusterSteps {
+  /** What lets a pod onto the kwok nodes (tainted so that only such pods land there). */
+  static final List<TolerationSpec> ON_KWOK =
+      List.of(new TolerationSpec("kwok.x-k8s.io/node", "Equal", "fake", "NoSchedule"));
+
   private ClusterSteps() {}
 
   /** A run of one stitch step over {@code sections} sections, {@code stitchYaml} its settings. */

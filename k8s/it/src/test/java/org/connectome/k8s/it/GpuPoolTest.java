@@ -11,7 +11,6 @@ import org.connectome.executor.TaskResult;
 import org.connectome.executor.k8s.KubernetesExecutor;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.spec.RunSpec;
-import org.connectome.spec.TolerationSpec;
 import org.connectome.units.UnitRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,9 +41,7 @@ class GpuPoolTest {
             cluster.withToken(cluster.workerToken(ns)),
             ClusterSteps.config(cluster, ns, "localhost/connectome/task:never-runs-on-kwok")
                 .gpuNodeSelector(Map.of("pool", "gpu"))
-                .gpuTolerations(
-                    List.of(
-                        new TolerationSpec("kwok.x-k8s.io/node", "Equal", "fake", "NoSchedule")))
+                .gpuTolerations(ClusterSteps.ON_KWOK)
                 .build())) {
       List<TaskResult> results =
           ex.runShard(ClusterSteps.request(spec, step, 1, new UnitRange(0, 3)), rec);

@@ -22,7 +22,6 @@ import org.connectome.executor.k8s.JobNaming;
 import org.connectome.executor.k8s.KubernetesExecutor;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.spec.RunSpec;
-import org.connectome.spec.TolerationSpec;
 import org.connectome.units.UnitRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -111,10 +110,7 @@ class KueueTest {
                           ClusterSteps.config(cluster, ns, "localhost/connectome/task:never-runs")
                               .kueueQueue("one-cpu")
                               .nodeSelector(Map.of("type", "kwok", "pool", "cpu"))
-                              .tolerations(
-                                  List.of(
-                                      new TolerationSpec(
-                                          "kwok.x-k8s.io/node", "Equal", "fake", "NoSchedule")))
+                              .tolerations(ClusterSteps.ON_KWOK)
                               .build())) {
                     return ex.runShard(
                         ClusterSteps.request(spec, step, 1, new UnitRange(0, 2)),
