@@ -75,7 +75,8 @@ public final class KwokScaleBench {
             "--dir",
             dir.toString(),
             "--no-podman-node",
-            // Kueue admits nothing here (the plan's Jobs carry no queue label); it would only add load.
+            // Kueue admits nothing here (the plan's Jobs carry no queue label); it would only add
+            // load.
             "--no-kueue",
             "--kwok-nodes",
             Integer.toString(o.nodes()),

@@ -11,6 +11,8 @@ import org.connectome.units.Grouping;
 public record StepPlan(UnitSpace units, Grouping grouping) {
   public static StepPlan of(UnitSpace units, StepConfig config) {
     return new StepPlan(
-        units, new Grouping(units.unitCount(), config.unitsPerTask(), config.tasksPerShard()));
+        units,
+        new Grouping(
+            units.unitCount(), config.unitsPerTask(), config.tasksPerShard(), units.rounds()));
   }
 }

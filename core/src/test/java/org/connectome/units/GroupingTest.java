@@ -34,6 +34,50 @@ class GroupingTest {
   }
 
   @Test
+  void roundsStartTheirOwnTasksAndShards() {
+    // rounds of 5, 0 and 12 units; 2 units per task, 2 tasks per shard
+    Grouping g = new Grouping(17, 2, 2, List.of(5L, 0L, 12L));
+    assertEquals(3, g.roundCount());
+    assertEquals(3 + 6, g.taskCount());
+    assertEquals(2 + 3, g.shardCount());
+    assertEquals(new UnitRange(0, 2), g.shardsOfRound(0));
+    assertEquals(new UnitRange(2, 2), g.shardsOfRound(1));
+    assertEquals(new UnitRange(2, 5), g.shardsOfRound(2));
+    // the round's last task is short rather than reaching into the next round
+    assertEquals(new UnitRange(4, 5), g.unitsOfTask(2));
+    assertEquals(new UnitRange(5, 7), g.unitsOfTask(3));
+    assertEquals(new UnitRange(4, 5), g.unitsOfShard(1));
+    assertEquals(new UnitRange(5, 9), g.unitsOfShard(2));
+    long next = 0;
+    for (long s = 0; s < g.shardCount(); s++) {
+      UnitRange units = g.unitsOfShard(s);
+      assertEquals(next, units.from());
+      next = units.to();
+      UnitRange tasks = g.tasksOfShard(s);
+      assertEquals(units, g.unitsOfTasks(tasks));
+      for (long t = tasks.from(); t < tasks.to(); t++) {
+        for (long u = g.unitsOfTask(t).from(); u < g.unitsOfTask(t).to(); u++) {
+          assertEquals(t, g.taskOfUnit(u));
+          assertEquals(s, g.shardOfUnit(u));
+        }
+      }
+    }
+    assertEquals(17, next);
+    assertEquals(new UnitRange(1, 3), g.shardsOfUnits(new UnitRange(4, 6)));
+    assertThrows(IllegalArgumentException.class, () -> new Grouping(16, 2, 2, List.of(5L, 12L)));
+  }
+
+  @Test
+  void oneRoundIsTheGroupingWithoutRounds() {
+    Grouping plain = new Grouping(1_003, 10, 7);
+    Grouping one = new Grouping(1_003, 10, 7, List.of(1_003L));
+    assertEquals(plain.shardCount(), one.shardCount());
+    for (long s = 0; s < plain.shardCount(); s++) {
+      assertEquals(plain.unitsOfShard(s), one.unitsOfShard(s));
+    }
+  }
+
+  @Test
   void emptyStepHasNoTasks() {
     Grouping g = new Grouping(0, 4, 4);
     assertEquals(0, g.taskCount());

@@ -148,7 +148,8 @@ public final class PlanningActivitiesImpl implements PlanningActivities {
           g.shardCount(),
           done.cardinality(),
           Ranges.coarsen(Ranges.normalize(pending), MAX_PENDING_RANGES),
-          description);
+          description,
+          g.rounds());
     } catch (PlanningException e) {
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), "PlanningFailed");
     } catch (IOException e) {

@@ -29,6 +29,7 @@ import org.connectome.catalog.EventKind;
 import org.connectome.catalog.StepState;
 import org.connectome.pipeline.StepConfig;
 import org.connectome.units.Grouping;
+import org.connectome.units.Ranges;
 import org.connectome.units.UnitRange;
 import org.connectome.workflows.ActivityTimeouts;
 import org.connectome.workflows.WorkflowTuning;
@@ -59,6 +60,9 @@ public class StepWorkflowImpl implements StepWorkflow {
   /** Where a streaming step's units come from; null for a step whose inputs are all there. */
   private StreamingSource source;
 
+  /** The later rounds of a step planned in rounds, held until the round before is done; or null. */
+  private RoundGate rounds;
+
   @Override
   public StepResult run(StepInput input) {
     step = input.step();
@@ -70,7 +74,7 @@ public class StepWorkflowImpl implements StepWorkflow {
       ShardActivities shards =
           Workflow.newActivityStub(
               ShardActivities.class, ActivityTimeouts.of(tuning).shardOptions(step));
-      Grouping grouping = new Grouping(plan.unitCount(), step.unitsPerTask(), step.tasksPerShard());
+      Grouping grouping = plan.grouping(step.unitsPerTask(), step.tasksPerShard());
       while (true) {
         if (source != null && !source.complete()) {
           failures =
@@ -97,6 +101,10 @@ public class StepWorkflowImpl implements StepWorkflow {
         if (inFlight.isEmpty()) {
           if (retryRequested) {
             requeueFailures(grouping);
+            continue;
+          }
+          if (rounds != null && !queue.hasPending() && rounds.hasHeld()) {
+            nextRound(grouping);
             continue;
           }
           if (queue.isDrained()) {
@@ -154,10 +162,11 @@ public class StepWorkflowImpl implements StepWorkflow {
     StreamSource stream = input.stream();
     if (carry == null) {
       plan = planning.planStep(new PlanStepInput(input.spec(), step));
+      rounds = RoundGate.of(plan.grouping(step.unitsPerTask(), step.tasksPerShard()));
       // a streaming step waits for its units' sources before dispatching them
       queue =
           stream == null
-              ? new ShardQueue(plan.pendingShards(), List.of())
+              ? new ShardQueue(firstRound(plan.pendingShards()), List.of())
               : new ShardQueue(List.of(), plan.pendingShards());
       unitsDone = plan.unitsDone();
       source = stream == null ? null : StreamingSource.starting(stream);
@@ -169,9 +178,11 @@ public class StepWorkflowImpl implements StepWorkflow {
     shardsFinished = carry.shardsFinished();
     failures = new ArrayList<>(carry.failures());
     continuedAsNew = carry.continuedAsNew();
+    rounds = RoundGate.of(plan.grouping(step.unitsPerTask(), step.tasksPerShard()));
     StreamCarry streaming = carry.stream();
     queue =
-        new ShardQueue(carry.pendingShards(), streaming == null ? List.of() : streaming.waiting());
+        new ShardQueue(
+            firstRound(carry.pendingShards()), streaming == null ? List.of() : streaming.waiting());
     source =
         stream == null || streaming == null ? null : StreamingSource.resumed(stream, streaming);
   }
@@ -183,7 +194,9 @@ public class StepWorkflowImpl implements StepWorkflow {
         input.tuning(),
         new StepCarry(
             plan,
-            queue.pending(),
+            rounds == null
+                ? queue.pending()
+                : Ranges.normalize(concat(queue.pending(), rounds.held())),
             unitsDone,
             shardsFinished,
             List.copyOf(failures),
@@ -191,6 +204,40 @@ public class StepWorkflowImpl implements StepWorkflow {
             source == null ? null : source.carry(queue)),
         paused,
         input.stream());
+  }
+
+  /** Of {@code shards}, those of the lowest round; the gate holds the rest. */
+  private List<UnitRange> firstRound(List<UnitRange> shards) {
+    return rounds == null ? shards : rounds.admit(shards);
+  }
+
+  /**
+   * The round that ran is over: the next one starts if every unit of it succeeded; else the later
+   * rounds, which read what it writes, are reported as not run and wait for a retry.
+   */
+  private void nextRound(Grouping grouping) {
+    if (failures.isEmpty()) {
+      queue.requeue(rounds.releaseNext());
+      return;
+    }
+    List<FailedUnits> notRun = new ArrayList<>();
+    for (UnitRange shards : rounds.dropHeld()) {
+      notRun.add(
+          FailedUnits.of(
+              new UnitRange(
+                  grouping.unitsOfShard(shards.from()).from(),
+                  grouping.unitsOfShard(shards.to() - 1).to()),
+              "not run: an earlier round of the step has failed units, and this round reads what"
+                  + " they write",
+              true));
+    }
+    failures = Failures.add(failures, notRun);
+  }
+
+  private static List<UnitRange> concat(List<UnitRange> a, List<UnitRange> b) {
+    List<UnitRange> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
   }
 
   private boolean hasRoom() {
@@ -315,7 +362,7 @@ public class StepWorkflowImpl implements StepWorkflow {
       shards.add(grouping.shardsOfUnits(f.units()));
     }
     failures = new ArrayList<>();
-    queue.requeue(shards);
+    queue.requeue(firstRound(shards));
   }
 
   /**
@@ -378,7 +425,9 @@ public class StepWorkflowImpl implements StepWorkflow {
 
   @Override
   public StepProgress progress() {
-    long pendingCount = queue == null ? 0 : queue.pendingShards();
+    long pendingCount =
+        (queue == null ? 0 : queue.pendingShards())
+            + (rounds == null ? 0 : Ranges.count(rounds.held()));
     return new StepProgress(
         step == null ? null : step.stage(),
         step == null ? null : step.step(),
