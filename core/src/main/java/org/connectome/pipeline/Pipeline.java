@@ -97,8 +97,10 @@ public final class Pipeline {
   public static final Map<String, Integer> OUTPUT_VERSIONS =
       // 2: mesh.blocks files each block under the merge units of its segments (the touch index);
       // 2: synapses.index writes in many units (ids from the blocks, table parts), so the marker
-      // of the one unit that wrote the whole index no longer counts
-      Map.of("mesh.blocks", 2, "synapses.index", 2);
+      // of the one unit that wrote the whole index no longer counts;
+      // 2: segment.reconcile's shards write their closed and open sets and totals, and
+      // segment.merge runs in rounds and lists the segments in a part per shard
+      Map.of("mesh.blocks", 2, "synapses.index", 2, "segment.reconcile", 2, "segment.merge", 2);
 
   /**
    * Steps whose outputs no later step reads: their parameters hash depends on the steps before

@@ -51,11 +51,7 @@ public final class Planners {
                   new Vec3(32, 32, 8),
                   16)),
           Map.entry("segment.reconcile", new ReconcileShardsPlanner(1)),
-          Map.entry(
-              "segment.merge",
-              new SingleUnitPlanner(
-                  "merge",
-                  "the reconciliation's shards merged level by level into dense global IDs")),
+          Map.entry("segment.merge", new ReconcileMergePlanner(1)),
           Map.entry(
               "segment.relabel",
               new BlocksPlanner(
@@ -268,6 +264,11 @@ public final class Planners {
           KIND, shards, null, shards + " shards of " + shard + " of " + subvolumes + " subvolumes");
     }
 
+    /** Shards of {@code step}'s subvolumes, as {@link #plan} counts them. */
+    static long shards(StepConfig step, SampleFacts facts) throws PlanningException {
+      return new ReconcileShardsPlanner(1).plan(step, facts).unitCount();
+    }
+
     private static final BlocksPlanner SUBVOLUMES =
         new BlocksPlanner(
             "subvolume",
@@ -276,6 +277,71 @@ public final class Planners {
             "subvolumeOverlap",
             new Vec3(32, 32, 8),
             16);
+  }
+
+  /**
+   * {@code segment.merge} in rounds over the tree of the reconciliation's shards: round {@code l}
+   * (from 1) has a unit per node of level {@code l}, each joining the open pairs between at most
+   * {@code mergeFanIn} nodes of the level below (level 0: the shards of {@code segment.reconcile});
+   * the last round has a unit per shard, which gives that shard's segments their dense global ids
+   * and writes its subvolumes' maps. No unit holds more than a node's boundary or a shard.
+   */
+  public record ReconcileMergePlanner(int defaultUnitsPerTask) implements StepPlanner {
+    /** Nodes of one level that a node of the next combines. */
+    public static final Param<Integer> MERGE_FAN_IN =
+        Param.integer(
+            "mergeFanIn",
+            8,
+            2,
+            Integer.MAX_VALUE,
+            "Shards whose boundaries one node of the reconciliation's hierarchical merge combines.");
+
+    /** The kind of unit, which tells the runner that it runs one node or one shard's numbering. */
+    public static final String KIND = "merge-node";
+
+    @Override
+    public List<Param<?>> params() {
+      List<Param<?>> out = new ArrayList<>(new ReconcileShardsPlanner(1).params());
+      out.add(MERGE_FAN_IN);
+      return out;
+    }
+
+    @Override
+    public UnitSpace plan(StepConfig step, SampleFacts facts) throws PlanningException {
+      long shards = ReconcileShardsPlanner.shards(step, facts);
+      int fanIn;
+      try {
+        fanIn = MERGE_FAN_IN.read(step.qualifiedName(), step.params());
+      } catch (IllegalArgumentException e) {
+        throw new PlanningException(e.getMessage());
+      }
+      List<Long> rounds = rounds(shards, fanIn);
+      long units = rounds.stream().mapToLong(Long::longValue).sum();
+      return new UnitSpace(
+          KIND,
+          units,
+          null,
+          (rounds.size() - 1)
+              + " merge levels of "
+              + rounds.subList(0, rounds.size() - 1)
+              + " nodes over "
+              + shards
+              + " shards (at most "
+              + fanIn
+              + " per node), then the numbering of each shard",
+          rounds);
+    }
+
+    /** Nodes of each level from 1 to the top (one node), then {@code shards} again. */
+    public static List<Long> rounds(long shards, int fanIn) {
+      List<Long> out = new ArrayList<>();
+      for (long n = shards; n > 1; ) {
+        n = (n + fanIn - 1) / fanIn;
+        out.add(n);
+      }
+      out.add(shards);
+      return out;
+    }
   }
 
   /**

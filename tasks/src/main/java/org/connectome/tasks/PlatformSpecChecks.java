@@ -25,7 +25,33 @@ public final class PlatformSpecChecks {
    *     processes, as {@code stage/implementation} (the reference ingest)
    */
   public static List<SpecCheck> all(Set<String> workerImplementations) {
-    return List.of(implementations(workerImplementations), inputs(), kubernetes());
+    return List.of(implementations(workerImplementations), inputs(), stageWide(), kubernetes());
+  }
+
+  /**
+   * Parameters that several steps of a stage must read alike, so a spec sets them on the stage:
+   * segment.reconcile cuts the shards that segment.merge's rounds are planned over.
+   */
+  static final java.util.Map<String, List<String>> STAGE_WIDE =
+      java.util.Map.of("segment", List.of("shardSubvolumes", "mergeFanIn"));
+
+  static SpecCheck stageWide() {
+    return (spec, errors) -> {
+      for (int i = 0; i < spec.stages().size(); i++) {
+        var st = spec.stages().get(i);
+        for (String param : STAGE_WIDE.getOrDefault(st.stage(), List.of())) {
+          for (var e : new java.util.TreeMap<>(st.steps()).entrySet()) {
+            if (e.getValue() != null && e.getValue().params().containsKey(param)) {
+              errors.add(
+                  "stages[" + i + "].steps." + e.getKey() + ".params." + param,
+                  "set it in the "
+                      + st.stage()
+                      + " stage's params: the stage's steps must read the same value");
+            }
+          }
+        }
+      }
+    };
   }
 
   /** Completions (and parallelism) of one Indexed Job at most, as Kubernetes validates them. */

@@ -107,6 +107,35 @@ class PlatformSpecChecksTest {
   }
 
   @Test
+  void theReconciliationsShardsAreSetOnTheStageSoThatReconcileAndMergeAgree() throws Exception {
+    List<String> m =
+        errors(
+            spec(
+                "{type: local}",
+                """
+        implementation: synthetic
+        steps:
+          reconcile: {params: {shardSubvolumes: 2}}
+          merge: {params: {mergeFanIn: 2}}
+        """));
+    assertEquals(2, m.size(), m.toString());
+    assertTrue(
+        m.get(0)
+            .contains("stages[0].steps.reconcile.params.shardSubvolumes: set it in the segment"),
+        m.get(0));
+    assertTrue(m.get(1).contains("stages[0].steps.merge.params.mergeFanIn"), m.get(1));
+    loader.parse(
+        spec(
+            "{type: local}",
+            """
+        implementation: synthetic
+        params: {shardSubvolumes: 2, mergeFanIn: 2}
+        """),
+        "run.yaml",
+        Path.of("/x"));
+  }
+
+  @Test
   void theStagesImplementationIsCheckedForTheStepsThatRunIt() throws Exception {
     // every step has its own implementation: the stage's (unavailable here) runs nothing
     loader.parse(

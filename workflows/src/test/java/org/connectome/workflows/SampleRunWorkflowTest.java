@@ -243,6 +243,63 @@ class SampleRunWorkflowTest {
     platform.assertEachUnitRanOnce(spec);
   }
 
+  /** The segment stage cut so that segment.merge runs in rounds [2, 1, 4]: two levels, 4 shards. */
+  static String mergeInRounds(String mergeParams) {
+    return ALL_STAGES.replace(
+        "{stage: segment, implementation: synthetic, params: {unitMillis: 1, subvolumeSize: [512, 512, 6]}}",
+        "{stage: segment, implementation: synthetic, params: {unitMillis: 1, subvolumeSize: [512, 512, 6],"
+            + " shardSubvolumes: 1, mergeFanIn: 2}, steps: {merge: {params: "
+            + mergeParams
+            + "}}}");
+  }
+
+  /** The units of segment.merge in the order their executions completed. */
+  private List<Long> mergeUnitsInOrder(RunSpec spec) throws Exception {
+    StepConfig merge =
+        Pipeline.steps(spec).stream()
+            .filter(c -> c.qualifiedName().equals("segment.merge"))
+            .findFirst()
+            .orElseThrow();
+    java.nio.file.Path log =
+        org.connectome.layout.RunLayout.of(spec.dataRoot(), spec.sample(), spec.run())
+            .step("segment", "merge")
+            .dir()
+            .resolve(org.connectome.tasks.synthetic.SyntheticUnitRunner.EXECUTION_LOG);
+    assertTrue(platform.executions(spec, merge).size() > 0, "merge ran");
+    return java.nio.file.Files.readAllLines(log).stream()
+        .map(l -> Long.parseLong(l.split("\t")[0]))
+        .toList();
+  }
+
+  private static int roundOf(long unit) {
+    return unit < 2 ? 0 : unit < 3 ? 1 : 2;
+  }
+
+  @Test
+  void aStepInRoundsRunsEachRoundAfterTheRoundBeforeItFinished() throws Exception {
+    // units slow enough that rounds run side by side would finish interleaved
+    RunSpec spec = platform.spec(mergeInRounds("{unitMillis: 100}"));
+    SampleRunResult result = runToEnd(spec);
+    assertEquals(SampleRunResult.DONE, result.state(), String.valueOf(result.error()));
+    List<Long> order = mergeUnitsInOrder(spec);
+    assertEquals(7, order.size(), order.toString());
+    for (int i = 1; i < order.size(); i++) {
+      assertTrue(roundOf(order.get(i)) >= roundOf(order.get(i - 1)), "completion order " + order);
+    }
+    platform.assertEachUnitRanOnce(spec);
+  }
+
+  @Test
+  void aRoundWithAFailedUnitHoldsTheRoundsThatReadIt() throws Exception {
+    RunSpec spec = platform.spec(mergeInRounds("{unitMillis: 1, permanentFailUnits: \"0\"}"));
+    SampleRunResult result = runToEnd(spec);
+    assertEquals(SampleRunResult.FAILED, result.state());
+    assertTrue(result.error().contains("segment.merge"), result.error());
+    assertTrue(result.error().contains("not run: an earlier round"), result.error());
+    // only the other unit of the first round ran
+    assertEquals(List.of(1L), mergeUnitsInOrder(spec));
+  }
+
   @Test
   void aStageFailingForGoodLetsTheStepsThatDoNotReadItFinish() throws Exception {
     RunSpec spec =

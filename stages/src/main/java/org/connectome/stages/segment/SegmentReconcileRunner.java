@@ -1,20 +1,18 @@
 package org.connectome.stages.segment;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
 import org.connectome.pipeline.Json;
+import org.connectome.pipeline.Planners.ReconcileMergePlanner;
 import org.connectome.pipeline.Planners.ReconcileShardsPlanner;
 import org.connectome.spec.Param;
 import org.connectome.stages.precomputed.AtomicFiles;
@@ -47,12 +45,14 @@ import org.connectome.tasks.UnitRunner;
  * volume is theirs.
  *
  * <p>A shard unit writes its union-find's files under {@code output/level0/}; {@code segment.merge}
- * (or the one unit of a plan from before the shards) writes {@code output/maps/<unit /
- * 1000>/s<unit>.tsv} ({@code local, global, voxels} of the ids in that subvolume's core, what
- * {@code segment.relabel} reads), {@code output/segments.tsv} ({@code id, voxels}), {@code
- * output/summary.json}, and the segment properties (voxel count and a label per segment) into
- * {@code neuroglancer/segmentation/<segmentProperties>/info} unless {@code segmentProperties} is
- * {@code none}.
+ * (in rounds: a unit per merge node of each level, then a unit per shard; or the one unit of a plan
+ * from before the rounds) writes {@code output/maps/<unit / 1000>/s<unit>.tsv} ({@code local,
+ * global, voxels} of the ids in that subvolume's core, what {@code segment.relabel} reads), the
+ * segment list in parts {@code output/segments/<shard / 1000>/<shard>.tsv} ({@code id, voxels} of
+ * the segments whose least element lies in the shard), {@code output/summary.json}, and the segment
+ * properties (voxel count and a label, for the largest segments) into {@code
+ * neuroglancer/segmentation/<segmentProperties>/info} unless {@code segmentProperties} is {@code
+ * none}.
  */
 public final class SegmentReconcileRunner implements UnitRunner {
   private final Path runDir;
@@ -112,22 +112,11 @@ public final class SegmentReconcileRunner implements UnitRunner {
             SegmentProperties.DEFAULT_DIR,
             "Folder of the segment properties below neuroglancer/segmentation/, or none.");
 
-    static final Param<Integer> MERGE_FAN_IN =
-        Param.integer(
-            "mergeFanIn",
-            8,
-            2,
-            Integer.MAX_VALUE,
-            "Shards whose boundaries one node of the reconciliation's hierarchical merge combines.");
+    static final Param<Integer> MERGE_FAN_IN = ReconcileMergePlanner.MERGE_FAN_IN;
 
     /** Every parameter of the reference {@code segment.reconcile}. */
     public static final List<Param<?>> PARAMS =
-        List.of(
-            MIN_OVERLAP_VOXELS,
-            MIN_OVERLAP_FRACTION,
-            MIN_LARGER_FRACTION,
-            SEGMENT_PROPERTIES,
-            MERGE_FAN_IN);
+        List.of(MIN_OVERLAP_VOXELS, MIN_OVERLAP_FRACTION, MIN_LARGER_FRACTION, SEGMENT_PROPERTIES);
 
     public static Params of(Map<String, Object> params) {
       String step = "segment.reconcile";
@@ -191,7 +180,6 @@ public final class SegmentReconcileRunner implements UnitRunner {
   }
 
   public static final String SUMMARY = "summary.json";
-  public static final String SEGMENTS = "segments.tsv";
 
   SegmentReconcileRunner(Path runDir, StepLayout layout, BlockGrid grid, Params params) {
     this(runDir, layout, grid, params, false);
@@ -273,21 +261,13 @@ public final class SegmentReconcileRunner implements UnitRunner {
   }
 
   /**
-   * Phases 2 to 5 over the leaves' files: the merge levels, the shards' final roots and ids, their
-   * subvolumes' maps, the segment list, the segment properties and the summary, into {@code out}.
+   * The phases after the leaves, one after the other (the one unit of a plan from before the merge
+   * ran in rounds): the merge levels, each shard's ids and maps, the summary and the segment
+   * properties, into {@code out}.
    */
   static void merge(
       Path runDir, ShardedReconcile r, Path out, Params params, long subvolumes, long t0)
       throws IOException, InterruptedException {
-    long localSegments = 0;
-    long pairs = 0;
-    long joined = 0;
-    for (long s = 0; s < r.shards(); s++) {
-      ShardedReconcile.LeafFigures f = r.figures(s);
-      localSegments += f.coreElements();
-      pairs += f.pairs();
-      joined += f.joined();
-    }
     for (int level = 1; level <= r.levels(); level++) {
       for (long n = 0; n < r.nodes(level); n++) {
         interrupted();
@@ -296,66 +276,70 @@ public final class SegmentReconcileRunner implements UnitRunner {
     }
     for (long s = 0; s < r.shards(); s++) {
       interrupted();
-      r.resolve(s);
+      r.number(s, out);
     }
-    long[] offsets = r.offsets();
-    for (long s = 0; s < r.shards(); s++) {
-      interrupted();
-      r.number(s, offsets, out);
-    }
-    long[] figures = new long[3]; // segments, voxels, largest
-    Map<Long, String> labels = new LinkedHashMap<>();
-    Map<Long, Double> counts = new LinkedHashMap<>();
-    Path segments = out.resolve(SEGMENTS);
-    Path tmp = out.resolve(SEGMENTS + ".tmp");
-    Files.createDirectories(out);
-    try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-      w.write("# id\tvoxels\n");
-      for (long t = 0; t < r.shards(); t++) {
-        r.segments(
-            t,
-            (id, v) -> {
-              try {
-                w.write(id + "\t" + v + "\n");
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-              figures[0]++;
-              figures[1] += v;
-              figures[2] = Math.max(figures[2], v);
-              if (params.segmentProperties() != null) {
+    finish(runDir, r, out, params, subvolumes, t0);
+  }
+
+  /**
+   * The summary and the segment properties (of the {@value ShardedReconcile#PROPERTIES_LIMIT}
+   * largest segments), from the top of the merge.
+   */
+  static void finish(
+      Path runDir, ShardedReconcile r, Path out, Params params, long subvolumes, long t0)
+      throws IOException {
+    ShardedReconcile.Finished f = r.finish();
+    if (params.segmentProperties() != null) {
+      Map<Long, String> labels = new LinkedHashMap<>();
+      Map<Long, Double> counts = new LinkedHashMap<>();
+      f.largest()
+          .forEach(
+              (id, v) -> {
                 labels.put(id, "segment " + id + " (" + v + " voxels)");
                 counts.put(id, (double) v);
-              }
-            });
-      }
-    }
-    Files.move(tmp, segments, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    if (params.segmentProperties() != null) {
+              });
       SegmentProperties.write(
           RunVolumes.neuroglancerSegmentation(runDir),
           params.segmentProperties(),
           labels,
           Map.of("voxels", counts));
     }
+    ShardedReconcile.Totals t = f.totals();
     Summary summary =
         new Summary(
             subvolumes,
-            localSegments,
-            figures[0],
-            figures[1],
-            pairs,
-            joined,
-            pairs - joined,
+            t.localSegments(),
+            t.closed(),
+            t.voxels(),
+            t.pairs(),
+            t.joined(),
+            t.pairs() - t.joined(),
             params.minOverlapVoxels(),
             params.minOverlapFraction(),
             params.minLargerFraction(),
-            figures[2],
+            t.largest(),
             Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
-    // the summary last: its presence says the maps and segment list are complete
     AtomicFiles.write(
         out.resolve(SUMMARY),
         Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+  }
+
+  /**
+   * The segment list ({@code id, voxels}, ids ascending) of the {@code shards} shards' parts in
+   * {@code out}.
+   */
+  public static List<long[]> readSegments(Path out, long shards) throws IOException {
+    List<long[]> rows = new java.util.ArrayList<>();
+    for (long s = 0; s < shards; s++) {
+      for (String line :
+          Files.readAllLines(ShardedReconcile.segmentsPart(out, s), StandardCharsets.UTF_8)) {
+        if (!line.isEmpty() && !line.startsWith("#")) {
+          String[] t = line.split("\t");
+          rows.add(new long[] {Long.parseLong(t[0]), Long.parseLong(t[1])});
+        }
+      }
+    }
+    return rows;
   }
 
   private static void interrupted() throws InterruptedException {

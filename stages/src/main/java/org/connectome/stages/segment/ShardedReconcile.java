@@ -19,34 +19,36 @@ import org.connectome.pipeline.Vec3;
 import org.connectome.stages.precomputed.AtomicFiles;
 
 /**
- * The reconciliation of {@code segment.reconcile} cut so that no phase holds more than a shard of
+ * The reconciliation of {@code segment.reconcile} cut so that no unit holds more than a shard of
  * subvolumes or the boundary between a bounded number of shards, whatever the volume's size.
  *
  * <p>An element is a subvolume's local id, {@code (subvolume, local)}. Elements are ordered core
  * elements first (those with voxels in their subvolume's core), then by subvolume, then by local
  * id: every set's representative is its least element, so a set that has a core element is
- * represented by its first one, the element that today's dense numbering (in the order of the
- * subvolumes, then of their local ids) gives the set's id. The phases, each writing files under
- * {@code work/}:
+ * represented by its first one, and the dense global ids (in the order of the subvolumes, then of
+ * their local ids) are the ranks of those representatives, whatever the sharding. The phases, each
+ * a unit of its own and each writing files under {@code work/}:
  *
  * <ol>
- *   <li>{@link #leaf}: shard {@code s} is subvolumes {@code [s * shard, (s + 1) * shard)}. A
- *       union-find over the shard's elements joins the pairs its subvolumes' overlap tables decide;
- *       the pairs with a neighbour in a later shard stay open, and the open pairs that earlier
- *       subvolumes (the earlier of the 26 neighbours of the shard's subvolumes) decide into the
- *       shard mark its own boundary elements. Writes every core element's root, the boundary
- *       elements' roots and the open pairs.
- *   <li>{@link #merge}: node {@code n} of level {@code L} combines at most {@code fanIn} nodes of
- *       level {@code L - 1}: a union-find over their boundary roots joins the open pairs inside the
- *       node; writes the roots that changed, and passes the rest up. The top level has no open
- *       pair.
- *   <li>{@link #resolve}: a leaf follows its roots through the renames of its ancestors to the
- *       final root and counts the sets it owns (those whose root is one of its elements).
- *   <li>{@link #number}: a leaf's dense global ids are the owned sets' ranks plus the prefix sum of
- *       the counts of the shards before it; ids of sets owned by an earlier shard are read from
- *       that shard's resolved roots, one shard at a time. Writes the subvolumes' maps.
- *   <li>{@link #segments}: per owner shard, the voxel counts of its sets summed over the shards
- *       that hold their members.
+ *   <li>{@link #leaf} ({@code segment.reconcile}): shard {@code s} is subvolumes {@code [s * shard,
+ *       (s + 1) * shard)}. A union-find over the shard's elements joins the pairs its subvolumes'
+ *       overlap tables decide; the pairs with a neighbour in a later shard stay open, and the open
+ *       pairs that earlier subvolumes (the earlier of the 26 neighbours of the shard's subvolumes)
+ *       decide into the shard mark its own boundary elements. Writes every core element's root, the
+ *       boundary elements' roots, the open pairs, the sets still open (with their voxels) and the
+ *       sets closed here (no boundary element: their voxels are final).
+ *   <li>{@link #merge} (a round of {@code segment.merge} per level): node {@code n} of level {@code
+ *       L} combines at most {@code fanIn} nodes of level {@code L - 1}: a union-find over their
+ *       boundary roots joins the open pairs inside the node; writes the roots that changed, passes
+ *       up the boundary elements that a pair still open reaches from outside the node, and closes
+ *       the sets left without one. Its totals count the sets closed in its subtree.
+ *   <li>{@link #number} (the last round, a unit per shard): a shard follows its roots through the
+ *       renames of its ancestors to the final root; a set's id is the number of sets represented in
+ *       the shards before its representative's shard (a prefix sum read off the totals of that
+ *       shard's ancestors and their siblings) plus its rank in that shard. Writes the shard's
+ *       subvolumes' maps and the list of the segments it represents.
+ *   <li>{@link #finish} (the last round's first unit): the summary and the segment properties of
+ *       the largest segments, from the top node's totals.
  * </ol>
  */
 final class ShardedReconcile {
@@ -95,6 +97,9 @@ final class ShardedReconcile {
    * @param joined those joined
    */
   record LeafFigures(long coreElements, long pairs, long joined) {}
+
+  /** Segments that the segment properties list: the largest, so that the file stays bounded. */
+  static final int PROPERTIES_LIMIT = 10_000;
 
   private final Path overlaps;
   private final Path leaves;
@@ -155,8 +160,7 @@ final class ShardedReconcile {
   }
 
   private Path file(String kind, int level, long node) {
-    boolean leaf = level == 0 && !kind.equals(FINAL) && !kind.equals(OWNED);
-    return (leaf ? leaves : work)
+    return (level == 0 ? leaves : work)
         .resolve("level" + level)
         .resolve(Long.toString(node / 1000))
         .resolve(node + kind);
@@ -239,30 +243,49 @@ final class ShardedReconcile {
       op.append(open.get(k + 2)).append('\t').append(open.get(k + 3)).append('\n');
     }
     write(file(OPEN, 0, s), op);
+    // the sets: those with a boundary element stay open, the others are closed here
+    Map<Element, long[]> voxelsOf = new HashMap<>();
+    java.util.Set<Element> openRoots = new java.util.HashSet<>();
+    for (int i = 0; i < sets.size(); i++) {
+      Element root = sets.element(sets.find(i));
+      voxelsOf.computeIfAbsent(root, k -> new long[1])[0] += sets.voxels(i);
+      if (boundary.containsKey(i)) {
+        openRoots.add(root);
+      }
+    }
+    List<Closed> closed = new ArrayList<>();
+    StringBuilder openSets = new StringBuilder();
+    for (Element root : new java.util.TreeSet<>(voxelsOf.keySet())) {
+      long v = voxelsOf.get(root)[0];
+      if (openRoots.contains(root)) {
+        openSets.append(root.tsv()).append('\t').append(v).append('\n');
+      } else if (root.core()) {
+        closed.add(new Closed(root, v));
+      }
+    }
+    write(file(SETS, 0, s), openSets);
+    writeClosed(0, s, closed);
     LeafFigures f = new LeafFigures(order.length, pairs, inner.size() / 2 + open.size() / 4);
-    write(
-        file(FIGURES, 0, s),
-        new StringBuilder()
-            .append(f.coreElements())
-            .append('\t')
-            .append(f.pairs())
-            .append('\t')
-            .append(f.joined())
-            .append('\n'));
+    long voxels = 0;
+    long largest = 0;
+    for (Closed c : closed) {
+      voxels += c.voxels();
+      largest = Math.max(largest, c.voxels());
+    }
+    writeTotals(
+        0,
+        s,
+        new Totals(
+            closed.size(),
+            closed.size(),
+            f.coreElements(),
+            f.pairs(),
+            f.joined(),
+            voxels,
+            largest,
+            new long[0]));
+    writeTop(0, s, largestOf(closed, List.of()));
     return f;
-  }
-
-  /** What leaf {@code s} wrote of its figures. */
-  LeafFigures figures(long s) throws IOException {
-    long[] f = new long[3];
-    lines(
-        file(FIGURES, 0, s),
-        t -> {
-          for (int i = 0; i < 3; i++) {
-            f[i] = Long.parseLong(t[i]);
-          }
-        });
-    return new LeafFigures(f[0], f[1], f[2]);
   }
 
   /** The subvolumes before {@code a} that neighbour one of {@code [a, b)}, ascending. */
@@ -285,8 +308,9 @@ final class ShardedReconcile {
   }
 
   /**
-   * Phase 2: node {@code n} of {@code level} (from 1) joins the open pairs between its children and
-   * keeps, of their boundary elements, those that a pair still open reaches from outside the node.
+   * Phase 2: node {@code n} of {@code level} (from 1) joins the open pairs between its children,
+   * keeps, of their boundary elements, those that a pair still open reaches from outside the node,
+   * and closes the sets left without one.
    */
   void merge(int level, long n) throws IOException {
     long startSub = n * leavesPerNode(level) * shard;
@@ -294,6 +318,9 @@ final class ShardedReconcile {
     Map<Element, Element> rootOf = new HashMap<>();
     Map<Element, long[]> reach = new HashMap<>();
     List<Element[]> open = new ArrayList<>();
+    Map<Element, Long> openSets = new HashMap<>();
+    List<Totals> children = new ArrayList<>();
+    List<Closed> childrenTop = new ArrayList<>();
     long end = Math.min(nodes(level - 1), (n + 1) * fanIn);
     for (long c = n * fanIn; c < end; c++) {
       lines(
@@ -311,6 +338,11 @@ final class ShardedReconcile {
                     new Element(Long.parseLong(t[0]), Long.parseLong(t[1]), false),
                     new Element(Long.parseLong(t[2]), Long.parseLong(t[3]), false)
                   }));
+      lines(
+          file(SETS, level - 1, c),
+          t -> openSets.merge(Element.parse(t, 0), Long.parseLong(t[3]), Long::sum));
+      children.add(totals(level - 1, c));
+      childrenTop.addAll(top(level - 1, c));
     }
     Map<Element, Element> parent = new HashMap<>();
     StringBuilder op = new StringBuilder();
@@ -339,15 +371,62 @@ final class ShardedReconcile {
       }
     }
     kept.sort(null);
+    java.util.Set<Element> stillOpen = new java.util.HashSet<>();
     for (Element e : kept) {
-      boundaryRow(bnd, e.sub(), e.local(), reach.get(e), find(parent, rootOf.get(e)));
+      Element root = find(parent, rootOf.get(e));
+      stillOpen.add(root);
+      boundaryRow(bnd, e.sub(), e.local(), reach.get(e), root);
     }
     write(file(BOUNDARY, level, n), bnd);
     write(file(OPEN, level, n), op);
+    // the children's open sets under their new roots: still open, or closed here
+    Map<Element, long[]> voxelsOf = new java.util.TreeMap<>();
+    for (Map.Entry<Element, Long> e : openSets.entrySet()) {
+      voxelsOf.computeIfAbsent(find(parent, e.getKey()), k -> new long[1])[0] += e.getValue();
+    }
+    StringBuilder sets = new StringBuilder();
+    List<Closed> closed = new ArrayList<>();
+    for (Map.Entry<Element, long[]> e : voxelsOf.entrySet()) {
+      if (stillOpen.contains(e.getKey())) {
+        sets.append(e.getKey().tsv()).append('\t').append(e.getValue()[0]).append('\n');
+      } else if (e.getKey().core()) {
+        closed.add(new Closed(e.getKey(), e.getValue()[0]));
+      }
+    }
+    write(file(SETS, level, n), sets);
+    writeClosed(level, n, closed);
+    long[] sizes = new long[children.size()];
+    long sum = closed.size();
+    long local = 0;
+    long pairs = 0;
+    long joined = 0;
+    long voxels = 0;
+    long largest = 0;
+    for (int i = 0; i < sizes.length; i++) {
+      Totals c = children.get(i);
+      sizes[i] = c.closed();
+      sum += c.closed();
+      local += c.localSegments();
+      pairs += c.pairs();
+      joined += c.joined();
+      voxels += c.voxels();
+      largest = Math.max(largest, c.largest());
+    }
+    for (Closed c : closed) {
+      voxels += c.voxels();
+      largest = Math.max(largest, c.voxels());
+    }
+    writeTotals(
+        level, n, new Totals(sum, closed.size(), local, pairs, joined, voxels, largest, sizes));
+    writeTop(level, n, largestOf(closed, childrenTop));
   }
 
-  /** Phase 3: leaf {@code s}'s final roots; returns how many sets it owns. */
-  long resolve(long s) throws IOException {
+  /**
+   * Phase 3: shard {@code s}'s final roots and dense global ids; writes its subvolumes' maps into
+   * {@code out} and the segments it represents ({@code id, voxels}, ids ascending) into {@code
+   * out}'s segment list.
+   */
+  void number(long s, Path out) throws IOException {
     List<long[]> rows = new ArrayList<>();
     lines(
         file(ROOTS, 0, s),
@@ -373,149 +452,229 @@ final class ShardedReconcile {
           t -> renames.put(Element.parse(t, 0), Element.parse(t, 3)));
       root.replaceAll((k, v) -> renames.getOrDefault(v, v));
     }
-    StringBuilder out = new StringBuilder();
-    long owned = 0;
-    for (long[] r : rows) {
-      Element f = root.get(new Element(r[3], r[4], true));
-      out.append(r[0]).append('\t').append(r[1]).append('\t').append(r[2]).append('\t');
-      out.append(f.sub()).append('\t').append(f.local()).append('\n');
-      if (f.sub() == r[0] && f.local() == r[1]) {
-        owned++;
-      }
+    // ids by the shard that represents each set, one shard at a time
+    Map<Long, java.util.Set<Element>> byOwner = new TreeMap<>();
+    for (Element f : root.values()) {
+      byOwner.computeIfAbsent(f.sub() / shard, k -> new java.util.HashSet<>()).add(f);
     }
-    write(file(FINAL, 0, s), out);
-    write(file(OWNED, 0, s), new StringBuilder().append(owned).append('\n'));
-    return owned;
-  }
-
-  /**
-   * Phase 4: leaf {@code s}'s global ids, from {@code offsets} (the sets owned by the shards before
-   * each shard); writes its subvolumes' maps into {@code maps} and its voxel counts per owner
-   * shard.
-   */
-  void number(long s, long[] offsets, Path maps) throws IOException {
-    List<long[]> rows = new ArrayList<>();
-    lines(
-        file(FINAL, 0, s),
-        t ->
-            rows.add(
-                new long[] {
-                  Long.parseLong(t[0]),
-                  Long.parseLong(t[1]),
-                  Long.parseLong(t[2]),
-                  Long.parseLong(t[3]),
-                  Long.parseLong(t[4])
-                }));
     Map<Element, Long> ids = new HashMap<>();
-    long next = offsets[(int) s];
-    // ids of earlier shards' sets, one earlier shard at a time
-    Map<Long, java.util.Set<Element>> wanted = new TreeMap<>();
-    for (long[] r : rows) {
-      Element root = new Element(r[3], r[4], true);
-      if (r[3] == r[0] && r[4] == r[1]) {
-        ids.put(root, ++next);
-      } else if (r[3] / shard != s) {
-        wanted.computeIfAbsent(r[3] / shard, k -> new java.util.HashSet<>()).add(root);
+    for (Map.Entry<Long, java.util.Set<Element>> e : byOwner.entrySet()) {
+      Represented owner = represented(e.getKey());
+      for (Element f : e.getValue()) {
+        ids.put(f, owner.id(f, file(ROOTS, 0, s)));
       }
     }
-    for (Map.Entry<Long, java.util.Set<Element>> w : wanted.entrySet()) {
-      long t = w.getKey();
-      long[] id = {offsets[(int) t]};
-      lines(
-          file(FINAL, 0, t),
-          r -> {
-            if (r[0].equals(r[3]) && r[1].equals(r[4])) {
-              id[0]++;
-              Element e = new Element(Long.parseLong(r[0]), Long.parseLong(r[1]), true);
-              if (w.getValue().contains(e)) {
-                ids.put(e, id[0]);
-              }
-            }
-          });
-    }
-    Map<Long, LongCounts> voxelsByOwner = new TreeMap<>();
     StringBuilder map = new StringBuilder("# local\tglobal\tvoxels\n");
     for (int k = 0; k < rows.size(); k++) {
       long[] r = rows.get(k);
-      Long id = ids.get(new Element(r[3], r[4], true));
-      if (id == null) {
-        throw new IOException(
-            file(FINAL, 0, s)
-                + ": no global id for root "
-                + r[3]
-                + ":"
-                + r[4]
-                + " of shard "
-                + r[3] / shard);
-      }
+      long id = ids.get(root.get(new Element(r[3], r[4], true)));
       map.append(Long.toUnsignedString(r[1])).append('\t').append(id).append('\t');
       map.append(r[2]).append('\n');
-      voxelsByOwner.computeIfAbsent(r[3] / shard, x -> new LongCounts(64)).add(id, r[2]);
       if (k + 1 == rows.size() || rows.get(k + 1)[0] != r[0]) {
-        write(SegmentReconcileRunner.mapFile(maps, r[0]), map);
+        write(SegmentReconcileRunner.mapFile(out, r[0]), map);
         map = new StringBuilder("# local\tglobal\tvoxels\n");
       }
     }
     // a subvolume without core ids still gets its (empty) map
     for (long u = s * shard; u < Math.min(subvolumes, (s + 1) * shard); u++) {
-      Path f = SegmentReconcileRunner.mapFile(maps, u);
+      Path f = SegmentReconcileRunner.mapFile(out, u);
       if (!Files.exists(f)) {
         write(f, new StringBuilder("# local\tglobal\tvoxels\n"));
       }
     }
-    for (Map.Entry<Long, LongCounts> e : voxelsByOwner.entrySet()) {
-      StringBuilder b = new StringBuilder();
-      LongCounts c = e.getValue();
-      for (long id : c.sortedKeys()) {
-        b.append(id).append('\t').append(c.get(id)).append('\n');
-      }
-      write(parts(e.getKey()).resolve(s + ".tsv"), b);
+    Represented own = represented(s);
+    StringBuilder list = new StringBuilder("# id\tvoxels\n");
+    for (int i = 0; i < own.roots.size(); i++) {
+      list.append(own.offset + i + 1).append('\t').append(own.roots.get(i).voxels()).append('\n');
     }
+    write(segmentsPart(out, s), list);
   }
 
-  /** The sets that the shards before each shard own: the prefix sums of their counts. */
-  long[] offsets() throws IOException {
-    long[] o = new long[Math.toIntExact(shards())];
-    for (int s = 1; s < o.length; s++) {
-      o[s] = o[s - 1] + owned(s - 1);
-    }
-    return o;
-  }
-
-  long owned(long s) throws IOException {
-    return Long.parseLong(Files.readString(file(OWNED, 0, s)).trim());
+  /** Shard {@code s}'s part of the segment list in {@code out}. */
+  static Path segmentsPart(Path out, long s) {
+    return SegmentSteps.unitFile(out.resolve("segments"), s, "", ".tsv");
   }
 
   /**
-   * Phase 5: the voxel counts of the sets shard {@code t} owns, ids ascending, summed over the
-   * shards holding their members.
+   * Phase 4: the figures of the whole reconciliation and the largest segments with their ids, from
+   * the top node (the one shard when there is one).
    */
-  void segments(long t, LongCounts.Entry each) throws IOException {
-    LongCounts sum = new LongCounts(256);
-    Path dir = parts(t);
-    if (Files.isDirectory(dir)) {
-      try (var files = Files.list(dir)) {
-        for (Path f : files.sorted().toList()) {
-          lines(f, r -> sum.add(Long.parseLong(r[0]), Long.parseLong(r[1])));
+  Finished finish() throws IOException {
+    int top = levels();
+    Totals t = totals(top, 0);
+    Map<Long, Long> largest = new TreeMap<>();
+    Map<Long, List<Closed>> byOwner = new TreeMap<>();
+    for (Closed c : top(top, 0)) {
+      byOwner.computeIfAbsent(c.root().sub() / shard, k -> new ArrayList<>()).add(c);
+    }
+    for (Map.Entry<Long, List<Closed>> e : byOwner.entrySet()) {
+      Represented owner = represented(e.getKey());
+      for (Closed c : e.getValue()) {
+        largest.put(owner.id(c.root(), file(TOP, top, 0)), c.voxels());
+      }
+    }
+    return new Finished(t, largest);
+  }
+
+  /**
+   * What {@link #finish} found.
+   *
+   * @param totals the top node's totals: the segments are its closed sets
+   * @param largest the ids and voxel counts of the largest segments (at most {@link
+   *     #PROPERTIES_LIMIT}), ids ascending
+   */
+  record Finished(Totals totals, Map<Long, Long> largest) {}
+
+  /**
+   * The sets that shard {@code t} represents (their least element is one of its elements), in
+   * element order, and the number represented by the shards before it.
+   */
+  private Represented represented(long t) throws IOException {
+    List<Closed> roots = new ArrayList<>(closed(0, t));
+    long offset = 0;
+    for (int level = 1; level <= levels(); level++) {
+      long node = t / leavesPerNode(level);
+      long child = t / leavesPerNode(level - 1);
+      Totals a = totals(level, node);
+      for (long c = node * fanIn; c < child; c++) {
+        offset += a.children()[(int) (c - node * fanIn)];
+      }
+      for (Closed c : closed(level, node)) {
+        long owner = c.root().sub() / shard;
+        if (owner < t) {
+          offset++;
+        } else if (owner == t) {
+          roots.add(c);
         }
       }
     }
-    for (long id : sum.sortedKeys()) {
-      each.accept(id, sum.get(id));
+    roots.sort(java.util.Comparator.comparing(Closed::root));
+    return new Represented(offset, roots);
+  }
+
+  /** The sets a shard represents and the number before it: their ids are offset + rank + 1. */
+  private record Represented(long offset, List<Closed> roots) {
+    long id(Element root, Path readBy) throws IOException {
+      int i =
+          java.util.Collections.binarySearch(
+              roots, new Closed(root, 0), java.util.Comparator.comparing(Closed::root));
+      if (i < 0) {
+        throw new IOException(
+            readBy
+                + ": no closed set has root "
+                + root.sub()
+                + ":"
+                + root.local()
+                + " (an earlier merge level is incomplete)");
+      }
+      return offset + i + 1;
     }
   }
 
-  private Path parts(long owner) {
-    return work.resolve("parts").resolve(Long.toString(owner / 1000)).resolve(Long.toString(owner));
+  /** A set closed at a node: its representative and its voxels. */
+  record Closed(Element root, long voxels) {}
+
+  /**
+   * The totals of a node's subtree.
+   *
+   * @param closed sets closed in the subtree (at the node or below)
+   * @param closedHere sets closed at the node
+   * @param localSegments core elements of the subtree's shards
+   * @param pairs co-occurring pairs its shards considered
+   * @param joined those that met the rules
+   * @param voxels voxels of the sets closed in the subtree
+   * @param largest voxels of the largest of them
+   * @param children {@code closed} of each child, in order (none for a shard)
+   */
+  record Totals(
+      long closed,
+      long closedHere,
+      long localSegments,
+      long pairs,
+      long joined,
+      long voxels,
+      long largest,
+      long[] children) {}
+
+  private void writeTotals(int level, long node, Totals t) throws IOException {
+    StringBuilder b = new StringBuilder();
+    b.append(t.closed()).append('\t').append(t.closedHere()).append('\t');
+    b.append(t.localSegments()).append('\t').append(t.pairs()).append('\t');
+    b.append(t.joined()).append('\t').append(t.voxels()).append('\t');
+    b.append(t.largest()).append('\n');
+    for (int i = 0; i < t.children().length; i++) {
+      b.append(i == 0 ? "" : "\t").append(t.children()[i]);
+    }
+    b.append('\n');
+    write(file(TOTALS, level, node), b);
+  }
+
+  Totals totals(int level, long node) throws IOException {
+    List<String[]> rows = new ArrayList<>();
+    lines(file(TOTALS, level, node), rows::add);
+    String[] t = rows.get(0);
+    long[] children =
+        rows.size() < 2
+            ? new long[0]
+            : java.util.Arrays.stream(rows.get(1)).mapToLong(Long::parseLong).toArray();
+    return new Totals(
+        Long.parseLong(t[0]),
+        Long.parseLong(t[1]),
+        Long.parseLong(t[2]),
+        Long.parseLong(t[3]),
+        Long.parseLong(t[4]),
+        Long.parseLong(t[5]),
+        Long.parseLong(t[6]),
+        children);
+  }
+
+  private void writeClosed(int level, long node, List<Closed> closed) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (Closed c : closed) {
+      b.append(c.root().tsv()).append('\t').append(c.voxels()).append('\n');
+    }
+    write(file(CLOSED, level, node), b);
+  }
+
+  private List<Closed> closed(int level, long node) throws IOException {
+    return readClosed(file(CLOSED, level, node));
+  }
+
+  private void writeTop(int level, long node, List<Closed> top) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (Closed c : top) {
+      b.append(c.root().tsv()).append('\t').append(c.voxels()).append('\n');
+    }
+    write(file(TOP, level, node), b);
+  }
+
+  private List<Closed> top(int level, long node) throws IOException {
+    return readClosed(file(TOP, level, node));
+  }
+
+  private static List<Closed> readClosed(Path f) throws IOException {
+    List<Closed> out = new ArrayList<>();
+    lines(f, t -> out.add(new Closed(Element.parse(t, 0), Long.parseLong(t[3]))));
+    return out;
+  }
+
+  /** The largest sets of {@code a} and {@code b}, at most {@link #PROPERTIES_LIMIT}. */
+  private static List<Closed> largestOf(List<Closed> a, List<Closed> b) {
+    List<Closed> all = new ArrayList<>(a);
+    all.addAll(b);
+    all.sort(
+        java.util.Comparator.comparingLong(Closed::voxels).reversed().thenComparing(Closed::root));
+    return all.size() > PROPERTIES_LIMIT ? all.subList(0, PROPERTIES_LIMIT) : all;
   }
 
   private static final String ROOTS = ".roots.tsv";
   private static final String BOUNDARY = ".boundary.tsv";
   private static final String OPEN = ".open.tsv";
   private static final String RENAMES = ".renames.tsv";
-  private static final String FINAL = ".final.tsv";
-  private static final String OWNED = ".owned";
-  private static final String FIGURES = ".figures.tsv";
+  private static final String SETS = ".sets.tsv";
+  private static final String CLOSED = ".closed.tsv";
+  private static final String TOTALS = ".totals.tsv";
+  private static final String TOP = ".top.tsv";
 
   private static void boundaryRow(
       StringBuilder b, long sub, long local, long[] reach, Element root) {
@@ -668,6 +827,10 @@ final class ShardedReconcile {
       parent[size] = size;
       m.put(id, size);
       return size++;
+    }
+
+    int size() {
+      return size;
     }
 
     long sub(int i) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -148,11 +149,8 @@ class SegmentChainTest {
     }
     Path out = SegmentSteps.reconciled(runDir);
     Map<Long, Long> listed = new HashMap<>();
-    for (String line : Files.readAllLines(out.resolve(SegmentReconcileRunner.SEGMENTS))) {
-      if (!line.startsWith("#")) {
-        String[] t = line.split("\t");
-        listed.put(Long.parseLong(t[0]), Long.parseLong(t[1]));
-      }
+    for (long[] row : SegmentReconcileRunner.readSegments(out, reconcileShards())) {
+      listed.put(row[0], row[1]);
     }
     assertEquals(counted, listed);
     assertEquals(listed.size(), Collections.max(listed.keySet()), "dense ids from 1");
@@ -204,8 +202,8 @@ class SegmentChainTest {
   /**
    * Reconciliation in shards (one subvolume each with two per merge node: four merge levels; five
    * with three per node) writes the same maps and segment list, ids included, as one union-find
-   * over all twelve subvolumes, and so does the one reconcile unit of a run planned before the
-   * shards.
+   * over all twelve subvolumes, whether the merge runs in rounds or as the one unit of a run
+   * planned before them; and so does the one reconcile unit of a run planned before the shards.
    */
   @Test
   void shardedReconciliationGivesTheSameSegmentation() throws Exception {
@@ -216,12 +214,17 @@ class SegmentChainTest {
               Map.of("shardSubvolumes", 1, "mergeFanIn", 2),
               Map.of("shardSubvolumes", 5, "mergeFanIn", 3))) {
         assertSameFiles(whole, reconcileOutputs(p), p.toString());
+        SegmentStepRuns.runAll(SegmentMergeRunner::create, SegmentStepRuns.mergeOneUnit(runDir));
+        assertSameFiles(
+            whole,
+            outputs(SegmentSteps.reconciled(runDir), reconcileShards()),
+            p + ", merged in one unit");
       }
       SegmentStepRuns.runAll(
           SegmentReconcileRunner::create, SegmentStepRuns.reconcileOneUnit(runDir, Map.of()));
       assertSameFiles(
           whole,
-          outputs(SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir()),
+          outputs(SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir(), 1),
           "one unit");
     } finally {
       Files.walk(SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).outputDir())
@@ -241,17 +244,28 @@ class SegmentChainTest {
   /** Runs the reconciliation's shards and merge; their maps and segment list. */
   private static Map<Path, byte[]> reconcileOutputs(Map<String, Object> params) throws Exception {
     SegmentStepRuns.reconcileAndMerge(runDir, params);
-    return outputs(SegmentSteps.reconciled(runDir));
+    return outputs(SegmentSteps.reconciled(runDir), reconcileShards());
   }
 
-  /** The maps and the segment list in {@code out}, by path relative to it. */
-  private static Map<Path, byte[]> outputs(Path out) throws Exception {
+  /** Shards of the reconciliation last planned. */
+  private static long reconcileShards() throws Exception {
+    return TaskDefinition.read(SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).definitionFile())
+        .plan()
+        .units()
+        .unitCount();
+  }
+
+  /** The maps and the segment list in {@code out} (of as many parts as shards), by path. */
+  private static Map<Path, byte[]> outputs(Path out, long shards) throws Exception {
     Map<Path, byte[]> all = new java.util.TreeMap<>();
     for (Map.Entry<Path, byte[]> e : files(out.resolve("maps")).entrySet()) {
       all.put(out.relativize(e.getKey()), e.getValue());
     }
-    Path segments = out.resolve(SegmentReconcileRunner.SEGMENTS);
-    all.put(out.relativize(segments), Files.readAllBytes(segments));
+    StringBuilder segments = new StringBuilder();
+    for (long[] row : SegmentReconcileRunner.readSegments(out, shards)) {
+      segments.append(row[0]).append('\t').append(row[1]).append('\n');
+    }
+    all.put(Path.of("segments"), segments.toString().getBytes(StandardCharsets.UTF_8));
     return all;
   }
 

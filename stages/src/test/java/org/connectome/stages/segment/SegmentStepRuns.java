@@ -1,9 +1,11 @@
 package org.connectome.stages.segment;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
+import org.connectome.pipeline.Planners.ReconcileMergePlanner;
 import org.connectome.pipeline.Planners.ReconcileShardsPlanner;
 import org.connectome.pipeline.StepPlan;
 import org.connectome.pipeline.UnitSpace;
@@ -98,17 +100,47 @@ final class SegmentStepRuns {
     return d;
   }
 
-  /** segment.merge's definition, written to its step.json (relabel then reads its maps). */
-  static TaskDefinition merge(Path runDir) throws Exception {
+  /**
+   * segment.merge's definition in rounds as its planner cuts it (the merge levels of the
+   * reconciliation's shards, then the shards), written to its step.json (relabel then reads its
+   * maps).
+   */
+  static TaskDefinition merge(Path runDir, Map<String, Object> params) throws Exception {
+    TaskDefinition rec =
+        TaskDefinition.read(SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).definitionFile());
+    int fanIn = ((Number) params.getOrDefault("mergeFanIn", 8)).intValue();
+    List<Long> rounds = ReconcileMergePlanner.rounds(rec.plan().units().unitCount(), fanIn);
+    long units = rounds.stream().mapToLong(Long::longValue).sum();
+    UnitSpace us = new UnitSpace(ReconcileMergePlanner.KIND, units, null, "test", rounds);
+    TaskDefinition d =
+        new TaskDefinition(
+            "sample/r1",
+            SegmentSteps.STAGE,
+            SegmentSteps.MERGE,
+            "reference",
+            params,
+            "h-" + SegmentSteps.MERGE,
+            "test",
+            new StepPlan(us, new Grouping(units, 2, 100, rounds)),
+            runDir.toString(),
+            null,
+            null,
+            new org.connectome.spec.VoxelSize(8, 8, 33));
+    d.write(SegmentSteps.layout(runDir, SegmentSteps.MERGE).definitionFile());
+    return d;
+  }
+
+  /** segment.merge as runs planned before its rounds have it: one unit. */
+  static TaskDefinition mergeOneUnit(Path runDir) throws Exception {
     TaskDefinition d = definition(runDir, SegmentSteps.MERGE, "merge", null, Map.of());
     d.write(SegmentSteps.layout(runDir, SegmentSteps.MERGE).definitionFile());
     return d;
   }
 
-  /** Runs the reconciliation's shards, then their merge. */
+  /** Runs the reconciliation's shards, then their merge, round after round. */
   static void reconcileAndMerge(Path runDir, Map<String, Object> params) throws Exception {
     runAll(SegmentReconcileRunner::create, reconcile(runDir, params));
-    runAll(SegmentMergeRunner::create, merge(runDir));
+    runAll(SegmentMergeRunner::create, merge(runDir, params));
   }
 
   static TaskDefinition relabel(Path runDir, Vec3 volume, Vec3 block) {
