@@ -98,9 +98,10 @@ public final class Pipeline {
       // 2: mesh.blocks files each block under the merge units of its segments (the touch index);
       // 2: synapses.index writes in many units (ids from the blocks, table parts), so the marker
       // of the one unit that wrote the whole index no longer counts;
+      // 3: in two rounds, boxes and then buckets of segments (pre/post lists in id order);
       // 2: segment.reconcile's shards write their closed and open sets and totals, and
       // segment.merge runs in rounds and lists the segments in a part per shard
-      Map.of("mesh.blocks", 2, "synapses.index", 2, "segment.reconcile", 2, "segment.merge", 2);
+      Map.of("mesh.blocks", 2, "synapses.index", 3, "segment.reconcile", 2, "segment.merge", 2);
 
   /**
    * Steps whose outputs no later step reads: their parameters hash depends on the steps before

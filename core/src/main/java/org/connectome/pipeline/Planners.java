@@ -346,9 +346,11 @@ public final class Planners {
 
   /**
    * Ranges of {@code indexBlocks} compressed Morton codes of the {@code synapses.detect} grid (the
-   * same {@code blockSize} and {@code blockOverlap}), so each range is an aligned box of blocks: a
-   * {@code synapses.index} unit indexes the sites of its box and one bucket of segments, so it
-   * holds a share of the synapses whatever the sample, and writes whole shards.
+   * same {@code blockSize} and {@code blockOverlap}), so each range is an aligned box of blocks, in
+   * two rounds: a {@code synapses.index} unit of the first indexes the sites of its box and hands
+   * their relations to the buckets of segments they reach; a unit of the second writes one bucket's
+   * relationships. Each holds and reads a share of the synapses whatever the sample, and writes
+   * whole shards.
    */
   public record BlockRangesPlanner(int defaultUnitsPerTask) implements StepPlanner {
     /** Detect blocks per index unit: a power of two, so that by-id shards follow the ranges. */
@@ -362,7 +364,7 @@ public final class Planners {
                 + " a unit holds the sites of its blocks and the pre/post relationships of one"
                 + " bucket of segments.");
 
-    /** The kind of unit, which tells the runner that it runs one range and one bucket. */
+    /** The kind of unit: a box of blocks in the first round, a bucket of segments in the second. */
     public static final String KIND = "block-range";
 
     @Override
@@ -393,15 +395,17 @@ public final class Planners {
       long ranges = ranges(blocks.grid(), g);
       return new UnitSpace(
           KIND,
-          ranges,
+          2 * ranges,
           null,
           ranges
               + " boxes of "
               + g
               + " Morton codes of "
               + blocks.unitCount()
-              + " synapse blocks, each with one bucket of segments (spatial, by-id and pre/post"
-              + " indexes)");
+              + " synapse blocks (spatial and by-id indexes), then "
+              + ranges
+              + " buckets of segments (pre/post indexes)",
+          List.of(ranges, ranges));
     }
 
     /** Units for {@code grid} in ranges of {@code g} compressed Morton codes. */

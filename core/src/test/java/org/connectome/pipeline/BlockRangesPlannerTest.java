@@ -27,7 +27,9 @@ class BlockRangesPlannerTest {
     UnitSpace ranges = Planners.of("synapses", "index").plan(index, facts);
     // ranges of the Morton codes of the detect grid: every block in exactly one range
     long g = indexBlocks(synapseParams);
-    long[] perRange = new long[(int) ranges.unitCount()];
+    assertEquals(2, ranges.rounds().size(), "boxes, then buckets");
+    assertEquals(ranges.rounds().get(0), ranges.rounds().get(1));
+    long[] perRange = new long[(int) (long) ranges.rounds().get(0)];
     Vec3 grid = blocks.grid().gridSize();
     for (long b = 0; b < blocks.unitCount(); b++) {
       Vec3 p = blocks.grid().position(b);
@@ -52,8 +54,10 @@ class BlockRangesPlannerTest {
         plan(
             Map.of("blockSize", List.of(512, 512, 16), "indexBlocks", 2),
             new SampleFacts(16, new Vec3(1446, 973, 16), "test"));
-    // a grid of 3 x 2 has Morton codes 0..7 (two of them name no block): four ranges of two
-    assertEquals(4, u.unitCount());
+    // a grid of 3 x 2 has Morton codes 0..7 (two of them name no block): four ranges of two, and
+    // four buckets
+    assertEquals(8, u.unitCount());
+    assertEquals(List.of(4L, 4L), u.rounds());
     assertEquals(Planners.BlockRangesPlanner.KIND, u.unitKind());
   }
 
@@ -63,8 +67,9 @@ class BlockRangesPlannerTest {
         plan(
             Map.of("blockSize", List.of(1024, 1024, 64), "blockOverlap", List.of(32, 32, 4)),
             new SampleFacts(5300, new Vec3(125_000, 125_000, 5300), "test"));
-    // 123 x 123 x 83 blocks have 21-bit Morton codes: 8,192 ranges of 256 codes
-    assertEquals((1L << 21) / 256, u.unitCount(), u.description());
+    // 123 x 123 x 83 blocks have 21-bit Morton codes: 8,192 ranges of 256 codes, 8,192 buckets
+    assertEquals((1L << 21) / 256, u.rounds().get(0), u.description());
+    assertEquals(2 * (1L << 21) / 256, u.unitCount());
   }
 
   @Test

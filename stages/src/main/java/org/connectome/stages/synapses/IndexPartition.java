@@ -36,14 +36,16 @@ import org.connectome.stages.precomputed.Shards;
  *   <li>the spatial index is one level whose cells are the detect blocks, sharded the same way over
  *       the cells' Morton codes: a unit writes its blocks' cells, empty ones too;
  *   <li>the pre/post indexes are sharded by murmurhash3 over the segment id with one shard bit per
- *       unit bit: unit {@code u} writes the shards {@code s} with {@code s mod units = u}, reading
- *       every block file and keeping only the relations (and the seen segments) of its bucket;
- *   <li>the table is {@code synapses-<u>-of-<units>.tsv}, written last.
+ *       unit bit: bucket {@code u} is the shards {@code s} with {@code s mod units = u}. A box
+ *       writes its blocks' relations (and the segments they saw) into one part per bucket they
+ *       reach; in the step's second round, bucket {@code u} reads only its parts and writes its
+ *       shards (the shuffle of a map-reduce);
+ *   <li>the table is {@code synapses-<u>-of-<units>.tsv}, written last by box {@code u}.
  * </ul>
  *
  * <p>The {@code info} is fixed by the parameters and the geometry, so every unit writes the same
- * bytes. A unit's memory is its blocks' sites plus its bucket's relations; what it reads is every
- * block file (the relations' shuffle), see docs/data-layout.md.
+ * bytes. A box's memory and reading are its blocks' sites; a bucket's are its relations, see
+ * docs/data-layout.md.
  */
 public final class IndexPartition {
   /** Low bits of a site id: its ordinal in its block, from 1. */
@@ -150,17 +152,38 @@ public final class IndexPartition {
   }
 
   /**
-   * Builds unit {@code unit}'s share of the collection in {@code annotationsDir} and its table part
-   * in {@code detectOutputDir}.
+   * A relation of a site to a segment, as a box hands it to the segment's bucket.
    *
-   * @return the table part written
+   * @param relationship 0 pre, 1 post; -1 for a segment that a block saw (its entry exists, empty
+   *     without synapses)
+   * @param segment the segment
+   * @param id the site's id, or 0
+   * @param site the site, or null
    */
-  public static Path build(
+  record Relation(int relationship, long segment, long id, Site site) {}
+
+  /** Box {@code unit}'s part of bucket {@code bucket}'s relations. */
+  static Path relationPart(Path relationsDir, long bucket, long unit) {
+    return relationsDir
+        .resolve(Long.toString(bucket / 1000))
+        .resolve(Long.toString(bucket))
+        .resolve(unit + ".jsonl");
+  }
+
+  /**
+   * Round one, box {@code unit}: its share of the by-id and spatial indexes in {@code
+   * annotationsDir}, its blocks' relations in a part per bucket in {@code relationsDir}, and its
+   * table part in {@code detectOutputDir} (last).
+   *
+   * @return the relation parts and the table part written, the table part last
+   */
+  public static List<Path> box(
       Layout layout,
       long unit,
       Path detectOutputDir,
       String paramsHash,
       Path annotationsDir,
+      Path relationsDir,
       double[] resolutionNm,
       int spatialLimit)
       throws IOException {
@@ -170,6 +193,7 @@ public final class IndexPartition {
     StringBuilder table = new StringBuilder(SynapseIndex.HEADER).append('\n');
     Map<Long, byte[]> byId = new TreeMap<>(Long::compareUnsigned);
     Map<Long, byte[]> spatial = new TreeMap<>(Long::compareUnsigned);
+    Map<Long, StringBuilder> relations = new TreeMap<>();
     for (long code = unit * layout.blocksPerUnit();
         code < (unit + 1) * layout.blocksPerUnit();
         code++) {
@@ -178,7 +202,9 @@ public final class IndexPartition {
         continue;
       }
       long b = c.x() + cells.x() * (c.y() + cells.y() * c.z());
-      List<Site> sites = read(detectOutputDir, b, paramsHash).sites();
+      BlockSites bs = read(detectOutputDir, b, paramsHash);
+      List<Site> sites = bs.sites();
+      relations(layout, bs, code, relations);
       List<Annotations.Point> cell = new ArrayList<>(sites.size());
       for (int i = 0; i < sites.size(); i++) {
         SynapseIndex.Entry e = new SynapseIndex.Entry(id(code, i), sites.get(i));
@@ -211,79 +237,130 @@ public final class IndexPartition {
           annotationsDir.resolve("spatial0").resolve(layout.spatial().fileName(unit)),
           Shards.write(layout.spatial(), spatial, null));
     }
-    writeRelated(layout, unit, detectOutputDir, paramsHash, annotationsDir, schema);
+    List<Path> written = new ArrayList<>();
+    for (Map.Entry<Long, StringBuilder> r : relations.entrySet()) {
+      Path f = relationPart(relationsDir, r.getKey(), unit);
+      AtomicFiles.writeIfChanged(f, r.getValue().toString().getBytes(StandardCharsets.UTF_8));
+      written.add(f);
+    }
     AtomicFiles.writeIfChanged(annotationsDir.resolve("info"), info(layout, schema, spatialLimit));
     Path part = detectOutputDir.resolve(tablePart(unit, layout.units()));
     // the table part last: its presence says the unit's share of the annotations is complete
     AtomicFiles.writeIfChanged(part, table.toString().getBytes(StandardCharsets.UTF_8));
-    return part;
+    written.add(part);
+    return written;
   }
 
-  /** The unit's bucket of the pre/post indexes, from every block file. */
-  private static void writeRelated(
-      Layout layout,
-      long unit,
-      Path detectOutputDir,
-      String paramsHash,
-      Path annotationsDir,
-      Annotations.Schema schema)
+  /** Block {@code bs}'s relations (and the segments it saw), appended to their buckets' parts. */
+  private static void relations(
+      Layout layout, BlockSites bs, long code, Map<Long, StringBuilder> parts) throws IOException {
+    if (bs.segments() != null) {
+      for (long s : bs.segments()) {
+        if (s != 0) {
+          line(parts, layout, new Relation(-1, s, 0, null));
+        }
+      }
+    }
+    List<Site> sites = bs.sites();
+    for (int i = 0; i < sites.size(); i++) {
+      Site s = sites.get(i);
+      long[] ends = {s.pre(), s.post()};
+      for (int r = 0; r < ends.length; r++) {
+        if (ends[r] != 0) {
+          line(parts, layout, new Relation(r, ends[r], id(code, i), s));
+        }
+      }
+    }
+  }
+
+  private static void line(Map<Long, StringBuilder> parts, Layout layout, Relation r)
       throws IOException {
+    parts
+        .computeIfAbsent(layout.bucketOf(r.segment()), k -> new StringBuilder())
+        .append(LINES.writeValueAsString(r))
+        .append('\n');
+  }
+
+  private static final ObjectMapper LINES = new ObjectMapper();
+
+  /**
+   * Round two, bucket {@code bucket}: its shards of the pre/post indexes in {@code annotationsDir},
+   * from the parts the boxes wrote for it in {@code relationsDir} (a bucket no block reached has
+   * none, and gets empty shards).
+   *
+   * @return the files written
+   */
+  public static List<Path> bucket(
+      Layout layout, long bucket, Path relationsDir, Path annotationsDir, double[] resolutionNm)
+      throws IOException {
+    Annotations.Schema schema = SynapseIndex.schema(resolutionNm);
     List<String> rels = schema.relationships();
     List<Map<Long, List<Annotations.Point>>> byObject = new ArrayList<>();
     for (int r = 0; r < rels.size(); r++) {
       byObject.add(new TreeMap<>());
     }
-    Vec3 cells = layout.grid().gridSize();
-    for (long b = 0; b < layout.grid().blockCount(); b++) {
-      BlockSites bs = read(detectOutputDir, b, paramsHash);
-      Vec3 c = layout.grid().position(b);
-      long code = ShardLayout.mortonCode(cells, c.x(), c.y(), c.z());
-      if (bs.segments() != null) {
-        for (long s : bs.segments()) {
-          if (s != 0 && layout.bucketOf(s) == unit) {
-            for (Map<Long, List<Annotations.Point>> m : byObject) {
-              m.computeIfAbsent(s, k -> new ArrayList<>());
-            }
-          }
-        }
+    Path dir = relationPart(relationsDir, bucket, 0).getParent();
+    List<Path> parts = List.of();
+    if (java.nio.file.Files.isDirectory(dir)) {
+      try (var files = java.nio.file.Files.list(dir)) {
+        parts = files.filter(f -> f.toString().endsWith(".jsonl")).sorted().toList();
       }
-      List<Site> sites = bs.sites();
-      for (int i = 0; i < sites.size(); i++) {
-        Site s = sites.get(i);
-        long[] ends = {s.pre(), s.post()};
-        Annotations.Point p = null;
-        for (int r = 0; r < ends.length; r++) {
-          if (ends[r] != 0 && layout.bucketOf(ends[r]) == unit) {
-            if (p == null) {
-              p = SynapseIndex.point(new SynapseIndex.Entry(id(code, i), s));
-            }
-            byObject.get(r).computeIfAbsent(ends[r], k -> new ArrayList<>()).add(p);
+    }
+    for (Path f : parts) {
+      int n = 0;
+      for (String line : java.nio.file.Files.readAllLines(f, StandardCharsets.UTF_8)) {
+        n++;
+        Relation r;
+        try {
+          r = LINES.readValue(line, Relation.class);
+        } catch (IOException e) {
+          throw new IOException(f + " line " + n + ": " + e.getMessage(), e);
+        }
+        if (layout.bucketOf(r.segment()) != bucket) {
+          throw new IOException(f + " line " + n + ": segment " + r.segment() + " is not ours");
+        }
+        if (r.relationship() < 0) {
+          for (Map<Long, List<Annotations.Point>> m : byObject) {
+            m.computeIfAbsent(r.segment(), k -> new ArrayList<>());
           }
+        } else {
+          byObject
+              .get(r.relationship())
+              .computeIfAbsent(r.segment(), k -> new ArrayList<>())
+              .add(SynapseIndex.point(new SynapseIndex.Entry(r.id(), r.site())));
         }
       }
     }
+    List<Path> written = new ArrayList<>();
     ShardingSpec spec = layout.related();
     for (int r = 0; r < rels.size(); r++) {
-      Path dir = annotationsDir.resolve(AnnotationsWriter.relationshipKey(rels.get(r)));
+      Path out = annotationsDir.resolve(AnnotationsWriter.relationshipKey(rels.get(r)));
       Map<Long, Map<Long, byte[]>> shards = new HashMap<>();
-      for (long s = unit; s < 1L << layout.unitBits(); s += layout.units()) {
+      for (long s = bucket; s < 1L << layout.unitBits(); s += layout.units()) {
         shards.put(s, new TreeMap<>(Long::compareUnsigned));
       }
       for (Map.Entry<Long, List<Annotations.Point>> e : byObject.get(r).entrySet()) {
-        byte[] list = schema.encodeList(e.getValue());
+        // in id order whatever order the parts came in
+        List<Annotations.Point> points = new ArrayList<>(e.getValue());
+        points.sort(java.util.Comparator.comparingLong(Annotations.Point::id));
+        byte[] list = schema.encodeList(points);
         if (layout.sharded()) {
           shards.get(spec.shardOf(e.getKey())).put(e.getKey(), list);
         } else {
-          AtomicFiles.writeIfChanged(dir.resolve(Long.toUnsignedString(e.getKey())), list);
+          Path f = out.resolve(Long.toUnsignedString(e.getKey()));
+          AtomicFiles.writeIfChanged(f, list);
+          written.add(f);
         }
       }
       if (layout.sharded()) {
         for (Map.Entry<Long, Map<Long, byte[]>> s : shards.entrySet()) {
-          AtomicFiles.writeIfChanged(
-              dir.resolve(spec.fileName(s.getKey())), Shards.write(spec, s.getValue(), null));
+          Path f = out.resolve(spec.fileName(s.getKey()));
+          AtomicFiles.writeIfChanged(f, Shards.write(spec, s.getValue(), null));
+          written.add(f);
         }
       }
     }
+    return written;
   }
 
   /** The info: the same bytes from every unit (parameters and geometry only). */

@@ -17,10 +17,12 @@ import org.connectome.tasks.UnitException;
 import org.connectome.tasks.UnitRunner;
 
 /**
- * {@code synapses.index} (reference): unit {@code u} of the step's block ranges ({@link
- * org.connectome.pipeline.Planners.BlockRangesPlanner}) writes its share of the annotations in
- * {@code neuroglancer/synapses/} and its part of the table ({@link IndexPartition}) from the block
- * files of {@code synapses.detect}. It reads the detect step's definition ({@code
+ * {@code synapses.index} (reference), in two rounds ({@link
+ * org.connectome.pipeline.Planners.BlockRangesPlanner}): unit {@code u} of the first round is box
+ * {@code u} of detect blocks, which writes its share of the by-id and spatial annotations in {@code
+ * neuroglancer/synapses/}, its part of the table and its relations for each bucket of segments;
+ * unit {@code u} of the second is bucket {@code u}, which writes that bucket's pre/post shards from
+ * the boxes' parts ({@link IndexPartition}). It reads the detect step's definition ({@code
  * stages/synapses/detect/step.json}) for the block grid and the params hash; a missing block file
  * fails the unit (retryable: the detect step may be rerun).
  */
@@ -29,10 +31,15 @@ public final class SynapseIndexRunner implements UnitRunner {
   private final DetectParams params;
   private final SynapseIndex.Sharding sharding;
 
-  SynapseIndexRunner(Path runDir, DetectParams params, SynapseIndex.Sharding sharding) {
+  /** Where the boxes hand the buckets their relations (the step's output, per params hash). */
+  private final Path relations;
+
+  SynapseIndexRunner(
+      Path runDir, DetectParams params, SynapseIndex.Sharding sharding, Path relations) {
     this.runDir = runDir;
     this.params = params;
     this.sharding = sharding;
+    this.relations = relations;
   }
 
   static final Param<String> SHARDING =
@@ -77,7 +84,13 @@ public final class SynapseIndexRunner implements UnitRunner {
       throws BadDefinitionException {
     try {
       return new SynapseIndexRunner(
-          Path.of(def.runDir()), DetectParams.parse(def.params()), sharding(def.params()));
+          Path.of(def.runDir()),
+          DetectParams.parse(def.params()),
+          sharding(def.params()),
+          layout
+              .outputDir()
+              .resolve("relations")
+              .resolve(def.paramsHash() == null ? "none" : def.paramsHash()));
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(
           e.getMessage().replace("synapses.detect:", "synapses.index:"), e);
@@ -100,16 +113,26 @@ public final class SynapseIndexRunner implements UnitRunner {
     } catch (IllegalArgumentException e) {
       throw new UnitException(step + ": " + e.getMessage(), false);
     }
-    long planned =
+    List<Long> rounds =
         def.plan() == null || def.plan().units() == null
-            ? layout.units()
-            : def.plan().units().unitCount();
-    if (planned != layout.units()) {
+            ? List.of(layout.units(), layout.units())
+            : def.plan().units().rounds();
+    if (rounds == null) {
+      throw new UnitException(
+          step
+              + ": planned before the index ran in rounds (boxes, then buckets); plan the step"
+              + " again (resume the run)",
+          false);
+    }
+    long planned = rounds.get(0);
+    if (rounds.size() != 2 || !rounds.get(0).equals(rounds.get(1)) || planned != layout.units()) {
       throw new UnitException(
           step
               + ": planned "
               + planned
-              + " units, but the detect grid of "
+              + " units per round (rounds "
+              + rounds
+              + "), but the detect grid of "
               + grid.blockCount()
               + " blocks in ranges of "
               + layout.blocksPerUnit()
@@ -133,30 +156,24 @@ public final class SynapseIndexRunner implements UnitRunner {
             "synapses.index: " + detect.definitionFile() + " has no block grid", false);
       }
       String hash = def.paramsHash() == null ? "none" : def.paramsHash();
-      for (long u = 0; u < grid.blockCount(); u++) {
-        if (!java.nio.file.Files.isRegularFile(BlockSites.file(detect.outputDir(), u, hash))) {
-          throw new UnitException(
-              "synapses.index: block "
-                  + u
-                  + " of "
-                  + grid.blockCount()
-                  + " has no output ("
-                  + BlockSites.file(detect.outputDir(), u, hash)
-                  + "); synapses.detect is not complete",
-              true);
-        }
-      }
       IndexPartition.Layout layout = layout(grid, unit.definition());
-      Path part =
-          IndexPartition.build(
-              layout,
-              unit.unit(),
-              detect.outputDir(),
-              hash,
-              runDir.resolve(SynapseIndex.FOLDER),
-              PrecomputedVolume.open(RunVolumes.aligned(runDir)).info().scale(0).resolution(),
-              params.spatialLimit());
-      unit.output(part);
+      double[] resolution =
+          PrecomputedVolume.open(RunVolumes.aligned(runDir)).info().scale(0).resolution();
+      Path annotations = runDir.resolve(SynapseIndex.FOLDER);
+      List<Path> written =
+          unit.unit() < layout.units()
+              ? IndexPartition.box(
+                  layout,
+                  unit.unit(),
+                  detect.outputDir(),
+                  hash,
+                  annotations,
+                  relations,
+                  resolution,
+                  params.spatialLimit())
+              : IndexPartition.bucket(
+                  layout, unit.unit() - layout.units(), relations, annotations, resolution);
+      written.forEach(unit::output);
     } catch (NoSuchFileException e) {
       throw new UnitException("synapses.index: missing input " + e.getFile(), true, e);
     } catch (IOException | RuntimeException e) {

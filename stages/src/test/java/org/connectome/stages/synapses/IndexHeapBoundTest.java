@@ -110,15 +110,13 @@ class IndexHeapBoundTest {
   public static void main(String[] args) throws Exception {
     Path d = Path.of(args[0]);
     IndexPartition.Layout layout = new IndexPartition.Layout(GRID, Integer.parseInt(args[1]), true);
-    for (long u = 0; u < layout.units(); u++) {
-      IndexPartition.build(
-          layout,
-          u,
-          d.resolve("detect"),
-          "h",
-          d.resolve("annotations"),
-          new double[] {8, 8, 33},
-          1000);
-    }
+    PartitionedIndexes.indexAll(
+        layout,
+        d.resolve("detect"),
+        "h",
+        d.resolve("annotations"),
+        d.resolve("relations"),
+        new double[] {8, 8, 33},
+        1000);
   }
 }

@@ -46,14 +46,19 @@ class IndexPartitionTest {
     return def;
   }
 
-  /** Runs every unit of the index step, last to first, with {@code indexBlocks} blocks each. */
+  /**
+   * Runs every unit of the index step with {@code indexBlocks} blocks each, each round last to
+   * first; returns the boxes (and buckets) per round.
+   */
   static long index(Path dir, int indexBlocks, String sharding) throws Exception {
     long units = (16 + indexBlocks - 1) / indexBlocks;
     TaskDefinition def = indexDefinition(dir, indexBlocks, sharding, units);
     StepLayout layout = new StepLayout(dir.resolve("stages/synapses/index"));
     try (UnitRunner r = SynapseIndexRunner.create(def, layout)) {
-      for (long u = units - 1; u >= 0; u--) {
-        r.run(new UnitContext(def, layout, u, 0, 1));
+      for (long round = 1; round >= 0; round--) {
+        for (long u = units - 1; u >= 0; u--) {
+          r.run(new UnitContext(def, layout, (1 - round) * units + u, 0, 1));
+        }
       }
     }
     return units;
@@ -72,8 +77,9 @@ class IndexPartitionTest {
         "h1",
         "test",
         new StepPlan(
-            new UnitSpace(Planners.BlockRangesPlanner.KIND, units, null, "test"),
-            new Grouping(units, 1, 100)),
+            new UnitSpace(
+                Planners.BlockRangesPlanner.KIND, 2 * units, null, "test", List.of(units, units)),
+            new Grouping(2 * units, 1, 100, List.of(units, units))),
         dir.toString(),
         null,
         null);
@@ -152,6 +158,10 @@ class IndexPartitionTest {
       Path out = SynapseDetectRunnerTest.layout(b).outputDir();
       assertThrows(java.nio.file.NoSuchFileException.class, () -> SynapseIndex.tables(out));
       r.run(new UnitContext(def, layout, 1, 0, 1));
+      // the buckets, in another order again
+      for (long u : List.of(5L, 7L, 4L, 6L)) {
+        r.run(new UnitContext(def, layout, u, 0, 1));
+      }
     }
     SynapseDetectRunnerTest.assertSameFiles(
         SynapseDetectRunnerTest.outputs(a), SynapseDetectRunnerTest.outputs(b));
@@ -165,7 +175,7 @@ class IndexPartitionTest {
     try (UnitRunner r = SynapseIndexRunner.create(def, layout)) {
       UnitException e =
           assertThrows(UnitException.class, () -> r.run(new UnitContext(def, layout, 0, 0, 1)));
-      assertTrue(e.getMessage().contains("planned 3 units"), e.getMessage());
+      assertTrue(e.getMessage().contains("planned 3 units per round"), e.getMessage());
       assertTrue(e.getMessage().contains("16 blocks"), e.getMessage());
     }
     assertTrue(

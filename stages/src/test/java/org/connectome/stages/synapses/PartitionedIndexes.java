@@ -64,10 +64,40 @@ public final class PartitionedIndexes {
       new BlockSites(b, "", "", "h", sites, new long[0]).write(detectOutputDir);
     }
     IndexPartition.Layout layout = new IndexPartition.Layout(grid, blocksPerUnit, true);
-    for (long u = 0; u < layout.units(); u++) {
-      IndexPartition.build(
-          layout, u, detectOutputDir, "h", annotationsDir, new double[] {8, 8, 33}, spatialLimit);
-    }
+    indexAll(
+        layout,
+        detectOutputDir,
+        "h",
+        annotationsDir,
+        detectOutputDir.resolveSibling("relations"),
+        new double[] {8, 8, 33},
+        spatialLimit);
     return SynapseIndex.readTables(detectOutputDir);
+  }
+
+  /** Both rounds of the index step: every box, then every bucket. */
+  public static void indexAll(
+      IndexPartition.Layout layout,
+      Path detectOutputDir,
+      String paramsHash,
+      Path annotationsDir,
+      Path relationsDir,
+      double[] resolutionNm,
+      int spatialLimit)
+      throws IOException {
+    for (long u = 0; u < layout.units(); u++) {
+      IndexPartition.box(
+          layout,
+          u,
+          detectOutputDir,
+          paramsHash,
+          annotationsDir,
+          relationsDir,
+          resolutionNm,
+          spatialLimit);
+    }
+    for (long u = 0; u < layout.units(); u++) {
+      IndexPartition.bucket(layout, u, relationsDir, annotationsDir, resolutionNm);
+    }
   }
 }

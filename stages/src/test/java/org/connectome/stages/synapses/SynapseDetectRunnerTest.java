@@ -292,18 +292,23 @@ class SynapseDetectRunnerTest {
             null,
             null);
     StepLayout indexLayout = new StepLayout(step.resolve("stages/synapses/index"));
-    // before detect is complete the index step fails, and says which block is missing
+    // before detect is complete the index step fails, and names the block file that is missing
+    // (blocks 0, 1 and 2 are there; the box reads in Morton order: 0, 1, then 4)
     runUnits(manual, all(manual).subList(0, 3));
     try (UnitRunner r = SynapseIndexRunner.create(index, indexLayout)) {
       UnitException e =
           assertThrows(
               UnitException.class, () -> r.run(new UnitContext(index, indexLayout, 0, 0, 1)));
-      assertTrue(e.getMessage().contains("block 3"), e.getMessage());
+      assertTrue(e.getMessage().contains("missing input"), e.getMessage());
+      assertTrue(e.getMessage().contains("u4-h1.json"), e.getMessage());
+      assertTrue(e.retryable());
     }
     runUnits(manual, all(manual).subList(3, all(manual).size()));
     assertFalse(Files.exists(layout(step).outputDir().resolve(IndexPartition.tablePart(0, 1))));
     try (UnitRunner r = SynapseIndexRunner.create(index, indexLayout)) {
+      // the box, then the bucket
       r.run(new UnitContext(index, indexLayout, 0, 0, 1));
+      r.run(new UnitContext(index, indexLayout, 1, 0, 1));
     }
     // the step's units write the partitioned layout (ids from the blocks): the same synapses
     List<SynapseIndex.Entry> fromLast = SynapseIndex.readTables(layout(last).outputDir());
