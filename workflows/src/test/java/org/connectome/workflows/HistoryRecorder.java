@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * server (the local server, started for it) into {@code src/test/resources/histories/real-server/};
  * {@code =test-server} from Temporal's Java test server into {@code src/test/resources/histories/};
  * {@code -Dconnectome.historiesDir=NAME} records into {@code histories/NAME/} instead (a new set
- * after a versioned change: {@code step-graph} holds runs of the plan as a graph). Commit them;
- * keep the older recordings, which prove that histories of earlier code still replay.
+ * after a versioned change: {@code step-graph} holds runs of the plan as a graph, {@code
+ * step-rounds} runs with steps in rounds). Commit them; keep the older recordings, which prove that
+ * histories of earlier code still replay.
  */
 @EnabledIfSystemProperty(named = "connectome.recordHistories", matches = "real-server|test-server")
 class HistoryRecorder {

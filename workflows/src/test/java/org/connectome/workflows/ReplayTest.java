@@ -33,6 +33,12 @@ class ReplayTest {
     replay(Path.of("src/test/resources/histories/step-graph"));
   }
 
+  @Test
+  void historiesOfStepsInRoundsReplayOnTheCurrentCode() throws Exception {
+    // synapses.index in two rounds: the box's shard, then (after it completed) the bucket's
+    replay(Path.of("src/test/resources/histories/step-rounds"));
+  }
+
   private static void replay(Path dir) throws Exception {
     List<String[]> entries =
         Files.readAllLines(dir.resolve("index.tsv")).stream()
