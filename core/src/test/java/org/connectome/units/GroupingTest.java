@@ -12,13 +12,18 @@ class GroupingTest {
     Grouping g = new Grouping(1_003, 10, 7);
     assertEquals(101, g.taskCount());
     assertEquals(15, g.shardCount());
-    long covered = 0;
-    long expectedNext = 0;
+    assertShardsCoverEveryUnitOnceInOrder(g);
+    assertEquals(new UnitRange(1_000, 1_003), g.unitsOfTask(100));
+    assertEquals(new UnitRange(1, 3), g.shardsOfUnits(new UnitRange(70, 150)));
+  }
+
+  /** Shard after shard, task after task, the units from 0 to the last, each mapped back. */
+  static void assertShardsCoverEveryUnitOnceInOrder(Grouping g) {
+    long next = 0;
     for (long s = 0; s < g.shardCount(); s++) {
       UnitRange units = g.unitsOfShard(s);
-      assertEquals(expectedNext, units.from());
-      expectedNext = units.to();
-      covered += units.size();
+      assertEquals(next, units.from());
+      next = units.to();
       UnitRange tasks = g.tasksOfShard(s);
       assertEquals(units, g.unitsOfTasks(tasks));
       for (long t = tasks.from(); t < tasks.to(); t++) {
@@ -28,9 +33,7 @@ class GroupingTest {
         }
       }
     }
-    assertEquals(1_003, covered);
-    assertEquals(new UnitRange(1_000, 1_003), g.unitsOfTask(100));
-    assertEquals(new UnitRange(1, 3), g.shardsOfUnits(new UnitRange(70, 150)));
+    assertEquals(g.unitCount(), next);
   }
 
   @Test
@@ -48,21 +51,7 @@ class GroupingTest {
     assertEquals(new UnitRange(5, 7), g.unitsOfTask(3));
     assertEquals(new UnitRange(4, 5), g.unitsOfShard(1));
     assertEquals(new UnitRange(5, 9), g.unitsOfShard(2));
-    long next = 0;
-    for (long s = 0; s < g.shardCount(); s++) {
-      UnitRange units = g.unitsOfShard(s);
-      assertEquals(next, units.from());
-      next = units.to();
-      UnitRange tasks = g.tasksOfShard(s);
-      assertEquals(units, g.unitsOfTasks(tasks));
-      for (long t = tasks.from(); t < tasks.to(); t++) {
-        for (long u = g.unitsOfTask(t).from(); u < g.unitsOfTask(t).to(); u++) {
-          assertEquals(t, g.taskOfUnit(u));
-          assertEquals(s, g.shardOfUnit(u));
-        }
-      }
-    }
-    assertEquals(17, next);
+    assertShardsCoverEveryUnitOnceInOrder(g);
     assertEquals(new UnitRange(1, 3), g.shardsOfUnits(new UnitRange(4, 6)));
     assertThrows(IllegalArgumentException.class, () -> new Grouping(16, 2, 2, List.of(5L, 12L)));
   }

@@ -629,11 +629,7 @@ final class ShardedReconcile {
   }
 
   private void writeClosed(int level, long node, List<Closed> closed) throws IOException {
-    StringBuilder b = new StringBuilder();
-    for (Closed c : closed) {
-      b.append(c.root().tsv()).append('\t').append(c.voxels()).append('\n');
-    }
-    write(file(CLOSED, level, node), b);
+    writeSets(file(CLOSED, level, node), closed);
   }
 
   private List<Closed> closed(int level, long node) throws IOException {
@@ -641,15 +637,20 @@ final class ShardedReconcile {
   }
 
   private void writeTop(int level, long node, List<Closed> top) throws IOException {
-    StringBuilder b = new StringBuilder();
-    for (Closed c : top) {
-      b.append(c.root().tsv()).append('\t').append(c.voxels()).append('\n');
-    }
-    write(file(TOP, level, node), b);
+    writeSets(file(TOP, level, node), top);
   }
 
   private List<Closed> top(int level, long node) throws IOException {
     return readClosed(file(TOP, level, node));
+  }
+
+  /** Sets as {@code root, voxels} rows, in the order given. */
+  private static void writeSets(Path f, List<Closed> sets) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (Closed c : sets) {
+      b.append(c.root().tsv()).append('\t').append(c.voxels()).append('\n');
+    }
+    write(f, b);
   }
 
   private static List<Closed> readClosed(Path f) throws IOException {
