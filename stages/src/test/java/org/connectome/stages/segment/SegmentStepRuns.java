@@ -26,7 +26,12 @@ final class SegmentStepRuns {
   static TaskDefinition definition(
       Path runDir, String step, String kind, BlockGrid grid, Map<String, Object> params) {
     long units = grid == null ? 1 : grid.blockCount();
-    UnitSpace us = new UnitSpace(kind, units, grid, "test");
+    return definition(runDir, step, new UnitSpace(kind, units, grid, "test"), params);
+  }
+
+  /** A definition of {@code units} (in their rounds, if any), two units per task. */
+  static TaskDefinition definition(
+      Path runDir, String step, UnitSpace units, Map<String, Object> params) {
     return new TaskDefinition(
         "sample/r1",
         SegmentSteps.STAGE,
@@ -35,7 +40,7 @@ final class SegmentStepRuns {
         params,
         "h-" + step,
         "test",
-        new StepPlan(us, new Grouping(units, 2, 100)),
+        new StepPlan(units, new Grouping(units.unitCount(), 2, 100, units.rounds())),
         runDir.toString(),
         null,
         null,
@@ -81,21 +86,12 @@ final class SegmentStepRuns {
     long subvolumes = inference.plan().units().grid().blockCount();
     long shard = ((Number) params.getOrDefault("shardSubvolumes", 64)).longValue();
     long shards = (subvolumes + shard - 1) / shard;
-    UnitSpace us = new UnitSpace(ReconcileShardsPlanner.KIND, shards, null, "test");
     TaskDefinition d =
-        new TaskDefinition(
-            "sample/r1",
-            SegmentSteps.STAGE,
+        definition(
+            runDir,
             SegmentSteps.RECONCILE,
-            "reference",
-            params,
-            "h-" + SegmentSteps.RECONCILE,
-            "test",
-            new StepPlan(us, new Grouping(shards, 2, 100)),
-            runDir.toString(),
-            null,
-            null,
-            new org.connectome.spec.VoxelSize(8, 8, 33));
+            new UnitSpace(ReconcileShardsPlanner.KIND, shards, null, "test"),
+            params);
     d.write(SegmentSteps.layout(runDir, SegmentSteps.RECONCILE).definitionFile());
     return d;
   }
@@ -111,21 +107,12 @@ final class SegmentStepRuns {
     int fanIn = ((Number) params.getOrDefault("mergeFanIn", 8)).intValue();
     List<Long> rounds = ReconcileMergePlanner.rounds(rec.plan().units().unitCount(), fanIn);
     long units = rounds.stream().mapToLong(Long::longValue).sum();
-    UnitSpace us = new UnitSpace(ReconcileMergePlanner.KIND, units, null, "test", rounds);
     TaskDefinition d =
-        new TaskDefinition(
-            "sample/r1",
-            SegmentSteps.STAGE,
+        definition(
+            runDir,
             SegmentSteps.MERGE,
-            "reference",
-            params,
-            "h-" + SegmentSteps.MERGE,
-            "test",
-            new StepPlan(us, new Grouping(units, 2, 100, rounds)),
-            runDir.toString(),
-            null,
-            null,
-            new org.connectome.spec.VoxelSize(8, 8, 33));
+            new UnitSpace(ReconcileMergePlanner.KIND, units, null, "test", rounds),
+            params);
     d.write(SegmentSteps.layout(runDir, SegmentSteps.MERGE).definitionFile());
     return d;
   }
