@@ -20,7 +20,8 @@ import time
 
 import numpy as np
 
-KERNELS = ["downsample-image", "downsample-segmentation", "cseg-encode", "mesh", "jpeg-write", "relabel"]
+KERNELS = ["downsample-image", "downsample-segmentation", "cseg-encode", "cseg-decode", "mesh", "jpeg-write",
+           "relabel"]
 CHUNK = (64, 64, 16)
 MESH_BLOCK = (512, 512, 16)
 
@@ -28,6 +29,7 @@ TOOLS = {
     "downsample-image": "tinybrain.downsample_with_averaging 2x2x1",
     "downsample-segmentation": "tinybrain.downsample_segmentation 2x2x1",
     "cseg-encode": "compressed_segmentation.compress, blocks 8x8x8",
+    "cseg-decode": "compressed_segmentation.decompress, blocks 8x8x8",
     "mesh": "zmesh.Mesher (marching cubes, no simplification)",
     "jpeg-write": "TensorStore writing the volume, jpeg quality 90",
     "relabel": "fastremap.remap (a dict of every id)",
@@ -36,6 +38,7 @@ PLATFORM = {
     "downsample-image": "Downsample.average 2x2x1",
     "downsample-segmentation": "Downsample.mode 2x2x1",
     "cseg-encode": "CompressedSegmentation.encode, blocks 8x8x8",
+    "cseg-decode": "CompressedSegmentation.decode, blocks 8x8x8",
     "mesh": "MarchingCubes.meshVolume (no simplification)",
     "jpeg-write": "JpegCodec.encode + a file per chunk, quality 90",
     "relabel": "Relabel.remap (segment.relabel's kernel, a LongCounts map)",
@@ -141,6 +144,21 @@ def tool(kernel, work, iterations):
             for e in encoded:
                 f.write(len(e).to_bytes(4, "little"))
                 f.write(e)
+        voxels = labels.size
+    elif kernel == "cseg-decode":
+        import compressed_segmentation as cseg
+
+        labels = load(work, "labels.u64", np.uint64, s["labels"])
+        chunks = list(cut(labels))
+        encoded = [cseg.compress(c, block_size=(8, 8, 8), order="F") for c in chunks]  # once, not timed
+        for _ in range(iterations):
+            t0 = time.perf_counter()
+            decoded = [cseg.decompress(e, c.shape, np.uint64, block_size=(8, 8, 8), order="F")
+                       for e, c in zip(encoded, chunks)]
+            seconds.append(time.perf_counter() - t0)
+        exact = sum(1 for d, c in zip(decoded, chunks) if np.array_equal(d, c))
+        with open(os.path.join(work, "tool-cseg-decode.txt"), "w") as f:
+            f.write(f"{exact} {len(chunks)}\n")
         voxels = labels.size
     elif kernel == "mesh":
         import zmesh
@@ -276,6 +294,13 @@ def quality(kernel, work):
         return (f"{same}/{len(chunks)} chunks byte-identical, {round_trip}/{len(chunks)} decode exactly with the "
                 f"package; bytes {sum(map(len, mine)):,} vs {sum(map(len, theirs)):,}",
                 "same" if same == len(chunks) else "differs")
+    if kernel == "cseg-decode":
+        def exact(name):
+            with open(os.path.join(work, name)) as f:
+                return [int(x) for x in f.read().split()]
+
+        (a, n), (b, _) = exact("platform-cseg-decode.txt"), exact("tool-cseg-decode.txt")
+        return f"{a}/{n} vs {b}/{n} chunks decoded exactly", "same" if a == b == n else "differs"
     if kernel == "mesh":
         mine, theirs = mesh_table(work, "platform-mesh.txt"), mesh_table(work, "tool-mesh.txt")
         labels = load(work, "mesh.u64", np.uint64, s["mesh"])

@@ -177,49 +177,101 @@ public final class CompressedSegmentation {
     }
     LabelVolume out =
         new LabelVolume(sx, sy, sz, channels, new long[Math.multiplyExact(sx * sy * sz, channels)]);
-    long[] d = out.data();
     int[] bs = blockSize;
     int gx = ceil(sx, bs[0]);
     int gy = ceil(sy, bs[1]);
     int gz = ceil(sz, bs[2]);
+    // block by block: a block's header is read and checked once, not once per voxel (the pyramid's
+    // first step spent most of its time here, building the check messages of every voxel)
     for (int c = 0; c < channels; c++) {
       int base = w[c];
-      check(
-          base >= channels && (long) base + 2L * gx * gy * gz <= w.length,
-          "channel offset " + base);
-      for (int z = 0; z < sz; z++) {
-        for (int y = 0; y < sy; y++) {
-          for (int x = 0; x < sx; x++) {
-            int block = x / bs[0] + gx * (y / bs[1] + gy * (z / bs[2]));
-            int h0 = w[base + 2 * block];
-            int valuesOffset = w[base + 2 * block + 1];
-            int tableOffset = h0 & 0xffffff;
-            int bits = h0 >>> 24;
-            check(
-                Arrays.binarySearch(ALLOWED_BITS, bits) >= 0,
-                "block " + block + " has " + bits + " bits");
-            int index = 0;
-            if (bits > 0) {
-              long bit = (long) bits * ((x % bs[0]) + bs[0] * ((y % bs[1]) + bs[1] * (z % bs[2])));
-              long word = (long) base + Integer.toUnsignedLong(valuesOffset) + (bit >>> 5);
-              check(word < w.length, "packed values of block " + block + " outside the chunk");
-              int shifted = w[(int) word] >>> (int) (bit & 31);
-              index = bits == 32 ? shifted : shifted & ((1 << bits) - 1);
-            }
-            long entry = (long) base + tableOffset + (long) index * words;
-            check(
-                index >= 0 && entry + words <= w.length,
-                "lookup table entry of block " + block + " outside the chunk");
-            long value = Integer.toUnsignedLong(w[(int) entry]);
-            if (words == 2) {
-              value |= Integer.toUnsignedLong(w[(int) entry + 1]) << 32;
-            }
-            d[out.index(x, y, z, c)] = value;
+      if (!(base >= channels && (long) base + 2L * gx * gy * gz <= w.length)) {
+        throw corrupt("channel offset " + base);
+      }
+      for (int bz = 0; bz < gz; bz++) {
+        for (int by = 0; by < gy; by++) {
+          for (int bx = 0; bx < gx; bx++) {
+            int block = bx + gx * (by + gy * bz);
+            decodeBlock(w, base, block, bx, by, bz, bs, words, out, c);
           }
         }
       }
     }
     return out;
+  }
+
+  /** Decodes one block's voxels of channel {@code c} (those inside the chunk) into {@code out}. */
+  private static void decodeBlock(
+      int[] w,
+      int base,
+      int block,
+      int bx,
+      int by,
+      int bz,
+      int[] bs,
+      int words,
+      LabelVolume out,
+      int c) {
+    int h0 = w[base + 2 * block];
+    int valuesOffset = w[base + 2 * block + 1];
+    long table = (long) base + (h0 & 0xffffff);
+    int bits = h0 >>> 24;
+    if (Arrays.binarySearch(ALLOWED_BITS, bits) < 0) {
+      throw corrupt("block " + block + " has " + bits + " bits");
+    }
+    int x0 = bx * bs[0];
+    int y0 = by * bs[1];
+    int z0 = bz * bs[2];
+    int x1 = Math.min(out.sx(), x0 + bs[0]);
+    int y1 = Math.min(out.sy(), y0 + bs[1]);
+    int z1 = Math.min(out.sz(), z0 + bs[2]);
+    long values = (long) base + Integer.toUnsignedLong(valuesOffset);
+    long[] d = out.data();
+    if (bits == 0) {
+      // one value for the whole block: its table's only entry
+      if (!(table + words <= w.length)) {
+        throw corrupt("lookup table entry of block " + block + " outside the chunk");
+      }
+      long value = entry(w, (int) table, words);
+      for (int z = z0; z < z1; z++) {
+        for (int y = y0; y < y1; y++) {
+          int o = out.index(x0, y, z, c);
+          Arrays.fill(d, o, o + (x1 - x0), value);
+        }
+      }
+      return;
+    }
+    // the packed value of the block's last voxel inside the chunk is the furthest one read
+    long last = (x1 - 1 - x0) + (long) bs[0] * ((y1 - 1 - y0) + (long) bs[1] * (z1 - 1 - z0));
+    if (!(values + ((bits * last) >>> 5) < w.length)) {
+      throw corrupt("packed values of block " + block + " outside the chunk");
+    }
+    // the values' first word lies inside w (an int); bit offsets stay longs (a large block of 32
+    // bits per value goes past 2^31 bits)
+    int v0 = (int) values;
+    long mask = bits == 32 ? 0xffffffffL : (1L << bits) - 1;
+    long rowBits = (long) bits * bs[0];
+    long planeBits = rowBits * bs[1];
+    for (int z = z0; z < z1; z++) {
+      for (int y = y0; y < y1; y++) {
+        int o = out.index(x0, y, z, c);
+        long bit = (z - z0) * planeBits + (y - y0) * rowBits;
+        for (int x = x0; x < x1; x++, o++, bit += bits) {
+          long index = (w[v0 + (int) (bit >>> 5)] >>> (int) (bit & 31)) & mask;
+          long entry = table + index * words;
+          if (entry + words > w.length) {
+            throw corrupt("lookup table entry of block " + block + " outside the chunk");
+          }
+          d[o] = entry(w, (int) entry, words);
+        }
+      }
+    }
+  }
+
+  /** The lookup table's value at word {@code at}: one word, or two (low word first). */
+  private static long entry(int[] w, int at, int words) {
+    long value = Integer.toUnsignedLong(w[at]);
+    return words == 2 ? value | Integer.toUnsignedLong(w[at + 1]) << 32 : value;
   }
 
   /**
@@ -244,10 +296,9 @@ public final class CompressedSegmentation {
     }
   }
 
-  private static void check(boolean ok, String what) {
-    if (!ok) {
-      throw new IllegalArgumentException("corrupt compressed segmentation chunk: " + what);
-    }
+  /** The error of a chunk that does not fit the format (built only when one is found). */
+  private static IllegalArgumentException corrupt(String what) {
+    return new IllegalArgumentException("corrupt compressed segmentation chunk: " + what);
   }
 
   private static int unsignedSearch(long[] table, int n, long v) {

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,10 +35,12 @@ import org.connectome.stages.segment.Relabel;
  *
  * Kernels: {@code downsample-image} (mean of 2x2x1), {@code downsample-segmentation} (mode of
  * 2x2x1), {@code cseg-encode} (compressed_segmentation of every 64x64x16 chunk, blocks of 8x8x8,
- * uint64), {@code mesh} (marching cubes of every segment of a block, no simplification), {@code
- * jpeg-write} (every 64x64x16 chunk of the image JPEG-encoded at quality 90 and written as an
- * unsharded precomputed volume, {@code platform-jpeg/}), {@code relabel} (every voxel's id replaced
- * by its new id from {@code relabel-map.u64}, pairs of old and new id, as segment.relabel does).
+ * uint64), {@code cseg-decode} (those chunks, encoded once untimed, decoded; the count of chunks
+ * decoded exactly into {@code platform-cseg-decode.txt}), {@code mesh} (marching cubes of every
+ * segment of a block, no simplification), {@code jpeg-write} (every 64x64x16 chunk of the image
+ * JPEG-encoded at quality 90 and written as an unsharded precomputed volume, {@code
+ * platform-jpeg/}), {@code relabel} (every voxel's id replaced by its new id from {@code
+ * relabel-map.u64}, pairs of old and new id, as segment.relabel does).
  */
 public final class KernelBench {
   private static final int[] CHUNK = {64, 64, 16};
@@ -60,6 +63,7 @@ public final class KernelBench {
           case "downsample-segmentation" ->
               downsampleSegmentation(dir, shapes.get("labels"), iterations);
           case "cseg-encode" -> csegEncode(dir, shapes.get("labels"), iterations);
+          case "cseg-decode" -> csegDecode(dir, shapes.get("labels"), iterations);
           case "mesh" -> mesh(dir, shapes.get("mesh"), shapes.get("resolution"), iterations);
           case "jpeg-write" ->
               jpegWrite(dir, shapes.get("image"), shapes.get("resolution"), iterations);
@@ -172,6 +176,32 @@ public final class KernelBench {
         o.write(e);
       }
     }
+    return new Result((long) s[0] * s[1] * s[2], t);
+  }
+
+  private static Result csegDecode(Path dir, int[] s, int iterations) throws IOException {
+    List<LabelVolume> chunks = chunks(readLabels(dir.resolve("labels.u64"), s));
+    byte[][] encoded = new byte[chunks.size()][];
+    for (int c = 0; c < chunks.size(); c++) {
+      encoded[c] = CompressedSegmentation.encode(chunks.get(c), CSEG_BLOCK, DataType.UINT64);
+    }
+    double[] t = new double[iterations];
+    LabelVolume[] decoded = new LabelVolume[chunks.size()];
+    for (int i = 0; i < iterations; i++) {
+      long t0 = System.nanoTime();
+      for (int c = 0; c < chunks.size(); c++) {
+        LabelVolume v = chunks.get(c);
+        decoded[c] =
+            CompressedSegmentation.decode(
+                encoded[c], v.sx(), v.sy(), v.sz(), 1, CSEG_BLOCK, DataType.UINT64);
+      }
+      t[i] = (System.nanoTime() - t0) / 1e9;
+    }
+    int exact = 0;
+    for (int c = 0; c < chunks.size(); c++) {
+      exact += Arrays.equals(decoded[c].data(), chunks.get(c).data()) ? 1 : 0;
+    }
+    Files.writeString(dir.resolve("platform-cseg-decode.txt"), exact + " " + chunks.size() + "\n");
     return new Result((long) s[0] * s[1] * s[2], t);
   }
 
