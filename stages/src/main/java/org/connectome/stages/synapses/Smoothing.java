@@ -22,26 +22,36 @@ final class Smoothing {
     for (int i = 0; i < k.length; i++) {
       k[i] /= (float) sum;
     }
+    // each row padded with copies of its border voxels, so the inner loops have no edge tests;
+    // the vertical pass adds whole rows (in the same order of taps as a per-voxel sum, so the
+    // same floats come out)
     float[] tmp = new float[nx * ny];
+    float[] padded = new float[nx + 2 * r];
     for (int y = 0; y < ny; y++) {
       int row = offset + y * nx;
+      for (int x = 0; x < padded.length; x++) {
+        int xx = x - r < 0 ? 0 : (x - r >= nx ? nx - 1 : x - r);
+        padded[x] = src[row + xx] & 0xff;
+      }
+      int o = y * nx;
       for (int x = 0; x < nx; x++) {
         float a = 0;
-        for (int i = -r; i <= r; i++) {
-          int xx = x + i < 0 ? 0 : (x + i >= nx ? nx - 1 : x + i);
-          a += k[i + r] * (src[row + xx] & 0xff);
+        for (int i = 0; i < k.length; i++) {
+          a += k[i] * padded[x + i];
         }
-        tmp[y * nx + x] = a;
+        tmp[o + x] = a;
       }
     }
     for (int y = 0; y < ny; y++) {
-      for (int x = 0; x < nx; x++) {
-        float a = 0;
-        for (int i = -r; i <= r; i++) {
-          int yy = y + i < 0 ? 0 : (y + i >= ny ? ny - 1 : y + i);
-          a += k[i + r] * tmp[yy * nx + x];
+      int o = y * nx;
+      java.util.Arrays.fill(out, o, o + nx, 0f);
+      for (int i = -r; i <= r; i++) {
+        int yy = y + i < 0 ? 0 : (y + i >= ny ? ny - 1 : y + i);
+        float kk = k[i + r];
+        int t = yy * nx;
+        for (int x = 0; x < nx; x++) {
+          out[o + x] += kk * tmp[t + x];
         }
-        out[y * nx + x] = a;
       }
     }
   }

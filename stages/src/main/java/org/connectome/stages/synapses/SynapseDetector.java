@@ -87,6 +87,7 @@ public final class SynapseDetector {
     final boolean[] nearInvalid;
     final boolean[] invalidWithin7;
     final GreyLevels levels;
+    final Rings rings;
 
     Pass(Box region, ByteVolume image, LabelVolume labels, long volumeDepth, GreyLevels levels) {
       this.region = region;
@@ -103,6 +104,7 @@ public final class SynapseDetector {
       nearInvalid = new boolean[img.length];
       invalidWithin7 = new boolean[img.length];
       this.levels = levels;
+      rings = new Rings(nx);
       if (labels != null && (labels.sx() != nx || labels.sy() != ny || labels.sz() != nz)) {
         throw new IllegalArgumentException(
             "segmentation of "
@@ -578,9 +580,9 @@ public final class SynapseDetector {
             if (invalidWithin7[i]) {
               continue;
             }
-            double centre = Rings.mean(img, i, nx, Rings.CENTRE);
-            double ring = Rings.mean(img, i, nx, Rings.RING);
-            double outer = Rings.mean(img, i, nx, Rings.OUTER);
+            double centre = Rings.mean(img, i, rings.centre);
+            double ring = Rings.mean(img, i, rings.ring);
+            double outer = Rings.mean(img, i, rings.outer);
             double r = centre + outer - 2 * ring;
             // a light lumen (not a mitochondrion's grey inside) and a ring darker than the surround
             // all round: a
@@ -588,7 +590,7 @@ public final class SynapseDetector {
             // them
             if (r >= p.vesicleContrast()
                 && centre > outer - 25
-                && Rings.lightestSector(img, i, nx) < outer - p.vesicleRing()) {
+                && rings.lightestSector(img, i) < outer - p.vesicleRing()) {
               resp[(y - y0) * w + (x - x0)] = (float) r;
             }
           }
@@ -905,19 +907,45 @@ public final class SynapseDetector {
       return out;
     }
 
+    /** The taps as offsets in an image {@code nx} voxels wide. */
+    final int[] centre;
+
+    final int[] ring;
+    final int[] outer;
+    final int[][] sectors;
+
+    Rings(int nx) {
+      centre = offsets(CENTRE, nx);
+      ring = offsets(RING, nx);
+      outer = offsets(OUTER, nx);
+      sectors = new int[SECTORS.length][];
+      for (int k = 0; k < SECTORS.length; k++) {
+        sectors[k] = offsets(SECTORS[k], nx);
+      }
+    }
+
+    private static int[] offsets(int[][] taps, int nx) {
+      int[] o = new int[taps.length];
+      for (int k = 0; k < taps.length; k++) {
+        o[k] = taps[k][1] * nx + taps[k][0];
+      }
+      return o;
+    }
+
     /** The mean of the lightest of the ring's sectors. */
-    static double lightestSector(byte[] img, int i, int nx) {
+    double lightestSector(byte[] img, int i) {
       double best = 0;
-      for (int[][] sector : SECTORS) {
-        best = Math.max(best, mean(img, i, nx, sector));
+      for (int[] sector : sectors) {
+        best = Math.max(best, mean(img, i, sector));
       }
       return best;
     }
 
-    static double mean(byte[] img, int i, int nx, int[][] taps) {
+    /** The mean of the voxels at offsets {@code taps} from voxel {@code i}. */
+    static double mean(byte[] img, int i, int[] taps) {
       int s = 0;
-      for (int[] t : taps) {
-        s += img[i + t[1] * nx + t[0]] & 0xff;
+      for (int t : taps) {
+        s += img[i + t] & 0xff;
       }
       return (double) s / taps.length;
     }
