@@ -12,16 +12,8 @@ final class Smoothing {
    * {@code out}.
    */
   static void gaussian(byte[] src, int offset, int nx, int ny, double sigma, float[] out) {
-    int r = Math.max(1, (int) Math.ceil(3 * sigma));
-    float[] k = new float[2 * r + 1];
-    double sum = 0;
-    for (int i = -r; i <= r; i++) {
-      k[i + r] = (float) Math.exp(-i * i / (2 * sigma * sigma));
-      sum += k[i + r];
-    }
-    for (int i = 0; i < k.length; i++) {
-      k[i] /= (float) sum;
-    }
+    float[] k = kernel(sigma);
+    int r = k.length / 2;
     // each row padded with copies of its border voxels, so the inner loops have no edge tests;
     // the vertical pass adds whole rows (in the same order of taps as a per-voxel sum, so the
     // same floats come out)
@@ -54,5 +46,20 @@ final class Smoothing {
         }
       }
     }
+  }
+
+  /** The normalised Gaussian of {@code sigma}, radius {@code max(1, ceil(3 sigma))}. */
+  static float[] kernel(double sigma) {
+    int r = Math.max(1, (int) Math.ceil(3 * sigma));
+    float[] k = new float[2 * r + 1];
+    double sum = 0;
+    for (int i = -r; i <= r; i++) {
+      k[i + r] = (float) Math.exp(-i * i / (2 * sigma * sigma));
+      sum += k[i + r];
+    }
+    for (int i = 0; i < k.length; i++) {
+      k[i] /= (float) sum;
+    }
+    return k;
   }
 }

@@ -22,18 +22,10 @@ class SmoothingTest {
     }
   }
 
-  /** The plain definition: every output voxel summed tap by tap, edges clamped. */
+  /** The plain definition: every output voxel summed tap by tap, edges clamped (same kernel). */
   private static float[] perVoxel(byte[] src, int offset, int nx, int ny, double sigma) {
-    int r = Math.max(1, (int) Math.ceil(3 * sigma));
-    float[] k = new float[2 * r + 1];
-    double sum = 0;
-    for (int i = -r; i <= r; i++) {
-      k[i + r] = (float) Math.exp(-i * i / (2 * sigma * sigma));
-      sum += k[i + r];
-    }
-    for (int i = 0; i < k.length; i++) {
-      k[i] /= (float) sum;
-    }
+    float[] k = Smoothing.kernel(sigma);
+    int r = k.length / 2;
     float[] tmp = new float[nx * ny];
     for (int y = 0; y < ny; y++) {
       for (int x = 0; x < nx; x++) {
