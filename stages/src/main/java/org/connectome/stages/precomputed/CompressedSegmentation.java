@@ -252,6 +252,30 @@ public final class CompressedSegmentation {
     long mask = bits == 32 ? 0xffffffffL : (1L << bits) - 1;
     long rowBits = (long) bits * bs[0];
     long planeBits = rowBits * bs[1];
+    if (bits <= 8) {
+      // a table of at most 256 values, read once: each voxel is then one array load (an index
+      // past the entries the chunk holds is the same corrupt chunk as below)
+      int entries = (int) Math.max(0, Math.min(1L << bits, (w.length - table) / words));
+      long[] lookup = new long[entries];
+      for (int i = 0; i < entries; i++) {
+        lookup[i] = entry(w, (int) (table + (long) i * words), words);
+      }
+      int imask = (int) mask;
+      for (int z = z0; z < z1; z++) {
+        for (int y = y0; y < y1; y++) {
+          int o = out.index(x0, y, z, c);
+          long bit = (z - z0) * planeBits + (y - y0) * rowBits;
+          for (int x = x0; x < x1; x++, o++, bit += bits) {
+            int index = (w[v0 + (int) (bit >>> 5)] >>> (int) (bit & 31)) & imask;
+            if (index >= entries) {
+              throw corrupt("lookup table entry of block " + block + " outside the chunk");
+            }
+            d[o] = lookup[index];
+          }
+        }
+      }
+      return;
+    }
     for (int z = z0; z < z1; z++) {
       for (int y = y0; y < y1; y++) {
         int o = out.index(x0, y, z, c);
