@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -107,13 +109,21 @@ class CliEndToEndTest {
     if (!Files.isDirectory(markers)) {
       return units;
     }
-    try (Stream<Path> files = Files.walk(markers)) {
-      files
-          .map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith("u") && n.endsWith(".json"))
-          .forEach(n -> units.add(Long.parseLong(n.substring(1, n.indexOf('-')))));
+    for (int attempt = 1; ; attempt++) {
+      try (Stream<Path> files = Files.walk(markers)) {
+        files
+            .map(p -> p.getFileName().toString())
+            .filter(n -> n.startsWith("u") && n.endsWith(".json"))
+            .forEach(n -> units.add(Long.parseLong(n.substring(1, n.indexOf('-')))));
+        return units;
+      } catch (UncheckedIOException | NoSuchFileException e) {
+        // a marker's temporary file was renamed into place while the walk read it: look again
+        if (attempt == 10) {
+          throw e;
+        }
+        units.clear();
+      }
     }
-    return units;
   }
 
   /** The task processes a command started (not the Temporal server it may have started). */
