@@ -6,10 +6,13 @@ import org.connectome.spec.Param;
 
 /**
  * The parameters of the reference {@code synapses.detect} (besides {@code blockSize} and {@code
- * blockOverlap}, which the planner reads). Grey levels are those of the aligned image; distances
- * are voxels. The defaults are tuned on the demo's rendered aligned image; on sharper images (the
- * simulator's noise-free section images) thin membranes are darker, and {@code cleftMargin} and
- * {@code minContrast} of about 5 fit instead.
+ * blockOverlap}, which the planner reads). Grey levels are those of the aligned image; darkness
+ * thresholds ({@code cleftMargin}, {@code minContrast}, {@code vesicleContrast}, {@code
+ * vesicleRing}) are fractions of the local contrast, cytoplasm above thin membranes, measured per
+ * tile ({@link GreyLevels#contrast}), so no threshold is a grey level of one stain or microscope;
+ * distances are voxels. The defaults are tuned on the demo's rendered aligned image (contrast about
+ * 113 grey levels); on sharper images (the simulator's noise-free section images) thin membranes
+ * are darker, and {@code cleftMargin} and {@code minContrast} of about 0.045 fit instead.
  *
  * @param minValid grey level below which a voxel is "no data" (align.render writes 0 where no
  *     montage is)
@@ -22,11 +25,12 @@ import org.connectome.spec.Param;
  * @param darkFraction the dark mask is {@code smoothed < dark + darkFraction (bright - dark)}
  * @param coreRadius a cleft voxel lies at least this far (px) inside the dark mask: clefts with
  *     their post-synaptic density are a thick dark band, membranes a thin one
- * @param cleftMargin a cleft voxel is also at least this much darker (smoothed) than the tile's
- *     thin membranes (the median grey of membrane ridges, see {@link GreyLevels})
+ * @param cleftMargin a cleft voxel is also at least this much (of the tile's contrast) darker
+ *     (smoothed) than the tile's thin membranes (the median grey of membrane ridges, see {@link
+ *     GreyLevels})
  * @param minVoxels fewest cleft voxels of a site
- * @param minContrast a site's median cleft voxel is at least this much darker than the thin
- *     membranes
+ * @param minContrast a site's median cleft voxel is at least this much (of the contrast) darker
+ *     than the thin membranes
  * @param mergeDistance cleft pieces whose centroids are this close (px, in plane) and ...
  * @param mergeGap ... whose section ranges are at most this many sections apart are one site (a
  *     cleft cut by a missing tile or a thin section)
@@ -34,8 +38,9 @@ import org.connectome.spec.Param;
  *     vesicles: the post-synaptic density makes the band thicker on the post-synaptic side
  * @param vesicleReach vesicles count for a site up to this far (px) from its cleft, in its sections
  *     +- 1
- * @param vesicleContrast least ring contrast of a vesicle: centre + surround - 2 ring (grey levels)
- * @param vesicleRing least darkness of a vesicle's ring below its surround (grey levels)
+ * @param vesicleContrast least ring contrast of a vesicle: centre + surround - 2 ring (of the
+ *     tile's contrast)
+ * @param vesicleRing least darkness of a vesicle's ring below its surround (of the contrast)
  * @param context least context (voxels, x y z) read around each block, beyond the plan's overlap,
  *     so that a site near a block border is seen whole by both blocks
  * @param requireSegmentation without {@code volumes/segmentation}: fail (true) or detect without
@@ -118,19 +123,21 @@ public record DetectParams(
   static final Param<Double> CLEFT_MARGIN =
       Param.number(
           "cleftMargin",
-          7.0,
-          -50,
-          100,
-          "A cleft voxel is at least this much darker than the tile's thin membranes.");
+          0.06,
+          -0.5,
+          1,
+          "A cleft voxel is at least this much darker than the tile's thin membranes, as a fraction"
+              + " of the tile's contrast (cytoplasm above thin membranes).");
   static final Param<Integer> MIN_VOXELS =
       Param.integer("minVoxels", 20, 1, Integer.MAX_VALUE, "Fewest cleft voxels of a site.");
   static final Param<Double> MIN_CONTRAST =
       Param.number(
           "minContrast",
-          7.0,
-          -100,
-          100,
-          "A site's median cleft voxel is at least this much darker than the thin membranes.");
+          0.07,
+          -1,
+          1,
+          "A site's median cleft voxel is at least this much darker than the thin membranes, as a"
+              + " fraction of the contrast.");
   static final Param<Double> MERGE_DISTANCE =
       Param.number(
           "mergeDistance",
@@ -156,14 +163,19 @@ public record DetectParams(
           "Vesicles count for a site up to this far from its cleft, px.");
   static final Param<Double> VESICLE_CONTRAST =
       Param.number(
-          "vesicleContrast", 40.0, 1, 255, "Least ring contrast of a vesicle (grey levels).");
+          "vesicleContrast",
+          0.35,
+          0.01,
+          3,
+          "Least ring contrast of a vesicle (centre + surround - 2 ring), as a fraction of the"
+              + " contrast.");
   static final Param<Double> VESICLE_RING =
       Param.number(
           "vesicleRing",
-          10.0,
+          0.09,
           0,
-          255,
-          "Least darkness of a vesicle's ring below its surround (grey levels).");
+          2,
+          "Least darkness of a vesicle's ring below its surround, as a fraction of the contrast.");
   static final Param<int[]> CONTEXT =
       Param.int3(
           "context",

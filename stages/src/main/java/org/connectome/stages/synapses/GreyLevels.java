@@ -429,6 +429,16 @@ public final class GreyLevels {
     return membrane[index(x, y, z)];
   }
 
+  /**
+   * The tile's contrast around voxel (x, y, z): cytoplasm above thin membranes ({@code bright -
+   * membrane}), the unit of the detector's darkness thresholds, so that they follow the stain and
+   * the detector's gain rather than one image's grey levels. NaN where the tile has no levels.
+   */
+  public double contrast(long x, long y, long z) {
+    int i = index(x, y, z);
+    return bright[i] - membrane[i];
+  }
+
   /** Tile size, voxels. */
   public int tile() {
     return tile;

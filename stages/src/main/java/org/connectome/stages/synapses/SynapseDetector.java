@@ -28,10 +28,13 @@ import org.connectome.stages.precomputed.LabelVolume;
  *       transform per section) and are {@code cleftMargin} darker than the thin membranes of their
  *       tile: thick dark bands, not membranes, and not a membrane cut obliquely by the section
  *       (thick, but only as dark as a membrane).
+ *   <li>Every darkness threshold is a fraction of the tile's contrast ({@link GreyLevels#contrast}:
+ *       cytoplasm above thin membranes), so the detector follows the stain, the detector's gain and
+ *       the brightness drift of real EM, not the grey levels of the images it was tuned on.
  *   <li>Cleft voxels connect in 3D (26-neighbourhood, and across a section without data); pieces
  *       close together are one site (a missing tile or a thin section can cut a cleft).
- *   <li>A site needs {@code minVoxels} and a median at least {@code minContrast} darker than the
- *       thin membranes.
+ *   <li>A site needs {@code minVoxels} and a median at least {@code minContrast} (of the contrast)
+ *       darker than the thin membranes.
  *   <li>Position: the section is the area-weighted mean of the cleft's sections (a cleft disc is
  *       deepest in its middle section), or the section of largest area when the cleft touches the
  *       end of the data; x and y are the cleft's centroid in that section.
@@ -47,6 +50,12 @@ import org.connectome.stages.precomputed.LabelVolume;
 public final class SynapseDetector {
   private static final int HIST = 1024;
   private static final double HIST_SCALE = 4.0;
+
+  /**
+   * A vesicle's lumen is at most this much (of the tile's contrast) darker than its surround; a
+   * mitochondrion's grey inside is darker.
+   */
+  private static final double LUMEN = 0.22;
 
   private final DetectParams p;
 
@@ -238,7 +247,8 @@ public final class SynapseDetector {
             int i = y * nx + x;
             boolean in = smooth[base + i] < t && !nearInvalid[base + i];
             f[i] = in ? Float.MAX_VALUE : 0;
-            deep[i] = (float) (levels.membrane(gx, gy, gz) - p.cleftMargin());
+            double membrane = levels.membrane(gx, gy, gz);
+            deep[i] = (float) (membrane - p.cleftMargin() * (levels.bright(gx, gy, gz) - membrane));
             any |= in;
           }
         }
@@ -338,19 +348,24 @@ public final class SynapseDetector {
       if (c.count < p.minVoxels()) {
         return null;
       }
-      // how much darker than the thin membranes of its tiles the cleft is
+      // how much darker than the thin membranes of its tiles the cleft is, in grey levels and as a
+      // fraction of the tiles' contrast
       double darkRef = 0;
+      double scale = 0;
       for (int j = 0; j < c.count; j++) {
         int i = c.voxels[j];
-        darkRef +=
-            levels.membrane(
-                region.start().x() + i % nx,
-                region.start().y() + (i % plane) / nx,
-                region.start().z() + i / plane);
+        long gx = region.start().x() + i % nx;
+        long gy = region.start().y() + (i % plane) / nx;
+        long gz = region.start().z() + i / plane;
+        darkRef += levels.membrane(gx, gy, gz);
+        scale += levels.contrast(gx, gy, gz);
       }
       darkRef /= c.count;
+      scale /= c.count;
       double contrast = darkRef - c.median();
-      if (contrast < p.minContrast()) {
+      double relative = contrast / scale;
+      // NaN (no levels) fails too
+      if (!(relative >= p.minContrast())) {
         return null;
       }
       int z = section(c);
@@ -417,7 +432,7 @@ public final class SynapseDetector {
         y += Math.signum(side) * p.cleftShift() * across[1];
       }
       double score =
-          0.5 * Math.min(1, Math.max(0, contrast) / (2 * Math.max(1, p.minContrast())))
+          0.5 * Math.min(1, Math.max(0, relative) / (2 * Math.max(0.01, p.minContrast())))
               + 0.5 * Math.min(1, preVes / 6.0);
       return new Site(
           region.start().x() + x,
@@ -584,13 +599,15 @@ public final class SynapseDetector {
             double ring = Rings.mean(img, i, rings.ring);
             double outer = Rings.mean(img, i, rings.outer);
             double r = centre + outer - 2 * ring;
+            double unit =
+                levels.contrast(
+                    region.start().x() + x, region.start().y() + y, region.start().z() + z);
             // a light lumen (not a mitochondrion's grey inside) and a ring darker than the surround
-            // all round: a
-            // membrane passing by darkens one or two of the ring's eight sectors, a vesicle all of
-            // them
-            if (r >= p.vesicleContrast()
-                && centre > outer - 25
-                && rings.lightestSector(img, i) < outer - p.vesicleRing()) {
+            // all round: a membrane passing by darkens one or two of the ring's eight sectors, a
+            // vesicle all of them (NaN levels compare false: no vesicle)
+            if (r >= p.vesicleContrast() * unit
+                && centre > outer - LUMEN * unit
+                && rings.lightestSector(img, i) < outer - p.vesicleRing() * unit) {
               resp[(y - y0) * w + (x - x0)] = (float) r;
             }
           }

@@ -7,8 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.connectome.pipeline.Box;
 import org.connectome.pipeline.Vec3;
+import org.connectome.stages.precomputed.ByteVolume;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The reference detector on synthetic tissue whose synapses, pre and post cells are known. */
 class SynapseDetectorTest {
@@ -94,6 +97,35 @@ class SynapseDetectorTest {
       assertTrue(matched.get(i).preVesicles() >= 3, matched.get(i).toString());
       assertTrue(
           matched.get(i).preVesicles() > matched.get(i).postVesicles(), matched.get(i).toString());
+    }
+  }
+
+  /**
+   * The same tissue imaged with other grey levels (a dimmer or brighter stain, less or more
+   * contrast, a gamma): the thresholds follow each tile's measured contrast, so the same synapses
+   * are found with the same pre and post cells, and nothing else.
+   */
+  @ParameterizedTest(name = "grey = {1} + {0} x grey, then gamma {2}")
+  @CsvSource({"0.5, 40, 1.0", "0.35, 120, 1.0", "1.3, -40, 1.0", "1.0, 0, 0.6", "0.8, 20, 1.5"})
+  void findsTheSameSynapsesUnderOtherGreyLevels(double gain, double offset, double gamma)
+      throws Exception {
+    ByteVolume restained = new ByteVolume(NX, NY, NZ);
+    byte[] in = tissue.image.data();
+    for (int i = 0; i < in.length; i++) {
+      double g = 255 * Math.pow((in[i] & 0xff) / 255.0, gamma);
+      restained.data()[i] = (byte) Math.max(8, Math.min(255, Math.round(offset + gain * g)));
+    }
+    GreyLevels lv =
+        GreyLevels.of(all, restained, GreyLevels.Settings.of(DetectParams.defaults(), 4096));
+    List<Site> found =
+        new SynapseDetector(DetectParams.defaults()).detect(all, restained, tissue.labels, NZ, lv);
+    List<Site> matched = matches(found);
+    assertEquals(tissue.synapses.size(), found.size(), "found " + found);
+    for (int i = 0; i < matched.size(); i++) {
+      Site s = matched.get(i);
+      assertTrue(s != null, "synapse " + i + " not found in " + found);
+      assertEquals(tissue.synapses.get(i).pre(), s.pre(), "pre of synapse " + i + ": " + s);
+      assertEquals(tissue.synapses.get(i).post(), s.post(), "post of synapse " + i + ": " + s);
     }
   }
 
