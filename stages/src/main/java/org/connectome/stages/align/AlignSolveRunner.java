@@ -40,12 +40,19 @@ public final class AlignSolveRunner implements UnitRunner {
    */
   public static final double ISOTROPIC_STACK_PRIOR = 0.03;
 
+  /**
+   * The {@code stackTrend} for isotropic stacks: the drift of oblique structures varies over tens
+   * of sections and more, a section's own offset from one section to the next.
+   */
+  public static final double ISOTROPIC_STACK_TREND = 5;
+
   private final TaskDefinition def;
   private final StepLayout layout;
   private final double outlierPx;
   private final double outlierK;
   private final double skipWeight;
   private final double prior;
+  private final double trend;
 
   static final Param<Double> PAIR_OUTLIER_PX =
       Param.number(
@@ -82,9 +89,21 @@ public final class AlignSolveRunner implements UnitRunner {
               + ISOTROPIC_STACK_PRIOR
               + " for isotropic stacks).");
 
+  static final Param<Double> STACK_TREND =
+      Param.number(
+          "stackTrend",
+          0.0,
+          0,
+          1e6,
+          "Sections (sigma of a local linear fit) over which a slow trend of the solved transforms"
+              + " is taken as drift and removed, keeping each section's offset against its"
+              + " neighbours (0: off; "
+              + ISOTROPIC_STACK_TREND
+              + " for isotropic stacks).");
+
   /** Every parameter of {@code align.solve}. */
   public static final List<Param<?>> PARAMS =
-      List.of(PAIR_OUTLIER_PX, PAIR_OUTLIER_K, SECOND_NEIGHBOUR_WEIGHT, STACK_PRIOR);
+      List.of(PAIR_OUTLIER_PX, PAIR_OUTLIER_K, SECOND_NEIGHBOUR_WEIGHT, STACK_PRIOR, STACK_TREND);
 
   public AlignSolveRunner(TaskDefinition def, StepLayout layout) throws BadDefinitionException {
     this.def = def;
@@ -94,6 +113,7 @@ public final class AlignSolveRunner implements UnitRunner {
       this.outlierK = PAIR_OUTLIER_K.read("align.solve", def.params());
       this.skipWeight = SECOND_NEIGHBOUR_WEIGHT.read("align.solve", def.params());
       this.prior = STACK_PRIOR.read("align.solve", def.params());
+      this.trend = STACK_TREND.read("align.solve", def.params());
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
@@ -156,6 +176,12 @@ public final class AlignSolveRunner implements UnitRunner {
     RigidStackSolver.Solution sol;
     try {
       sol = RigidStackSolver.solve(n, pairs, sizes, outlierPx, outlierK, prior);
+      sol =
+          new RigidStackSolver.Solution(
+              RigidStackSolver.detrend(sol.transforms(), trend),
+              sol.used(),
+              sol.residualPx(),
+              sol.outliers());
     } catch (IllegalArgumentException e) {
       throw new UnitException(
           "cannot align: " + e.getMessage() + " (pairs in " + pairsDir + ")", false, e);

@@ -21,7 +21,8 @@ import org.connectome.stages.stitch.Stats;
  * all): summed over hundreds of sections it becomes a drift of tens of pixels although the sections
  * were never moved. The prior bounds that drift to about {@code bias * sqrt(5 / stackPrior)} at the
  * ends of the stack while it hardly moves sections whose pairs agree on a real offset (an offset of
- * one section against its neighbours costs the pairs far more than the prior).
+ * one section against its neighbours costs the pairs far more than the prior). {@link #detrend}
+ * goes further on such stacks: it removes the slow trend of the solved transforms altogether.
  */
 public final class RigidStackSolver {
   /**
@@ -131,6 +132,63 @@ public final class RigidStackSolver {
     List<Rigid> out = new ArrayList<>();
     for (int z = 0; z < n; z++) {
       out.add(new Rigid(theta[z] - theta[0], tx[z] - tx[0], ty[z] - ty[0]));
+    }
+    return out;
+  }
+
+  /**
+   * Removes the slow trend of a solved stack: each of a section's angle and translation, as a
+   * function of the section, less its local linear fit (Gaussian weights of {@code sigma}
+   * sections), the fit at section 0 kept so that section 0 stays where it is. A content drift (the
+   * pairs' small bias of one sign, summed along the stack) varies slowly and goes; an offset of one
+   * section against its neighbours, which the local fit hardly sees, stays.
+   *
+   * @param sigma sections; 0 or less: the transforms unchanged
+   */
+  public static List<Rigid> detrend(List<Rigid> t, double sigma) {
+    int n = t.size();
+    if (sigma <= 0 || n < 3) {
+      return t;
+    }
+    double[][] v = new double[3][n];
+    for (int z = 0; z < n; z++) {
+      v[0][z] = t.get(z).thetaDeg();
+      v[1][z] = t.get(z).dx();
+      v[2][z] = t.get(z).dy();
+    }
+    double[][] trend = new double[3][n];
+    int reach = (int) Math.ceil(3 * sigma);
+    for (int z = 0; z < n; z++) {
+      // weighted least-squares line through the sections around z, evaluated at z
+      double sw = 0;
+      double sx = 0;
+      double sxx = 0;
+      double[] sy = new double[3];
+      double[] sxy = new double[3];
+      for (int j = Math.max(0, z - reach); j <= Math.min(n - 1, z + reach); j++) {
+        double d = j - z;
+        double w = Math.exp(-d * d / (2 * sigma * sigma));
+        sw += w;
+        sx += w * d;
+        sxx += w * d * d;
+        for (int c = 0; c < 3; c++) {
+          sy[c] += w * v[c][j];
+          sxy[c] += w * d * v[c][j];
+        }
+      }
+      double det = sw * sxx - sx * sx;
+      for (int c = 0; c < 3; c++) {
+        // the line's value at d = 0 (its intercept); a flat mean when the line is undetermined
+        trend[c][z] = det > 1e-12 ? (sxx * sy[c] - sx * sxy[c]) / det : sy[c] / sw;
+      }
+    }
+    List<Rigid> out = new ArrayList<>(n);
+    for (int z = 0; z < n; z++) {
+      out.add(
+          new Rigid(
+              v[0][z] - (trend[0][z] - trend[0][0]),
+              v[1][z] - (trend[1][z] - trend[1][0]),
+              v[2][z] - (trend[2][z] - trend[2][0])));
     }
     return out;
   }

@@ -98,4 +98,24 @@ class RigidStackSolverTest {
             IllegalArgumentException.class, () -> RigidStackSolver.solve(N, pairs, SIZES, 5, 4));
     assertTrue(e.getMessage().contains("sections 7-11"), e.getMessage());
   }
+
+  @Test
+  void detrendingRemovesASlowDriftAndKeepsOneSectionsOwnOffset() {
+    int n = 120;
+    List<Rigid> t = new ArrayList<>();
+    for (int z = 0; z < n; z++) {
+      // a drift that bends along the stack, and section 60 moved 3 px against its neighbours
+      t.add(new Rigid(0.01 * z, 0.1 * z + 0.0005 * z * z + (z == 60 ? 3 : 0), -0.05 * z));
+    }
+    List<Rigid> d = RigidStackSolver.detrend(t, 5);
+    assertEquals(0, d.get(0).dx(), 1e-12, "section 0 stays");
+    for (int z = 0; z < n; z++) {
+      double dx = d.get(z).dx() - (z == 60 ? 3 : 0);
+      assertEquals(0, dx, 0.35, "section " + z + ": " + d.get(z));
+      assertEquals(0, d.get(z).dy(), 0.05, "section " + z + ": " + d.get(z));
+      assertEquals(0, d.get(z).thetaDeg(), 0.01, "section " + z + ": " + d.get(z));
+    }
+    assertTrue(d.get(60).dx() > 2.6, "the offset stays: " + d.get(60));
+    assertEquals(t, RigidStackSolver.detrend(t, 0), "off");
+  }
 }
