@@ -96,12 +96,12 @@ def normalise(sections):
     return (s - mean) / np.maximum(std, 1.0)
 
 
-def sample(rng, vol, size, augment=True):
-    """One training example: 4 sections (C, H, W) and targets (3, H, W)."""
+def sample(rng, vol, size, augment=True, scales=(0.75, 1.33)):
+    """One training example: 4 sections (C, H, W) and targets (3, H, W); in-plane scale drawn log-uniformly."""
     img, lab = vol["image"], vol["labels"]
     iso = vol["voxel"]["z"] <= 1.5 * vol["voxel"]["x"]
     stride = int(rng.integers(1, 5)) if iso else 1
-    scale = float(np.exp(rng.uniform(np.log(0.75), np.log(1.33)))) if augment else 1.0
+    scale = float(np.exp(rng.uniform(np.log(scales[0]), np.log(scales[1])))) if augment else 1.0
     crop = int(np.ceil(size / scale)) + 2
     nz, ny, nx = img.shape
     z = int(rng.integers(stride, nz - 2 * stride))
@@ -139,8 +139,8 @@ def sample(rng, vol, size, augment=True):
     return normalise(np.ascontiguousarray(im)), target
 
 
-def batch(rng, vols, n, size, augment=True):
-    xs, ys = zip(*(sample(rng, vols[int(rng.integers(len(vols)))], size, augment) for _ in range(n)))
+def batch(rng, vols, n, size, augment=True, scales=(0.75, 1.33)):
+    xs, ys = zip(*(sample(rng, vols[int(rng.integers(len(vols)))], size, augment, scales) for _ in range(n)))
     return np.stack(xs), np.stack(ys)
 
 
@@ -275,14 +275,17 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "work", "segment-training"),
                     help="where the simulated training volumes are generated (reused when present)")
     ap.add_argument("--seed", type=int, default=17)
-    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--patch", type=int, default=96)
     ap.add_argument("--channels", default="8,16,32")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--eval-every", type=int, default=100)
+    ap.add_argument("--scale", default="0.75,1.33",
+                    help="range of the in-plane scale augmentation, MIN,MAX (below 1 the cells look smaller)")
     args = ap.parse_args()
     c1, c2, c3 = (int(c) for c in args.channels.split(","))
+    scales = tuple(float(v) for v in args.scale.split(","))
     spec = layers(c1, c2, c3)
     t0 = time.time()
 
@@ -325,7 +328,7 @@ def main():
     print(f"training {args.steps} steps, batch {args.batch} x {SECTIONS_IN} x {args.patch}^2", flush=True)
     t1 = time.time()
     for step in range(1, args.steps + 1):
-        x, y = batch(rng, vols, args.batch, args.patch)
+        x, y = batch(rng, vols, args.batch, args.patch, scales=scales)
         loss, grads = grad_fn(params, jnp.asarray(x), jnp.asarray(y))
         lr = args.lr * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * (step - 1) / args.steps)))
         params, state = update(params, grads, state, step, lr)
@@ -365,7 +368,7 @@ def main():
                      "batch": args.batch, "patch": args.patch, "learningRate": args.lr,
                      "optimizer": "Adam, cosine decay to 5 %", "loss": "class-balanced binary cross-entropy",
                      "seconds": round(time.time() - t1), "jax": jax.__version__,
-                     "augmentation": "flips, transposes, stack reversal, scale 0.75-1.33, blur 0-1.3 px, "
+                     "augmentation": f"flips, transposes, stack reversal, scale {scales[0]:g}-{scales[1]:g}, blur 0-1.3 px, "
                                      "gamma 0.74-1.35, per-section gain 0.7-1.3 and offset +-25, noise 2-16"},
         "data": {"volumes": [{"preset": p, "seed": s, "sections": n} for p, s, n in data],
                  "heldOut": [{"preset": p, "seed": s, "sections": n} for p, s, n in held_out],

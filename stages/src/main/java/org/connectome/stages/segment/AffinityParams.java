@@ -55,7 +55,7 @@ public record AffinityParams(
   static final Param<Double> MERGE_THRESHOLD =
       Param.number(
           "mergeThreshold",
-          0.5,
+          0.25,
           0,
           1,
           "Fragments are agglomerated while the best pair's mean affinity is at least this"

@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
  * without it the test is skipped. Prints, per volume, variation of information (split, merge) and
  * adapted Rand error of the trained network's segmentation and of the baselines (one segment, the
  * network's watershed fragments without agglomeration, the earlier hand-tuned flood fill), and
- * fails unless the network beats every baseline.
+ * fails unless the network beats every baseline. {@code CX_REAL_MODEL} names another ONNX file to
+ * score in place of the shipped model (a retrained one); {@code CX_REAL_SWEEP} a list of merge
+ * thresholds to print beside the default.
  */
 class RealVolumeEvaluationTest {
   record Volume(String name, ByteVolume image, int[] truth, double[] voxelNm) {}
@@ -107,7 +109,10 @@ class RealVolumeEvaluationTest {
           score(new FloodFillSegmenter(SegmentParams.DEFAULTS).segment(v.image()), v.truth());
       System.out.println(
           row("hand-tuned flood fill (before)", flood, (System.nanoTime() - t0) / 1e9));
-      AffinityParams p = AffinityParams.of("eval", Map.of());
+      // CX_REAL_MODEL: another ONNX file (a retrained model) in place of the shipped one
+      String model = System.getenv("CX_REAL_MODEL");
+      AffinityParams p =
+          AffinityParams.of("eval", model == null ? Map.of() : Map.of("model", model));
       try (AffinitySegmenter s = new AffinitySegmenter(p)) {
         long t1 = System.nanoTime();
         AffinityModel.Prediction pred = s.predictOnly(v.image());
