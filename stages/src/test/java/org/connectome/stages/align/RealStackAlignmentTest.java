@@ -1,0 +1,116 @@
+package org.connectome.stages.align;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.connectome.stages.stitch.FloatImage;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Alignment on public real EM stacks beside the project ({@code CX_REAL_VOLUMES}, the folders
+ * {@code segment-training/real_volume.py} writes; skipped without it): each volume's sections are
+ * already registered by its authors, so every true transform is the identity and whatever the solve
+ * moves a section by is drift. Neighbour and second-neighbour pairs are registered with the default
+ * parameters scaled to the section, as {@code align.pairs} does, and solved as {@code align.solve}
+ * does: as they come, with the isotropic stack prior, and with the slow trend removed. Prints the
+ * corner displacements and fails unless the trend's removal keeps every volume's median under 1 px
+ * and its largest under 2 px.
+ */
+class RealStackAlignmentTest {
+  @Test
+  void realStacksAlignWithoutDriftOnceTheTrendIsOut() throws Exception {
+    String root = System.getenv("CX_REAL_VOLUMES");
+    assumeTrue(root != null && Files.isDirectory(Path.of(root)), "CX_REAL_VOLUMES not set");
+    List<Path> dirs;
+    try (Stream<Path> s = Files.list(Path.of(root))) {
+      dirs = s.filter(d -> Files.isRegularFile(d.resolve("volume.json"))).sorted().toList();
+    }
+    List<String> failures = new ArrayList<>();
+    for (Path d : dirs) {
+      JsonNode v = new ObjectMapper().readTree(d.resolve("volume.json").toFile());
+      int w = v.get("size").get(0).asInt();
+      int h = v.get("size").get(1).asInt();
+      int n = v.get("size").get(2).asInt();
+      byte[] img = Files.readAllBytes(d.resolve("image.raw"));
+      List<FloatImage> sections = new ArrayList<>();
+      for (int z = 0; z < n; z++) {
+        float[] f = new float[w * h];
+        for (int i = 0; i < f.length; i++) {
+          f[i] = img[z * w * h + i] & 0xff;
+        }
+        sections.add(new FloatImage(w, h, f));
+      }
+      MontageRegistration.Params params =
+          MontageRegistration.Params.DEFAULT.scaledTo(Math.min(w, h));
+      List<RigidStackSolver.PairTransform> pairs = new ArrayList<>();
+      for (int k = 0; k + 1 < n; k++) {
+        for (int dz = 1; dz <= 2 && k + dz < n; dz++) {
+          MontageRegistration.Result r =
+              MontageRegistration.register(sections.get(k), sections.get(k + dz), params);
+          if (r.inliers() >= params.minMatches()) {
+            pairs.add(new RigidStackSolver.PairTransform(k, k + dz, r.transform(), 1));
+          }
+        }
+      }
+      int[][] sizes = new int[n][];
+      Arrays.fill(sizes, new int[] {w, h});
+      String name = d.getFileName().toString();
+      drift(name, n, pairs, sizes, w, h, 0, 0);
+      drift(name, n, pairs, sizes, w, h, AlignSolveRunner.ISOTROPIC_STACK_PRIOR, 0);
+      double[] trend =
+          drift(name, n, pairs, sizes, w, h, 0, AlignSolveRunner.ISOTROPIC_STACK_TREND);
+      if (!(trend[0] < 1.0 && trend[2] < 2.0)) {
+        failures.add(name + ": median " + trend[0] + " px, largest " + trend[2] + " px");
+      }
+    }
+    assertTrue(failures.isEmpty(), String.join("; ", failures));
+  }
+
+  /** Median, p95 and largest corner displacement of the solved stack from the identity. */
+  private static double[] drift(
+      String name,
+      int n,
+      List<RigidStackSolver.PairTransform> pairs,
+      int[][] sizes,
+      int w,
+      int h,
+      double prior,
+      double trend) {
+    RigidStackSolver.Solution sol = RigidStackSolver.solve(n, pairs, sizes, 5, 4, prior);
+    List<Rigid> ts = RigidStackSolver.detrend(sol.transforms(), trend);
+    double[] err = new double[n];
+    for (int z = 0; z < n; z++) {
+      for (double[] c : new double[][] {{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}}) {
+        double[] q = ts.get(z).apply(c[0], c[1]);
+        err[z] = Math.max(err[z], Math.hypot(q[0] - c[0], q[1] - c[1]));
+      }
+    }
+    Arrays.sort(err);
+    double[] out = {err[n / 2], err[(int) (0.95 * (n - 1))], err[n - 1]};
+    System.out.printf(
+        Locale.ROOT,
+        "%s (%d sections of %d x %d px, %d pairs, %d dropped): stackPrior %.2f, stackTrend %.0f:"
+            + " median %.2f px, p95 %.2f px, max %.2f px%n",
+        name,
+        n,
+        w,
+        h,
+        pairs.size(),
+        sol.outliers(),
+        prior,
+        trend,
+        out[0],
+        out[1],
+        out[2]);
+    return out;
+  }
+}
