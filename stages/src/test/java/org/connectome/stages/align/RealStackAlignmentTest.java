@@ -1,7 +1,6 @@
 package org.connectome.stages.align;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,7 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
+import org.connectome.stages.RealVolumes;
 import org.connectome.stages.stitch.FloatImage;
 import org.junit.jupiter.api.Test;
 
@@ -28,12 +27,7 @@ import org.junit.jupiter.api.Test;
 class RealStackAlignmentTest {
   @Test
   void realStacksAlignWithoutDriftOnceTheTrendIsOut() throws Exception {
-    String root = System.getenv("CX_REAL_VOLUMES");
-    assumeTrue(root != null && Files.isDirectory(Path.of(root)), "CX_REAL_VOLUMES not set");
-    List<Path> dirs;
-    try (Stream<Path> s = Files.list(Path.of(root))) {
-      dirs = s.filter(d -> Files.isRegularFile(d.resolve("volume.json"))).sorted().toList();
-    }
+    List<Path> dirs = RealVolumes.folders();
     List<String> failures = new ArrayList<>();
     for (Path d : dirs) {
       JsonNode v = new ObjectMapper().readTree(d.resolve("volume.json").toFile());
@@ -86,16 +80,8 @@ class RealStackAlignmentTest {
       double prior,
       double trend) {
     RigidStackSolver.Solution sol = RigidStackSolver.solve(n, pairs, sizes, 5, 4, prior);
-    List<Rigid> ts = RigidStackSolver.detrend(sol.transforms(), trend);
-    double[] err = new double[n];
-    for (int z = 0; z < n; z++) {
-      for (double[] c : new double[][] {{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}}) {
-        double[] q = ts.get(z).apply(c[0], c[1]);
-        err[z] = Math.max(err[z], Math.hypot(q[0] - c[0], q[1] - c[1]));
-      }
-    }
-    Arrays.sort(err);
-    double[] out = {err[n / 2], err[(int) (0.95 * (n - 1))], err[n - 1]};
+    double[] out =
+        StackDriftTest.displacement(RigidStackSolver.detrend(sol.transforms(), trend), w, h);
     System.out.printf(
         Locale.ROOT,
         "%s (%d sections of %d x %d px, %d pairs, %d dropped): stackPrior %.2f, stackTrend %.0f:"

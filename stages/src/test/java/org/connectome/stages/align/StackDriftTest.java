@@ -92,17 +92,7 @@ class StackDriftTest {
       double trend,
       MontageRegistration.Params params) {
     RigidStackSolver.Solution sol = RigidStackSolver.solve(n, pairs, sizes, 5, 4, prior);
-    List<Rigid> ts = RigidStackSolver.detrend(sol.transforms(), trend);
-    double[] err = new double[n];
-    for (int z = 0; z < n; z++) {
-      Rigid t = ts.get(z);
-      for (double[] c : new double[][] {{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}}) {
-        double[] q = t.apply(c[0], c[1]);
-        err[z] = Math.max(err[z], Math.hypot(q[0] - c[0], q[1] - c[1]));
-      }
-    }
-    Arrays.sort(err);
-    double[] out = {err[n / 2], err[(int) (0.95 * (n - 1))], err[n - 1]};
+    double[] out = displacement(RigidStackSolver.detrend(sol.transforms(), trend), w, h);
     System.out.printf(
         "stackPrior %.2f, stackTrend %.0f: drift over %d sections of %d x %d px (patch %d): median"
             + " %.2f px, p95 %.2f px, max %.2f px%n",
@@ -113,5 +103,22 @@ class StackDriftTest {
   private static double gaussian(SplittableRandom r) {
     double u = Math.max(1e-12, r.nextDouble());
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble());
+  }
+
+  /**
+   * Median, p95 and largest, over the sections, of the largest displacement of a w x h section's
+   * corners by its transform: how far a stack whose true transforms are the identity was moved.
+   */
+  static double[] displacement(List<Rigid> transforms, int w, int h) {
+    int n = transforms.size();
+    double[] err = new double[n];
+    for (int z = 0; z < n; z++) {
+      for (double[] c : new double[][] {{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}}) {
+        double[] q = transforms.get(z).apply(c[0], c[1]);
+        err[z] = Math.max(err[z], Math.hypot(q[0] - c[0], q[1] - c[1]));
+      }
+    }
+    Arrays.sort(err);
+    return new double[] {err[n / 2], err[(int) (0.95 * (n - 1))], err[n - 1]};
   }
 }

@@ -1,7 +1,6 @@
 package org.connectome.stages.segment;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
+import org.connectome.stages.RealVolumes;
 import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.LabelVolume;
 import org.junit.jupiter.api.Test;
@@ -78,12 +77,7 @@ class RealVolumeEvaluationTest {
 
   @Test
   void theNetworkBeatsEveryBaselineOnRealVolumes() throws Exception {
-    String root = System.getenv("CX_REAL_VOLUMES");
-    assumeTrue(root != null && Files.isDirectory(Path.of(root)), "CX_REAL_VOLUMES not set");
-    List<Path> dirs;
-    try (Stream<Path> s = Files.list(Path.of(root))) {
-      dirs = s.filter(d -> Files.isRegularFile(d.resolve("volume.json"))).sorted().toList();
-    }
+    List<Path> dirs = RealVolumes.folders();
     List<String> failures = new ArrayList<>();
     System.out.println("| volume / method | VI | split | merge | adapted Rand | segments | time |");
     System.out.println("|---|---|---|---|---|---|---|");
