@@ -175,13 +175,7 @@ public final class AlignSolveRunner implements UnitRunner {
     }
     RigidStackSolver.Solution sol;
     try {
-      sol = RigidStackSolver.solve(n, pairs, sizes, outlierPx, outlierK, prior);
-      sol =
-          new RigidStackSolver.Solution(
-              RigidStackSolver.detrend(sol.transforms(), trend),
-              sol.used(),
-              sol.residualPx(),
-              sol.outliers());
+      sol = RigidStackSolver.solve(n, pairs, sizes, outlierPx, outlierK, prior).detrended(trend);
     } catch (IllegalArgumentException e) {
       throw new UnitException(
           "cannot align: " + e.getMessage() + " (pairs in " + pairsDir + ")", false, e);

@@ -39,7 +39,12 @@ public final class RigidStackSolver {
    * @param outliers pairs dropped
    */
   public record Solution(
-      List<Rigid> transforms, boolean[] used, double[] residualPx, int outliers) {}
+      List<Rigid> transforms, boolean[] used, double[] residualPx, int outliers) {
+    /** The same solution with the slow trend of its transforms removed ({@link #detrend}). */
+    public Solution detrended(double sigma) {
+      return new Solution(detrend(transforms, sigma), used, residualPx, outliers);
+    }
+  }
 
   private RigidStackSolver() {}
 

@@ -247,8 +247,9 @@ public final class SynapseDetector {
             int i = y * nx + x;
             boolean in = smooth[base + i] < t && !nearInvalid[base + i];
             f[i] = in ? Float.MAX_VALUE : 0;
-            double membrane = levels.membrane(gx, gy, gz);
-            deep[i] = (float) (membrane - p.cleftMargin() * (levels.bright(gx, gy, gz) - membrane));
+            deep[i] =
+                (float)
+                    (levels.membrane(gx, gy, gz) - p.cleftMargin() * levels.contrast(gx, gy, gz));
             any |= in;
           }
         }

@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import org.connectome.stages.RealVolumes;
 import org.connectome.stages.stitch.FloatImage;
 import org.junit.jupiter.api.Test;
@@ -55,48 +53,15 @@ class RealStackAlignmentTest {
           }
         }
       }
-      int[][] sizes = new int[n][];
-      Arrays.fill(sizes, new int[] {w, h});
       String name = d.getFileName().toString();
-      drift(name, n, pairs, sizes, w, h, 0, 0);
-      drift(name, n, pairs, sizes, w, h, AlignSolveRunner.ISOTROPIC_STACK_PRIOR, 0);
+      StackDriftTest.drift(name, n, pairs, w, h, 0, 0);
+      StackDriftTest.drift(name, n, pairs, w, h, AlignSolveRunner.ISOTROPIC_STACK_PRIOR, 0);
       double[] trend =
-          drift(name, n, pairs, sizes, w, h, 0, AlignSolveRunner.ISOTROPIC_STACK_TREND);
+          StackDriftTest.drift(name, n, pairs, w, h, 0, AlignSolveRunner.ISOTROPIC_STACK_TREND);
       if (!(trend[0] < 1.0 && trend[2] < 2.0)) {
         failures.add(name + ": median " + trend[0] + " px, largest " + trend[2] + " px");
       }
     }
     assertTrue(failures.isEmpty(), String.join("; ", failures));
-  }
-
-  /** Median, p95 and largest corner displacement of the solved stack from the identity. */
-  private static double[] drift(
-      String name,
-      int n,
-      List<RigidStackSolver.PairTransform> pairs,
-      int[][] sizes,
-      int w,
-      int h,
-      double prior,
-      double trend) {
-    RigidStackSolver.Solution sol = RigidStackSolver.solve(n, pairs, sizes, 5, 4, prior);
-    double[] out =
-        StackDriftTest.displacement(RigidStackSolver.detrend(sol.transforms(), trend), w, h);
-    System.out.printf(
-        Locale.ROOT,
-        "%s (%d sections of %d x %d px, %d pairs, %d dropped): stackPrior %.2f, stackTrend %.0f:"
-            + " median %.2f px, p95 %.2f px, max %.2f px%n",
-        name,
-        n,
-        w,
-        h,
-        pairs.size(),
-        sol.outliers(),
-        prior,
-        trend,
-        out[0],
-        out[1],
-        out[2]);
-    return out;
   }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import org.connectome.imaging.Image8;
 import org.connectome.simulator.GroundTruth;
@@ -63,13 +64,10 @@ class StackDriftTest {
         pairs.add(new RigidStackSolver.PairTransform(k, k + d, r.transform(), 1));
       }
     }
-    int[][] sizes = new int[n][];
-    Arrays.fill(sizes, new int[] {w, h});
-    double[] free = drift(n, pairs, sizes, w, h, 0, 0, params);
-    double[] prior =
-        drift(n, pairs, sizes, w, h, AlignSolveRunner.ISOTROPIC_STACK_PRIOR, 0, params);
-    double[] trend =
-        drift(n, pairs, sizes, w, h, 0, AlignSolveRunner.ISOTROPIC_STACK_TREND, params);
+    String label = "simulated isotropic stack (patch " + params.patchSize() + ")";
+    double[] free = drift(label, n, pairs, w, h, 0, 0);
+    double[] prior = drift(label, n, pairs, w, h, AlignSolveRunner.ISOTROPIC_STACK_PRIOR, 0);
+    double[] trend = drift(label, n, pairs, w, h, 0, AlignSolveRunner.ISOTROPIC_STACK_TREND);
     // the isotropic prior (kept weak so that real per-section offsets are not pulled) gets the
     // median under 2 px and bounds the far end
     assertTrue(prior[0] < 2.0, "median corner displacement " + prior[0] + " px");
@@ -81,22 +79,38 @@ class StackDriftTest {
     assertTrue(trend[2] < free[2] / 10, "largest " + trend[2] + " px, without " + free[2]);
   }
 
-  /** Median, p95 and largest corner displacement of the solved stack from the identity. */
-  private static double[] drift(
+  /**
+   * Solves the stack as {@code align.solve} does (with {@code prior} and {@code trend}), prints and
+   * returns the median, p95 and largest corner displacement of its sections from the identity.
+   */
+  static double[] drift(
+      String label,
       int n,
       List<RigidStackSolver.PairTransform> pairs,
-      int[][] sizes,
       int w,
       int h,
       double prior,
-      double trend,
-      MontageRegistration.Params params) {
-    RigidStackSolver.Solution sol = RigidStackSolver.solve(n, pairs, sizes, 5, 4, prior);
-    double[] out = displacement(RigidStackSolver.detrend(sol.transforms(), trend), w, h);
+      double trend) {
+    int[][] sizes = new int[n][];
+    Arrays.fill(sizes, new int[] {w, h});
+    RigidStackSolver.Solution sol =
+        RigidStackSolver.solve(n, pairs, sizes, 5, 4, prior).detrended(trend);
+    double[] out = displacement(sol.transforms(), w, h);
     System.out.printf(
-        "stackPrior %.2f, stackTrend %.0f: drift over %d sections of %d x %d px (patch %d): median"
-            + " %.2f px, p95 %.2f px, max %.2f px%n",
-        prior, trend, n, w, h, params.patchSize(), out[0], out[1], out[2]);
+        Locale.ROOT,
+        "%s (%d sections of %d x %d px, %d pairs, %d dropped): stackPrior %.2f, stackTrend %.0f:"
+            + " median %.2f px, p95 %.2f px, max %.2f px%n",
+        label,
+        n,
+        w,
+        h,
+        pairs.size(),
+        sol.outliers(),
+        prior,
+        trend,
+        out[0],
+        out[1],
+        out[2]);
     return out;
   }
 
