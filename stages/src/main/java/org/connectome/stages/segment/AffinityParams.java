@@ -1,8 +1,10 @@
 package org.connectome.stages.segment;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.connectome.spec.Param;
+import org.connectome.spec.VoxelSize;
 
 /**
  * Parameters of the reference inference with the trained network ({@code segment.inference},
@@ -22,6 +24,8 @@ import org.connectome.spec.Param;
  * @param gapLinkOverlap least intersection over union of objects of sections {@code z} and {@code z
  *     + 2} where section {@code z + 1} was not imaged (a missing tile), default 0.6
  * @param gapMinOverlap and least overlap in voxels of such a link (default 300)
+ * @param views the orientations the network reads the volume in (default: {@link Views#THREE} for
+ *     isotropic voxels, {@link Views#SECTIONS} otherwise)
  */
 public record AffinityParams(
     Path model,
@@ -33,10 +37,29 @@ public record AffinityParams(
     double mergeThreshold,
     int minSize,
     double gapLinkOverlap,
-    int gapMinOverlap) {
+    int gapMinOverlap,
+    Views views) {
+
+  /** The orientations the network reads a subvolume in. */
+  public enum Views {
+    /** The sections alone (xy planes): serial sections, whose z is much coarser than x and y. */
+    SECTIONS,
+    /**
+     * The sections and the volume's two other orientations (xz and yz planes), for isotropic
+     * voxels: the boundaries of the three averaged, and the affinity through z the mean of the
+     * network's own and of the membranes the side views see between two sections.
+     */
+    THREE
+  }
+
+  /**
+   * Voxels count as isotropic, and {@code views: auto} reads them in three orientations, while the
+   * section thickness is at most this multiple of the pixel size.
+   */
+  public static final double ISOTROPIC_Z = 1.5;
 
   public static final AffinityParams DEFAULTS =
-      new AffinityParams(null, 1, false, 0.5, 1.5, 3, 0.5, 60, 0.6, 300);
+      new AffinityParams(null, 1, false, 0.5, 1.5, 3, 0.5, 60, 0.6, 300, Views.SECTIONS);
 
   static final Param<String> MODEL =
       Param.path("model", "The ONNX model file (default: the shipped, trained one).");
@@ -69,8 +92,29 @@ public record AffinityParams(
           "Objects smaller than this (voxels) join the neighbour they share the highest mean"
               + " affinity with (affinity).");
 
-  /** Reads and checks the parameters; {@link IllegalArgumentException} names the bad one. */
+  static final Param<String> VIEWS =
+      Param.choice(
+          "views",
+          "auto",
+          List.of("auto", "sections", "three"),
+          "The orientations the network reads the volume in: sections (xy planes only), three"
+              + " (also the xz and yz planes, three times the prediction, for isotropic voxels) or"
+              + " auto (three when the section thickness is at most 1.5 times the pixel size)"
+              + " (affinity).");
+
+  /**
+   * Reads and checks the parameters, {@code views: auto} as sections; {@link
+   * IllegalArgumentException} names the bad one.
+   */
   public static AffinityParams of(String step, Map<String, Object> params) {
+    return of(step, params, null);
+  }
+
+  /**
+   * Reads and checks the parameters, {@code views: auto} by {@code voxelSize} (sections when it is
+   * null).
+   */
+  public static AffinityParams of(String step, Map<String, Object> params, VoxelSize voxelSize) {
     Map<String, Object> m = params == null ? Map.of() : params;
     AffinityParams d = DEFAULTS;
     String model = MODEL.read(step, m);
@@ -84,6 +128,18 @@ public record AffinityParams(
         MERGE_THRESHOLD.read(step, m),
         MIN_SIZE.read(step, m),
         SegmentParams.GAP_LINK_OVERLAP.read(step, m),
-        SegmentParams.GAP_MIN_OVERLAP.read(step, m));
+        SegmentParams.GAP_MIN_OVERLAP.read(step, m),
+        views(VIEWS.read(step, m), voxelSize));
+  }
+
+  static Views views(String choice, VoxelSize voxelSize) {
+    return switch (choice) {
+      case "sections" -> Views.SECTIONS;
+      case "three" -> Views.THREE;
+      default ->
+          voxelSize != null && voxelSize.z() <= ISOTROPIC_Z * Math.max(voxelSize.x(), voxelSize.y())
+              ? Views.THREE
+              : Views.SECTIONS;
+    };
   }
 }

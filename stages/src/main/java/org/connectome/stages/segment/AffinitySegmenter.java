@@ -35,7 +35,8 @@ import org.connectome.stages.precomputed.LabelVolume;
  * </ol>
  *
  * Fragments per section and agglomeration through z suit anisotropic serial sections and isotropic
- * FIB-SEM alike: isotropic data only has more, better-linked sections.
+ * FIB-SEM alike: isotropic data only has more, better-linked sections, and the network reads it in
+ * three orientations ({@link ThreeViews}).
  */
 public final class AffinitySegmenter implements SubvolumeSegmenter {
   private final AffinityParams p;
@@ -58,7 +59,9 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
 
   /** The network's prediction alone. */
   AffinityModel.Prediction predictOnly(ByteVolume image) throws IOException, InterruptedException {
-    return model.predict(image);
+    return p.views() == AffinityParams.Views.THREE
+        ? ThreeViews.predict(model, image)
+        : model.predict(image);
   }
 
   /** Fragments and agglomeration of a prediction. */

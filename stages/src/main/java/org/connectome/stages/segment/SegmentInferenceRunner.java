@@ -8,6 +8,7 @@ import java.util.Map;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.BlockGrid;
 import org.connectome.pipeline.Box;
+import org.connectome.spec.VoxelSize;
 import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.DataType;
 import org.connectome.stages.precomputed.LabelVolume;
@@ -47,10 +48,11 @@ public final class SegmentInferenceRunner implements UnitRunner {
   /**
    * The segmenter {@code params.method} names: {@code affinity} (default) or {@code flood-fill}.
    */
-  static SubvolumeSegmenter segmenter(String step, Map<String, Object> params) throws IOException {
+  static SubvolumeSegmenter segmenter(String step, Map<String, Object> params, VoxelSize voxelSize)
+      throws IOException {
     return "flood-fill".equals(SegmentParams.METHOD.read(step, params))
         ? new FloodFillSegmenter(SegmentParams.of(step, params))
-        : new AffinitySegmenter(AffinityParams.of(step, params));
+        : new AffinitySegmenter(AffinityParams.of(step, params, voxelSize));
   }
 
   public static SegmentInferenceRunner create(TaskDefinition def, StepLayout layout)
@@ -58,7 +60,10 @@ public final class SegmentInferenceRunner implements UnitRunner {
     BlockGrid grid = SegmentSteps.ownGrid(def);
     try {
       return new SegmentInferenceRunner(
-          Path.of(def.runDir()), layout, grid, segmenter("segment.inference", def.params()));
+          Path.of(def.runDir()),
+          layout,
+          grid,
+          segmenter("segment.inference", def.params(), def.voxelSize()));
     } catch (IllegalArgumentException | IOException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }

@@ -138,6 +138,7 @@ public record SegmentParams(
           AffinityParams.USE_GPU,
           AffinityParams.BOUNDARY_THRESHOLD,
           AffinityParams.MERGE_THRESHOLD,
+          AffinityParams.VIEWS,
           AffinityParams.MIN_SIZE);
 
   public static final SegmentParams DEFAULTS = of("segment.inference", Map.of());

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.connectome.spec.VoxelSize;
 import org.connectome.stages.RealVolumes;
 import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.LabelVolume;
@@ -105,13 +106,16 @@ class RealVolumeEvaluationTest {
           row("hand-tuned flood fill (before)", flood, (System.nanoTime() - t0) / 1e9));
       // CX_REAL_MODEL: another ONNX file (a retrained model) in place of the shipped one
       String model = System.getenv("CX_REAL_MODEL");
+      // views: auto, by the volume's voxel size, as the stage reads the spec's
+      VoxelSize voxel = new VoxelSize(v.voxelNm()[0], v.voxelNm()[1], v.voxelNm()[2]);
       AffinityParams p =
-          AffinityParams.of("eval", model == null ? Map.of() : Map.of("model", model));
+          AffinityParams.of("eval", model == null ? Map.of() : Map.of("model", model), voxel);
       try (AffinitySegmenter s = new AffinitySegmenter(p)) {
         long t1 = System.nanoTime();
         AffinityModel.Prediction pred = s.predictOnly(v.image());
         double predSec = (System.nanoTime() - t1) / 1e9;
-        AffinityParams frag = AffinityParams.of("eval", Map.of("mergeThreshold", 1, "minSize", 0));
+        AffinityParams frag =
+            AffinityParams.of("eval", Map.of("mergeThreshold", 1, "minSize", 0), voxel);
         SegmentationMetrics.Result fragments =
             score(new AffinitySegmenter(frag, null).segment(v.image(), pred), v.truth());
         System.out.println(row("watershed fragments of the network's boundaries", fragments, -1));
@@ -123,11 +127,25 @@ class RealVolumeEvaluationTest {
                 String.format(Locale.ROOT, "**network** (prediction %.1f s)", predSec),
                 net,
                 predSec + aggSec));
+        if (p.views() == AffinityParams.Views.THREE) {
+          // the sections alone beside it: what reading the other two orientations buys
+          AffinityParams sections =
+              AffinityParams.of(
+                  "eval",
+                  model == null
+                      ? Map.of("views", "sections")
+                      : Map.of("views", "sections", "model", model),
+                  voxel);
+          try (AffinitySegmenter xy = new AffinitySegmenter(sections)) {
+            System.out.println(
+                row("network, the sections alone", score(xy.segment(v.image()), v.truth()), -1));
+          }
+        }
         String sweep = System.getenv("CX_REAL_SWEEP");
         if (sweep != null) {
           for (String t : sweep.split(",")) {
             AffinityParams q =
-                AffinityParams.of("eval", Map.of("mergeThreshold", Double.parseDouble(t)));
+                AffinityParams.of("eval", Map.of("mergeThreshold", Double.parseDouble(t)), voxel);
             System.out.println(
                 row(
                     "mergeThreshold " + t,
