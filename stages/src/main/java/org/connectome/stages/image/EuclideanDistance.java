@@ -36,6 +36,33 @@ public final class EuclideanDistance {
     }
   }
 
+  /**
+   * The same in 3D: {@code f} is {@code w * h * d}, x fastest then y then z, the voxels cubic (each
+   * section transformed in 2D, then every column along z).
+   */
+  public static void squared3d(float[] f, int w, int h, int d) {
+    int plane = w * h;
+    float[] section = new float[plane];
+    for (int z = 0; z < d; z++) {
+      System.arraycopy(f, z * plane, section, 0, plane);
+      squared(section, w, h);
+      System.arraycopy(section, 0, f, z * plane, plane);
+    }
+    float[] line = new float[d];
+    float[] out = new float[d];
+    int[] v = new int[d];
+    float[] zs = new float[d + 1];
+    for (int i = 0; i < plane; i++) {
+      for (int z = 0; z < d; z++) {
+        line[z] = f[z * plane + i];
+      }
+      transform(line, d, out, v, zs);
+      for (int z = 0; z < d; z++) {
+        f[z * plane + i] = out[z];
+      }
+    }
+  }
+
   private static float intersection(float[] f, int q, int p) {
     return ((f[q] + (float) q * q) - (f[p] + (float) p * p)) / (2f * (q - p));
   }

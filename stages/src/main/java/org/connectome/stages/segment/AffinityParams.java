@@ -45,18 +45,12 @@ public record AffinityParams(
     /** The sections alone (xy planes): serial sections, whose z is much coarser than x and y. */
     SECTIONS,
     /**
-     * The sections and the volume's two other orientations (xz and yz planes), for isotropic
-     * voxels: the boundaries of the three averaged, and the affinity through z the mean of the
-     * network's own and of the membranes the side views see between two sections.
+     * For isotropic voxels: the sections and the volume's two other orientations (xz and yz
+     * planes), the boundaries of the three averaged ({@link ThreeViews}), and fragments cut in 3D
+     * ({@link VolumeFragments}) rather than per section.
      */
     THREE
   }
-
-  /**
-   * Voxels count as isotropic, and {@code views: auto} reads them in three orientations, while the
-   * section thickness is at most this multiple of the pixel size.
-   */
-  public static final double ISOTROPIC_Z = 1.5;
 
   public static final AffinityParams DEFAULTS =
       new AffinityParams(null, 1, false, 0.5, 1.5, 3, 0.5, 60, 0.6, 300, Views.SECTIONS);
@@ -97,10 +91,10 @@ public record AffinityParams(
           "views",
           "auto",
           List.of("auto", "sections", "three"),
-          "The orientations the network reads the volume in: sections (xy planes only), three"
-              + " (also the xz and yz planes, three times the prediction, for isotropic voxels) or"
-              + " auto (three when the section thickness is at most 1.5 times the pixel size)"
-              + " (affinity).");
+          "The orientations the network reads the volume in: sections (xy planes only, fragments"
+              + " per section), three (also the xz and yz planes, three times the prediction, and"
+              + " fragments in 3D: for isotropic voxels) or auto (three when the section thickness"
+              + " is at most 1.5 times the pixel size) (affinity).");
 
   /**
    * Reads and checks the parameters, {@code views: auto} as sections; {@link
@@ -136,10 +130,7 @@ public record AffinityParams(
     return switch (choice) {
       case "sections" -> Views.SECTIONS;
       case "three" -> Views.THREE;
-      default ->
-          voxelSize != null && voxelSize.z() <= ISOTROPIC_Z * Math.max(voxelSize.x(), voxelSize.y())
-              ? Views.THREE
-              : Views.SECTIONS;
+      default -> voxelSize != null && voxelSize.isotropic() ? Views.THREE : Views.SECTIONS;
     };
   }
 }

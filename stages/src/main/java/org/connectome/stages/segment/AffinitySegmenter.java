@@ -34,9 +34,10 @@ import org.connectome.stages.precomputed.LabelVolume;
  *       FloodFillSegmenter} does).
  * </ol>
  *
- * Fragments per section and agglomeration through z suit anisotropic serial sections and isotropic
- * FIB-SEM alike: isotropic data only has more, better-linked sections, and the network reads it in
- * three orientations ({@link ThreeViews}).
+ * Fragments per section and agglomeration through z suit anisotropic serial sections. Isotropic
+ * voxels ({@link AffinityParams.Views#THREE}) are read by the network in three orientations ({@link
+ * ThreeViews}) and cut into fragments in 3D ({@link VolumeFragments}), every face between two
+ * fragments scored by {@code 1 - boundary} whatever its direction.
  */
 public final class AffinitySegmenter implements SubvolumeSegmenter {
   private final AffinityParams p;
@@ -72,13 +73,19 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
     int plane = nx * ny;
     byte[] img = image.data();
     int[] frag = new int[plane * nz];
-    Fragments f = new Fragments(nx, ny);
+    // isotropic voxels: fragments in 3D, and every face between two fragments is a boundary alike
+    boolean volume = p.views() == AffinityParams.Views.THREE;
     int next = 1;
-    for (int z = 0; z < nz; z++) {
-      if (Thread.interrupted()) {
-        throw new InterruptedException();
+    if (volume) {
+      next = VolumeFragments.fragments(img, pred.boundary(), nx, ny, nz, p, frag, next);
+    } else {
+      Fragments f = new Fragments(nx, ny);
+      for (int z = 0; z < nz; z++) {
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+        next = f.section(img, pred.boundary(), z * plane, frag, next);
       }
-      next = f.section(img, pred.boundary(), z * plane, frag, next);
     }
     Graph g = new Graph(next);
     long[] size = new long[next];
@@ -101,6 +108,12 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
           }
           if (y + 1 < ny && frag[i + nx] != 0 && frag[i + nx] != a) {
             g.add(a, frag[i + nx], 1 - Math.max(b[i], b[i + nx]), 1);
+          }
+          if (volume) {
+            if (z + 1 < nz && frag[i + plane] != 0 && frag[i + plane] != a) {
+              g.add(a, frag[i + plane], 1 - Math.max(b[i], b[i + plane]), 1);
+            }
+            continue;
           }
           if (z + 1 < nz && frag[i + plane] != 0) {
             // counted by how surely both voxels lie inside a cell: where a fragment has swallowed a

@@ -40,4 +40,32 @@ class EuclideanDistanceTest {
       assertEquals(Float.MAX_VALUE, v);
     }
   }
+
+  @Test
+  void in3dEveryVoxelGetsTheSquaredDistanceToTheNearestZero() {
+    int w = 7;
+    int h = 6;
+    int d = 5;
+    int[][] zeros = {{1, 1, 0}, {6, 2, 4}, {3, 5, 2}};
+    float[] f = new float[w * h * d];
+    Arrays.fill(f, Float.MAX_VALUE);
+    for (int[] z : zeros) {
+      f[(z[2] * h + z[1]) * w + z[0]] = 0;
+    }
+    EuclideanDistance.squared3d(f, w, h, d);
+    for (int z = 0; z < d; z++) {
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          double best = Double.MAX_VALUE;
+          for (int[] o : zeros) {
+            int dx = x - o[0];
+            int dy = y - o[1];
+            int dz = z - o[2];
+            best = Math.min(best, dx * dx + dy * dy + dz * dz);
+          }
+          assertEquals(best, f[(z * h + y) * w + x], 1e-3, "at " + x + ", " + y + ", " + z);
+        }
+      }
+    }
+  }
 }

@@ -1,6 +1,5 @@
 package org.connectome.stages.segment;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,34 +55,6 @@ class ThreeViewsTest {
         ThreeViews.combine(new AffinityModel.Prediction(NX, NY, NZ, xy, new float[n]), xz, yz);
     assertEquals(0.6f, p.boundary()[at(1, 1, 1)], 1e-6);
     assertEquals(0f, p.boundary()[at(2, 1, 1)], 0f);
-  }
-
-  @Test
-  void aMembraneTheSideViewsSeeBetweenTwoSectionsLowersTheirAffinity() {
-    int n = NX * NY * NZ;
-    float[] zAff = new float[n];
-    java.util.Arrays.fill(zAff, 0, NX * NY * (NZ - 1), 1f);
-    float[] xz = new float[n];
-    float[] yz = new float[n];
-    // a membrane in section z = 2 over the whole plane, as both side views see it
-    for (int y = 0; y < NY; y++) {
-      for (int x = 0; x < NX; x++) {
-        xz[(y * NZ + 2) * NX + x] = 1f;
-        yz[(x * NZ + 2) * NY + y] = 1f;
-      }
-    }
-    AffinityModel.Prediction p =
-        ThreeViews.combine(new AffinityModel.Prediction(NX, NY, NZ, new float[n], zAff), xz, yz);
-    float[] expect = new float[n];
-    for (int x = 0; x < NX; x++) {
-      for (int y = 0; y < NY; y++) {
-        expect[at(x, y, 0)] = 1f; // sections 0 and 1: no membrane, the network's 1 stands
-        expect[at(x, y, 1)] = 0.5f; // 1 to 2: into the membrane
-        expect[at(x, y, 2)] = 0.5f; // 2 to 3: out of it
-        expect[at(x, y, 3)] = 0f; // the last section has no affinity upward
-      }
-    }
-    assertArrayEquals(expect, p.zAffinity(), 1e-6f);
   }
 
   @Test
