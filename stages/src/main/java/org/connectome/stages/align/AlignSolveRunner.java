@@ -15,6 +15,7 @@ import org.connectome.layout.QcFigures;
 import org.connectome.layout.StepLayout;
 import org.connectome.pipeline.Json;
 import org.connectome.spec.Param;
+import org.connectome.spec.VoxelSize;
 import org.connectome.stages.stitch.OutputFiles;
 import org.connectome.stages.stitch.Stats;
 import org.connectome.task.TaskDefinition;
@@ -92,14 +93,15 @@ public final class AlignSolveRunner implements UnitRunner {
   static final Param<Double> STACK_TREND =
       Param.number(
           "stackTrend",
-          0.0,
+          null,
           0,
           1e6,
           "Sections (sigma of a local linear fit) over which a slow trend of the solved transforms"
               + " is taken as drift and removed, keeping each section's offset against its"
-              + " neighbours (0: off; "
+              + " neighbours (0: off; default "
               + ISOTROPIC_STACK_TREND
-              + " for isotropic stacks).");
+              + " for isotropic voxels, whose oblique structures bias every pair alike, i.e. a"
+              + " section thickness at most 1.5 times the pixel size, else 0).");
 
   /** Every parameter of {@code align.solve}. */
   public static final List<Param<?>> PARAMS =
@@ -113,10 +115,22 @@ public final class AlignSolveRunner implements UnitRunner {
       this.outlierK = PAIR_OUTLIER_K.read("align.solve", def.params());
       this.skipWeight = SECOND_NEIGHBOUR_WEIGHT.read("align.solve", def.params());
       this.prior = STACK_PRIOR.read("align.solve", def.params());
-      this.trend = STACK_TREND.read("align.solve", def.params());
+      this.trend = trend(STACK_TREND.read("align.solve", def.params()), def.voxelSize());
     } catch (IllegalArgumentException e) {
       throw new BadDefinitionException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * The {@code stackTrend} in force: the one given, else {@link #ISOTROPIC_STACK_TREND} for
+   * isotropic voxels and 0 (off) for serial sections, whose slow per-section movements are real
+   * (the demo's: 1.1 px median residual with it off, 4.4 px with 5).
+   */
+  static double trend(Double given, VoxelSize voxelSize) {
+    if (given != null) {
+      return given;
+    }
+    return voxelSize != null && voxelSize.isotropic() ? ISOTROPIC_STACK_TREND : 0;
   }
 
   /** The transforms file of a run. */
