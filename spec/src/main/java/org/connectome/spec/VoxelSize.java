@@ -1,5 +1,7 @@
 package org.connectome.spec;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /**
  * Voxel size in nanometres: x and y are the pixel size of the aligned images, z the section
  * thickness.
@@ -15,6 +17,7 @@ public record VoxelSize(double x, double y, double z) {
    * voxels of serial sections: stages that default by it read such a volume in three orientations
    * and remove the slow drift its oblique structures give the alignment.
    */
+  @JsonIgnore // derived, not a field of the spec or of a workflow's input
   public boolean isotropic() {
     return z <= ISOTROPIC_Z * Math.max(x, y);
   }

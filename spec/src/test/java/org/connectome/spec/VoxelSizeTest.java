@@ -20,4 +20,13 @@ class VoxelSizeTest {
       double x, double y, double z, boolean isotropic) {
     assertEquals(isotropic, new VoxelSize(x, y, z).isotropic());
   }
+
+  @org.junit.jupiter.api.Test
+  void itTravelsAsItsThreeSizesAlone() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    String text = json.writeValueAsString(new VoxelSize(10, 10, 10));
+    assertEquals("{\"x\":10.0,\"y\":10.0,\"z\":10.0}", text);
+    assertEquals(new VoxelSize(10, 10, 10), json.readValue(text, VoxelSize.class));
+  }
 }
