@@ -26,6 +26,10 @@ import org.connectome.spec.VoxelSize;
  * @param gapMinOverlap and least overlap in voxels of such a link (default 300)
  * @param views the orientations the network reads the volume in (default: {@link Views#THREE} for
  *     isotropic voxels, {@link Views#SECTIONS} otherwise)
+ * @param downsample the factor by which sections are shrunk before the network reads them ({@link
+ *     Resampling}; default: the model's pixel size over the spec's, rounded, at least 1)
+ * @param sureMembrane two fragments of one section whose border's mean affinity is under this never
+ *     join (default 0.1 for serial sections, 0 = off for isotropic voxels)
  */
 public record AffinityParams(
     Path model,
@@ -38,7 +42,9 @@ public record AffinityParams(
     int minSize,
     double gapLinkOverlap,
     int gapMinOverlap,
-    Views views) {
+    Views views,
+    int downsample,
+    double sureMembrane) {
 
   /** The orientations the network reads a subvolume in. */
   public enum Views {
@@ -53,7 +59,10 @@ public record AffinityParams(
   }
 
   public static final AffinityParams DEFAULTS =
-      new AffinityParams(null, 1, false, 0.5, 1.5, 3, 0.5, 60, 0.6, 300, Views.SECTIONS);
+      new AffinityParams(null, 1, false, 0.5, 1.5, 3, 0.5, 60, 0.6, 300, Views.SECTIONS, 1, 0.1);
+
+  /** Pixel size the shipped model was trained at ({@code model.json}'s {@code pixelSizeNm}), nm. */
+  public static final double MODEL_PIXEL_NM = 8;
 
   static final Param<String> MODEL =
       Param.path("model", "The ONNX model file (default: the shipped, trained one).");
@@ -96,6 +105,28 @@ public record AffinityParams(
               + " fragments in 3D: for isotropic voxels) or auto (three when the section thickness"
               + " is at most 1.5 times the pixel size) (affinity).");
 
+  static final Param<Double> SURE_MEMBRANE =
+      Param.number(
+          "sureMembrane",
+          null,
+          0,
+          1,
+          "Two fragments of one section whose shared border's mean affinity is under this are"
+              + " parted by a sure membrane and never join, not even through other sections: by"
+              + " default 0.1 for serial sections, 0 (off) for isotropic voxels, whose sections"
+              + " graze membranes too often for any to be sure (affinity).");
+
+  static final Param<Integer> DOWNSAMPLE =
+      Param.integer(
+          "downsample",
+          null,
+          1,
+          16,
+          "Factor by which sections are shrunk (mean of f x f pixels; of f x f x f voxels in three"
+              + " views) before the network reads them, its prediction scaled back to every voxel:"
+              + " by default the pixel size the model was trained at (8 nm) over the spec's,"
+              + " rounded (2 for 4 nm pixels), 1 without a voxel size (affinity).");
+
   /**
    * Reads and checks the parameters, {@code views: auto} as sections; {@link
    * IllegalArgumentException} names the bad one.
@@ -123,7 +154,26 @@ public record AffinityParams(
         MIN_SIZE.read(step, m),
         SegmentParams.GAP_LINK_OVERLAP.read(step, m),
         SegmentParams.GAP_MIN_OVERLAP.read(step, m),
-        views(VIEWS.read(step, m), voxelSize));
+        views(VIEWS.read(step, m), voxelSize),
+        downsample(DOWNSAMPLE.read(step, m), voxelSize),
+        sureMembrane(SURE_MEMBRANE.read(step, m), voxelSize));
+  }
+
+  static double sureMembrane(Double given, VoxelSize voxelSize) {
+    if (given != null) {
+      return given;
+    }
+    return voxelSize != null && voxelSize.isotropic() ? 0 : DEFAULTS.sureMembrane();
+  }
+
+  static int downsample(Integer given, VoxelSize voxelSize) {
+    if (given != null) {
+      return given;
+    }
+    if (voxelSize == null) {
+      return 1;
+    }
+    return (int) Math.max(1, Math.round(MODEL_PIXEL_NM / Math.max(voxelSize.x(), voxelSize.y())));
   }
 
   static Views views(String choice, VoxelSize voxelSize) {

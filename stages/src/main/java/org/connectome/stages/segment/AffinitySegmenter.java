@@ -28,10 +28,11 @@ import org.connectome.stages.precomputed.LabelVolume;
  *       how surely both voxels lie inside a cell ({@code (1 - boundary)} of each); the pair of
  *       highest mean affinity is merged, the merged region's edges are pooled (sums and counts),
  *       until no pair reaches {@code mergeThreshold}; every edge counts 8 samples of affinity 0
- *       more than it has, so that a few uncertain voxels never outweigh a long, sure border.
- *       Objects smaller than {@code minSize} then join their best neighbour, and objects that a
- *       missing tile separates are linked when they overlap across it (as {@link
- *       FloodFillSegmenter} does).
+ *       more than it has, so that a few uncertain voxels never outweigh a long, sure border. Two
+ *       fragments of one section parted by a sure membrane ({@code sureMembrane}) never join, not
+ *       even through links in other sections (the field's mutex constraints). Objects smaller than
+ *       {@code minSize} then join their best neighbour, and objects that a missing tile separates
+ *       are linked when they overlap across it (as {@link FloodFillSegmenter} does).
  * </ol>
  *
  * Fragments per section and agglomeration through z suit anisotropic serial sections. Isotropic
@@ -40,6 +41,9 @@ import org.connectome.stages.precomputed.LabelVolume;
  * fragments scored by {@code 1 - boundary} whatever its direction.
  */
 public final class AffinitySegmenter implements SubvolumeSegmenter {
+  /** Least length of such a border, pixels: a few pixels of border are no sure membrane. */
+  static final double SURE_MEMBRANE_PIXELS = 4;
+
   private final AffinityParams p;
   private final AffinityModel model;
 
@@ -60,9 +64,12 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
 
   /** The network's prediction alone. */
   AffinityModel.Prediction predictOnly(ByteVolume image) throws IOException, InterruptedException {
-    return p.views() == AffinityParams.Views.THREE
-        ? ThreeViews.predict(model, image)
-        : model.predict(image);
+    boolean three = p.views() == AffinityParams.Views.THREE;
+    int f = p.downsample();
+    int fz = three ? f : 1;
+    ByteVolume in = f > 1 ? Resampling.shrink(image, f, fz) : image;
+    AffinityModel.Prediction pred = three ? ThreeViews.predict(model, in) : model.predict(in);
+    return f > 1 ? Resampling.grow(pred, image.sx(), image.sy(), image.sz(), f, fz) : pred;
   }
 
   /** Fragments and agglomeration of a prediction. */
@@ -75,17 +82,21 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
     int[] frag = new int[plane * nz];
     // isotropic voxels: fragments in 3D, and every face between two fragments is a boundary alike
     boolean volume = p.views() == AffinityParams.Views.THREE;
+    int[] firstOfSection = null;
     int next = 1;
     if (volume) {
       next = VolumeFragments.fragments(img, pred.boundary(), nx, ny, nz, p, frag, next);
     } else {
       Fragments f = new Fragments(nx, ny);
+      firstOfSection = new int[nz + 1];
       for (int z = 0; z < nz; z++) {
         if (Thread.interrupted()) {
           throw new InterruptedException();
         }
+        firstOfSection[z] = next;
         next = f.section(img, pred.boundary(), z * plane, frag, next);
       }
+      firstOfSection[nz] = next;
     }
     Graph g = new Graph(next);
     long[] size = new long[next];
@@ -124,6 +135,16 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
           }
         }
       }
+    }
+    if (firstOfSection != null && p.sureMembrane() > 0) {
+      // serial sections: a chain of links through the next section (A in z to B in z + 1 to C in
+      // z) must not join two cells that a sure membrane parts in z. On the ISBI 2012 stack (50 nm
+      // sections, cells that move far between them) such chains merged most cells: VI 2.61 bits
+      // section by section at 8 nm, 0.90 with the constraint at 0.1 (0.80 at 0.2, which splits
+      // the demo's cells: 0.222 to 0.271; 0.226 at 0.1). Off on isotropic voxels, where a
+      // section's membranes are grazed too often to be sure (the sections path there: 2.43 to 3.92
+      // on the neuroproof volume with it)
+      g.forbidAcrossStrongBoundaries(firstOfSection, p.sureMembrane(), SURE_MEMBRANE_PIXELS);
     }
     UnionFind sets = g.agglomerate(p.mergeThreshold(), size, p.minSize());
     linkGaps(img, frag, nx, ny, nz, next, sets);
@@ -326,10 +347,59 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
 
     private final List<Map<Integer, Edge>> adj;
 
+    /** Per region the regions it must never join (null: none). */
+    private final List<java.util.Set<Integer>> mutex;
+
     Graph(int nodes) {
       adj = new ArrayList<>(nodes);
+      mutex = new ArrayList<>(nodes);
       for (int i = 0; i < nodes; i++) {
         adj.add(null);
+        mutex.add(null);
+      }
+    }
+
+    /** Fragments {@code a} and {@code b} must never end in one object. */
+    void forbid(int a, int b) {
+      mutexOf(a).add(b);
+      mutexOf(b).add(a);
+    }
+
+    private java.util.Set<Integer> mutexOf(int r) {
+      java.util.Set<Integer> m = mutex.get(r);
+      if (m == null) {
+        m = new java.util.HashSet<>(4);
+        mutex.set(r, m);
+      }
+      return m;
+    }
+
+    /**
+     * Forbids the join of two fragments of one section whose shared border of at least {@code
+     * minBorder} pixels has a mean affinity under {@code below}: a sure membrane between them.
+     * Fragments of a section lie in {@code [firstOfSection[z], firstOfSection[z + 1])}.
+     */
+    void forbidAcrossStrongBoundaries(int[] firstOfSection, double below, double minBorder) {
+      int z = 0;
+      for (int r = 0; r < adj.size(); r++) {
+        while (z + 1 < firstOfSection.length && r >= firstOfSection[z + 1]) {
+          z++;
+        }
+        Map<Integer, Edge> m = adj.get(r);
+        if (m == null) {
+          continue;
+        }
+        for (Edge e : m.values()) {
+          int other = e.other(r);
+          if (e.a != r
+              || other < firstOfSection[z]
+              || (z + 1 < firstOfSection.length && other >= firstOfSection[z + 1])) {
+            continue;
+          }
+          if (e.count >= minBorder && e.sum / e.count < below) {
+            forbid(e.a, e.b);
+          }
+        }
       }
     }
 
@@ -415,6 +485,10 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
         if (small != Long.MAX_VALUE && sz[a] >= small && sz[b] >= small) {
           continue;
         }
+        java.util.Set<Integer> ma = mutex.get(a);
+        if (ma != null && ma.contains(b)) {
+          continue;
+        }
         // merge the region with fewer edges into the other
         int keep = adj(a).size() >= adj(b).size() ? a : b;
         int gone = keep == a ? b : a;
@@ -449,6 +523,16 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
           }
         }
         adj.set(gone, null);
+        java.util.Set<Integer> mg = mutex.get(gone);
+        if (mg != null) {
+          for (int other : mg) {
+            java.util.Set<Integer> mo = mutex.get(other);
+            mo.remove(gone);
+            mo.add(keep);
+            mutexOf(keep).add(other);
+          }
+          mutex.set(gone, null);
+        }
         if (small != Long.MAX_VALUE && sz[keep] < small) {
           for (Edge x : adj(keep).values()) {
             x.stamp++;

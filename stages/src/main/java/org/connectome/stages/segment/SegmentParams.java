@@ -139,6 +139,8 @@ public record SegmentParams(
           AffinityParams.BOUNDARY_THRESHOLD,
           AffinityParams.MERGE_THRESHOLD,
           AffinityParams.VIEWS,
+          AffinityParams.DOWNSAMPLE,
+          AffinityParams.SURE_MEMBRANE,
           AffinityParams.MIN_SIZE);
 
   public static final SegmentParams DEFAULTS = of("segment.inference", Map.of());

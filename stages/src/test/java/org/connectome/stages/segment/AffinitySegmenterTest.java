@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.LabelVolume;
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +99,42 @@ class AffinitySegmenterTest {
     // the per-section fragments of the same prediction give 0.08 and 0.08
     assertTrue(r.viSplit() < 0.05, "split " + r.viSplit());
     assertTrue(r.viMerge() < 0.05, "merge " + r.viMerge());
+  }
+
+  @Test
+  void linksThroughTheNextSectionNeverJoinTwoCellsASureMembranePartsInTheirSection()
+      throws Exception {
+    int nx = 60;
+    int ny = 30;
+    int nz = 2;
+    int plane = nx * ny;
+    byte[] img = new byte[plane * nz];
+    java.util.Arrays.fill(img, (byte) 150);
+    float[] b = new float[plane * nz];
+    float[] za = new float[plane * nz];
+    java.util.Arrays.fill(b, 0.05f);
+    // section 0: two cells parted by a membrane at x = 29, 30; section 1 one cell over both, which
+    // the network links to each (as when a cell moves far between thick sections)
+    for (int y = 0; y < ny; y++) {
+      b[y * nx + 29] = 0.95f;
+      b[y * nx + 30] = 0.95f;
+    }
+    java.util.Arrays.fill(za, 0, plane, 0.9f);
+    AffinityParams p =
+        AffinityParams.of(
+            "test", java.util.Map.of("minSize", 0), new org.connectome.spec.VoxelSize(8, 8, 40));
+    assertEquals(0.1, p.sureMembrane());
+    long[] l =
+        new AffinitySegmenter(p, null)
+            .segment(
+                new ByteVolume(nx, ny, nz, 1, img), new AffinityModel.Prediction(nx, ny, nz, b, za))
+            .data();
+    long left = l[15 * nx + 10];
+    long right = l[15 * nx + 50];
+    org.junit.jupiter.api.Assertions.assertNotEquals(left, right);
+    // and the cell of section 1 joined one of them
+    long above = l[plane + 15 * nx + 10];
+    assertTrue(above == left || above == right, "section 1: " + above);
   }
 
   @Test

@@ -31,7 +31,11 @@ import org.junit.jupiter.api.Test;
  * thresholds to print beside the default.
  */
 class RealVolumeEvaluationTest {
-  record Volume(String name, ByteVolume image, int[] truth, double[] voxelNm) {}
+  /**
+   * A real volume; {@code perSection}: its truth is a 2D segmentation of each section (a membrane
+   * mask's regions), so segmentations are scored section by section.
+   */
+  record Volume(String name, ByteVolume image, int[] truth, double[] voxelNm, boolean perSection) {}
 
   static Volume load(Path dir) throws IOException {
     JsonNode v = new ObjectMapper().readTree(dir.resolve("volume.json").toFile());
@@ -54,12 +58,25 @@ class RealVolumeEvaluationTest {
       voxel[i] = v.get("voxelSize").get(i).asDouble();
     }
     return new Volume(
-        dir.getFileName().toString(), new ByteVolume(nx, ny, nz, 1, img), truth, voxel);
+        dir.getFileName().toString(),
+        new ByteVolume(nx, ny, nz, 1, img),
+        truth,
+        voxel,
+        v.path("truthPerSection").asBoolean(false));
   }
 
-  static SegmentationMetrics.Result score(LabelVolume seg, int[] truth) {
+  static SegmentationMetrics.Result score(LabelVolume seg, Volume v) {
+    long[] labels = seg.data();
+    if (v.perSection()) {
+      // a segment in several sections is one segment per section: the truth knows no links
+      int plane = seg.sx() * seg.sy();
+      labels = labels.clone();
+      for (int i = 0; i < labels.length; i++) {
+        labels[i] = labels[i] * seg.sz() + i / plane;
+      }
+    }
     SegmentationMetrics m = new SegmentationMetrics();
-    m.addAll(seg.data(), truth);
+    m.addAll(labels, v.truth());
     return m.result();
   }
 
@@ -97,11 +114,11 @@ class RealVolumeEvaluationTest {
       long[] one = new long[v.truth().length];
       java.util.Arrays.fill(one, 1);
       SegmentationMetrics.Result oneSeg =
-          score(new LabelVolume(v.image().sx(), v.image().sy(), v.image().sz(), 1, one), v.truth());
+          score(new LabelVolume(v.image().sx(), v.image().sy(), v.image().sz(), 1, one), v);
       System.out.println(row("one segment", oneSeg, -1));
       long t0 = System.nanoTime();
       SegmentationMetrics.Result flood =
-          score(new FloodFillSegmenter(SegmentParams.DEFAULTS).segment(v.image()), v.truth());
+          score(new FloodFillSegmenter(SegmentParams.DEFAULTS).segment(v.image()), v);
       System.out.println(
           row("hand-tuned flood fill (before)", flood, (System.nanoTime() - t0) / 1e9));
       // CX_REAL_MODEL: another ONNX file (a retrained model) in place of the shipped one
@@ -117,10 +134,10 @@ class RealVolumeEvaluationTest {
         AffinityParams frag =
             AffinityParams.of("eval", Map.of("mergeThreshold", 1, "minSize", 0), voxel);
         SegmentationMetrics.Result fragments =
-            score(new AffinitySegmenter(frag, null).segment(v.image(), pred), v.truth());
+            score(new AffinitySegmenter(frag, null).segment(v.image(), pred), v);
         System.out.println(row("watershed fragments of the network's boundaries", fragments, -1));
         long t2 = System.nanoTime();
-        SegmentationMetrics.Result net = score(s.segment(v.image(), pred), v.truth());
+        SegmentationMetrics.Result net = score(s.segment(v.image(), pred), v);
         double aggSec = (System.nanoTime() - t2) / 1e9;
         System.out.println(
             row(
@@ -138,7 +155,7 @@ class RealVolumeEvaluationTest {
                   voxel);
           try (AffinitySegmenter xy = new AffinitySegmenter(sections)) {
             System.out.println(
-                row("network, the sections alone", score(xy.segment(v.image()), v.truth()), -1));
+                row("network, the sections alone", score(xy.segment(v.image()), v), -1));
           }
         }
         String sweep = System.getenv("CX_REAL_SWEEP");
@@ -149,7 +166,7 @@ class RealVolumeEvaluationTest {
             System.out.println(
                 row(
                     "mergeThreshold " + t,
-                    score(new AffinitySegmenter(q, null).segment(v.image(), pred), v.truth()),
+                    score(new AffinitySegmenter(q, null).segment(v.image(), pred), v),
                     -1));
           }
         }
