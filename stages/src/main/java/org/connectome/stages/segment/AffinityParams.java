@@ -128,7 +128,8 @@ public record AffinityParams(
               + " rounded (2 for 4 nm pixels), 1 without a voxel size (affinity).");
 
   /**
-   * Reads and checks the parameters, {@code views: auto} as sections; {@link
+   * Reads and checks the parameters without a voxel size (the defaults of serial sections at the
+   * model's pixel size: sections, no downsampling, sure membranes); {@link
    * IllegalArgumentException} names the bad one.
    */
   public static AffinityParams of(String step, Map<String, Object> params) {
@@ -136,8 +137,8 @@ public record AffinityParams(
   }
 
   /**
-   * Reads and checks the parameters, {@code views: auto} by {@code voxelSize} (sections when it is
-   * null).
+   * Reads and checks the parameters; {@code views}, {@code downsample} and {@code sureMembrane}
+   * default by {@code voxelSize} (as without one when it is null).
    */
   public static AffinityParams of(String step, Map<String, Object> params, VoxelSize voxelSize) {
     Map<String, Object> m = params == null ? Map.of() : params;

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import org.connectome.stages.image.EuclideanDistance;
 import org.connectome.stages.precomputed.ByteVolume;
 import org.connectome.stages.precomputed.LabelVolume;
@@ -348,7 +350,7 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
     private final List<Map<Integer, Edge>> adj;
 
     /** Per region the regions it must never join (null: none). */
-    private final List<java.util.Set<Integer>> mutex;
+    private final List<Set<Integer>> mutex;
 
     Graph(int nodes) {
       adj = new ArrayList<>(nodes);
@@ -365,10 +367,10 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
       mutexOf(b).add(a);
     }
 
-    private java.util.Set<Integer> mutexOf(int r) {
-      java.util.Set<Integer> m = mutex.get(r);
+    private Set<Integer> mutexOf(int r) {
+      Set<Integer> m = mutex.get(r);
       if (m == null) {
-        m = new java.util.HashSet<>(4);
+        m = new HashSet<>(4);
         mutex.set(r, m);
       }
       return m;
@@ -485,7 +487,7 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
         if (small != Long.MAX_VALUE && sz[a] >= small && sz[b] >= small) {
           continue;
         }
-        java.util.Set<Integer> ma = mutex.get(a);
+        Set<Integer> ma = mutex.get(a);
         if (ma != null && ma.contains(b)) {
           continue;
         }
@@ -523,10 +525,10 @@ public final class AffinitySegmenter implements SubvolumeSegmenter {
           }
         }
         adj.set(gone, null);
-        java.util.Set<Integer> mg = mutex.get(gone);
+        Set<Integer> mg = mutex.get(gone);
         if (mg != null) {
           for (int other : mg) {
-            java.util.Set<Integer> mo = mutex.get(other);
+            Set<Integer> mo = mutex.get(other);
             mo.remove(gone);
             mo.add(keep);
             mutexOf(keep).add(other);

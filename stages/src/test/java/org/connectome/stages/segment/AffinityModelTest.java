@@ -41,15 +41,21 @@ class AffinityModelTest {
     }
   }
 
+  /** Grey values 100..189 in a fixed scramble: an imaged volume with no structure. */
+  static byte[] texture(int voxels) {
+    byte[] img = new byte[voxels];
+    for (int i = 0; i < img.length; i++) {
+      img[i] = (byte) (100 + (i * 7919) % 90);
+    }
+    return img;
+  }
+
   @Test
   void aVolumeGetsABoundaryAndAnAffinityPerVoxelAndUnimagedSectionsDoNotBreakIt() throws Exception {
     int nx = 37;
     int ny = 22;
     int nz = 3;
-    byte[] img = new byte[nx * ny * nz];
-    for (int i = 0; i < img.length; i++) {
-      img[i] = (byte) (100 + (i * 7919) % 90);
-    }
+    byte[] img = texture(nx * ny * nz);
     // section 1 not imaged at all
     java.util.Arrays.fill(img, nx * ny, 2 * nx * ny, (byte) 0);
     try (AffinityModel m = AffinityModel.load(null, 1, false)) {

@@ -69,10 +69,7 @@ class ResamplingTest {
     int nx = 37;
     int ny = 22;
     int nz = 3;
-    byte[] img = new byte[nx * ny * nz];
-    for (int i = 0; i < img.length; i++) {
-      img[i] = (byte) (100 + (i * 7919) % 90);
-    }
+    byte[] img = AffinityModelTest.texture(nx * ny * nz);
     AffinityParams p = AffinityParams.of("s", Map.of(), new VoxelSize(4, 4, 40));
     try (AffinitySegmenter s = new AffinitySegmenter(p)) {
       AffinityModel.Prediction pred = s.predictOnly(new ByteVolume(nx, ny, nz, 1, img));

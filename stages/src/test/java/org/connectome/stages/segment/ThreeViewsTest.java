@@ -62,10 +62,7 @@ class ThreeViewsTest {
     int nx = 37;
     int ny = 22;
     int nz = 5;
-    byte[] img = new byte[nx * ny * nz];
-    for (int i = 0; i < img.length; i++) {
-      img[i] = (byte) (100 + (i * 7919) % 90);
-    }
+    byte[] img = AffinityModelTest.texture(nx * ny * nz);
     // section 1 not imaged: a row of zeros in every side view
     java.util.Arrays.fill(img, nx * ny, 2 * nx * ny, (byte) 0);
     AffinityParams three = AffinityParams.of("s", Map.of(), new VoxelSize(10, 10, 10));
