@@ -37,10 +37,16 @@ public final class EuclideanDistance {
   }
 
   /**
-   * The same in 3D: {@code f} is {@code w * h * d}, x fastest then y then z, the voxels cubic (each
-   * section transformed in 2D, then every column along z).
+   * The same in 3D: {@code f} is {@code w * h * d}, x fastest then y then z, the voxels cubic:
+   * {@link #sections} then {@link #alongZ}.
    */
   public static void squared3d(float[] f, int w, int h, int d) {
+    sections(f, w, h, d);
+    alongZ(f, w, h, d);
+  }
+
+  /** {@link #squared} of each of the {@code d} sections of {@code f} on its own. */
+  public static void sections(float[] f, int w, int h, int d) {
     int plane = w * h;
     float[] section = new float[plane];
     for (int z = 0; z < d; z++) {
@@ -48,6 +54,14 @@ public final class EuclideanDistance {
       squared(section, w, h);
       System.arraycopy(section, 0, f, z * plane, plane);
     }
+  }
+
+  /**
+   * The last pass of {@link #squared3d}: {@code f} holding each section's squared distances in 2D,
+   * every column along z turns them into the squared distances in 3D.
+   */
+  public static void alongZ(float[] f, int w, int h, int d) {
+    int plane = w * h;
     float[] line = new float[d];
     float[] out = new float[d];
     int[] v = new int[d];

@@ -54,15 +54,10 @@ final class VolumeFragments {
     if (!any) {
       return next;
     }
-    // the distance within each section first (the thin seeds), then through z (the thick)
+    // the distance within each section (the thin seeds), then on through z (the thick)
+    EuclideanDistance.sections(dist, nx, ny, nz);
     float[] inSection = dist.clone();
-    float[] section = new float[plane];
-    for (int z = 0; z < nz; z++) {
-      System.arraycopy(inSection, z * plane, section, 0, plane);
-      EuclideanDistance.squared(section, nx, ny);
-      System.arraycopy(section, 0, inSection, z * plane, plane);
-    }
-    EuclideanDistance.squared3d(dist, nx, ny, nz);
+    EuclideanDistance.alongZ(dist, nx, ny, nz);
     int[] stack = new int[n];
     float thick = (float) (THICK_SEED_DISTANCE * THICK_SEED_DISTANCE);
     for (int i = 0; i < n; i++) {

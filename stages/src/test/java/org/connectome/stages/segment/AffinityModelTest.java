@@ -50,6 +50,33 @@ class AffinityModelTest {
     return img;
   }
 
+  /**
+   * The prediction of the shipped model through {@code p} of a {@link #texture} volume, section 1
+   * unimaged if asked: checked to give every voxel a boundary and a z affinity in [0, 1], the last
+   * section no z affinity.
+   */
+  static AffinityModel.Prediction checkedPrediction(
+      AffinityParams p, int nx, int ny, int nz, boolean sectionOneUnimaged) throws Exception {
+    byte[] img = texture(nx * ny * nz);
+    if (sectionOneUnimaged) {
+      java.util.Arrays.fill(img, nx * ny, 2 * nx * ny, (byte) 0);
+    }
+    try (AffinitySegmenter s = new AffinitySegmenter(p)) {
+      AffinityModel.Prediction pred = s.predictOnly(new ByteVolume(nx, ny, nz, 1, img));
+      assertEquals(nx * ny * nz, pred.boundary().length);
+      for (int i = 0; i < pred.boundary().length; i++) {
+        float b = pred.boundary()[i];
+        float a = pred.zAffinity()[i];
+        assertTrue(b >= 0 && b <= 1, "boundary " + b);
+        assertTrue(a >= 0 && a <= 1, "z affinity " + a);
+      }
+      for (int i = (nz - 1) * nx * ny; i < nz * nx * ny; i++) {
+        assertEquals(0f, pred.zAffinity()[i]);
+      }
+      return pred;
+    }
+  }
+
   @Test
   void aVolumeGetsABoundaryAndAnAffinityPerVoxelAndUnimagedSectionsDoNotBreakIt() throws Exception {
     int nx = 37;
